@@ -1,0 +1,57 @@
+# CampaignLab — two commands on a fresh machine:
+#   make demo   installs what is missing, builds, generates and checks the demo bank
+#   make test   installs what is missing and runs the whole test suite
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SWIFT        ?= swift
+APT_PACKAGES := libsqlite3-dev libopenblas-dev liblapacke-dev r-mathlib pkg-config sqlite3
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BIN          := .build/release/campaignlab
+DEMO_CUSTOMERS ?= 100000
+DEMO_SEED    ?= 42
+DEMO_DB      := datasets/demo.sqlite
+
+.PHONY: help deps build demo demo-small demo-1m test bench clean
+
+help:
+	@echo "make demo    install dependencies, build, generate + check the demo bank ($(DEMO_DB))"
+	@echo "make test    install dependencies and run the test suite"
+	@echo "make bench   benchmarks (ratios against the Python peer and the raw SQLite scan)"
+
+# Installs the Debian packages that are missing (apt-get update first, once).
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product campaignlab
+
+demo: build
+	@mkdir -p datasets
+	$(BIN) demo --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) --out $(DEMO_DB) --force
+	$(BIN) check --db $(DEMO_DB)
+	@echo
+	@echo "Demo bank:        $(DEMO_DB)"
+	@echo "Small demo bank:  datasets/demo-small.sqlite (committed)"
+
+# Regenerates the small demo file committed in datasets/.
+demo-small: build
+	$(BIN) demo --customers 2000 --seed 7 --out datasets/demo-small.sqlite --force
+
+demo-1m: build
+	/usr/bin/time -v $(BIN) demo --customers 1000000 --seed $(DEMO_SEED) --out datasets/demo-1m.sqlite --force
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build

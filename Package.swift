@@ -1,0 +1,89 @@
+// swift-tools-version:6.1
+//
+// CampaignLab — campaign and experiment evaluation for bank analysts.
+//
+// Layers (dependencies point one way, top to bottom):
+//
+//   campaignlab (CLI)          thin argument parsing, exit codes, progress
+//   CampaignLabDemo            the synthetic demo bank generator
+//   CampaignLabData            the SQLite data contract: read-only access, check, import
+//   CampaignLabStats           the numeric core (OpenBLAS, LAPACK, Rmath); knows no SQL
+//   CSQLite, COpenBLAS, CRmath system-library shims
+import PackageDescription
+
+let package = Package(
+    name: "CampaignLab",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "campaignlab", targets: ["campaignlab"]),
+        .library(name: "CampaignLabStats", targets: ["CampaignLabStats"]),
+        .library(name: "CampaignLabData", targets: ["CampaignLabData"]),
+        .library(name: "CampaignLabDemo", targets: ["CampaignLabDemo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: System libraries (Debian packages, installed by `make deps`)
+        .systemLibrary(
+            name: "CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .systemLibrary(
+            name: "CRmath",
+            pkgConfig: "libRmath",
+            providers: [.apt(["r-mathlib"])]
+        ),
+
+        // MARK: Layers
+        .target(
+            name: "CampaignLabStats",
+            dependencies: ["COpenBLAS", "CRmath"]
+        ),
+        .target(
+            name: "CampaignLabData",
+            dependencies: ["CSQLite"]
+        ),
+        .target(
+            name: "CampaignLabDemo",
+            dependencies: ["CampaignLabData", "CampaignLabStats"]
+        ),
+        .executableTarget(
+            name: "campaignlab",
+            dependencies: [
+                "CampaignLabData",
+                "CampaignLabDemo",
+                "CampaignLabStats",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "CampaignLabTestSupport",
+            dependencies: ["CampaignLabData"],
+            path: "Tests/CampaignLabTestSupport"
+        ),
+        .testTarget(
+            name: "CampaignLabStatsTests",
+            dependencies: ["CampaignLabStats", "CampaignLabTestSupport"]
+        ),
+        .testTarget(
+            name: "CampaignLabDataTests",
+            dependencies: ["CampaignLabData", "CampaignLabTestSupport"]
+        ),
+        .testTarget(
+            name: "CampaignLabDemoTests",
+            dependencies: ["CampaignLabDemo", "CampaignLabData", "CampaignLabTestSupport"]
+        ),
+        .testTarget(
+            name: "CampaignLabCLITests",
+            dependencies: ["campaignlab", "CampaignLabData", "CampaignLabTestSupport"]
+        ),
+    ]
+)

@@ -1,0 +1,43 @@
+/// A problem with a database file or with the data in it, phrased for the analyst.
+///
+/// Every case names what the user has to look at: the file, and where it applies the
+/// table, column and an example row. `description` is the one-line message the CLI prints.
+public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The path does not exist.
+    case fileNotFound(path: String)
+    /// The path is a directory, not a database file.
+    case isDirectory(path: String)
+    /// The file exists but has zero bytes.
+    case emptyFile(path: String)
+    /// The file does not start with the SQLite header.
+    case notSQLite(path: String)
+    /// SQLite reported the file as damaged while reading it.
+    case corrupt(path: String, detail: String)
+    /// An SQLite call failed; `sql` is the statement involved, when there is one.
+    case sqlite(code: Int32, message: String, sql: String?)
+    /// The data breaks the data contract at a named place.
+    case contract(table: String, column: String?, row: String?, message: String)
+
+    public var description: String {
+        switch self {
+        case .fileNotFound(let path):
+            return "\(path): no such file."
+        case .isDirectory(let path):
+            return "\(path): is a directory, not an SQLite database file."
+        case .emptyFile(let path):
+            return "\(path): the file is empty (0 bytes), not an SQLite database."
+        case .notSQLite(let path):
+            return "\(path): not an SQLite database (the file does not start with the SQLite header)."
+        case .corrupt(let path, let detail):
+            return "\(path): the database file is corrupt (\(detail))."
+        case .sqlite(let code, let message, let sql):
+            if let sql { return "SQLite error \(code): \(message) (in: \(sql))" }
+            return "SQLite error \(code): \(message)"
+        case .contract(let table, let column, let row, let message):
+            var place = "table \(table)"
+            if let column { place += ", column \(column)" }
+            if let row { place += ", row \(row)" }
+            return "\(place): \(message)"
+        }
+    }
+}

@@ -1,0 +1,376 @@
+import CSQLite
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Every SQLite C call of the project lives in this file: `Int` becomes `Int32` here,
+// strings are bound with SQLITE_TRANSIENT, and status codes become `DataError`s.
+
+/// The storage class of one SQLite value (`typeof()` in SQL).
+public enum SQLiteStorageClass: Sendable, Equatable {
+    case integer, real, text, blob, null
+}
+
+/// How to open a database file.
+public enum SQLiteOpenMode: Sendable, Equatable {
+    /// Read-only: opened with `SQLITE_OPEN_READONLY` and `PRAGMA query_only`, so that no
+    /// statement — not even a hand-written one — can change the user's file.
+    case readOnly
+    /// Read-write; `create` makes the file when it does not exist.
+    case readWrite(create: Bool)
+}
+
+/// A connection to one SQLite database file.
+///
+/// Analyses only ever see read-only connections: ``open(readOnlyAt:)`` checks the file
+/// first (missing, directory, empty, not SQLite, corrupt) so that each of those gets a
+/// one-line message instead of an SQLite error code.
+///
+/// ```swift
+/// let db = try SQLiteDatabase.open(readOnlyAt: "bank.sqlite")
+/// let n = try db.scalarInt("SELECT count(*) FROM customers")
+/// ```
+public final class SQLiteDatabase {
+    /// The path the connection was opened with.
+    public let path: String
+    /// The mode the connection was opened with.
+    public let mode: SQLiteOpenMode
+    let handle: OpaquePointer
+
+    /// Opens `path` in `mode`.
+    ///
+    /// Prefer ``open(readOnlyAt:)`` for anything that reads a user's data.
+    /// - Throws: `DataError.sqlite` when SQLite cannot open the file.
+    public init(path: String, mode: SQLiteOpenMode) throws {
+        var flags: Int32 = SQLITE_OPEN_NOMUTEX
+        switch mode {
+        case .readOnly: flags |= SQLITE_OPEN_READONLY
+        case .readWrite(let create):
+            flags |= SQLITE_OPEN_READWRITE
+            if create { flags |= SQLITE_OPEN_CREATE }
+        }
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let db { sqlite3_close_v2(db) }
+            throw DataError.sqlite(code: rc, message: "\(message): \(path)", sql: nil)
+        }
+        self.path = path
+        self.mode = mode
+        self.handle = db
+        sqlite3_extended_result_codes(db, 1)
+        if mode == .readOnly {
+            try execute("PRAGMA query_only = ON")
+        }
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    /// Opens a user's database file read-only, after checking that it is a readable
+    /// SQLite file.
+    ///
+    /// - Throws: `DataError.fileNotFound`, `.isDirectory`, `.emptyFile`, `.notSQLite` or
+    ///   `.corrupt`, each naming the path.
+    public static func open(readOnlyAt path: String) throws -> SQLiteDatabase {
+        try checkDatabaseFile(at: path)
+        let db = try SQLiteDatabase(path: path, mode: .readOnly)
+        do {
+            // Reading the schema makes SQLite look at the file's pages.
+            _ = try db.scalarInt("SELECT count(*) FROM sqlite_schema")
+        } catch DataError.sqlite(let code, let message, _) {
+            throw DataError.corrupt(path: path, detail: "SQLite error \(code): \(message)")
+        }
+        return db
+    }
+
+    /// Checks that `path` names a non-empty regular file that starts with the SQLite header.
+    public static func checkDatabaseFile(at path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw DataError.fileNotFound(path: path) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw DataError.isDirectory(path: path) }
+        if info.st_size == 0 { throw DataError.emptyFile(path: path) }
+        guard let file = fopen(path, "rb") else {
+            throw DataError.sqlite(code: SQLITE_CANTOPEN, message: "cannot read \(path)", sql: nil)
+        }
+        defer { fclose(file) }
+        var header = [UInt8](repeating: 0, count: 16)
+        let read = fread(&header, 1, 16, file)
+        let magic = Array("SQLite format 3".utf8) + [0]
+        guard read == 16, header == magic else { throw DataError.notSQLite(path: path) }
+    }
+
+    /// Runs one or more statements that return no rows.
+    public func execute(_ sql: String) throws {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if rc != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? lastErrorMessage
+            sqlite3_free(errorMessage)
+            throw DataError.sqlite(code: rc, message: message, sql: sql)
+        }
+    }
+
+    /// Prepares one statement.
+    public func prepare(_ sql: String) throws -> SQLiteStatement {
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
+        guard rc == SQLITE_OK, let statement else {
+            throw DataError.sqlite(code: rc, message: lastErrorMessage, sql: sql)
+        }
+        return SQLiteStatement(statement, database: self, sql: sql)
+    }
+
+    /// The first column of the first row of `sql` as an integer, or nil when there is no
+    /// row or the value is NULL.
+    public func scalarInt(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Int? {
+        let statement = try prepare(sql)
+        try statement.bind(bindings)
+        guard try statement.step(), statement.storageClass(0) != .null else { return nil }
+        return Int(statement.int64(0))
+    }
+
+    /// The first column of the first row of `sql` as text, or nil.
+    public func scalarText(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> String? {
+        let statement = try prepare(sql)
+        try statement.bind(bindings)
+        guard try statement.step() else { return nil }
+        return statement.text(0)
+    }
+
+    /// All rows of `sql`, each as an array of values. For small results only (schema
+    /// queries, summaries); stream anything that grows with the data.
+    public func rows(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+        let statement = try prepare(sql)
+        try statement.bind(bindings)
+        var result: [[SQLiteValue]] = []
+        while try statement.step() {
+            result.append((0..<statement.columnCount).map { statement.value($0) })
+        }
+        return result
+    }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back when it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Whether the connection is inside an open transaction.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    /// The version of the SQLite library in use, e.g. "3.40.1".
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}
+
+/// One SQLite value, as read from or bound to a statement.
+public enum SQLiteValue: Sendable, Equatable, Hashable, CustomStringConvertible {
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+    case null
+
+    public var description: String {
+        switch self {
+        case .integer(let v): return String(v)
+        case .real(let v): return String(v)
+        case .text(let v): return "'\(v)'"
+        case .blob(let v): return "<blob \(v.count) bytes>"
+        case .null: return "NULL"
+        }
+    }
+
+    /// The value as a Double when it is numeric.
+    public var doubleValue: Double? {
+        switch self {
+        case .integer(let v): return Double(v)
+        case .real(let v): return v
+        default: return nil
+        }
+    }
+
+    /// The value as an Int when it is an integer (or a whole real).
+    public var intValue: Int? {
+        switch self {
+        case .integer(let v): return Int(v)
+        case .real(let v) where v.rounded() == v && abs(v) < 9e15: return Int(v)
+        default: return nil
+        }
+    }
+
+    /// The value as text when it is text.
+    public var textValue: String? {
+        if case .text(let v) = self { return v }
+        return nil
+    }
+}
+
+/// A prepared statement. Step it, read columns by index, reset it to run it again.
+public final class SQLiteStatement {
+    let handle: OpaquePointer
+    unowned let database: SQLiteDatabase
+    /// The SQL text, for error messages.
+    public let sql: String
+
+    init(_ handle: OpaquePointer, database: SQLiteDatabase, sql: String) {
+        self.handle = handle
+        self.database = database
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Advances to the next row; returns false when the statement is done.
+    public func step() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        switch rc {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            throw DataError.sqlite(code: rc, message: database.lastErrorMessage, sql: sql)
+        }
+    }
+
+    /// Steps a statement that returns no rows (INSERT, UPDATE, …) and resets it.
+    public func run() throws {
+        defer { reset() }
+        while try step() {}
+    }
+
+    /// Resets the statement so it can run again; bindings are kept.
+    public func reset() { sqlite3_reset(handle) }
+
+    /// Clears all bindings to NULL.
+    public func clearBindings() { sqlite3_clear_bindings(handle) }
+
+    // MARK: Binding (1-based parameter index, as in SQLite)
+
+    public func bind(_ value: Int64, at index: Int) throws {
+        try check(sqlite3_bind_int64(handle, Int32(index), value))
+    }
+
+    public func bind(_ value: Int, at index: Int) throws {
+        try bind(Int64(value), at: index)
+    }
+
+    public func bind(_ value: Double, at index: Int) throws {
+        try check(sqlite3_bind_double(handle, Int32(index), value))
+    }
+
+    public func bind(_ value: String, at index: Int) throws {
+        try check(sqlite3_bind_text(handle, Int32(index), value, -1, campaignlab_sqlite_transient()))
+    }
+
+    public func bindNull(at index: Int) throws {
+        try check(sqlite3_bind_null(handle, Int32(index)))
+    }
+
+    public func bind(_ value: SQLiteValue, at index: Int) throws {
+        switch value {
+        case .integer(let v): try bind(v, at: index)
+        case .real(let v): try bind(v, at: index)
+        case .text(let v): try bind(v, at: index)
+        case .null: try bindNull(at: index)
+        case .blob(let bytes):
+            try bytes.withUnsafeBytes { buffer in
+                try check(sqlite3_bind_blob(handle, Int32(index), buffer.baseAddress, Int32(buffer.count),
+                                            campaignlab_sqlite_transient()))
+            }
+        }
+    }
+
+    /// Binds `values` to parameters 1…n.
+    public func bind(_ values: [SQLiteValue]) throws {
+        for (i, value) in values.enumerated() { try bind(value, at: i + 1) }
+    }
+
+    private func check(_ rc: Int32) throws {
+        if rc != SQLITE_OK {
+            throw DataError.sqlite(code: rc, message: database.lastErrorMessage, sql: sql)
+        }
+    }
+
+    // MARK: Reading columns (0-based column index, as in SQLite)
+
+    public var columnCount: Int { Int(sqlite3_column_count(handle)) }
+
+    public func columnName(_ index: Int) -> String {
+        String(cString: sqlite3_column_name(handle, Int32(index)))
+    }
+
+    /// The declared type of a result column that comes straight from a table column.
+    public func declaredType(_ index: Int) -> String? {
+        sqlite3_column_decltype(handle, Int32(index)).map { String(cString: $0) }
+    }
+
+    public func storageClass(_ index: Int) -> SQLiteStorageClass {
+        switch sqlite3_column_type(handle, Int32(index)) {
+        case SQLITE_INTEGER: return .integer
+        case SQLITE_FLOAT: return .real
+        case SQLITE_TEXT: return .text
+        case SQLITE_BLOB: return .blob
+        default: return .null
+        }
+    }
+
+    public func int64(_ index: Int) -> Int64 { sqlite3_column_int64(handle, Int32(index)) }
+
+    public func double(_ index: Int) -> Double { sqlite3_column_double(handle, Int32(index)) }
+
+    /// The column as text (numbers are converted by SQLite), or nil when NULL.
+    public func text(_ index: Int) -> String? {
+        guard let pointer = sqlite3_column_text(handle, Int32(index)) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, Int32(index)))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    /// Calls `body` with the column's UTF-8 bytes without copying them (empty for NULL).
+    /// The buffer is valid only during the call.
+    public func withUTF8<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        let pointer = sqlite3_column_text(handle, Int32(index))
+        let count = Int(sqlite3_column_bytes(handle, Int32(index)))
+        return try body(UnsafeBufferPointer(start: pointer, count: pointer == nil ? 0 : count))
+    }
+
+    public func value(_ index: Int) -> SQLiteValue {
+        switch storageClass(index) {
+        case .integer: return .integer(int64(index))
+        case .real: return .real(double(index))
+        case .text: return .text(text(index) ?? "")
+        case .null: return .null
+        case .blob:
+            let count = Int(sqlite3_column_bytes(handle, Int32(index)))
+            guard count > 0, let pointer = sqlite3_column_blob(handle, Int32(index)) else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: pointer, count: count)))
+        }
+    }
+}
+
+/// Quotes an SQL identifier (table or column name) with double quotes.
+public func quoteIdentifier(_ name: String) -> String {
+    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
+
+/// Quotes an SQL string literal with single quotes.
+public func quoteLiteral(_ text: String) -> String {
+    "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import CampaignLabData
+
+/// The `campaignlab` command-line tool. Subcommands are thin: they parse arguments,
+/// call the library and turn its errors into one-line messages and exit codes.
+@main
+struct CampaignLabCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaignlab",
+        abstract: "Campaign and experiment evaluation for bank analysts.",
+        discussion: """
+            Reads campaign data from an SQLite file that follows the CampaignLab data
+            contract (customers, customer_months, events, campaigns, assignments,
+            metric_definitions), always read-only, and computes honest campaign numbers.
+
+            Start with:  campaignlab demo --out demo.sqlite
+                         campaignlab check --db demo.sqlite
+            """,
+        version: CampaignLabVersion.current,
+        subcommands: [CheckCommand.self, ImportCommand.self, DemoCommand.self]
+    )
+}
+
+enum CampaignLabVersion {
+    static let current = "0.1.0"
+}

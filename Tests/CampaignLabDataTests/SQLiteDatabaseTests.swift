@@ -1,0 +1,55 @@
+import CampaignLabData
+import CampaignLabTestSupport
+import Foundation
+import Testing
+
+struct SQLiteDatabaseTests {
+    @Test func readOnlyConnectionRefusesWrites() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("bank.sqlite")
+        try makeDatabase(at: path, sql: "CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+        let before = try fileBytes(path)
+        let db = try SQLiteDatabase.open(readOnlyAt: path)
+        #expect(throws: DataError.self) { try db.execute("INSERT INTO t VALUES (2)") }
+        #expect(throws: DataError.self) { try db.execute("DROP TABLE t") }
+        #expect(throws: DataError.self) { try db.execute("PRAGMA user_version = 7") }
+        #expect(try db.scalarInt("SELECT count(*) FROM t") == 1)
+        #expect(try fileBytes(path) == before)
+    }
+
+    @Test func unreadableFilesGetOneLineMessages() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        #expect(throws: DataError.fileNotFound(path: dir.file("missing.sqlite"))) {
+            try SQLiteDatabase.open(readOnlyAt: dir.file("missing.sqlite"))
+        }
+        #expect(throws: DataError.isDirectory(path: dir.path)) { try SQLiteDatabase.open(readOnlyAt: dir.path) }
+        FileManager.default.createFile(atPath: dir.file("empty.sqlite"), contents: Data())
+        #expect(throws: DataError.emptyFile(path: dir.file("empty.sqlite"))) {
+            try SQLiteDatabase.open(readOnlyAt: dir.file("empty.sqlite"))
+        }
+        FileManager.default.createFile(atPath: dir.file("notes.txt"), contents: Data("hello, this is text".utf8))
+        #expect(throws: DataError.notSQLite(path: dir.file("notes.txt"))) {
+            try SQLiteDatabase.open(readOnlyAt: dir.file("notes.txt"))
+        }
+    }
+
+    @Test func corruptFileIsReportedAsCorrupt() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("bank.sqlite")
+        try makeDatabase(at: path, sql: "CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+        // Keep the 16-byte header, overwrite the rest of page 1 (the schema page).
+        var bytes = try fileBytes(path)
+        for i in 16..<min(bytes.count, 4096) { bytes[i] = 0xA5 }
+        try bytes.write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try SQLiteDatabase.open(readOnlyAt: path)
+            Issue.record("a corrupt file opened without error")
+        } catch let error as DataError {
+            guard case .corrupt(let p, _) = error else { Issue.record("expected .corrupt, got \(error)"); return }
+            #expect(p == path)
+        }
+    }
+}
