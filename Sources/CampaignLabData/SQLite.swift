@@ -175,10 +175,49 @@ public final class SQLiteDatabase {
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
+    // MARK: Schema
+
+    /// Whether the database has a table or view called `name` ("table", "view"), or nil.
+    public func objectKind(of name: String) throws -> String? {
+        try scalarText("SELECT type FROM sqlite_schema WHERE name = ?1 AND type IN ('table','view')", [.text(name)])
+    }
+
+    /// The columns of table or view `name`, in order (`PRAGMA table_info`); empty when it does not exist.
+    public func columns(of name: String) throws -> [ColumnInfo] {
+        let statement = try prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1)")
+        try statement.bind(name, at: 1)
+        var result: [ColumnInfo] = []
+        while try statement.step() {
+            result.append(ColumnInfo(name: statement.text(0) ?? "", declaredType: statement.text(1) ?? "",
+                                     isNotNull: statement.int64(2) != 0, primaryKeyPosition: Int(statement.int64(3))))
+        }
+        return result
+    }
+
     var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
     /// The version of the SQLite library in use, e.g. "3.40.1".
     public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}
+
+/// One column of a table or view, as `PRAGMA table_info` describes it.
+public struct ColumnInfo: Sendable, Equatable {
+    public var name: String
+    /// The declared type ("INTEGER", "TEXT", "REAL", … or "" — views often have none).
+    public var declaredType: String
+    public var isNotNull: Bool
+    /// 1-based position in the primary key, 0 when not part of it.
+    public var primaryKeyPosition: Int
+
+    /// SQLite's type affinity of the declared type (section 3.1 of the SQLite datatype docs).
+    public var affinity: String {
+        let t = declaredType.uppercased()
+        if t.contains("INT") { return "INTEGER" }
+        if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") { return "TEXT" }
+        if t.contains("BLOB") || t.isEmpty { return "BLOB" }
+        if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") { return "REAL" }
+        return "NUMERIC"
+    }
 }
 
 /// One SQLite value, as read from or bound to a statement.

@@ -53,3 +53,27 @@ struct SQLiteDatabaseTests {
         }
     }
 }
+
+struct SchemaIntrospectionTests {
+    @Test func columnsAndAffinity() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("s.sqlite")
+        try makeDatabase(at: path, sql: """
+            CREATE TABLE customer_months(customer_id INTEGER NOT NULL, month TEXT NOT NULL, aum REAL,
+                                         note VARCHAR(20), raw, PRIMARY KEY (customer_id, month));
+            CREATE VIEW v AS SELECT customer_id, aum * 2 AS doubled FROM customer_months;
+            """)
+        let db = try SQLiteDatabase.open(readOnlyAt: path)
+        #expect(try db.objectKind(of: "customer_months") == "table")
+        #expect(try db.objectKind(of: "v") == "view")
+        #expect(try db.objectKind(of: "missing") == nil)
+        let columns = try db.columns(of: "customer_months")
+        #expect(columns.map(\.name) == ["customer_id", "month", "aum", "note", "raw"])
+        // Affinity rules: SQLite documentation, "Datatypes In SQLite", section 3.1.
+        #expect(columns.map(\.affinity) == ["INTEGER", "TEXT", "REAL", "TEXT", "BLOB"])
+        #expect(columns.map(\.primaryKeyPosition) == [1, 2, 0, 0, 0])
+        #expect(try db.columns(of: "v").map(\.name) == ["customer_id", "doubled"])
+        #expect(try db.columns(of: "missing").isEmpty)
+    }
+}
