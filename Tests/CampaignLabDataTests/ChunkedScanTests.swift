@@ -1,0 +1,60 @@
+import CampaignLabData
+import CampaignLabTestSupport
+import Testing
+
+struct ChunkedScanTests {
+    /// 10 rows: customer_id 1…10, aum = 100 × id, NULL for id 4.
+    static func database(_ dir: TemporaryDirectory) throws -> SQLiteDatabase {
+        let path = dir.file("scan.sqlite")
+        try makeDatabase(at: path, sql: """
+            CREATE TABLE customer_months(customer_id INTEGER, month TEXT, aum REAL);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
+            INSERT INTO customer_months SELECT i, '2026-01', CASE WHEN i = 4 THEN NULL ELSE 100.0 * i END FROM n;
+            """)
+        return try SQLiteDatabase.open(readOnlyAt: path)
+    }
+
+    @Test(arguments: [1, 3, 10, 64])
+    func chunksCoverEveryRowOnce(chunkSize: Int) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try Self.database(dir)
+        let scan = try ChunkedScan(database: db, table: "customer_months",
+                                   sql: "SELECT customer_id, month, aum FROM customer_months ORDER BY customer_id",
+                                   types: [.integer, .text, .double], chunkSize: chunkSize)
+        var ids: [Int64] = []
+        var sum = 0.0, nulls = 0, chunks = 0
+        while let chunk = try scan.next() {
+            #expect(chunk.count <= chunkSize)
+            #expect(chunk.firstRow == ids.count)
+            ids += chunk.integers(0)
+            #expect(chunk.texts(1).allSatisfy { $0 == "2026-01" })
+            sum += chunk.doubles(2).filter { !$0.isNaN }.reduce(0, +)
+            nulls += chunk.nullCounts[2]
+            chunks += 1
+        }
+        #expect(ids == Array(1...10))
+        // 100 × (1 + … + 10) − 100 × 4 = 5500 − 400, by hand.
+        #expect(sum == 5100)
+        #expect(nulls == 1)
+        #expect(chunks == (10 + chunkSize - 1) / chunkSize)
+        #expect(try scan.next() == nil)
+    }
+
+    @Test func textInANumericColumnNamesTableColumnAndRow() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("bad.sqlite")
+        try makeDatabase(at: path, sql: """
+            CREATE TABLE customer_months(customer_id INTEGER, month TEXT, aum REAL);
+            INSERT INTO customer_months VALUES (1, '2026-01', 5.0), (2, '2026-01', 'lots');
+            """)
+        let db = try SQLiteDatabase.open(readOnlyAt: path)
+        let scan = try ChunkedScan(database: db, table: "customer_months",
+                                   sql: "SELECT customer_id, aum FROM customer_months", types: [.integer, .double])
+        #expect(throws: DataError.contract(table: "customer_months", column: "aum", row: "2 (customer_id=2)",
+                                           message: "expected a number, found text value 'lots'")) {
+            while try scan.next() != nil {}
+        }
+    }
+}
