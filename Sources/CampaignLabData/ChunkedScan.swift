@@ -4,8 +4,15 @@ public enum ScanColumnType: Sendable, Equatable {
     case integer
     /// Doubles (metrics). NULL becomes `.nan` and is counted in `ScanChunk.nullCounts`.
     case double
-    /// Text (identifiers, dimensions, dates). NULL becomes nil.
+    /// Text (identifiers, dimensions). NULL becomes nil.
     case text
+    /// A 'YYYY-MM' month, parsed to `YearMonth.index` in an integer column. NULL or an
+    /// unparsable month is an error.
+    case month
+    /// A 'YYYY-MM-DD' date, parsed to `CivilDate.daysSinceEpoch` in an integer column.
+    case date
+    /// An ISO 8601 timestamp, parsed to seconds since the epoch in a double column.
+    case timestamp
 }
 
 /// One block of rows from a ``ChunkedScan``, stored column by column.
@@ -29,8 +36,8 @@ public struct ScanChunk: Sendable {
         var ni = 0, nd = 0, nt = 0
         for type in types {
             switch type {
-            case .integer: slots.append((type, ni)); ni += 1
-            case .double: slots.append((type, nd)); nd += 1
+            case .integer, .month, .date: slots.append((type, ni)); ni += 1
+            case .double, .timestamp: slots.append((type, nd)); nd += 1
             case .text: slots.append((type, nt)); nt += 1
             }
         }
@@ -44,15 +51,18 @@ public struct ScanChunk: Sendable {
         for i in 0..<nt { textColumns[i].reserveCapacity(capacity) }
     }
 
-    /// The values of integer column `column`.
+    /// The values of integer column `column` (also `.month` as `YearMonth.index` and
+    /// `.date` as `CivilDate.daysSinceEpoch`).
     public func integers(_ column: Int) -> [Int64] {
-        precondition(slots[column].type == .integer, "column \(column) is not scanned as .integer")
+        precondition([.integer, .month, .date].contains(slots[column].type),
+                     "column \(column) is not scanned as .integer, .month or .date")
         return integerColumns[slots[column].slot]
     }
 
-    /// The values of double column `column` (NULL as `.nan`).
+    /// The values of double column `column` (NULL as `.nan`; `.timestamp` as seconds since the epoch).
     public func doubles(_ column: Int) -> [Double] {
-        precondition(slots[column].type == .double, "column \(column) is not scanned as .double")
+        precondition(slots[column].type == .double || slots[column].type == .timestamp,
+                     "column \(column) is not scanned as .double or .timestamp")
         return doubleColumns[slots[column].slot]
     }
 
@@ -149,6 +159,21 @@ public final class ChunkedScan {
                     default:
                         throw typeError(column, storage, expected: "a number")
                     }
+                case .month:
+                    guard storage == .text,
+                          let month = statement.withUTF8(column, { YearMonth.parse($0) })
+                    else { throw typeError(column, storage, expected: ColumnKind.month.expectation) }
+                    chunk.integerColumns[slot.slot].append(Int64(month.index))
+                case .date:
+                    guard storage == .text,
+                          let date = statement.withUTF8(column, { CivilDate.parse($0) })
+                    else { throw typeError(column, storage, expected: ColumnKind.date.expectation) }
+                    chunk.integerColumns[slot.slot].append(Int64(date.daysSinceEpoch))
+                case .timestamp:
+                    guard storage == .text,
+                          let instant = statement.withUTF8(column, { Timestamp.parse($0) })
+                    else { throw typeError(column, storage, expected: ColumnKind.timestamp.expectation) }
+                    chunk.doubleColumns[slot.slot].append(instant.secondsSinceEpoch)
                 case .text:
                     if storage == .null {
                         chunk.textColumns[slot.slot].append(nil)
@@ -171,6 +196,6 @@ public final class ChunkedScan {
         let key = statement.columnName(0) + "=" + statement.value(0).description
         return DataError.contract(
             table: table, column: statement.columnName(column), row: "\(rowsRead + 1) (\(key))",
-            message: "expected \(expected), found \(found) value \(statement.value(column).description)")
+            message: "expected \(expected), found \(found == .null ? "NULL" : "\(found) value \(statement.value(column).description)")")
     }
 }

@@ -58,3 +58,42 @@ struct ChunkedScanTests {
         }
     }
 }
+
+struct ChunkedScanCalendarTests {
+    @Test func calendarColumnsAreParsed() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("cal.sqlite")
+        try makeDatabase(at: path, sql: """
+            CREATE TABLE t(m TEXT, d TEXT, ts TEXT);
+            INSERT INTO t VALUES ('2026-02', '2026-02-17', '2026-02-17T08:00:00+08:00');
+            """)
+        let db = try SQLiteDatabase.open(readOnlyAt: path)
+        let scan = try ChunkedScan(database: db, table: "t", sql: "SELECT m, d, ts FROM t", types: [.month, .date, .timestamp])
+        let chunk = try #require(try scan.next())
+        #expect(chunk.integers(0) == [Int64(YearMonth(year: 2026, month: 2)!.index)])
+        #expect(chunk.integers(1) == [Int64(CivilDate(year: 2026, month: 2, day: 17)!.daysSinceEpoch)])
+        // Python: datetime.fromisoformat('2026-02-17T08:00:00+08:00').timestamp() == 1771286400.0
+        #expect(chunk.doubles(2) == [1_771_286_400])
+    }
+
+    @Test(arguments: [("2026-13", "m"), (nil, "m")] as [(String?, String)])
+    func badMonthIsAnErrorNamingTheColumn(value: String?, column: String) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("cal.sqlite")
+        let literal = value.map { "'\($0)'" } ?? "NULL"
+        try makeDatabase(at: path, sql: "CREATE TABLE t(k INTEGER, m TEXT); INSERT INTO t VALUES (7, \(literal));")
+        let db = try SQLiteDatabase.open(readOnlyAt: path)
+        let scan = try ChunkedScan(database: db, table: "t", sql: "SELECT k, m FROM t", types: [.integer, .month])
+        do {
+            _ = try scan.next()
+            Issue.record("no error for month \(literal)")
+        } catch let DataError.contract(table, col, row, message) {
+            #expect(table == "t")
+            #expect(col == column)
+            #expect(row == "1 (k=7)")
+            #expect(message.contains("a month 'YYYY-MM'"))
+        }
+    }
+}
