@@ -71,14 +71,6 @@ public struct ScanChunk: Sendable {
         precondition(slots[column].type == .text, "column \(column) is not scanned as .text")
         return textColumns[slots[column].slot]
     }
-
-    mutating func removeAll() {
-        count = 0
-        for i in integerColumns.indices { integerColumns[i].removeAll(keepingCapacity: true) }
-        for i in doubleColumns.indices { doubleColumns[i].removeAll(keepingCapacity: true) }
-        for i in textColumns.indices { textColumns[i].removeAll(keepingCapacity: true) }
-        for i in nullCounts.indices { nullCounts[i] = 0 }
-    }
 }
 
 /// Streams the rows of a query in fixed-size columnar chunks, so that memory stays
@@ -103,7 +95,6 @@ public final class ChunkedScan {
     public let types: [ScanColumnType]
     public let chunkSize: Int
     private let statement: SQLiteStatement
-    private var chunk: ScanChunk
     private var rowsRead = 0
     private var finished = false
 
@@ -127,7 +118,6 @@ public final class ChunkedScan {
         precondition(statement.columnCount == types.count,
                      "ChunkedScan: the query returns \(statement.columnCount) columns but \(types.count) types were given")
         try statement.bind(bindings)
-        chunk = ScanChunk(types: types, capacity: chunkSize)
     }
 
     /// The next chunk, or nil when the scan is done.
@@ -136,57 +126,72 @@ public final class ChunkedScan {
     ///   a failure while reading.
     public func next() throws -> ScanChunk? {
         guard !finished else { return nil }
-        chunk.removeAll()
+        // Each chunk gets new buffers, filled as locals: no copy-on-write or exclusivity
+        // checks in the inner loop, and a chunk the caller keeps is never overwritten.
+        var chunk = ScanChunk(types: types, capacity: chunkSize)
         chunk.firstRow = rowsRead
-        while chunk.count < chunkSize {
+        var ints = chunk.integerColumns, doubles = chunk.doubleColumns, texts = chunk.textColumns
+        chunk.integerColumns = []; chunk.doubleColumns = []; chunk.textColumns = []
+        var nulls = chunk.nullCounts
+        let slots = chunk.slots
+        let statement = self.statement
+        var count = 0
+        while count < chunkSize {
             guard try statement.step() else {
                 finished = true
                 break
             }
-            for (column, slot) in chunk.slots.enumerated() {
-                let storage = statement.storageClass(column)
-                switch slot.type {
-                case .integer:
-                    guard storage == .integer else { throw typeError(column, storage, expected: "an integer") }
-                    chunk.integerColumns[slot.slot].append(statement.int64(column))
+            for column in 0..<slots.count {
+                let slot = slots[column].slot
+                switch slots[column].type {
                 case .double:
-                    switch storage {
+                    switch statement.storageClass(column) {
                     case .real, .integer:
-                        chunk.doubleColumns[slot.slot].append(statement.double(column))
+                        doubles[slot].append(statement.double(column))
                     case .null:
-                        chunk.doubleColumns[slot.slot].append(.nan)
-                        chunk.nullCounts[column] += 1
-                    default:
-                        throw typeError(column, storage, expected: "a number")
+                        doubles[slot].append(.nan)
+                        nulls[column] += 1
+                    case let other:
+                        throw typeError(column, other, expected: "a number")
                     }
+                case .integer:
+                    let storage = statement.storageClass(column)
+                    guard storage == .integer else { throw typeError(column, storage, expected: "an integer") }
+                    ints[slot].append(statement.int64(column))
                 case .month:
-                    guard storage == .text,
-                          let month = statement.withUTF8(column, { YearMonth.parse($0) })
-                    else { throw typeError(column, storage, expected: ColumnKind.month.expectation) }
-                    chunk.integerColumns[slot.slot].append(Int64(month.index))
+                    guard let month = statement.withUTF8(column, { YearMonth.parse($0) }) else {
+                        throw typeError(column, statement.storageClass(column), expected: ColumnKind.month.expectation)
+                    }
+                    ints[slot].append(Int64(month.index))
                 case .date:
-                    guard storage == .text,
-                          let date = statement.withUTF8(column, { CivilDate.parse($0) })
-                    else { throw typeError(column, storage, expected: ColumnKind.date.expectation) }
-                    chunk.integerColumns[slot.slot].append(Int64(date.daysSinceEpoch))
+                    guard let date = statement.withUTF8(column, { CivilDate.parse($0) }) else {
+                        throw typeError(column, statement.storageClass(column), expected: ColumnKind.date.expectation)
+                    }
+                    ints[slot].append(Int64(date.daysSinceEpoch))
                 case .timestamp:
-                    guard storage == .text,
-                          let instant = statement.withUTF8(column, { Timestamp.parse($0) })
-                    else { throw typeError(column, storage, expected: ColumnKind.timestamp.expectation) }
-                    chunk.doubleColumns[slot.slot].append(instant.secondsSinceEpoch)
+                    guard let instant = statement.withUTF8(column, { Timestamp.parse($0) }) else {
+                        throw typeError(column, statement.storageClass(column), expected: ColumnKind.timestamp.expectation)
+                    }
+                    doubles[slot].append(instant.secondsSinceEpoch)
                 case .text:
-                    if storage == .null {
-                        chunk.textColumns[slot.slot].append(nil)
-                        chunk.nullCounts[column] += 1
+                    if statement.storageClass(column) == .null {
+                        texts[slot].append(nil)
+                        nulls[column] += 1
                     } else {
-                        chunk.textColumns[slot.slot].append(statement.text(column))
+                        texts[slot].append(statement.text(column))
                     }
                 }
             }
-            chunk.count += 1
+            count += 1
             rowsRead += 1
         }
-        return chunk.count > 0 ? chunk : nil
+        if count == 0 { return nil }
+        chunk.count = count
+        chunk.nullCounts = nulls
+        chunk.integerColumns = ints
+        chunk.doubleColumns = doubles
+        chunk.textColumns = texts
+        return chunk
     }
 
     /// Rows read so far.
