@@ -49,9 +49,15 @@ demo-small: build
 demo-1m: build
 	/usr/bin/time -v $(BIN) demo --customers 1000000 --seed $(DEMO_SEED) --out datasets/demo-1m.sqlite --force
 
+# Benchmarks print ratios from one run. They read the demo bank (generated when missing).
+bench: build
+	@[ -f $(DEMO_DB) ] || $(MAKE) demo
+	$(SWIFT) build -c release --package-path Benchmarks
+	Benchmarks/.build/release/campaignlab-bench --db $(DEMO_DB)
+
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
 clean:
-	rm -rf .build
+	rm -rf .build Benchmarks/.build
