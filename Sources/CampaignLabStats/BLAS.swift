@@ -1,18 +1,108 @@
 import COpenBLAS
 
 // Every BLAS/LAPACK call of the project lives in this file: lengths are checked and
-// converted to Int32 here, pointers are scoped with withUnsafeBufferPointer.
+// converted to Int32 here, pointers are scoped with withUnsafe…BufferPointer, and LAPACK's
+// `info` codes become `LinearAlgebraError`s. Matrices are column-major, as LAPACK expects.
 
-/// Basic linear algebra on OpenBLAS.
+/// A failure of a LAPACK factorization, with what it means for the analysis.
+public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
+    /// The matrix is not positive definite (a leading minor of order `order` is not positive).
+    case notPositiveDefinite(order: Int)
+    /// LAPACK rejected an argument (a programming error in the caller).
+    case invalidArgument(routine: String, position: Int)
+
+    public var description: String {
+        switch self {
+        case .notPositiveDefinite(let order):
+            return "the cross-product matrix is not positive definite (leading minor \(order)): some covariates are collinear or constant"
+        case .invalidArgument(let routine, let position):
+            return "LAPACK \(routine): argument \(position) is invalid"
+        }
+    }
+}
+
+/// Basic linear algebra on OpenBLAS and LAPACK.
 public enum BLAS {
     /// The dot product Σ xᵢyᵢ (`cblas_ddot`).
     public static func dot(_ x: [Double], _ y: [Double]) -> Double {
         precondition(x.count == y.count, "BLAS.dot needs vectors of equal length (\(x.count) vs \(y.count))")
-        precondition(x.count <= Int(Int32.max), "BLAS.dot: vector longer than Int32.max")
         return x.withUnsafeBufferPointer { xp in
             y.withUnsafeBufferPointer { yp in
-                cblas_ddot(Int32(x.count), xp.baseAddress, 1, yp.baseAddress, 1)
+                cblas_ddot(int32(x.count), xp.baseAddress, 1, yp.baseAddress, 1)
             }
         }
+    }
+
+    /// C ← C + AᵀA for a row-major block A of `rows` × `columns` (`cblas_dsyrk`).
+    ///
+    /// Only the upper triangle of the column-major `columns` × `columns` matrix C is updated.
+    /// A row-major m × p block is, in column-major terms, the p × m matrix Aᵀ, so AᵀA is
+    /// `dsyrk` with no transpose on it.
+    static func addGram(of block: UnsafeBufferPointer<Double>, rows: Int, columns: Int, into c: inout [Double]) {
+        precondition(block.count >= rows * columns, "BLAS.addGram: block holds \(block.count) values, need \(rows * columns)")
+        precondition(c.count == columns * columns, "BLAS.addGram: C must be \(columns)×\(columns)")
+        guard rows > 0 else { return }
+        c.withUnsafeMutableBufferPointer { cp in
+            cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, int32(columns), int32(rows),
+                        1.0, block.baseAddress, int32(columns), 1.0, cp.baseAddress, int32(columns))
+        }
+    }
+
+    /// Cholesky factorization A = UᵀU in place (upper triangle, `dpotrf`).
+    static func choleskyFactor(_ a: inout [Double], order n: Int) throws {
+        precondition(a.count == n * n, "BLAS.choleskyFactor: matrix must be \(n)×\(n)")
+        var uplo = CChar(UInt8(ascii: "U")), order = int32(n), lda = int32(max(n, 1)), info: Int32 = 0
+        a.withUnsafeMutableBufferPointer { ap in
+            dpotrf_(&uplo, &order, ap.baseAddress, &lda, &info, 1)
+        }
+        try check(info, "dpotrf")
+    }
+
+    /// The inverse of A from its Cholesky factor (`dpotri`); fills both triangles.
+    static func choleskyInverse(_ factor: inout [Double], order n: Int) throws {
+        var uplo = CChar(UInt8(ascii: "U")), order = int32(n), lda = int32(max(n, 1)), info: Int32 = 0
+        factor.withUnsafeMutableBufferPointer { ap in
+            dpotri_(&uplo, &order, ap.baseAddress, &lda, &info, 1)
+        }
+        try check(info, "dpotri")
+        symmetrizeFromUpper(&factor, order: n)
+    }
+
+    /// The numerical rank of a positive semidefinite matrix and the columns that span it,
+    /// by Cholesky with complete pivoting (`dpstrf`). `a` is not modified.
+    ///
+    /// - Returns: the 0-based indices of the `rank` pivot columns, in pivot order.
+    static func pivotedRank(_ a: [Double], order n: Int, tolerance: Double) -> (rank: Int, pivots: [Int]) {
+        precondition(a.count == n * n, "BLAS.pivotedRank: matrix must be \(n)×\(n)")
+        var work = a
+        var piv = [Int32](repeating: 0, count: n)
+        var scratch = [Double](repeating: 0, count: 2 * n)
+        var uplo = CChar(UInt8(ascii: "U")), order = int32(n), lda = int32(max(n, 1))
+        var rank: Int32 = 0, tol = tolerance, info: Int32 = 0
+        work.withUnsafeMutableBufferPointer { ap in
+            piv.withUnsafeMutableBufferPointer { pp in
+                scratch.withUnsafeMutableBufferPointer { sp in
+                    dpstrf_(&uplo, &order, ap.baseAddress, &lda, pp.baseAddress, &rank, &tol, sp.baseAddress, &info, 1)
+                }
+            }
+        }
+        precondition(info >= 0, "dpstrf: argument \(-info) is invalid")
+        return (Int(rank), piv.map { Int($0) - 1 })
+    }
+
+    static func symmetrizeFromUpper(_ a: inout [Double], order n: Int) {
+        for j in 0..<n {
+            for i in (j + 1)..<max(n, j + 1) { a[i + j * n] = a[j + i * n] }
+        }
+    }
+
+    private static func check(_ info: Int32, _ routine: String) throws {
+        if info < 0 { throw LinearAlgebraError.invalidArgument(routine: routine, position: Int(-info)) }
+        if info > 0 { throw LinearAlgebraError.notPositiveDefinite(order: Int(info)) }
+    }
+
+    private static func int32(_ value: Int) -> Int32 {
+        precondition(value <= Int(Int32.max), "BLAS: dimension \(value) exceeds Int32.max")
+        return Int32(value)
     }
 }
