@@ -22,6 +22,7 @@ let package = Package(
             name: "campaignlab-bench",
             dependencies: [
                 .product(name: "CampaignLabData", package: rootPackage),
+                .product(name: "CampaignLabStats", package: rootPackage),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]

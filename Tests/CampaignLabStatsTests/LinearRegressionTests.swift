@@ -47,6 +47,13 @@ struct LinearRegressionTests {
         #expect(fit.droppedCovariates.isEmpty)
     }
 
+    @Test func swiftKernelAgreesWithBLAS() throws {
+        var blas = CrossProducts(variables: 4), plain = CrossProducts(variables: 4)
+        blas.add(rowMajor: Self.rows(), kernel: .blas)
+        plain.add(rowMajor: Self.rows(), kernel: .swift)
+        for i in 0..<4 { for j in 0..<4 { #expect(close(blas[i, j], plain[i, j], 1e-12)) } }
+    }
+
     @Test func mergeOfShardsEqualsOnePass() throws {
         let rows = Self.rows()
         var a = CrossProducts(variables: 4), b = CrossProducts(variables: 4), whole = CrossProducts(variables: 4)
