@@ -92,3 +92,13 @@ public func runCampaignLab(_ arguments: [String], stdin: String? = nil) throws -
                          stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
 }
+
+/// Writes `text` (UTF-8) to `path`, replacing the file.
+public func writeFile(_ path: String, _ text: String) throws {
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+}
+
+/// Writes raw `bytes` to `path`, replacing the file (for byte-order marks, bad UTF-8, …).
+public func writeFile(_ path: String, bytes: [UInt8]) throws {
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}

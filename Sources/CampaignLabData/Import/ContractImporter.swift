@@ -131,6 +131,9 @@ public struct ContractImporter {
     public var maximumProblems: Int = 20
     /// The CSV reader's block size.
     public var blockSize: Int = 1 << 20
+    /// SQLite's page cache for the import connection, in KiB. Tests make it small so
+    /// that a transaction spills pages into the file before it is rolled back.
+    var pageCacheKiB: Int = 65_536
 
     /// An importer into `databasePath`.
     ///
@@ -250,7 +253,7 @@ private final class ImportRun {
                 database = db
             }
             let db = database!
-            try db.execute("PRAGMA cache_size = -65536")  // 64 MiB for this connection
+            try db.execute("PRAGMA cache_size = -\(max(options.pageCacheKiB, 16))")  // this connection only
             var results = try prepareTables(db, plans: plans, idType: idType)
             for plan in plans {
                 try insert(plan, into: db, idType: idType)
