@@ -74,10 +74,12 @@ struct ImportCommand: ParsableCommand {
         for table in summary.tables {
             let count = grouped(table.rowsImported)
             var line = "  " + table.table.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
-                + String(repeating: " ", count: countWidth - count.count) + count + " rows"
+                + String(repeating: " ", count: countWidth - count.count) + count + (table.rowsImported == 1 ? " row " : " rows")
             var notes: [String] = []
             if table.wasCreated { notes.append("new table") }
-            if replace && !table.wasCreated { notes.append("replaced \(grouped(table.rowsRemoved)) rows") }
+            if replace && !table.wasCreated {
+                notes.append("replaced \(grouped(table.rowsRemoved)) row\(table.rowsRemoved == 1 ? "" : "s")")
+            }
             notes.append("from " + table.files.joined(separator: ", "))
             line += "  (" + notes.joined(separator: "; ") + ")"
             print(line)

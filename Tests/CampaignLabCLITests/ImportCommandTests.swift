@@ -71,7 +71,7 @@ struct ImportCommandTests {
             """)
         let result = try runCampaignLab(["import", "--db", database, "--replace", "campaigns=" + dir.file("new_campaigns.csv")])
         #expect(result.exitCode == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("  campaigns  1 rows  (replaced 2 rows; from \(dir.file("new_campaigns.csv")))"), "\(result.stdout)")
+        #expect(result.stdout.contains("  campaigns  1 row   (replaced 2 rows; from \(dir.file("new_campaigns.csv")))"), "\(result.stdout)")
         let db = try SQLiteDatabase.open(readOnlyAt: database)
         #expect(try db.rows("SELECT campaign_id, name FROM campaigns") == [[.text("SUMMER24"), .text("夏季活动")]])
         #expect(try db.scalarInt("SELECT count(*) FROM assignments") == 5)  // not loaded: untouched

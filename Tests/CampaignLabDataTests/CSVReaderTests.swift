@@ -80,6 +80,18 @@ struct CSVReaderTests {
     }
 
     @Test(arguments: blockSizes)
+    func blankLinesBeforeTheHeaderCountInLineNumbers(blockSize: Int) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try writeFile(dir.file("t.csv"), "\n\r\nid,name\n1,a\n")
+        let reader = try CSVReader(path: dir.file("t.csv"), blockSize: blockSize)
+        #expect(reader.header == ["id", "name"])
+        #expect(reader.headerLine == 3)
+        #expect(try reader.nextRecord() == ["1", "a"])
+        #expect(reader.line == 4)
+    }
+
+    @Test(arguments: blockSizes)
     func chineseTextRoundTrips(blockSize: Int) throws {
         let text = "客户编号,姓名,分行\nC001,张三,\"北京, 朝阳\"\nC002,李四,上海浦东\n"
         let result = try read(text, blockSize: blockSize)

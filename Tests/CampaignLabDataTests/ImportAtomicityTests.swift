@@ -115,6 +115,25 @@ struct ImportAtomicityTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("new.sqlite") } == [])
     }
 
+    @Test func emptyExistingFileStaysEmptyWhenTheImportFails() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let database = dir.file("empty.sqlite")
+        try writeFile(database, "")
+        // Checked clean, refused by SQLite while inserting: the table was created, then rolled back.
+        try writeFile(dir.file("customers.csv"), "customer_id,opened_on\n1,2024-01-01\n1,2024-01-02\n")
+        #expect(throws: ImportError.self) {
+            try ContractImporter(databasePath: database).run([try ImportSource(argument: dir.file("customers.csv"))])
+        }
+        #expect(try fileBytes(database).isEmpty)
+
+        // A 0-byte file is an empty database to SQLite: a clean import fills it.
+        try writeFile(dir.file("customers.csv"), "customer_id,opened_on\n1,2024-01-01\n")
+        let summary = try ContractImporter(databasePath: database).run([try ImportSource(argument: dir.file("customers.csv"))])
+        #expect(summary.databaseWasCreated == false)
+        #expect(try SQLiteDatabase.open(readOnlyAt: database).scalarInt("SELECT count(*) FROM customers") == 1)
+    }
+
     @Test func importingCustomersLeavesTheOtherTablesUnchanged() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

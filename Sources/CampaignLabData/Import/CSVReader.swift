@@ -40,6 +40,8 @@ public final class CSVReader {
     public let path: String
     /// The names of the header row, in order.
     public private(set) var header: [String] = []
+    /// The physical line (1-based) of the header row (after any blank lines).
+    public private(set) var headerLine: Int = 1
     /// The physical line (1-based) on which the current record starts.
     public private(set) var line: Int = 0
     /// Records returned so far (not counting the header).
@@ -146,6 +148,7 @@ public final class CSVReader {
         guard try readRecord() else {
             throw CSVError(path: path, line: nil, kind: .empty)
         }
+        headerLine = line
         var names: [String] = []
         var seen: [String: Int] = [:]
         for i in 0..<fieldEnds.count {

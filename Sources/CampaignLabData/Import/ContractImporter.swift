@@ -366,7 +366,7 @@ private final class ImportRun {
             problems.append(ImportProblem(file: source.path, line: error.line, table: table.name, message: error.message))
             return nil
         }
-        guard let plan = plan(source, header: reader.header) else { return nil }
+        guard let plan = plan(source, header: reader.header, line: reader.headerLine) else { return nil }
 
         let idType = knownIDType
         let columns = plan.columns
@@ -415,11 +415,11 @@ private final class ImportRun {
     }
 
     /// Matches the header of `source` with the contract and with the existing table.
-    func plan(_ source: ImportSource, header: [String]) -> FilePlan? {
+    func plan(_ source: ImportSource, header: [String], line: Int) -> FilePlan? {
         let table = source.table
         let before = problems.total
         func headerProblem(column: String? = nil, _ message: String) {
-            problems.append(ImportProblem(file: source.path, line: 1, column: column, table: table.name, message: message))
+            problems.append(ImportProblem(file: source.path, line: line, column: column, table: table.name, message: message))
         }
 
         // SQLite column names ignore ASCII case.
@@ -504,7 +504,7 @@ private final class ImportRun {
     func insert(_ plan: FilePlan, into db: SQLiteDatabase, idType: String) throws {
         let reader = try CSVReader(path: plan.path, blockSize: options.blockSize)
         guard reader.header == plan.columns.map(\.csvName) else {
-            throw ImportError(problems: [ImportProblem(file: plan.path, line: 1, table: plan.table,
+            throw ImportError(problems: [ImportProblem(file: plan.path, line: reader.headerLine, table: plan.table,
                                                        message: "the file changed during the import")])
         }
         let columns = plan.columns
