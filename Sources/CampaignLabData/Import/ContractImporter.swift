@@ -229,6 +229,7 @@ private final class ImportRun {
         let started = clock.now
         let existed = try checkDatabasePath()
         var database: SQLiteDatabase?
+        var createdFile = false
         do {
             if existed {
                 let db = try SQLiteDatabase(path: path, mode: .readWrite(create: false))
@@ -248,7 +249,16 @@ private final class ImportRun {
             let usesIDs = tableOrder.contains { $0.columns.contains { $0.kind == .identifier } }
             let idType = knownIDType?.type ?? (plans.contains { $0.hasTextIDs } ? "TEXT" : "INTEGER")
             if database == nil {
-                let db = try SQLiteDatabase(path: path, mode: .readWrite(create: true))
+                // Create the file ourselves, exclusively: a file that appeared meanwhile is
+                // somebody else's and must not be removed when the import fails.
+                let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+                guard descriptor >= 0 else {
+                    let reason = String(cString: strerror(errno))
+                    throw ImportError(problems: [ImportProblem(file: path, message: "cannot create the database: \(reason)")])
+                }
+                close(descriptor)
+                createdFile = true
+                let db = try SQLiteDatabase(path: path, mode: .readWrite(create: false))
                 try db.execute("BEGIN IMMEDIATE")
                 database = db
             }
@@ -271,7 +281,7 @@ private final class ImportRun {
         } catch {
             if let db = database, db.isInTransaction { try? db.execute("ROLLBACK") }
             database = nil  // closes the connection
-            if !existed {
+            if createdFile {
                 for suffix in ["", "-journal", "-wal", "-shm"] { unlink(path + suffix) }
             }
             throw importError(for: error)
