@@ -44,6 +44,8 @@ public final class CSVReader {
     public private(set) var headerLine: Int = 1
     /// The physical line (1-based) on which the current record starts.
     public private(set) var line: Int = 0
+    /// The size of the file in bytes when it was opened (for progress).
+    public let fileSize: Int
     /// Records returned so far (not counting the header).
     public private(set) var recordsRead: Int = 0
 
@@ -77,8 +79,10 @@ public final class CSVReader {
         var info = stat()
         if stat(path, &info) != 0 {
             descriptor = -1
+            fileSize = 0
             throw CSVError(path: path, line: nil, kind: .cannotRead("no such file"))
         }
+        fileSize = Int(info.st_size)
         if (info.st_mode & S_IFMT) == S_IFDIR {
             descriptor = -1
             throw CSVError(path: path, line: nil, kind: .cannotRead("is a directory, not a CSV file"))
@@ -137,6 +141,9 @@ public final class CSVReader {
 
     /// Bytes of the file consumed so far (for progress).
     public var bytesConsumed: Int { bytesRead - (end - start) }
+
+    /// The share of the file consumed so far, 0…1 (for progress).
+    public var fractionConsumed: Double { fileSize > 0 ? min(1, Double(bytesConsumed) / Double(fileSize)) : 1 }
 
     // MARK: Header
 

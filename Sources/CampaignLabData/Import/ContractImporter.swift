@@ -123,7 +123,7 @@ public struct ContractImporter {
     public var databasePath: String
     /// Whether each loaded table is emptied first (inside the same transaction).
     public var replace: Bool
-    /// Called with a progress line ("customer_months.csv: 1,000,000 rows checked").
+    /// Called with a progress line ("customer_months.csv: 1,000,000 rows checked (48%)").
     public var progress: ((String) -> Void)?
     /// Rows between two progress lines.
     public var progressInterval: Int = 500_000
@@ -414,7 +414,7 @@ private final class ImportRun {
                 }
             }
             if plan.rowsChecked % interval == 0 {
-                options.progress?("\(source.path): \(formatCount(plan.rowsChecked)) rows checked")
+                options.progress?("\(source.path): \(formatCount(plan.rowsChecked)) rows checked (\(percent(reader))%)")
             }
         }
         return plan
@@ -554,7 +554,7 @@ private final class ImportRun {
                 problems.append(constraintProblem(error, plan: plan, line: reader.line, reader: reader, keyIndexes: keyIndexes))
             }
             if reader.recordsRead % interval == 0 {
-                options.progress?("\(plan.path): \(formatCount(reader.recordsRead)) rows inserted")
+                options.progress?("\(plan.path): \(formatCount(reader.recordsRead)) rows inserted (\(percent(reader))%)")
             }
         }
     }
@@ -575,6 +575,9 @@ private final class ImportRun {
         return ImportProblem(file: plan.path, line: line, table: table.name, message: message)
     }
 }
+
+/// How much of the file `reader` has read, in whole percent.
+private func percent(_ reader: CSVReader) -> Int { Int((reader.fractionConsumed * 100).rounded(.down)) }
 
 /// 1234567 → "1,234,567".
 func formatCount(_ value: Int) -> String {
