@@ -405,7 +405,7 @@ private final class ImportRun {
                         plan.hasTextIDs = true
                         if let idType, idType.type == "INTEGER" {
                             problems.append(problem(plan, reader.line, column, message:
-                                "\(displayValue(bytes)) is not a whole number, but customer ids are INTEGER in "
+                                "\(displayValue(bytes)) is not an integer id (a whole number without leading zeros), but customer ids are INTEGER in "
                                 + "this database (table \(idType.table)); every table must use the same kind of id"))
                         }
                     default:
