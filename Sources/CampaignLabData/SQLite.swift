@@ -169,6 +169,12 @@ public final class SQLiteDatabase {
         }
     }
 
+    /// How long a statement waits for another connection's lock before failing with
+    /// SQLITE_BUSY (`sqlite3_busy_timeout`); 0 fails at once (the default).
+    public func setBusyTimeout(milliseconds: Int) {
+        sqlite3_busy_timeout(handle, Int32(clamping: milliseconds))
+    }
+
     /// Whether the connection is inside an open transaction.
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
@@ -319,6 +325,18 @@ public final class SQLiteStatement {
         try check(sqlite3_bind_text(handle, Int32(index), value, -1, campaignlab_sqlite_transient()))
     }
 
+    /// Binds `bytes` (UTF-8, copied by SQLite) as TEXT, without making a String first.
+    public func bindText(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) throws {
+        precondition(bytes.count <= Int(Int32.max), "SQLiteStatement: text longer than 2 GiB")
+        // A non-nil pointer even for empty text, so that SQLite binds '' and not NULL.
+        let empty: UInt8 = 0
+        try withUnsafePointer(to: empty) { emptyPointer in
+            let pointer = bytes.baseAddress ?? emptyPointer
+            try check(sqlite3_bind_text(handle, Int32(index), UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self),
+                                        Int32(bytes.count), campaignlab_sqlite_transient()))
+        }
+    }
+
     public func bindNull(at index: Int) throws {
         try check(sqlite3_bind_null(handle, Int32(index)))
     }
@@ -412,4 +430,29 @@ public func quoteIdentifier(_ name: String) -> String {
 /// Quotes an SQL string literal with single quotes.
 public func quoteLiteral(_ text: String) -> String {
     "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+}
+
+extension DataError {
+    /// Whether this is an SQLite constraint failure (PRIMARY KEY, UNIQUE, NOT NULL, CHECK, …):
+    /// the statement failed, the transaction around it goes on.
+    public var isConstraintViolation: Bool {
+        if case .sqlite(let code, _, _) = self { return code & 0xFF == SQLITE_CONSTRAINT }
+        return false
+    }
+
+    /// Whether this is a PRIMARY KEY or UNIQUE constraint failure (a duplicate key).
+    public var isDuplicateKey: Bool {
+        if case .sqlite(let code, _, _) = self {
+            // SQLITE_CONSTRAINT_PRIMARYKEY = SQLITE_CONSTRAINT | (6 << 8), SQLITE_CONSTRAINT_UNIQUE =
+            // SQLITE_CONSTRAINT | (8 << 8) (sqlite3.h; function-like macros do not reach Swift).
+            return code == SQLITE_CONSTRAINT | (6 << 8) || code == SQLITE_CONSTRAINT | (8 << 8)
+        }
+        return false
+    }
+
+    /// Whether SQLite reported the database as locked by another connection.
+    public var isBusy: Bool {
+        if case .sqlite(let code, _, _) = self { return code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
+        return false
+    }
 }

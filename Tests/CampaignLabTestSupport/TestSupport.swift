@@ -92,3 +92,90 @@ public func runCampaignLab(_ arguments: [String], stdin: String? = nil) throws -
                          stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
 }
+
+/// Writes `text` (UTF-8) to `path`, replacing the file.
+public func writeFile(_ path: String, _ text: String) throws {
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+}
+
+/// Writes raw `bytes` to `path`, replacing the file (for byte-order marks, bad UTF-8, …).
+public func writeFile(_ path: String, bytes: [UInt8]) throws {
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}
+
+/// Small CSV files for all six contract tables, consistent with each other: integer
+/// customer ids 1–3, Chinese text, quoted commas, every timestamp form of the contract.
+public enum SampleCSV {
+    public static let customers = """
+        customer_id,opened_on,segment,branch
+        1,2019-03-15,mass,北京朝阳
+        2,2020-07-01,affluent,"上海, 浦东"
+        3,2021-11-30,mass,
+
+        """
+
+    public static let customerMonths = """
+        customer_id,month,aum,products_held,app_logins
+        1,2024-01,12000.5,2,5
+        1,2024-02,13000,2,
+        2,2024-01,250000,4,12
+        2,2024-02,260000.25,5,9
+        3,2024-01,0,0,0
+
+        """
+
+    public static let events = """
+        customer_id,event,occurred_at,value,campaign_id,channel
+        1,app_login,2024-01-03 08:15:00,,,app
+        2,purchase,2024-01-10T14:00:00+08:00,5000,SPRING24,app
+        3,enroll,2024-01-05 09:00:00.250Z,,SPRING24,
+
+        """
+
+    public static let campaigns = """
+        campaign_id,name,design,starts_on,ends_on,control_arm
+        SPRING24,春季理财节,observational,2024-01-01,2024-02-29,non_participant
+        PAGE-AB,Activity page test,randomized,2024-02-01,2024-02-14,control
+
+        """
+
+    public static let assignments = """
+        campaign_id,customer_id,arm,assigned_at
+        SPRING24,1,non_participant,2024-01-01 00:00:00
+        SPRING24,2,participant,2024-01-10 14:00:00
+        SPRING24,3,participant,2024-01-05 09:00:00
+        PAGE-AB,1,control,2024-02-01 10:00:00
+        PAGE-AB,2,variant_b,2024-02-01 10:05:00
+
+        """
+
+    public static let metricDefinitions = """
+        metric,label,unit,source,rollup,event,numerator,denominator,higher_is_better
+        aum,月日均资产,CNY,months,mean,,,,1
+        purchases,Purchases,,events,count,purchase,,,1
+
+        """
+
+    /// Table name → CSV text, in contract order.
+    public static let all: [(table: String, text: String)] = [
+        ("customers", customers), ("customer_months", customerMonths), ("events", events),
+        ("campaigns", campaigns), ("assignments", assignments), ("metric_definitions", metricDefinitions),
+    ]
+
+    /// Writes `<table>.csv` for every table into `directory`; returns the paths in contract order.
+    @discardableResult
+    public static func writeAll(in directory: TemporaryDirectory) throws -> [String] {
+        try all.map { table, text in
+            let path = directory.file(table + ".csv")
+            try writeFile(path, text)
+            return path
+        }
+    }
+}
+
+/// Every row of `table` as text, ordered by all columns: a fingerprint of its content.
+public func tableContent(_ db: SQLiteDatabase, _ table: String) throws -> [[SQLiteValue]] {
+    let count = try db.columns(of: table).count
+    let order = (1...max(count, 1)).map(String.init).joined(separator: ", ")
+    return try db.rows("SELECT * FROM \(quoteIdentifier(table)) ORDER BY \(order)")
+}
