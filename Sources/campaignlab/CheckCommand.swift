@@ -8,30 +8,39 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Check an SQLite file against the CampaignLab data contract and summarize it.",
         discussion: """
-            Reads the file read-only (it is never changed) and reports every problem with its
-            severity, table, column, an example row and how many rows are affected, then a
-            summary (customers, months, dimensions, events, campaigns and their arms), then
-            "N errors, M warnings".
+            Reads the file read-only (it is never changed) and reports every
+            problem with its severity, table, column, an example row and how many
+            rows are affected; then a summary (customers, months, dimensions,
+            events, campaigns and their arms); then "N errors, M warnings".
 
             Errors (analyses would fail or be wrong):
-              missing tables or columns; columns declared with a type that cannot hold their
-              values (e.g. opened_on INTEGER); NULL where a value is required; values stored
-              with the wrong type (text in a metric, a REAL customer_id, a number in a date
-              column); dates, months or timestamps that do not parse; design other than
-              'randomized' or 'observational'; infinite metric values; customer_id stored as
-              INTEGER in one table and TEXT in another; duplicate keys; rows whose customer
-              (or whose assignment's campaign) does not exist; campaigns that end before they
-              start, have no assignments, have an empty control arm, only one arm, or a
-              customer in two arms; invalid rows of metric_definitions.
+              - a missing table or column, or a column declared with a type that
+                cannot hold its values (e.g. opened_on INTEGER);
+              - NULL where a value is required; a value stored with the wrong
+                type (text in a metric, a REAL customer_id, a number in a date);
+              - a date, month or timestamp that does not parse; a design other
+                than 'randomized' or 'observational'; an infinite metric value;
+              - customer_id stored as INTEGER in one table and TEXT in another;
+              - duplicate keys; rows whose customer does not exist; assignments
+                whose campaign does not exist;
+              - a campaign that ends before it starts, has no assignments, has
+                an empty control arm or only one arm, or a customer in two arms;
+              - an invalid row of metric_definitions (unknown source or rollup,
+                a months metric without its column, an events metric without
+                its event, a ratio of undefined metrics).
 
             Warnings (usable, but look at them):
-              NULL metric values; negative aum or balance columns; non-numeric columns in
-              customer_months; events of unknown campaigns; customers with months missing
-              between their first and last snapshot, or with snapshots before opened_on;
-              campaigns without any customer_months before they start (no pre-period).
+              - NULL metric values; negative aum or balance values; text columns
+                in customer_months (not metrics);
+              - events of unknown campaigns;
+              - customers with months missing between their first and last
+                snapshot, or with snapshots before their opened_on month;
+              - a campaign without any customer_months before it starts (no
+                pre-period, so no baseline).
 
-            Exit status: 0 when there are no errors (warnings allowed), 1 when there is at
-            least one error, 2 when the file cannot be read as an SQLite database.
+            Exit status: 0 when there are no errors (warnings allowed), 1 when
+            there is at least one error, 2 when the file cannot be read as an
+            SQLite database (missing, a directory, empty, not SQLite, corrupt).
 
             Examples:
               campaignlab check --db bank.sqlite

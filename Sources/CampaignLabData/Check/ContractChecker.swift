@@ -87,7 +87,7 @@ public final class ContractChecker {
         try guarded(Contract.customerMonths) { try checkCustomerMonthsPerCustomer() }
         try guarded(Contract.events) { try checkOrphans(of: Contract.events) }
         try guarded(Contract.assignments) { try checkOrphans(of: Contract.assignments) }
-        progress("checking campaigns…")
+        progress("checking campaign arms and pre-periods…")
         try guarded(Contract.campaigns) { try checkCampaigns() }
         checkMetricDefinitions()
         progress("summarizing…")
@@ -341,12 +341,12 @@ public final class ContractChecker {
         if gapCustomers > 0 {
             problems.add(ContractProblem(.warning, .monthGaps, table: table, column: "month", exampleRow: gapExample,
                                          affectedRows: gapCustomers, unit: "customers",
-                                         message: "\(formatCount(gapCustomers)) customers have months missing between their first and last month (\(formatCount(missingMonths)) customer-months in all); analyses treat a missing month as no data, not as zero"))
+                                         message: "months are missing between a customer's first and last month (\(formatCount(missingMonths)) customer-month\(missingMonths == 1 ? "" : "s") in all); analyses treat a missing month as no data, not as zero"))
         }
         if earlyCustomers > 0 {
             problems.add(ContractProblem(.warning, .monthsBeforeOpening, table: table, column: "month", exampleRow: earlyExample,
                                          affectedRows: earlyCustomers, unit: "customers",
-                                         message: "\(formatCount(earlyCustomers)) customers have snapshots before the month of their opened_on; check opened_on or the snapshots"))
+                                         message: "customers have monthly snapshots before the month of their opened_on; check opened_on or the snapshots"))
         }
     }
 
