@@ -333,6 +333,31 @@ struct ContractCheckTests {
         #expect(lines.contains("checking campaigns…"))
     }
 
+    @Test func textIdentifiersEverywhereAreFine() throws {
+        let report = try check(creating: [
+            "customers": "CREATE TABLE customers (customer_id TEXT PRIMARY KEY, opened_on TEXT, segment TEXT, branch TEXT)",
+            "customer_months": """
+                CREATE TABLE customer_months (customer_id TEXT, month TEXT, aum REAL, products_held INTEGER,
+                                              app_logins INTEGER, PRIMARY KEY (customer_id, month))
+                """,
+            "events": "CREATE TABLE events (customer_id TEXT, event TEXT, occurred_at TEXT, value REAL, campaign_id TEXT)",
+            "assignments": """
+                CREATE TABLE assignments (campaign_id TEXT, customer_id TEXT, arm TEXT, assigned_at TEXT,
+                                          PRIMARY KEY (campaign_id, customer_id))
+                """,
+        ])
+        #expect(report.problems == [], "\(report.problems.map { "\($0.kind) \($0.place): \($0.message)" })")
+    }
+
+    @Test func withoutRowIDTablesNameRowsByKeyOnly() throws {
+        let report = try check(
+            creating: ["customers": "CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, opened_on TEXT, segment TEXT, branch TEXT) WITHOUT ROWID"],
+            then: "UPDATE customers SET opened_on = '2023-02-29' WHERE customer_id = 5")
+        #expect(report.problems.count == 1)
+        #expect(report.problems.first?.kind == .unparsableValue)
+        #expect(report.problems.first?.exampleRow == "customer_id=5")
+    }
+
     @Test func emptyDatabaseReportsEveryRequiredTable() throws {
         let dir = try TemporaryDirectory("check")
         defer { dir.remove() }

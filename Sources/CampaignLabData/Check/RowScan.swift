@@ -198,7 +198,7 @@ extension ContractChecker {
             onRow(ScannedRow(statement: statement, parsed: parsed, columns: columns, namer: namer))
         }
         if columns.contains(where: { $0.name == "customer_id" }) { identifierStats[name] = identifiers }
-        if rows >= Self.progressInterval { progress("checking \(name)… \(formatCount(rows)) rows") }
+        if rows >= Self.progressInterval && rows % Self.progressInterval != 0 { progress("checking \(name)… \(formatCount(rows)) rows") }
         return rows
     }
 
