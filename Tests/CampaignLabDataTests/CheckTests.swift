@@ -31,6 +31,8 @@ struct Defect: CustomTestStringConvertible, Sendable {
     var testDescription: String { name }
 }
 
+// Expected counts (`affected`) are computed by hand from the fixture: e.g. 6 customers have a
+// 2024-02 row; assignments has 12 rows; a duplicated key means 2 rows.
 // Row ids follow the fixture's insertion order (see ContractFixtures): customer_months row
 // (customer c, month 2024-0m) has rowid 6·(c−1)+m; events rows 1…8; campaigns growth=1, page_ab=2.
 let defects: [Defect] = [
@@ -232,6 +234,15 @@ struct ContractCheckTests {
         let report = try check(then: "UPDATE customer_months SET month = '2024-13' WHERE customer_id = 4 AND month = '2024-06'")
         let problem = try #require(report.problems.first)
         #expect(problem.message == "'2024-13' is not a month 'YYYY-MM'")
+    }
+
+    @Test func examplesStayOnOneLine() throws {
+        let report = try check(then: "UPDATE customer_months SET month = '2024-03' || char(10) WHERE rowid = 3")
+        #expect(report.problems.first?.exampleRow == "customer_id=1, month='2024-03\\n' (rowid 3)")
+        #expect(report.problems.first?.message == "'2024-03\\n' is not a month 'YYYY-MM'")
+        let long = String(repeating: "x", count: 100)
+        #expect(SQLiteValue.text(long).shortDescription == "'" + String(repeating: "x", count: 37) + "…'")
+        #expect(SQLiteValue.text("it's").shortDescription == "'it''s'")
     }
 
     @Test func countsEveryBadRowButKeepsOneExample() throws {

@@ -279,12 +279,23 @@ public struct ContractSchema: Sendable {
 }
 
 extension SQLiteValue {
-    /// The value for an example row: text quoted and cut to 40 characters.
+    /// The value for an example row or a message, on one line: text quoted (SQL style), cut
+    /// to 40 characters, with control characters escaped ("\\n").
     public var shortDescription: String {
-        if case .text(let text) = self, text.count > 40 {
-            return "'" + text.prefix(37).replacingOccurrences(of: "'", with: "''") + "…'"
+        guard case .text(let text) = self else { return description }
+        var out = "'"
+        for (i, scalar) in text.unicodeScalars.enumerated() {
+            if i == 37 && text.unicodeScalars.count > 40 { out += "…"; break }
+            switch scalar {
+            case "'": out += "''"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
         }
-        if case .text(let text) = self { return quoteLiteral(text) }
-        return description
+        return out + "'"
     }
 }
