@@ -1,0 +1,301 @@
+/// What a database holds of the data contract: which contract tables and views exist, their
+/// columns, the dimensions, the metrics and the metric definitions.
+///
+/// Discovery reports what is there and never refuses a database: a missing table or column
+/// is simply absent here. `campaignlab check` reports those as problems; an analysis calls
+/// ``require(_:columns:)`` for what it needs and gets a ``DataError/contract(table:column:row:message:)``
+/// naming the missing table or column.
+///
+/// ```swift
+/// let db = try SQLiteDatabase.open(readOnlyAt: "bank.sqlite")
+/// let schema = try ContractSchema.discover(in: db)
+/// try schema.require(Contract.customerMonths)       // throws when it or its key columns are missing
+/// print(schema.dimensions)                          // ["segment", "age_band", "branch"]
+/// print(schema.metrics)                             // ["aum", "products_held", "app_logins"]
+/// let aum = try schema.definition(of: "aum")
+/// ```
+public struct ContractSchema: Sendable {
+    /// Whether a contract name is a table or a view.
+    public enum ObjectKind: String, Sendable, Equatable {
+        case table, view
+    }
+
+    /// One contract table or view as found in the database.
+    public struct Table: Sendable, Equatable {
+        /// The contract name (`customers`, …).
+        public var name: String
+        public var kind: ObjectKind
+        /// The columns in order, as `PRAGMA table_info` describes them.
+        public var columns: [ColumnInfo]
+        /// Whether rows have a rowid (ordinary tables; not views or WITHOUT ROWID tables).
+        public var hasRowID: Bool
+        /// Column sets (lower-cased) that the database keeps unique: the primary key and
+        /// UNIQUE indexes. Empty for views.
+        public var uniqueKeys: [Set<String>]
+        /// Why the table or view cannot be read (a view over a missing table), or nil.
+        public var readError: String?
+
+        /// The column called `name` (SQLite compares column names case-insensitively).
+        public func column(named name: String) -> ColumnInfo? {
+            let lower = name.lowercased()
+            return columns.first { $0.name.lowercased() == lower }
+        }
+
+        /// Whether the database guarantees that `key` is unique: a primary key or UNIQUE
+        /// index on `key` or on part of it. A view never does.
+        public func enforcesUniqueness(of key: [String]) -> Bool {
+            let wanted = Set(key.map { $0.lowercased() })
+            return uniqueKeys.contains { !$0.isEmpty && $0.isSubset(of: wanted) }
+        }
+    }
+
+    /// The contract tables and views that exist, by contract name.
+    public var tables: [String: Table]
+    /// The columns of `customers` other than customer_id and opened_on, in order.
+    public var dimensions: [String]
+    /// The numeric columns of `customer_months` other than customer_id and month, in order.
+    public var metrics: [String]
+    /// Columns of `customer_months` that are not numeric and so are not metrics.
+    public var nonNumericMonthsColumns: [String]
+    /// The valid metric definitions: `metric_definitions` rows first (in table order), then a
+    /// default for every metric the table does not define.
+    public var metricDefinitions: [MetricDefinition]
+    /// Rows of `metric_definitions` that break a rule (see ``MetricDefinition``).
+    public var metricDefinitionIssues: [MetricDefinitionIssue]
+
+    /// The contract table or view called `name`, when it exists.
+    public func table(_ name: String) -> Table? { tables[name] }
+
+    /// Whether `table` exists and can be read.
+    public func has(_ table: ContractTable) -> Bool {
+        tables[table.name].map { $0.readError == nil } ?? false
+    }
+
+    /// Whether `table` exists, can be read and has a column called `column`.
+    public func has(_ table: ContractTable, column: String) -> Bool {
+        guard let found = tables[table.name], found.readError == nil else { return false }
+        return found.column(named: column) != nil
+    }
+
+    /// The actual spelling of `column` in `table` (SQLite names are case-insensitive), or nil.
+    public func columnName(_ column: String, in table: ContractTable) -> String? {
+        tables[table.name]?.column(named: column)?.name
+    }
+
+    /// Throws unless `table` exists, can be read and has `columns` (default: every column the
+    /// contract requires of it).
+    ///
+    /// ```swift
+    /// try schema.require(Contract.events, columns: ["customer_id", "event", "value"])
+    /// ```
+    /// - Throws: ``DataError/contract(table:column:row:message:)`` naming the missing table or
+    ///   the first missing column.
+    public func require(_ table: ContractTable, columns: [String]? = nil) throws {
+        guard let found = tables[table.name] else {
+            throw DataError.contract(table: table.name, column: nil, row: nil,
+                                     message: "the table is missing; create it (or a view with this name) as the data contract describes")
+        }
+        if let error = found.readError {
+            throw DataError.contract(table: table.name, column: nil, row: nil, message: "the \(found.kind.rawValue) cannot be read: \(error)")
+        }
+        let needed = columns ?? table.columns.filter(\.isRequired).map(\.name)
+        for column in needed where found.column(named: column) == nil {
+            throw DataError.contract(table: table.name, column: column, row: nil,
+                                     message: "the column is missing; the data contract requires it")
+        }
+    }
+
+    /// The definition of `metric`.
+    ///
+    /// - Throws: ``DataError/contract(table:column:row:message:)`` when the metric's row in
+    ///   `metric_definitions` breaks a rule, or when no definition and no `customer_months`
+    ///   column has this name.
+    public func definition(of metric: String) throws -> MetricDefinition {
+        if let found = metricDefinitions.first(where: { $0.metric == metric }) { return found }
+        if let issue = metricDefinitionIssues.first(where: { $0.metric == metric }) { throw issue.error }
+        let known = metricDefinitions.map(\.metric).joined(separator: ", ")
+        throw DataError.contract(table: Contract.customerMonths.name, column: metric, row: nil,
+                                 message: "no metric '\(metric)': it is neither a numeric column of customer_months nor a row of metric_definitions (known metrics: \(known.isEmpty ? "none" : known))")
+    }
+
+    /// Reads the contract part of `database`'s schema.
+    ///
+    /// Reads only the schema, plus a few values of untyped `customer_months` columns (to tell
+    /// numeric ones from text) and the rows of `metric_definitions`.
+    ///
+    /// - Parameter database: an open connection (normally read-only).
+    /// - Returns: what exists; nothing missing is an error here.
+    /// - Throws: `DataError.sqlite` only when SQLite fails on the schema itself.
+    /// - Complexity: O(columns + rows of metric_definitions).
+    public static func discover(in database: SQLiteDatabase) throws -> ContractSchema {
+        var tables: [String: Table] = [:]
+        for contract in Contract.tables {
+            if let table = try discoverTable(contract.name, in: database) { tables[contract.name] = table }
+        }
+
+        var dimensions: [String] = []
+        if let customers = tables[Contract.customers.name], customers.readError == nil {
+            let contractNames = Set(Contract.customers.columns.map { $0.name.lowercased() })
+            dimensions = customers.columns.map(\.name).filter { !contractNames.contains($0.lowercased()) }
+        }
+
+        var metrics: [String] = [], nonNumeric: [String] = []
+        if let months = tables[Contract.customerMonths.name], months.readError == nil {
+            let contractNames = Set(Contract.customerMonths.columns.map { $0.name.lowercased() })
+            for column in months.columns where !contractNames.contains(column.name.lowercased()) {
+                if try isNumeric(column, of: months.name, in: database) {
+                    metrics.append(column.name)
+                } else {
+                    nonNumeric.append(column.name)
+                }
+            }
+        }
+
+        var definitions: [MetricDefinition] = [], issues: [MetricDefinitionIssue] = []
+        if let table = tables[Contract.metricDefinitions.name], table.readError == nil, table.column(named: "metric") != nil {
+            (definitions, issues) = try readMetricDefinitions(table, metrics: metrics, in: database)
+        }
+        let mentioned = Set(definitions.map(\.metric) + issues.map(\.metric))
+        for metric in metrics where !mentioned.contains(metric) {
+            definitions.append(.defaultDefinition(forMonthsColumn: metric))
+        }
+
+        return ContractSchema(tables: tables, dimensions: dimensions, metrics: metrics,
+                              nonNumericMonthsColumns: nonNumeric, metricDefinitions: definitions,
+                              metricDefinitionIssues: issues)
+    }
+
+    // MARK: Discovery helpers
+
+    private static func discoverTable(_ name: String, in database: SQLiteDatabase) throws -> Table? {
+        guard let kindText = try database.objectKind(of: name) else { return nil }
+        let kind: ObjectKind = kindText == "view" ? .view : .table
+        var table = Table(name: name, kind: kind, columns: [], hasRowID: false, uniqueKeys: [], readError: nil)
+        do {
+            table.columns = try database.columns(of: name)
+            // A view over a missing table has columns only if SQLite can compile it.
+            let probe = try database.prepare("SELECT * FROM \(quoteIdentifier(name)) LIMIT 0")
+            _ = try probe.step()
+        } catch let DataError.sqlite(_, message, _) {
+            table.readError = message
+            return table
+        }
+        guard kind == .table else { return table }
+
+        let names = Set(table.columns.map { $0.name.lowercased() })
+        if !names.contains("_rowid_"),
+           (try? database.prepare("SELECT _rowid_ FROM \(quoteIdentifier(name)) LIMIT 0")) != nil {
+            table.hasRowID = true
+        }
+        let primaryKey = table.columns.filter { $0.primaryKeyPosition > 0 }.map { $0.name.lowercased() }
+        if !primaryKey.isEmpty { table.uniqueKeys.append(Set(primaryKey)) }
+        let indexes = try database.rows("SELECT name FROM pragma_index_list(?1) WHERE \"unique\" = 1 AND partial = 0",
+                                        [.text(name)])
+        for row in indexes {
+            guard let index = row.first?.textValue else { continue }
+            let columns = try database.rows("SELECT name FROM pragma_index_info(?1)", [.text(index)])
+            let key = columns.compactMap { $0.first?.textValue?.lowercased() }
+            // An index on an expression has a NULL column name; it does not make a column set unique.
+            if key.count == columns.count, !key.isEmpty { table.uniqueKeys.append(Set(key)) }
+        }
+        return table
+    }
+
+    /// Whether a `customer_months` column holds numbers: by its declared type's affinity
+    /// (INTEGER, REAL, NUMERIC — but not DATE/TIME types, which also get NUMERIC affinity),
+    /// and for a column without a declared type by the storage class of its first values.
+    static func isNumeric(_ column: ColumnInfo, of table: String, in database: SQLiteDatabase) throws -> Bool {
+        let declared = column.declaredType.uppercased()
+        if !declared.isEmpty {
+            switch column.affinity {
+            case "INTEGER", "REAL": return true
+            case "NUMERIC": return !(declared.contains("DATE") || declared.contains("TIME"))
+            default: return false
+            }
+        }
+        let sample = try database.prepare("""
+            SELECT typeof(\(quoteIdentifier(column.name))) FROM \(quoteIdentifier(table))
+            WHERE \(quoteIdentifier(column.name)) IS NOT NULL LIMIT 20
+            """)
+        while try sample.step() {
+            let type = sample.text(0)
+            if type != "integer" && type != "real" { return false }
+        }
+        // Numbers only, or no values at all yet: a metric.
+        return true
+    }
+
+    private static func readMetricDefinitions(_ table: Table, metrics: [String], in database: SQLiteDatabase)
+        throws -> ([MetricDefinition], [MetricDefinitionIssue])
+    {
+        let fields = ["metric", "label", "unit", "source", "rollup", "event", "numerator", "denominator", "higher_is_better"]
+        let select = fields.map { table.column(named: $0).map { quoteIdentifier($0.name) } ?? "NULL" }
+        let rowid = table.hasRowID ? "_rowid_" : "NULL"
+        let statement = try database.prepare(
+            "SELECT \(rowid), \(select.joined(separator: ", ")) FROM \(quoteIdentifier(table.name))")
+        var parsed: [(definition: MetricDefinition, row: String)] = [], issues: [MetricDefinitionIssue] = []
+        while try statement.step() {
+            let metric = statement.value(1)
+            var description = "metric=\(metric.shortDescription)"
+            if statement.storageClass(0) != .null { description += " (rowid \(statement.int64(0)))" }
+            let row = MetricDefinitionRow(
+                rowDescription: description, metric: metric, label: statement.value(2), unit: statement.value(3),
+                source: statement.value(4), rollup: statement.value(5), event: statement.value(6),
+                numerator: statement.value(7), denominator: statement.value(8), higherIsBetter: statement.value(9))
+            switch row.parse() {
+            case .success(let definition): parsed.append((definition, description))
+            case .failure(let issue): issues.append(issue)
+            }
+        }
+
+        // Cross-row rules: a months metric names a numeric column; ratio parts are defined
+        // metrics that are not ratios themselves.
+        let numericColumns = Set(metrics)
+        let definedNames = Set(parsed.map(\.definition.metric) + issues.map(\.metric)).union(numericColumns)
+        let ratioNames = Set(parsed.map(\.definition).filter(\.isRatio).map(\.metric))
+        var valid: [MetricDefinition] = []
+        for (definition, row) in parsed {
+            func issue(_ column: String, _ message: String) {
+                issues.append(MetricDefinitionIssue(metric: definition.metric, column: column, exampleRow: row, message: message))
+            }
+            if definition.isRatio {
+                let parts = [("numerator", definition.numerator!), ("denominator", definition.denominator!)]
+                if let (column, part) = parts.first(where: { !definedNames.contains($0.1) }) {
+                    issue(column, "the \(column) '\(part)' is not a defined metric (neither a row of metric_definitions nor a numeric column of customer_months)")
+                    continue
+                }
+                if let (column, part) = parts.first(where: { ratioNames.contains($0.1) }) {
+                    issue(column, "the \(column) '\(part)' is itself a ratio metric; a ratio's parts must be plain metrics")
+                    continue
+                }
+            } else if definition.source == .months && !numericColumns.contains(definition.metric) {
+                issue("metric", "a months metric must be a numeric column of customer_months, and customer_months has no numeric column '\(definition.metric)'")
+                continue
+            }
+            valid.append(definition)
+        }
+        return (valid, issues)
+    }
+}
+
+extension SQLiteValue {
+    /// The value for an example row or a message, on one line: text quoted (SQL style), cut
+    /// to 40 characters, with control characters escaped ("\\n").
+    public var shortDescription: String {
+        guard case .text(let text) = self else { return description }
+        var out = "'"
+        for (i, scalar) in text.unicodeScalars.enumerated() {
+            if i == 37 && text.unicodeScalars.count > 40 { out += "…"; break }
+            switch scalar {
+            case "'": out += "''"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "'"
+    }
+}

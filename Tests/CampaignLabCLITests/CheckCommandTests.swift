@@ -1,0 +1,116 @@
+import CampaignLabTestSupport
+import Foundation
+import Testing
+
+struct CheckCommandTests {
+    @Test func validFileExitsZero() throws {
+        let dir = try TemporaryDirectory("check-cli")
+        defer { dir.remove() }
+        let path = dir.file("bank.sqlite")
+        try ContractFixtures.makeDatabase(at: path)
+        let result = try runCampaignLab(["check", "--db", path])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("No problems found."))
+        #expect(result.stdout.contains("customers       6, opened 2022-03-15 … 2023-12-31"))
+        #expect(result.stdout.contains("growth (observational) 2024-04-01 … 2024-05-31, control 'non_participant'"))
+        #expect(result.stdout.hasSuffix("0 errors, 0 warnings\n"))
+        #expect(result.stderr.contains("checking customer_months…"))
+    }
+
+    @Test func errorExitsOneAndNamesTheRow() throws {
+        let dir = try TemporaryDirectory("check-cli")
+        defer { dir.remove() }
+        let path = dir.file("bank.sqlite")
+        try ContractFixtures.makeDatabase(at: path, then: """
+            UPDATE customer_months SET month = '2024-13' WHERE customer_id = 4 AND month = '2024-06';
+            UPDATE customer_months SET aum = -1 WHERE customer_id = 1 AND month = '2024-01';
+            """)
+        let before = try fileBytes(path)
+        let result = try runCampaignLab(["check", "--db", path, "--quiet"])
+        #expect(result.exitCode == 1)
+        #expect(result.stdout.contains("""
+              ERROR   customer_months.month (1 row)
+                      '2024-13' is not a month 'YYYY-MM'
+                      example: customer_id=4, month='2024-13' (rowid 24)
+            """))
+        #expect(result.stdout.contains("WARNING customer_months.aum (1 row)"))
+        #expect(result.stdout.hasSuffix("1 error, 1 warning\n"))
+        #expect(result.stderr.isEmpty)
+        #expect(try fileBytes(path) == before)
+    }
+
+    @Test func warningsOnlyExitZero() throws {
+        let dir = try TemporaryDirectory("check-cli")
+        defer { dir.remove() }
+        let path = dir.file("bank.sqlite")
+        try ContractFixtures.makeDatabase(at: path, then: "DELETE FROM customer_months WHERE customer_id = 3 AND month = '2024-03'")
+        let result = try runCampaignLab(["check", "--db", path])
+        #expect(result.exitCode == 0)
+        #expect(result.stdout.contains("WARNING customer_months.month (1 customer)"))
+        #expect(result.stdout.hasSuffix("0 errors, 1 warning\n"))
+    }
+
+    @Test func jsonReportParses() throws {
+        let dir = try TemporaryDirectory("check-cli")
+        defer { dir.remove() }
+        let path = dir.file("bank.sqlite")
+        try ContractFixtures.makeDatabase(at: path, then: "UPDATE campaigns SET design = 'ab' WHERE campaign_id = 'page_ab'")
+        let result = try runCampaignLab(["check", "--db", path, "--json"])
+        #expect(result.exitCode == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+        let json = try #require(object as? [String: Any])
+        #expect(json["errors"] as? Int == 1)
+        #expect(json["warnings"] as? Int == 0)
+        let problems = try #require(json["problems"] as? [[String: Any]])
+        #expect(problems.count == 1)
+        #expect(problems.first?["kind"] as? String == "value-not-allowed")
+        #expect(problems.first?["severity"] as? String == "error")
+        #expect(problems.first?["table"] as? String == "campaigns")
+        #expect(problems.first?["column"] as? String == "design")
+        #expect(problems.first?["example_row"] as? String == "campaign_id='page_ab' (rowid 2)")
+        #expect(problems.first?["affected"] as? Int == 1)
+        let summary = try #require(json["summary"] as? [String: Any])
+        let customers = try #require(summary["customers"] as? [String: Any])
+        #expect(customers["count"] as? Int == 6)
+        // Stable key order: keys are sorted, so the same input gives the same bytes.
+        let again = try runCampaignLab(["check", "--db", path, "--json", "--quiet"])
+        #expect(again.stdout == result.stdout)
+    }
+
+    @Test func unreadableFilesGetOneLine() throws {
+        let dir = try TemporaryDirectory("check-cli")
+        defer { dir.remove() }
+        let missing = dir.file("missing.sqlite")
+        let empty = dir.file("empty.sqlite")
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let text = dir.file("notes.sqlite")
+        FileManager.default.createFile(atPath: text, contents: Data("customer_id,opened_on\n1,2024-01-01\n".utf8))
+        let corrupt = dir.file("corrupt.sqlite")
+        try ContractFixtures.makeDatabase(at: corrupt)
+        var bytes = try fileBytes(corrupt)
+        for i in 16..<min(bytes.count, 4096) { bytes[i] = 0xA5 }
+        try bytes.write(to: URL(fileURLWithPath: corrupt))
+
+        let cases: [(path: String, phrase: String)] = [
+            (missing, "no such file"), (dir.path, "is a directory"), (empty, "the file is empty"),
+            (text, "not an SQLite database"), (corrupt, "corrupt"),
+        ]
+        for (path, phrase) in cases {
+            let result = try runCampaignLab(["check", "--db", path])
+            #expect(result.exitCode == 2, "\(path): \(result.stderr)")
+            #expect(result.stdout.isEmpty)
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "\(path): \(result.stderr)")
+            #expect(lines.first?.contains(path) == true)
+            #expect(lines.first?.contains(phrase) == true, "\(result.stderr)")
+        }
+    }
+
+    @Test func helpDescribesTheChecks() throws {
+        let help = try runCampaignLab(["check", "--help"])
+        #expect(help.exitCode == 0)
+        #expect(help.stdout.contains("USAGE: campaignlab check --db <file>"))
+        #expect(help.stdout.contains("campaignlab check --db bank.sqlite --json"))
+        #expect(help.stdout.contains("Exit status"))
+    }
+}
