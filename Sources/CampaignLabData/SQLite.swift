@@ -319,6 +319,13 @@ public final class SQLiteStatement {
         try check(sqlite3_bind_text(handle, Int32(index), value, -1, campaignlab_sqlite_transient()))
     }
 
+    /// Binds UTF-8 bytes as TEXT without building a `String` (SQLite copies them), for
+    /// bulk inserts that format values into a reusable buffer.
+    public func bindText(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) throws {
+        try check(sqlite3_bind_text(handle, Int32(index), UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self),
+                                    Int32(bytes.count), campaignlab_sqlite_transient()))
+    }
+
     public func bindNull(at index: Int) throws {
         try check(sqlite3_bind_null(handle, Int32(index)))
     }
