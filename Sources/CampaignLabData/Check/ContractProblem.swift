@@ -108,13 +108,3 @@ public struct ContractProblem: Sendable, Equatable, Hashable, Encodable {
     }
 }
 
-/// `1234567` → "1,234,567".
-public func formatCount(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var out = ""
-    for (i, c) in digits.enumerated() {
-        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-        out.append(c)
-    }
-    return value < 0 ? "-" + out : out
-}

@@ -579,13 +579,3 @@ private final class ImportRun {
 /// How much of the file `reader` has read, in whole percent.
 private func percent(_ reader: CSVReader) -> Int { Int((reader.fractionConsumed * 100).rounded(.down)) }
 
-/// 1234567 → "1,234,567".
-func formatCount(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var out = ""
-    for (i, character) in digits.enumerated() {
-        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-        out.append(character)
-    }
-    return value < 0 ? "-" + out : out
-}
