@@ -376,7 +376,7 @@ private final class ChunkWriter {
                           + "(eligible for both \(before.id) and \(now.id)) of E[mean \(metric) over \(now.start.yearMonth)..\(now.end.yearMonth) "
                           + "without the campaign | customer], divided by the same sum for \(before.start.yearMonth)..\(before.end.yearMonth). "
                           + "Untreated expectations are given the customer's realized pre-period (the two months before each window), "
-                          + "whose mean the untreated campaign months continue.")])
+                          + "whose mean the untreated campaign months continue, lifted by the market's autumn step.")])
             }
         }
         // Page test: ATE per variant over all assigned customers.
@@ -426,11 +426,14 @@ extension DemoBank {
         Customers have a persistent log-AUM level (lognormal, sd 2.15; 14% near-empty accounts), a persistent \
         app-usage rate (gamma) and a base product count. Monthly: aum = level x market x season x dormancy x \
         mean-one noise; app_logins = Poisson(rate x market x season x dormancy); products = base + drift + rare extras. \
-        Market growth (aum +6%/+7%/+11%/+4% in the data years to Oct 2023/24/25/26, logins +8/10/14/5%) happens \
-        November-June; July-October are flat. Spring Festival: aum x1.06 in the month three weeks before it, \
+        Market growth: November-June aum +6%/+7%/+11%/+4% and logins +3/4/6/2% in the data years to Oct 2023/24/25/26, \
+        flat July-August, then an autumn step every September (aum +3.5%, logins +12%, products +0.05). \
+        Spring Festival: aum x1.06 in the month three weeks before it, \
         aum x0.97 and logins x0.8 in its month. Dormancy: monthly Markov chain (1.2% or 3% -> dormant, 6% -> active). \
         In the campaign months (Sep-Oct) of both growth-journey years, untreated values continue the customer's \
-        realized Jul-Aug mean (E[untreated] = pre-period mean: parallel trends by construction); participation is \
+        realized Jul-Aug mean lifted by the autumn step (aum x1.035, products x1.03, logins x1.12), so untreated growth \
+        is proportional to the pre-period level: participants, who start higher, would have grown more anyway (plain DiD \
+        and the naive growth multiple are biased; adjusting for pre-period values is not). Participation is \
         logistic in pre-period log1p(app_logins), log1p(aum), products_held, channel and age band; effects are \
         additive on expected values, per segment. Page test: equal random allocation of 25% of active customers; \
         persistent page-visit, click and purchase propensities drive both the 4-week pre-period and the window.

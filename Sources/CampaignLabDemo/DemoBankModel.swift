@@ -26,11 +26,15 @@ import Darwin
 //   dormant → active 6%); dormant months have 35% of the AUM and 3% of the logins.
 // * Campaign months (September–October of the two growth-journey years). For every customer
 //   with both pre-period months (July–August), the untreated value of each months metric
-//   continues the customer's realized pre-period mean: E[Y_t(0) | history] = pre-period mean
-//   (aum: mean × mean-one lognormal noise; products: stochastic rounding of the mean;
-//   app_logins: Poisson(mean)). Behaviour persists (habit), so the untreated pre → post
-//   change has mean zero given everything observed before the campaign: parallel trends hold
-//   exactly, and participation, which depends only on those observables, is ignorable.
+//   continues the customer's realized pre-period mean, lifted by the market's autumn step
+//   (`DemoCalendar.continuation`): E[Y_t(0) | history] = pre-period mean × (1 + g) with g =
+//   3.5% for aum, 3% for products, 12% for app_logins (aum: × mean-one lognormal noise;
+//   products: stochastic rounding; app_logins: Poisson). Given everything observed before the
+//   campaign the untreated change is known in expectation, so participation, which depends
+//   only on those observables, is ignorable and adjusting for the pre-period values recovers
+//   the effect. But the untreated change is proportional to the pre-period level, and
+//   participants start higher: the raw difference in growth (plain DiD) and the "N×" growth
+//   multiple overstate the effect — the self-selection bias the reports must expose.
 //   Treatment adds a known amount to the expected value (aum + δ, products + acquisition
 //   probability, logins: Poisson rate + δ), per segment.
 // * Participation is a logistic model in pre-period means of log1p(app_logins),
@@ -367,9 +371,10 @@ struct DemoBankModel: Sendable {
                 var acquired = 0
                 for (k, month) in journey.postMonths.enumerated() {
                     wasDormant[month] = dormant  // the state is frozen over the campaign months
-                    var value = means[0] * exp(continuationSD * rng.normal() - continuationSD * continuationSD / 2)
-                    var held = Int((means[1] + rng.uniform()).rounded(.down))
-                    var rate = means[2]
+                    var value = means[0] * cal.continuation(metric: 0, from: pre[0], to: month)
+                        * exp(continuationSD * rng.normal() - continuationSD * continuationSD / 2)
+                    var held = Int((means[1] * cal.continuation(metric: 1, from: pre[0], to: month) + rng.uniform()).rounded(.down))
+                    var rate = means[2] * cal.continuation(metric: 2, from: pre[0], to: month)
                     if treated {
                         value += journey.aumEffect[segment.rawValue] * journey.aumShape[k]
                         let take = k == 0 ? journey.productsFirst[segment.rawValue] : journey.productsSecond[segment.rawValue]
@@ -412,8 +417,13 @@ struct DemoBankModel: Sendable {
         if eligibleFor[0] && eligibleFor[1] {
             chunk.truth.marketCustomers += 1
             for metric in 0..<3 {
-                chunk.truth.marketSums[metric][0] += preMeans[0][metric]
-                chunk.truth.marketSums[metric][1] += preMeans[1][metric]
+                for j in 0..<2 {
+                    let journey = journeys[j]
+                    let factor = journey.postMonths.reduce(0.0) {
+                        $0 + cal.continuation(metric: metric, from: journey.preMonths[0], to: $1)
+                    } / Double(journey.postMonths.count)
+                    chunk.truth.marketSums[metric][j] += preMeans[j][metric] * factor
+                }
             }
         }
 

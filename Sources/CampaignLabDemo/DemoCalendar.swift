@@ -3,10 +3,14 @@ import CampaignLabData
 /// The month-level calendar of the demo bank: market drift, Spring-Festival seasonality and
 /// the campaign windows, all as indices into the 36 months of `customer_months`.
 ///
-/// Market drift happens in the first eight months of each data year (November–June) and is
-/// flat from July to October, so that the pre-period (July–August) and the campaign months
-/// (September–October) of both growth-journey campaigns share the same market level: the
-/// between-YEAR drift carries the market factor, the within-window change is zero.
+/// Market drift happens in two phases of each data year: a gradual rise over November–June,
+/// flat July–August, and an autumn step (the wealth-management sales season and the app's
+/// autumn promotions) that lifts every customer's expected AUM, products and logins from
+/// September on, for good. The growth journeys' pre-period (July–August) and campaign months
+/// (September–October) straddle that step, so non-participants grow during the campaign too,
+/// in proportion to what they already had: participants, who had more, would have grown more
+/// in absolute terms without the campaign — the self-selection that makes the naive
+/// "participants grew N× non-participants" multiple overstate the effect.
 struct DemoCalendar: Sendable {
     let firstMonth: YearMonth
     let months: Int
@@ -29,11 +33,18 @@ struct DemoCalendar: Sendable {
         "2025-01-29", "2026-02-17", "2027-02-06", "2028-01-26", "2029-02-13", "2030-02-03", "2031-01-23",
     ].map { CivilDate($0)! }
 
-    /// Yearly market growth rates, most recent data year first (the year to the last month,
+    /// November–June market growth, most recent data year first (the year to the last month,
     /// then the year before, …): AUM and app usage multiplicative, products additive.
     static let aumGrowth = [0.04, 0.11, 0.07, 0.06]
-    static let loginGrowth = [0.05, 0.14, 0.10, 0.08]
-    static let productsGrowth = [0.08, 0.16, 0.10, 0.10]
+    static let loginGrowth = [0.02, 0.06, 0.04, 0.03]
+    static let productsGrowth = [0.05, 0.12, 0.07, 0.07]
+    /// The autumn step from August to September, every year: AUM and app usage multiplicative;
+    /// products held additive in the calendar, and multiplicative (`autumnProductsGrowth`) when
+    /// a growth journey's untreated campaign months continue a customer's pre-period mean.
+    static let autumnAUMGrowth = 0.035
+    static let autumnLoginGrowth = 0.12
+    static let autumnProductsStep = 0.05
+    static let autumnProductsGrowth = 0.03
 
     init(firstMonth: YearMonth, months: Int) {
         self.firstMonth = firstMonth
@@ -50,9 +61,10 @@ struct DemoCalendar: Sendable {
                 aumBase = aum[m - 1]; loginBase = login[m - 1]; productsBase = products[m - 1]
             }
             let progress = Double(min(k + 1, 8)) / 8
-            aum.append(aumBase * pow1p(Self.aumGrowth[block], progress))
-            login.append(loginBase * pow1p(Self.loginGrowth[block], progress))
-            products.append(productsBase + Self.productsGrowth[block] * progress)
+            let autumn = k >= 10 ? 1.0 : 0.0  // September and October
+            aum.append(aumBase * pow1p(Self.aumGrowth[block], progress) * pow1p(Self.autumnAUMGrowth, autumn))
+            login.append(loginBase * pow1p(Self.loginGrowth[block], progress) * pow1p(Self.autumnLoginGrowth, autumn))
+            products.append(productsBase + Self.productsGrowth[block] * progress + Self.autumnProductsStep * autumn)
         }
         // Normalise so the first month is 1.
         let a0 = aum[0], l0 = login[0]
@@ -74,6 +86,17 @@ struct DemoCalendar: Sendable {
         }
         self.aumSeason = aumSeason
         self.loginSeason = loginSeason
+    }
+
+    /// The factor by which the untreated campaign month `post` continues the mean of the
+    /// pre-period month `pre` for months metric 0 (aum), 1 (products_held) or 2 (app_logins):
+    /// the market's change between them.
+    func continuation(metric: Int, from pre: Int, to post: Int) -> Double {
+        switch metric {
+        case 0: return aumMarket[post] / aumMarket[pre]
+        case 1: return productsDrift[post] > productsDrift[pre] ? 1 + Self.autumnProductsGrowth : 1
+        default: return loginMarket[post] / loginMarket[pre]
+        }
     }
 
     /// The month index of a date (may be negative or ≥ months).
