@@ -37,7 +37,7 @@ public struct DemoBankSummary: Sendable {
 /// ```
 public enum DemoBank {
     /// Version of the generator's model; bump it when the same seed gives different data.
-    public static let generatorVersion = "1"
+    public static let generatorVersion = "2"
 
     /// Generates the demo bank into `path`.
     ///
