@@ -12,7 +12,7 @@ DEMO_CUSTOMERS ?= 100000
 DEMO_SEED    ?= 42
 DEMO_DB      := datasets/demo.sqlite
 
-.PHONY: help deps build demo demo-small demo-1m test bench clean
+.PHONY: help deps bench-deps build demo demo-small demo-1m test bench clean
 
 help:
 	@echo "make demo    install dependencies, build, generate + check the demo bank ($(DEMO_DB))"
@@ -49,8 +49,14 @@ demo-small: build
 demo-1m: build
 	/usr/bin/time -v $(BIN) demo --customers 1000000 --seed $(DEMO_SEED) --out datasets/demo-1m.sqlite --force
 
+# The Python peers of the benchmarks (never a runtime dependency of CampaignLab).
+bench-deps:
+	@python3 -c 'import numpy, scipy, pandas, statsmodels, lifelines' 2>/dev/null || \
+	  python3 -m pip install --quiet numpy scipy pandas statsmodels lifelines || \
+	  python3 -m pip install --quiet --break-system-packages numpy scipy pandas statsmodels lifelines
+
 # Benchmarks print ratios from one run. They read the demo bank (generated when missing).
-bench: build
+bench: build bench-deps
 	@[ -f $(DEMO_DB) ] || $(MAKE) demo
 	$(SWIFT) build -c release --package-path Benchmarks
 	Benchmarks/.build/release/campaignlab-bench --db $(DEMO_DB)
