@@ -2,7 +2,7 @@ import CampaignLabData
 import CampaignLabStats
 import Foundation
 
-// campaignlab-bench [--db FILE] [--repeats N] [--only scan|ols] [--ols-rows N]
+// campaignlab-bench [--db FILE] [--repeats N] [--only scan|ols|calibration] [--ols-rows N] [--simulations N]
 // Prints, from one run, each benchmark's figures and its ratios to the peers.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -14,6 +14,7 @@ let path = option("--db") ?? "datasets/demo.sqlite"
 let repeats = Int(option("--repeats") ?? "3") ?? 3
 let only = option("--only")
 let olsRows = Int(option("--ols-rows") ?? "10000000") ?? 10_000_000
+let simulations = Int(option("--simulations") ?? "20000") ?? 20_000
 
 func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
 
@@ -52,6 +53,21 @@ do {
                 print("  agreement with statsmodels: coefficients \(String(format: "%.1e", dp)), HC1 SEs \(String(format: "%.1e", ds)) (max relative difference)")
             }
         }
+    }
+    if only == nil || only == "calibration" {
+        print()
+        print("Calibration: coverage of nominal 95% intervals over \(simulations) seeded simulations (target 93.5–96.5%):")
+        for scenario in CalibrationScenario.allCases {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let r = Calibration.coverage(scenario, simulations: simulations, seed: 2026)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let verdict = r.coverage >= 0.935 && r.coverage <= 0.965 ? "ok" : "OUT OF RANGE"
+            print("  \(pad(scenario.rawValue, 32)) \(String(format: "%6.2f%% ± %.2f  (%.1f s)  %@", 100 * r.coverage, 100 * r.monteCarloStandardError, seconds, verdict))")
+        }
+        let peeks = Calibration.peeking(simulations: simulations / 4, looks: 100, batchSize: 100, seed: 2026)
+        print("  A/A test checked after each of 100 batches (\(peeks.simulations) simulations), false-positive rate:")
+        print("    always-valid confidence sequence \(String(format: "%5.2f%%", 100 * peeks.sequentialRate))  (target ≤ 5%)")
+        print("    fixed-n Welch interval           \(String(format: "%5.2f%%", 100 * peeks.fixedRate))  (the peeking problem)")
     }
 } catch {
     FileHandle.standardError.write(Data("campaignlab-bench: \(error)\n".utf8))
