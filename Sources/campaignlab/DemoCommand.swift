@@ -45,7 +45,9 @@ struct DemoCommand: ParsableCommand {
             print(String(format: "  file size           %.1f MB", Double(summary.fileBytes) / 1_048_576))
             print(String(format: "  elapsed             %.1f s", summary.elapsed))
         } catch let error as DemoBankError {
-            throw ValidationError(error.description)
+            // A bad value of an option: one line, no usage dump, exit status 1.
+            printError("Error: " + error.description)
+            throw ExitCode(1)
         } catch let error as DataError {
             printError("Error: " + error.description)
             throw ExitCode(1)
