@@ -26,3 +26,11 @@ func runPeer(_ script: String, _ arguments: [String]) -> [String: Any]? {
 let peersDirectory: String = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("peers").path
+
+/// This process's peak resident memory so far, in MB (getrusage RUSAGE_SELF; the Python
+/// peers run as children and are not counted).
+func peakMemoryMB() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024
+}

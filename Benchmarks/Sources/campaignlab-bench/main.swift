@@ -42,6 +42,7 @@ do {
         let plain = try bench.run(kernel: .swift)
         print("  CampaignLab, BLAS dsyrk     \(String(format: "%7.3f s", blas.seconds))")
         print("  CampaignLab, plain Swift    \(String(format: "%7.3f s  (BLAS is %.2f× faster)", plain.seconds, plain.seconds / blas.seconds))")
+        print("  CampaignLab peak memory so far \(String(format: "%.0f MB", peakMemoryMB())) (blocks of 65,536 rows: independent of the row count)")
         if let peer = runPeer(peersDirectory + "/ols_peer.py", [String(olsRows)]) {
             let sm = peer["statsmodels_seconds"] as? Double ?? .nan
             let np = peer["numpy_seconds"] as? Double ?? .nan
