@@ -150,7 +150,7 @@ public struct SortedSample: Sendable {
 
     // Reference: W. J. Conover (1999), "Practical Nonparametric Statistics", 3rd ed., §3.2
     // (the confidence interval for a quantile); the ranks are R/scipy binomial quantiles,
-    // written out in Tests/References/quantile_interval.py.
+    // written out in Tests/References/inequality_quantiles.py.
 
     /// A distribution-free confidence interval for the population p-quantile, by order
     /// statistics.
