@@ -88,4 +88,19 @@ struct InequalityTests {
         #expect(lorenz.points.count == 10_001)
         #expect(close(lorenz.totalWeight, weighted ? 25_000 : 10_000, 1e-15))
     }
+
+    @Test func millionBalancesAreFast() {
+        // 1, 2, …, n in a scrambled order (7919 is coprime with 10⁶): G = (n − 1)/(3n) in closed
+        // form (the mean absolute difference of 1…n is (n² − 1)/(3n)); L(1/2) = (n/2)(n/2 + 1)/(n(n + 1)).
+        let n = 1_000_000
+        let values = (0..<n).map { Double(($0 * 7919) % n + 1) }
+        let clock = ContinuousClock()
+        var lorenz: LorenzCurve?
+        let elapsed = clock.measure { lorenz = LorenzCurve(values: values) }
+        let nd = Double(n)
+        #expect(close(lorenz!.gini(), (nd - 1) / (3 * nd), 1e-12))
+        #expect(close(lorenz!.bottomShare(0.5), (nd / 2) * (nd / 2 + 1) / (nd * (nd + 1)), 1e-12))
+        #expect(elapsed < .seconds(20), "1M balances took \(elapsed)")
+        print("LorenzCurve of 1,000,000 balances (debug build): \(elapsed)")
+    }
 }

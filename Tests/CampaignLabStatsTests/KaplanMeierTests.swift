@@ -246,3 +246,24 @@ struct KaplanMeierTests {
         print("KaplanMeier of 1,000,000 durations (debug build): \(elapsed)")
     }
 }
+
+struct SurvivalPreconditionTests {
+    // Programmer mistakes stop the process with a message instead of returning a wrong curve.
+    @Test func negativeDurationIsRejected() async {
+        await #expect(processExitsWith: .failure) {
+            _ = SurvivalTable(durations: [1, -2, 3])
+        }
+    }
+
+    @Test func mismatchedEventFlagsAreRejected() async {
+        await #expect(processExitsWith: .failure) {
+            _ = SurvivalTable(durations: [1, 2, 3], eventObserved: [true])
+        }
+    }
+
+    @Test func logRankNeedsTwoGroups() async {
+        await #expect(processExitsWith: .failure) {
+            _ = LogRankTest(groups: [SurvivalTable(durations: [1, 2])])
+        }
+    }
+}

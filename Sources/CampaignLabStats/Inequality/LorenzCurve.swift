@@ -80,20 +80,22 @@ public struct LorenzCurve: Sendable {
     }
 
     private init<S: Sequence>(sortedRows: S, capacity: Int) where S.Element == (Double, Double) {
-        var totalWeight = 0.0, totalAmount = 0.0
+        // Compensated (Neumaier) sums: a million balances in CNY would otherwise lose ~1e-12.
+        var weightSum = CompensatedSum(), amountSum = CompensatedSum()
         var cumulative: [(weight: Double, amount: Double)] = []
         cumulative.reserveCapacity(capacity)
         // Σᵢ wᵢxᵢ (2 Cᵢ₋₁ + wᵢ), Cᵢ₋₁ the weight below i; the Gini numerator is this − W Σ wx.
-        var giniSum = 0.0
+        var giniSum = CompensatedSum()
         for (value, weight) in sortedRows {
             precondition(value.isFinite && value >= 0, "LorenzCurve: amounts must be finite and ≥ 0 (got \(value))")
             precondition(weight.isFinite && weight >= 0, "LorenzCurve: weights must be finite and ≥ 0 (got \(weight))")
             guard weight > 0 else { continue }
-            giniSum += weight * value * (2 * totalWeight + weight)
-            totalWeight += weight
-            totalAmount += weight * value
-            cumulative.append((totalWeight, totalAmount))
+            giniSum.add(weight * value * (2 * weightSum.value + weight))
+            weightSum.add(weight)
+            amountSum.add(weight * value)
+            cumulative.append((weightSum.value, amountSum.value))
         }
+        let totalWeight = weightSum.value, totalAmount = amountSum.value
         precondition(totalAmount > 0, "LorenzCurve needs a positive total amount")
         self.totalWeight = totalWeight
         self.totalAmount = totalAmount
@@ -102,7 +104,7 @@ public struct LorenzCurve: Sendable {
         for c in cumulative { points.append(LorenzPoint(population: c.weight / totalWeight, share: c.amount / totalAmount)) }
         self.points = points
         // Σᵢ wᵢxᵢ (2Cᵢ₋₁ + wᵢ − W) / (W Σ wx) = ΣΣ wᵢwⱼ|xᵢ − xⱼ| / (2 W² μ).
-        populationGini = (giniSum - totalWeight * totalAmount) / (totalWeight * totalAmount)
+        populationGini = (giniSum.value - totalWeight * totalAmount) / (totalWeight * totalAmount)
     }
 
     /// The Gini coefficient.
@@ -148,4 +150,19 @@ public struct LorenzCurve: Sendable {
     public func points(at populationShares: [Double]) -> [LorenzPoint] {
         populationShares.map { LorenzPoint(population: $0, share: share(ofPoorest: $0)) }
     }
+}
+
+/// Neumaier's compensated summation (A. Neumaier (1974), "Rundungsfehleranalyse einiger
+/// Verfahren zur Summation endlicher Summen", ZAMM 54): error O(ε) instead of O(nε).
+struct CompensatedSum {
+    private var sum = 0.0
+    private var compensation = 0.0
+
+    mutating func add(_ x: Double) {
+        let t = sum + x
+        if abs(sum) >= abs(x) { compensation += (sum - t) + x } else { compensation += (x - t) + sum }
+        sum = t
+    }
+
+    var value: Double { sum + compensation }
 }
