@@ -243,8 +243,11 @@ public struct KaplanMeier: Sendable {
     /// is the set of times whose pointwise interval (with this fit's transform) contains q,
     /// read off where the lower and the upper bound curves first reach q — lifelines'
     /// `qth_survival_times(q, kmf.confidence_interval_)`, the step-function form of
-    /// Brookmeyer & Crowley's interval. R's `quantile.survfit` differs only when S equals
-    /// q exactly over a flat stretch (R then takes the midpoint).
+    /// Brookmeyer & Crowley's interval. R's `quantile.survfit` agrees except in two corner
+    /// cases: when S equals q exactly over a flat stretch R takes the midpoint of the stretch
+    /// (for T = 1, 2, 3, 4 its median is 2.5, lifelines' and this one 2), and when the curve
+    /// reaches 0 R leaves the bounds there undefined (an upper limit of NA) where lifelines
+    /// and this type use bounds of 0 (an upper limit at the last event time).
     ///
     /// ```swift
     /// km.survivalTime(reaching: 0.75).time   // days until 25 % have converted
