@@ -116,7 +116,8 @@ struct KaplanMeierTests {
         // lifelines: median_survival_time_ 6.0; median_survival_times(kmf.confidence_interval_) [2.0, inf].
         #expect(km.median.time == 6)
         #expect(km.median.interval.lower == 2 && km.median.interval.upper == .infinity)
-        // lifelines: qth_survival_times(q, survival_function_ / confidence_interval_), survival.py.
+        // lifelines: qth_survival_times(q, survival_function_ / confidence_interval_), survival.py; R survival
+        // 3.5.3 quantile(survfit(conf.type = "log-log"), c(.25, .5, .75)) gives the same times (NA for ∞).
         let q25 = km.survivalTime(reaching: 0.25), q75 = km.survivalTime(reaching: 0.75)
         #expect(q25.time == 9 && q25.interval.lower == 6 && q25.interval.upper == .infinity)
         #expect(q75.time == 5 && q75.interval.lower == 2 && q75.interval.upper == 6)
@@ -151,6 +152,12 @@ struct KaplanMeierTests {
         let part2 = SurvivalTable(counts: [(time: 3, events: 1, censored: 1), (time: 6, events: 0, censored: 1),
                                            (time: 5, events: 1, censored: 0), (time: 8, events: 0, censored: 1),
                                            (time: 9, events: 1, censored: 0), (time: 4, events: 0, censored: 0)])
+        // Row by row, as a SQL result is stepped through (in order, repeated and out of order).
+        var streamed = SurvivalTable()
+        for (t, d, c) in [(2.0, 1.0, 0.0), (3, 1, 0), (3, 0, 1), (6, 2, 1), (8, 0, 1), (10, 0, 1), (5, 1, 0), (0, 0, 0), (9, 1, 0)] {
+            streamed.add(time: t, events: d, censored: c)
+        }
+        #expect(streamed == SurvivalTable(durations: Self.smallDurations, eventObserved: Self.smallEvents))
         let merged = KaplanMeier(part1 + part2)
         #expect(merged.steps == expanded.steps)
         #expect((part2 + part1) == (part1 + part2))

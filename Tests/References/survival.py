@@ -104,6 +104,8 @@ for (ct in c("log", "plain", "log-log")) {{
   cat(ct, "lower", sprintf("%.17g", f$lower), "\\n")
   cat(ct, "upper", sprintf("%.17g", f$upper), "\\n")
 }}
+q <- quantile(survfit(Surv(t, e) ~ 1, conf.type = "log-log"), c(0.25, 0.5, 0.75))
+cat("quantile(survfit(conf.type = 'log-log'), c(.25, .5, .75)) time, lower, upper:", q$quantile, "|", q$lower, "|", q$upper, "\\n")
 f <- survfit(Surv(t, e) ~ 1)
 cat("rmean", sprintf("%.17g", summary(f, rmean = {tau})$table[c("rmean", "se(rmean)")]), "\\n")
 """

@@ -93,6 +93,45 @@ public struct SurvivalTable: Sendable, Equatable {
         dropEmptyRows()
     }
 
+    /// Adds one row of counts, e.g. while stepping through a SQL result
+    /// (`… GROUP BY days ORDER BY days`).
+    ///
+    /// ```swift
+    /// var table = SurvivalTable()
+    /// while try statement.step() {
+    ///     table.add(time: statement.double(0), events: statement.double(1), censored: statement.double(2))
+    /// }
+    /// ```
+    ///
+    /// - Complexity: O(1) when times arrive in increasing order (or repeat the last time);
+    ///   O(k) for a time that falls between existing ones.
+    public mutating func add(time: Double, events: Double, censored: Double) {
+        precondition(time.isFinite && time >= 0, "SurvivalTable: times must be finite and ≥ 0 (got \(time))")
+        precondition(events >= 0 && censored >= 0 && events.isFinite && censored.isFinite,
+                     "SurvivalTable: counts must be finite and ≥ 0")
+        guard events > 0 || censored > 0 else { return }
+        if let last = times.last, time <= last {
+            // First index with times[i] ≥ time.
+            var low = 0, high = times.count
+            while low < high {
+                let mid = (low + high) / 2
+                if times[mid] < time { low = mid + 1 } else { high = mid }
+            }
+            if times[low] == time {
+                self.events[low] += events
+                self.censored[low] += censored
+            } else {
+                times.insert(time, at: low)
+                self.events.insert(events, at: low)
+                self.censored.insert(censored, at: low)
+            }
+        } else {
+            times.append(time)
+            self.events.append(events)
+            self.censored.append(censored)
+        }
+    }
+
     /// The number of distinct times.
     public var count: Int { times.count }
     /// The total (weighted) number of subjects.
