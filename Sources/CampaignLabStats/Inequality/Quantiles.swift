@@ -83,8 +83,8 @@ public struct QuantileInterval: Sendable, Equatable {
 /// sample.quantileInterval(0.9, level: 0.95).interval    // distribution-free 95 % interval
 /// ```
 ///
-/// - Complexity: O(n log n) to build; O(1) per quantile; O(log n)-ish (two binomial
-///   quantiles) per interval.
+/// - Complexity: O(n log n) to build; O(1) per quantile; two binomial quantiles (Rmath
+///   `qbinom`) per interval.
 public struct SortedSample: Sendable {
     /// The values, increasing.
     public let values: [Double]

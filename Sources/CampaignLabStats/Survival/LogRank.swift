@@ -15,7 +15,8 @@ public enum LogRankWeighting: Sendable, Equatable, Hashable {
     case peto
     /// w = Ŝ(tᵢ−)ᵖ (1 − Ŝ(tᵢ−))^q with the left-continuous pooled Kaplan–Meier curve:
     /// Fleming–Harrington G(p, q); (0, 0) is the log-rank test, (0, 1) emphasises late
-    /// differences (conversions that come late).
+    /// differences (conversions that come late). With unequal frequency weights the pooled
+    /// curve is weighted too (lifelines fits it without the weights; equal for unit weights).
     case flemingHarrington(p: Double, q: Double)
 
     /// The name in words, for reports.
