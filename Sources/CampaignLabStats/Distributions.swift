@@ -55,3 +55,29 @@ public struct ChiSquaredDistribution: Sendable {
     public func survival(_ x: Double) -> Double { pchisq(x, degreesOfFreedom, 0, 0) }
     public func quantile(_ p: Double) -> Double { qchisq(p, degreesOfFreedom, 1, 0) }
 }
+
+// MARK: - Survival and quantiles area: binomial distribution (order-statistic intervals)
+
+/// The binomial distribution: the number of successes in `trials` independent trials with
+/// success probability `probability`.
+///
+/// Used for distribution-free confidence intervals of quantiles: the number of sample values
+/// below the population p-quantile is Binomial(n, p).
+public struct BinomialDistribution: Sendable {
+    public var trials: Double
+    public var probability: Double
+
+    public init(trials: Int, probability: Double) {
+        precondition(trials >= 0, "BinomialDistribution needs a non-negative number of trials")
+        precondition(probability >= 0 && probability <= 1, "BinomialDistribution needs a probability in [0, 1]")
+        self.trials = Double(trials)
+        self.probability = probability
+    }
+
+    /// P(X ≤ k).
+    public func cdf(_ k: Double) -> Double { pbinom(k, trials, probability, 1, 0) }
+    /// P(X > k).
+    public func survival(_ k: Double) -> Double { pbinom(k, trials, probability, 0, 0) }
+    /// The smallest k with P(X ≤ k) ≥ p (R's `qbinom`, scipy's `binom.ppf`).
+    public func quantile(_ p: Double) -> Double { qbinom(p, trials, probability, 1, 0) }
+}
