@@ -101,9 +101,9 @@ public struct BootstrapSummary: Sendable, Equatable {
         self.standardError = Moments(finite).standardDeviation
         self.method = method
         let alpha = 1 - level
-        let sorted = finite.sorted()
-        let low = quantileType7(sorted: sorted, probability: alpha / 2)
-        let high = quantileType7(sorted: sorted, probability: 1 - alpha / 2)
+        let sorted = SortedSample(finite)
+        let low = sorted.quantile(alpha / 2)
+        let high = sorted.quantile(1 - alpha / 2)
         switch method {
         case .percentile:
             interval = ConfidenceInterval(lower: low, upper: high, level: level)
@@ -247,14 +247,4 @@ extension Xoshiro256StarStar {
         }
         return k
     }
-}
-
-/// Hyndman–Fan type 7 quantile of sorted values: linear interpolation between order
-/// statistics at h = (n − 1)p (numpy `np.quantile` default, R `quantile(type = 7)`).
-func quantileType7(sorted: [Double], probability p: Double) -> Double {
-    precondition(!sorted.isEmpty && p >= 0 && p <= 1)
-    let h = Double(sorted.count - 1) * p
-    let lower = Int(h.rounded(.down))
-    let upper = min(lower + 1, sorted.count - 1)
-    return sorted[lower] + (h - Double(lower)) * (sorted[upper] - sorted[lower])
 }

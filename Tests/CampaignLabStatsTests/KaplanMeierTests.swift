@@ -274,3 +274,23 @@ struct SurvivalPreconditionTests {
         }
     }
 }
+
+struct SurvivalTableCountingPathTests {
+    /// Whole-number durations are counted without sorting; the result must equal the sorting
+    /// path's (forced here by shifting every duration by 0.5, which is exact in binary).
+    @Test func countingAndSortingPathsAgree() {
+        let durations = (0..<5_000).map { Double(($0 &* 7_919) % 97) }
+        let observed = (0..<5_000).map { $0 % 3 != 0 }
+        let weights = (0..<5_000).map { Double($0 % 4) }  // includes zero weights
+        let counted = SurvivalTable(durations: durations, eventObserved: observed, weights: weights)
+        let sorted = SurvivalTable(durations: durations.map { $0 + 0.5 }, eventObserved: observed, weights: weights)
+        #expect(counted.times == sorted.times.map { $0 - 0.5 })
+        #expect(counted.events == sorted.events)
+        #expect(counted.censored == sorted.censored)
+        // A huge range falls back to sorting and still groups ties.
+        let sparse = SurvivalTable(durations: [0, 10_000_000, 3, 3], eventObserved: [true, false, true, false])
+        #expect(sparse.times == [0, 3, 10_000_000])
+        #expect(sparse.events == [1, 1, 0])
+        #expect(sparse.censored == [0, 1, 1])
+    }
+}

@@ -2,7 +2,7 @@ import CampaignLabData
 import CampaignLabStats
 import Foundation
 
-// campaignlab-bench [--db FILE] [--repeats N] [--only scan|ols|calibration] [--ols-rows N] [--simulations N]
+// campaignlab-bench [--db FILE] [--repeats N] [--only scan|ols|km|calibration] [--ols-rows N] [--simulations N]
 // Prints, from one run, each benchmark's figures and its ratios to the peers.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -53,6 +53,21 @@ do {
                 let ds = zip(se, blas.hc1).map { abs($0 - $1) / max(abs($0), 1e-300) }.max() ?? .nan
                 print("  agreement with statsmodels: coefficients \(String(format: "%.1e", dp)), HC1 SEs \(String(format: "%.1e", ds)) (max relative difference)")
             }
+        }
+    }
+    if only == nil || only == "km" {
+        let kmRows = 1_000_000
+        print()
+        print("Kaplan–Meier on \(kmRows) durations (days to convert 1…60, 70% observed), curve + median + S(7), S(30):")
+        let km = KaplanMeierBenchmark(rows: kmRows).run(repeats: repeats)
+        print("  CampaignLab                 \(String(format: "%7.3f s", km.seconds))")
+        if let peer = runPeer(peersDirectory + "/km_peer.py", [String(kmRows)]) {
+            let seconds = peer["lifelines_seconds"] as? Double ?? .nan
+            print("  lifelines KaplanMeierFitter \(String(format: "%7.3f s  → CampaignLab is %.1f× faster", seconds, seconds / km.seconds))")
+            let ci = peer["ci30"] as? [Double] ?? [.nan, .nan]
+            let differences = [abs((peer["s7"] as? Double ?? .nan) - km.s7), abs((peer["s30"] as? Double ?? .nan) - km.s30),
+                               abs(ci[0] - km.ci30.0), abs(ci[1] - km.ci30.1)]
+            print("  agreement with lifelines: median \(km.median) vs \(peer["median"] ?? "?"), S(7), S(30) and its interval within \(String(format: "%.1e", differences.max() ?? .nan))")
         }
     }
     if only == nil || only == "calibration" {

@@ -44,6 +44,7 @@ public struct SurvivalTable: Sendable, Equatable {
                      "SurvivalTable: \(eventObserved!.count) event flags for \(n) durations")
         precondition(weights == nil || weights!.count == n,
                      "SurvivalTable: \(weights!.count) weights for \(n) durations")
+        if countWholeDurations(durations, eventObserved: eventObserved, weights: weights) { return }
         // Sort indices by duration (one O(n log n) sort), then run-length group.
         var order = Array(0..<n)
         durations.withUnsafeBufferPointer { d in
@@ -64,6 +65,38 @@ public struct SurvivalTable: Sendable, Equatable {
             if observed { events[events.count - 1] += weight } else { censored[censored.count - 1] += weight }
         }
         dropEmptyRows()
+    }
+
+    /// The fast path of `init(durations:…)` for the usual funnel data: whole-number durations
+    /// (days, hours) whose range is at most 4n + 1,024 values are counted into arrays indexed
+    /// by duration — O(n + range), no sort. Returns false (having done nothing) otherwise.
+    private mutating func countWholeDurations(_ durations: [Double], eventObserved: [Bool]?, weights: [Double]?) -> Bool {
+        let n = durations.count
+        guard n > 0 else { return false }
+        var low = Double.infinity, high = -Double.infinity
+        for value in durations {
+            precondition(value.isFinite && value >= 0, "SurvivalTable: durations must be finite and ≥ 0 (got \(value))")
+            guard value == value.rounded(.down) else { return false }
+            low = min(low, value)
+            high = max(high, value)
+        }
+        guard high - low <= Double(4 * n + 1_024) else { return false }
+        let base = Int(low)
+        let range = Int(high) - base + 1
+        var eventCounts = [Double](repeating: 0, count: range)
+        var censoredCounts = [Double](repeating: 0, count: range)
+        for i in 0..<n {
+            let weight = weights?[i] ?? 1
+            precondition(weight >= 0 && weight.isFinite, "SurvivalTable: weights must be finite and ≥ 0 (got \(weight))")
+            let slot = Int(durations[i]) - base
+            if eventObserved?[i] ?? true { eventCounts[slot] += weight } else { censoredCounts[slot] += weight }
+        }
+        for slot in 0..<range where eventCounts[slot] > 0 || censoredCounts[slot] > 0 {
+            times.append(Double(base + slot))
+            events.append(eventCounts[slot])
+            censored.append(censoredCounts[slot])
+        }
+        return true
     }
 
     /// A table from pre-aggregated counts, in any order; rows with the same time are added.
