@@ -68,6 +68,21 @@ public enum BLAS {
         symmetrizeFromUpper(&factor, order: n)
     }
 
+    /// Solves A x = b from the Cholesky factor of A (`dpotrs`).
+    static func choleskySolve(_ factor: [Double], order n: Int, rhs: [Double]) -> [Double] {
+        precondition(factor.count == n * n && rhs.count == n, "BLAS.choleskySolve: sizes must match")
+        var a = factor, b = rhs
+        var uplo = CChar(UInt8(ascii: "U")), order = int32(n), nrhs: Int32 = 1, lda = int32(max(n, 1)),
+            ldb = int32(max(n, 1)), info: Int32 = 0
+        a.withUnsafeMutableBufferPointer { ap in
+            b.withUnsafeMutableBufferPointer { bp in
+                dpotrs_(&uplo, &order, &nrhs, ap.baseAddress, &lda, bp.baseAddress, &ldb, &info, 1)
+            }
+        }
+        precondition(info >= 0, "dpotrs: argument \(-info) is invalid")
+        return b
+    }
+
     /// The numerical rank of a positive semidefinite matrix and the columns that span it,
     /// by Cholesky with complete pivoting (`dpstrf`). `a` is not modified.
     ///
