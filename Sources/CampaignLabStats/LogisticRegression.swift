@@ -100,82 +100,85 @@ public enum LogisticRegression {
         let p = kept.count + 1  // intercept + kept covariates
 
         var beta = [Double](repeating: 0, count: p)
-        var information = [Double](repeating: 0, count: p * p)
         var iterations = 0
         var converged = false
-        let blockRows = 4096
-        var block = [Double](repeating: 0, count: blockRows * p)
-        var x = [Double](repeating: 0, count: p)
 
-        func design(_ r: Int) {
-            x[0] = 1
-            for (a, j) in kept.enumerated() { x[a + 1] = rows[r * width + j] }
+        // One pass over the rows at β: XᵀWX (upper triangle), the score Xᵀ(y − μ), the
+        // log-likelihood and the perfectly predicted rows. The rows are cut into a fixed
+        // number of slices computed in parallel and added in slice order, so the result does
+        // not depend on the number of cores.
+        let slices = min(8, max(1, n / 16_384))
+        let keptColumns = kept
+        func pass(_ beta: [Double]) -> (information: [Double], score: [Double], logLikelihood: Double, perfect: Int) {
+            let parts = mapInParallel(slices) { slice -> ([Double], [Double], Double, Int) in
+                let from = n * slice / slices, to = n * (slice + 1) / slices
+                let blockRows = 4096
+                var block = [Double](repeating: 0, count: blockRows * p)
+                var information = [Double](repeating: 0, count: p * p)
+                var score = [Double](repeating: 0, count: p)
+                var logLikelihood = 0.0
+                var perfect = 0
+                var filled = 0
+                rows.withUnsafeBufferPointer { data in
+                    for r in from..<to {
+                        let base = r * width
+                        var eta = beta[0]
+                        for (a, j) in keptColumns.enumerated() { eta += beta[a + 1] * data[base + j] }
+                        let y = data[base + k]
+                        let caseWeight = weights?[r] ?? 1
+                        let mu = logistic(eta)
+                        logLikelihood += caseWeight * (y * eta - softplus(eta))  // y·η − log(1 + e^η)
+                        if (mu < 1e-10 && y == 0) || (mu > 1 - 1e-10 && y == 1) { perfect += 1 }
+                        let residual = (y - mu) * caseWeight
+                        let root = (mu * (1 - mu) * caseWeight).squareRoot()
+                        score[0] += residual
+                        block[filled * p] = root
+                        for (a, j) in keptColumns.enumerated() {
+                            let x = data[base + j]
+                            score[a + 1] += residual * x
+                            block[filled * p + a + 1] = root * x
+                        }
+                        filled += 1
+                        if filled == blockRows {
+                            block.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: p, into: &information) }
+                            filled = 0
+                        }
+                    }
+                }
+                block.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: p, into: &information) }
+                return (information, score, logLikelihood, perfect)
+            }
+            var total = parts[0]
+            for part in parts.dropFirst() {
+                for i in total.0.indices { total.0[i] += part.0[i] }
+                for i in total.1.indices { total.1[i] += part.1[i] }
+                total.2 += part.2
+                total.3 += part.3
+            }
+            return total
         }
 
+        var current = pass(beta)
         while iterations < maxIterations {
             iterations += 1
-            for i in information.indices { information[i] = 0 }
-            var score = [Double](repeating: 0, count: p)
-            var filled = 0
-            for r in 0..<n {
-                design(r)
-                var eta = 0.0
-                for a in 0..<p { eta += beta[a] * x[a] }
-                let mu = logistic(eta)
-                let caseWeight = weights?[r] ?? 1
-                let w = mu * (1 - mu) * caseWeight
-                let residual = (rows[r * width + k] - mu) * caseWeight
-                let root = w.squareRoot()
-                for a in 0..<p {
-                    score[a] += residual * x[a]
-                    block[filled * p + a] = root * x[a]
-                }
-                filled += 1
-                if filled == blockRows {
-                    block.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: p, into: &information) }
-                    filled = 0
-                }
-            }
-            block.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: p, into: &information) }
             // Newton step: δ = I⁻¹ score, via the Cholesky factor.
-            var factor = information
+            var factor = current.information
             do { try BLAS.choleskyFactor(&factor, order: p) } catch LinearAlgebraError.notPositiveDefinite {
                 break  // weights collapsed to 0: separation, classified below
             }
-            let delta = BLAS.choleskySolve(factor, order: p, rhs: score)
+            let delta = BLAS.choleskySolve(factor, order: p, rhs: current.score)
             var largest = 0.0
             for a in 0..<p {
                 beta[a] += delta[a]
                 largest = max(largest, abs(delta[a]) / (1 + abs(beta[a])))
             }
             if !beta.allSatisfy(\.isFinite) { break }
+            current = pass(beta)  // information and log-likelihood at the new β
             if largest <= tolerance { converged = true; break }
         }
-
-        // Log-likelihood, information at the final β, and perfectly predicted rows.
-        var logLikelihood = 0.0
-        var perfect = 0
-        for i in information.indices { information[i] = 0 }
-        var filled = 0
-        for r in 0..<n {
-            design(r)
-            var eta = 0.0
-            for a in 0..<p { eta += beta[a] * x[a] }
-            let y = rows[r * width + k]
-            let caseWeight = weights?[r] ?? 1
-            // y·η − log(1 + e^η), computed without overflow.
-            logLikelihood += caseWeight * (y * eta - softplus(eta))
-            let mu = logistic(eta)
-            if (mu < 1e-10 && y == 0) || (mu > 1 - 1e-10 && y == 1) { perfect += 1 }
-            let root = (mu * (1 - mu) * caseWeight).squareRoot()
-            for a in 0..<p { block[filled * p + a] = root * x[a] }
-            filled += 1
-            if filled == blockRows {
-                block.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: p, into: &information) }
-                filled = 0
-            }
-        }
-        block.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: p, into: &information) }
+        let information = current.information
+        let logLikelihood = current.logLikelihood
+        let perfect = current.perfect
 
         var inverse = information
         var invertible = true

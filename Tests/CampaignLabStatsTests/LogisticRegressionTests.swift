@@ -63,6 +63,17 @@ struct LogisticRegressionTests {
         #expect(close(fit.logLikelihood, Self.llf, 1e-10))
     }
 
+    /// 40,000 rows are fitted in parallel slices; the result equals the 500 rows with weight 80.
+    @Test func parallelSlicesAgreeWithWeights() throws {
+        let rows = logitRows()
+        let repeated = Array([[Double]](repeating: rows, count: 80).joined())
+        let sliced = try LogisticRegression.fit(rows: repeated, covariates: 3)
+        let weighted = try LogisticRegression.fit(rows: rows, covariates: 3, weights: [Double](repeating: 80, count: 500))
+        for (a, b) in zip(sliced.coefficients, weighted.coefficients) { #expect(close(a, b, 1e-10)) }
+        for (a, b) in zip(sliced.standardErrors, weighted.standardErrors) { #expect(close(a, b, 1e-10)) }
+        #expect(close(sliced.logLikelihood, 80 * Self.llf, 1e-10))
+    }
+
     @Test func iterationLimitIsReported() throws {
         let fit = try LogisticRegression.fit(rows: logitRows(), covariates: 3, maxIterations: 2)
         #expect(fit.status == .notConverged(iterations: 2))

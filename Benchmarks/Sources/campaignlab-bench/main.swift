@@ -2,7 +2,7 @@ import CampaignLabData
 import CampaignLabStats
 import Foundation
 
-// campaignlab-bench [--db FILE] [--repeats N] [--only scan|ols|km|calibration] [--ols-rows N] [--simulations N]
+// campaignlab-bench [--db FILE] [--repeats N] [--only scan|ols|logit|km|calibration] [--ols-rows N] [--simulations N]
 // Prints, from one run, each benchmark's figures and its ratios to the peers.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -52,6 +52,22 @@ do {
                 let dp = zip(params, blas.coefficients).map { abs($0 - $1) / max(abs($0), 1e-300) }.max() ?? .nan
                 let ds = zip(se, blas.hc1).map { abs($0 - $1) / max(abs($0), 1e-300) }.max() ?? .nan
                 print("  agreement with statsmodels: coefficients \(String(format: "%.1e", dp)), HC1 SEs \(String(format: "%.1e", ds)) (max relative difference)")
+            }
+        }
+    }
+    if only == nil || only == "logit" {
+        let logitRows = 1_000_000
+        print()
+        print("Logistic regression, 10 covariates + intercept, \(logitRows) rows (IRLS, Gram by BLAS dsyrk):")
+        let logit = try LogitBenchmark(rows: logitRows).run(repeats: repeats)
+        print("  CampaignLab                 \(String(format: "%7.3f s  (%d iterations)", logit.seconds, logit.fit.iterations))")
+        if let peer = runPeer(peersDirectory + "/logit_peer.py", [String(logitRows)]) {
+            let seconds = peer["statsmodels_seconds"] as? Double ?? .nan
+            print("  statsmodels Logit           \(String(format: "%7.3f s  → CampaignLab is %.1f× faster", seconds, seconds / logit.seconds))")
+            if let params = peer["params"] as? [Double], let bse = peer["bse"] as? [Double] {
+                let dp = zip(params, logit.fit.coefficients).map { abs($0 - $1) / max(abs($0), 1e-300) }.max() ?? .nan
+                let ds = zip(bse, logit.fit.standardErrors).map { abs($0 - $1) / max(abs($0), 1e-300) }.max() ?? .nan
+                print("  agreement with statsmodels: coefficients \(String(format: "%.1e", dp)), SEs \(String(format: "%.1e", ds)) (max relative difference)")
             }
         }
     }
