@@ -24,6 +24,9 @@ public enum CalibrationScenario: String, Sendable, CaseIterable {
     /// Outcome y = 0.8·x + N(0, 6²) + 2·treated with a pre-period x ~ N(50, 10²), 300 per arm;
     /// CUPED with pooled θ, Welch interval.
     case cuped = "CUPED (pooled θ)"
+    /// Self-selection on a covariate: x ~ N(0, 1), P(treated) = 1/(1 + e^{−(−0.3 + 0.8x)}),
+    /// y = 1 + 2x + 1.5·treated + N(0, 1), 1,000 units; IPW (ATE) with the known scores.
+    case ipwKnownPropensity = "IPW, known propensity (ATE)"
 
     /// The true effect the interval should cover.
     public var truth: Double {
@@ -32,6 +35,7 @@ public enum CalibrationScenario: String, Sendable, CaseIterable {
         case .proportionDifference: return 0.02
         case .ratioMetric: return 0.03
         case .cuped: return 2
+        case .ipwKnownPropensity: return 1.5
         }
     }
 
@@ -75,6 +79,18 @@ public enum CalibrationScenario: String, Sendable, CaseIterable {
                 }
             }
             return CUPED.absoluteDifference(treatment: treated, control: control, level: level).effect.interval
+        case .ipwKnownPropensity:
+            var y = [Double](), treated = [Bool](), scores = [Double]()
+            for _ in 0..<1000 {
+                let x = rng.normal()
+                let e = 1 / (1 + exp(0.3 - 0.8 * x))
+                let t = rng.bernoulli(probability: e)
+                y.append(1 + 2 * x + (t ? 1.5 : 0) + rng.normal())
+                treated.append(t)
+                scores.append(e)
+            }
+            return PropensityWeighting.estimate(outcomes: y, treated: treated, propensity: scores, estimand: .ate,
+                                                level: level).effect.interval
         }
     }
 }

@@ -1,0 +1,39 @@
+"""Reference values for Tests/CampaignLabStatsTests/PropensityWeightingTests.swift.
+
+Data (rebuilt with the same formulas in the Swift test), units i = 0..599:
+  x1 = sin(i);  x2 = ((i * 37) % 101) / 101
+  e  = 1 / (1 + exp(-(-0.4 + 1.1 x1 + 0.9 x2)))           (the known propensity)
+  treated = ((i * 7919) % 1009) / 1009 < e
+  y  = 2 + 3 x1 + 1.5 x2 + 1.0 treated + (((i * 104729) % 997) / 997 - 0.5) * 2
+Estimates: normalized (Hajek) weighted means; SE = statsmodels WLS(y, [1, T], weights=w)
+.fit(cov_type='HC0').bse[1] (the sandwich with known scores); ESS = (sum w)^2 / sum w^2;
+SMD = (m1 - m0) / sqrt((s1^2 + s0^2) / 2) with unweighted SDs (ddof 1), weighted means after.
+Run: python3 Tests/References/ipw.py
+"""
+import numpy as np
+import statsmodels.api as sm
+
+i = np.arange(600)
+x1 = np.sin(i)
+x2 = ((i * 37) % 101) / 101
+e = 1 / (1 + np.exp(-(-0.4 + 1.1 * x1 + 0.9 * x2)))
+t = ((i * 7919) % 1009) / 1009 < e
+y = 2 + 3 * x1 + 1.5 * x2 + 1.0 * t + (((i * 104729) % 997) / 997 - 0.5) * 2
+X = sm.add_constant(t.astype(float))
+
+for name, w in [("att", np.where(t, 1.0, e / (1 - e))), ("ate", np.where(t, 1 / e, 1 / (1 - e)))]:
+    fit = sm.WLS(y, X, weights=w).fit(cov_type="HC0")
+    print(name, "estimate:", repr(float(fit.params[1])), "se:", repr(float(fit.bse[1])))
+    ess = [float(w[m].sum() ** 2 / (w[m] ** 2).sum()) for m in (t, ~t)]
+    print(name, "ess:", [repr(v) for v in ess])
+    for j, x in enumerate([x1, x2]):
+        sd = np.sqrt((x[t].var(ddof=1) + x[~t].var(ddof=1)) / 2)
+        before = (x[t].mean() - x[~t].mean()) / sd
+        after = (np.average(x[t], weights=w[t]) - np.average(x[~t], weights=w[~t])) / sd
+        print(name, "smd", j, repr(float(before)), repr(float(after)))
+
+# Trimming at 0.3 <= e <= 0.7 (ATT).
+keep = (e >= 0.3) & (e <= 0.7)
+w = np.where(t, 1.0, e / (1 - e))
+fit = sm.WLS(y[keep], X[keep], weights=w[keep]).fit(cov_type="HC0")
+print("att trimmed estimate:", repr(float(fit.params[1])), "se:", repr(float(fit.bse[1])), "dropped:", int((~keep).sum()))
