@@ -37,3 +37,18 @@ keep = (e >= 0.3) & (e <= 0.7)
 w = np.where(t, 1.0, e / (1 - e))
 fit = sm.WLS(y[keep], X[keep], weights=w[keep]).fit(cov_type="HC0")
 print("att trimmed estimate:", repr(float(fit.params[1])), "se:", repr(float(fit.bse[1])), "dropped:", int((~keep).sum()))
+
+# AIPW (numpy formulas, Sources/CampaignLabStats/AugmentedIPW.swift): outcome models OLS of y on
+# [1, x1, x2] per group (np.linalg.lstsq).
+Z = np.column_stack([np.ones(600), x1, x2])
+b1 = np.linalg.lstsq(Z[t], y[t], rcond=None)[0]
+b0 = np.linalg.lstsq(Z[~t], y[~t], rcond=None)[0]
+m1, m0 = Z @ b1, Z @ b0
+psi = m1 - m0 + np.where(t, (y - m1) / e, -(y - m0) / (1 - e))
+tau = psi.mean()
+print("aipw ate:", repr(float(tau)), "se:", repr(float(np.sqrt(((psi - tau) ** 2).sum()) / 600)))
+r = y - m0
+n1 = t.sum()
+tau = (np.where(t, r, 0).sum() - np.where(~t, e / (1 - e) * r, 0).sum()) / n1
+phi = np.where(t, r - tau, -e / (1 - e) * r)
+print("aipw att:", repr(float(tau)), "se:", repr(float(np.sqrt((phi ** 2).sum()) / n1)))
