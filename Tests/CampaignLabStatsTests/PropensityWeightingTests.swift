@@ -88,4 +88,22 @@ struct AugmentedIPWTests {
         let ate = try AugmentedIPW.estimate(outcomes: d.y, treated: d.treated, propensity: flat, covariates: d.x, estimand: .ate)
         #expect(abs(ate.estimate - 1) < 3 * ate.standardError)
     }
+
+    /// End to end with an estimated propensity: our logit on [x1, x2] → scores → IPW and AIPW,
+    /// against statsmodels TreatmentEffect (Tests/References/treatment_effect.py) — point
+    /// estimates only (statsmodels' GMM SEs account for the estimated scores; ours treat them
+    /// as known).
+    @Test func matchStatsmodelsTreatmentEffect() throws {
+        let d = IPWData()
+        let rows = zip(d.x, d.treated).flatMap { $0.0 + [$0.1 ? 1.0 : 0.0] }
+        let logit = try LogisticRegression.fit(rows: rows, covariates: 2)
+        #expect(logit.status == .converged)
+        let scores = d.x.map { logit.probability($0) }
+        let ipwATE = PropensityWeighting.estimate(outcomes: d.y, treated: d.treated, propensity: scores, estimand: .ate)
+        let ipwATT = PropensityWeighting.estimate(outcomes: d.y, treated: d.treated, propensity: scores, estimand: .att)
+        let aipw = try AugmentedIPW.estimate(outcomes: d.y, treated: d.treated, propensity: scores, covariates: d.x, estimand: .ate)
+        #expect(close(ipwATE.effect.estimate, 0.9566729403724348, 1e-9))
+        #expect(close(ipwATT.effect.estimate, 0.9422080053672774, 1e-9))
+        #expect(close(aipw.estimate, 0.9612089872747278, 1e-9))
+    }
 }
