@@ -83,6 +83,24 @@ public enum BLAS {
         return b
     }
 
+    /// Solves the general square system A x = b by LU with partial pivoting (`dgesv`);
+    /// `a` is column-major. Throws `notPositiveDefinite(order:)` when A is singular.
+    static func solve(_ a: [Double], order n: Int, rhs: [Double]) throws -> [Double] {
+        precondition(a.count == n * n && rhs.count == n, "BLAS.solve: sizes must match")
+        var lu = a, b = rhs
+        var pivots = [Int32](repeating: 0, count: n)
+        var order = int32(n), nrhs: Int32 = 1, lda = int32(max(n, 1)), ldb = int32(max(n, 1)), info: Int32 = 0
+        lu.withUnsafeMutableBufferPointer { ap in
+            pivots.withUnsafeMutableBufferPointer { pp in
+                b.withUnsafeMutableBufferPointer { bp in
+                    dgesv_(&order, &nrhs, ap.baseAddress, &lda, pp.baseAddress, bp.baseAddress, &ldb, &info)
+                }
+            }
+        }
+        try check(info, "dgesv")
+        return b
+    }
+
     /// The numerical rank of a positive semidefinite matrix and the columns that span it,
     /// by Cholesky with complete pivoting (`dpstrf`). `a` is not modified.
     ///

@@ -16,6 +16,16 @@ public enum OverlapRule: Sendable, Equatable {
     case crumpRuleOfThumb
 }
 
+/// How the standard error of an inverse-probability-weighted effect treats the scores.
+public enum WeightingStandardError: Sendable, Equatable {
+    /// Scores taken as known: per group Σwᵢ²(yᵢ − ȳ_w)²/(Σwᵢ)² (= WLS HC0).
+    case knownScores
+    /// Scores from a logistic regression on these covariates (per unit, without the
+    /// intercept): the M-estimation sandwich of the stacked logit score and weighted-mean
+    /// equations (Lunceford & Davidian 2004, §3), as statsmodels `TreatmentEffect.ipw()`.
+    case estimatedLogitScores(covariates: [[Double]])
+}
+
 /// The standardized mean difference of one covariate before and after weighting.
 public struct CovariateBalance: Sendable, Equatable {
     public var index: Int
@@ -72,6 +82,7 @@ public enum PropensityWeighting {
     /// - Precondition: equal lengths; after the overlap rule, at least two units per group.
     public static func estimate(outcomes: [Double], treated: [Bool], propensity: [Double], covariates: [[Double]] = [],
                                 estimand: WeightingEstimand = .att, overlap: OverlapRule = .none,
+                                standardError: WeightingStandardError = .knownScores,
                                 level: Double = 0.95) -> WeightedEffect {
         let n = outcomes.count
         precondition(treated.count == n && propensity.count == n && (covariates.isEmpty || covariates.count == n),
@@ -117,9 +128,17 @@ public enum PropensityWeighting {
         }
         let t = group(true), c = group(false)
         precondition(t.count >= 2 && c.count >= 2, "PropensityWeighting: fewer than two units left in a group after the overlap rule")
+        var se = (t.variance + c.variance).squareRoot()
+        var seMethod = "SE with known scores"
+        if case .estimatedLogitScores(let design) = standardError {
+            precondition(design.count == n, "PropensityWeighting: one propensity-covariate row per unit")
+            se = estimatedScoreStandardError(outcomes: outcomes, treated: treated, propensity: propensity, design: design,
+                                             kept: weights.map { $0 > 0 }, estimand: estimand, means: (t.mean, c.mean))
+            seMethod = "M-estimation SE for estimated logit scores"
+        }
         let effect = MeanComparison.tEstimate(
-            t.mean - c.mean, se: (t.variance + c.variance).squareRoot(), df: .infinity, level: level,
-            method: "inverse-probability weighting (\(estimand.rawValue.uppercased()), normalized weights, SE with known scores)")
+            t.mean - c.mean, se: se, df: .infinity, level: level,
+            method: "inverse-probability weighting (\(estimand.rawValue.uppercased()), normalized weights, \(seMethod))")
 
         // Balance: unweighted SD denominator for both before and after (Austin 2009).
         var balance: [CovariateBalance] = []
@@ -145,5 +164,62 @@ public enum PropensityWeighting {
                               effectiveSampleSize: (t.sum * t.sum / t.sumSquares, c.sum * c.sum / c.sumSquares),
                               trimmed: trimmed, balance: balance,
                               propensityRange: (treatedLow...treatedHigh, comparisonLow...comparisonHigh))
+    }
+
+    /// √(cᵀA⁻¹BA⁻ᵀc) for θ = (logit β, μ₁, μ₀), c = (0, …, 1, −1): A = −Σ∂ψ/∂θ, B = Σψψᵀ with
+    /// ψ = ((T − e)x̃, T·w₁(y − μ₁), (1 − T)·w₀(y − μ₀)), x̃ = [1, x], w the estimand's weights.
+    private static func estimatedScoreStandardError(outcomes: [Double], treated: [Bool], propensity: [Double],
+                                                    design: [[Double]], kept: [Bool], estimand: WeightingEstimand,
+                                                    means: (Double, Double)) -> Double {
+        let k = (design.first?.count ?? 0) + 1
+        let p = k + 2
+        var a = [Double](repeating: 0, count: p * p)  // column-major
+        var b = [Double](repeating: 0, count: p * p)
+        var psi = [Double](repeating: 0, count: p)
+        for i in outcomes.indices {
+            let e = propensity[i]
+            let x = [1] + design[i]
+            let t = treated[i] ? 1.0 : 0.0
+            for r in 0..<k {
+                psi[r] = (t - e) * x[r]
+                for c in 0..<k { a[r + c * p] += e * (1 - e) * x[r] * x[c] }
+            }
+            psi[k] = 0; psi[k + 1] = 0
+            if kept[i] {
+                let y = outcomes[i]
+                switch estimand {
+                case .ate:
+                    if treated[i] {
+                        psi[k] = (y - means.0) / e
+                        a[k + k * p] += 1 / e
+                        for c in 0..<k { a[k + c * p] += (y - means.0) * (1 - e) / e * x[c] }
+                    } else {
+                        psi[k + 1] = (y - means.1) / (1 - e)
+                        a[(k + 1) + (k + 1) * p] += 1 / (1 - e)
+                        for c in 0..<k { a[(k + 1) + c * p] -= (y - means.1) * e / (1 - e) * x[c] }
+                    }
+                case .att:
+                    let odds = e / (1 - e)
+                    if treated[i] {
+                        psi[k] = y - means.0
+                        a[k + k * p] += 1
+                    } else {
+                        psi[k + 1] = odds * (y - means.1)
+                        a[(k + 1) + (k + 1) * p] += odds
+                        for c in 0..<k { a[(k + 1) + c * p] -= (y - means.1) * odds * x[c] }
+                    }
+                }
+            }
+            for r in 0..<p { for c in 0..<p { b[r + c * p] += psi[r] * psi[c] } }
+        }
+        // z = A⁻ᵀc, then Var = zᵀBz.
+        var transposed = [Double](repeating: 0, count: p * p)
+        for r in 0..<p { for c in 0..<p { transposed[c + r * p] = a[r + c * p] } }
+        var contrast = [Double](repeating: 0, count: p)
+        contrast[k] = 1; contrast[k + 1] = -1
+        guard let z = try? BLAS.solve(transposed, order: p, rhs: contrast) else { return .nan }
+        var variance = 0.0
+        for r in 0..<p { for c in 0..<p { variance += z[r] * b[r + c * p] * z[c] } }
+        return variance.squareRoot()
     }
 }

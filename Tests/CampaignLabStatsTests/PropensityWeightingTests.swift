@@ -105,5 +105,14 @@ struct AugmentedIPWTests {
         #expect(close(ipwATE.effect.estimate, 0.9566729403724348, 1e-9))
         #expect(close(ipwATT.effect.estimate, 0.9422080053672774, 1e-9))
         #expect(close(aipw.estimate, 0.9612089872747278, 1e-9))
+        // statsmodels' GMM standard errors (treatment_effect.py); GMM differentiates numerically,
+        // so the agreement is about 1e-10 relative.
+        let mATE = PropensityWeighting.estimate(outcomes: d.y, treated: d.treated, propensity: scores, estimand: .ate,
+                                                standardError: .estimatedLogitScores(covariates: d.x))
+        let mATT = PropensityWeighting.estimate(outcomes: d.y, treated: d.treated, propensity: scores, estimand: .att,
+                                                standardError: .estimatedLogitScores(covariates: d.x))
+        #expect(close(mATE.effect.standardError, 0.053722294118954024, 1e-8))
+        #expect(close(mATT.effect.standardError, 0.0786435233859777, 1e-8))
+        #expect(mATT.effect.method.contains("M-estimation"))
     }
 }
