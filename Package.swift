@@ -5,6 +5,8 @@
 // Layers (dependencies point one way, top to bottom):
 //
 //   campaignlab (CLI)          thin argument parsing, exit codes, progress
+//   CampaignLabNotebook        executable Markdown notebooks: parse, run blocks, build documents
+//   CampaignLabReport          the document model and its renderers (Markdown, HTML, JSON, SVG)
 //   CampaignLabDemo            the synthetic demo bank generator
 //   CampaignLabData            the SQLite data contract: read-only access, check, import
 //   CampaignLabStats           the numeric core (OpenBLAS, LAPACK, Rmath); knows no SQL
@@ -19,6 +21,7 @@ let package = Package(
         .library(name: "CampaignLabStats", targets: ["CampaignLabStats"]),
         .library(name: "CampaignLabData", targets: ["CampaignLabData"]),
         .library(name: "CampaignLabDemo", targets: ["CampaignLabDemo"]),
+        .library(name: "CampaignLabReport", targets: ["CampaignLabReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -53,12 +56,16 @@ let package = Package(
             name: "CampaignLabDemo",
             dependencies: ["CampaignLabData", "CampaignLabStats"]
         ),
+        .target(
+            name: "CampaignLabReport"
+        ),
         .executableTarget(
             name: "campaignlab",
             dependencies: [
                 "CampaignLabData",
                 "CampaignLabDemo",
                 "CampaignLabStats",
+                "CampaignLabReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +87,10 @@ let package = Package(
         .testTarget(
             name: "CampaignLabDemoTests",
             dependencies: ["CampaignLabDemo", "CampaignLabData", "CampaignLabTestSupport"]
+        ),
+        .testTarget(
+            name: "CampaignLabReportTests",
+            dependencies: ["CampaignLabReport", "CampaignLabTestSupport"]
         ),
         .testTarget(
             name: "CampaignLabCLITests",
