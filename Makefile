@@ -6,13 +6,16 @@ SHELL := /bin/bash
 
 SWIFT        ?= swift
 APT_PACKAGES := libsqlite3-dev libopenblas-dev liblapacke-dev r-mathlib pkg-config sqlite3
+# Only the tests need these: a real headless browser for the HTML reports, and a CJK font
+# so that screenshots of Chinese reports show characters.
+TEST_APT_PACKAGES := chromium fonts-wqy-microhei
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN          := .build/release/campaignlab
 DEMO_CUSTOMERS ?= 100000
 DEMO_SEED    ?= 42
 DEMO_DB      := datasets/demo.sqlite
 
-.PHONY: help deps bench-deps build demo demo-small demo-1m test bench clean
+.PHONY: help deps test-deps apt-install bench-deps build demo demo-small demo-1m test bench clean
 
 help:
 	@echo "make demo    install dependencies, build, generate + check the demo bank ($(DEMO_DB))"
@@ -21,8 +24,14 @@ help:
 
 # Installs the Debian packages that are missing (apt-get update first, once).
 deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
+
+test-deps: deps
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(TEST_APT_PACKAGES)"
+
+apt-install:
 	@missing=""; \
-	for p in $(APT_PACKAGES); do \
+	for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -61,7 +70,7 @@ bench: build bench-deps
 	$(SWIFT) build -c release --package-path Benchmarks
 	Benchmarks/.build/release/campaignlab-bench --db $(DEMO_DB)
 
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
