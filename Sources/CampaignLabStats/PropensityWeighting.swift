@@ -14,6 +14,24 @@ public enum OverlapRule: Sendable, Equatable {
     case trim(Double)
     /// Crump, Hotz, Imbens & Mitnik (2009)'s rule of thumb: keep 0.1 ≤ e ≤ 0.9.
     case crumpRuleOfThumb
+    /// Crump, Hotz, Imbens & Mitnik (2009)'s data-driven bound ("Dealing with limited overlap in
+    /// estimation of average treatment effects", Biometrika 96): with g = 1/(e(1 − e)), nothing is
+    /// dropped when max g ≤ 2·mean g; otherwise the kept units are the k with the smallest g that
+    /// minimise the variance bound Σg/k² (a root of γ = 2·E[g | g ≤ γ]), and the reported bound is
+    /// α = 1/2 − √(1/4 − 1/γ) with γ = 2·mean of the kept g.
+    case crumpOptimal
+}
+
+/// Which weights are reported. The normalized (Hájek) estimate is the same for both: a
+/// constant factor per group cancels in Σwy/Σw.
+public enum WeightScale: String, Sendable, Equatable, CaseIterable {
+    /// ATT: treated 1, comparison e/(1 − e); ATE: 1/e and 1/(1 − e).
+    case unstabilized
+    /// Multiplied by the marginal share of the unit's group (Robins, Hernán & Brumback 2000):
+    /// ATE P̂(T=1)/e and P̂(T=0)/(1 − e); ATT treated 1, comparison P̂(T=0)/P̂(T=1)·e/(1 − e). Each
+    /// group's weights then average about 1, so the largest weight reads as "counts as N units".
+    /// P̂ are the shares among the units kept by the overlap rule.
+    case stabilized
 }
 
 /// How the standard error of an inverse-probability-weighted effect treats the scores.
@@ -51,6 +69,14 @@ public struct WeightedEffect: Sendable {
     public var balance: [CovariateBalance]
     /// The smallest and largest propensity score in each group (before trimming).
     public var propensityRange: (treated: ClosedRange<Double>, comparison: ClosedRange<Double>)
+    /// The overlap bound α applied (units with e outside [α, 1 − α] dropped); 0 when none.
+    public var overlapBound: Double
+    /// Each unit's weight on the requested scale (0 for units dropped by the overlap rule).
+    public var weights: [Double]
+    public var weightScale: WeightScale
+    /// The largest weight in each group, on the requested scale (a few huge weights make the
+    /// estimate fragile: compare with the effective sample size).
+    public var largestWeight: (treated: Double, comparison: Double)
 }
 
 /// Inverse-probability weighting with normalized (Hájek) weights: each group's weighted mean
@@ -83,18 +109,26 @@ public enum PropensityWeighting {
     public static func estimate(outcomes: [Double], treated: [Bool], propensity: [Double], covariates: [[Double]] = [],
                                 estimand: WeightingEstimand = .att, overlap: OverlapRule = .none,
                                 standardError: WeightingStandardError = .knownScores,
+                                weightScale: WeightScale = .unstabilized,
                                 level: Double = 0.95) -> WeightedEffect {
         let n = outcomes.count
         precondition(treated.count == n && propensity.count == n && (covariates.isEmpty || covariates.count == n),
                      "PropensityWeighting: one outcome, indicator, score (and covariate row) per unit")
         precondition(propensity.allSatisfy { $0 > 0 && $0 < 1 }, "PropensityWeighting: scores must lie strictly in (0, 1)")
-        let bound: Double
+        var bound: Double
+        var keep: (Double) -> Bool
         switch overlap {
         case .none: bound = 0
         case .trim(let a):
             precondition(a >= 0 && a < 0.5, "PropensityWeighting: trimming bound must be in [0, 0.5)")
             bound = a
         case .crumpRuleOfThumb: bound = 0.1
+        case .crumpOptimal: bound = 0
+        }
+        keep = { [bound] e in e >= bound && e <= 1 - bound }
+        if overlap == .crumpOptimal, let rule = crumpOptimalRule(propensity) {
+            bound = rule.alpha
+            keep = { e in 1 / (e * (1 - e)) <= rule.largestKept }
         }
         var treatedLow = Double.infinity, treatedHigh = -Double.infinity
         var comparisonLow = Double.infinity, comparisonHigh = -Double.infinity
@@ -107,7 +141,7 @@ public enum PropensityWeighting {
             } else {
                 comparisonLow = min(comparisonLow, e); comparisonHigh = max(comparisonHigh, e)
             }
-            if e < bound || e > 1 - bound { trimmed += 1; continue }
+            if !keep(e) { trimmed += 1; continue }
             switch estimand {
             case .att: weights[i] = treated[i] ? 1 : e / (1 - e)
             case .ate: weights[i] = treated[i] ? 1 / e : 1 / (1 - e)
@@ -160,10 +194,40 @@ public enum PropensityWeighting {
                                             after: (weighted.0.mean - weighted.1.mean) / denominator,
                                             varianceRatioAfter: weightedVariance1 / weightedVariance0))
         }
+        if weightScale == .stabilized {
+            let share = Double(t.count) / Double(t.count + c.count)
+            let (treatedFactor, comparisonFactor) = estimand == .ate ? (share, 1 - share) : (1, (1 - share) / share)
+            for i in 0..<n { weights[i] *= treated[i] ? treatedFactor : comparisonFactor }
+        }
+        var largest = (0.0, 0.0)
+        for i in 0..<n {
+            if treated[i] { largest.0 = max(largest.0, weights[i]) } else { largest.1 = max(largest.1, weights[i]) }
+        }
         return WeightedEffect(effect: effect, estimand: estimand,
                               effectiveSampleSize: (t.sum * t.sum / t.sumSquares, c.sum * c.sum / c.sumSquares),
                               trimmed: trimmed, balance: balance,
-                              propensityRange: (treatedLow...treatedHigh, comparisonLow...comparisonHigh))
+                              propensityRange: (treatedLow...treatedHigh, comparisonLow...comparisonHigh),
+                              overlapBound: bound, weights: weights, weightScale: weightScale, largestWeight: largest)
+    }
+
+    /// Crump et al.'s optimal kept set: nil when nothing is to be dropped (max g ≤ 2·mean g).
+    static func crumpOptimalRule(_ propensity: [Double]) -> (alpha: Double, largestKept: Double)? {
+        let g = propensity.map { 1 / ($0 * (1 - $0)) }.sorted()
+        guard let largest = g.last else { return nil }
+        let total = g.reduce(0, +)
+        if largest <= 2 * total / Double(g.count) { return nil }
+        var sum = 0.0, best = Double.infinity, bestCount = g.count, bestSum = total
+        for (index, value) in g.enumerated() {
+            sum += value
+            let count = index + 1
+            // Only whole tie groups can be kept or dropped.
+            if count < g.count && g[count] == value { continue }
+            let objective = sum / (Double(count) * Double(count))
+            if objective < best { best = objective; bestCount = count; bestSum = sum }
+        }
+        let gamma = 2 * bestSum / Double(bestCount)
+        let alpha = gamma > 4 ? 0.5 - (0.25 - 1 / gamma).squareRoot() : 0
+        return (alpha, g[bestCount - 1])
     }
 
     /// √(cᵀA⁻¹BA⁻ᵀc) for θ = (logit β, μ₁, μ₀), c = (0, …, 1, −1): A = −Σ∂ψ/∂θ, B = Σψψᵀ with

@@ -1,4 +1,4 @@
-import CampaignLabStats
+@testable import CampaignLabStats
 import Foundation
 import Testing
 
@@ -114,5 +114,54 @@ struct AugmentedIPWTests {
         #expect(close(mATE.effect.standardError, 0.053722294118954024, 1e-8))
         #expect(close(mATT.effect.standardError, 0.0786435233859777, 1e-8))
         #expect(mATT.effect.method.contains("M-estimation"))
+    }
+}
+
+struct OverlapAndStabilizationTests {
+    /// Scores e = 1/(1 + exp(−4 sin i)), i < 600 (Tests/References/ipw.py).
+    static let scores = (0..<600).map { 1 / (1 + exp(-4 * sin(Double($0)))) }
+
+    @Test func crumpOptimalBoundMatchesTheReference() throws {
+        // Python (Tests/References/ipw.py): roots of γ = 2E[g | g ≤ γ] keep 253, 257 or 260 units;
+        // the variance bound picks 257, γ = 14.049040934070534, α = 0.07712795786946386.
+        let rule = try #require(PropensityWeighting.crumpOptimalRule(Self.scores))
+        #expect(abs(rule.alpha - 0.07712795786946386) <= 1e-12)
+        let kept = Self.scores.filter { 1 / ($0 * (1 - $0)) <= rule.largestKept }
+        #expect(kept.count == 257)
+        let n = Self.scores.count
+        let y = (0..<n).map { Double($0 % 7) }
+        let treated = (0..<n).map { i in Double((i * 7919) % 1009) / 1009 < Self.scores[i] }
+        let fit = PropensityWeighting.estimate(outcomes: y, treated: treated, propensity: Self.scores,
+                                               estimand: .ate, overlap: .crumpOptimal)
+        #expect(fit.trimmed == n - 257)
+        #expect(fit.overlapBound == rule.alpha)
+        #expect(fit.weights.filter { $0 == 0 }.count == n - 257)
+    }
+
+    @Test func crumpOptimalKeepsEverythingWithGoodOverlap() {
+        // Python (ipw.py): on the main data max g ≤ 2·mean g, so the rule does not trim.
+        let d = IPWData()
+        #expect(PropensityWeighting.crumpOptimalRule(d.e) == nil)
+        let fit = PropensityWeighting.estimate(outcomes: d.y, treated: d.treated, propensity: d.e, overlap: .crumpOptimal)
+        #expect(fit.trimmed == 0 && fit.overlapBound == 0)
+    }
+
+    @Test(arguments: WeightingEstimand.allCases)
+    func stabilizedWeightsLeaveTheEstimateAndESSUnchanged(estimand: WeightingEstimand) {
+        let d = IPWData()
+        let plain = PropensityWeighting.estimate(outcomes: d.y, treated: d.treated, propensity: d.e, estimand: estimand)
+        let stable = PropensityWeighting.estimate(outcomes: d.y, treated: d.treated, propensity: d.e, estimand: estimand,
+                                                  weightScale: .stabilized)
+        #expect(abs(plain.effect.estimate - stable.effect.estimate) <= 1e-12)
+        #expect(abs(plain.effectiveSampleSize.comparison - stable.effectiveSampleSize.comparison) <= 1e-9)
+        // Definition (Robins, Hernán & Brumback 2000): factors are the group shares.
+        let nt = Double(d.treated.filter { $0 }.count), n = Double(d.treated.count)
+        let i = d.treated.firstIndex(of: false)!
+        let expected = estimand == .ate ? (n - nt) / n / (1 - d.e[i]) : (n - nt) / nt * d.e[i] / (1 - d.e[i])
+        #expect(abs(stable.weights[i] - expected) <= 1e-12)
+        // Stabilized comparison weights average about 1 on this data (within 15%).
+        let comparison = zip(stable.weights, d.treated).filter { !$0.1 }.map(\.0)
+        #expect(abs(comparison.reduce(0, +) / Double(comparison.count) - 1) < 0.15)
+        #expect(stable.largestWeight.comparison == comparison.max())
     }
 }

@@ -52,3 +52,22 @@ n1 = t.sum()
 tau = (np.where(t, r, 0).sum() - np.where(~t, e / (1 - e) * r, 0).sum()) / n1
 phi = np.where(t, r - tau, -e / (1 - e) * r)
 print("aipw att:", repr(float(tau)), "se:", repr(float(np.sqrt((phi ** 2).sum()) / n1)))
+
+# Crump, Hotz, Imbens & Mitnik (2009) optimal overlap bound. With g = 1/(e(1-e)), no trimming when
+# max g <= 2 mean g; otherwise keep {g <= gamma} where gamma = 2 E[g | g <= gamma]. In a sample that
+# equation can have several roots; the kept set is the one minimising the sample variance bound
+# sum(g kept) / k^2 (Crump et al.'s objective), and alpha = 1/2 - sqrt(1/4 - 1/gamma) with
+# gamma = 2 mean(g kept). Here: every root of the equation (one per sorted prefix k with
+# g_k <= 2 m_k < g_(k+1)) is listed and the objective picks among them; the Swift code minimises the
+# objective over all prefixes instead. Scores: e = 1 / (1 + exp(-4 sin(i))), i < 600.
+es = 1 / (1 + np.exp(-4 * np.sin(i)))
+gs = np.sort(1 / (es * (1 - es)))
+m = np.cumsum(gs) / np.arange(1, 601)
+roots = [k + 1 for k in range(600) if gs[k] <= 2 * m[k] and (k == 599 or 2 * m[k] < gs[k + 1])]
+k = min(roots, key=lambda kk: gs[:kk].sum() / kk ** 2)
+gam = 2 * gs[:k].mean()
+print("crump roots (kept counts):", roots, "chosen kept:", k, "gamma:", repr(float(gam)),
+      "alpha:", repr(float(0.5 - np.sqrt(0.25 - 1 / gam))))
+# The main data set: the rule does not trim (max g <= 2 mean g).
+g2 = 1 / (e * (1 - e))
+print("crump on the main data trims:", bool(g2.max() > 2 * g2.mean()))
