@@ -17,6 +17,8 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
     case sqlite(code: Int32, message: String, sql: String?)
     /// The data breaks the data contract at a named place.
     case contract(table: String, column: String?, row: String?, message: String)
+    /// A user-supplied query was refused because it would do more than read.
+    case refusedQuery(reason: String)
 
     public var description: String {
         switch self {
@@ -38,6 +40,8 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
             if let column { place += ", column \(column)" }
             if let row { place += ", row \(row)" }
             return "\(place): \(message)"
+        case .refusedQuery(let reason):
+            return "refused: \(reason); only a single read-only SELECT (or WITH … SELECT) is allowed"
         }
     }
 }

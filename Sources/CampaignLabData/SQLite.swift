@@ -127,6 +127,97 @@ public final class SQLiteDatabase {
         return SQLiteStatement(statement, database: self, sql: sql)
     }
 
+    /// Prepares one statement written by a user (a notebook's SQL block) that may only read.
+    ///
+    /// Three independent guards: while preparing, an authorizer denies every action but
+    /// reading tables, selecting, calling functions and recursive CTEs (so INSERT, UPDATE,
+    /// DELETE, CREATE, DROP, ATTACH, DETACH, PRAGMA, VACUUM, transactions are refused before
+    /// they run); SQLite must consider the statement read-only; and nothing but whitespace or
+    /// comments may follow the first statement. The connection itself is also opened
+    /// read-only with `PRAGMA query_only`.
+    /// - Throws: `DataError.refusedQuery` naming the refused action, or `DataError.sqlite`
+    ///   for a syntax error or a missing table or column.
+    public func prepareReadOnlyQuery(_ sql: String) throws -> SQLiteStatement {
+        final class Denied { var action: Int32? }
+        let denied = Denied()
+        let context = Unmanaged.passUnretained(denied).toOpaque()
+        sqlite3_set_authorizer(handle, { context, action, _, _, _, _ in
+            switch action {
+            case SQLITE_SELECT, SQLITE_READ, SQLITE_FUNCTION, SQLITE_RECURSIVE:
+                return SQLITE_OK
+            default:
+                let box = Unmanaged<Denied>.fromOpaque(context!).takeUnretainedValue()
+                if box.action == nil { box.action = action }
+                return SQLITE_DENY
+            }
+        }, context)
+        defer { sqlite3_set_authorizer(handle, nil, nil) }
+        var statement: OpaquePointer?
+        var rest = ""
+        let rc = sql.withCString { start -> Int32 in
+            var tail: UnsafePointer<CChar>?
+            let rc = sqlite3_prepare_v2(handle, start, -1, &statement, &tail)
+            if let tail { rest = String(cString: tail) }
+            return rc
+        }
+        if let action = denied.action {
+            sqlite3_finalize(statement)
+            throw DataError.refusedQuery(reason: "the statement would \(Self.describe(action: action))")
+        }
+        guard rc == SQLITE_OK else {
+            sqlite3_finalize(statement)
+            throw DataError.sqlite(code: rc, message: lastErrorMessage, sql: sql)
+        }
+        guard let statement else { throw DataError.refusedQuery(reason: "the block contains no SQL statement") }
+        let prepared = SQLiteStatement(statement, database: self, sql: sql)
+        guard sqlite3_stmt_readonly(statement) != 0 else {
+            throw DataError.refusedQuery(reason: "the statement would write to the database")
+        }
+        if !Self.isOnlyCommentsOrWhitespace(rest) {
+            throw DataError.refusedQuery(reason: "more than one statement")
+        }
+        return prepared
+    }
+
+    private static func describe(action: Int32) -> String {
+        switch action {
+        case SQLITE_INSERT: return "insert rows"
+        case SQLITE_UPDATE: return "update rows"
+        case SQLITE_DELETE: return "delete rows"
+        case SQLITE_ATTACH: return "attach another database"
+        case SQLITE_DETACH: return "detach a database"
+        case SQLITE_PRAGMA: return "run a PRAGMA"
+        case SQLITE_TRANSACTION, SQLITE_SAVEPOINT: return "control a transaction"
+        case SQLITE_CREATE_TABLE, SQLITE_CREATE_INDEX, SQLITE_CREATE_VIEW, SQLITE_CREATE_TRIGGER,
+             SQLITE_CREATE_TEMP_TABLE, SQLITE_CREATE_TEMP_INDEX, SQLITE_CREATE_TEMP_VIEW,
+             SQLITE_CREATE_TEMP_TRIGGER, SQLITE_CREATE_VTABLE: return "create a schema object"
+        case SQLITE_DROP_TABLE, SQLITE_DROP_INDEX, SQLITE_DROP_VIEW, SQLITE_DROP_TRIGGER,
+             SQLITE_DROP_TEMP_TABLE, SQLITE_DROP_TEMP_INDEX, SQLITE_DROP_TEMP_VIEW,
+             SQLITE_DROP_TEMP_TRIGGER, SQLITE_DROP_VTABLE: return "drop a schema object"
+        case SQLITE_ALTER_TABLE: return "alter a table"
+        case SQLITE_REINDEX: return "reindex"
+        case SQLITE_ANALYZE: return "analyze"
+        default: return "do something other than read (SQLite action \(action))"
+        }
+    }
+
+    private static func isOnlyCommentsOrWhitespace(_ text: String) -> Bool {
+        var rest = Substring(text)
+        while let first = rest.first {
+            if first.isWhitespace || first == ";" {
+                rest = rest.dropFirst()
+            } else if rest.hasPrefix("--") {
+                rest = rest.drop { $0 != "\n" }
+            } else if rest.hasPrefix("/*") {
+                guard let end = rest.range(of: "*/") else { return true }
+                rest = rest[end.upperBound...]
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
     /// The first column of the first row of `sql` as an integer, or nil when there is no
     /// row or the value is NULL.
     public func scalarInt(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Int? {
