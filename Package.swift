@@ -6,6 +6,7 @@
 //
 //   campaignlab (CLI)          thin argument parsing, exit codes, progress
 //   CampaignLabNotebook        executable Markdown notebooks: parse, run blocks, build documents
+//   CampaignLabAnalyses        named analyses: read the data layer, compute with the core, build report blocks
 //   CampaignLabReport          the document model and its renderers (Markdown, HTML, JSON, SVG)
 //   CampaignLabDemo            the synthetic demo bank generator
 //   CampaignLabData            the SQLite data contract: read-only access, check, import
@@ -22,6 +23,8 @@ let package = Package(
         .library(name: "CampaignLabData", targets: ["CampaignLabData"]),
         .library(name: "CampaignLabDemo", targets: ["CampaignLabDemo"]),
         .library(name: "CampaignLabReport", targets: ["CampaignLabReport"]),
+        .library(name: "CampaignLabAnalyses", targets: ["CampaignLabAnalyses"]),
+        .library(name: "CampaignLabNotebook", targets: ["CampaignLabNotebook"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,6 +62,14 @@ let package = Package(
         .target(
             name: "CampaignLabReport"
         ),
+        .target(
+            name: "CampaignLabAnalyses",
+            dependencies: ["CampaignLabData", "CampaignLabStats", "CampaignLabReport"]
+        ),
+        .target(
+            name: "CampaignLabNotebook",
+            dependencies: ["CampaignLabData", "CampaignLabReport", "CampaignLabAnalyses"]
+        ),
         .executableTarget(
             name: "campaignlab",
             dependencies: [
@@ -66,6 +77,8 @@ let package = Package(
                 "CampaignLabDemo",
                 "CampaignLabStats",
                 "CampaignLabReport",
+                "CampaignLabAnalyses",
+                "CampaignLabNotebook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -91,6 +104,10 @@ let package = Package(
         .testTarget(
             name: "CampaignLabReportTests",
             dependencies: ["CampaignLabReport", "CampaignLabTestSupport"]
+        ),
+        .testTarget(
+            name: "CampaignLabNotebookTests",
+            dependencies: ["CampaignLabNotebook", "CampaignLabAnalyses", "CampaignLabReport", "CampaignLabData", "CampaignLabTestSupport"]
         ),
         .testTarget(
             name: "CampaignLabCLITests",

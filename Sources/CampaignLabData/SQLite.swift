@@ -209,7 +209,7 @@ public final class SQLiteDatabase {
             } else if rest.hasPrefix("--") {
                 rest = rest.drop { $0 != "\n" }
             } else if rest.hasPrefix("/*") {
-                guard let end = rest.range(of: "*/") else { return true }
+                guard let end = rest.firstRange(of: "*/") else { return true }
                 rest = rest[end.upperBound...]
             } else {
                 return false
@@ -374,6 +374,14 @@ public final class SQLiteStatement {
     }
 
     deinit { sqlite3_finalize(handle) }
+
+    /// The names of the statement's parameters (`:name`, `@name`, `$name`, or nil for `?`),
+    /// in binding order (index 0 is parameter 1).
+    public var parameterNames: [String?] {
+        (0..<Int(sqlite3_bind_parameter_count(handle))).map { i in
+            sqlite3_bind_parameter_name(handle, Int32(i + 1)).map { String(cString: $0) }
+        }
+    }
 
     /// Advances to the next row; returns false when the statement is done.
     public func step() throws -> Bool {

@@ -1,0 +1,148 @@
+import CampaignLabData
+import CampaignLabReport
+
+/// Customers by a dimension and by AUM tier in one month.
+///
+/// Tiers are set on the month's average daily AUM (月日均), as banks do; the default
+/// boundaries are ¥50,000, ¥500,000 and ¥6,000,000 (mass, affluent, wealth, private
+/// banking), configurable with `tiers`.
+public enum CustomersBreakdown: Analysis {
+    public static let name = "overview.customers"
+    public static let summary = "Customers by a dimension and by AUM tier in one month, with the AUM each group holds."
+    public static let options: [AnalysisOption] = [
+        AnalysisOption("by", "a customers dimension (column)", default: "the first dimension"),
+        AnalysisOption("metric", "the customer_months column tiers are set on", default: "aum"),
+        AnalysisOption("tiers", "ascending tier boundaries in CNY, comma-separated", default: "50000, 500000, 6000000"),
+        AnalysisOption("month", "the month YYYY-MM", default: "the latest month"),
+    ]
+
+    static func tierNames(_ bounds: [Double], _ context: AnalysisContext) -> [String] {
+        let standard = [50_000.0, 500_000, 6_000_000]
+        if bounds == standard {
+            return context.language == .zh
+                ? ["大众客户（<5万）", "富裕客户（5万–50万）", "财富客户（50万–600万）", "私行客户（≥600万）"]
+                : ["Mass (< ¥50k)", "Affluent (¥50k–500k)", "Wealth (¥500k–6M)", "Private (≥ ¥6M)"]
+        }
+        var names: [String] = []
+        for (i, bound) in bounds.enumerated() {
+            let low = i == 0 ? nil : bounds[i - 1]
+            names.append(low.map { "\(compactYuan($0))–\(compactYuan(bound))" } ?? "< \(compactYuan(bound))")
+        }
+        names.append("≥ \(compactYuan(bounds.last!))")
+        return names.enumerated().map { "T\($0.offset + 1) \($0.element)" }
+    }
+
+    static func compactYuan(_ v: Double) -> String {
+        if v >= 1e6, (v / 1e6).rounded() == v / 1e6 { return "¥\(Int(v / 1e6))M" }
+        if v >= 1e3, (v / 1e3).rounded() == v / 1e3 { return "¥\(Int(v / 1e3))k" }
+        return "¥\(v.rounded() == v ? String(Int(v)) : String(v))"
+    }
+
+    public static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock] {
+        let schema = context.schema
+        try schema.require(Contract.customers, columns: ["customer_id"])
+        try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
+        guard let dimension = options.optionalString("by") ?? schema.dimensions.first else {
+            throw AnalysisError(option: "by", "the customers table has no dimension columns (only customer_id and opened_on)")
+        }
+        guard schema.dimensions.contains(dimension) else {
+            throw AnalysisError(option: "by", "'\(dimension)' is not a dimension of customers (dimensions: \(schema.dimensions.joined(separator: ", ")))")
+        }
+        let metric = options.string("metric", default: "aum")
+        guard schema.metrics.contains(metric) else {
+            throw AnalysisError(option: "metric", "'\(metric)' is not a numeric column of customer_months (metrics: \(schema.metrics.joined(separator: ", ")))")
+        }
+        let bounds = try options.ascendingNumbers("tiers", default: [50_000, 500_000, 6_000_000])
+        let month = try options.month("month")?.description ?? latestMonth(context)
+        let names = tierNames(bounds, context)
+
+        var tierCase = "CASE WHEN m.\(quoteIdentifier(metric)) IS NULL THEN NULL"
+        for (i, bound) in bounds.enumerated() { tierCase += " WHEN m.\(quoteIdentifier(metric)) < \(bound) THEN \(i)" }
+        tierCase += " ELSE \(bounds.count) END"
+        context.progress("customers by \(dimension) and tier in \(month)")
+        let rows = try context.database.rows("""
+            SELECT c.\(quoteIdentifier(dimension)) AS value, \(tierCase) AS tier, count(*), total(m.\(quoteIdentifier(metric)))
+            FROM customers c LEFT JOIN customer_months m ON m.customer_id = c.customer_id AND m.month = ?
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """, [.text(month)])
+
+        // value → per tier counts (+ one "no snapshot" slot), AUM per tier.
+        var values: [SQLiteValue] = []
+        var counts: [SQLiteValue: [Double]] = [:]
+        var tierTotals = [Double](repeating: 0, count: bounds.count + 2)
+        var tierAmounts = [Double](repeating: 0, count: bounds.count + 1)
+        for row in rows {
+            let value = row[0]
+            if counts[value] == nil { values.append(value); counts[value] = [Double](repeating: 0, count: bounds.count + 2) }
+            let slot = row[1].integerValue.map(Int.init) ?? bounds.count + 1
+            let n = row[2].doubleValue ?? 0
+            counts[value]![slot] += n
+            tierTotals[slot] += n
+            if slot <= bounds.count { tierAmounts[slot] += row[3].doubleValue ?? 0 }
+        }
+        let total = tierTotals.reduce(0, +)
+        guard total > 0 else {
+            throw AnalysisError("the customers table is empty")
+        }
+        let missingSnapshot = tierTotals[bounds.count + 1] > 0
+        let slots = missingSnapshot ? Array(0...(bounds.count + 1)) : Array(0...bounds.count)
+        let slotNames = names + [context.text("No snapshot in \(month)", "\(month) 无快照")]
+
+        var columns = [ReportTable.Column(dimension)]
+        columns += slots.map { ReportTable.Column(slotNames[$0], style: .count) }
+        columns += [ReportTable.Column(context.text("Customers", "客户数"), style: .count),
+                    ReportTable.Column(context.text("Share", "占比"), style: .percent(digits: 1))]
+        var tableRows: [[Cell]] = []
+        for value in values {
+            let c = counts[value]!
+            let sum = c.reduce(0, +)
+            tableRows.append([.text(value.label(context))] + slots.map { .integer(Int64(c[$0])) } + [.integer(Int64(sum)), .number(sum / total)])
+        }
+        tableRows.append([.text(context.text("All", "合计"))] + slots.map { .integer(Int64(tierTotals[$0])) } + [.integer(Int64(total)), .number(1)])
+        let byDimension = ReportTable(caption: context.text("Customers by \(dimension) and \(metric) tier, \(month)",
+                                                           "按 \(dimension) 与 \(metric) 层级的客户数（\(month)）"),
+                                      columns: columns, rows: tableRows)
+
+        let amountTotal = tierAmounts.reduce(0, +)
+        let withSnapshot = tierTotals[0...bounds.count].reduce(0, +)
+        let tierTable = ReportTable(
+            caption: context.text("Tiers by \(metric), \(month)", "按 \(metric) 分层（\(month)）"),
+            columns: [ReportTable.Column(context.text("Tier", "层级")),
+                      ReportTable.Column(context.text("Customers", "客户数"), style: .count),
+                      ReportTable.Column(context.text("Share of customers", "客户占比"), style: .percent(digits: 1)),
+                      ReportTable.Column(context.text("Total \(metric)", "\(metric) 合计"), style: .currency),
+                      ReportTable.Column(context.text("Share of \(metric)", "\(metric) 占比"), style: .percent(digits: 1))],
+            rows: (0...bounds.count).map { t in
+                [.text(names[t]), .integer(Int64(tierTotals[t])), .number(withSnapshot > 0 ? tierTotals[t] / withSnapshot : .nan),
+                 .number(tierAmounts[t]), .number(amountTotal > 0 ? tierAmounts[t] / amountTotal : .nan)]
+            })
+
+        let chart = Chart(
+            id: "customers-by-\(slug(dimension))-and-tier",
+            title: context.text("Customers by \(dimension) and tier", "按 \(dimension) 与层级的客户数"),
+            subtitle: month,
+            xAxis: Axis(label: dimension),
+            yAxis: Axis(label: context.text("Customers", "客户数"), style: .count),
+            kind: .bars(BarData(categories: values.map { $0.label(context) },
+                                series: (0...bounds.count).map { t in
+                                    BarData.Series(name: names[t], values: values.map { counts[$0]![t] })
+                                })))
+        return [.table(byDimension), .chart(chart), .table(tierTable)]
+    }
+}
+
+/// The latest month in customer_months.
+func latestMonth(_ context: AnalysisContext) throws -> String {
+    guard let month = try context.database.scalarText("SELECT max(month) FROM customer_months") else {
+        throw DataError.contract(table: Contract.customerMonths.name, column: "month", row: nil, message: "the table has no rows")
+    }
+    return month
+}
+
+/// A file- and anchor-safe version of a name.
+func slug(_ name: String) -> String {
+    let mapped = name.lowercased().unicodeScalars.map { s -> Character in
+        (s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s))) ? Character(s) : "-"
+    }
+    return String(mapped).split(separator: "-").joined(separator: "-")
+}

@@ -1,0 +1,92 @@
+import CampaignLabData
+import CampaignLabReport
+
+/// Per-capita metrics month by month: customers with a snapshot, the mean of every
+/// `customer_months` metric, and the share of monthly active customers.
+public enum MonthlyKPIs: Analysis {
+    public static let name = "overview.monthly-kpis"
+    public static let summary = "Per-capita metrics by month (mean of each customer_months metric) and the monthly active share."
+    public static let options: [AnalysisOption] = [
+        AnalysisOption("metrics", "customer_months columns, comma-separated", default: "every metric"),
+        AnalysisOption("active", "the metric whose value > 0 makes a customer monthly active", default: "app_logins when present"),
+        AnalysisOption("months", "show only the last N months", default: "all"),
+    ]
+
+    public static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock] {
+        let schema = context.schema
+        try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
+        let metrics = options.list("metrics") ?? schema.metrics
+        for metric in metrics where !schema.metrics.contains(metric) {
+            throw AnalysisError(option: "metrics", "'\(metric)' is not a numeric column of customer_months (metrics: \(schema.metrics.joined(separator: ", ")))")
+        }
+        guard !metrics.isEmpty else { throw AnalysisError(option: "metrics", "customer_months has no metric columns") }
+        let active = options.optionalString("active") ?? (schema.metrics.contains("app_logins") ? "app_logins" : nil)
+        if let active, !schema.metrics.contains(active) {
+            throw AnalysisError(option: "active", "'\(active)' is not a numeric column of customer_months (metrics: \(schema.metrics.joined(separator: ", ")))")
+        }
+        let lastN = try options.integer("months", default: 0, in: 0...1200)
+
+        var select = "SELECT month, count(*)"
+        for metric in metrics { select += ", avg(\(quoteIdentifier(metric))), count(\(quoteIdentifier(metric)))" }
+        if let active { select += ", avg(\(quoteIdentifier(active)) > 0)" }
+        select += " FROM customer_months GROUP BY month ORDER BY month"
+        context.progress("monthly KPIs over customer_months (\(metrics.joined(separator: ", ")))")
+        var rows = try context.database.rows(select)
+        guard !rows.isEmpty else {
+            throw DataError.contract(table: Contract.customerMonths.name, column: nil, row: nil, message: "the table has no rows")
+        }
+        if lastN > 0 && rows.count > lastN { rows = Array(rows.suffix(lastN)) }
+        let months = rows.map { $0[0].label(context) }
+
+        var columns = [ReportTable.Column(context.text("Month", "月份")),
+                       ReportTable.Column(context.text("Customers", "客户数"), style: .count)]
+        for metric in metrics {
+            let style: NumberStyle = metric == "aum" ? .currency : .decimal(digits: 2)
+            columns.append(ReportTable.Column(context.text("\(metric) per customer", "人均 \(metric)"), style: style))
+        }
+        if let active { columns.append(ReportTable.Column(context.text("Monthly active (\(active) > 0)", "月活跃占比（\(active) > 0）"), style: .percent(digits: 1))) }
+        var tableRows: [[Cell]] = []
+        var nullCounts = [Int](repeating: 0, count: metrics.count)
+        for row in rows {
+            let n = row[1].integerValue ?? 0
+            var cells: [Cell] = [.text(row[0].label(context)), .integer(n)]
+            for j in metrics.indices {
+                cells.append(row[2 + 2 * j].doubleValue.map { .number($0) } ?? .null)
+                nullCounts[j] += Int(n - (row[3 + 2 * j].integerValue ?? 0))
+            }
+            if active != nil { cells.append(row[2 + 2 * metrics.count].doubleValue.map { .number($0) } ?? .null) }
+            tableRows.append(cells)
+        }
+        var blocks: [ReportBlock] = []
+        for (j, metric) in metrics.enumerated() where nullCounts[j] > 0 {
+            blocks.append(.callout(.note, [.text(context.text("\(metric): ", "\(metric)：")), .number(Double(nullCounts[j]), .count),
+                                           .text(context.text(" monthly rows are NULL and left out of the means.",
+                                                              " 条月度记录为空（NULL），未计入均值。"))]))
+        }
+        for (j, metric) in metrics.enumerated() {
+            let style: NumberStyle = metric == "aum" ? .currency : .decimal(digits: 1)
+            blocks.append(.chart(Chart(
+                id: "monthly-\(slug(metric))",
+                title: context.text("\(metric) per customer by month", "按月人均 \(metric)"),
+                xAxis: Axis(label: context.text("Month", "月份")),
+                yAxis: Axis(label: metric == "aum" ? context.text("\(metric) per customer (CNY)", "人均 \(metric)（元）")
+                                                   : context.text("\(metric) per customer", "人均 \(metric)"), style: style),
+                kind: .lines(LineData(categories: months, series: [
+                    LineData.Series(name: metric, values: rows.map { $0[2 + 2 * j].doubleValue }),
+                ])))))
+        }
+        if let active {
+            blocks.append(.chart(Chart(
+                id: "monthly-active",
+                title: context.text("Monthly active customers", "月活跃客户占比"),
+                subtitle: context.text("share with \(active) > 0", "\(active) > 0 的客户占比"),
+                xAxis: Axis(label: context.text("Month", "月份")),
+                yAxis: Axis(label: context.text("Share of customers", "客户占比"), style: .percent(digits: 0)),
+                kind: .lines(LineData(categories: months, series: [
+                    LineData.Series(name: context.text("Monthly active", "月活跃"), values: rows.map { $0[2 + 2 * metrics.count].doubleValue }),
+                ])))))
+        }
+        blocks.append(.table(ReportTable(caption: context.text("Monthly KPIs", "月度指标"), columns: columns, rows: tableRows)))
+        return blocks
+    }
+}

@@ -1,0 +1,59 @@
+import CampaignLabData
+import CampaignLabReport
+
+/// Headline counts of a database: customers, months covered, monthly snapshots, events,
+/// campaigns.
+public enum OverviewSummary: Analysis {
+    public static let name = "overview.summary"
+    public static let summary = "Headline counts: customers, months covered, monthly rows, events, campaigns."
+    public static let options: [AnalysisOption] = []
+
+    public static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock] {
+        let db = context.database
+        try context.schema.require(Contract.customers, columns: ["customer_id"])
+        context.progress("counting customers")
+        var figures: [KeyFigure] = []
+        let customers = try db.scalarInt("SELECT count(*) FROM customers") ?? 0
+        figures.append(KeyFigure(label: context.text("Customers", "客户数"), value: Double(customers), style: .count))
+        if context.schema.has(Contract.customerMonths) {
+            context.progress("reading the months covered")
+            let rows = try db.rows("SELECT min(month), max(month), count(DISTINCT month) FROM customer_months")
+            if let first = rows.first, case .text(let low) = first[0], case .text(let high) = first[1] {
+                let months = Double(first[2].integerValue ?? 0)
+                figures.append(KeyFigure(label: context.text("Months covered", "覆盖月份"), value: months, style: .count,
+                                         detail: "\(low) – \(high)"))
+            }
+            let snapshots = try db.scalarInt("SELECT count(*) FROM customer_months") ?? 0
+            figures.append(KeyFigure(label: context.text("Monthly snapshots", "月度快照行数"), value: Double(snapshots), style: .count))
+        }
+        if context.schema.has(Contract.events) {
+            context.progress("counting events")
+            let events = try db.scalarInt("SELECT count(*) FROM events") ?? 0
+            figures.append(KeyFigure(label: context.text("Events", "事件数"), value: Double(events), style: .count))
+        }
+        if context.schema.has(Contract.campaigns) {
+            let campaigns = try db.scalarInt("SELECT count(*) FROM campaigns") ?? 0
+            figures.append(KeyFigure(label: context.text("Campaigns", "活动数"), value: Double(campaigns), style: .count))
+        }
+        return [.keyFigures(figures)]
+    }
+}
+
+extension SQLiteValue {
+    /// The value as an integer when it is one.
+    var integerValue: Int64? {
+        if case .integer(let v) = self { return v }
+        return nil
+    }
+
+    /// The value as display text; NULL becomes "(missing)" / "（缺失）".
+    func label(_ context: AnalysisContext) -> String {
+        switch self {
+        case .null: return context.text("(missing)", "（缺失）")
+        case .text(let s): return s
+        case .integer(let v): return String(v)
+        case .real(let v): return String(v)
+        default: return description
+        }
+    }
+}

@@ -1,0 +1,292 @@
+import CampaignLabAnalyses
+import CampaignLabData
+import CampaignLabReport
+
+/// Runs a notebook against a read-only database and builds the report document.
+///
+/// ```swift
+/// let db = try SQLiteDatabase.open(readOnlyAt: "bank.sqlite")
+/// let runner = NotebookRunner(database: db, databaseName: "bank.sqlite", language: .zh)
+/// let document = try runner.run(notebook, parameters: ["as_of": "2026-10"])
+/// ```
+public struct NotebookRunner {
+    public var database: SQLiteDatabase
+    public var databaseName: String
+    public var language: ReportLanguage
+    /// Called with a short line before each block and after long steps.
+    public var progress: @Sendable (String) -> Void
+
+    public init(database: SQLiteDatabase, databaseName: String, language: ReportLanguage,
+                progress: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.database = database
+        self.databaseName = databaseName
+        self.language = language
+        self.progress = progress
+    }
+
+    /// The options every SQL block accepts.
+    public static let sqlOptions: [AnalysisOption] = [
+        AnalysisOption("title", "heading above the table (English; used for both languages unless title_zh is set)"),
+        AnalysisOption("title_zh", "heading in Chinese reports"),
+        AnalysisOption("chart", "draw the result: bars, hbars or lines"),
+        AnalysisOption("x", "the column holding the chart's categories", default: "the first column"),
+        AnalysisOption("y", "columns to plot, comma-separated", default: "every numeric column but x"),
+        AnalysisOption("y_label", "the chart's value-axis label (with the unit)", default: "the y column names"),
+        AnalysisOption("format", "number formats per column, e.g. 'aum=currency, share=percent'"),
+        AnalysisOption("limit", "rows shown in the table", default: "50"),
+        AnalysisOption("table", "show the table (true/false)", default: "true"),
+    ]
+
+    /// Runs every block in order.
+    /// - Parameters:
+    ///   - notebook: the parsed notebook.
+    ///   - overrides: values for declared parameters (from `--param k=v`).
+    /// - Returns: the document, ready for any renderer.
+    /// - Throws: `NotebookError` naming the notebook file and line for every problem (unknown
+    ///   parameter, analysis or option, bad option value, bad SQL, a missing table, a write
+    ///   attempt, a data problem found while running a block).
+    public func run(_ notebook: Notebook, parameters overrides: [String: String] = [:]) throws -> ReportDocument {
+        func fail(_ line: Int, _ message: String) -> NotebookError {
+            NotebookError(file: notebook.file, line: line, message: message)
+        }
+        var values: [String: String] = [:]
+        var ordered: [(name: String, value: String)] = []
+        for parameter in notebook.parameters {
+            values[parameter.name] = parameter.defaultValue
+        }
+        for (name, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            guard values[name] != nil else {
+                let declared = notebook.parameters.map(\.name).joined(separator: ", ")
+                throw fail(1, "the notebook has no parameter '\(name)' (declared: \(declared.isEmpty ? "none" : declared))")
+            }
+            values[name] = value
+        }
+        for parameter in notebook.parameters { ordered.append((parameter.name, values[parameter.name]!)) }
+        values["lang"] = language.rawValue
+
+        let schema: ContractSchema
+        do { schema = try ContractSchema.discover(in: database) } catch { throw fail(1, "cannot read the database schema: \(error)") }
+        let context = AnalysisContext(database: database, schema: schema, language: language, parameters: values, progress: progress)
+
+        var blocks: [ReportBlock] = []
+        let runnable = notebook.cells.filter { if case .prose = $0 { return false } else { return true } }.count
+        var step = 0
+        for cell in notebook.cells {
+            switch cell {
+            case .prose(let text, let line, let only):
+                if let only, only != language { continue }
+                blocks += try Prose.blocks(text, firstLine: line, file: notebook.file, values: values)
+            case .sql(let query, let options, let line):
+                step += 1
+                progress("[\(step)/\(runnable)] SQL block at line \(line)")
+                blocks.append(try runSQL(query, options: options, line: line, notebook: notebook, values: values))
+            case .analysis(let name, let options, let line):
+                step += 1
+                progress("[\(step)/\(runnable)] \(name) (line \(line))")
+                guard let analysis = AnalysisRegistry.named(name) else {
+                    let known = AnalysisRegistry.all.map { $0.name }.joined(separator: ", ")
+                    throw fail(line, "unknown analysis '\(name)' (known: \(known))")
+                }
+                var given: [String: String] = [:]
+                for (key, located) in options.sorted(by: { $0.key < $1.key }) {
+                    guard analysis.options.contains(where: { $0.name == key }) else {
+                        let accepted = analysis.options.map(\.name).joined(separator: ", ")
+                        throw fail(located.line, "analysis '\(name)' has no option '\(key)' (accepted: \(accepted.isEmpty ? "none" : accepted))")
+                    }
+                    given[key] = try substitute(located, values: values, notebook: notebook)
+                }
+                do {
+                    let output = try analysis.run(context, AnalysisOptions(given))
+                    blocks.append(.section(id: "\(slugPart(name))-\(line)", output))
+                } catch let error as AnalysisError {
+                    let at = error.option.flatMap { options[$0]?.line } ?? line
+                    throw fail(at, "\(name): \(error)")
+                } catch let error as DataError {
+                    throw fail(line, "\(name): \(error)")
+                }
+            }
+        }
+        let title = notebook.title[language] ?? notebook.title[.en] ?? notebook.name
+        return ReportDocument(title: title, language: language, parameters: ordered, blocks: blocks, source: databaseName)
+    }
+
+    /// `{{name}}` in an option value, checked.
+    private func substitute(_ located: LocatedValue, values: [String: String], notebook: Notebook) throws -> String {
+        for name in Prose.placeholders(in: Substring(located.value)) where values[name] == nil {
+            throw NotebookError(file: notebook.file, line: located.line, message: "unknown parameter '{{\(name)}}'")
+        }
+        return Prose.substitute(located.value, values)
+    }
+
+    // MARK: SQL blocks
+
+    private func runSQL(_ query: String, options: [String: LocatedValue], line: Int, notebook: Notebook,
+                        values: [String: String]) throws -> ReportBlock {
+        func fail(_ at: Int, _ message: String) -> NotebookError { NotebookError(file: notebook.file, line: at, message: message) }
+        for (key, located) in options where !Self.sqlOptions.contains(where: { $0.name == key }) {
+            throw fail(located.line, "SQL blocks have no option '\(key)' (accepted: \(Self.sqlOptions.map(\.name).joined(separator: ", ")))")
+        }
+        var option: [String: String] = [:]
+        for (key, located) in options { option[key] = try substitute(located, values: values, notebook: notebook) }
+        let statement: SQLiteStatement
+        do {
+            statement = try database.prepareReadOnlyQuery(query)
+        } catch let error as DataError {
+            throw fail(line, "the SQL block cannot run: \(Self.describe(error))")
+        }
+        // Named parameters (:name, @name, $name) come from the notebook's parameters.
+        for (index, name) in statement.parameterNames.enumerated() {
+            guard let name, name.count > 1 else { throw fail(line, "use named parameters (:name) in SQL blocks, not '?'") }
+            let key = String(name.dropFirst())
+            guard let value = values[key] else {
+                throw fail(line, "the SQL block uses ':\(key)', which is not a parameter of the notebook (declared: \(values.keys.sorted().joined(separator: ", ")))")
+            }
+            try statement.bind(.text(value), at: index + 1)
+        }
+        let limit: Int
+        if let text = option["limit"] {
+            guard let n = Int(text), n >= 0, n <= 100_000 else { throw fail(options["limit"]!.line, "option 'limit': expected a whole number from 0 to 100000, found '\(text)'") }
+            limit = n
+        } else { limit = 50 }
+        let columnNames = (0..<statement.columnCount).map { statement.columnName($0) }
+        var formats: [String: NumberStyle] = [:]
+        if let text = option["format"] {
+            for part in text.split(separator: ",") {
+                let pieces = part.split(separator: "=", maxSplits: 1).map { String($0.filter { $0 != " " }) }
+                guard pieces.count == 2, columnNames.contains(pieces[0]), let style = Self.style(named: pieces[1]) else {
+                    throw fail(options["format"]!.line, "option 'format': expected 'column=style' with a column of the result (\(columnNames.joined(separator: ", "))) and a style (count, currency, percent, decimal, pvalue, multiple), found '\(part.drop { $0 == " " })'")
+                }
+                formats[pieces[0]] = style
+            }
+        }
+        var rows: [[Cell]] = []
+        var allRows: [[SQLiteValue]] = []
+        var total = 0
+        let wantsChart = option["chart"] != nil
+        do {
+            while try statement.step() {
+                total += 1
+                if rows.count < limit || wantsChart {
+                    let raw = (0..<columnNames.count).map { statement.value($0) }
+                    if rows.count < limit {
+                        rows.append(raw.map { v -> Cell in
+                            switch v {
+                            case .integer(let i): return .integer(i)
+                            case .real(let d): return .number(d)
+                            case .text(let s): return .text(s)
+                            case .blob(let b): return .text("<\(b.count) bytes>")
+                            case .null: return .null
+                            }
+                        })
+                    }
+                    if wantsChart {
+                        guard allRows.count < 1_000 else { throw fail(options["chart"]!.line, "the result has more than 1,000 rows, too many to chart; aggregate it in SQL first") }
+                        allRows.append(raw)
+                    }
+                }
+            }
+        } catch let error as DataError {
+            throw fail(line, "the SQL block failed while running: \(Self.describe(error))")
+        }
+        var inner: [ReportBlock] = []
+        let title = language == .zh ? (option["title_zh"] ?? option["title"]) : option["title"]
+        if let title { inner.append(.heading(level: 3, [.text(title)])) }
+        if let kind = option["chart"] {
+            inner.append(.chart(try chart(kind, columns: columnNames, rows: allRows, option: option, options: options,
+                                          title: title ?? columnNames.joined(separator: ", "), line: line, notebook: notebook,
+                                          formats: formats)))
+        }
+        let showTable: Bool
+        switch option["table"]?.lowercased() {
+        case nil, "true", "yes": showTable = true
+        case "false", "no": showTable = false
+        default: throw fail(options["table"]!.line, "option 'table': expected true or false")
+        }
+        if showTable {
+            inner.append(.table(ReportTable(columns: columnNames.map { ReportTable.Column($0, style: formats[$0] ?? .automatic) },
+                                            rows: rows, totalRows: total > rows.count ? total : nil)))
+        }
+        return .section(id: "sql-\(line)", inner)
+    }
+
+    private func chart(_ kind: String, columns: [String], rows: [[SQLiteValue]], option: [String: String],
+                       options: [String: LocatedValue], title: String, line: Int, notebook: Notebook,
+                       formats: [String: NumberStyle]) throws -> Chart {
+        func fail(_ key: String, _ message: String) -> NotebookError {
+            NotebookError(file: notebook.file, line: options[key]?.line ?? line, message: message)
+        }
+        guard ["bars", "hbars", "lines"].contains(kind) else { throw fail("chart", "option 'chart': expected bars, hbars or lines, found '\(kind)'") }
+        let x = option["x"] ?? columns.first ?? ""
+        guard let xIndex = columns.firstIndex(of: x) else {
+            throw fail("x", "option 'x': '\(x)' is not a column of the result (\(columns.joined(separator: ", ")))")
+        }
+        let ys: [String]
+        if let list = option["y"] {
+            ys = list.split(separator: ",").map { String($0.filter { $0 != " " }) }
+            for y in ys where !columns.contains(y) {
+                throw fail("y", "option 'y': '\(y)' is not a column of the result (\(columns.joined(separator: ", ")))")
+            }
+        } else {
+            ys = columns.indices.filter { i in i != xIndex && rows.contains { $0[i].doubleValue != nil } }.map { columns[$0] }
+        }
+        guard !ys.isEmpty else { throw fail("y", "the result has no numeric column to chart besides '\(x)'") }
+        for y in ys {
+            let i = columns.firstIndex(of: y)!
+            if let bad = rows.firstIndex(where: { if case .text = $0[i] { return true } else { return false } }) {
+                throw fail("y", "column '\(y)' holds text in result row \(bad + 1) ('\(rows[bad][i].label)'); only numbers can be charted")
+            }
+        }
+        let categories = rows.map { $0[xIndex].label }
+        let style = formats[ys[0]] ?? .automatic
+        let yLabel = option["y_label"] ?? ys.joined(separator: ", ")
+        let id = "sql-\(line)"
+        if kind == "lines" {
+            return Chart(id: id, title: title, xAxis: Axis(label: x), yAxis: Axis(label: yLabel, style: style),
+                         kind: .lines(LineData(categories: categories, series: ys.map { y in
+                             let i = columns.firstIndex(of: y)!
+                             return LineData.Series(name: y, values: rows.map { $0[i].doubleValue })
+                         })))
+        }
+        return Chart(id: id, title: title, xAxis: Axis(label: x), yAxis: Axis(label: yLabel, style: style),
+                     kind: .bars(BarData(categories: categories, series: ys.map { y in
+                         let i = columns.firstIndex(of: y)!
+                         return BarData.Series(name: y, values: rows.map { $0[i].doubleValue ?? 0 })
+                     }, horizontal: kind == "hbars")))
+    }
+
+    static func style(named name: String) -> NumberStyle? {
+        switch name {
+        case "count", "integer": return .count
+        case "currency", "cny": return .currency
+        case "percent": return .percent(digits: 1)
+        case "decimal": return .decimal(digits: 2)
+        case "pvalue", "p": return .pValue
+        case "multiple": return .multiple
+        case "pp": return .percentagePoints(digits: 1)
+        default: return nil
+        }
+    }
+
+    static func describe(_ error: DataError) -> String {
+        switch error {
+        case .sqlite(_, let message, _): return message
+        default: return error.description
+        }
+    }
+
+    private func slugPart(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber ? $0 : "-" })
+    }
+}
+
+extension SQLiteValue {
+    var label: String {
+        switch self {
+        case .null: return "NULL"
+        case .text(let s): return s
+        case .integer(let v): return String(v)
+        case .real(let v): return String(v)
+        case .blob(let b): return "<\(b.count) bytes>"
+        }
+    }
+}

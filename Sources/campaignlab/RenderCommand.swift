@@ -1,0 +1,158 @@
+import ArgumentParser
+import CampaignLabAnalyses
+import CampaignLabData
+import CampaignLabNotebook
+import CampaignLabReport
+import Foundation
+
+/// `campaignlab render NOTEBOOK --db FILE --out DIR`: runs a notebook and writes the report.
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Run a Markdown notebook against a database and write the report as Markdown, HTML and JSON.",
+        discussion: """
+            A notebook is a Markdown file with optional front matter (title,
+            title_zh, params with defaults), prose with {{param}} placeholders,
+            ```sql blocks (read-only; :param binds a parameter; '--| key: value'
+            options such as title, chart: bars|hbars|lines, x, y, format, limit)
+            and ```campaignlab ANALYSIS blocks with 'key: value' options.
+            '::: en' / '::: zh' … ':::' wraps prose for one language only.
+            See notebooks-md/README.md and `campaignlab render --list-analyses`.
+
+            The database is opened read-only; a block that tries to write
+            (INSERT, UPDATE, DROP, ATTACH, PRAGMA, …) is refused.
+
+            Outputs, for notebook NAME and language LANG, in DIR:
+              NAME.LANG.md     Markdown; charts in NAME.LANG_files/*.svg
+              NAME.LANG.html   one self-contained file (inline CSS and SVG)
+              NAME.LANG.json   every number with full precision
+
+            Exit status: 0 on success; 1 for a mistake in the notebook or the
+            data (the message names the notebook file and line); 2 when the
+            database or notebook cannot be read.
+
+            Examples:
+              campaignlab render notebooks-md/data-overview.md --db bank.sqlite --out reports
+              campaignlab render notebooks-md/data-overview.md --db bank.sqlite --out reports --lang zh --format html
+              campaignlab render my.md --db bank.sqlite --out reports --param month=2026-09
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The notebook (a .md file).", valueName: "notebook"))
+    var notebook: String?
+
+    @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("The output directory (created when missing).", valueName: "dir"))
+    var out: String?
+
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("A notebook parameter, name=value (repeatable).", valueName: "name=value"))
+    var param: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Formats to write, comma-separated: md, html, json.", valueName: "list"))
+    var format = "md,html,json"
+
+    @Option(name: .long, help: ArgumentHelp("The report language: en or zh.", valueName: "lang"))
+    var lang = "en"
+
+    @Flag(name: .long, help: "Do not print progress to standard error.")
+    var quiet = false
+
+    @Flag(name: .long, help: "List the analyses a notebook can call, with their options, and exit.")
+    var listAnalyses = false
+
+    func run() throws {
+        if listAnalyses {
+            print(AnalysisCatalog.text, terminator: "")
+            return
+        }
+        guard let notebook, let db, let out else {
+            printError("error: render needs a notebook, --db FILE and --out DIR (see campaignlab render --help)")
+            throw ExitCode(1)
+        }
+        guard let language = ReportLanguage(rawValue: lang) else {
+            printError("error: --lang must be en or zh, not '\(lang)'")
+            throw ExitCode(1)
+        }
+        let formats = format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for f in formats where !["md", "html", "json"].contains(f) {
+            printError("error: --format takes md, html and json (comma-separated), not '\(f)'")
+            throw ExitCode(1)
+        }
+        var parameters: [String: String] = [:]
+        for p in param {
+            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
+                printError("error: --param takes name=value, not '\(p)'")
+                throw ExitCode(1)
+            }
+            parameters[String(p[..<eq])] = String(p[p.index(after: eq)...])
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: notebook, encoding: .utf8)
+        } catch {
+            printError("error: \(notebook): cannot read the notebook (\(FileManager.default.fileExists(atPath: notebook) ? "not UTF-8 text?" : "no such file"))")
+            throw ExitCode(2)
+        }
+        let started = Date()
+        let quiet = self.quiet
+        do {
+            let parsed = try NotebookParser.parse(text, file: notebook)
+            let database = try SQLiteDatabase.open(readOnlyAt: db)
+            let runner = NotebookRunner(database: database, databaseName: URL(fileURLWithPath: db).lastPathComponent,
+                                        language: language, progress: { line in
+                                            if !quiet { printError(String(format: "%6.1fs  ", Date().timeIntervalSince(started)) + line) }
+                                        })
+            let document = try runner.run(parsed, parameters: parameters)
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let base = "\(parsed.name).\(language.rawValue)"
+            var written: [String] = []
+            func write(_ contents: String, _ name: String) throws {
+                let path = (out as NSString).appendingPathComponent(name)
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try Data(contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                written.append(path)
+            }
+            if formats.contains("md") {
+                let chartDirectory = base + "_files"
+                let old = (out as NSString).appendingPathComponent(chartDirectory)
+                try? FileManager.default.removeItem(atPath: old)
+                let markdown = MarkdownRenderer(language: language).render(document, chartDirectory: chartDirectory)
+                try write(markdown.text, base + ".md")
+                for file in markdown.files { try write(file.contents, file.path) }
+                if !markdown.files.isEmpty { written.removeLast(markdown.files.count) }
+            }
+            if formats.contains("html") { try write(HTMLRenderer(language: language).render(document), base + ".html") }
+            if formats.contains("json") { try write(JSONRenderer().render(document), base + ".json") }
+            if !quiet { printError(String(format: "%6.1fs  done", Date().timeIntervalSince(started))) }
+            for path in written { print(path) }
+        } catch let error as NotebookError {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        } catch let error as DataError {
+            printError("error: \(error.description)")
+            throw ExitCode(2)
+        } catch let error as CocoaError {
+            printError("error: cannot write to \(out): \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// The analyses and their options, for `--list-analyses`.
+enum AnalysisCatalog {
+    static var text: String {
+        var out = ""
+        for analysis in AnalysisRegistry.all {
+            out += "\(analysis.name)\n    \(analysis.summary)\n"
+            for option in analysis.options {
+                out += "    \(option.name): \(option.help)"
+                if let d = option.defaultValue { out += " (default: \(d))" }
+                out += "\n"
+            }
+            out += "\n"
+        }
+        return out
+    }
+}
