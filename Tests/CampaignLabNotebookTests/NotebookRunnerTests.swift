@@ -1,0 +1,139 @@
+import CampaignLabData
+@testable import CampaignLabNotebook
+import CampaignLabReport
+import CampaignLabTestSupport
+import Foundation
+import Testing
+
+/// Runs notebook text against a database file and returns the document.
+func runNotebook(_ text: String, db path: String, language: ReportLanguage = .en,
+                 parameters: [String: String] = [:], file: String = "test.md") throws -> ReportDocument {
+    let notebook = try NotebookParser.parse(text, file: file)
+    let database = try SQLiteDatabase.open(readOnlyAt: path)
+    return try NotebookRunner(database: database, databaseName: "fixture.sqlite", language: language)
+        .run(notebook, parameters: parameters)
+}
+
+/// Expects `body` to throw a NotebookError at `line` whose message contains `words`.
+func expectNotebookError(line: Int, _ words: String..., sourceLocation: SourceLocation = #_sourceLocation,
+                         _ body: () throws -> Void) {
+    do {
+        try body()
+        Issue.record("expected an error at line \(line) containing \(words)", sourceLocation: sourceLocation)
+    } catch let error as NotebookError {
+        #expect(error.line == line, "\(error)", sourceLocation: sourceLocation)
+        for w in words { #expect(error.message.contains(w), "\(error)", sourceLocation: sourceLocation) }
+        #expect(error.description.hasPrefix("\(error.file):\(line): "), sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+    }
+}
+
+struct NotebookRunnerTests {
+    let dir: TemporaryDirectory
+    let db: String
+
+    init() throws {
+        dir = try TemporaryDirectory()
+        db = dir.file("fixture.sqlite")
+        try ContractFixtures.makeDatabase(at: db)
+    }
+
+    @Test func mistakesNameTheNotebookLine() throws {
+        expectNotebookError(line: 3, "unknown analysis 'overview.nothing'", "overview.events") {
+            _ = try runNotebook("Intro\n\n```campaignlab overview.nothing\n```\n", db: db)
+        }
+        expectNotebookError(line: 4, "has no option 'colour'", "accepted: by") {
+            _ = try runNotebook("x\n\n```campaignlab overview.customers\ncolour: red\n```\n", db: db)
+        }
+        expectNotebookError(line: 3, "tiers", "ascending numbers") {
+            _ = try runNotebook("```campaignlab overview.customers\nby: segment\ntiers: 5, 3\n```\n", db: db)
+        }
+        expectNotebookError(line: 2, "'region' is not a dimension", "segment, branch") {
+            _ = try runNotebook("```campaignlab overview.customers\nby: region\n```\n", db: db)
+        }
+        expectNotebookError(line: 2, "month", "YYYY-MM") {
+            _ = try runNotebook("```campaignlab overview.aum-distribution\nmonth: October\n```\n", db: db)
+        }
+        expectNotebookError(line: 1, "syntax error") {
+            _ = try runNotebook("```sql\nSELEC 1\n```\n", db: db)
+        }
+        expectNotebookError(line: 4, "no such table: customer_month") {
+            _ = try runNotebook("# T\n\nProse.\n```sql\nSELECT * FROM customer_month\n```\n", db: db)
+        }
+        expectNotebookError(line: 1, "':nobody'", "not a parameter") {
+            _ = try runNotebook("```sql\nSELECT :nobody\n```\n", db: db)
+        }
+        expectNotebookError(line: 3, "option 'x'", "'nope' is not a column") {
+            _ = try runNotebook("```sql\n--| chart: bars\n--| x: nope\nSELECT 1 AS a\n```\n", db: db)
+        }
+        expectNotebookError(line: 2, "expected bars, hbars or lines") {
+            _ = try runNotebook("```sql\n--| chart: pie\nSELECT 1 AS a\n```\n", db: db)
+        }
+        expectNotebookError(line: 2, "SQL blocks have no option 'colour'") {
+            _ = try runNotebook("```sql\n--| colour: red\nSELECT 1 AS a\n```\n", db: db)
+        }
+        expectNotebookError(line: 1, "no parameter 'month'", "declared: none") {
+            _ = try runNotebook("text", db: db, parameters: ["month": "2024-01"])
+        }
+        expectNotebookError(line: 3, "unknown parameter '{{tier}}'") {
+            _ = try runNotebook("```campaignlab overview.customers\nby: segment\ntiers: {{tier}}\n```\n", db: db)
+        }
+    }
+
+    @Test(arguments: [
+        "INSERT INTO customers (customer_id, opened_on) VALUES (99, '2024-01-01')",
+        "UPDATE customer_months SET aum = 0",
+        "DELETE FROM events",
+        "DROP TABLE campaigns",
+        "ATTACH DATABASE 'x.sqlite' AS x",
+        "PRAGMA query_only = 0",
+        "PRAGMA user_version = 7",
+        "CREATE TABLE t (x)",
+        "SELECT 1; DELETE FROM events",
+    ])
+    func writeAttemptsAreRefusedAndTheDatabaseIsUnchanged(sql: String) throws {
+        let before = try fileBytes(db)
+        expectNotebookError(line: 3, "refused") {
+            _ = try runNotebook("# Sneaky\n\n```sql\n\(sql)\n```\n", db: db)
+        }
+        #expect(try fileBytes(db) == before)
+    }
+
+    @Test func parametersBindInSQLAndSubstituteInProseAndOptions() throws {
+        let document = try runNotebook("""
+            ---
+            params:
+              segment: mass
+              month: 2024-03
+            ---
+            Segment {{segment}} in {{month}}.
+
+            ```sql
+            --| title: Customers in {{segment}}
+            SELECT count(*) AS n FROM customers WHERE segment = :segment
+            ```
+
+            ```campaignlab overview.aum-distribution
+            month: {{month}}
+            ```
+            """, db: db, parameters: ["segment": "affluent"])
+        #expect(document.parameters.map(\.value) == ["affluent", "2024-03"])
+        #expect(document.blocks[0] == .paragraph([.text("Segment affluent in 2024-03.")]))
+        guard case .section(_, let sql) = document.blocks[1] else { Issue.record("no section"); return }
+        #expect(sql[0] == .heading(level: 3, [.text("Customers in affluent")]))
+        // ContractFixtures: customers 1 and 5 are affluent.
+        #expect(sql[1] == .table(ReportTable(columns: [ReportTable.Column("n")], rows: [[.integer(2)]])))
+        // 2024-03 aum = 10000·id + 750 for ids 1…6 (ContractFixtures): median of 6 values = 35,750.
+        let json = JSONRenderer().render(document)
+        #expect(json.contains("\"value\": 35750"))
+    }
+
+    @Test func languageBlocksPickTheReportLanguage() throws {
+        let text = "Both\n\n::: en\nEnglish only\n:::\n\n::: zh\n只有中文\n:::\n"
+        let en = try runNotebook(text, db: db, language: .en)
+        let zh = try runNotebook(text, db: db, language: .zh)
+        #expect(en.blocks == [.paragraph([.text("Both")]), .paragraph([.text("English only")])])
+        #expect(zh.blocks == [.paragraph([.text("Both")]), .paragraph([.text("只有中文")])])
+    }
+}
