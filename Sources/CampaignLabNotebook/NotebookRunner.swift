@@ -93,7 +93,9 @@ public struct NotebookRunner {
                         let accepted = analysis.options.map(\.name).joined(separator: ", ")
                         throw fail(located.line, "analysis '\(name)' has no option '\(key)' (accepted: \(accepted.isEmpty ? "none" : accepted))")
                     }
-                    given[key] = try substitute(located, values: values, notebook: notebook)
+                    let value = try substitute(located, values: values, notebook: notebook)
+                    // An empty value (e.g. an empty parameter) means "use the default".
+                    if !value.isEmpty { given[key] = value }
                 }
                 do {
                     let output = try analysis.run(context, AnalysisOptions(given))

@@ -7,7 +7,7 @@
 /// let en = ReportFormatter(language: .en), zh = ReportFormatter(language: .zh)
 /// en.format(1_234_567, .count)      // "1,234,567"
 /// zh.format(1_234_567, .count)      // "123.46万"
-/// zh.format(2.5e8, .currency)       // "2.5亿元"
+/// zh.format(2.5e8, .currency)       // "2.50亿元"
 /// en.format(0.0004, .pValue)        // "< 0.001"
 /// ```
 public struct ReportFormatter: Sendable {
@@ -94,16 +94,16 @@ public struct ReportFormatter: Sendable {
 
     // MARK: Digits
 
-    /// 万 from 10⁴ and 亿 from 10⁸ with up to two decimals (trailing zeros dropped); below
+    /// 万 from 10⁴ and 亿 from 10⁸ with two decimals (so a column lines up); below
     /// 10⁴ grouped with `smallDigits` decimals. A value that rounds up to the next unit
     /// moves to it (99,999,999 → 1亿).
     static func chineseUnits(_ value: Double, smallDigits: Int) -> String {
         let sign = value < 0 ? "−" : ""
         let magnitude = abs(value)
-        if (magnitude / 1e8 * 100).rounded() / 100 >= 1 { return sign + trimmed(magnitude / 1e8, digits: 2) + "亿" }
-        if (magnitude / 1e4 * 100).rounded() / 100 >= 1 {
-            let wan = trimmed(magnitude / 1e4, digits: 2)
-            return sign + (wan == "10,000" ? "1亿" : wan + "万")
+        if magnitude >= 1e4 {
+            let wan = grouped(magnitude / 1e4, digits: 2)
+            if magnitude >= 1e8 || wan == "10,000.00" { return sign + grouped(magnitude / 1e8, digits: 2) + "亿" }
+            return sign + wan + "万"
         }
         let text = grouped(magnitude, digits: smallDigits)
         return (isZero(magnitude, digits: smallDigits) ? "" : sign) + text

@@ -388,8 +388,10 @@ public struct SVGChartRenderer: Sendable {
         func x(_ i: Int) -> Double { count > 1 ? plotLeft + 6 + stepX * Double(i) : (plotLeft + plotRight) / 2 }
         let longest = data.categories.map { SVGCanvas.textWidth($0) }.max() ?? 0
         let every = max(1, Int((longest + 10) / max(stepX, 1)) + 1)
-        for (i, category) in data.categories.enumerated() where i % every == 0 || i == count - 1 && (count - 1) % every >= every / 2 {
-            canvas.text(category, x: x(i), y: plotBottom + 16, anchor: "middle", cls: "cl-a")
+        for (i, category) in data.categories.enumerated() where i % every == 0 {
+            let half = SVGCanvas.textWidth(category) / 2
+            let anchor = x(i) + half > canvas.width - 4 ? "end" : "middle"
+            canvas.text(category, x: anchor == "end" ? canvas.width - 4 : x(i), y: plotBottom + 16, anchor: anchor, cls: "cl-a")
         }
         for (s, series) in data.series.enumerated() {
             var d = ""
