@@ -1,0 +1,54 @@
+import CampaignLabNotebook
+import CampaignLabReport
+import CampaignLabTestSupport
+import Foundation
+import Testing
+
+/// HTML reports opened in headless Chromium. These tests fail (not skip) when chromium is
+/// missing: `make test` installs it.
+@Suite(.serialized)
+struct BrowserTests {
+    @Test(arguments: ReportLanguage.allCases)
+    func theDataOverviewLoadsCleanlyWithEveryChart(language: ReportLanguage) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let document = try renderOverview(db: repositoryRoot + "/datasets/demo-small.sqlite", language: language)
+        let path = dir.file("overview-\(language.rawValue).html")
+        try Data(HTMLRenderer(language: language).render(document).utf8).write(to: URL(fileURLWithPath: path))
+        let page = try HeadlessBrowser.load(htmlFile: path)
+        #expect(HeadlessBrowser.reportProblems(page, expectedCharts: document.charts.count) == [])
+        #expect(page.blankFraction < 0.95)
+        #expect(page.dom.contains(document.title))
+    }
+
+    @Test func hostileDataShowsAsText() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("hostile.sqlite")
+        try makeHostileDatabase(at: db)
+        let document = try renderOverview(db: db, language: .en, parameters: ["month": "2024-06", "by": "branch"])
+        let path = dir.file("hostile.html")
+        try Data(HTMLRenderer(language: .en).render(document).utf8).write(to: URL(fileURLWithPath: path))
+        let page = try HeadlessBrowser.load(htmlFile: path)
+        #expect(HeadlessBrowser.reportProblems(page, expectedCharts: document.charts.count) == [])
+        // The browser re-serializes text nodes with < and > escaped: the strings are text.
+        #expect(page.dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(page.dom.contains("\"&gt;&lt;img src=x onerror=alert(1)&gt;"))
+    }
+
+    /// The checker itself: each broken fixture page must be caught with these problems.
+    @Test(arguments: [
+        ("script-error.html", ["console: ", "<script> element"]),
+        ("unescaped.html", ["<script> element", "<img> element", "event-handler attribute onerror", "did not finish loading"]),
+        ("blank.html", ["blank"]),
+        ("external.html", ["external resource", "<link> element"]),
+    ])
+    func theCheckCatchesBrokenPages(fixture: String, expected: [String]) throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(fixture)").path
+        let page = try HeadlessBrowser.load(htmlFile: path, width: 400, height: 300)
+        let problems = HeadlessBrowser.reportProblems(page, expectedCharts: fixture == "blank.html" ? 0 : 1)
+        for problem in expected {
+            #expect(problems.contains { $0.contains(problem) }, "\(problem) not in \(problems)")
+        }
+    }
+}
