@@ -14,11 +14,12 @@ BIN          := .build/release/campaignlab
 DEMO_CUSTOMERS ?= 100000
 DEMO_SEED    ?= 42
 DEMO_DB      := datasets/demo.sqlite
+REPORTS      := reports
 
 .PHONY: help deps test-deps apt-install bench-deps build demo demo-small demo-1m test bench clean
 
 help:
-	@echo "make demo    install dependencies, build, generate + check the demo bank ($(DEMO_DB))"
+	@echo "make demo    install dependencies, build, generate + check the demo bank ($(DEMO_DB)), render the data overview"
 	@echo "make test    install dependencies and run the test suite"
 	@echo "make bench   benchmarks (ratios against the Python peer and the raw SQLite scan)"
 
@@ -47,9 +48,13 @@ demo: build
 	@mkdir -p datasets
 	$(BIN) demo --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) --out $(DEMO_DB) --force
 	$(BIN) check --db $(DEMO_DB)
+	$(BIN) render notebooks-md/data-overview.md --db $(DEMO_DB) --out $(REPORTS) --lang en
+	$(BIN) render notebooks-md/data-overview.md --db $(DEMO_DB) --out $(REPORTS) --lang zh
 	@echo
 	@echo "Demo bank:        $(DEMO_DB)"
 	@echo "Small demo bank:  datasets/demo-small.sqlite (committed)"
+	@echo "Reports:          $(REPORTS)/data-overview.en.html  $(REPORTS)/data-overview.zh.html"
+	@echo "                  (also .md with charts in *_files/, and .json)"
 
 # Regenerates the small demo file committed in datasets/.
 demo-small: build
@@ -75,4 +80,4 @@ test: test-deps
 	$(SWIFT) test --skip-build
 
 clean:
-	rm -rf .build Benchmarks/.build
+	rm -rf .build Benchmarks/.build $(REPORTS)
