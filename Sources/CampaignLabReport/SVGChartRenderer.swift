@@ -114,16 +114,19 @@ public struct SVGChartRenderer: Sendable {
         skipNonFinite(nonFinite, &canvas)
         let seriesCount = Double(data.series.count)
         if data.horizontal {
-            let labelWidth = min(220, max(60, data.categories.map { SVGCanvas.textWidth($0) }.max() ?? 60) + 8)
+            let labelWidth = min(220, max(60, data.categories.map { SVGCanvas.textWidth($0) }.max() ?? 60) + 14)
             let band = max(18, min(34, 12 * seriesCount + 10))
             let plotLeft = 12 + labelWidth, plotRight = canvas.width - 24
+            let plotTop = plotTop + 8
             let plotBottom = plotTop + band * Double(data.categories.count)
             canvas.height = plotBottom + 44
             let scale = LinearScale(covering: values, range: (plotLeft, plotRight), includeZero: true)
             bottomAxis(scale, &canvas, top: plotTop, bottom: plotBottom, style: chart.yAxis.style)
+            // The category axis' label heads the label column.
+            canvas.text(chart.xAxis.label, x: plotLeft - 6, y: plotTop - 2, anchor: "end", cls: "cl-a", maxWidth: labelWidth - 6)
             for (c, category) in data.categories.enumerated() {
                 let y0 = plotTop + band * Double(c)
-                canvas.text(category, x: plotLeft - 6, y: y0 + band / 2 + 4, anchor: "end", maxWidth: labelWidth - 6)
+                canvas.text(category, x: plotLeft - 6, y: y0 + band / 2 + 4, anchor: "end", maxWidth: labelWidth - 4)
                 let barHeight = (band - 6) / seriesCount
                 for (s, series) in data.series.enumerated() {
                     let v = series.values[c]
@@ -185,7 +188,7 @@ public struct SVGChartRenderer: Sendable {
 
     private func drawForest(_ data: ForestData, _ chart: Chart, _ canvas: inout SVGCanvas, top: Double) -> String {
         guard !data.rows.isEmpty else { return emptyChart(&canvas, top: top) }
-        let labelWidth = min(200, max(60, data.rows.map { SVGCanvas.textWidth($0.label) }.max() ?? 60) + 8)
+        let labelWidth = min(200, max(60, data.rows.map { SVGCanvas.textWidth($0.label, size: $0.isSummary ? 16 : 12) }.max() ?? 60) + 14)
         let detailWidth = data.rows.contains { $0.detail != nil } ? min(150, (data.rows.compactMap { $0.detail.map { SVGCanvas.textWidth($0) } }.max() ?? 0) + 12) : 0
         let plotLeft = 12 + labelWidth, plotRight = canvas.width - 16 - detailWidth
         let rowHeight = 26.0
@@ -203,7 +206,7 @@ public struct SVGChartRenderer: Sendable {
         canvas.line(scale(data.reference), plotTop, scale(data.reference), plotBottom, stroke: "#59636e", width: 1.2, dash: "4 3")
         for (i, r) in data.rows.enumerated() {
             let y = plotTop + rowHeight * (Double(i) + 0.5)
-            canvas.text(r.label, x: plotLeft - 8, y: y + 4, anchor: "end", cls: r.isSummary ? "cl-t" : "cl-l", maxWidth: labelWidth - 8)
+            canvas.text(r.label, x: plotLeft - 8, y: y + 4, anchor: "end", cls: r.isSummary ? "cl-t" : "cl-l", maxWidth: labelWidth - 6)
             if let detail = r.detail { canvas.text(detail, x: plotRight + 8, y: y + 4, cls: "cl-m", maxWidth: detailWidth - 8) }
             guard r.estimate.isFinite else { continue }
             let tooltip = "\(r.label): \(formatter.estimate(r.estimate, low: r.low, high: r.high, chart.xAxis.style))"
@@ -227,15 +230,15 @@ public struct SVGChartRenderer: Sendable {
 
     private func drawFunnel(_ steps: [FunnelStep], _ chart: Chart, _ canvas: inout SVGCanvas, top: Double) -> String {
         guard let first = steps.first, first.count.isFinite, first.count > 0 else { return emptyChart(&canvas, top: top) }
-        let labelWidth = min(180, max(60, steps.map { SVGCanvas.textWidth($0.label) }.max() ?? 60) + 8)
-        let plotLeft = 12 + labelWidth, plotRight = canvas.width - 200
+        let labelWidth = min(180, max(60, steps.map { SVGCanvas.textWidth($0.label) }.max() ?? 60) + 14)
+        let plotLeft = 12 + labelWidth, plotRight = canvas.width - 236
         let rowHeight = 34.0, plotTop = top + 8
         canvas.height = plotTop + rowHeight * Double(steps.count) + 20
         let percent = NumberStyle.percent(digits: 1)
         var nonFinite = 0
         for (i, step) in steps.enumerated() {
             let y = plotTop + rowHeight * Double(i)
-            canvas.text(step.label, x: plotLeft - 8, y: y + rowHeight / 2 + 4, anchor: "end", maxWidth: labelWidth - 8)
+            canvas.text(step.label, x: plotLeft - 8, y: y + rowHeight / 2 + 4, anchor: "end", maxWidth: labelWidth - 6)
             guard step.count.isFinite, step.count >= 0 else { nonFinite += 1; continue }
             let share = min(1, step.count / first.count)
             let w = (plotRight - plotLeft) * share
@@ -313,7 +316,7 @@ public struct SVGChartRenderer: Sendable {
 
     private func drawHeatmap(_ data: HeatmapData, _ chart: Chart, _ canvas: inout SVGCanvas, top: Double) -> String {
         guard !data.rowLabels.isEmpty, !data.columnLabels.isEmpty else { return emptyChart(&canvas, top: top) }
-        let labelWidth = min(160, max(50, data.rowLabels.map { SVGCanvas.textWidth($0) }.max() ?? 50) + 8)
+        let labelWidth = min(160, max(50, data.rowLabels.map { SVGCanvas.textWidth($0) }.max() ?? 50) + 14)
         let plotLeft = 12 + labelWidth, plotRight = canvas.width - 16
         let cellWidth = (plotRight - plotLeft) / Double(data.columnLabels.count)
         let cellHeight = 24.0
@@ -339,7 +342,7 @@ public struct SVGChartRenderer: Sendable {
         var nonFinite = 0
         for (i, label) in data.rowLabels.enumerated() {
             let y = plotTop + cellHeight * Double(i)
-            canvas.text(label, x: plotLeft - 6, y: y + cellHeight / 2 + 4, anchor: "end", maxWidth: labelWidth - 6)
+            canvas.text(label, x: plotLeft - 6, y: y + cellHeight / 2 + 4, anchor: "end", maxWidth: labelWidth - 4)
             for j in data.columnLabels.indices {
                 let x = plotLeft + cellWidth * Double(j)
                 guard let v = data.values[i][j] else {

@@ -53,11 +53,12 @@ struct SVGCanvas {
     mutating func text(_ s: String, x: Double, y: Double, anchor: String = "start", cls: String = "cl-l",
                        maxWidth: Double? = nil, rotate: Double? = nil, fill: String? = nil) {
         var shown = s, cut = false
-        if let maxWidth { (shown, cut) = Self.fit(s, maxWidth: maxWidth, size: cls == "cl-t" ? 16 : 12) }
+        if let maxWidth { (shown, cut) = Self.fit(s, maxWidth: maxWidth, size: cls == "cl-t" ? 16 : cls == "cl-m" ? 11 : 12) }
         var attributes = "x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" class=\"\(cls)\""
         if anchor != "start" { attributes += " text-anchor=\"\(anchor)\"" }
         if let rotate { attributes += " transform=\"rotate(\(Self.n(rotate)) \(Self.n(x)) \(Self.n(y)))\"" }
-        if let fill { attributes += " fill=\"\(fill)\"" }
+        // A style attribute, because the class rule would win over a fill attribute.
+        if let fill { attributes += " style=\"fill:\(fill)\"" }
         let tooltip = cut ? "<title>\(Escape.html(s))</title>" : ""
         append("<text \(attributes)>\(tooltip)\(Escape.html(shown))</text>")
     }
