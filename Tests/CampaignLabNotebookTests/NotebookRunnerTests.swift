@@ -137,3 +137,28 @@ struct NotebookRunnerTests {
         #expect(zh.blocks == [.paragraph([.text("Both")]), .paragraph([.text("只有中文")])])
     }
 }
+
+struct OverviewAnalysisTests {
+    /// The streamed monthly means equal SQLite's own GROUP BY month aggregates (an independent
+    /// computation) on the committed demo-small database, to 1e-12 relative.
+    @Test func monthlyKPIsAgreeWithSQLiteAggregates() throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let document = try NotebookRunner(database: db, databaseName: "demo-small.sqlite", language: .en)
+            .run(try NotebookParser.parse("```campaignlab overview.monthly-kpis\n```\n", file: "t.md"))
+        guard case .section(_, let blocks) = document.blocks.first,
+              case .table(let table) = blocks.last else { Issue.record("no table"); return }
+        let reference = try db.rows("""
+            SELECT month, count(*), avg(aum), avg(products_held), avg(app_logins), avg(app_logins > 0)
+            FROM customer_months GROUP BY month ORDER BY month
+            """)
+        #expect(table.rows.count == reference.count)
+        for (row, ref) in zip(table.rows, reference) {
+            #expect(row[0] == .text(ref[0].description.replacingOccurrences(of: "'", with: "")))
+            #expect(row[1].numericValue == ref[1].doubleValue)
+            for j in 2...5 {
+                let a = row[j].numericValue ?? .nan, b = ref[j].doubleValue ?? .nan
+                #expect(abs(a - b) <= 1e-12 * abs(b), "month \(ref[0]) column \(j): \(a) vs \(b)")
+            }
+        }
+    }
+}

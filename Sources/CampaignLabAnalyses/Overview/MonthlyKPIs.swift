@@ -1,5 +1,6 @@
 import CampaignLabData
 import CampaignLabReport
+import CampaignLabStats
 
 /// Per-capita metrics month by month: customers with a snapshot, the mean of every
 /// `customer_months` metric, and the share of monthly active customers.
@@ -26,12 +27,56 @@ public enum MonthlyKPIs: Analysis {
         }
         let lastN = try options.integer("months", default: 0, in: 0...1200)
 
-        var select = "SELECT month, count(*)"
-        for metric in metrics { select += ", avg(\(quoteIdentifier(metric))), count(\(quoteIdentifier(metric)))" }
-        if let active { select += ", avg(\(quoteIdentifier(active)) > 0)" }
-        select += " FROM customer_months GROUP BY month ORDER BY month"
+        // One streaming pass in month order of arrival (customer_months is usually keyed by
+        // customer): sums per month in Swift, instead of SQLite sorting every row by month.
+        var scanColumns = metrics
+        if let active, !metrics.contains(active) { scanColumns.append(active) }
+        let activeColumn = active.flatMap { scanColumns.firstIndex(of: $0) }
         context.progress("monthly KPIs over customer_months (\(metrics.joined(separator: ", ")))")
-        var rows = try context.database.rows(select)
+        let scan = try ChunkedScan(database: context.database, table: Contract.customerMonths.name,
+                                   sql: "SELECT month, \(scanColumns.map(quoteIdentifier).joined(separator: ", ")) FROM customer_months",
+                                   types: [.month] + scanColumns.map { _ in .double })
+        struct MonthTotals {
+            var rows = 0
+            var sums: [CompensatedSum]
+            var counts: [Int]
+            var active = 0
+            init(_ k: Int) { sums = Array(repeating: CompensatedSum(), count: k); counts = Array(repeating: 0, count: k) }
+        }
+        var byMonth: [Int: MonthTotals] = [:]
+        var scanned = 0
+        while let chunk = try scan.next() {
+            let months = chunk.integers(0)
+            let values = scanColumns.indices.map { chunk.doubles($0 + 1) }
+            for r in 0..<chunk.count {
+                let month = Int(months[r])
+                var totals = byMonth[month] ?? MonthTotals(scanColumns.count)
+                totals.rows += 1
+                for j in scanColumns.indices {
+                    let v = values[j][r]
+                    if v.isNaN { continue }
+                    totals.sums[j].add(v)
+                    totals.counts[j] += 1
+                    if j == activeColumn && v > 0 { totals.active += 1 }
+                }
+                byMonth[month] = totals
+            }
+            scanned += chunk.count
+            if scanned % (64 * 65_536) < chunk.count { context.progress("monthly KPIs: \(formatCount(scanned)) rows") }
+        }
+        // Rows as [month, count, (mean, non-null count) per metric, active share] like the SQL it replaces.
+        var rows: [[SQLiteValue]] = byMonth.keys.sorted().map { month in
+            let t = byMonth[month]!
+            var row: [SQLiteValue] = [.text(YearMonth(index: month).description), .integer(Int64(t.rows))]
+            for j in metrics.indices {
+                row.append(t.counts[j] > 0 ? .real(t.sums[j].value / Double(t.counts[j])) : .null)
+                row.append(.integer(Int64(t.counts[j])))
+            }
+            if let activeColumn {
+                row.append(t.counts[activeColumn] > 0 ? .real(Double(t.active) / Double(t.counts[activeColumn])) : .null)
+            }
+            return row
+        }
         guard !rows.isEmpty else {
             throw DataError.contract(table: Contract.customerMonths.name, column: nil, row: nil, message: "the table has no rows")
         }

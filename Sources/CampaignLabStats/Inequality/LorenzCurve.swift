@@ -154,15 +154,17 @@ public struct LorenzCurve: Sendable {
 
 /// Neumaier's compensated summation (A. Neumaier (1974), "Rundungsfehleranalyse einiger
 /// Verfahren zur Summation endlicher Summen", ZAMM 54): error O(ε) instead of O(nε).
-struct CompensatedSum {
+public struct CompensatedSum: Sendable {
     private var sum = 0.0
     private var compensation = 0.0
 
-    mutating func add(_ x: Double) {
+    public init() {}
+
+    public mutating func add(_ x: Double) {
         let t = sum + x
         if abs(sum) >= abs(x) { compensation += (sum - t) + x } else { compensation += (x - t) + sum }
         sum = t
     }
 
-    var value: Double { sum + compensation }
+    public var value: Double { sum + compensation }
 }
