@@ -40,6 +40,7 @@ public enum AnalysisRegistry {
         EventsByType.self,
         CampaignArms.self,
         DataChecks.self,
+        CampaignUplift.self,
     ]
 
     public static func named(_ name: String) -> (any Analysis.Type)? {

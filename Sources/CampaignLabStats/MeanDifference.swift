@@ -28,6 +28,16 @@ public struct EffectEstimate: Sendable, Equatable {
     public var degreesOfFreedom: Double
     /// The method, in words, for reports ("Welch t, Welch–Satterthwaite df").
     public var method: String
+
+    public init(estimate: Double, standardError: Double, interval: ConfidenceInterval, pValue: Double,
+                degreesOfFreedom: Double, method: String) {
+        self.estimate = estimate
+        self.standardError = standardError
+        self.interval = interval
+        self.pValue = pValue
+        self.degreesOfFreedom = degreesOfFreedom
+        self.method = method
+    }
 }
 
 /// How the interval of a relative difference (lift) is computed.
@@ -128,7 +138,8 @@ public enum MeanComparison {
     }
 
     /// An estimate with a t (or, for infinite df, normal) reference distribution.
-    static func tEstimate(_ estimate: Double, se: Double, df: Double, level: Double, method: String) -> EffectEstimate {
+    /// An estimate with a t (finite `df`) or normal (`df` = ∞) interval and two-sided p-value.
+    public static func tEstimate(_ estimate: Double, se: Double, df: Double, level: Double, method: String) -> EffectEstimate {
         let quantile: Double
         let p: Double
         if df.isInfinite {

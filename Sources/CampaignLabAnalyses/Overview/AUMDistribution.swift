@@ -17,9 +17,7 @@ public enum AUMDistribution: Analysis {
         let schema = context.schema
         try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
         let metric = options.string("metric", default: "aum")
-        guard schema.metrics.contains(metric) else {
-            throw AnalysisError(option: "metric", "'\(metric)' is not a numeric column of customer_months (metrics: \(schema.metrics.joined(separator: ", ")))")
-        }
+        try requireMetric(metric, option: "metric", in: schema)
         let month = try options.month("month")?.description ?? latestMonth(context)
         context.progress("reading \(metric) for \(month)")
         let statement = try context.database.prepare(

@@ -49,9 +49,7 @@ public enum CustomersBreakdown: Analysis {
             throw AnalysisError(option: "by", "'\(dimension)' is not a dimension of customers (dimensions: \(schema.dimensions.joined(separator: ", ")))")
         }
         let metric = options.string("metric", default: "aum")
-        guard schema.metrics.contains(metric) else {
-            throw AnalysisError(option: "metric", "'\(metric)' is not a numeric column of customer_months (metrics: \(schema.metrics.joined(separator: ", ")))")
-        }
+        try requireMetric(metric, option: "metric", in: schema)
         let bounds = try options.ascendingNumbers("tiers", default: [50_000, 500_000, 6_000_000])
         let month = try options.month("month")?.description ?? latestMonth(context)
         let names = tierNames(bounds, context)
@@ -128,6 +126,13 @@ public enum CustomersBreakdown: Analysis {
                                     BarData.Series(name: names[t], values: values.map { counts[$0]![t] })
                                 })))
         return [.table(byDimension), .chart(chart), .table(tierTable)]
+    }
+}
+
+/// Throws unless `metric` is a numeric column of customer_months.
+func requireMetric(_ metric: String, option: String, in schema: ContractSchema) throws {
+    guard schema.metrics.contains(metric) else {
+        throw AnalysisError(option: option, "'\(metric)' is not a numeric column of customer_months (metrics: \(schema.metrics.joined(separator: ", ")))")
     }
 }
 

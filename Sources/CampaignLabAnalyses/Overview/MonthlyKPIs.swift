@@ -17,14 +17,10 @@ public enum MonthlyKPIs: Analysis {
         let schema = context.schema
         try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
         let metrics = options.list("metrics") ?? schema.metrics
-        for metric in metrics where !schema.metrics.contains(metric) {
-            throw AnalysisError(option: "metrics", "'\(metric)' is not a numeric column of customer_months (metrics: \(schema.metrics.joined(separator: ", ")))")
-        }
+        for metric in metrics { try requireMetric(metric, option: "metrics", in: schema) }
         guard !metrics.isEmpty else { throw AnalysisError(option: "metrics", "customer_months has no metric columns") }
         let active = options.optionalString("active") ?? (schema.metrics.contains("app_logins") ? "app_logins" : nil)
-        if let active, !schema.metrics.contains(active) {
-            throw AnalysisError(option: "active", "'\(active)' is not a numeric column of customer_months (metrics: \(schema.metrics.joined(separator: ", ")))")
-        }
+        if let active { try requireMetric(active, option: "active", in: schema) }
         let lastN = try options.integer("months", default: 0, in: 0...1200)
 
         // One streaming pass in month order of arrival (customer_months is usually keyed by

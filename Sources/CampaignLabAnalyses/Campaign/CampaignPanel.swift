@@ -1,0 +1,240 @@
+import CampaignLabData
+
+/// A campaign as the `campaigns` table describes it.
+public struct CampaignInfo: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var design: String
+    public var startsOn: CivilDate
+    public var endsOn: CivilDate
+    public var controlArm: String
+
+    /// Reads one campaign.
+    /// - Throws: `AnalysisError` naming the campaigns that exist when `id` is not one of them;
+    ///   `DataError.contract` for an unparsable date.
+    public static func load(_ id: String, from database: SQLiteDatabase, option: String = "campaign") throws -> CampaignInfo {
+        let rows = try database.rows(
+            "SELECT name, design, starts_on, ends_on, control_arm FROM campaigns WHERE campaign_id = ?", [.text(id)])
+        guard let row = rows.first else {
+            let known = try database.rows("SELECT campaign_id FROM campaigns ORDER BY starts_on DESC, campaign_id")
+                .map { $0[0].description.trimmingCharacters(in: "'") }
+            throw AnalysisError(option: option, "no campaign '\(id)' in table campaigns (campaigns: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+        }
+        func date(_ value: SQLiteValue, _ column: String) throws -> CivilDate {
+            guard case .text(let text) = value, let date = CivilDate(text) else {
+                throw DataError.contract(table: "campaigns", column: column, row: "campaign_id='\(id)'",
+                                         message: "\(value) is not a date 'YYYY-MM-DD'")
+            }
+            return date
+        }
+        func text(_ value: SQLiteValue) -> String {
+            if case .text(let s) = value { return s }
+            return value.description
+        }
+        let info = CampaignInfo(id: id, name: text(row[0]), design: text(row[1]), startsOn: try date(row[2], "starts_on"),
+                                endsOn: try date(row[3], "ends_on"), controlArm: text(row[4]))
+        guard info.endsOn >= info.startsOn else {
+            throw DataError.contract(table: "campaigns", column: "ends_on", row: "campaign_id='\(id)'",
+                                     message: "the campaign ends (\(info.endsOn)) before it starts (\(info.startsOn))")
+        }
+        return info
+    }
+
+    /// The months the campaign window touches.
+    public var months: ClosedRange<YearMonth> { startsOn.yearMonth...endsOn.yearMonth }
+}
+
+/// The months a campaign comparison uses: before (pre-period) and during (post-period).
+public struct CampaignWindows: Sendable, Equatable {
+    public var pre: ClosedRange<YearMonth>
+    public var post: ClosedRange<YearMonth>
+
+    /// The campaign months as the post-period and, by default, as many months right before
+    /// them as the pre-period (DOMAIN: "default: as many months as the campaign lasts").
+    public init(campaign: CampaignInfo, preMonths: Int? = nil) {
+        post = campaign.months
+        let length = preMonths ?? (post.upperBound.index - post.lowerBound.index + 1)
+        pre = post.lowerBound.adding(months: -length)...post.lowerBound.adding(months: -1)
+    }
+
+    public init(pre: ClosedRange<YearMonth>, post: ClosedRange<YearMonth>) {
+        self.pre = pre
+        self.post = post
+    }
+
+    /// Both windows moved by `months`.
+    public func shifted(by months: Int) -> CampaignWindows {
+        CampaignWindows(pre: pre.lowerBound.adding(months: months)...pre.upperBound.adding(months: months),
+                        post: post.lowerBound.adding(months: months)...post.upperBound.adding(months: months))
+    }
+}
+
+/// Per-customer values of a campaign's eligible customers: arm, dimensions, and each
+/// metric rolled up over the pre- and post-period months.
+///
+/// Built in two streamed passes ordered by customer (assignments with their customers' dimensions,
+/// then their `customer_months` rows in the two windows, read by primary-key seeks): memory is
+/// O(customers × metrics), never O(rows).
+public struct CampaignPanel: Sendable {
+    public var campaign: CampaignInfo
+    public var windows: CampaignWindows
+    public var metrics: [String]
+    public var dimensions: [String]
+    /// The arms in order of first appearance, the control arm first.
+    public var arms: [String]
+    /// Per customer: index into `arms`.
+    public var arm: [Int]
+    /// Per dimension, per customer: index into `levels[d]`.
+    public var dimensionCodes: [[Int32]]
+    /// Per dimension: the level names, sorted ("(missing)" for NULL).
+    public var levels: [[String]]
+    /// Per metric, per customer: the rolled-up value over the pre-period (NaN without data).
+    public var pre: [[Double]]
+    /// Per metric, per customer: over the post-period.
+    public var post: [[Double]]
+
+    public var count: Int { arm.count }
+    public var controlIndex: Int { 0 }
+
+    /// Loads the panel.
+    /// - Throws: `AnalysisError` for an unknown campaign, a control arm with no customers, a
+    ///   campaign with one arm only, or no customer_months row in the pre-period at all;
+    ///   `DataError` for contract problems.
+    public static func load(_ campaign: CampaignInfo, windows: CampaignWindows, metrics: [String], schema: ContractSchema,
+                            database: SQLiteDatabase, progress: (String) -> Void = { _ in }) throws -> CampaignPanel {
+        try schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm"])
+        try schema.require(Contract.customers, columns: ["customer_id"])
+        try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
+        let dimensions = schema.dimensions
+        let rollups = try metrics.map { try schema.definition(of: $0).rollup }
+
+        progress("reading the assignments of \(campaign.id)")
+        let dimensionColumns = dimensions.map { ", c." + quoteIdentifier($0) }.joined()
+        let assignments = try database.prepare("""
+            SELECT a.customer_id, a.arm\(dimensionColumns)
+            FROM assignments a LEFT JOIN customers c ON c.customer_id = a.customer_id
+            WHERE a.campaign_id = ? ORDER BY a.customer_id
+            """)
+        try assignments.bind(campaign.id, at: 1)
+        var ids: [SQLiteValue] = []
+        var armIndex: [String: Int] = [campaign.controlArm: 0]
+        var arms = [campaign.controlArm]
+        var arm: [Int] = []
+        var rawLevels = [[String: Int32]](repeating: [:], count: dimensions.count)
+        var codes = [[Int32]](repeating: [], count: dimensions.count)
+        while try assignments.step() {
+            ids.append(assignments.value(0))
+            let name = assignments.text(1) ?? "(missing)"
+            if armIndex[name] == nil { armIndex[name] = arms.count; arms.append(name) }
+            arm.append(armIndex[name]!)
+            for d in dimensions.indices {
+                let level = assignments.text(2 + d) ?? "(missing)"
+                let code: Int32
+                if let known = rawLevels[d][level] { code = known } else { code = Int32(rawLevels[d].count); rawLevels[d][level] = code }
+                codes[d].append(code)
+            }
+        }
+        guard !ids.isEmpty else {
+            throw AnalysisError(option: "campaign", "campaign '\(campaign.id)' has no rows in table assignments")
+        }
+        guard arm.contains(0) else {
+            throw AnalysisError(option: "campaign", "the control arm '\(campaign.controlArm)' of campaign '\(campaign.id)' has no customers in table assignments (arms: \(arms.dropFirst().joined(separator: ", ")))")
+        }
+        guard arms.count > 1 else {
+            throw AnalysisError(option: "campaign", "campaign '\(campaign.id)' has only its control arm '\(campaign.controlArm)'; there is nothing to compare")
+        }
+        // Sort each dimension's levels by name, so dummy coding is stable (as statsmodels' C()).
+        var levels: [[String]] = []
+        for d in dimensions.indices {
+            let sorted = rawLevels[d].keys.sorted()
+            var remap = [Int32](repeating: 0, count: sorted.count)
+            for (newCode, level) in sorted.enumerated() { remap[Int(rawLevels[d][level]!)] = Int32(newCode) }
+            codes[d] = codes[d].map { remap[Int($0)] }
+            levels.append(sorted)
+        }
+
+        progress("reading customer_months for \(formatCount(ids.count)) customers, \(windows.pre.lowerBound)…\(windows.post.upperBound)")
+        let n = ids.count, k = metrics.count
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: n * 2), count: k)
+        var counts = [[Int32]](repeating: [Int32](repeating: 0, count: n * 2), count: k)
+        var lasts = [[Double]](repeating: [Double](repeating: .nan, count: n * 2), count: k)
+        var maxima = [[Double]](repeating: [Double](repeating: -.infinity, count: n * 2), count: k)
+        let metricColumns = metrics.map { ", m." + quoteIdentifier($0) }.joined()
+        let months = try database.prepare("""
+            SELECT a.customer_id, m.month\(metricColumns)
+            FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id AND m.month >= ? AND m.month <= ?
+            WHERE a.campaign_id = ? ORDER BY a.customer_id, m.month
+            """)
+        let lowest = min(windows.pre.lowerBound, windows.post.lowerBound)
+        let highest = max(windows.pre.upperBound, windows.post.upperBound)
+        try months.bind([.text(lowest.description), .text(highest.description), .text(campaign.id)])
+        var cursor = 0
+        var rows = 0
+        while try months.step() {
+            let id = months.value(0)
+            while cursor < n && ids[cursor] != id { cursor += 1 }
+            guard cursor < n else {
+                throw DataError.contract(table: "customer_months", column: "customer_id", row: "customer_id=\(id)",
+                                         message: "rows arrived out of customer order; is customer_id stored with mixed types?")
+            }
+            guard let text = months.text(1), let month = YearMonth(text) else {
+                throw DataError.contract(table: "customer_months", column: "month", row: "customer_id=\(id)",
+                                         message: "\(months.value(1)) is not a month 'YYYY-MM'")
+            }
+            let slot: Int
+            if windows.pre.contains(month) { slot = 0 } else if windows.post.contains(month) { slot = 1 } else { continue }
+            let cell = cursor * 2 + slot
+            for j in 0..<k {
+                switch months.storageClass(2 + j) {
+                case .null: continue
+                case .integer, .real:
+                    let v = months.double(2 + j)
+                    guard v.isFinite else {
+                        throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(id), month='\(text)'",
+                                                 message: "the value is not finite (\(v))")
+                    }
+                    sums[j][cell] += v
+                    counts[j][cell] += 1
+                    lasts[j][cell] = v
+                    maxima[j][cell] = max(maxima[j][cell], v)
+                default:
+                    throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(id), month='\(text)'",
+                                             message: "\(months.value(2 + j)) is not a number")
+                }
+            }
+            rows += 1
+            if rows % 1_000_000 == 0 { progress("customer_months: \(formatCount(rows)) rows") }
+        }
+        var pre = [[Double]](repeating: [], count: k), post = [[Double]](repeating: [], count: k)
+        for j in 0..<k {
+            func value(_ cell: Int) -> Double {
+                guard counts[j][cell] > 0 else { return .nan }
+                switch rollups[j] {
+                case .sum: return sums[j][cell]
+                case .last: return lasts[j][cell]
+                case .max: return maxima[j][cell]
+                default: return sums[j][cell] / Double(counts[j][cell])
+                }
+            }
+            pre[j] = (0..<n).map { value($0 * 2) }
+            post[j] = (0..<n).map { value($0 * 2 + 1) }
+            if pre[j].allSatisfy(\.isNaN) {
+                throw AnalysisError(option: "campaign", "no customer has a \(metrics[j]) value in customer_months in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound) of campaign '\(campaign.id)'; there is no baseline")
+            }
+            if post[j].allSatisfy(\.isNaN) {
+                throw AnalysisError(option: "campaign", "no customer has a \(metrics[j]) value in customer_months in the campaign months \(windows.post.lowerBound)…\(windows.post.upperBound) of campaign '\(campaign.id)'")
+            }
+        }
+        return CampaignPanel(campaign: campaign, windows: windows, metrics: metrics, dimensions: dimensions, arms: arms,
+                             arm: arm, dimensionCodes: codes, levels: levels, pre: pre, post: post)
+    }
+}
+
+private extension String {
+    func trimmingCharacters(in character: Character) -> String {
+        var s = Substring(self)
+        while s.first == character { s = s.dropFirst() }
+        while s.last == character { s = s.dropLast() }
+        return String(s)
+    }
+}

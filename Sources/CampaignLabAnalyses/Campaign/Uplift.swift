@@ -1,0 +1,186 @@
+import CampaignLabData
+import CampaignLabStats
+import Foundation
+
+/// Participant-versus-control estimates for one metric of a campaign panel: the numbers the
+/// business asks for (arm means, growth, the "N× growth" multiple) and the honest ones
+/// (difference-in-differences, regression adjustment, propensity weighting, doubly robust).
+public struct MetricUplift: Sendable {
+    public struct ArmSummary: Sendable {
+        public var arm: String
+        public var customers: Int
+        public var preMean: Double
+        public var postMean: Double
+        /// postMean − preMean, with a Welch interval of the mean per-customer change.
+        public var change: EffectEstimate
+        /// postMean / preMean − 1.
+        public var growthRate: Double
+    }
+
+    public var metric: String
+    public var arms: [ArmSummary]
+    /// Post-period means, treated − control (Welch): no adjustment at all.
+    public var naiveDifference: EffectEstimate
+    /// Mean change of the treated ÷ mean change of the control, with Fieller's interval.
+    public var growthMultiple: EffectEstimate
+    /// True when the control's mean change has a 95% interval that includes zero: the
+    /// multiple then divides by something that may be nothing.
+    public var multipleIsMeaningless: Bool
+    public var differenceInDifferences: EffectEstimate
+    public var regressionAdjusted: EffectEstimate
+    public var weighted: WeightedEffect
+    public var doublyRobust: EffectEstimate
+    /// Treated change ÷ (treated change − doubly robust ATT): the growth multiple the
+    /// campaign itself explains.
+    public var honestMultiple: Double
+    /// Holm-adjusted p-values across the metrics of the analysis, per method.
+    public var adjustedPValues: [String: Double] = [:]
+}
+
+/// Segment-level estimate: regression adjustment within one level of a dimension.
+public struct SegmentUplift: Sendable {
+    public var dimension: String
+    public var level: String
+    public var treated: Int
+    public var control: Int
+    /// nil when the level has too few customers in an arm for the model.
+    public var effect: EffectEstimate?
+}
+
+/// The uplift of every metric of a panel, for one treated arm against the control.
+public struct UpliftAnalysis: Sendable {
+    public var panel: CampaignPanel
+    public var treatedArm: Int
+    /// Customers with a value in both windows for every metric (the others are left out).
+    public var included: [Int]
+    public var excluded: Int
+    public var metrics: [MetricUplift]
+    public var segments: [String: [SegmentUplift]]
+    /// Names of the propensity-model covariates, in order (for the balance table).
+    public var propensityCovariates: [String]
+    public var propensityStatus: LogisticFitStatus
+
+    /// Runs every estimator.
+    /// - Throws: `AnalysisError` when an arm has too few complete customers.
+    public static func run(_ panel: CampaignPanel, treatedArm: Int = 1, level: Double = 0.95,
+                           progress: (String) -> Void = { _ in }) throws -> UpliftAnalysis {
+        let k = panel.metrics.count
+        let included = (0..<panel.count).filter { i in
+            (panel.arm[i] == 0 || panel.arm[i] == treatedArm)
+                && (0..<k).allSatisfy { !panel.pre[$0][i].isNaN && !panel.post[$0][i].isNaN }
+        }
+        let inArms = (0..<panel.count).filter { panel.arm[$0] == 0 || panel.arm[$0] == treatedArm }.count
+        let treated = included.map { panel.arm[$0] == treatedArm }
+        let nTreated = treated.filter { $0 }.count, nControl = treated.count - nTreated
+        let armName = panel.arms[treatedArm], controlName = panel.arms[0]
+        guard nTreated >= 10, nControl >= 10 else {
+            throw AnalysisError(option: "campaign", "too few customers with \(panel.metrics.joined(separator: ", ")) in both the pre-period and the campaign months: \(nTreated) in '\(armName)', \(nControl) in '\(controlName)' (at least 10 each are needed)")
+        }
+        // Dummies: every level but the first of each dimension (levels sorted by name).
+        var dummyNames: [String] = []
+        var dummySlots: [(dimension: Int, code: Int32)] = []
+        for (d, name) in panel.dimensions.enumerated() where panel.levels[d].count > 1 {
+            for code in 1..<panel.levels[d].count {
+                dummyNames.append("\(name)=\(panel.levels[d][code])")
+                dummySlots.append((d, Int32(code)))
+            }
+        }
+        func dummies(_ i: Int) -> [Double] { dummySlots.map { panel.dimensionCodes[$0.dimension][i] == $0.code ? 1 : 0 } }
+
+        // Propensity model: log1p of non-negative pre-period metrics (raw otherwise) + dummies.
+        let logged = (0..<k).map { j in included.allSatisfy { panel.pre[j][$0] >= 0 } }
+        let propensityNames = (0..<k).map { logged[$0] ? "log1p(pre \(panel.metrics[$0]))" : "pre \(panel.metrics[$0])" } + dummyNames
+        func propensityRow(_ i: Int) -> [Double] {
+            (0..<k).map { logged[$0] ? log1p(panel.pre[$0][i]) : panel.pre[$0][i] } + dummies(i)
+        }
+        progress("propensity model: logistic regression on \(propensityNames.count) covariates, \(formatCount(included.count)) customers")
+        let propensityDesign = included.map(propensityRow)
+        var rows: [Double] = []
+        rows.reserveCapacity(included.count * (propensityNames.count + 1))
+        for (r, i) in included.enumerated() { rows += propensityDesign[r]; rows.append(panel.arm[i] == treatedArm ? 1 : 0) }
+        let logit = try LogisticRegression.fit(rows: rows, covariates: propensityNames.count)
+        rows = []
+        let scores = propensityDesign.map { min(max(logit.probability($0), 1e-9), 1 - 1e-9) }
+
+        var results: [MetricUplift] = []
+        for j in 0..<k {
+            progress("estimating \(panel.metrics[j])")
+            let y = included.map { panel.post[j][$0] }, y0 = included.map { panel.pre[j][$0] }
+            let change = zip(y, y0).map { $0 - $1 }
+            func moments(_ values: [Double], _ group: Bool) -> Moments { Moments(zip(values, treated).filter { $0.1 == group }.map(\.0)) }
+            var arms: [MetricUplift.ArmSummary] = []
+            for (index, group) in [(0, false), (treatedArm, true)] {
+                let post = moments(y, group), pre = moments(y0, group), delta = moments(change, group)
+                let se = (delta.variance / delta.count).squareRoot()
+                let changeEstimate = MeanComparison.tEstimate(delta.mean, se: se, df: delta.count - 1, level: level,
+                                                              method: "mean change, t interval")
+                arms.append(.init(arm: panel.arms[index], customers: Int(post.count), preMean: pre.mean, postMean: post.mean,
+                                  change: changeEstimate, growthRate: post.mean / pre.mean - 1))
+            }
+            let naive = MeanComparison.absoluteDifference(treatment: moments(y, true), control: moments(y, false), level: level)
+            let lift = MeanComparison.relativeDifference(treatment: moments(change, true), control: moments(change, false),
+                                                         level: level, method: .fieller)
+            let multiple = EffectEstimate(estimate: lift.estimate + 1, standardError: lift.standardError,
+                                          interval: ConfidenceInterval(lower: lift.interval.lower + 1, upper: lift.interval.upper + 1, level: level),
+                                          pValue: lift.pValue, degreesOfFreedom: lift.degreesOfFreedom,
+                                          method: "ratio of mean changes, Fieller interval")
+            let controlChange = arms[0].change.interval
+            let did = DifferenceInDifferences.panel(treatedChanges: moments(change, true), controlChanges: moments(change, false), level: level)
+            let regression = try RegressionAdjustment.estimate(count: included.count, covariates: k + dummySlots.count, level: level) { r, row in
+                let i = included[r]
+                row[0] = treated[r] ? 1 : 0
+                for m in 0..<k { row[1 + m] = panel.pre[m][i] }
+                for (s, slot) in dummySlots.enumerated() { row[1 + k + s] = panel.dimensionCodes[slot.dimension][i] == slot.code ? 1 : 0 }
+                row[1 + k + dummySlots.count] = y[r]
+            }.effect
+            let weighted = PropensityWeighting.estimate(outcomes: y, treated: treated, propensity: scores, covariates: propensityDesign,
+                                                        estimand: .att, standardError: .estimatedLogitScores(covariates: propensityDesign),
+                                                        level: level)
+            let outcomeCovariates = included.map { i in (0..<k).map { panel.pre[$0][i] } + dummies(i) }
+            let aipw = try AugmentedIPW.estimate(outcomes: y, treated: treated, propensity: scores, covariates: outcomeCovariates,
+                                                 estimand: .att, level: level)
+            let g1 = arms[1].change.estimate
+            results.append(MetricUplift(metric: panel.metrics[j], arms: arms, naiveDifference: naive, growthMultiple: multiple,
+                                        multipleIsMeaningless: controlChange.lower <= 0 && controlChange.upper >= 0,
+                                        differenceInDifferences: did, regressionAdjusted: regression, weighted: weighted,
+                                        doublyRobust: aipw, honestMultiple: g1 / (g1 - aipw.estimate)))
+        }
+        // Holm across metrics, per method.
+        let methods: [(String, (MetricUplift) -> Double)] = [
+            ("naive", { $0.naiveDifference.pValue }), ("did", { $0.differenceInDifferences.pValue }),
+            ("regression", { $0.regressionAdjusted.pValue }), ("ipw", { $0.weighted.effect.pValue }),
+            ("aipw", { $0.doublyRobust.pValue }),
+        ]
+        for (name, p) in methods {
+            let adjusted = MultipleTesting.holm(results.map(p))
+            for j in results.indices { results[j].adjustedPValues[name] = adjusted[j] }
+        }
+
+        // Segments: regression adjustment within each level of each dimension.
+        var segments: [String: [SegmentUplift]] = [:]
+        for j in 0..<k {
+            var list: [SegmentUplift] = []
+            for (d, dimension) in panel.dimensions.enumerated() {
+                for (code, levelName) in panel.levels[d].enumerated() {
+                    let members = included.indices.filter { panel.dimensionCodes[d][included[$0]] == Int32(code) }
+                    let t = members.filter { treated[$0] }.count, c = members.count - t
+                    var effect: EffectEstimate?
+                    if t >= k + 3 && c >= k + 3 {
+                        effect = try? RegressionAdjustment.estimate(count: members.count, covariates: k, level: level) { r, row in
+                            let m = members[r], i = included[m]
+                            row[0] = treated[m] ? 1 : 0
+                            for q in 0..<k { row[1 + q] = panel.pre[q][i] }
+                            row[1 + k] = panel.post[j][i]
+                        }.effect
+                    }
+                    list.append(SegmentUplift(dimension: dimension, level: levelName, treated: t, control: c, effect: effect))
+                }
+            }
+            segments[panel.metrics[j]] = list
+        }
+        return UpliftAnalysis(panel: panel, treatedArm: treatedArm, included: included, excluded: inArms - included.count,
+                              metrics: results, segments: segments, propensityCovariates: propensityNames,
+                              propensityStatus: logit.status)
+    }
+}
+
