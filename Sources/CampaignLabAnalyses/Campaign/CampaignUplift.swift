@@ -58,6 +58,11 @@ public enum CampaignUplift: Analysis {
             .text(t(" customers have every metric in both periods", " 位客户在两个时期都有全部指标")),
             .text(a.excluded > 0 ? t("; \(formatCount(a.excluded)) without are left out.", "；另有 \(formatCount(a.excluded)) 位缺数据，未计入。") : t(".", "。")),
         ]))
+        if a.outsideSupport > 0 {
+            blocks.append(.callout(.note, [.text(t(
+                "\(formatCount(a.outsideSupport)) customers are left out because nobody in the other arm shares their \(a.unsupportedLevels.joined(separator: ", ")): there is no one to compare them with.",
+                "\(formatCount(a.outsideSupport)) 位客户未计入：另一组中没有相同 \(a.unsupportedLevels.joined(separator: "、")) 的客户，无从比较。"))]))
+        }
 
         // Headline: the multiple the business asks for, and the honest one.
         blocks.append(.heading(level: 3, [.text(t("The growth multiple — as usually reported, and honestly", "增长倍数：常见口径与真实口径"))]))

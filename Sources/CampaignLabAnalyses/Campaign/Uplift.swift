@@ -53,7 +53,12 @@ public struct UpliftAnalysis: Sendable {
     public var treatedArm: Int
     /// Customers with a value in both windows for every metric (the others are left out).
     public var included: [Int]
+    /// Customers of the two arms left out for a missing value.
     public var excluded: Int
+    /// Customers left out because their dimension level has customers in one arm only.
+    public var outsideSupport: Int
+    /// Those levels, as "dimension=level".
+    public var unsupportedLevels: [String]
     public var metrics: [MetricUplift]
     public var segments: [String: [SegmentUplift]]
     /// Names of the propensity-model covariates, in order (for the balance table).
@@ -65,10 +70,27 @@ public struct UpliftAnalysis: Sendable {
     public static func run(_ panel: CampaignPanel, treatedArm: Int = 1, level: Double = 0.95,
                            progress: (String) -> Void = { _ in }) throws -> UpliftAnalysis {
         let k = panel.metrics.count
-        let included = (0..<panel.count).filter { i in
+        let complete = (0..<panel.count).filter { i in
             (panel.arm[i] == 0 || panel.arm[i] == treatedArm)
                 && (0..<k).allSatisfy { !panel.pre[$0][i].isNaN && !panel.post[$0][i].isNaN }
         }
+        // Common support on the dimensions: a level with customers in one arm only has nobody
+        // to compare them with (and makes the propensity model separate), so its customers are
+        // left out of every estimate and named in `unsupportedLevels`.
+        var unsupported: [(dimension: Int, code: Int32)] = []
+        for d in panel.dimensions.indices {
+            var treatedCount = [Int](repeating: 0, count: panel.levels[d].count), controlCount = treatedCount
+            for i in complete {
+                let code = Int(panel.dimensionCodes[d][i])
+                if panel.arm[i] == treatedArm { treatedCount[code] += 1 } else { controlCount[code] += 1 }
+            }
+            for code in panel.levels[d].indices where (treatedCount[code] == 0) != (controlCount[code] == 0) {
+                unsupported.append((d, Int32(code)))
+            }
+        }
+        let included = complete.filter { i in !unsupported.contains { panel.dimensionCodes[$0.dimension][i] == $0.code } }
+        let unsupportedLevels = unsupported.map { "\(panel.dimensions[$0.dimension])=\(panel.levels[$0.dimension][Int($0.code)])" }
+        let outsideSupport = complete.count - included.count
         let inArms = (0..<panel.count).filter { panel.arm[$0] == 0 || panel.arm[$0] == treatedArm }.count
         let treated = included.map { panel.arm[$0] == treatedArm }
         let nTreated = treated.filter { $0 }.count, nControl = treated.count - nTreated
@@ -79,10 +101,12 @@ public struct UpliftAnalysis: Sendable {
         // Dummies: every level but the first of each dimension (levels sorted by name).
         var dummyNames: [String] = []
         var dummySlots: [(dimension: Int, code: Int32)] = []
-        for (d, name) in panel.dimensions.enumerated() where panel.levels[d].count > 1 {
-            for code in 1..<panel.levels[d].count {
-                dummyNames.append("\(name)=\(panel.levels[d][code])")
-                dummySlots.append((d, Int32(code)))
+        for (d, name) in panel.dimensions.enumerated() {
+            // Levels present among the included customers; the first is the reference.
+            let present = Set(included.map { panel.dimensionCodes[d][$0] }).sorted()
+            for code in present.dropFirst() {
+                dummyNames.append("\(name)=\(panel.levels[d][Int(code)])")
+                dummySlots.append((d, code))
             }
         }
         func dummies(_ i: Int) -> [Double] { dummySlots.map { panel.dimensionCodes[$0.dimension][i] == $0.code ? 1 : 0 } }
@@ -178,7 +202,8 @@ public struct UpliftAnalysis: Sendable {
             }
             segments[panel.metrics[j]] = list
         }
-        return UpliftAnalysis(panel: panel, treatedArm: treatedArm, included: included, excluded: inArms - included.count,
+        return UpliftAnalysis(panel: panel, treatedArm: treatedArm, included: included, excluded: inArms - complete.count,
+                              outsideSupport: outsideSupport, unsupportedLevels: unsupportedLevels,
                               metrics: results, segments: segments, propensityCovariates: propensityNames,
                               propensityStatus: logit.status)
     }

@@ -1,0 +1,99 @@
+import CampaignLabAnalyses
+import CampaignLabData
+import CampaignLabStats
+import CampaignLabTestSupport
+import Foundation
+import Testing
+
+/// The uplift of growth_journey_2026 on the committed demo-small database against
+/// Tests/References/uplift.py (pandas, scipy, statsmodels), whose output is the fixture
+/// Tests/References/uplift_demo_small.json.
+struct UpliftTests {
+    nonisolated(unsafe) static let reference: [String: Any] = {
+        let url = URL(fileURLWithPath: repositoryRoot + "/Tests/References/uplift_demo_small.json")
+        return (try? JSONSerialization.jsonObject(with: Data(contentsOf: url))) as? [String: Any] ?? [:]
+    }()
+
+    static func analysis() throws -> UpliftAnalysis {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        return try CampaignUplift.compute(context, AnalysisOptions(["campaign": "growth_journey_2026"]))
+    }
+
+    func close(_ a: Double, _ b: Any?, _ tolerance: Double = 1e-9) -> Bool {
+        guard let b = b as? Double else { return false }
+        return abs(a - b) <= tolerance * max(1, abs(b))
+    }
+
+    @Test func agreesWithTheStatsmodelsRecomputation() throws {
+        let a = try Self.analysis()
+        let ref = Self.reference
+        #expect(a.included.count == ref["included"] as? Int)
+        let metrics = try #require(ref["metrics"] as? [String: [String: Any]])
+        for m in a.metrics {
+            let raw = try #require(metrics[m.metric])
+            let r = raw.compactMapValues { $0 as? [String: Double] }
+            #expect(close(m.naiveDifference.estimate, r["naive"]?["estimate"]), "\(m.metric) naive")
+            #expect(close(m.naiveDifference.interval.lower, r["naive"]?["low"]), "\(m.metric) naive low")
+            #expect(close(m.naiveDifference.pValue, r["naive"]?["p"]), "\(m.metric) naive p")
+            #expect(close(m.differenceInDifferences.estimate, r["did"]?["estimate"]), "\(m.metric) did")
+            #expect(close(m.differenceInDifferences.interval.upper, r["did"]?["high"]), "\(m.metric) did high")
+            #expect(close(m.growthMultiple.estimate, r["multiple"]?["estimate"]), "\(m.metric) multiple")
+            #expect(close(m.growthMultiple.interval.lower, r["multiple"]?["low"]), "\(m.metric) multiple low")
+            #expect(close(m.growthMultiple.interval.upper, r["multiple"]?["high"]), "\(m.metric) multiple high")
+            #expect(close(m.regressionAdjusted.estimate, r["regression"]?["estimate"]), "\(m.metric) regression")
+            #expect(close(m.regressionAdjusted.standardError, r["regression"]?["se"]), "\(m.metric) regression se")
+            // The propensity scores come from two IRLS implementations (ours, statsmodels Logit):
+            // they agree to ~1e-8, which bounds the agreement of the weighted estimates.
+            #expect(close(m.weighted.effect.estimate, r["ipw"]?["estimate"], 1e-7), "\(m.metric) ipw \(m.weighted.effect.estimate) \(r["ipw"]?["estimate"] ?? .nan)")
+            #expect(close(m.weighted.effect.standardError, r["ipw"]?["se"], 1e-7), "\(m.metric) ipw se \(m.weighted.effect.standardError) \(r["ipw"]?["se"] ?? .nan)")
+            // statsmodels TreatmentEffect.ipw(effect_group=1): the same equations solved by GMM.
+            #expect(close(m.weighted.effect.estimate, r["ipw"]?["statsmodels_gmm_estimate"], 1e-5))
+            #expect(close(m.weighted.effect.standardError, r["ipw"]?["statsmodels_gmm_se"], 1e-4))
+            #expect(close(m.doublyRobust.estimate, r["aipw"]?["estimate"], 1e-7), "\(m.metric) aipw \(m.doublyRobust.estimate) \(r["aipw"]?["estimate"] ?? .nan)")
+            #expect(close(m.doublyRobust.standardError, r["aipw"]?["se"], 1e-7), "\(m.metric) aipw se")
+        }
+        let segments = try #require(ref["segments"] as? [String: [[String: Any]]])
+        for m in a.metrics {
+            let computed = (a.segments[m.metric] ?? []).filter { $0.effect != nil }
+            let expected = try #require(segments[m.metric])
+            #expect(computed.count == expected.count, "\(m.metric) segments")
+            for (c, e) in zip(computed, expected) {
+                #expect(c.dimension == e["dimension"] as? String && c.level == e["level"] as? String)
+                #expect(close(c.effect!.estimate, e["estimate"]), "\(m.metric) \(c.level)")
+                #expect(close(c.effect!.standardError, e["se"]), "\(m.metric) \(c.level) se")
+            }
+        }
+    }
+}
+
+/// The demo bank's generator knows the true effect (table ground_truth): the adjusted
+/// estimates must cover it, the naive comparisons must not.
+struct UpliftGroundTruthTests {
+    @Test(arguments: ["growth_journey_2026", "growth_journey_2025"])
+    func adjustedIntervalsCoverTheTruthAndTheNaiveMultipleIsBiased(campaign: String) throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let a = try CampaignUplift.compute(context, AnalysisOptions(["campaign": campaign]))
+        for m in a.metrics {
+            // ground_truth: the ATT over this file's participants, computed by the generator.
+            let truth = try #require(try db.rows("""
+                SELECT true_value FROM ground_truth WHERE campaign_id = ? AND metric = ? AND estimand = 'ATT' AND dimension IS NULL
+                """, [.text(campaign), .text(m.metric)]).first?[0].doubleValue)
+            for (name, e) in [("regression", m.regressionAdjusted), ("ipw", m.weighted.effect), ("aipw", m.doublyRobust)] {
+                #expect(e.interval.contains(truth), "\(campaign) \(m.metric) \(name): \(e.interval) misses \(truth)")
+            }
+            // The naive post-period difference is a multiple of the truth (self-selection).
+            #expect(m.naiveDifference.estimate > 2 * truth, "\(campaign) \(m.metric) naive \(m.naiveDifference.estimate)")
+            // For balances and logins, whose untreated growth is proportional to the customer's
+            // level (demo_info 'model'), DiD and the growth multiple are biased upwards too; for
+            // products the campaign's effect dwarfs natural growth, so their bias is small.
+            if m.metric != "products_held" {
+                let g1 = m.arms[1].change.estimate
+                let honest = g1 / (g1 - truth)
+                #expect(m.differenceInDifferences.estimate > 1.1 * truth, "\(campaign) \(m.metric) DiD \(m.differenceInDifferences.estimate)")
+                #expect(m.growthMultiple.estimate > 1.5 * honest, "\(campaign) \(m.metric): naive \(m.growthMultiple.estimate) vs honest \(honest)")
+            }
+        }
+    }
+}
