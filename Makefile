@@ -50,10 +50,13 @@ demo: build
 	$(BIN) check --db $(DEMO_DB)
 	$(BIN) render notebooks-md/data-overview.md --db $(DEMO_DB) --out $(REPORTS) --lang en
 	$(BIN) render notebooks-md/data-overview.md --db $(DEMO_DB) --out $(REPORTS) --lang zh
+	$(BIN) render notebooks-md/post-campaign-review.md --db $(DEMO_DB) --out $(REPORTS) --lang en --param campaign=growth_journey_2026
+	$(BIN) render notebooks-md/post-campaign-review.md --db $(DEMO_DB) --out $(REPORTS) --lang zh --param campaign=growth_journey_2026
 	@echo
 	@echo "Demo bank:        $(DEMO_DB)"
 	@echo "Small demo bank:  datasets/demo-small.sqlite (committed)"
 	@echo "Reports:          $(REPORTS)/data-overview.en.html  $(REPORTS)/data-overview.zh.html"
+	@echo "                  $(REPORTS)/post-campaign-review.en.html  $(REPORTS)/post-campaign-review.zh.html"
 	@echo "                  (also .md with charts in *_files/, and .json)"
 
 # Regenerates the small demo file committed in datasets/.

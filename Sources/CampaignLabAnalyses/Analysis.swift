@@ -41,6 +41,7 @@ public enum AnalysisRegistry {
         CampaignArms.self,
         DataChecks.self,
         CampaignUplift.self,
+        CampaignSummary.self,
     ]
 
     public static func named(_ name: String) -> (any Analysis.Type)? {
@@ -57,6 +58,17 @@ public final class AnalysisContext: @unchecked Sendable {
     public let parameters: [String: String]
     /// Reports a step of long work (the CLI prints it on stderr).
     public let progress: @Sendable (String) -> Void
+
+    private var memos: [String: Any] = [:]
+
+    /// The value computed for `key` earlier in this run, or `compute()`'s, remembered: lets
+    /// two blocks of one notebook (a summary and its detail) share one computation.
+    public func memo<T>(_ key: String, _ compute: () throws -> T) rethrows -> T {
+        if let value = memos[key] as? T { return value }
+        let value = try compute()
+        memos[key] = value
+        return value
+    }
 
     public init(database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage,
                 parameters: [String: String] = [:], progress: @escaping @Sendable (String) -> Void = { _ in }) {

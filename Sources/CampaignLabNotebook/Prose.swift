@@ -27,7 +27,7 @@ enum Prose {
         func inline(_ s: String) -> [Inline] { Self.inline(s, values: values) }
         func flush() {
             if !paragraph.isEmpty {
-                blocks.append(.paragraph(inline(paragraph.map { $0.trimmingLeadingSpaces() }.joined(separator: " "))))
+                blocks.append(.paragraph(inline(joinLines(paragraph.map { $0.trimmingLeadingSpaces() }))))
                 paragraph = []
             }
             if !listItems.isEmpty {
@@ -93,6 +93,20 @@ enum Prose {
         }
         flush()
         return blocks
+    }
+
+    /// Joins the lines of a paragraph with a space, except between Chinese (or other wide)
+    /// characters, which Markdown readers expect to run on without one.
+    static func joinLines(_ lines: [Substring]) -> String {
+        var out = ""
+        for line in lines {
+            if let last = out.unicodeScalars.last, let first = line.unicodeScalars.first,
+               !(last.value >= 0x2E80 || first.value >= 0x2E80) {
+                out += " "
+            }
+            out += line
+        }
+        return out
     }
 
     static func headingLevel(_ t: Substring) -> Int? {

@@ -75,11 +75,7 @@ struct RenderCommand: ParsableCommand {
             printError("error: --lang must be en or zh, not '\(lang)'")
             throw ExitCode(1)
         }
-        let formats = format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        for f in formats where !["md", "html", "json"].contains(f) {
-            printError("error: --format takes md, html and json (comma-separated), not '\(f)'")
-            throw ExitCode(1)
-        }
+        let formats = try ReportOutput.formats(format)
         var parameters: [String: String] = [:]
         for p in param {
             guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
@@ -105,26 +101,7 @@ struct RenderCommand: ParsableCommand {
                                             if !quiet { printError(String(format: "%6.1fs  ", Date().timeIntervalSince(started)) + line) }
                                         })
             let document = try runner.run(parsed, parameters: parameters)
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let base = "\(parsed.name).\(language.rawValue)"
-            var written: [String] = []
-            func write(_ contents: String, _ name: String) throws {
-                let path = (out as NSString).appendingPathComponent(name)
-                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                try Data(contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-                written.append(path)
-            }
-            if formats.contains("md") {
-                let chartDirectory = base + "_files"
-                let old = (out as NSString).appendingPathComponent(chartDirectory)
-                try? FileManager.default.removeItem(atPath: old)
-                let markdown = MarkdownRenderer(language: language).render(document, chartDirectory: chartDirectory)
-                try write(markdown.text, base + ".md")
-                for file in markdown.files { try write(file.contents, file.path) }
-                if !markdown.files.isEmpty { written.removeLast(markdown.files.count) }
-            }
-            if formats.contains("html") { try write(HTMLRenderer(language: language).render(document), base + ".html") }
-            if formats.contains("json") { try write(JSONRenderer().render(document), base + ".json") }
+            let written = try ReportOutput.write(document, name: parsed.name, to: out, formats: formats)
             if !quiet { printError(String(format: "%6.1fs  done", Date().timeIntervalSince(started))) }
             for path in written { print(path) }
         } catch let error as NotebookError {
@@ -137,6 +114,42 @@ struct RenderCommand: ParsableCommand {
             printError("error: cannot write to \(out): \(error.localizedDescription)")
             throw ExitCode(1)
         }
+    }
+}
+
+/// Writes a document as NAME.LANG.{md,html,json} (+ NAME.LANG_files/*.svg) into a directory.
+enum ReportOutput {
+    /// - Returns: the paths of the report files written (not the chart files).
+    static func write(_ document: ReportDocument, name: String, to out: String, formats: [String]) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let base = "\(name).\(document.language.rawValue)"
+        var written: [String] = []
+        func write(_ contents: String, _ file: String, listed: Bool = true) throws {
+            let path = (out as NSString).appendingPathComponent(file)
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            if listed { written.append(path) }
+        }
+        if formats.contains("md") {
+            let chartDirectory = base + "_files"
+            try? FileManager.default.removeItem(atPath: (out as NSString).appendingPathComponent(chartDirectory))
+            let markdown = MarkdownRenderer(language: document.language).render(document, chartDirectory: chartDirectory)
+            try write(markdown.text, base + ".md")
+            for file in markdown.files { try write(file.contents, file.path, listed: false) }
+        }
+        if formats.contains("html") { try write(HTMLRenderer(language: document.language).render(document), base + ".html") }
+        if formats.contains("json") { try write(JSONRenderer().render(document), base + ".json") }
+        return written
+    }
+
+    /// Parses --format.
+    static func formats(_ text: String) throws -> [String] {
+        let formats = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for f in formats where !["md", "html", "json"].contains(f) {
+            printError("error: --format takes md, html and json (comma-separated), not '\(f)'")
+            throw ExitCode(1)
+        }
+        return formats
     }
 }
 

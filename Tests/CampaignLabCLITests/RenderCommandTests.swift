@@ -35,7 +35,8 @@ struct RenderCommandTests {
         try Data("# Broken\n\n```campaignlab overview.nothing\n```\n".utf8).write(to: URL(fileURLWithPath: notebook))
         let result = try runCampaignLab(["render", notebook, "--db", repositoryRoot + "/datasets/demo-small.sqlite", "--out", dir.path, "--quiet"])
         #expect(result.exitCode == 1)
-        #expect(result.stderr == "error: \(notebook):3: unknown analysis 'overview.nothing' (known: overview.summary, overview.customers, overview.aum-distribution, overview.monthly-kpis, overview.events, overview.campaigns, overview.checks)\n")
+        #expect(result.stderr.hasPrefix("error: \(notebook):3: unknown analysis 'overview.nothing' (known: overview.summary, overview.customers, "))
+        #expect(result.stderr.contains("campaign.uplift") && result.stderr.split(separator: "\n").count == 1)
     }
 
     @Test func badArgumentsAndUnreadableFilesAreOneLine() throws {

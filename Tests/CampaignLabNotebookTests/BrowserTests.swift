@@ -21,6 +21,17 @@ struct BrowserTests {
         #expect(page.dom.contains(document.title))
     }
 
+    @Test(arguments: ReportLanguage.allCases)
+    func thePostCampaignReviewLoadsCleanly(language: ReportLanguage) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let document = try renderOverview(db: repositoryRoot + "/datasets/demo-small.sqlite", language: language, notebook: reviewNotebook)
+        let path = dir.file("review-\(language.rawValue).html")
+        try Data(HTMLRenderer(language: language).render(document).utf8).write(to: URL(fileURLWithPath: path))
+        let page = try HeadlessBrowser.load(htmlFile: path)
+        #expect(HeadlessBrowser.reportProblems(page, expectedCharts: document.charts.count) == [])
+    }
+
     @Test func hostileDataShowsAsText() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

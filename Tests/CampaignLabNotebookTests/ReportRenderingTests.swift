@@ -20,11 +20,12 @@ func makeHostileDatabase(at path: String) throws {
 }
 
 let overviewNotebook = repositoryRoot + "/notebooks-md/data-overview.md"
+let reviewNotebook = repositoryRoot + "/notebooks-md/post-campaign-review.md"
 
 func renderOverview(db: String, language: ReportLanguage, notebook: String = overviewNotebook,
                     parameters: [String: String] = [:]) throws -> ReportDocument {
     let text = try String(contentsOfFile: notebook, encoding: .utf8)
-    let parsed = try NotebookParser.parse(text, file: "notebooks-md/data-overview.md")
+    let parsed = try NotebookParser.parse(text, file: "notebooks-md/" + URL(fileURLWithPath: notebook).lastPathComponent)
     let database = try SQLiteDatabase.open(readOnlyAt: db)
     return try NotebookRunner(database: database, databaseName: URL(fileURLWithPath: db).lastPathComponent, language: language)
         .run(parsed, parameters: parameters)
@@ -89,5 +90,21 @@ struct ReportRenderingTests {
         #expect(document.charts.count == 10)
         #expect(html.components(separatedBy: "<svg ").count - 1 == document.charts.count)
         #expect(markdown.files.count == document.charts.count)
+    }
+
+    /// Golden files of the post-campaign review of growth_journey_2026 on demo-small.
+    @Test(arguments: ReportLanguage.allCases)
+    func postCampaignReviewMatchesTheGoldenFiles(language: ReportLanguage) throws {
+        let document = try renderOverview(db: repositoryRoot + "/datasets/demo-small.sqlite", language: language, notebook: reviewNotebook)
+        let base = "post-campaign-review.\(language.rawValue)"
+        let markdown = MarkdownRenderer(language: language).render(document, chartDirectory: base + "_files")
+        var mismatches: [String] = []
+        for (name, text) in [(base + ".md", markdown.text), (base + ".json", JSONRenderer().render(document)),
+                             (base + ".html", HTMLRenderer(language: language).render(document))] {
+            if let mismatch = goldenMismatch(text, named: name) { mismatches.append(mismatch) }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
+        // Summary first, then the detail: 3 method forests + 3 segment forests + the arms chart.
+        #expect(document.charts.count == 7)
     }
 }

@@ -80,7 +80,7 @@ public struct CampaignPanel: Sendable {
     public var windows: CampaignWindows
     public var metrics: [String]
     public var dimensions: [String]
-    /// The arms in order of first appearance, the control arm first.
+    /// The control arm first, then the other arms by name.
     public var arms: [String]
     /// Per customer: index into `arms`.
     public var arm: [Int]
@@ -143,6 +143,11 @@ public struct CampaignPanel: Sendable {
         guard arms.count > 1 else {
             throw AnalysisError(option: "campaign", "campaign '\(campaign.id)' has only its control arm '\(campaign.controlArm)'; there is nothing to compare")
         }
+        // Control first, then the other arms by name.
+        let sortedArms = [arms[0]] + arms.dropFirst().sorted()
+        let armRemap = arms.map { sortedArms.firstIndex(of: $0)! }
+        arm = arm.map { armRemap[$0] }
+        arms = sortedArms
         // Sort each dimension's levels by name, so dummy coding is stable (as statsmodels' C()).
         var levels: [[String]] = []
         for d in dimensions.indices {
@@ -219,10 +224,10 @@ public struct CampaignPanel: Sendable {
             pre[j] = (0..<n).map { value($0 * 2) }
             post[j] = (0..<n).map { value($0 * 2 + 1) }
             if pre[j].allSatisfy(\.isNaN) {
-                throw AnalysisError(option: "campaign", "no customer has a \(metrics[j]) value in customer_months in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound) of campaign '\(campaign.id)'; there is no baseline")
+                throw AnalysisError(option: "campaign", "no customer has a value of \(metrics[j]) in customer_months in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound) of campaign '\(campaign.id)'; there is no baseline")
             }
             if post[j].allSatisfy(\.isNaN) {
-                throw AnalysisError(option: "campaign", "no customer has a \(metrics[j]) value in customer_months in the campaign months \(windows.post.lowerBound)…\(windows.post.upperBound) of campaign '\(campaign.id)'")
+                throw AnalysisError(option: "campaign", "no customer has a value of \(metrics[j]) in customer_months in the campaign months \(windows.post.lowerBound)…\(windows.post.upperBound) of campaign '\(campaign.id)'")
             }
         }
         return CampaignPanel(campaign: campaign, windows: windows, metrics: metrics, dimensions: dimensions, arms: arms,

@@ -22,6 +22,11 @@ public enum CampaignUplift: Analysis {
 
     /// The estimates without rendering (for the CLI's JSON and for tests).
     public static func compute(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> UpliftAnalysis {
+        let key = "uplift|" + ["campaign", "metrics", "arm", "pre_months"].map { options.optionalString($0) ?? "" }.joined(separator: "|")
+        return try context.memo(key) { try computeAfresh(context, options) }
+    }
+
+    static func computeAfresh(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> UpliftAnalysis {
         guard let id = options.optionalString("campaign") else {
             throw AnalysisError(option: "campaign", "name the campaign: campaign: <campaign_id>")
         }
@@ -85,9 +90,15 @@ public enum CampaignUplift: Analysis {
                       ReportTable.Column(t("Effect of the campaign (AIPW)", "活动效应（AIPW）")),
                       ReportTable.Column(t("Honest multiple", "真实倍数"))],
             rows: headline)))
+        if p.campaign.design == "randomized" {
+            blocks.append(.paragraph([.text(t(
+                "The arms were assigned at random, so their comparison is fair; the multiple still means nothing when the control's change is near zero. The adjusted estimates use the pre-period to narrow the intervals.",
+                "各组为随机分配，比较是公平的；但当对照组变化接近 0 时，倍数依然没有意义。调整后的估计利用基期数据缩小区间。"))]))
+        } else {
         blocks.append(.paragraph([.text(t(
             "The naive multiple divides the participants' growth by the non-participants'. Participants choose to join, and those who join were already growing faster, so it measures who joined as much as what the campaign did. The honest multiple is the participants' growth over the growth they would have had anyway (their growth minus the doubly robust effect).",
             "简单倍数 = 参与者增长 ÷ 未参与者增长。参与是自选择的，参与者本来就增长更快，所以它既反映活动效果，也反映谁参加了活动。真实倍数 = 参与者增长 ÷ 参与者在没有活动时本应有的增长（其增长减去双重稳健估计的效应）。"))]))
+        }
         for m in a.metrics where m.multipleIsMeaningless {
             blocks.append(.callout(.warning, [.text(t(
                 "\(m.metric): the 95% interval of the control's change includes zero, so \"participants grew N× as much\" divides by a number that may be zero. Do not quote the multiple; quote the effect.",
