@@ -162,8 +162,9 @@ public struct CampaignPanel: Sendable {
         let n = ids.count, k = metrics.count
         var sums = [[Double]](repeating: [Double](repeating: 0, count: n * 2), count: k)
         var counts = [[Int32]](repeating: [Int32](repeating: 0, count: n * 2), count: k)
-        var lasts = [[Double]](repeating: [Double](repeating: .nan, count: n * 2), count: k)
-        var maxima = [[Double]](repeating: [Double](repeating: -.infinity, count: n * 2), count: k)
+        // Only the rollups in use keep their per-customer state.
+        var lasts = rollups.map { $0 == .last ? [Double](repeating: .nan, count: n * 2) : [] }
+        var maxima = rollups.map { $0 == .max ? [Double](repeating: -.infinity, count: n * 2) : [] }
         let metricColumns = metrics.map { ", m." + quoteIdentifier($0) }.joined()
         let months = try database.prepare("""
             SELECT a.customer_id, m.month\(metricColumns)
@@ -200,8 +201,8 @@ public struct CampaignPanel: Sendable {
                     }
                     sums[j][cell] += v
                     counts[j][cell] += 1
-                    lasts[j][cell] = v
-                    maxima[j][cell] = max(maxima[j][cell], v)
+                    if !lasts[j].isEmpty { lasts[j][cell] = v }
+                    if !maxima[j].isEmpty { maxima[j][cell] = max(maxima[j][cell], v) }
                 default:
                     throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(id), month='\(text)'",
                                              message: "\(months.value(2 + j)) is not a number")

@@ -126,6 +126,7 @@ public struct UpliftAnalysis: Sendable {
         rows = []
         let scores = propensityDesign.map { min(max(logit.probability($0), 1e-9), 1 - 1e-9) }
 
+        let outcomeCovariates = included.map { i in (0..<k).map { panel.pre[$0][i] } + dummies(i) }
         var results: [MetricUplift] = []
         for j in 0..<k {
             progress("estimating \(panel.metrics[j])")
@@ -160,7 +161,6 @@ public struct UpliftAnalysis: Sendable {
             let weighted = PropensityWeighting.estimate(outcomes: y, treated: treated, propensity: scores, covariates: propensityDesign,
                                                         estimand: .att, standardError: .estimatedLogitScores(covariates: propensityDesign),
                                                         level: level)
-            let outcomeCovariates = included.map { i in (0..<k).map { panel.pre[$0][i] } + dummies(i) }
             let aipw = try AugmentedIPW.estimate(outcomes: y, treated: treated, propensity: scores, covariates: outcomeCovariates,
                                                  estimand: .att, level: level)
             let g1 = arms[1].change.estimate
