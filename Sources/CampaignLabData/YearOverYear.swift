@@ -101,13 +101,14 @@ public enum YearOverYearAlignment: String, Sendable, CaseIterable {
     /// Shift so the window keeps its offset, in days, from the Spring Festival: the reference
     /// festival is the one nearest to the window's middle (`YearOverYear.springFestival(nearestTo:)`),
     /// and the window moves back by the days between it and the festival a lunar year
-    /// earlier (354, 355, 383, 384 or 385 days). The window keeps its length.
+    /// earlier (353–355 days after a 12-month lunar year, 383–385 after a 13-month one).
+    /// The window keeps its length.
     ///
     /// Example: 2026-02-01 – 2026-02-28 is nearest the festival of 2026-02-17; the one before
     /// was 2025-01-29, 384 days earlier, so the comparison is 2025-01-13 – 2025-02-09
     /// (from 16 days before to 11 days after the festival, both years).
     ///
-    /// Far from the festival (May–October) this still moves the window by 354–385 days, so
+    /// Far from the festival (May–October) this still moves the window by 353–385 days, so
     /// prefer `sameDates` for windows that do not come near January or February.
     case springFestival
     /// For monthly data: a window with an end in January or February is widened to cover
@@ -162,8 +163,8 @@ public struct YearOverYearMonths: Hashable, Sendable {
 /// // "2025-01-13 – 2025-02-09"
 /// YearOverYear.previousYearMonths(of: YearMonth("2026-02")!...YearMonth("2026-02")!,
 ///                                 alignment: .springFestival).note
-/// // "Aligned on the Spring Festival month: the festival fell on 2026-02-17 (February) and
-/// //  2025-01-29 (January), so 2026-02 is compared with 2025-01 (13 months earlier)."
+/// // "Aligned on the Spring Festival month: the festival fell on 2026-02-17 and 2025-01-29,
+/// //  in February and January, so 2026-02 is compared with 2025-01 (13 months earlier)."
 /// ```
 ///
 /// Windows come from user data (the `campaigns` table); call `validate(_:alignment:table:column:row:)`
