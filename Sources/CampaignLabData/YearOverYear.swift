@@ -235,7 +235,8 @@ public enum YearOverYear {
     /// - Returns: The nearest festival day.
     public static func springFestival(nearestTo window: DateWindow) -> CivilDate {
         guard let festival = nearestFestival(to: window) else {
-            preconditionFailure("YearOverYear: \(window) is outside the Spring Festival years \(festivalYears); call validate first")
+            preconditionFailure("YearOverYear: \(window) is outside the Spring Festival years \(festivalYears); "
+                                    + "call validate first")
         }
         return festival
     }
@@ -292,7 +293,8 @@ public enum YearOverYear {
         case .springFestival:
             guard let festival = nearestFestival(to: window),
                   festivalYears.contains(festival.year - 1) else {
-                preconditionFailure("YearOverYear: \(window) is outside the Spring Festival years \(festivalYears); call validate first")
+                preconditionFailure("YearOverYear: \(window) is outside the Spring Festival years \(festivalYears); "
+                                    + "call validate first")
             }
             let earlier = springFestival(year: festival.year - 1)
             let gap = festival.daysSinceEpoch - earlier.daysSinceEpoch
@@ -361,11 +363,13 @@ public enum YearOverYear {
     /// ```
     ///
     /// - Parameters:
-    ///   - months: At most 12 months; for `.springFestival` within the supported years.
+    ///   - months: At most 12 months; for `.springFestival` within the supported years
+    ///     (check user data with `validate(DateWindow(months: months), …)`).
     ///   - alignment: How the earlier months are chosen.
     /// - Returns: Both ranges and a one-line note; the note warns when they overlap.
     public static func months(for months: ClosedRange<YearMonth>, alignment: YearOverYearAlignment) -> YearOverYearMonths {
-        precondition(months.upperBound.index - months.lowerBound.index < 12, "YearOverYear: \(text(months)) is longer than 12 months; call validate first")
+        precondition(months.upperBound.index - months.lowerBound.index < 12,
+                     "YearOverYear: \(text(months)) is longer than 12 months; call validate first")
         var current = months
         var previous = shifted(months, by: -12)
         var note: String
@@ -378,7 +382,8 @@ public enum YearOverYear {
         case .springFestival:
             guard let festival = nearestFestival(to: DateWindow(months: months)),
                   festivalYears.contains(festival.year - 1) else {
-                preconditionFailure("YearOverYear: \(text(months)) is outside the Spring Festival years \(festivalYears); call validate first")
+                preconditionFailure("YearOverYear: \(text(months)) is outside the Spring Festival years \(festivalYears); "
+                                    + "call validate first")
             }
             let year = festival.year
             let january = YearMonth(index: year * 12), february = YearMonth(index: year * 12 + 1)
@@ -388,8 +393,10 @@ public enum YearOverYear {
                 previous = shifted(months, by: shift)
                 let thisMonth = monthName(festival), lastMonth = monthName(earlier)
                 let how = shift == -12
-                    ? "\(thisMonth) both years, so \(text(months)) is compared with the same months a year earlier, \(text(previous))"
-                    : "\(thisMonth) and \(lastMonth), so \(text(months)) is compared with \(text(previous)) (\(-shift) months earlier)"
+                    ? "\(thisMonth) both years, so \(text(months)) is compared with the same months a year earlier, "
+                        + text(previous)
+                    : "\(thisMonth) and \(lastMonth), so \(text(months)) is compared with \(text(previous)) "
+                        + "(\(-shift) months earlier)"
                 note = "Aligned on the Spring Festival month: the festival fell on \(festival) and \(earlier), "
                     + "in \(how)."
             } else {

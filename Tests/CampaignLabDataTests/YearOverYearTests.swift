@@ -197,7 +197,8 @@ struct YearOverYearTests {
         #expect(YearOverYear.windows(for: february, alignment: .sameDates).note
             == "Same dates a year earlier: 2026-02-01 – 2026-02-28 (28 days) vs 2025-02-01 – 2025-02-28 (28 days).")
         #expect(YearOverYear.windows(for: february, alignment: .weekdayAligned).note
-            == "52 weeks (364 days) earlier, same weekdays: 2026-02-01 – 2026-02-28 vs 2025-02-02 – 2025-03-01 (28 days each).")
+            == "52 weeks (364 days) earlier, same weekdays: "
+            + "2026-02-01 – 2026-02-28 vs 2025-02-02 – 2025-03-01 (28 days each).")
         #expect(YearOverYear.windows(for: february, alignment: .springFestival).note
             == "Aligned on the Spring Festival (2026-02-17; a lunar year earlier 2025-01-29, 384 days before): "
             + "2026-02-01 – 2026-02-28 vs 2025-01-13 – 2025-02-09, both from 16 days before to 11 days after the festival.")
@@ -375,10 +376,12 @@ struct YearOverYearTests {
         let early = window("1900-01-10", "1900-02-10")
         try YearOverYear.validate(early, alignment: .sameDates, table: "campaigns", column: nil, row: nil)
         do {
-            try YearOverYear.validate(early, alignment: .springFestival, table: "campaigns", column: "starts_on", row: "campaign_id = 'old'")
+            try YearOverYear.validate(early, alignment: .springFestival,
+                                      table: "campaigns", column: "starts_on", row: "campaign_id = 'old'")
             Issue.record("accepted \(early)")
         } catch {
-            #expect(error.description.hasPrefix("table campaigns, column starts_on, row campaign_id = 'old': the window 1900-01-10 – 1900-02-10"))
+            #expect(error.description.hasPrefix(
+                "table campaigns, column starts_on, row campaign_id = 'old': the window 1900-01-10 – 1900-02-10"))
             #expect(error.description.contains("same-dates or 52-week alignment"))
         }
         #expect(throws: DataError.self) {
