@@ -42,6 +42,7 @@ public enum AnalysisRegistry {
         DataChecks.self,
         CampaignUplift.self,
         CampaignSummary.self,
+        CampaignYearOverYear.self,
     ]
 
     public static func named(_ name: String) -> (any Analysis.Type)? {

@@ -97,3 +97,54 @@ struct UpliftGroundTruthTests {
         }
     }
 }
+
+struct YearOverYearAnalysisTests {
+    /// Against the year-over-year section of Tests/References/uplift.py (pandas, scipy).
+    @Test func agreesWithThePandasRecomputation() throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let y = try CampaignYearOverYear.compute(context, AnalysisOptions(["campaign": "growth_journey_2026"]))
+        let ref = try #require(UpliftTests.reference["yoy"] as? [String: Any])
+        #expect(y.included == ref["included"] as? Int)
+        #expect(y.previousPost == YearMonth("2025-09")!...YearMonth("2025-10")!)
+        let metrics = try #require(ref["metrics"] as? [String: [String: [String: Double]]])
+        func close(_ a: Double, _ b: Double?) -> Bool { b.map { abs(a - $0) <= 1e-9 * max(1, abs($0)) } ?? false }
+        for m in y.metrics {
+            let r = try #require(metrics[m.metric])
+            for arm in m.arms {
+                let e = try #require(r[arm.arm])
+                #expect(close(arm.factor.estimate, e["factor"]) && close(arm.factor.interval.lower, e["low"]) && close(arm.factor.interval.upper, e["high"]),
+                        "\(m.metric) \(arm.arm) factor")
+                #expect(close(arm.growth.estimate, e["growth"]) && close(arm.growth.standardError, e["growth_se"]), "\(m.metric) \(arm.arm) growth")
+            }
+            let triple = try #require(r["triple"])
+            #expect(close(m.tripleDifference.estimate, triple["estimate"]) && close(m.tripleDifference.interval.lower, triple["low"])
+                    && close(m.tripleDifference.pValue, triple["p"]), "\(m.metric) triple")
+        }
+    }
+
+    @Test func springFestivalAlignmentMovesJanuaryWindows() throws {
+        // A campaign in February 2026 (festival 2026-02-17) compared with January 2025 (festival
+        // 2025-01-29): YearOverYear's rule, checked end to end on the fixture database.
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("bank.sqlite")
+        try ContractFixtures.makeDatabase(at: path, then: """
+            DELETE FROM customer_months;
+            INSERT INTO customer_months (customer_id, month, aum, products_held, app_logins)
+            WITH RECURSIVE m(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM m WHERE i < 17)
+            SELECT c.customer_id, printf('%04d-%02d', 2024 + ((10 + i) / 12), 1 + (10 + i) % 12), 1000.0 * c.customer_id + 10 * i + (c.customer_id * i) % 7,
+                   1 + (c.customer_id + i) % 3, (c.customer_id * i) % 11
+            FROM customers c, m;
+            UPDATE campaigns SET starts_on = '2026-02-01', ends_on = '2026-02-28' WHERE campaign_id = 'growth';
+            """)
+        let db = try SQLiteDatabase.open(readOnlyAt: path)
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let y = try CampaignYearOverYear.compute(context, AnalysisOptions(["campaign": "growth", "alignment": "spring-festival"]))
+        #expect(y.panel.windows.post == YearMonth("2026-02")!...YearMonth("2026-02")!)
+        #expect(y.previousPost == YearMonth("2025-01")!...YearMonth("2025-01")!)
+        #expect(y.previousPre == YearMonth("2024-12")!...YearMonth("2024-12")!)
+        let same = try CampaignYearOverYear.compute(context, AnalysisOptions(["campaign": "growth", "alignment": "same-dates"]))
+        #expect(same.previousPost == YearMonth("2025-02")!...YearMonth("2025-02")!)
+    }
+}

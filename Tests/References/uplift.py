@@ -138,3 +138,38 @@ for x in METRICS:
 with open("Tests/References/uplift_demo_small.json", "w") as f:
     json.dump(out, f, indent=1)
 print(json.dumps({x: {k: v for k, v in out["metrics"][x].items() if k in ("regression", "ipw", "aipw")} for x in METRICS}, indent=1))
+
+# Year over year (CampaignYearOverYear, same months a year earlier): each customer's change
+# (campaign months - pre-period) this year and in 2025-07..2025-10; activity factor = mean of
+# (change this year - change last year) over participants (t interval), market factor = the same
+# over non-participants, triple difference = Welch difference of the two; YoY growth = campaign-
+# month mean this year / last year - 1 with the paired delta-method variance
+# (Var x - 2 r Cov(x, y) + r^2 Var y) / (n ybar^2). Customers need all four windows; no support rule.
+PRE_LY, POST_LY = ["2025-07", "2025-08"], ["2025-09", "2025-10"]
+months = PRE + POST + PRE_LY + POST_LY
+cols = ", ".join(f"avg(CASE WHEN m.month IN ('{w[0]}','{w[1]}') THEN m.{x} END) AS {n}_{x}"
+                 for n, w in (("pre", PRE), ("post", POST), ("prely", PRE_LY), ("postly", POST_LY)) for x in METRICS)
+y = pd.read_sql_query(f"""
+    SELECT a.customer_id, (a.arm = 'participant') AS d, {cols}
+    FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id
+         AND m.month IN ({", ".join("'" + m + "'" for m in months)})
+    WHERE a.campaign_id = ? GROUP BY a.customer_id ORDER BY a.customer_id""", con, params=(CAMPAIGN,)).dropna()
+yd = y.d.astype(bool).values
+out["yoy"] = {"included": int(len(y)), "metrics": {}}
+for x in METRICS:
+    ddd = (y["post_" + x] - y["pre_" + x] - (y["postly_" + x] - y["prely_" + x])).values
+    res = {}
+    for name, mask in (("participant", yd), ("non_participant", ~yd)):
+        v = ddd[mask]
+        se = v.std(ddof=1) / np.sqrt(len(v))
+        q = stats.t.ppf(0.975, len(v) - 1)
+        a, b = y.loc[mask, "post_" + x].values, y.loc[mask, "postly_" + x].values
+        r = a.mean() / b.mean()
+        var = (a.var(ddof=1) - 2 * r * np.cov(a, b)[0, 1] + r * r * b.var(ddof=1)) / (len(a) * b.mean() ** 2)
+        res[name] = {"factor": float(v.mean()), "low": float(v.mean() - q * se), "high": float(v.mean() + q * se),
+                     "growth": float(r - 1), "growth_se": float(np.sqrt(var))}
+    res["triple"] = welch(ddd[yd], ddd[~yd])
+    out["yoy"]["metrics"][x] = res
+
+with open("Tests/References/uplift_demo_small.json", "w") as f:
+    json.dump(out, f, indent=1)

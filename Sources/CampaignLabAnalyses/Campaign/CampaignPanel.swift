@@ -92,6 +92,10 @@ public struct CampaignPanel: Sendable {
     public var pre: [[Double]]
     /// Per metric, per customer: over the post-period.
     public var post: [[Double]]
+    /// Further windows asked for (e.g. the same windows a year earlier).
+    public var extraWindows: [ClosedRange<YearMonth>] = []
+    /// Per extra window, per metric, per customer.
+    public var extra: [[[Double]]] = []
 
     public var count: Int { arm.count }
     public var controlIndex: Int { 0 }
@@ -100,7 +104,8 @@ public struct CampaignPanel: Sendable {
     /// - Throws: `AnalysisError` for an unknown campaign, a control arm with no customers, a
     ///   campaign with one arm only, or no customer_months row in the pre-period at all;
     ///   `DataError` for contract problems.
-    public static func load(_ campaign: CampaignInfo, windows: CampaignWindows, metrics: [String], schema: ContractSchema,
+    public static func load(_ campaign: CampaignInfo, windows: CampaignWindows, extraWindows: [ClosedRange<YearMonth>] = [],
+                            metrics: [String], schema: ContractSchema,
                             database: SQLiteDatabase, progress: (String) -> Void = { _ in }) throws -> CampaignPanel {
         try schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm"])
         try schema.require(Contract.customers, columns: ["customer_id"])
@@ -158,22 +163,28 @@ public struct CampaignPanel: Sendable {
             levels.append(sorted)
         }
 
-        progress("reading customer_months for \(formatCount(ids.count)) customers, \(windows.pre.lowerBound)…\(windows.post.upperBound)")
+        let allWindows = [windows.pre, windows.post] + extraWindows
+        let w = allWindows.count
+        var wanted: [YearMonth] = []
+        for window in allWindows { for index in window.lowerBound.index...window.upperBound.index where !wanted.contains(YearMonth(index: index)) { wanted.append(YearMonth(index: index)) } }
+        wanted.sort()
+        progress("reading customer_months for \(formatCount(ids.count)) customers, months \(wanted.map(\.description).joined(separator: ", "))")
         let n = ids.count, k = metrics.count
-        var sums = [[Double]](repeating: [Double](repeating: 0, count: n * 2), count: k)
-        var counts = [[Int32]](repeating: [Int32](repeating: 0, count: n * 2), count: k)
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: n * w), count: k)
+        var counts = [[Int32]](repeating: [Int32](repeating: 0, count: n * w), count: k)
         // Only the rollups in use keep their per-customer state.
-        var lasts = rollups.map { $0 == .last ? [Double](repeating: .nan, count: n * 2) : [] }
-        var maxima = rollups.map { $0 == .max ? [Double](repeating: -.infinity, count: n * 2) : [] }
+        var lasts = rollups.map { $0 == .last ? [Double](repeating: .nan, count: n * w) : [] }
+        var maxima = rollups.map { $0 == .max ? [Double](repeating: -.infinity, count: n * w) : [] }
         let metricColumns = metrics.map { ", m." + quoteIdentifier($0) }.joined()
+        // The month list makes SQLite seek each customer's wanted months by primary key.
         let months = try database.prepare("""
             SELECT a.customer_id, m.month\(metricColumns)
-            FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id AND m.month >= ? AND m.month <= ?
+            FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id
+                 AND m.month IN (\(wanted.map { _ in "?" }.joined(separator: ", ")))
             WHERE a.campaign_id = ? ORDER BY a.customer_id, m.month
             """)
-        let lowest = min(windows.pre.lowerBound, windows.post.lowerBound)
-        let highest = max(windows.pre.upperBound, windows.post.upperBound)
-        try months.bind([.text(lowest.description), .text(highest.description), .text(campaign.id)])
+        try months.bind(wanted.map { .text($0.description) } + [.text(campaign.id)])
+        let slotsOfMonth = Dictionary(uniqueKeysWithValues: wanted.map { month in (month, allWindows.indices.filter { allWindows[$0].contains(month) }) })
         var cursor = 0
         var rows = 0
         while try months.step() {
@@ -187,9 +198,7 @@ public struct CampaignPanel: Sendable {
                 throw DataError.contract(table: "customer_months", column: "month", row: "customer_id=\(id)",
                                          message: "\(months.value(1)) is not a month 'YYYY-MM'")
             }
-            let slot: Int
-            if windows.pre.contains(month) { slot = 0 } else if windows.post.contains(month) { slot = 1 } else { continue }
-            let cell = cursor * 2 + slot
+            guard let slots = slotsOfMonth[month] else { continue }
             for j in 0..<k {
                 switch months.storageClass(2 + j) {
                 case .null: continue
@@ -199,10 +208,13 @@ public struct CampaignPanel: Sendable {
                         throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(id), month='\(text)'",
                                                  message: "the value is not finite (\(v))")
                     }
-                    sums[j][cell] += v
-                    counts[j][cell] += 1
-                    if !lasts[j].isEmpty { lasts[j][cell] = v }
-                    if !maxima[j].isEmpty { maxima[j][cell] = max(maxima[j][cell], v) }
+                    for slot in slots {
+                        let cell = cursor * w + slot
+                        sums[j][cell] += v
+                        counts[j][cell] += 1
+                        if !lasts[j].isEmpty { lasts[j][cell] = v }
+                        if !maxima[j].isEmpty { maxima[j][cell] = max(maxima[j][cell], v) }
+                    }
                 default:
                     throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(id), month='\(text)'",
                                              message: "\(months.value(2 + j)) is not a number")
@@ -212,6 +224,7 @@ public struct CampaignPanel: Sendable {
             if rows % 1_000_000 == 0 { progress("customer_months: \(formatCount(rows)) rows") }
         }
         var pre = [[Double]](repeating: [], count: k), post = [[Double]](repeating: [], count: k)
+        var extra = [[[Double]]](repeating: [[Double]](repeating: [], count: k), count: extraWindows.count)
         for j in 0..<k {
             func value(_ cell: Int) -> Double {
                 guard counts[j][cell] > 0 else { return .nan }
@@ -222,8 +235,9 @@ public struct CampaignPanel: Sendable {
                 default: return sums[j][cell] / Double(counts[j][cell])
                 }
             }
-            pre[j] = (0..<n).map { value($0 * 2) }
-            post[j] = (0..<n).map { value($0 * 2 + 1) }
+            pre[j] = (0..<n).map { value($0 * w) }
+            post[j] = (0..<n).map { value($0 * w + 1) }
+            for e in extraWindows.indices { extra[e][j] = (0..<n).map { value($0 * w + 2 + e) } }
             if pre[j].allSatisfy(\.isNaN) {
                 throw AnalysisError(option: "campaign", "no customer has a value of \(metrics[j]) in customer_months in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound) of campaign '\(campaign.id)'; there is no baseline")
             }
@@ -232,7 +246,8 @@ public struct CampaignPanel: Sendable {
             }
         }
         return CampaignPanel(campaign: campaign, windows: windows, metrics: metrics, dimensions: dimensions, arms: arms,
-                             arm: arm, dimensionCodes: codes, levels: levels, pre: pre, post: post)
+                             arm: arm, dimensionCodes: codes, levels: levels, pre: pre, post: post,
+                             extraWindows: extraWindows, extra: extra)
     }
 }
 

@@ -1,0 +1,70 @@
+import ArgumentParser
+import CampaignLabAnalyses
+import Foundation
+
+/// `campaignlab yoy --db FILE --campaign ID`: the year-over-year activity-vs-market decomposition.
+struct YearOverYearCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "yoy",
+        abstract: "Year over year: each arm against the same windows a year earlier (activity factor, market factor, triple difference).",
+        discussion: """
+            The campaign's pre-period and campaign months are compared with the same
+            windows a year earlier, for both arms. Per customer: (change this year) −
+            (change in the same windows last year). Its mean over participants is the
+            activity factor, over non-participants the market factor; their difference
+            (a triple difference, Welch interval) is what the campaign added beyond the
+            market, assuming both arms would otherwise have repeated last year's
+            pattern. Also each arm's campaign-month mean last year and this year with
+            the year-over-year growth (paired delta-method interval).
+
+            Alignment (monthly data), --alignment:
+              same-dates        the same months a year earlier (default)
+              52-week           the same (months cannot be weekday-aligned)
+              spring-festival   windows touching January or February move so that the
+                                Spring Festival month matches (e.g. Feb 2026 vs Jan 2025)
+              jan-feb           windows touching January or February are widened to
+                                January + February in both years
+            The report prints both date ranges used.
+
+            Examples:
+              campaignlab yoy --db bank.sqlite --campaign growth_journey_2026
+              campaignlab yoy --db bank.sqlite --campaign spring_2026 --alignment spring-festival --lang zh --out reports
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
+    var db: String
+
+    @Option(name: .long, help: ArgumentHelp("The campaign_id.", valueName: "id"))
+    var campaign: String
+
+    @Option(name: .long, help: ArgumentHelp("same-dates, 52-week, spring-festival or jan-feb.", valueName: "mode"))
+    var alignment = "same-dates"
+
+    @Option(name: .long, help: ArgumentHelp("customer_months metrics, comma-separated (default: every metric).", valueName: "list"))
+    var metrics: String?
+
+    @Option(name: .long, help: ArgumentHelp("The arm compared with the control arm (default: the first other arm).", valueName: "arm"))
+    var arm: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write the report into this directory instead of printing it.", valueName: "dir"))
+    var out: String?
+
+    @Option(name: .long, help: ArgumentHelp("Formats with --out: md, html, json.", valueName: "list"))
+    var format = "md,html,json"
+
+    @Option(name: .long, help: ArgumentHelp("The report language: en or zh.", valueName: "lang"))
+    var lang = "en"
+
+    @Flag(name: .long, help: "Do not print progress to standard error.")
+    var quiet = false
+
+    func run() throws {
+        var options: [String: String] = ["campaign": campaign, "alignment": alignment]
+        if let metrics { options["metrics"] = metrics }
+        if let arm { options["arm"] = arm }
+        try AnalysisCommandRunner.run(analysis: CampaignYearOverYear.self, options: options, db: db, lang: lang, out: out,
+                                      format: format, quiet: quiet, name: "yoy-\(campaign)",
+                                      title: { $0 == .zh ? "同比分析：\(campaign)" : "Year over year: \(campaign)" })
+    }
+}
