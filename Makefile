@@ -75,6 +75,7 @@ bench-deps:
 # Benchmarks print ratios from one run. They read the demo bank (generated when missing).
 bench: build bench-deps
 	@[ -f $(DEMO_DB) ] || $(MAKE) demo
+	@[ -f datasets/demo-1m.sqlite ] || $(MAKE) demo-1m
 	$(SWIFT) build -c release --package-path Benchmarks
 	Benchmarks/.build/release/campaignlab-bench --db $(DEMO_DB)
 

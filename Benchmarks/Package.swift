@@ -23,6 +23,9 @@ let package = Package(
             dependencies: [
                 .product(name: "CampaignLabData", package: rootPackage),
                 .product(name: "CampaignLabStats", package: rootPackage),
+                .product(name: "CampaignLabAnalyses", package: rootPackage),
+                .product(name: "CampaignLabNotebook", package: rootPackage),
+                .product(name: "CampaignLabReport", package: rootPackage),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]

@@ -141,7 +141,7 @@ struct YearOverYearAnalysisTests {
         let db = try SQLiteDatabase.open(readOnlyAt: path)
         let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
         let y = try CampaignYearOverYear.compute(context, AnalysisOptions(["campaign": "growth", "alignment": "spring-festival"]))
-        #expect(y.panel.windows.post == YearMonth("2026-02")!...YearMonth("2026-02")!)
+        #expect(y.currentPost == YearMonth("2026-02")!...YearMonth("2026-02")!)
         #expect(y.previousPost == YearMonth("2025-01")!...YearMonth("2025-01")!)
         #expect(y.previousPre == YearMonth("2024-12")!...YearMonth("2024-12")!)
         let same = try CampaignYearOverYear.compute(context, AnalysisOptions(["campaign": "growth", "alignment": "same-dates"]))

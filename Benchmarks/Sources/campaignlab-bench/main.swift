@@ -2,7 +2,8 @@ import CampaignLabData
 import CampaignLabStats
 import Foundation
 
-// campaignlab-bench [--db FILE] [--repeats N] [--only scan|ols|logit|km|calibration] [--ols-rows N] [--simulations N]
+// campaignlab-bench [--db FILE] [--repeats N] [--only scan|ols|logit|km|calibration|review] [--ols-rows N] [--simulations N]
+//                   [--review-db FILE] [--campaign ID]
 // Prints, from one run, each benchmark's figures and its ratios to the peers.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -15,6 +16,8 @@ let repeats = Int(option("--repeats") ?? "3") ?? 3
 let only = option("--only")
 let olsRows = Int(option("--ols-rows") ?? "10000000") ?? 10_000_000
 let simulations = Int(option("--simulations") ?? "20000") ?? 20_000
+let reviewPath = option("--review-db") ?? "datasets/demo-1m.sqlite"
+let reviewCampaign = option("--campaign") ?? "growth_journey_2026"
 
 func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
 
@@ -100,6 +103,37 @@ do {
         print("  A/A test checked after each of 100 batches (\(peeks.simulations) simulations), false-positive rate:")
         print("    always-valid confidence sequence \(String(format: "%5.2f%%", 100 * peeks.sequentialRate))  (target ≤ 5%)")
         print("    fixed-n Welch interval           \(String(format: "%5.2f%%", 100 * peeks.fixedRate))  (the peeking problem)")
+    }
+    if only == nil || only == "review" {
+        print()
+        if !FileManager.default.fileExists(atPath: reviewPath) {
+            print("Post-campaign review: \(reviewPath) is missing (make demo-1m creates it); skipped.")
+        } else {
+            print("Post-campaign review of \(reviewCampaign) (notebooks-md/post-campaign-review.md: summary, uplift by five methods with balance and segments, year over year) on \(reviewPath):")
+            let bench = ReviewBenchmark(path: reviewPath, campaign: reviewCampaign, notebook: "notebooks-md/post-campaign-review.md")
+            let lab = try bench.campaignLab()
+            print("  CampaignLab                 \(String(format: "%7.2f s  (peak memory %.0f MB)", lab.seconds, peakMemoryMB()))")
+            let info = try SQLiteDatabase.open(readOnlyAt: reviewPath).rows("SELECT starts_on, ends_on FROM campaigns WHERE campaign_id = ?", [.text(reviewCampaign)])
+            if case .text(let starts) = info.first?[0], case .text(let ends) = info.first?[1],
+               let first = CivilDate(starts)?.yearMonth, let last = CivilDate(ends)?.yearMonth {
+                let length = last.index - first.index + 1
+                var months: [String] = []
+                for back in [0, -12] {
+                    for k in -length..<length { months.append(first.adding(months: k + back).description) }
+                }
+                let floor = try bench.sqliteFloor(months: months.sorted())
+                print("  SQLite alone reading the rows \(String(format: "%7.2f s  (%d rows) → CampaignLab takes %.2f× SQLite's read", floor.seconds, floor.rows, lab.seconds / floor.seconds))")
+            }
+            if let peer = runPeer(peersDirectory + "/review_peer.py", [reviewPath, reviewCampaign]) {
+                let seconds = peer["seconds"] as? Double ?? .nan
+                print("  pandas + statsmodels        \(String(format: "%7.2f s  (of which reading %.2f s) → CampaignLab is %.1f× faster", seconds, peer["read_seconds"] as? Double ?? .nan, seconds / lab.seconds))")
+                if let aipw = peer["aipw"] as? [String: Double] {
+                    let ours = aipwEstimates(lab.document.blocks)
+                    let differences = aipw.map { key, value in abs((ours[key] ?? .nan) - value) / max(abs(value), 1e-300) }
+                    print("  agreement of the AIPW estimates with the peer: \(String(format: "%.1e", differences.max() ?? .nan)) (max relative difference, \(aipw.count) metrics)")
+                }
+            }
+        }
     }
 } catch {
     FileHandle.standardError.write(Data("campaignlab-bench: \(error)\n".utf8))

@@ -98,6 +98,37 @@ public struct CampaignPanel: Sendable {
     public var extra: [[[Double]]] = []
 
     public var count: Int { arm.count }
+
+    /// The year-over-year windows loaded with the panel (see `shared`), when they were.
+    public var yearOverYear: (alignment: YearOverYearAlignment, pre: YearOverYearMonths, post: YearOverYearMonths)?
+
+    /// The panel of a campaign for this run of a notebook, loaded once and shared by the
+    /// analyses that need it (uplift, year over year, summary): the pre-period and campaign
+    /// months, and — when the windows allow a year-over-year comparison under `alignment` —
+    /// the windows this year and a year earlier as extra windows 0…3 (previous pre, previous
+    /// post, current pre, current post; current differs from pre/post only under Jan+Feb).
+    public static func shared(_ context: AnalysisContext, campaign id: String, metrics: [String], preMonths: Int?,
+                              alignment: YearOverYearAlignment = .sameDates) throws -> CampaignPanel {
+        let key = "panel|\(id)|\(metrics.joined(separator: ","))|\(preMonths ?? 0)|\(alignment.rawValue)"
+        return try context.memo(key) {
+            let campaign = try CampaignInfo.load(id, from: context.database)
+            let windows = CampaignWindows(campaign: campaign, preMonths: preMonths)
+            var extra: [ClosedRange<YearMonth>] = []
+            var yoy: (YearOverYearAlignment, YearOverYearMonths, YearOverYearMonths)?
+            let usable = (try? YearOverYear.validate(DateWindow(months: windows.pre), alignment: alignment, table: "campaigns", column: nil, row: nil)) != nil
+                && (try? YearOverYear.validate(DateWindow(months: windows.post), alignment: alignment, table: "campaigns", column: nil, row: nil)) != nil
+            if usable {
+                let pre = YearOverYear.months(for: windows.pre, alignment: alignment)
+                let post = YearOverYear.months(for: windows.post, alignment: alignment)
+                extra = [pre.previous, post.previous, pre.current, post.current]
+                yoy = (alignment, pre, post)
+            }
+            var panel = try load(campaign, windows: windows, extraWindows: extra, metrics: metrics, schema: context.schema,
+                                 database: context.database, progress: context.progress)
+            if let yoy { panel.yearOverYear = (yoy.0, yoy.1, yoy.2) }
+            return panel
+        }
+    }
     public var controlIndex: Int { 0 }
 
     /// Loads the panel.

@@ -30,13 +30,10 @@ public enum CampaignUplift: Analysis {
         guard let id = options.optionalString("campaign") else {
             throw AnalysisError(option: "campaign", "name the campaign: campaign: <campaign_id>")
         }
-        let campaign = try CampaignInfo.load(id, from: context.database)
         let metrics = options.list("metrics") ?? context.schema.metrics
         for metric in metrics { try requireMetric(metric, option: "metrics", in: context.schema) }
         let preMonths = try options.integer("pre_months", default: 0, in: 0...36)
-        let windows = CampaignWindows(campaign: campaign, preMonths: preMonths == 0 ? nil : preMonths)
-        let panel = try CampaignPanel.load(campaign, windows: windows, metrics: metrics, schema: context.schema,
-                                           database: context.database, progress: context.progress)
+        let panel = try CampaignPanel.shared(context, campaign: id, metrics: metrics, preMonths: preMonths == 0 ? nil : preMonths)
         var treatedArm = 1
         if let arm = options.optionalString("arm") {
             guard let index = panel.arms.firstIndex(of: arm), index > 0 else {

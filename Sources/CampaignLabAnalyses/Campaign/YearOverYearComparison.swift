@@ -28,6 +28,8 @@ public struct YearOverYearComparison: Sendable {
 
     public var panel: CampaignPanel
     public var alignment: YearOverYearAlignment
+    public var currentPre: ClosedRange<YearMonth>
+    public var currentPost: ClosedRange<YearMonth>
     public var previousPre: ClosedRange<YearMonth>
     public var previousPost: ClosedRange<YearMonth>
     public var notes: [String]
@@ -41,7 +43,7 @@ public struct YearOverYearComparison: Sendable {
         let included = (0..<panel.count).filter { i in
             (panel.arm[i] == 0 || panel.arm[i] == treatedArm)
                 && (0..<k).allSatisfy { j in
-                    !panel.pre[j][i].isNaN && !panel.post[j][i].isNaN && !panel.extra[0][j][i].isNaN && !panel.extra[1][j][i].isNaN
+                    !panel.extra[2][j][i].isNaN && !panel.extra[3][j][i].isNaN && !panel.extra[0][j][i].isNaN && !panel.extra[1][j][i].isNaN
                 }
         }
         let treatedCount = included.filter { panel.arm[$0] == treatedArm }.count
@@ -54,16 +56,17 @@ public struct YearOverYearComparison: Sendable {
             var factors: [Moments] = []
             for (index, arm) in [(0, panel.arms[0]), (treatedArm, panel.arms[treatedArm])] {
                 let members = included.filter { panel.arm[$0] == index }
-                let preTY = Moments(members.map { panel.pre[j][$0] }), postTY = Moments(members.map { panel.post[j][$0] })
+                // Extra windows (CampaignPanel.shared): 0 previous pre, 1 previous post, 2 current pre, 3 current post.
+                let preTY = Moments(members.map { panel.extra[2][j][$0] }), postTY = Moments(members.map { panel.extra[3][j][$0] })
                 let preLY = Moments(members.map { panel.extra[0][j][$0] }), postLY = Moments(members.map { panel.extra[1][j][$0] })
-                let paired = PairedMoments(x: members.map { panel.post[j][$0] }, y: members.map { panel.extra[1][j][$0] })
+                let paired = PairedMoments(x: members.map { panel.extra[3][j][$0] }, y: members.map { panel.extra[1][j][$0] })
                 // r = mean(x)/mean(y); Var(r) ≈ (Var x − 2r Cov + r² Var y) / (n ȳ²).
                 let r = postTY.mean / postLY.mean
                 let n = Double(members.count)
                 let variance = (paired.x.variance - 2 * r * paired.covariance + r * r * paired.y.variance) / (n * postLY.mean * postLY.mean)
                 let growth = MeanComparison.tEstimate(r - 1, se: variance.squareRoot(), df: .infinity, level: level,
                                                       method: "ratio of paired means, delta method")
-                let ddd = Moments(members.map { (panel.post[j][$0] - panel.pre[j][$0]) - (panel.extra[1][j][$0] - panel.extra[0][j][$0]) })
+                let ddd = Moments(members.map { (panel.extra[3][j][$0] - panel.extra[2][j][$0]) - (panel.extra[1][j][$0] - panel.extra[0][j][$0]) })
                 factors.append(ddd)
                 let factor = MeanComparison.tEstimate(ddd.mean, se: (ddd.variance / ddd.count).squareRoot(), df: ddd.count - 1,
                                                       level: level, method: "mean difference of changes, t interval")
@@ -73,7 +76,8 @@ public struct YearOverYearComparison: Sendable {
             let triple = MeanComparison.absoluteDifference(treatment: factors[1], control: factors[0], level: level)
             results.append(MetricResult(metric: panel.metrics[j], arms: arms, tripleDifference: triple))
         }
-        return YearOverYearComparison(panel: panel, alignment: alignment, previousPre: panel.extraWindows[0],
+        return YearOverYearComparison(panel: panel, alignment: alignment, currentPre: panel.extraWindows[2], currentPost: panel.extraWindows[3],
+                                      previousPre: panel.extraWindows[0],
                                       previousPost: panel.extraWindows[1], notes: notes, treatedArm: treatedArm,
                                       included: included.count, metrics: results)
     }
@@ -111,16 +115,13 @@ public enum CampaignYearOverYear: Analysis {
             let preMonths = try options.integer("pre_months", default: 0, in: 0...11)
             let base = CampaignWindows(campaign: campaign, preMonths: preMonths == 0 ? nil : preMonths)
             for (window, column) in [(base.pre, "starts_on"), (base.post, "ends_on")] {
-                do {
-                    try YearOverYear.validate(DateWindow(months: window), alignment: alignment, table: "campaigns", column: column,
-                                              row: "campaign_id = '\(id)'")
-                } catch { throw error }
+                try YearOverYear.validate(DateWindow(months: window), alignment: alignment, table: "campaigns", column: column,
+                                          row: "campaign_id = '\(id)'")
             }
-            let pre = YearOverYear.months(for: base.pre, alignment: alignment)
-            let post = YearOverYear.months(for: base.post, alignment: alignment)
-            let windows = CampaignWindows(pre: pre.current, post: post.current)
-            let panel = try CampaignPanel.load(campaign, windows: windows, extraWindows: [pre.previous, post.previous], metrics: metrics,
-                                               schema: context.schema, database: context.database, progress: context.progress)
+            let panel = try CampaignPanel.shared(context, campaign: id, metrics: metrics, preMonths: preMonths == 0 ? nil : preMonths,
+                                                 alignment: alignment)
+            guard let yoy = panel.yearOverYear else { preconditionFailure("validated windows always have year-over-year windows") }
+            let pre = yoy.pre, post = yoy.post
             var treatedArm = 1
             if let arm = options.optionalString("arm") {
                 guard let index = panel.arms.firstIndex(of: arm), index > 0 else {
@@ -141,6 +142,7 @@ public enum CampaignYearOverYear: Analysis {
         let p = y.panel
         let treatedName = p.arms[y.treatedArm], controlName = p.arms[0]
         func range(_ r: ClosedRange<YearMonth>) -> String { r.lowerBound == r.upperBound ? r.lowerBound.description : "\(r.lowerBound)…\(r.upperBound)" }
+        _ = p
         var blocks: [ReportBlock] = []
         let alignmentText: String
         switch y.alignment {
@@ -152,8 +154,8 @@ public enum CampaignYearOverYear: Analysis {
         blocks.append(.table(ReportTable(
             caption: t("Windows compared (\(alignmentText))", "比较的时间窗（\(alignmentText)）"),
             columns: [ReportTable.Column(t("Window", "时间窗")), ReportTable.Column(t("This year", "今年")), ReportTable.Column(t("A year earlier", "上年"))],
-            rows: [[.text(t("Pre-period", "活动前基期")), .text(range(p.windows.pre)), .text(range(y.previousPre))],
-                   [.text(t("Campaign months", "活动月份")), .text(range(p.windows.post)), .text(range(y.previousPost))]])))
+            rows: [[.text(t("Pre-period", "活动前基期")), .text(range(y.currentPre)), .text(range(y.previousPre))],
+                   [.text(t("Campaign months", "活动月份")), .text(range(y.currentPost)), .text(range(y.previousPost))]])))
         if y.alignment != .sameDates || y.notes.contains(where: { $0.contains("Warning") }) {
             blocks.append(.callout(.note, [.text(y.notes.joined(separator: " "))]))
         }
@@ -200,7 +202,7 @@ public enum CampaignYearOverYear: Analysis {
             blocks.append(.chart(Chart(
                 id: "yoy-\(slug(m.metric))",
                 title: t("\(m.metric) in the campaign months: a year earlier vs this year", "\(m.metric) 活动月份：上年与今年"),
-                subtitle: "\(range(y.previousPost)) → \(range(p.windows.post))",
+                subtitle: "\(range(y.previousPost)) → \(range(y.currentPost))",
                 xAxis: Axis(label: t("Arm", "组别")),
                 yAxis: Axis(label: t("\(m.metric) per customer", "人均 \(m.metric)"), style: CampaignUplift.style(m.metric)),
                 kind: .bars(BarData(categories: m.arms.map(\.arm), series: [

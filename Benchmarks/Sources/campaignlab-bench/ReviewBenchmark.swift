@@ -1,0 +1,70 @@
+import CampaignLabAnalyses
+import CampaignLabData
+import CampaignLabNotebook
+import CampaignLabReport
+import Foundation
+
+/// The full post-campaign review (notebooks-md/post-campaign-review.md) on a database, against
+/// SQLite's own read of the rows the review needs and against the pandas + statsmodels peer.
+struct ReviewBenchmark {
+    var path: String
+    var campaign: String
+    var notebook: String
+
+    /// Seconds for SQLite alone to return the review's rows: the assignments with the customers'
+    /// dimensions, and their customer_months rows in the eight months used (this year's and last
+    /// year's pre-period and campaign months), every column read.
+    func sqliteFloor(months: [String]) throws -> (seconds: Double, rows: Int) {
+        let db = try SQLiteDatabase.open(readOnlyAt: path)
+        let start = DispatchTime.now().uptimeNanoseconds
+        var rows = 0
+        var checksum = 0.0
+        let dimensions = try ContractSchema.discover(in: db).dimensions.map { ", c." + quoteIdentifier($0) }.joined()
+        let a = try db.prepare("SELECT a.customer_id, a.arm\(dimensions) FROM assignments a LEFT JOIN customers c ON c.customer_id = a.customer_id WHERE a.campaign_id = ? ORDER BY a.customer_id")
+        try a.bind(campaign, at: 1)
+        while try a.step() { rows += 1; checksum += Double(a.int64(0)); _ = a.text(1) }
+        let m = try db.prepare("""
+            SELECT a.customer_id, m.month, m.aum, m.products_held, m.app_logins
+            FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id AND m.month IN (\(months.map { _ in "?" }.joined(separator: ", ")))
+            WHERE a.campaign_id = ? ORDER BY a.customer_id, m.month
+            """)
+        try m.bind(months.map { .text($0) } + [.text(campaign)])
+        while try m.step() {
+            rows += 1
+            checksum += m.double(2) + m.double(3) + m.double(4)
+            _ = m.text(1)
+        }
+        precondition(checksum.isFinite)
+        return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, rows)
+    }
+
+    /// Seconds to run the notebook (every block: summary, uplift, year over year, arms).
+    func campaignLab() throws -> (seconds: Double, document: ReportDocument) {
+        let text = try String(contentsOfFile: notebook, encoding: .utf8)
+        let parsed = try NotebookParser.parse(text, file: notebook)
+        let db = try SQLiteDatabase.open(readOnlyAt: path)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let document = try NotebookRunner(database: db, databaseName: "bench", language: .en).run(parsed, parameters: ["campaign": campaign])
+        _ = HTMLRenderer(language: .en).render(document)
+        return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, document)
+    }
+}
+
+/// The doubly robust estimates in a rendered review: rows "metric | Doubly robust AIPW (ATT) | estimate…".
+func aipwEstimates(_ blocks: [ReportBlock]) -> [String: Double] {
+    var found: [String: Double] = [:]
+    for block in blocks {
+        switch block {
+        case .section(_, let inner): found.merge(aipwEstimates(inner)) { a, _ in a }
+        case .table(let table):
+            for row in table.rows where row.count >= 3 {
+                if case .text(let metric) = row[0], case .text(let method) = row[1], method == "Doubly robust AIPW (ATT)",
+                   case .interval(let estimate, _, _, _) = row[2] {
+                    found[metric] = estimate
+                }
+            }
+        default: break
+        }
+    }
+    return found
+}
