@@ -815,14 +815,51 @@ enum Inflate {
         let cmf = Int(input[0]), flg = Int(input[1])
         guard cmf & 0x0F == 8, (cmf << 8 | flg) % 31 == 0, flg & 0x20 == 0 else { throw Failure(description: "bad zlib header") }
         var state = Bits(input: input, position: 2)
-        var output: [UInt8] = []
-        output.reserveCapacity(expectedSize)
+        var output = Output(capacity: max(expectedSize, 4 * input.count, 1024))
         try inflate(&state, into: &output)
         let at = state.position
         guard at + 4 <= input.count else { throw Failure(description: "zlib checksum missing") }
         let stored = UInt32(input[at]) << 24 | UInt32(input[at + 1]) << 16 | UInt32(input[at + 2]) << 8 | UInt32(input[at + 3])
-        guard stored == adler32(output) else { throw Failure(description: "zlib checksum mismatch") }
-        return output
+        let bytes = Array(output.bytes[..<output.count])
+        guard stored == adler32(bytes) else { throw Failure(description: "zlib checksum mismatch") }
+        return bytes
+    }
+
+    /// The inflated bytes so far: a buffer that grows by doubling and a count. (Appending a
+    /// slice of an array to itself would copy the whole array on every back-reference.)
+    struct Output {
+        var bytes: [UInt8]
+        var count = 0
+
+        init(capacity: Int) { bytes = [UInt8](repeating: 0, count: capacity) }
+
+        mutating func reserve(_ extra: Int) {
+            if count + extra > bytes.count { bytes += repeatElement(0, count: max(bytes.count, extra)) }
+        }
+
+        mutating func append(_ byte: UInt8) {
+            reserve(1)
+            bytes[count] = byte
+            count += 1
+        }
+
+        mutating func append<C: Collection>(contentsOf source: C) where C.Element == UInt8 {
+            reserve(source.count)
+            var index = count
+            for byte in source { bytes[index] = byte; index += 1 }
+            count = index
+        }
+
+        /// Copies `length` bytes from `distance` back (overlapping copies repeat the pattern).
+        mutating func copy(distance: Int, length: Int) {
+            reserve(length)
+            let end = count + length
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                var to = count
+                while to < end { buffer[to] = buffer[to - distance]; to += 1 }
+            }
+            count = end
+        }
     }
 
     /// RFC 1950 §8.2.
@@ -913,7 +950,7 @@ enum Inflate {
         return (try! Huffman(lengths: lengths[...]), try! Huffman(lengths: [Int](repeating: 5, count: 30)[...]))
     }()
 
-    static func inflate(_ bits: inout Bits, into output: inout [UInt8]) throws {
+    static func inflate(_ bits: inout Bits, into output: inout Output) throws {
         var last = false
         while !last {
             last = try bits.take(1) == 1
@@ -959,7 +996,7 @@ enum Inflate {
         }
     }
 
-    static func codes(_ bits: inout Bits, _ literals: Huffman, _ distances: Huffman, into output: inout [UInt8]) throws {
+    static func codes(_ bits: inout Bits, _ literals: Huffman, _ distances: Huffman, into output: inout Output) throws {
         while true {
             let symbol = try literals.decode(&bits)
             if symbol < 256 {
@@ -974,12 +1011,7 @@ enum Inflate {
                 guard code < 30 else { throw Failure(description: "invalid distance code") }
                 let distance = distanceBase[code] + (try bits.take(distanceExtra[code]))
                 guard distance <= output.count else { throw Failure(description: "distance too far back") }
-                let start = output.count - distance
-                if distance >= length {
-                    output.append(contentsOf: output[start..<(start + length)])
-                } else {
-                    for k in 0..<length { output.append(output[start + k]) }
-                }
+                output.copy(distance: distance, length: length)
             }
         }
     }
