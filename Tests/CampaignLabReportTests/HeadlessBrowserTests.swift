@@ -16,6 +16,15 @@ struct HeadlessBrowserTests {
         #expect(HeadlessBrowser.Failure.notInstalled.description.contains("make test-deps"))
     }
 
+    @Test func chromiumIsFoundOnThePathOrNotAtAll() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        #expect(HeadlessBrowser.findChromium(path: dir.path, fallbacks: []) == nil)
+        #expect(FileManager.default.createFile(atPath: dir.file("chromium-browser"), contents: Data("#!/bin/sh\n".utf8),
+                                       attributes: [.posixPermissions: 0o755]))
+        #expect(HeadlessBrowser.findChromium(path: "/nonexistent:" + dir.path, fallbacks: []) == dir.file("chromium-browser"))
+    }
+
     // MARK: Pages in the browser
 
     @Test func aCleanReportPassesEveryCheckAndShowsHostileStringsAsText() throws {
@@ -107,11 +116,12 @@ struct HeadlessBrowserTests {
 
     @Test func aScriptThatNeverEndsFailsTheLoadInsteadOfHanging() throws {
         let started = Date()
-        #expect(throws: HeadlessBrowser.Failure.self) {
+        let error = #expect(throws: HeadlessBrowser.Failure.self) {
             try HeadlessBrowser.load(htmlFile: Self.fixture("busy-loop.html"), timeLimit: 6)
         }
         let seconds = Date().timeIntervalSince(started)
         #expect(seconds < 20, "took \(seconds) s with a 6 s limit")
+        #expect(error?.description.contains("the page did not finish loading within 2 s") == true, "\(String(describing: error))")
     }
 
     @Test func aMissingFileIsAnError() {

@@ -92,8 +92,12 @@ public enum HeadlessBrowser {
 
     /// The chromium executable: `chromium` or `chromium-browser` on `PATH`, else `/usr/bin/chromium`.
     public static var executable: String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let directories = path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin", "/snap/bin"]
+        findChromium(path: ProcessInfo.processInfo.environment["PATH"] ?? "", fallbacks: ["/usr/bin", "/usr/local/bin", "/snap/bin"])
+    }
+
+    /// The first executable `chromium` or `chromium-browser` in the `:`-separated `path`, then in `fallbacks`.
+    static func findChromium(path: String, fallbacks: [String]) -> String? {
+        let directories = path.split(separator: ":").map(String.init) + fallbacks
         for name in ["chromium", "chromium-browser"] {
             for directory in directories where !directory.isEmpty {
                 let candidate = directory + "/" + name
@@ -393,7 +397,7 @@ final class DevToolsSession {
         self.logPath = log
         self.timeLimit = timeLimit
         self.deadline = Date().addingTimeInterval(timeLimit)
-        FileManager.default.createFile(atPath: log, contents: nil)
+        guard FileManager.default.createFile(atPath: log, contents: nil) else { throw HeadlessBrowser.Failure.failed("cannot create \(log)") }
         let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         let input = Pipe(), output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -500,7 +504,8 @@ final class DevToolsSession {
         let id = try send(method, parameters, session: session)
         while true {
             guard let message = try nextMessage(until: deadline) else {
-                throw failure("no answer to \(method) within the time limit of \(Int(timeLimit)) s")
+                let logged = console.isEmpty ? "" : "; the page logged: " + console.suffix(3).joined(separator: "; ")
+                throw failure("no answer to \(method) within the time limit of \(Int(timeLimit)) s\(logged)")
             }
             if message["id"] as? Int == id {
                 if let error = message["error"] as? [String: Any] {
@@ -622,7 +627,9 @@ final class DevToolsSession {
 
     private func failure(_ why: String) -> HeadlessBrowser.Failure {
         let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        let lastLines = log.split(separator: "\n").filter { !$0.contains("dbus") }.suffix(3).joined(separator: "\n  ")
+        // Chromium's own errors, without the D-Bus noise of a machine with no session bus.
+        let lastLines = log.split(separator: "\n").filter { ($0.contains("ERROR:") || $0.contains("FATAL:")) && !$0.contains("dbus") }
+            .suffix(3).joined(separator: "\n  ")
         return .failed(why + (lastLines.isEmpty ? "" : "\n  chromium said: " + lastLines))
     }
 
