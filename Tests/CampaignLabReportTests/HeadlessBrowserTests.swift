@@ -153,6 +153,8 @@ struct HeadlessBrowserTests {
         ("<meta http-equiv=\"refresh\" content=\"0; url=https://x.example\">", "the DOM contains a <meta http-equiv> element (it can refresh or redirect the page)"),
         ("<iframe srcdoc=\"x\"></iframe>", "the DOM contains a <iframe> element"),
         ("<!-- <script> --><p>x</p>", ""),
+        ("<svg aria-label=\"url(https://x.example) @import\"><title>url(x)</title></svg>", ""),
+        ("<svg><rect fill=\"url(https://x.example/p.svg#g)\"></rect></svg>", "the page refers to an external resource (CSS url(https://x.example/p.svg#g))"),
     ])
     func theDOMCheck(dom: String, expected: String) {
         let problems = HeadlessBrowser.domProblems(dom)
