@@ -36,7 +36,11 @@ public enum AugmentedIPW {
         func outcomeModel(_ group: Bool) throws -> LinearRegressionFit {
             var cp = CrossProducts(variables: k + 1)
             var rows: [Double] = []
-            for i in 0..<n where treated[i] == group { rows += covariates[i] + [outcomes[i]] }
+            rows.reserveCapacity((k + 1) * treated.lazy.filter { $0 == group }.count)
+            for i in 0..<n where treated[i] == group {
+                rows.append(contentsOf: covariates[i])
+                rows.append(outcomes[i])
+            }
             cp.add(rowMajor: rows)
             return try LinearRegression.fit(cp)
         }

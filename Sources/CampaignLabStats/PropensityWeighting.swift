@@ -238,44 +238,69 @@ public enum PropensityWeighting {
         let k = (design.first?.count ?? 0) + 1
         let p = k + 2
         var a = [Double](repeating: 0, count: p * p)  // column-major
+        // B = Σψψᵀ and the logit block of A = Σ e(1 − e)x̃x̃ᵀ are Gram matrices of row blocks
+        // (BLAS dsyrk); the two mean rows of A are accumulated directly.
         var b = [Double](repeating: 0, count: p * p)
-        var psi = [Double](repeating: 0, count: p)
+        var logitBlock = [Double](repeating: 0, count: k * k)
+        let blockRows = 4_096
+        var psiRows = [Double](repeating: 0, count: blockRows * p)
+        var scaledRows = [Double](repeating: 0, count: blockRows * k)
+        var filled = 0
+        func flush() {
+            psiRows.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: p, into: &b) }
+            scaledRows.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: k, into: &logitBlock) }
+            filled = 0
+        }
         for i in outcomes.indices {
             let e = propensity[i]
-            let x = [1] + design[i]
             let t = treated[i] ? 1.0 : 0.0
-            for r in 0..<k {
-                psi[r] = (t - e) * x[r]
-                for c in 0..<k { a[r + c * p] += e * (1 - e) * x[r] * x[c] }
+            let row = design[i]
+            let base = filled * p, scaledBase = filled * k
+            let root = (e * (1 - e)).squareRoot()
+            psiRows[base] = t - e
+            scaledRows[scaledBase] = root
+            for r in 1..<k {
+                psiRows[base + r] = (t - e) * row[r - 1]
+                scaledRows[scaledBase + r] = root * row[r - 1]
             }
-            psi[k] = 0; psi[k + 1] = 0
+            psiRows[base + k] = 0; psiRows[base + k + 1] = 0
             if kept[i] {
                 let y = outcomes[i]
+                // d/dβ of the mean equations (x̃ with x̃₀ = 1).
+                func addToMeanRow(_ r: Int, _ factor: Double) {
+                    a[r] += factor
+                    for c in 1..<k { a[r + c * p] += factor * row[c - 1] }
+                }
                 switch estimand {
                 case .ate:
                     if treated[i] {
-                        psi[k] = (y - means.0) / e
+                        psiRows[base + k] = (y - means.0) / e
                         a[k + k * p] += 1 / e
-                        for c in 0..<k { a[k + c * p] += (y - means.0) * (1 - e) / e * x[c] }
+                        addToMeanRow(k, (y - means.0) * (1 - e) / e)
                     } else {
-                        psi[k + 1] = (y - means.1) / (1 - e)
+                        psiRows[base + k + 1] = (y - means.1) / (1 - e)
                         a[(k + 1) + (k + 1) * p] += 1 / (1 - e)
-                        for c in 0..<k { a[(k + 1) + c * p] -= (y - means.1) * e / (1 - e) * x[c] }
+                        addToMeanRow(k + 1, -(y - means.1) * e / (1 - e))
                     }
                 case .att:
                     let odds = e / (1 - e)
                     if treated[i] {
-                        psi[k] = y - means.0
+                        psiRows[base + k] = y - means.0
                         a[k + k * p] += 1
                     } else {
-                        psi[k + 1] = odds * (y - means.1)
+                        psiRows[base + k + 1] = odds * (y - means.1)
                         a[(k + 1) + (k + 1) * p] += odds
-                        for c in 0..<k { a[(k + 1) + c * p] -= (y - means.1) * odds * x[c] }
+                        addToMeanRow(k + 1, -(y - means.1) * odds)
                     }
                 }
             }
-            for r in 0..<p { for c in 0..<p { b[r + c * p] += psi[r] * psi[c] } }
+            filled += 1
+            if filled == blockRows { flush() }
         }
+        flush()
+        BLAS.symmetrizeFromUpper(&b, order: p)
+        BLAS.symmetrizeFromUpper(&logitBlock, order: k)
+        for c in 0..<k { for r in 0..<k { a[r + c * p] = logitBlock[r + c * k] } }
         // z = A⁻ᵀc, then Var = zᵀBz.
         var transposed = [Double](repeating: 0, count: p * p)
         for r in 0..<p { for c in 0..<p { transposed[c + r * p] = a[r + c * p] } }

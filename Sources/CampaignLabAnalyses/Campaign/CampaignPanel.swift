@@ -215,28 +215,42 @@ public struct CampaignPanel: Sendable {
             WHERE a.campaign_id = ? ORDER BY a.customer_id, m.month
             """)
         try months.bind(wanted.map { .text($0.description) } + [.text(campaign.id)])
-        let slotsOfMonth = Dictionary(uniqueKeysWithValues: wanted.map { month in (month, allWindows.indices.filter { allWindows[$0].contains(month) }) })
+        // Slots by month offset from the first wanted month (a table, not a hash, per row).
+        let firstIndex = wanted.first!.index
+        var slotsByOffset = [[Int]](repeating: [], count: wanted.last!.index - firstIndex + 1)
+        for month in wanted { slotsByOffset[month.index - firstIndex] = allWindows.indices.filter { allWindows[$0].contains(month) } }
+        // Integer customer ids (the usual case) are compared without building values.
+        let integerIDs: [Int64]? = ids.allSatisfy({ if case .integer = $0 { return true } else { return false } })
+            ? ids.map { if case .integer(let v) = $0 { return v } else { return 0 } } : nil
         var cursor = 0
         var rows = 0
         while try months.step() {
-            let id = months.value(0)
-            while cursor < n && ids[cursor] != id { cursor += 1 }
+            if let integerIDs, months.storageClass(0) == .integer {
+                let id = months.int64(0)
+                while cursor < n && integerIDs[cursor] != id { cursor += 1 }
+            } else {
+                let id = months.value(0)
+                while cursor < n && ids[cursor] != id { cursor += 1 }
+            }
             guard cursor < n else {
-                throw DataError.contract(table: "customer_months", column: "customer_id", row: "customer_id=\(id)",
+                throw DataError.contract(table: "customer_months", column: "customer_id", row: "customer_id=\(months.value(0))",
                                          message: "rows arrived out of customer order; is customer_id stored with mixed types?")
             }
-            guard let text = months.text(1), let month = YearMonth(text) else {
-                throw DataError.contract(table: "customer_months", column: "month", row: "customer_id=\(id)",
+            guard months.storageClass(1) == .text, let month = months.withUTF8(1, { YearMonth.parse($0) }) else {
+                throw DataError.contract(table: "customer_months", column: "month", row: "customer_id=\(months.value(0))",
                                          message: "\(months.value(1)) is not a month 'YYYY-MM'")
             }
-            guard let slots = slotsOfMonth[month] else { continue }
+            let offset = month.index - firstIndex
+            guard offset >= 0 && offset < slotsByOffset.count else { continue }
+            let slots = slotsByOffset[offset]
+            if slots.isEmpty { continue }
             for j in 0..<k {
                 switch months.storageClass(2 + j) {
                 case .null: continue
                 case .integer, .real:
                     let v = months.double(2 + j)
                     guard v.isFinite else {
-                        throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(id), month='\(text)'",
+                        throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
                                                  message: "the value is not finite (\(v))")
                     }
                     for slot in slots {
@@ -247,7 +261,7 @@ public struct CampaignPanel: Sendable {
                         if !maxima[j].isEmpty { maxima[j][cell] = max(maxima[j][cell], v) }
                     }
                 default:
-                    throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(id), month='\(text)'",
+                    throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
                                              message: "\(months.value(2 + j)) is not a number")
                 }
             }

@@ -2,6 +2,17 @@ import CampaignLabData
 import CampaignLabStats
 import Foundation
 
+/// Results written by concurrent iterations, one slot each.
+final class ResultSlots<T>: @unchecked Sendable {
+    private(set) var values: [T?]
+    private let lock = NSLock()
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    subscript(index: Int) -> T? {
+        get { lock.lock(); defer { lock.unlock() }; return values[index] }
+        set { lock.lock(); values[index] = newValue; lock.unlock() }
+    }
+}
+
 /// Participant-versus-control estimates for one metric of a campaign panel: the numbers the
 /// business asks for (arm means, growth, the "N× growth" multiple) and the honest ones
 /// (difference-in-differences, regression adjustment, propensity weighting, doubly robust).
@@ -100,15 +111,16 @@ public struct UpliftAnalysis: Sendable {
         }
         // Dummies: every level but the first of each dimension (levels sorted by name).
         var dummyNames: [String] = []
-        var dummySlots: [(dimension: Int, code: Int32)] = []
+        var dummySlotList: [(dimension: Int, code: Int32)] = []
         for (d, name) in panel.dimensions.enumerated() {
             // Levels present among the included customers; the first is the reference.
             let present = Set(included.map { panel.dimensionCodes[d][$0] }).sorted()
             for code in present.dropFirst() {
                 dummyNames.append("\(name)=\(panel.levels[d][Int(code)])")
-                dummySlots.append((d, code))
+                dummySlotList.append((d, code))
             }
         }
+        let dummySlots = dummySlotList
         func dummies(_ i: Int) -> [Double] { dummySlots.map { panel.dimensionCodes[$0.dimension][i] == $0.code ? 1 : 0 } }
 
         // Propensity model: log1p of non-negative pre-period metrics (raw otherwise) + dummies.
@@ -127,9 +139,12 @@ public struct UpliftAnalysis: Sendable {
         let scores = propensityDesign.map { min(max(logit.probability($0), 1e-9), 1 - 1e-9) }
 
         let outcomeCovariates = included.map { i in (0..<k).map { panel.pre[$0][i] } + dummies(i) }
-        var results: [MetricUplift] = []
-        for j in 0..<k {
-            progress("estimating \(panel.metrics[j])")
+        // The metrics are independent: estimate them concurrently (each on its own core).
+        let slots = ResultSlots<MetricUplift>(count: k)
+        let failures = ResultSlots<Error>(count: k)
+        progress("estimating \(panel.metrics.joined(separator: ", "))")
+        DispatchQueue.concurrentPerform(iterations: k) { j in
+          do {
             let y = included.map { panel.post[j][$0] }, y0 = included.map { panel.pre[j][$0] }
             let change = zip(y, y0).map { $0 - $1 }
             func moments(_ values: [Double], _ group: Bool) -> Moments { Moments(zip(values, treated).filter { $0.1 == group }.map(\.0)) }
@@ -158,17 +173,23 @@ public struct UpliftAnalysis: Sendable {
                 for (s, slot) in dummySlots.enumerated() { row[1 + k + s] = panel.dimensionCodes[slot.dimension][i] == slot.code ? 1 : 0 }
                 row[1 + k + dummySlots.count] = y[r]
             }.effect
-            let weighted = PropensityWeighting.estimate(outcomes: y, treated: treated, propensity: scores, covariates: propensityDesign,
+            // Balance depends only on the covariates: computed with the first metric, shown once.
+            let weighted = PropensityWeighting.estimate(outcomes: y, treated: treated, propensity: scores, covariates: j == 0 ? propensityDesign : [],
                                                         estimand: .att, standardError: .estimatedLogitScores(covariates: propensityDesign),
                                                         level: level)
             let aipw = try AugmentedIPW.estimate(outcomes: y, treated: treated, propensity: scores, covariates: outcomeCovariates,
                                                  estimand: .att, level: level)
             let g1 = arms[1].change.estimate
-            results.append(MetricUplift(metric: panel.metrics[j], arms: arms, naiveDifference: naive, growthMultiple: multiple,
-                                        multipleIsMeaningless: controlChange.lower <= 0 && controlChange.upper >= 0,
-                                        differenceInDifferences: did, regressionAdjusted: regression, weighted: weighted,
-                                        doublyRobust: aipw, honestMultiple: g1 / (g1 - aipw.estimate)))
+            slots[j] = MetricUplift(metric: panel.metrics[j], arms: arms, naiveDifference: naive, growthMultiple: multiple,
+                                    multipleIsMeaningless: controlChange.lower <= 0 && controlChange.upper >= 0,
+                                    differenceInDifferences: did, regressionAdjusted: regression, weighted: weighted,
+                                    doublyRobust: aipw, honestMultiple: g1 / (g1 - aipw.estimate))
+          } catch {
+            failures[j] = error
+          }
         }
+        if let error = failures.values.compactMap({ $0 }).first { throw error }
+        var results = slots.values.map { $0! }
         // Holm across metrics, per method.
         let methods: [(String, (MetricUplift) -> Double)] = [
             ("naive", { $0.naiveDifference.pValue }), ("did", { $0.differenceInDifferences.pValue }),
@@ -181,12 +202,16 @@ public struct UpliftAnalysis: Sendable {
         }
 
         // Segments: regression adjustment within each level of each dimension.
+        var levelMembers: [[[Int]]] = panel.dimensions.indices.map { d in Array(repeating: [], count: panel.levels[d].count) }
+        for (r, i) in included.enumerated() {
+            for d in panel.dimensions.indices { levelMembers[d][Int(panel.dimensionCodes[d][i])].append(r) }
+        }
         var segments: [String: [SegmentUplift]] = [:]
         for j in 0..<k {
             var list: [SegmentUplift] = []
             for (d, dimension) in panel.dimensions.enumerated() {
                 for (code, levelName) in panel.levels[d].enumerated() {
-                    let members = included.indices.filter { panel.dimensionCodes[d][included[$0]] == Int32(code) }
+                    let members = levelMembers[d][code]
                     let t = members.filter { treated[$0] }.count, c = members.count - t
                     var effect: EffectEstimate?
                     if t >= k + 3 && c >= k + 3 {
