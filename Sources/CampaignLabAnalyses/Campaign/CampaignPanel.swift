@@ -201,8 +201,9 @@ public struct CampaignPanel: Sendable {
         wanted.sort()
         progress("reading customer_months for \(formatCount(ids.count)) customers, months \(wanted.map(\.description).joined(separator: ", "))")
         let n = ids.count, k = metrics.count
-        var sums = [[Double]](repeating: [Double](repeating: 0, count: n * w), count: k)
-        var counts = [[Int32]](repeating: [Int32](repeating: 0, count: n * w), count: k)
+        // Flat per-(customer, window, metric) state: cell (i·w + slot)·k + j.
+        var sums = [Double](repeating: 0, count: n * w * k)
+        var counts = [Int32](repeating: 0, count: n * w * k)
         // Only the rollups in use keep their per-customer state.
         var lasts = rollups.map { $0 == .last ? [Double](repeating: .nan, count: n * w) : [] }
         var maxima = rollups.map { $0 == .max ? [Double](repeating: -.infinity, count: n * w) : [] }
@@ -255,8 +256,8 @@ public struct CampaignPanel: Sendable {
                     }
                     for slot in slots {
                         let cell = cursor * w + slot
-                        sums[j][cell] += v
-                        counts[j][cell] += 1
+                        sums[cell * k + j] += v
+                        counts[cell * k + j] += 1
                         if !lasts[j].isEmpty { lasts[j][cell] = v }
                         if !maxima[j].isEmpty { maxima[j][cell] = max(maxima[j][cell], v) }
                     }
@@ -272,12 +273,12 @@ public struct CampaignPanel: Sendable {
         var extra = [[[Double]]](repeating: [[Double]](repeating: [], count: k), count: extraWindows.count)
         for j in 0..<k {
             func value(_ cell: Int) -> Double {
-                guard counts[j][cell] > 0 else { return .nan }
+                guard counts[cell * k + j] > 0 else { return .nan }
                 switch rollups[j] {
-                case .sum: return sums[j][cell]
+                case .sum: return sums[cell * k + j]
                 case .last: return lasts[j][cell]
                 case .max: return maxima[j][cell]
-                default: return sums[j][cell] / Double(counts[j][cell])
+                default: return sums[cell * k + j] / Double(counts[cell * k + j])
                 }
             }
             pre[j] = (0..<n).map { value($0 * w) }
