@@ -1,4 +1,4 @@
-import CampaignLabAnalyses
+@testable import CampaignLabAnalyses
 import CampaignLabData
 import CampaignLabStats
 import CampaignLabTestSupport
@@ -146,5 +146,28 @@ struct YearOverYearAnalysisTests {
         #expect(y.previousPre == YearMonth("2024-12")!...YearMonth("2024-12")!)
         let same = try CampaignYearOverYear.compute(context, AnalysisOptions(["campaign": "growth", "alignment": "same-dates"]))
         #expect(same.previousPost == YearMonth("2025-02")!...YearMonth("2025-02")!)
+    }
+}
+
+struct CampaignPanelTests {
+    /// Reading the customers in two slices on two connections gives the same panel as one pass.
+    @Test func twoSlicesReadTheSameValuesAsOne() throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let schema = try ContractSchema.discover(in: db)
+        let campaign = try CampaignInfo.load("growth_journey_2026", from: db)
+        let windows = CampaignWindows(campaign: campaign)
+        let extra = [windows.pre.lowerBound.adding(months: -12)...windows.pre.upperBound.adding(months: -12)]
+        let saved = CampaignPanel.parallelReadThreshold
+        defer { CampaignPanel.parallelReadThreshold = saved }
+        CampaignPanel.parallelReadThreshold = .max
+        let one = try CampaignPanel.load(campaign, windows: windows, extraWindows: extra, metrics: schema.metrics, schema: schema, database: db)
+        CampaignPanel.parallelReadThreshold = 0
+        let two = try CampaignPanel.load(campaign, windows: windows, extraWindows: extra, metrics: schema.metrics, schema: schema, database: db)
+        #expect(one.count == two.count && one.count > 1_000)
+        func same(_ a: [[Double]], _ b: [[Double]]) -> Bool {
+            a.count == b.count && zip(a, b).allSatisfy { x, y in x.count == y.count && zip(x, y).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } }
+        }
+        #expect(same(one.pre, two.pre) && same(one.post, two.post) && same(one.extra[0], two.extra[0]))
+        #expect(one.arm == two.arm && one.dimensionCodes == two.dimensionCodes)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import CampaignLabData
 
 /// A campaign as the `campaigns` table describes it.
@@ -98,6 +99,9 @@ public struct CampaignPanel: Sendable {
     public var extra: [[[Double]]] = []
 
     public var count: Int { arm.count }
+
+    /// Campaigns with at least this many customers are read in two slices at once.
+    nonisolated(unsafe) static var parallelReadThreshold = 100_000
 
     /// The year-over-year windows loaded with the panel (see `shared`), when they were.
     public var yearOverYear: (alignment: YearOverYearAlignment, pre: YearOverYearMonths, post: YearOverYearMonths)?
@@ -201,73 +205,37 @@ public struct CampaignPanel: Sendable {
         wanted.sort()
         progress("reading customer_months for \(formatCount(ids.count)) customers, months \(wanted.map(\.description).joined(separator: ", "))")
         let n = ids.count, k = metrics.count
-        // Flat per-(customer, window, metric) state: cell (i·w + slot)·k + j.
-        var sums = [Double](repeating: 0, count: n * w * k)
-        var counts = [Int32](repeating: 0, count: n * w * k)
-        // Only the rollups in use keep their per-customer state.
-        var lasts = rollups.map { $0 == .last ? [Double](repeating: .nan, count: n * w) : [] }
-        var maxima = rollups.map { $0 == .max ? [Double](repeating: -.infinity, count: n * w) : [] }
         let metricColumns = metrics.map { ", m." + quoteIdentifier($0) }.joined()
-        // The month list makes SQLite seek each customer's wanted months by primary key.
-        let months = try database.prepare("""
-            SELECT a.customer_id, m.month\(metricColumns)
-            FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id
-                 AND m.month IN (\(wanted.map { _ in "?" }.joined(separator: ", ")))
-            WHERE a.campaign_id = ? ORDER BY a.customer_id, m.month
-            """)
-        try months.bind(wanted.map { .text($0.description) } + [.text(campaign.id)])
         // Slots by month offset from the first wanted month (a table, not a hash, per row).
         let firstIndex = wanted.first!.index
         var slotsByOffset = [[Int]](repeating: [], count: wanted.last!.index - firstIndex + 1)
         for month in wanted { slotsByOffset[month.index - firstIndex] = allWindows.indices.filter { allWindows[$0].contains(month) } }
-        // Integer customer ids (the usual case) are compared without building values.
-        let integerIDs: [Int64]? = ids.allSatisfy({ if case .integer = $0 { return true } else { return false } })
-            ? ids.map { if case .integer(let v) = $0 { return v } else { return 0 } } : nil
-        var cursor = 0
-        var rows = 0
-        while try months.step() {
-            if let integerIDs, months.storageClass(0) == .integer {
-                let id = months.int64(0)
-                while cursor < n && integerIDs[cursor] != id { cursor += 1 }
-            } else {
-                let id = months.value(0)
-                while cursor < n && ids[cursor] != id { cursor += 1 }
-            }
-            guard cursor < n else {
-                throw DataError.contract(table: "customer_months", column: "customer_id", row: "customer_id=\(months.value(0))",
-                                         message: "rows arrived out of customer order; is customer_id stored with mixed types?")
-            }
-            guard months.storageClass(1) == .text, let month = months.withUTF8(1, { YearMonth.parse($0) }) else {
-                throw DataError.contract(table: "customer_months", column: "month", row: "customer_id=\(months.value(0))",
-                                         message: "\(months.value(1)) is not a month 'YYYY-MM'")
-            }
-            let offset = month.index - firstIndex
-            guard offset >= 0 && offset < slotsByOffset.count else { continue }
-            let slots = slotsByOffset[offset]
-            if slots.isEmpty { continue }
-            for j in 0..<k {
-                switch months.storageClass(2 + j) {
-                case .null: continue
-                case .integer, .real:
-                    let v = months.double(2 + j)
-                    guard v.isFinite else {
-                        throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
-                                                 message: "the value is not finite (\(v))")
-                    }
-                    for slot in slots {
-                        let cell = cursor * w + slot
-                        sums[cell * k + j] += v
-                        counts[cell * k + j] += 1
-                        if !lasts[j].isEmpty { lasts[j][cell] = v }
-                        if !maxima[j].isEmpty { maxima[j][cell] = max(maxima[j][cell], v) }
-                    }
-                default:
-                    throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
-                                             message: "\(months.value(2 + j)) is not a number")
+        // Two slices of customers read on two connections at once (SQLite's b-tree work is
+        // the bottleneck, and each connection has its own cache): each slice's state is its own.
+        let sliceCount = n >= parallelReadThreshold && database.path != ":memory:" && !database.path.isEmpty ? 2 : 1
+        let bounds = (0...sliceCount).map { $0 * n / sliceCount }
+        let job = MonthsReadJob(path: database.path, campaign: campaign.id, metricColumns: metricColumns, metrics: metrics,
+                                wanted: wanted, firstIndex: firstIndex, slotsByOffset: slotsByOffset, windowCount: w,
+                                rollups: rollups, ids: ids)
+        let slices = ResultSlots<MonthsSlice>(count: sliceCount)
+        let failures = ResultSlots<Error>(count: sliceCount)
+        try withoutActuallyEscaping(progress) { progress in
+            let report = UncheckedBox(progress)
+            DispatchQueue.concurrentPerform(iterations: sliceCount) { s in
+                do {
+                    slices[s] = try job.read(customers: bounds[s]..<bounds[s + 1], progress: s == 0 ? report.value : { _ in })
+                } catch {
+                    failures[s] = error
                 }
             }
-            rows += 1
-            if rows % 1_000_000 == 0 { progress("customer_months: \(formatCount(rows)) rows") }
+        }
+        if let error = failures.values.compactMap({ $0 }).first { throw error }
+        var sums: [Double] = [], counts: [Int32] = []
+        var lasts = [[Double]](repeating: [], count: k), maxima = [[Double]](repeating: [], count: k)
+        sums.reserveCapacity(n * w * k); counts.reserveCapacity(n * w * k)
+        for slice in slices.values.map({ $0! }) {
+            sums += slice.sums; counts += slice.counts
+            for j in 0..<k { lasts[j] += slice.lasts[j]; maxima[j] += slice.maxima[j] }
         }
         var pre = [[Double]](repeating: [], count: k), post = [[Double]](repeating: [], count: k)
         var extra = [[[Double]]](repeating: [[Double]](repeating: [], count: k), count: extraWindows.count)
@@ -295,6 +263,104 @@ public struct CampaignPanel: Sendable {
                              arm: arm, dimensionCodes: codes, levels: levels, pre: pre, post: post,
                              extraWindows: extraWindows, extra: extra)
     }
+}
+
+/// Reads one slice of the campaign's customers' customer_months rows on its own connection.
+private struct MonthsReadJob: Sendable {
+    var path: String
+    var campaign: String
+    var metricColumns: String
+    var metrics: [String]
+    var wanted: [YearMonth]
+    var firstIndex: Int
+    var slotsByOffset: [[Int]]
+    var windowCount: Int
+    var rollups: [MetricRollup]
+    var ids: [SQLiteValue]
+
+    func read(customers range: Range<Int>, progress: (String) -> Void) throws -> MonthsSlice {
+        let k = metrics.count, w = windowCount, n = range.count
+        var slice = MonthsSlice(sums: [Double](repeating: 0, count: n * w * k), counts: [Int32](repeating: 0, count: n * w * k),
+                                lasts: rollups.map { $0 == .last ? [Double](repeating: .nan, count: n * w) : [] },
+                                maxima: rollups.map { $0 == .max ? [Double](repeating: -.infinity, count: n * w) : [] })
+        guard n > 0 else { return slice }
+        let database = try SQLiteDatabase.open(readOnlyAt: path)
+        var filter = "a.customer_id >= ?"
+        var bindings: [SQLiteValue] = wanted.map { .text($0.description) } + [.text(campaign), ids[range.lowerBound]]
+        if range.upperBound < ids.count { filter += " AND a.customer_id < ?"; bindings.append(ids[range.upperBound]) }
+        // The month list makes SQLite seek each customer's wanted months by primary key.
+        let months = try database.prepare("""
+            SELECT a.customer_id, m.month\(metricColumns)
+            FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id
+                 AND m.month IN (\(wanted.map { _ in "?" }.joined(separator: ", ")))
+            WHERE a.campaign_id = ? AND \(filter) ORDER BY a.customer_id, m.month
+            """)
+        try months.bind(bindings)
+        // Integer customer ids (the usual case) are compared without building values.
+        let local = Array(ids[range])
+        let integerIDs: [Int64]? = local.allSatisfy({ if case .integer = $0 { return true } else { return false } })
+            ? local.map { if case .integer(let v) = $0 { return v } else { return 0 } } : nil
+        var cursor = 0
+        var rows = 0
+        while try months.step() {
+            if let integerIDs, months.storageClass(0) == .integer {
+                let id = months.int64(0)
+                while cursor < n && integerIDs[cursor] != id { cursor += 1 }
+            } else {
+                let id = months.value(0)
+                while cursor < n && local[cursor] != id { cursor += 1 }
+            }
+            guard cursor < n else {
+                throw DataError.contract(table: "customer_months", column: "customer_id", row: "customer_id=\(months.value(0))",
+                                         message: "rows arrived out of customer order; is customer_id stored with mixed types?")
+            }
+            guard months.storageClass(1) == .text, let month = months.withUTF8(1, { YearMonth.parse($0) }) else {
+                throw DataError.contract(table: "customer_months", column: "month", row: "customer_id=\(months.value(0))",
+                                         message: "\(months.value(1)) is not a month 'YYYY-MM'")
+            }
+            let offset = month.index - firstIndex
+            guard offset >= 0 && offset < slotsByOffset.count else { continue }
+            let slots = slotsByOffset[offset]
+            if slots.isEmpty { continue }
+            for j in 0..<k {
+                switch months.storageClass(2 + j) {
+                case .null: continue
+                case .integer, .real:
+                    let v = months.double(2 + j)
+                    guard v.isFinite else {
+                        throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
+                                                 message: "the value is not finite (\(v))")
+                    }
+                    for slot in slots {
+                        let cell = cursor * w + slot
+                        slice.sums[cell * k + j] += v
+                        slice.counts[cell * k + j] += 1
+                        if !slice.lasts[j].isEmpty { slice.lasts[j][cell] = v }
+                        if !slice.maxima[j].isEmpty { slice.maxima[j][cell] = max(slice.maxima[j][cell], v) }
+                    }
+                default:
+                    throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
+                                             message: "\(months.value(2 + j)) is not a number")
+                }
+            }
+            rows += 1
+            if rows % 1_000_000 == 0 { progress("customer_months: \(formatCount(rows)) rows in the first slice") }
+        }
+        return slice
+    }
+}
+
+private struct MonthsSlice: Sendable {
+    var sums: [Double]
+    var counts: [Int32]
+    var lasts: [[Double]]
+    var maxima: [[Double]]
+}
+
+/// Hands a non-Sendable value to concurrent code that uses it from one thread only.
+final class UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 private extension String {
