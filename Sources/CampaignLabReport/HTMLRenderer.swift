@@ -33,7 +33,9 @@ public struct HTMLRenderer: Sendable {
             meta.append("<span>\(Escape.html(words.source)): <code>\(Escape.html(source))</code></span>")
         }
         if !document.parameters.isEmpty {
-            let list = document.parameters.map { "<code>\(Escape.html($0.name))</code> = <code>\(Escape.html($0.value))</code>" }
+            let list = document.parameters.map {
+                "<code>\(Escape.html($0.name))</code> = " + ($0.value.isEmpty ? Escape.html(words.defaultValue) : "<code>\(Escape.html($0.value))</code>")
+            }
             meta.append("<span>\(Escape.html(words.parameters)): \(list.joined(separator: ", "))</span>")
         }
         if !meta.isEmpty { out += "<p class=\"cl-meta\">" + meta.joined(separator: " · ") + "</p>\n" }

@@ -20,7 +20,7 @@ public struct MarkdownRenderer: Sendable {
         var meta: [String] = []
         if let source = document.source { meta.append(words.source + ": " + Escape.markdown(source)) }
         if !document.parameters.isEmpty {
-            meta.append(words.parameters + ": " + document.parameters.map { "`\(codeSpan($0.name))` = `\(codeSpan($0.value))`" }.joined(separator: ", "))
+            meta.append(words.parameters + ": " + document.parameters.map { "`\(codeSpan($0.name))` = " + ($0.value.isEmpty ? Escape.markdown(words.defaultValue) : "`\(codeSpan($0.value))`") }.joined(separator: ", "))
         }
         if !meta.isEmpty { out += meta.joined(separator: " · ") + "\n\n" }
         var files: [(path: String, contents: String)] = []
