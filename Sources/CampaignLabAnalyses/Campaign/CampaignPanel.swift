@@ -157,22 +157,24 @@ public struct CampaignPanel: Sendable {
             """)
         try assignments.bind(campaign.id, at: 1)
         var ids: [SQLiteValue] = []
-        var armIndex: [String: Int] = [campaign.controlArm: 0]
-        var arms = [campaign.controlArm]
         var arm: [Int] = []
-        var rawLevels = [[String: Int32]](repeating: [:], count: dimensions.count)
         var codes = [[Int32]](repeating: [], count: dimensions.count)
+        // Arms and dimension levels are interned from the row's bytes: no String per row.
+        var armInterner = LevelInterner()
+        _ = armInterner.code(for: Array(campaign.controlArm.utf8))
+        var interners = [LevelInterner](repeating: LevelInterner(), count: dimensions.count)
         while try assignments.step() {
-            ids.append(assignments.value(0))
-            let name = assignments.text(1) ?? "(missing)"
-            if armIndex[name] == nil { armIndex[name] = arms.count; arms.append(name) }
-            arm.append(armIndex[name]!)
+            ids.append(assignments.storageClass(0) == .integer ? .integer(assignments.int64(0)) : assignments.value(0))
+            arm.append(Int(assignments.storageClass(1) == .null ? armInterner.code(for: Array("(missing)".utf8))
+                           : assignments.withUTF8(1) { armInterner.code(for: $0) }))
             for d in dimensions.indices {
-                let level = assignments.text(2 + d) ?? "(missing)"
-                let code: Int32
-                if let known = rawLevels[d][level] { code = known } else { code = Int32(rawLevels[d].count); rawLevels[d][level] = code }
-                codes[d].append(code)
+                codes[d].append(assignments.storageClass(2 + d) == .null ? interners[d].code(for: Array("(missing)".utf8))
+                                : assignments.withUTF8(2 + d) { interners[d].code(for: $0) })
             }
+        }
+        var arms = armInterner.names
+        let rawLevels = interners.map { interner in
+            Dictionary(uniqueKeysWithValues: interner.names.enumerated().map { ($0.element, Int32($0.offset)) })
         }
         guard !ids.isEmpty else {
             throw AnalysisError(option: "campaign", "campaign '\(campaign.id)' has no rows in table assignments")
@@ -355,6 +357,40 @@ private struct MonthsSlice: Sendable {
     var counts: [Int32]
     var lasts: [[Double]]
     var maxima: [[Double]]
+}
+
+/// Codes for the distinct byte strings of a column (arms, dimension levels), found without
+/// building a String per row: a linear scan of the known values while there are few (the
+/// usual case for arms and dimensions), a dictionary beyond.
+struct LevelInterner {
+    private(set) var names: [String] = []
+    private var bytes: [[UInt8]] = []
+    private var index: [[UInt8]: Int32] = [:]
+
+    mutating func code(for value: UnsafeBufferPointer<UInt8>) -> Int32 {
+        if bytes.count <= 16 {
+            for (code, known) in bytes.enumerated() where known.count == value.count {
+                if value.isEmpty || known.withUnsafeBufferPointer({ memcmp($0.baseAddress!, value.baseAddress!, value.count) == 0 }) {
+                    return Int32(code)
+                }
+            }
+            return add(Array(value))
+        }
+        let key = Array(value)
+        return index[key] ?? add(key)
+    }
+
+    mutating func code(for value: [UInt8]) -> Int32 {
+        value.withUnsafeBufferPointer { code(for: $0) }
+    }
+
+    private mutating func add(_ value: [UInt8]) -> Int32 {
+        let code = Int32(bytes.count)
+        bytes.append(value)
+        names.append(String(decoding: value, as: UTF8.self))
+        index[value] = code
+        return code
+    }
 }
 
 /// Hands a non-Sendable value to concurrent code that uses it from one thread only.

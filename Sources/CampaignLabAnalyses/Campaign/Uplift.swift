@@ -146,18 +146,24 @@ public struct UpliftAnalysis: Sendable {
         DispatchQueue.concurrentPerform(iterations: k) { j in
           do {
             let y = included.map { panel.post[j][$0] }, y0 = included.map { panel.pre[j][$0] }
-            let change = zip(y, y0).map { $0 - $1 }
-            func moments(_ values: [Double], _ group: Bool) -> Moments { Moments(zip(values, treated).filter { $0.1 == group }.map(\.0)) }
+            // One pass for every per-group moment: [post, pre, change] × [control, treated].
+            var sums = [[Moments]](repeating: [Moments](repeating: Moments(), count: 2), count: 3)
+            for r in 0..<y.count {
+                let g = treated[r] ? 1 : 0
+                sums[0][g].add(y[r]); sums[1][g].add(y0[r]); sums[2][g].add(y[r] - y0[r])
+            }
+            let y_ = 0, y0_ = 1, change = 2
+            func moments(_ which: Int, _ group: Bool) -> Moments { sums[which][group ? 1 : 0] }
             var arms: [MetricUplift.ArmSummary] = []
             for (index, group) in [(0, false), (treatedArm, true)] {
-                let post = moments(y, group), pre = moments(y0, group), delta = moments(change, group)
+                let post = moments(y_, group), pre = moments(y0_, group), delta = moments(change, group)
                 let se = (delta.variance / delta.count).squareRoot()
                 let changeEstimate = MeanComparison.tEstimate(delta.mean, se: se, df: delta.count - 1, level: level,
                                                               method: "mean change, t interval")
                 arms.append(.init(arm: panel.arms[index], customers: Int(post.count), preMean: pre.mean, postMean: post.mean,
                                   change: changeEstimate, growthRate: post.mean / pre.mean - 1))
             }
-            let naive = MeanComparison.absoluteDifference(treatment: moments(y, true), control: moments(y, false), level: level)
+            let naive = MeanComparison.absoluteDifference(treatment: moments(y_, true), control: moments(y_, false), level: level)
             let lift = MeanComparison.relativeDifference(treatment: moments(change, true), control: moments(change, false),
                                                          level: level, method: .fieller)
             let multiple = EffectEstimate(estimate: lift.estimate + 1, standardError: lift.standardError,
@@ -206,12 +212,14 @@ public struct UpliftAnalysis: Sendable {
         for (r, i) in included.enumerated() {
             for d in panel.dimensions.indices { levelMembers[d][Int(panel.dimensionCodes[d][i])].append(r) }
         }
-        var segments: [String: [SegmentUplift]] = [:]
-        for j in 0..<k {
+        // One list per metric, the metrics concurrently.
+        let segmentSlots = ResultSlots<[SegmentUplift]>(count: k)
+        let members = levelMembers
+        DispatchQueue.concurrentPerform(iterations: k) { j in
             var list: [SegmentUplift] = []
             for (d, dimension) in panel.dimensions.enumerated() {
                 for (code, levelName) in panel.levels[d].enumerated() {
-                    let members = levelMembers[d][code]
+                    let members = members[d][code]
                     let t = members.filter { treated[$0] }.count, c = members.count - t
                     var effect: EffectEstimate?
                     if t >= k + 3 && c >= k + 3 {
@@ -225,8 +233,10 @@ public struct UpliftAnalysis: Sendable {
                     list.append(SegmentUplift(dimension: dimension, level: levelName, treated: t, control: c, effect: effect))
                 }
             }
-            segments[panel.metrics[j]] = list
+            segmentSlots[j] = list
         }
+        var segments: [String: [SegmentUplift]] = [:]
+        for j in 0..<k { segments[panel.metrics[j]] = segmentSlots.values[j] ?? [] }
         return UpliftAnalysis(panel: panel, treatedArm: treatedArm, included: included, excluded: inArms - complete.count,
                               outsideSupport: outsideSupport, unsupportedLevels: unsupportedLevels,
                               metrics: results, segments: segments, propensityCovariates: propensityNames,

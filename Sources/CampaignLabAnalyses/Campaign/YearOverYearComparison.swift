@@ -1,6 +1,7 @@
 import CampaignLabData
 import CampaignLabReport
 import CampaignLabStats
+import Foundation
 
 /// The year-over-year decomposition of a campaign: each arm's change in the campaign
 /// window this year against its change in the same window a year earlier. For participants
@@ -50,8 +51,8 @@ public struct YearOverYearComparison: Sendable {
         guard treatedCount >= 2, included.count - treatedCount >= 2 else {
             throw AnalysisError(option: "campaign", "too few customers have \(panel.metrics.joined(separator: ", ")) in all four windows (this year and a year earlier): \(treatedCount) in '\(panel.arms[treatedArm])', \(included.count - treatedCount) in '\(panel.arms[0])'")
         }
-        var results: [MetricResult] = []
-        for j in 0..<k {
+        let slots = ResultSlots<MetricResult>(count: k)
+        DispatchQueue.concurrentPerform(iterations: k) { j in
             var arms: [ArmYear] = []
             var factors: [Moments] = []
             for (index, arm) in [(0, panel.arms[0]), (treatedArm, panel.arms[treatedArm])] {
@@ -74,8 +75,9 @@ public struct YearOverYearComparison: Sendable {
                                     preLastYear: preLY.mean, postLastYear: postLY.mean, growth: growth, factor: factor))
             }
             let triple = MeanComparison.absoluteDifference(treatment: factors[1], control: factors[0], level: level)
-            results.append(MetricResult(metric: panel.metrics[j], arms: arms, tripleDifference: triple))
+            slots[j] = MetricResult(metric: panel.metrics[j], arms: arms, tripleDifference: triple)
         }
+        let results = slots.values.map { $0! }
         return YearOverYearComparison(panel: panel, alignment: alignment, currentPre: panel.extraWindows[2], currentPost: panel.extraWindows[3],
                                       previousPre: panel.extraWindows[0],
                                       previousPost: panel.extraWindows[1], notes: notes, treatedArm: treatedArm,
