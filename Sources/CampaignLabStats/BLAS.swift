@@ -23,8 +23,15 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
 
 /// Basic linear algebra on OpenBLAS and LAPACK.
 public enum BLAS {
+    /// OpenBLAS runs single-threaded. CampaignLab parallelizes above BLAS, in fixed slices;
+    /// a BLAS that splits its sums by its own thread count changes the last bits of results
+    /// from one machine to another, and reports must be byte-identical for the same input.
+    /// (Measured: OPENBLAS_NUM_THREADS=1 vs 2 gave different last digits in the review.)
+    static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+
     /// The dot product Σ xᵢyᵢ (`cblas_ddot`).
     public static func dot(_ x: [Double], _ y: [Double]) -> Double {
+        _ = singleThreaded
         precondition(x.count == y.count, "BLAS.dot needs vectors of equal length (\(x.count) vs \(y.count))")
         return x.withUnsafeBufferPointer { xp in
             y.withUnsafeBufferPointer { yp in
@@ -39,6 +46,7 @@ public enum BLAS {
     /// A row-major m × p block is, in column-major terms, the p × m matrix Aᵀ, so AᵀA is
     /// `dsyrk` with no transpose on it.
     static func addGram(of block: UnsafeBufferPointer<Double>, rows: Int, columns: Int, into c: inout [Double]) {
+        _ = singleThreaded
         precondition(block.count >= rows * columns, "BLAS.addGram: block holds \(block.count) values, need \(rows * columns)")
         precondition(c.count == columns * columns, "BLAS.addGram: C must be \(columns)×\(columns)")
         guard rows > 0 else { return }
@@ -50,6 +58,7 @@ public enum BLAS {
 
     /// Cholesky factorization A = UᵀU in place (upper triangle, `dpotrf`).
     static func choleskyFactor(_ a: inout [Double], order n: Int) throws {
+        _ = singleThreaded
         precondition(a.count == n * n, "BLAS.choleskyFactor: matrix must be \(n)×\(n)")
         var uplo = CChar(UInt8(ascii: "U")), order = int32(n), lda = int32(max(n, 1)), info: Int32 = 0
         a.withUnsafeMutableBufferPointer { ap in
@@ -60,6 +69,7 @@ public enum BLAS {
 
     /// The inverse of A from its Cholesky factor (`dpotri`); fills both triangles.
     static func choleskyInverse(_ factor: inout [Double], order n: Int) throws {
+        _ = singleThreaded
         var uplo = CChar(UInt8(ascii: "U")), order = int32(n), lda = int32(max(n, 1)), info: Int32 = 0
         factor.withUnsafeMutableBufferPointer { ap in
             dpotri_(&uplo, &order, ap.baseAddress, &lda, &info, 1)
@@ -70,6 +80,7 @@ public enum BLAS {
 
     /// Solves A x = b from the Cholesky factor of A (`dpotrs`).
     static func choleskySolve(_ factor: [Double], order n: Int, rhs: [Double]) -> [Double] {
+        _ = singleThreaded
         precondition(factor.count == n * n && rhs.count == n, "BLAS.choleskySolve: sizes must match")
         var a = factor, b = rhs
         var uplo = CChar(UInt8(ascii: "U")), order = int32(n), nrhs: Int32 = 1, lda = int32(max(n, 1)),
@@ -86,6 +97,7 @@ public enum BLAS {
     /// Solves the general square system A x = b by LU with partial pivoting (`dgesv`);
     /// `a` is column-major. Throws `notPositiveDefinite(order:)` when A is singular.
     static func solve(_ a: [Double], order n: Int, rhs: [Double]) throws -> [Double] {
+        _ = singleThreaded
         precondition(a.count == n * n && rhs.count == n, "BLAS.solve: sizes must match")
         var lu = a, b = rhs
         var pivots = [Int32](repeating: 0, count: n)
@@ -106,6 +118,7 @@ public enum BLAS {
     ///
     /// - Returns: the 0-based indices of the `rank` pivot columns, in pivot order.
     static func pivotedRank(_ a: [Double], order n: Int, tolerance: Double) -> (rank: Int, pivots: [Int]) {
+        _ = singleThreaded
         precondition(a.count == n * n, "BLAS.pivotedRank: matrix must be \(n)×\(n)")
         var work = a
         var piv = [Int32](repeating: 0, count: n)
