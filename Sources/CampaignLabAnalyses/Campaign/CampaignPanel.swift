@@ -146,7 +146,14 @@ public struct CampaignPanel: Sendable {
         try schema.require(Contract.customers, columns: ["customer_id"])
         try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
         let dimensions = schema.dimensions
-        let rollups = try metrics.map { try schema.definition(of: $0).rollup }
+        let definitions = try metrics.map { try schema.definition(of: $0) }
+        for definition in definitions where definition.isRatio {
+            throw AnalysisError(option: "metrics", "'\(definition.metric)' is a ratio metric (\(definition.numerator ?? "")/\(definition.denominator ?? "")); the uplift takes months and events metrics, not ratios yet")
+        }
+        let monthsMetrics = definitions.filter { $0.source == .months }.map(\.metric)
+        let eventDefinitions = definitions.filter { $0.source == .events }
+        if !eventDefinitions.isEmpty { try schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"]) }
+        let rollups = definitions.filter { $0.source == .months }.map(\.rollup)
 
         progress("reading the assignments of \(campaign.id)")
         let dimensionColumns = dimensions.map { ", c." + quoteIdentifier($0) }.joined()
@@ -206,8 +213,8 @@ public struct CampaignPanel: Sendable {
         for window in allWindows { for index in window.lowerBound.index...window.upperBound.index where !wanted.contains(YearMonth(index: index)) { wanted.append(YearMonth(index: index)) } }
         wanted.sort()
         progress("reading customer_months for \(formatCount(ids.count)) customers, months \(wanted.map(\.description).joined(separator: ", "))")
-        let n = ids.count, k = metrics.count
-        let metricColumns = metrics.map { ", m." + quoteIdentifier($0) }.joined()
+        let n = ids.count, k = monthsMetrics.count
+        let metricColumns = monthsMetrics.map { ", m." + quoteIdentifier($0) }.joined()
         // Slots by month offset from the first wanted month (a table, not a hash, per row).
         let firstIndex = wanted.first!.index
         var slotsByOffset = [[Int]](repeating: [], count: wanted.last!.index - firstIndex + 1)
@@ -216,7 +223,7 @@ public struct CampaignPanel: Sendable {
         // the bottleneck, and each connection has its own cache): each slice's state is its own.
         let sliceCount = n >= parallelReadThreshold && database.path != ":memory:" && !database.path.isEmpty ? 2 : 1
         let bounds = (0...sliceCount).map { $0 * n / sliceCount }
-        let job = MonthsReadJob(path: database.path, campaign: campaign.id, metricColumns: metricColumns, metrics: metrics,
+        let job = MonthsReadJob(path: database.path, campaign: campaign.id, metricColumns: metricColumns, metrics: monthsMetrics,
                                 wanted: wanted, firstIndex: firstIndex, slotsByOffset: slotsByOffset, windowCount: w,
                                 rollups: rollups, ids: ids)
         let slices = ResultSlots<MonthsSlice>(count: sliceCount)
@@ -255,15 +262,72 @@ public struct CampaignPanel: Sendable {
             post[j] = (0..<n).map { value($0 * w + 1) }
             for e in extraWindows.indices { extra[e][j] = (0..<n).map { value($0 * w + 2 + e) } }
             if pre[j].allSatisfy(\.isNaN) {
-                throw AnalysisError(option: "campaign", "no customer has a value of \(metrics[j]) in customer_months in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound) of campaign '\(campaign.id)'; there is no baseline")
+                throw AnalysisError(option: "campaign", "no customer has a value of \(monthsMetrics[j]) in customer_months in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound) of campaign '\(campaign.id)'; there is no baseline")
             }
             if post[j].allSatisfy(\.isNaN) {
-                throw AnalysisError(option: "campaign", "no customer has a value of \(metrics[j]) in customer_months in the campaign months \(windows.post.lowerBound)…\(windows.post.upperBound) of campaign '\(campaign.id)'")
+                throw AnalysisError(option: "campaign", "no customer has a value of \(monthsMetrics[j]) in customer_months in the campaign months \(windows.post.lowerBound)…\(windows.post.upperBound) of campaign '\(campaign.id)'")
+            }
+        }
+        // Events metrics: per customer and window, from one filtered pass over events.
+        var eventValues: [String: [[Double]]] = [:]
+        if !eventDefinitions.isEmpty {
+            eventValues = try readEventMetrics(eventDefinitions, ids: ids, windows: allWindows, database: database, progress: progress)
+            for definition in eventDefinitions where eventValues[definition.metric]![0].allSatisfy({ $0 == 0 }) {
+                throw AnalysisError(option: "metrics", "no customer of campaign '\(campaign.id)' has a '\(definition.event ?? "")' event (metric \(definition.metric)) in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound); there is no baseline (do the events reach back that far?)")
+            }
+        }
+        // Assemble in the order asked for.
+        func assemble(_ months: [[Double]], _ window: Int) -> [[Double]] {
+            metrics.map { metric in
+                if let j = monthsMetrics.firstIndex(of: metric) { return months[j] }
+                return eventValues[metric]![window]
             }
         }
         return CampaignPanel(campaign: campaign, windows: windows, metrics: metrics, dimensions: dimensions, arms: arms,
-                             arm: arm, dimensionCodes: codes, levels: levels, pre: pre, post: post,
-                             extraWindows: extraWindows, extra: extra)
+                             arm: arm, dimensionCodes: codes, levels: levels, pre: assemble(pre, 0), post: assemble(post, 1),
+                             extraWindows: extraWindows, extra: extraWindows.indices.map { assemble(extra[$0], 2 + $0) })
+    }
+
+    /// Events metrics per window and customer: count, any (0/1) or sum of `value` of the
+    /// metric's event between the first day of a window's first month and the last day of its
+    /// last month (by the date written in `occurred_at`). Customers without events get 0.
+    static func readEventMetrics(_ definitions: [MetricDefinition], ids: [SQLiteValue], windows: [ClosedRange<YearMonth>],
+                                 database: SQLiteDatabase, progress: (String) -> Void) throws -> [String: [[Double]]] {
+        let n = ids.count
+        var position: [SQLiteValue: Int] = [:]
+        position.reserveCapacity(n)
+        for (i, id) in ids.enumerated() { position[id] = i }
+        let events = Array(Set(definitions.compactMap(\.event))).sorted()
+        let first = windows.map(\.lowerBound).min()!, last = windows.map(\.upperBound).max()!
+        progress("reading events \(events.joined(separator: ", ")) from \(first) to \(last)")
+        let statement = try database.prepare("""
+            SELECT customer_id, event, occurred_at, value FROM events
+            WHERE event IN (\(events.map { _ in "?" }.joined(separator: ", "))) AND occurred_at >= ? AND occurred_at < ?
+            """)
+        try statement.bind(events.map { .text($0) } + [.text(first.description), .text(last.adding(months: 1).description)])
+        var values = [String: [[Double]]]()
+        for d in definitions { values[d.metric] = Array(repeating: [Double](repeating: 0, count: n), count: windows.count) }
+        let byEvent = Dictionary(grouping: definitions, by: { $0.event ?? "" })
+        while try statement.step() {
+            guard let i = position[statement.value(0)], let event = statement.text(1), let list = byEvent[event] else { continue }
+            guard let month = statement.withUTF8(2, { bytes -> YearMonth? in
+                bytes.count >= 7 ? YearMonth.parse(UnsafeBufferPointer(rebasing: bytes[0..<7])) : nil
+            }) else {
+                throw DataError.contract(table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0)), event='\(event)'",
+                                         message: "\(statement.value(2)) is not an ISO 8601 timestamp")
+            }
+            let amount = statement.storageClass(3) == .null ? 0 : statement.double(3)
+            for (w, window) in windows.enumerated() where window.contains(month) {
+                for d in list {
+                    switch d.rollup {
+                    case .sum: values[d.metric]![w][i] += amount
+                    case .any: values[d.metric]![w][i] = 1
+                    default: values[d.metric]![w][i] += 1
+                    }
+                }
+            }
+        }
+        return values
     }
 }
 
