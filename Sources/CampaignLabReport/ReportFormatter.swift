@@ -138,6 +138,8 @@ public struct ReportFormatter: Sendable {
     /// negatives (and "0" rather than "−0").
     static func grouped(_ value: Double, digits: Int) -> String {
         precondition(digits >= 0 && digits <= 12, "ReportFormatter: 0 to 12 decimals")
+        // A finite value can still overflow on the way here (1e308 as a percentage: × 100).
+        if !value.isFinite { return value.isNaN ? "—" : value > 0 ? "∞" : "−∞" }
         let raw = decimalDigits(abs(value), digits: digits)  // digits only, no point
         let integerCount = raw.count - digits
         let integerPart = Array(raw.prefix(integerCount))
