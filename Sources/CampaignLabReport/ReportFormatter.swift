@@ -34,7 +34,8 @@ public struct ReportFormatter: Sendable {
             let text = Self.grouped(value, digits: digits)
             return text.hasPrefix("−") || Self.isZero(value, digits: digits) ? text : "+" + text
         case .currency:
-            let digits = abs(value) < 100 ? 2 : 0
+            // Two decimals below ¥100 — judged after rounding, so 99.999 is "¥100", not "¥100.00".
+            let digits = Self.roundsBelow(abs(value), 100, digits: 2) ? 2 : 0
             if language == .zh { return Self.chineseUnits(value, smallDigits: digits) + "元" }
             let text = Self.grouped(abs(value), digits: digits)
             return (value < 0 && !Self.isZero(value, digits: digits) ? "−" : "") + "¥" + text
@@ -48,7 +49,8 @@ public struct ReportFormatter: Sendable {
             if value < 0.001 { return "< 0.001" }
             return Self.grouped(value, digits: 3)
         case .multiple:
-            return Self.grouped(value, digits: abs(value) < 10 ? 1 : 0) + "×"
+            // One decimal below 10× (after rounding: 9.96 is "10×"), whole multiples from 10×.
+            return Self.grouped(value, digits: Self.roundsBelow(abs(value), 10, digits: 1) ? 1 : 0) + "×"
         }
     }
 
@@ -70,6 +72,7 @@ public struct ReportFormatter: Sendable {
     /// zh 1.2万, 3.4亿), percentages for percent styles.
     public func tick(_ value: Double, _ style: NumberStyle) -> String {
         if value.isNaN { return "—" }
+        if value.isInfinite { return value > 0 ? "∞" : "−∞" }
         switch style {
         case .percent, .percentagePoints:
             let percent = value * 100
@@ -96,11 +99,11 @@ public struct ReportFormatter: Sendable {
 
     /// 万 from 10⁴ and 亿 from 10⁸ with two decimals (so a column lines up); below
     /// 10⁴ grouped with `smallDigits` decimals. A value that rounds up to the next unit
-    /// moves to it (99,999,999 → 1亿).
+    /// moves to it (9,999.5元 → 1.00万元, 99,999,999 → 1.00亿).
     static func chineseUnits(_ value: Double, smallDigits: Int) -> String {
         let sign = value < 0 ? "−" : ""
         let magnitude = abs(value)
-        if magnitude >= 1e4 {
+        if !roundsBelow(magnitude, 1e4, digits: smallDigits) {
             let wan = grouped(magnitude / 1e4, digits: 2)
             if magnitude >= 1e8 || wan == "10,000.00" { return sign + grouped(magnitude / 1e8, digits: 2) + "亿" }
             return sign + wan + "万"
@@ -119,6 +122,14 @@ public struct ReportFormatter: Sendable {
         return text == "−0" ? "0" : text
     }
 
+    /// Whether `magnitude` shown with `digits` decimals (half away from zero) stays below
+    /// `limit`: `roundsBelow(99.995, 100, digits: 2)` is false ("100.00").
+    static func roundsBelow(_ magnitude: Double, _ limit: Double, digits: Int) -> Bool {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        return (magnitude * scale).rounded(.toNearestOrAwayFromZero) < limit * scale
+    }
+
     static func isZero(_ value: Double, digits: Int) -> Bool {
         decimalDigits(abs(value), digits: digits).allSatisfy { $0 == "0" }
     }
@@ -127,6 +138,8 @@ public struct ReportFormatter: Sendable {
     /// negatives (and "0" rather than "−0").
     static func grouped(_ value: Double, digits: Int) -> String {
         precondition(digits >= 0 && digits <= 12, "ReportFormatter: 0 to 12 decimals")
+        // A finite value can still overflow on the way here (1e308 as a percentage: × 100).
+        if !value.isFinite { return value.isNaN ? "—" : value > 0 ? "∞" : "−∞" }
         let raw = decimalDigits(abs(value), digits: digits)  // digits only, no point
         let integerCount = raw.count - digits
         let integerPart = Array(raw.prefix(integerCount))

@@ -326,7 +326,9 @@ public struct SVGChartRenderer: Sendable {
         let finite = data.values.flatMap { $0 }.compactMap { $0 }.filter(\.isFinite)
         let low = finite.min() ?? 0, high = finite.max() ?? 1
         func shade(_ v: Double) -> (fill: String, ink: String) {
-            let t = high > low ? (v - low) / (high - low) : 0.5
+            // Halved first so values ±10³⁰⁸ apart cannot overflow to inf / inf = NaN.
+            let raw = high > low ? (v / 2 - low / 2) / (high / 2 - low / 2) : 0.5
+            let t = raw.isFinite ? min(max(raw, 0), 1) : 0.5
             // Light to dark blue.
             let from = (247.0, 251.0, 255.0), to = (8.0, 48.0, 107.0)
             func channel(_ a: Double, _ b: Double) -> String {
@@ -362,7 +364,9 @@ public struct SVGChartRenderer: Sendable {
         // Colour legend: five swatches from the lowest to the highest value.
         let legendY = plotBottom + 14
         for k in 0..<5 {
-            let v = low + (high - low) * Double(k) / 4
+            let f = Double(k) / 4
+            // high − low overflows only for values ±10³⁰⁸ apart; then weight the ends instead.
+            let v = (high - low).isFinite ? low + (high - low) * Double(k) / 4 : low * (1 - f) + high * f
             canvas.rect(plotLeft + Double(k) * 70, legendY, 20, 12, fill: shade(v).fill, stroke: "#d1d9e0")
             canvas.text(formatter.format(v, data.style), x: plotLeft + Double(k) * 70 + 24, y: legendY + 10, cls: "cl-m")
         }

@@ -22,9 +22,12 @@ struct SVGCanvas {
     mutating func append(_ s: String) { body += s; body += "\n" }
 
     /// A coordinate or length with at most one decimal ("12.5", "3", "-0" never).
+    ///
+    /// Clamped to ±10⁷ px (far outside any drawing) so a data point far off its scale — a
+    /// Lorenz point at 10¹⁷ — cannot overflow the integer conversion below.
     static func n(_ v: Double) -> String {
         guard v.isFinite else { return "0" }
-        let r = (v * 10).rounded() / 10
+        let r = (min(max(v, -1e7), 1e7) * 10).rounded() / 10
         if r == r.rounded() { return String(Int(r)) }
         let whole = Int(r.magnitude)
         let tenth = Int(((r.magnitude - Double(whole)) * 10).rounded())
@@ -114,7 +117,8 @@ struct LinearScale {
 
     /// A scale whose domain covers `values` (finite ones), widened to nice tick bounds.
     init(covering values: [Double], range: (Double, Double), includeZero: Bool = false, tickCount: Int = 5) {
-        var finite = values.filter(\.isFinite)
+        // Beyond ±10³⁰⁰ the nice bounds (and high − low) would overflow to infinity.
+        var finite = values.filter(\.isFinite).map { min(max($0, -1e300), 1e300) }
         if includeZero { finite.append(0) }
         var low = finite.min() ?? 0, high = finite.max() ?? 1
         if low == high {
@@ -146,11 +150,15 @@ struct LinearScale {
     var ticks: [Double] {
         guard step > 0, step.isFinite else { return [domain.0] }
         var out: [Double] = []
-        var k = (domain.0 / step).rounded(.up)
-        while k * step <= domain.1 + step * 1e-9 && out.count < 50 {
-            let v = k * step
-            out.append(abs(v) < step * 1e-9 ? 0 : v)
-            k += 1
+        let first = (domain.0 / step).rounded(.up)
+        // At most 50 candidates; where step is below the resolution of the values (10¹⁷ apart
+        // by 10) consecutive candidates coincide and are kept once.
+        for i in 0..<50 {
+            let v = (first + Double(i)) * step
+            guard v.isFinite, v <= domain.1 + step * 1e-9 else { break }
+            let tick = abs(v) < step * 1e-9 ? 0 : v
+            if let last = out.last, tick <= last { continue }
+            out.append(tick)
         }
         return out
     }
