@@ -97,6 +97,9 @@ public struct CampaignPanel: Sendable {
     public var extraWindows: [ClosedRange<YearMonth>] = []
     /// Per extra window, per metric, per customer.
     public var extra: [[[Double]]] = []
+    /// Events metrics of the default list left out because no customer has their event in
+    /// the pre-period.
+    public var metricsLeftOut: [String] = []
 
     public var count: Int { arm.count }
 
@@ -111,8 +114,8 @@ public struct CampaignPanel: Sendable {
     /// months, and — when the windows allow a year-over-year comparison under `alignment` —
     /// the windows this year and a year earlier as extra windows 0…3 (previous pre, previous
     /// post, current pre, current post; current differs from pre/post only under Jan+Feb).
-    public static func shared(_ context: AnalysisContext, campaign id: String, metrics: [String], preMonths: Int?,
-                              alignment: YearOverYearAlignment = .sameDates) throws -> CampaignPanel {
+    public static func shared(_ context: AnalysisContext, campaign id: String, metrics: [String], optional: Set<String> = [],
+                              preMonths: Int?, alignment: YearOverYearAlignment = .sameDates) throws -> CampaignPanel {
         let key = "panel|\(id)|\(metrics.joined(separator: ","))|\(preMonths ?? 0)|\(alignment.rawValue)"
         return try context.memo(key) {
             let campaign = try CampaignInfo.load(id, from: context.database)
@@ -127,7 +130,7 @@ public struct CampaignPanel: Sendable {
                 extra = [pre.previous, post.previous, pre.current, post.current]
                 yoy = (alignment, pre, post)
             }
-            var panel = try load(campaign, windows: windows, extraWindows: extra, metrics: metrics, schema: context.schema,
+            var panel = try load(campaign, windows: windows, extraWindows: extra, metrics: metrics, optional: optional, schema: context.schema,
                                  database: context.database, progress: context.progress)
             if let yoy { panel.yearOverYear = (yoy.0, yoy.1, yoy.2) }
             return panel
@@ -140,12 +143,13 @@ public struct CampaignPanel: Sendable {
     ///   campaign with one arm only, or no customer_months row in the pre-period at all;
     ///   `DataError` for contract problems.
     public static func load(_ campaign: CampaignInfo, windows: CampaignWindows, extraWindows: [ClosedRange<YearMonth>] = [],
-                            metrics: [String], schema: ContractSchema,
+                            metrics requested: [String], optional: Set<String> = [], schema: ContractSchema,
                             database: SQLiteDatabase, progress: (String) -> Void = { _ in }) throws -> CampaignPanel {
         try schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm"])
         try schema.require(Contract.customers, columns: ["customer_id"])
         try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
         let dimensions = schema.dimensions
+        var metrics = requested
         let definitions = try metrics.map { try schema.definition(of: $0) }
         for definition in definitions where definition.isRatio {
             throw AnalysisError(option: "metrics", "'\(definition.metric)' is a ratio metric (\(definition.numerator ?? "")/\(definition.denominator ?? "")); the uplift takes months and events metrics, not ratios yet")
@@ -270,9 +274,16 @@ public struct CampaignPanel: Sendable {
         }
         // Events metrics: per customer and window, from one filtered pass over events.
         var eventValues: [String: [[Double]]] = [:]
+        var leftOut: [String] = []
         if !eventDefinitions.isEmpty {
             eventValues = try readEventMetrics(eventDefinitions, ids: ids, windows: allWindows, database: database, progress: progress)
             for definition in eventDefinitions where eventValues[definition.metric]![0].allSatisfy({ $0 == 0 }) {
+                // A metric nobody asked for by name is left out (and said so) rather than failing.
+                if optional.contains(definition.metric) {
+                    metrics.removeAll { $0 == definition.metric }
+                    leftOut.append(definition.metric)
+                    continue
+                }
                 throw AnalysisError(option: "metrics", "no customer of campaign '\(campaign.id)' has a '\(definition.event ?? "")' event (metric \(definition.metric)) in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound); there is no baseline (do the events reach back that far?)")
             }
         }
@@ -283,9 +294,11 @@ public struct CampaignPanel: Sendable {
                 return eventValues[metric]![window]
             }
         }
-        return CampaignPanel(campaign: campaign, windows: windows, metrics: metrics, dimensions: dimensions, arms: arms,
-                             arm: arm, dimensionCodes: codes, levels: levels, pre: assemble(pre, 0), post: assemble(post, 1),
-                             extraWindows: extraWindows, extra: extraWindows.indices.map { assemble(extra[$0], 2 + $0) })
+        var panel = CampaignPanel(campaign: campaign, windows: windows, metrics: metrics, dimensions: dimensions, arms: arms,
+                                  arm: arm, dimensionCodes: codes, levels: levels, pre: assemble(pre, 0), post: assemble(post, 1),
+                                  extraWindows: extraWindows, extra: extraWindows.indices.map { assemble(extra[$0], 2 + $0) })
+        panel.metricsLeftOut = leftOut
+        return panel
     }
 
     /// Events metrics per window and customer: count, any (0/1) or sum of `value` of the

@@ -30,10 +30,9 @@ public enum CampaignUplift: Analysis {
         guard let id = options.optionalString("campaign") else {
             throw AnalysisError(option: "campaign", "name the campaign: campaign: <campaign_id>")
         }
-        let metrics = options.list("metrics") ?? context.schema.metrics
-        for metric in metrics { try requireMetric(metric, option: "metrics", in: context.schema) }
+        let (metrics, optional) = try campaignMetrics(options, context.schema)
         let preMonths = try options.integer("pre_months", default: 0, in: 0...36)
-        let panel = try CampaignPanel.shared(context, campaign: id, metrics: metrics, preMonths: preMonths == 0 ? nil : preMonths)
+        let panel = try CampaignPanel.shared(context, campaign: id, metrics: metrics, optional: optional, preMonths: preMonths == 0 ? nil : preMonths)
         var treatedArm = 1
         if let arm = options.optionalString("arm") {
             guard let index = panel.arms.firstIndex(of: arm), index > 0 else {
@@ -45,6 +44,23 @@ public enum CampaignUplift: Analysis {
     }
 
     static func style(_ metric: String) -> NumberStyle { metric == "aum" ? .currency : .decimal(digits: 3) }
+
+    /// The metrics named by the `metrics` option, or by default every customer_months metric
+    /// followed by the events metrics of metric_definitions (ratios are not supported yet).
+    /// The events metrics of the default list are `optional`: left out when the campaign's
+    /// customers have none of their events in the pre-period.
+    static func campaignMetrics(_ options: AnalysisOptions, _ schema: ContractSchema) throws -> (metrics: [String], optional: Set<String>) {
+        if let list = options.list("metrics") {
+            for metric in list {
+                do { _ = try schema.definition(of: metric) } catch let error as DataError {
+                    throw AnalysisError(option: "metrics", "\(error)")
+                }
+            }
+            return (list, [])
+        }
+        let events = schema.metricDefinitions.filter { $0.source == .events && !$0.isRatio && !schema.metrics.contains($0.metric) }.map(\.metric)
+        return (schema.metrics + events, Set(events))
+    }
 
     public static func render(_ a: UpliftAnalysis, _ context: AnalysisContext, showSegments: Bool = true) -> [ReportBlock] {
         let t = context.text
@@ -60,6 +76,11 @@ public enum CampaignUplift: Analysis {
             .text(t(" customers have every metric in both periods", " 位客户在两个时期都有全部指标")),
             .text(a.excluded > 0 ? t("; \(formatCount(a.excluded)) without are left out.", "；另有 \(formatCount(a.excluded)) 位缺数据，未计入。") : t(".", "。")),
         ]))
+        if !p.metricsLeftOut.isEmpty {
+            blocks.append(.callout(.note, [.text(t(
+                "Events metrics left out: \(p.metricsLeftOut.joined(separator: ", ")) — no customer of this campaign has their event in the pre-period, so there is no baseline.",
+                "未纳入的事件指标：\(p.metricsLeftOut.joined(separator: "、"))——本活动客户在基期内没有相应事件，无基线可比。"))]))
+        }
         if a.outsideSupport > 0 {
             blocks.append(.callout(.note, [.text(t(
                 "\(formatCount(a.outsideSupport)) customers are left out because nobody in the other arm shares their \(a.unsupportedLevels.joined(separator: ", ")): there is no one to compare them with.",

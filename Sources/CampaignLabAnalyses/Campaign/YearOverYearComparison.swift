@@ -112,16 +112,15 @@ public enum CampaignYearOverYear: Analysis {
         let key = "yoy|" + ["campaign", "metrics", "arm", "pre_months", "alignment"].map { options.optionalString($0) ?? "" }.joined(separator: "|")
         return try context.memo(key) {
             let campaign = try CampaignInfo.load(id, from: context.database)
-            let metrics = options.list("metrics") ?? context.schema.metrics
-            for metric in metrics { try requireMetric(metric, option: "metrics", in: context.schema) }
+            let (metrics, optional) = try CampaignUplift.campaignMetrics(options, context.schema)
             let preMonths = try options.integer("pre_months", default: 0, in: 0...11)
             let base = CampaignWindows(campaign: campaign, preMonths: preMonths == 0 ? nil : preMonths)
             for (window, column) in [(base.pre, "starts_on"), (base.post, "ends_on")] {
                 try YearOverYear.validate(DateWindow(months: window), alignment: alignment, table: "campaigns", column: column,
                                           row: "campaign_id = '\(id)'")
             }
-            let panel = try CampaignPanel.shared(context, campaign: id, metrics: metrics, preMonths: preMonths == 0 ? nil : preMonths,
-                                                 alignment: alignment)
+            let panel = try CampaignPanel.shared(context, campaign: id, metrics: metrics, optional: optional,
+                                                 preMonths: preMonths == 0 ? nil : preMonths, alignment: alignment)
             guard let yoy = panel.yearOverYear else { preconditionFailure("validated windows always have year-over-year windows") }
             let pre = yoy.pre, post = yoy.post
             var treatedArm = 1
@@ -131,8 +130,8 @@ public enum CampaignYearOverYear: Analysis {
                 }
                 treatedArm = index
             }
-            for j in metrics.indices where panel.extra[1][j].allSatisfy(\.isNaN) {
-                throw AnalysisError(option: "campaign", "no customer of '\(id)' has a value of \(metrics[j]) in customer_months a year earlier (\(post.previous.lowerBound)…\(post.previous.upperBound)); the data must reach back a year for this comparison")
+            for j in panel.metrics.indices where panel.extra[1][j].allSatisfy(\.isNaN) {
+                throw AnalysisError(option: "campaign", "no customer of '\(id)' has a value of \(panel.metrics[j]) in customer_months a year earlier (\(post.previous.lowerBound)…\(post.previous.upperBound)); the data must reach back a year for this comparison")
             }
             return try YearOverYearComparison.run(panel, alignment: alignment, notes: [pre.note, post.note], treatedArm: treatedArm)
         }
