@@ -43,6 +43,7 @@ public enum AnalysisRegistry {
         CampaignUplift.self,
         CampaignSummary.self,
         CampaignYearOverYear.self,
+        CampaignFunnel.self,
     ]
 
     public static func named(_ name: String) -> (any Analysis.Type)? {

@@ -104,7 +104,7 @@ struct ReportRenderingTests {
             if let mismatch = goldenMismatch(text, named: name) { mismatches.append(mismatch) }
         }
         #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
-        // Summary first, then the detail: 3 method forests, 3 segment forests, 3 year-over-year bars, the arms chart.
-        #expect(document.charts.count == 10)
+        // Summary first, then the detail: 3 method forests, 3 segment forests, 3 year-over-year bars, the funnel and its time-to-convert curve, the arms chart.
+        #expect(document.charts.count == 12)
     }
 }

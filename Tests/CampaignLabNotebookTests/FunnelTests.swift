@@ -1,0 +1,29 @@
+import CampaignLabAnalyses
+import CampaignLabData
+import CampaignLabStats
+import CampaignLabTestSupport
+import Foundation
+import Testing
+
+/// The funnel of growth_journey_2026 on demo-small against Tests/References/funnel.py
+/// (pandas + lifelines), fixture funnel_demo_small.json.
+struct FunnelTests {
+    @Test func agreesWithLifelines() throws {
+        let url = URL(fileURLWithPath: repositoryRoot + "/Tests/References/funnel_demo_small.json")
+        let ref = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let f = try CampaignFunnel.compute(context, AnalysisOptions(["campaign": "growth_journey_2026"]))
+        #expect(f.reached == ref["reached"] as? [Int])
+        let km = try #require(f.curve)
+        func close(_ a: Double, _ b: Any?) -> Bool { (b as? Double).map { abs(a - $0) <= 1e-9 * max(1, abs($0)) } ?? false }
+        for day in [7, 30] {
+            let r = try #require(ref["converted_by_\(day)"] as? [String: Double])
+            let e = km.eventProbability(by: Double(day))
+            #expect(close(e.estimate, r["estimate"]) && close(e.interval.lower, r["low"]) && close(e.interval.upper, r["high"]), "day \(day): \(e)")
+        }
+        #expect(close(km.timeToEvent(quantile: 0.25).time, ref["q25_days"]))
+        let lr = try #require(f.logRank), r = try #require(ref["logrank"] as? [String: Double])
+        #expect(close(lr.statistic, r["statistic"]) && close(lr.pValue, r["p"]))
+    }
+}
