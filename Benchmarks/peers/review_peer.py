@@ -98,5 +98,33 @@ for x in METRICS:
         a, b = yy.loc[mask, "post_" + x].values, yy.loc[mask, "postly_" + x].values
         np.cov(a, b)
 
-print(json.dumps({"seconds": time.perf_counter() - started, "read_seconds": read_seconds, "aipw": result,
+# Funnel (the rule of Tests/References/funnel.py, vectorized the way an analyst would):
+# first occurrence of each step after the previous one, within the window; KM and log-rank.
+from lifelines import KaplanMeierFitter
+from lifelines.statistics import multivariate_logrank_test
+STEPS = ["assigned", "page_view", "click", "enroll", "task_complete", "reward"]
+control, = con.execute("SELECT control_arm FROM campaigns WHERE campaign_id = ?", (campaign,)).fetchone()
+end_next = (pd.Timestamp(ends) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+people = pd.read_sql_query(f"""SELECT a.customer_id, a.assigned_at, c.{DIMS[0]} AS seg FROM assignments a LEFT JOIN customers c USING (customer_id)
+    WHERE a.campaign_id = ? AND a.arm <> ?""", con, params=(campaign, control))
+ev = pd.read_sql_query(f"""SELECT customer_id, event, occurred_at FROM events WHERE event IN ({",".join("?" * 5)})
+    AND (campaign_id = ? OR campaign_id IS NULL) AND occurred_at >= ? AND occurred_at < ?""", con,
+                       params=STEPS[1:] + [campaign, starts, end_next])
+ev["t"] = pd.to_datetime(ev.occurred_at).astype("int64") / 1e9
+window_end = min(pd.Timestamp(end_next).value / 1e9, ev.t.max())
+people["entry"] = pd.to_datetime(people.assigned_at).astype("int64") / 1e9
+cur = people[["customer_id", "entry"]].rename(columns={"entry": "at"})
+reached = [len(cur)]
+for step in STEPS[1:]:
+    m = cur.merge(ev[ev.event == step][["customer_id", "t"]], on="customer_id")
+    m = m[(m.t >= m["at"]) & (m.t <= window_end)]
+    cur = m.groupby("customer_id", as_index=False).t.min().rename(columns={"t": "at"})
+    reached.append(len(cur))
+done = people.merge(cur, on="customer_id", how="left")
+observed = done["at"].notna().values
+durations = np.maximum(0, (np.where(observed, done["at"], window_end) - done.entry) / 86400)
+KaplanMeierFitter().fit(durations, observed)
+multivariate_logrank_test(durations, done.seg.fillna("(missing)").values, observed)
+
+print(json.dumps({"seconds": time.perf_counter() - started, "funnel_reached": reached, "read_seconds": read_seconds, "aipw": result,
                   "customers": int(len(u))}))
