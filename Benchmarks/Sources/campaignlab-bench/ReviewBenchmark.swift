@@ -12,8 +12,8 @@ struct ReviewBenchmark {
     var notebook: String
 
     /// Seconds for SQLite alone to return the review's rows: the assignments with the customers'
-    /// dimensions, and their customer_months rows in the eight months used (this year's and last
-    /// year's pre-period and campaign months), every column read.
+    /// dimensions, their customer_months rows in the eight months used (this year's and last
+    /// year's pre-period and campaign months), and the funnel's events, every column read.
     func sqliteFloor(months: [String]) throws -> (seconds: Double, rows: Int) {
         let db = try SQLiteDatabase.open(readOnlyAt: path)
         let start = DispatchTime.now().uptimeNanoseconds
@@ -33,6 +33,17 @@ struct ReviewBenchmark {
             rows += 1
             checksum += m.double(2) + m.double(3) + m.double(4)
             _ = m.text(1)
+        }
+        // The funnel's events (the same filter as the review's funnel block).
+        let info = try db.rows("SELECT starts_on, ends_on FROM campaigns WHERE campaign_id = ?", [.text(campaign)])
+        if case .text(let starts) = info.first?[0], case .text(let ends) = info.first?[1], let last = CivilDate(ends) {
+            let e = try db.prepare("""
+                SELECT customer_id, event, occurred_at FROM events
+                WHERE event IN ('page_view', 'click', 'enroll', 'task_complete', 'reward')
+                  AND (campaign_id = ? OR campaign_id IS NULL) AND occurred_at >= ? AND occurred_at < ?
+                """)
+            try e.bind([.text(campaign), .text(starts), .text(last.adding(days: 1).description)])
+            while try e.step() { rows += 1; checksum += Double(e.int64(0)); _ = e.text(2) }
         }
         precondition(checksum.isFinite)
         return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, rows)

@@ -57,11 +57,15 @@ public enum CampaignFunnel: Analysis {
         }
         try context.schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
         try context.schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm", "assigned_at"])
-        let known = Set(try context.database.rows("SELECT DISTINCT event FROM events").compactMap { v -> String? in
-            if case .text(let s) = v[0] { return s } else { return nil }
-        })
-        for step in steps where step != "assigned" && !known.contains(step) {
-            throw AnalysisError(option: "steps", "no event '\(step)' in table events (events: \(known.sorted().joined(separator: ", ")))")
+        // Each step's event must exist (a lookup that stops at the first row; the list of
+        // events for the message is read only when one is missing).
+        for step in steps where step != "assigned" {
+            if try context.database.scalarInt("SELECT 1 FROM events WHERE event = ? LIMIT 1", [.text(step)]) == nil {
+                let known = try context.database.rows("SELECT DISTINCT event FROM events ORDER BY event").compactMap { v -> String? in
+                    if case .text(let s) = v[0] { return s } else { return nil }
+                }
+                throw AnalysisError(option: "steps", "no event '\(step)' in table events (events: \(known.joined(separator: ", ")))")
+            }
         }
         let windowDays = try options.optionalString("window_days").map { _ in try options.number("window_days", default: 30, in: 0.001...3650) }
         let dimension = options.optionalString("by") ?? context.schema.dimensions.first
