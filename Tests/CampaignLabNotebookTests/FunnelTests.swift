@@ -1,4 +1,4 @@
-import CampaignLabAnalyses
+@testable import CampaignLabAnalyses
 import CampaignLabData
 import CampaignLabStats
 import CampaignLabTestSupport
@@ -25,5 +25,18 @@ struct FunnelTests {
         #expect(close(km.timeToEvent(quantile: 0.25).time, ref["q25_days"]))
         let lr = try #require(f.logRank), r = try #require(ref["logrank"] as? [String: Double])
         #expect(close(lr.statistic, r["statistic"]) && close(lr.pValue, r["p"]))
+    }
+
+    /// Scanning events in two rowid ranges on two connections gives the same funnel.
+    @Test func twoRangesGiveTheSameFunnel() throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let saved = CampaignFunnel.parallelReadThreshold
+        defer { CampaignFunnel.parallelReadThreshold = saved }
+        CampaignFunnel.parallelReadThreshold = .max
+        let one = try CampaignFunnel.compute(context, AnalysisOptions(["campaign": "growth_journey_2026"]))
+        CampaignFunnel.parallelReadThreshold = 0
+        let two = try CampaignFunnel.compute(context, AnalysisOptions(["campaign": "growth_journey_2026"]))
+        #expect(one.reached == two.reached && one.durations == two.durations && one.converted == two.converted && one.cutoff == two.cutoff)
     }
 }

@@ -33,9 +33,48 @@ public struct CampaignFunnelResult: Sendable {
     public var logRank: LogRankTest?
 }
 
+/// Reads the funnel's events, optionally one rowid range, on its own connection.
+private struct FunnelEventsJob: Sendable {
+    var path: String
+    var campaign: String
+    /// Event name → its position in the funnel's steps.
+    var stepOf: [String: Int]
+    var from: String
+    var until: String
+
+    func read(rowids: (Int64, Int64)?, database shared: SQLiteDatabase?) throws -> [(customer: SQLiteValue, step: Int, time: Double)] {
+        let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
+        let events = stepOf.keys.sorted()
+        var sql = """
+            SELECT customer_id, event, occurred_at FROM events
+            WHERE event IN (\(events.map { _ in "?" }.joined(separator: ", ")))
+              AND (campaign_id = ? OR campaign_id IS NULL) AND occurred_at >= ? AND occurred_at < ?
+            """
+        var bindings: [SQLiteValue] = events.map { .text($0) } + [.text(campaign), .text(from), .text(until)]
+        if let rowids {
+            sql += " AND rowid >= ? AND rowid < ?"
+            bindings += [.integer(rowids.0), .integer(rowids.1)]
+        }
+        let statement = try database.prepare(sql)
+        try statement.bind(bindings)
+        var found: [(customer: SQLiteValue, step: Int, time: Double)] = []
+        while try statement.step() {
+            guard let event = statement.text(1), let position = stepOf[event] else { continue }
+            guard let time = statement.withUTF8(2, { Timestamp.parse($0) }) else {
+                throw DataError.contract(table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0)), event='\(event)'",
+                                         message: "\(statement.value(2)) is not an ISO 8601 timestamp")
+            }
+            found.append((statement.value(0), position, time.secondsSinceEpoch))
+        }
+        return found
+    }
+}
+
 public enum CampaignFunnel: Analysis {
     public static let name = "campaign.funnel"
     public static let summary = "The campaign funnel: customers per ordered step, step and overall conversion, time to convert (Kaplan–Meier) by segment with a log-rank test."
+    /// Events tables with more rowids than this are scanned in two ranges at once.
+    nonisolated(unsafe) static var parallelReadThreshold = 200_000
     public static let defaultSteps = ["assigned", "page_view", "click", "enroll", "task_complete", "reward"]
     public static let options: [AnalysisOption] = [
         AnalysisOption("campaign", "the campaign_id"),
@@ -111,27 +150,34 @@ public enum CampaignFunnel: Analysis {
         let campaignEnd = Double(campaign.endsOn.adding(days: 1).daysSinceEpoch) * 86_400
         let eventSteps = steps.enumerated().filter { $0.element != "assigned" }
         context.progress("funnel of \(id): reading events \(eventSteps.map(\.element).joined(separator: ", "))")
-        let statement = try context.database.prepare("""
-            SELECT customer_id, event, occurred_at FROM events
-            WHERE event IN (\(eventSteps.map { _ in "?" }.joined(separator: ", ")))
-              AND (campaign_id = ? OR campaign_id IS NULL) AND occurred_at >= ? AND occurred_at < ?
-            """)
-        // Nothing after the campaign's last day counts, whatever the window.
-        try statement.bind(eventSteps.map { .text($0.element) } + [.text(id), .text(campaign.startsOn.description),
-                                                                    .text(campaign.endsOn.adding(days: 1).description)])
+        // A table with rowids is scanned in two rowid ranges on two connections at once.
+        var rowidRanges: [(Int64, Int64)?] = [nil]
+        if context.schema.table("events")?.hasRowID == true, !context.database.path.isEmpty, context.database.path != ":memory:",
+           let maxRowid = try context.database.scalarInt("SELECT max(rowid) FROM events"), maxRowid > parallelReadThreshold {
+            let middle = Int64(maxRowid / 2)
+            rowidRanges = [(Int64.min, middle), (middle, Int64.max)]
+        }
+        let ranges = rowidRanges
+        let job = FunnelEventsJob(path: context.database.path, campaign: id,
+                                  stepOf: Dictionary(uniqueKeysWithValues: eventSteps.map { ($0.element, $0.offset) }),
+                                  from: campaign.startsOn.description, until: campaign.endsOn.adding(days: 1).description)
+        let parts = ResultSlots<[(customer: SQLiteValue, step: Int, time: Double)]>(count: ranges.count)
+        let failures = ResultSlots<Error>(count: ranges.count)
+        let singleConnection = UncheckedBox(context.database)
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
+            do {
+                parts[k] = try job.read(rowids: ranges[k], database: ranges.count == 1 ? singleConnection.value : nil)
+            } catch { failures[k] = error }
+        }
+        if let error = failures.values.compactMap({ $0 }).first { throw error }
         _ = start
         var times = [[(step: Int, time: Double)]](repeating: [], count: assignedAt.count)
         var cutoff = -Double.infinity
-        let stepOf = Dictionary(uniqueKeysWithValues: eventSteps.map { ($0.element, $0.offset) })
-        while try statement.step() {
-            guard let i = index[statement.value(0)], let event = statement.text(1), let step = stepOf[event] else { continue }
-            guard let text = statement.text(2), let t = Timestamp(text) else {
-                throw DataError.contract(table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0)), event='\(event)'",
-                                         message: "\(statement.value(2)) is not an ISO 8601 timestamp")
-            }
-            times[i].append((step, t.secondsSinceEpoch))
-            cutoff = max(cutoff, t.secondsSinceEpoch)
-        }
+        for part in parts.values { for e in part ?? [] {
+            cutoff = max(cutoff, e.time)
+            guard let i = index[e.customer] else { continue }
+            times[i].append((e.step, e.time))
+        } }
         guard cutoff > -Double.infinity else {
             throw AnalysisError(option: "steps", "no events \(eventSteps.map(\.element).joined(separator: ", ")) of campaign '\(id)' between \(campaign.startsOn) and its end")
         }
