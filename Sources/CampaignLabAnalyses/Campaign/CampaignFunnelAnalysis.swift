@@ -100,9 +100,7 @@ public enum CampaignFunnel: Analysis {
         // events for the message is read only when one is missing).
         for step in steps where step != "assigned" {
             if try context.database.scalarInt("SELECT 1 FROM events WHERE event = ? LIMIT 1", [.text(step)]) == nil {
-                let known = try context.database.rows("SELECT DISTINCT event FROM events ORDER BY event").compactMap { v -> String? in
-                    if case .text(let s) = v[0] { return s } else { return nil }
-                }
+                let known = try context.database.rows("SELECT DISTINCT event FROM events ORDER BY event").compactMap { $0[0].textValue }
                 throw AnalysisError(option: "steps", "no event '\(step)' in table events (events: \(known.joined(separator: ", ")))")
             }
         }
@@ -146,7 +144,6 @@ public enum CampaignFunnel: Analysis {
         }
 
         // Events of the steps in the campaign window (plus the conversion window).
-        let start = Double(campaign.startsOn.daysSinceEpoch) * 86_400
         let campaignEnd = Double(campaign.endsOn.adding(days: 1).daysSinceEpoch) * 86_400
         let eventSteps = steps.enumerated().filter { $0.element != "assigned" }
         context.progress("funnel of \(id): reading events \(eventSteps.map(\.element).joined(separator: ", "))")
@@ -170,7 +167,6 @@ public enum CampaignFunnel: Analysis {
             } catch { failures[k] = error }
         }
         if let error = failures.values.compactMap({ $0 }).first { throw error }
-        _ = start
         var times = [[(step: Int, time: Double)]](repeating: [], count: assignedAt.count)
         var cutoff = -Double.infinity
         for part in parts.values { for e in part ?? [] {

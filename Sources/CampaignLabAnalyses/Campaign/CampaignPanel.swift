@@ -18,7 +18,7 @@ public struct CampaignInfo: Sendable, Equatable {
             "SELECT name, design, starts_on, ends_on, control_arm FROM campaigns WHERE campaign_id = ?", [.text(id)])
         guard let row = rows.first else {
             let known = try database.rows("SELECT campaign_id FROM campaigns ORDER BY starts_on DESC, campaign_id")
-                .map { $0[0].description.trimmingCharacters(in: "'") }
+                .compactMap { $0[0].textValue }
             throw AnalysisError(option: option, "no campaign '\(id)' in table campaigns (campaigns: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
         }
         func date(_ value: SQLiteValue, _ column: String) throws -> CivilDate {
@@ -474,13 +474,4 @@ struct LevelInterner {
 final class UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
-}
-
-private extension String {
-    func trimmingCharacters(in character: Character) -> String {
-        var s = Substring(self)
-        while s.first == character { s = s.dropFirst() }
-        while s.last == character { s = s.dropLast() }
-        return String(s)
-    }
 }

@@ -43,6 +43,14 @@ public enum CampaignUplift: Analysis {
         return try UpliftAnalysis.run(panel, treatedArm: treatedArm, progress: context.progress)
     }
 
+    /// A forest plot of per-customer effects on `metric`.
+    static func effectForest(id: String, metric: String, _ context: AnalysisContext, title: String, subtitle: String,
+                             rows: [ForestData.Row]) -> ReportBlock {
+        .chart(Chart(id: "\(id)-\(slug(metric))", title: title, subtitle: subtitle,
+                     xAxis: Axis(label: context.text("Effect on \(metric) per customer", "每位客户 \(metric) 的效应"), style: style(metric)),
+                     yAxis: Axis(label: ""), kind: .forest(ForestData(rows: rows))))
+    }
+
     static func style(_ metric: String) -> NumberStyle { metric == "aum" ? .currency : .decimal(digits: 3) }
 
     /// The metrics named by the `metrics` option, or by default every customer_months metric
@@ -152,13 +160,10 @@ public enum CampaignUplift: Analysis {
                 (t("Naive", "简单差"), m.naiveDifference), ("DiD", m.differenceInDifferences),
                 (t("Regression", "回归调整"), m.regressionAdjusted), ("IPW", m.weighted.effect), ("AIPW", m.doublyRobust),
             ]
-            blocks.append(.chart(Chart(
-                id: "uplift-methods-\(slug(m.metric))",
-                title: t("\(m.metric): effect by method", "\(m.metric)：各方法的效应"),
-                subtitle: t("naive comparisons include who chose to join", "简单比较包含了自选择的影响"),
-                xAxis: Axis(label: t("Effect on \(m.metric) per customer", "每位客户 \(m.metric) 的效应"), style: style(m.metric)),
-                yAxis: Axis(label: ""),
-                kind: .forest(ForestData(rows: list.map { ForestData.Row(label: $0.0, estimate: $0.1.estimate, low: $0.1.interval.lower, high: $0.1.interval.upper) })))))
+            blocks.append(effectForest(id: "uplift-methods", metric: m.metric, context,
+                                       title: t("\(m.metric): effect by method", "\(m.metric)：各方法的效应"),
+                                       subtitle: t("naive comparisons include who chose to join", "简单比较包含了自选择的影响"),
+                                       rows: list.map { ForestData.Row(label: $0.0, estimate: $0.1.estimate, low: $0.1.interval.lower, high: $0.1.interval.upper) }))
         }
 
         // Balance and overlap.
@@ -206,13 +211,9 @@ public enum CampaignUplift: Analysis {
                     forest.append(ForestData.Row(label: "\(s.dimension): \(s.level)", estimate: e.estimate, low: e.interval.lower,
                                                  high: e.interval.upper, detail: "n = \(formatCount(s.treated)) / \(formatCount(s.control))"))
                 }
-                blocks.append(.chart(Chart(
-                    id: "uplift-segments-\(slug(m.metric))",
-                    title: t("\(m.metric): effect by segment", "\(m.metric)：分群效应"),
-                    subtitle: t("n = \(treatedName) / \(controlName)", "n = \(treatedName) / \(controlName)"),
-                    xAxis: Axis(label: t("Effect on \(m.metric) per customer", "每位客户 \(m.metric) 的效应"), style: style(m.metric)),
-                    yAxis: Axis(label: ""),
-                    kind: .forest(ForestData(rows: forest)))))
+                blocks.append(effectForest(id: "uplift-segments", metric: m.metric, context,
+                                           title: t("\(m.metric): effect by segment", "\(m.metric)：分群效应"),
+                                           subtitle: "n = \(treatedName) / \(controlName)", rows: forest))
             }
         }
         return blocks

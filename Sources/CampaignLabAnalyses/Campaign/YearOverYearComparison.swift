@@ -143,7 +143,6 @@ public enum CampaignYearOverYear: Analysis {
         let p = y.panel
         let treatedName = p.arms[y.treatedArm], controlName = p.arms[0]
         func range(_ r: ClosedRange<YearMonth>) -> String { r.lowerBound == r.upperBound ? r.lowerBound.description : "\(r.lowerBound)…\(r.upperBound)" }
-        _ = p
         var blocks: [ReportBlock] = []
         let alignmentText: String
         switch y.alignment {
