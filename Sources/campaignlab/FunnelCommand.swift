@@ -25,11 +25,7 @@ struct FunnelCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
-    var db: String
-
-    @Option(name: .long, help: ArgumentHelp("The campaign_id.", valueName: "id"))
-    var campaign: String
+    @OptionGroup var source: CampaignOptions
 
     @Option(name: .long, help: ArgumentHelp("Ordered steps, comma-separated ('assigned' first only).", valueName: "list"))
     var steps: String?
@@ -43,26 +39,16 @@ struct FunnelCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A customers dimension to compare (default: the first).", valueName: "dimension"))
     var by: String?
 
-    @Option(name: .long, help: ArgumentHelp("Write the report into this directory instead of printing it.", valueName: "dir"))
-    var out: String?
-
-    @Option(name: .long, help: ArgumentHelp("Formats with --out: md, html, json.", valueName: "list"))
-    var format = "md,html,json"
-
-    @Option(name: .long, help: ArgumentHelp("The report language: en or zh.", valueName: "lang"))
-    var lang = "en"
-
-    @Flag(name: .long, help: "Do not print progress to standard error.")
-    var quiet = false
+    @OptionGroup var output: ReportOutputOptions
 
     func run() throws {
+        let campaign = source.campaign
         var options: [String: String] = ["campaign": campaign]
         if let steps { options["steps"] = steps }
         if let windowDays { options["window_days"] = String(windowDays) }
         if let arm { options["arm"] = arm }
         if let by { options["by"] = by }
-        try AnalysisCommandRunner.run(analysis: CampaignFunnel.self, options: options, db: db, lang: lang, out: out,
-                                      format: format, quiet: quiet, name: "funnel-\(campaign)",
+        try AnalysisCommandRunner.run(analysis: CampaignFunnel.self, options: options, db: source.db, output: output, name: "funnel-\(campaign)",
                                       title: { $0 == .zh ? "活动漏斗：\(campaign)" : "Campaign funnel: \(campaign)" })
     }
 }

@@ -44,20 +44,10 @@ struct RenderCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
     var db: String?
 
-    @Option(name: .long, help: ArgumentHelp("The output directory (created when missing).", valueName: "dir"))
-    var out: String?
-
     @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("A notebook parameter, name=value (repeatable).", valueName: "name=value"))
     var param: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Formats to write, comma-separated: md, html, json.", valueName: "list"))
-    var format = "md,html,json"
-
-    @Option(name: .long, help: ArgumentHelp("The report language: en or zh.", valueName: "lang"))
-    var lang = "en"
-
-    @Flag(name: .long, help: "Do not print progress to standard error.")
-    var quiet = false
+    @OptionGroup var output: ReportOutputOptions
 
     @Flag(name: .long, help: "List the analyses a notebook can call, with their options, and exit.")
     var listAnalyses = false
@@ -67,15 +57,12 @@ struct RenderCommand: ParsableCommand {
             print(AnalysisCatalog.text, terminator: "")
             return
         }
-        guard let notebook, let db, let out else {
+        guard let notebook, let db, let out = output.out else {
             printError("error: render needs a notebook, --db FILE and --out DIR (see campaignlab render --help)")
             throw ExitCode(1)
         }
-        guard let language = ReportLanguage(rawValue: lang) else {
-            printError("error: --lang must be en or zh, not '\(lang)'")
-            throw ExitCode(1)
-        }
-        let formats = try ReportOutput.formats(format)
+        let language = try output.language()
+        let formats = try output.formats()
         var parameters: [String: String] = [:]
         for p in param {
             guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
@@ -92,17 +79,15 @@ struct RenderCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let started = Date()
-        let quiet = self.quiet
+        let progress = output.progress(since: started)
         do {
             let parsed = try NotebookParser.parse(text, file: notebook)
             let database = try SQLiteDatabase.open(readOnlyAt: db)
             let runner = NotebookRunner(database: database, databaseName: URL(fileURLWithPath: db).lastPathComponent,
-                                        language: language, progress: { line in
-                                            if !quiet { printError(String(format: "%6.1fs  ", Date().timeIntervalSince(started)) + line) }
-                                        })
+                                        language: language, progress: progress)
             let document = try runner.run(parsed, parameters: parameters)
             let written = try ReportOutput.write(document, name: parsed.name, to: out, formats: formats)
-            if !quiet { printError(String(format: "%6.1fs  done", Date().timeIntervalSince(started))) }
+            progress("done")
             for path in written { print(path) }
         } catch let error as NotebookError {
             printError("error: \(error)")

@@ -35,11 +35,7 @@ struct UpliftCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
-    var db: String
-
-    @Option(name: .long, help: ArgumentHelp("The campaign_id.", valueName: "id"))
-    var campaign: String
+    @OptionGroup var source: CampaignOptions
 
     @Option(name: .long, help: ArgumentHelp("customer_months metrics, comma-separated (default: every metric).", valueName: "list"))
     var metrics: String?
@@ -50,56 +46,41 @@ struct UpliftCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Months before the campaign in the pre-period (default: as many as it lasts).", valueName: "n"))
     var preMonths: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Write the report into this directory instead of printing it.", valueName: "dir"))
-    var out: String?
-
-    @Option(name: .long, help: ArgumentHelp("Formats with --out: md, html, json.", valueName: "list"))
-    var format = "md,html,json"
-
-    @Option(name: .long, help: ArgumentHelp("The report language: en or zh.", valueName: "lang"))
-    var lang = "en"
-
-    @Flag(name: .long, help: "Do not print progress to standard error.")
-    var quiet = false
+    @OptionGroup var output: ReportOutputOptions
 
     func run() throws {
+        let campaign = source.campaign
         var options: [String: String] = ["campaign": campaign]
         if let metrics { options["metrics"] = metrics }
         if let arm { options["arm"] = arm }
         if let preMonths { options["pre_months"] = String(preMonths) }
-        try AnalysisCommandRunner.run(analysis: CampaignUplift.self, options: options, db: db, lang: lang, out: out,
-                                      format: format, quiet: quiet,
+        try AnalysisCommandRunner.run(analysis: CampaignUplift.self, options: options, db: source.db, output: output,
                                       name: "uplift-\(campaign)", title: { $0 == .zh ? "活动效果：\(campaign)" : "Campaign uplift: \(campaign)" })
     }
 }
 
 /// Runs one analysis from the command line and prints or writes its report.
 enum AnalysisCommandRunner {
-    static func run(analysis: any Analysis.Type, options: [String: String], db: String, lang: String, out: String?,
-                    format: String, quiet: Bool, name: String, title: (ReportLanguage) -> String) throws {
-        guard let language = ReportLanguage(rawValue: lang) else {
-            printError("error: --lang must be en or zh, not '\(lang)'")
-            throw ExitCode(1)
-        }
-        let formats = try ReportOutput.formats(format)
-        let started = Date()
+    static func run(analysis: any Analysis.Type, options: [String: String], db: String, output: ReportOutputOptions,
+                    name: String, title: (ReportLanguage) -> String) throws {
+        let language = try output.language()
+        let formats = try output.formats()
+        let progress = output.progress(since: Date())
         do {
             let database = try SQLiteDatabase.open(readOnlyAt: db)
             let context = AnalysisContext(database: database, schema: try ContractSchema.discover(in: database), language: language,
-                                          parameters: options, progress: { line in
-                                              if !quiet { printError(String(format: "%6.1fs  ", Date().timeIntervalSince(started)) + line) }
-                                          })
+                                          parameters: options, progress: progress)
             let blocks = try analysis.run(context, AnalysisOptions(options))
             let document = ReportDocument(title: title(language), language: language,
                                           parameters: options.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
                                           blocks: blocks, source: URL(fileURLWithPath: db).lastPathComponent)
-            if let out {
+            if let out = output.out {
                 for path in try ReportOutput.write(document, name: name, to: out, formats: formats) { print(path) }
             } else {
                 let text = MarkdownRenderer(language: language).render(document.withoutCharts, chartDirectory: "charts").text
                 print(text, terminator: "")
             }
-            if !quiet { printError(String(format: "%6.1fs  done", Date().timeIntervalSince(started))) }
+            progress("done")
         } catch let error as AnalysisError {
             printError("error: \(error)")
             throw ExitCode(1)

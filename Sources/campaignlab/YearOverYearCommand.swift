@@ -32,11 +32,7 @@ struct YearOverYearCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
-    var db: String
-
-    @Option(name: .long, help: ArgumentHelp("The campaign_id.", valueName: "id"))
-    var campaign: String
+    @OptionGroup var source: CampaignOptions
 
     @Option(name: .long, help: ArgumentHelp("same-dates, 52-week, spring-festival or jan-feb.", valueName: "mode"))
     var alignment = "same-dates"
@@ -47,24 +43,14 @@ struct YearOverYearCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The arm compared with the control arm (default: the first other arm).", valueName: "arm"))
     var arm: String?
 
-    @Option(name: .long, help: ArgumentHelp("Write the report into this directory instead of printing it.", valueName: "dir"))
-    var out: String?
-
-    @Option(name: .long, help: ArgumentHelp("Formats with --out: md, html, json.", valueName: "list"))
-    var format = "md,html,json"
-
-    @Option(name: .long, help: ArgumentHelp("The report language: en or zh.", valueName: "lang"))
-    var lang = "en"
-
-    @Flag(name: .long, help: "Do not print progress to standard error.")
-    var quiet = false
+    @OptionGroup var output: ReportOutputOptions
 
     func run() throws {
+        let campaign = source.campaign
         var options: [String: String] = ["campaign": campaign, "alignment": alignment]
         if let metrics { options["metrics"] = metrics }
         if let arm { options["arm"] = arm }
-        try AnalysisCommandRunner.run(analysis: CampaignYearOverYear.self, options: options, db: db, lang: lang, out: out,
-                                      format: format, quiet: quiet, name: "yoy-\(campaign)",
+        try AnalysisCommandRunner.run(analysis: CampaignYearOverYear.self, options: options, db: source.db, output: output, name: "yoy-\(campaign)",
                                       title: { $0 == .zh ? "同比分析：\(campaign)" : "Year over year: \(campaign)" })
     }
 }

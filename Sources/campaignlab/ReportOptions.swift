@@ -1,0 +1,46 @@
+import ArgumentParser
+import CampaignLabReport
+import Foundation
+
+/// The options every command that writes a report shares: where, in which formats and
+/// language, and whether to show progress.
+struct ReportOutputOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Directory for the report files (created when missing); the analysis commands print Markdown without it.", valueName: "dir"))
+    var out: String?
+
+    @Option(name: .long, help: ArgumentHelp("Formats to write, comma-separated: md, html, json.", valueName: "list"))
+    var format = "md,html,json"
+
+    @Option(name: .long, help: ArgumentHelp("The report language: en or zh.", valueName: "lang"))
+    var lang = "en"
+
+    @Flag(name: .long, help: "Do not print progress to standard error.")
+    var quiet = false
+
+    /// `--lang`, or a one-line error and exit 1.
+    func language() throws -> ReportLanguage {
+        guard let language = ReportLanguage(rawValue: lang) else {
+            printError("error: --lang must be en or zh, not '\(lang)'")
+            throw ExitCode(1)
+        }
+        return language
+    }
+
+    /// `--format`, or a one-line error and exit 1.
+    func formats() throws -> [String] { try ReportOutput.formats(format) }
+
+    /// Prints progress lines with the seconds since `started` on standard error (unless --quiet).
+    func progress(since started: Date) -> @Sendable (String) -> Void {
+        let quiet = quiet
+        return { line in if !quiet { printError(String(format: "%6.1fs  ", Date().timeIntervalSince(started)) + line) } }
+    }
+}
+
+/// The database and campaign an analysis command reads.
+struct CampaignOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
+    var db: String
+
+    @Option(name: .long, help: ArgumentHelp("The campaign_id.", valueName: "id"))
+    var campaign: String
+}
