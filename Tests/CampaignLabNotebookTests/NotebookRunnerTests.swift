@@ -162,3 +162,49 @@ struct OverviewAnalysisTests {
         }
     }
 }
+
+extension OverviewAnalysisTests {
+    /// The AUM concentration and the tiers of the data overview on demo-small, month 2026-10,
+    /// against numpy/pandas on the raw rows (Tests/References/data_overview.py).
+    @Test func concentrationAndTiersAgreeWithNumpy() throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let runner = NotebookRunner(database: db, databaseName: "demo-small.sqlite", language: .en)
+        let document = try runner.run(try NotebookParser.parse("""
+            ```campaignlab overview.aum-distribution
+            month: 2026-10
+            ```
+
+            ```campaignlab overview.customers
+            month: 2026-10
+            ```
+            """, file: "t.md"))
+        guard case .section(_, let distribution) = document.blocks[0], case .keyFigures(let figures) = distribution[0],
+              case .section(_, let customers) = document.blocks[1], case .table(let tiers) = customers[2] else {
+            Issue.record("unexpected blocks"); return
+        }
+        func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-9 * max(1, abs(b)) }
+        // numpy: Gini 0.9048762206836619, top 1% share 0.48824914674196584, median 9040.07.
+        #expect(close(figures[0].value, 0.9048762206836619))
+        #expect(close(figures[1].value, 0.48824914674196584))
+        #expect(close(figures[4].value, 9040.07))
+        // pandas.cut: customers 1509 / 394 / 90 / 7; AUM 13887106.94 / 57757555.45 / 124527133.32 / 102230715.41.
+        #expect(tiers.rows.map { $0[1] } == [.integer(1509), .integer(394), .integer(90), .integer(7)])
+        let amounts = tiers.rows.compactMap { $0[3].numericValue }
+        for (a, b) in zip(amounts, [13887106.94, 57757555.45, 124527133.32, 102230715.41]) { #expect(close(a, b)) }
+    }
+}
+
+extension NotebookRunnerTests {
+    /// A negative balance cannot enter a concentration analysis: the error names table, column and row.
+    @Test func aNegativeBalanceIsNamed() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("bank.sqlite")
+        try ContractFixtures.makeDatabase(at: path, then: "UPDATE customer_months SET aum = -5 WHERE customer_id = 3 AND month = '2024-06';")
+        let before = try fileBytes(path)
+        expectNotebookError(line: 1, "table customer_months, column aum, row customer_id=3, month='2024-06'", "negative") {
+            _ = try runNotebook("```campaignlab overview.aum-distribution\nmonth: 2024-06\n```\n", db: path)
+        }
+        #expect(try fileBytes(path) == before)
+    }
+}
