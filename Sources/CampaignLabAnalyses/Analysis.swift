@@ -1,5 +1,6 @@
 import CampaignLabData
 import CampaignLabReport
+import Foundation
 
 /// A named analysis that notebooks call (```` ```campaignlab NAME ````) and the CLI can run:
 /// it reads through the data layer, computes with the numeric core and returns report blocks.
@@ -61,29 +62,66 @@ public final class AnalysisContext: @unchecked Sendable {
     /// Reports a step of long work (the CLI prints it on stderr).
     public let progress: @Sendable (String) -> Void
 
-    private var memos: [String: Any] = [:]
+    private let memos: MemoStore
 
     /// The value computed for `key` earlier in this run, or `compute()`'s, remembered: lets
-    /// two blocks of one notebook (a summary and its detail) share one computation.
-    public func memo<T>(_ key: String, _ compute: () throws -> T) rethrows -> T {
-        if let value = memos[key] as? T { return value }
-        let value = try compute()
-        memos[key] = value
-        return value
+    /// two blocks of one notebook (a summary and its detail) share one computation. Blocks
+    /// running at once wait for the one computing it (an error is shared the same way).
+    public func memo<T>(_ key: String, _ compute: () throws -> T) throws -> T {
+        try memos.value(key, compute)
     }
 
-    public init(database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage,
-                parameters: [String: String] = [:], progress: @escaping @Sendable (String) -> Void = { _ in }) {
+    public convenience init(database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage,
+                            parameters: [String: String] = [:], progress: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.init(database: database, schema: schema, language: language, parameters: parameters, progress: progress,
+                  memos: MemoStore())
+    }
+
+    private init(database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage,
+                 parameters: [String: String], progress: @escaping @Sendable (String) -> Void, memos: MemoStore) {
         self.database = database
         self.schema = schema
         self.language = language
         self.parameters = parameters
         self.progress = progress
+        self.memos = memos
+    }
+
+    /// The same context on another connection to the same database (for a block run on its
+    /// own thread: a connection is used by one thread at a time), sharing the remembered values.
+    public func onConnection(_ database: SQLiteDatabase) -> AnalysisContext {
+        AnalysisContext(database: database, schema: schema, language: language, parameters: parameters, progress: progress,
+                        memos: memos)
     }
 
     /// The text in the report's language.
     public func text(_ en: String, _ zh: String) -> String {
         language == .zh ? zh : en
+    }
+}
+
+/// Values computed once per run and shared, safe to use from several threads.
+final class MemoStore: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var results: [String: Result<Any, Error>] = [:]
+    private var computing: Set<String> = []
+
+    func value<T>(_ key: String, _ compute: () throws -> T) throws -> T {
+        condition.lock()
+        while computing.contains(key) { condition.wait() }
+        if let result = results[key] {
+            condition.unlock()
+            return try result.get() as! T
+        }
+        computing.insert(key)
+        condition.unlock()
+        let result = Result<Any, Error> { try compute() }
+        condition.lock()
+        results[key] = result
+        computing.remove(key)
+        condition.broadcast()
+        condition.unlock()
+        return try result.get() as! T
     }
 }
 

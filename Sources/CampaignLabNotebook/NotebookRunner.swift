@@ -1,6 +1,7 @@
 import CampaignLabAnalyses
 import CampaignLabData
 import CampaignLabReport
+import Foundation
 
 /// Runs a notebook against a read-only database and builds the report document.
 ///
@@ -15,6 +16,9 @@ public struct NotebookRunner {
     public var language: ReportLanguage
     /// Called with a short line before each block and after long steps.
     public var progress: @Sendable (String) -> Void
+    /// Run the blocks at once, each on its own connection, when the database is a file
+    /// (false: one after the other on `database`). The document is the same either way.
+    public var runsBlocksAtOnce = true
 
     public init(database: SQLiteDatabase, databaseName: String, language: ReportLanguage,
                 progress: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -68,21 +72,24 @@ public struct NotebookRunner {
         do { schema = try ContractSchema.discover(in: database) } catch { throw fail(1, "cannot read the database schema: \(error)") }
         let context = AnalysisContext(database: database, schema: schema, language: language, parameters: values, progress: progress)
 
-        var blocks: [ReportBlock] = []
+        // Every block is checked first (so a mistake anywhere is reported before any work),
+        // then the blocks run — at once, each on its own connection, when the database is a
+        // file: a notebook's blocks are independent but for the values they share through
+        // the context's memo (a summary and its detail), which the first to need computes.
+        var pieces: [Piece] = []
+        var jobs: [Job] = []
         let runnable = notebook.cells.filter { if case .prose = $0 { return false } else { return true } }.count
-        var step = 0
         for cell in notebook.cells {
             switch cell {
             case .prose(let text, let line, let only):
                 if let only, only != language { continue }
-                blocks += try Prose.blocks(text, firstLine: line, file: notebook.file, values: values)
+                pieces.append(.blocks(try Prose.blocks(text, firstLine: line, file: notebook.file, values: values)))
             case .sql(let query, let options, let line):
-                step += 1
-                progress("[\(step)/\(runnable)] SQL block at line \(line)")
-                blocks.append(try runSQL(query, options: options, line: line, notebook: notebook, values: values))
+                pieces.append(.job(jobs.count))
+                jobs.append(Job(label: "[\(jobs.count + 1)/\(runnable)] SQL block at line \(line)") { context in
+                    try runSQL(query, options: options, line: line, notebook: notebook, values: values, database: context.database)
+                })
             case .analysis(let name, let options, let line):
-                step += 1
-                progress("[\(step)/\(runnable)] \(name) (line \(line))")
                 guard let analysis = AnalysisRegistry.named(name) else {
                     let known = AnalysisRegistry.all.map { $0.name }.joined(separator: ", ")
                     throw fail(line, "unknown analysis '\(name)' (known: \(known))")
@@ -97,19 +104,69 @@ public struct NotebookRunner {
                     // An empty value (e.g. an empty parameter) means "use the default".
                     if !value.isEmpty { given[key] = value }
                 }
-                do {
-                    let output = try analysis.run(context, AnalysisOptions(given))
-                    blocks.append(.section(id: "\(slugPart(name))-\(line)", output))
-                } catch let error as AnalysisError {
-                    let at = error.option.flatMap { options[$0]?.line } ?? line
-                    throw fail(at, "\(name): \(error)")
-                } catch let error as DataError {
-                    throw fail(line, "\(name): \(error)")
-                }
+                let analysisOptions = AnalysisOptions(given)
+                pieces.append(.job(jobs.count))
+                jobs.append(Job(label: "[\(jobs.count + 1)/\(runnable)] \(name) (line \(line))") { context in
+                    do {
+                        return .section(id: "\(slugPart(name))-\(line)", try analysis.run(context, analysisOptions))
+                    } catch let error as AnalysisError {
+                        let at = error.option.flatMap { options[$0]?.line } ?? line
+                        throw fail(at, "\(name): \(error)")
+                    } catch let error as DataError {
+                        throw fail(line, "\(name): \(error)")
+                    }
+                })
+            }
+        }
+        let outputs = try runJobs(jobs, context: context)
+        var blocks: [ReportBlock] = []
+        for piece in pieces {
+            switch piece {
+            case .blocks(let list): blocks += list
+            case .job(let index): blocks.append(outputs[index])
             }
         }
         let title = notebook.title[language] ?? notebook.title[.en] ?? notebook.name
         return ReportDocument(title: title, language: language, parameters: ordered, blocks: blocks, source: databaseName)
+    }
+
+    private enum Piece { case blocks([ReportBlock]), job(Int) }
+
+    private struct Job: @unchecked Sendable {
+        var label: String
+        var run: (AnalysisContext) throws -> ReportBlock
+    }
+
+    /// Runs the jobs and returns their blocks in order; the first failing job's error (in
+    /// notebook order) is thrown, whatever finished first.
+    private func runJobs(_ jobs: [Job], context: AnalysisContext) throws -> [ReportBlock] {
+        let concurrent = runsBlocksAtOnce && jobs.count > 1 && !database.path.isEmpty && database.path != ":memory:" && !database.path.hasPrefix("file::memory:")
+        guard concurrent else {
+            return try jobs.map { job in
+                progress(job.label)
+                return try job.run(context)
+            }
+        }
+        let results = JobResults(count: jobs.count)
+        let path = database.path
+        let group = DispatchGroup()
+        for (index, job) in jobs.enumerated() {
+            group.enter()
+            // A thread per block (not a dispatch worker): blocks wait on each other's shared
+            // values, and the analyses spread their own work over the cores.
+            let thread = Thread { [progress] in
+                defer { group.leave() }
+                progress(job.label)
+                results.set(index, Result {
+                    let connection = try SQLiteDatabase.open(readOnlyAt: path)
+                    return try job.run(context.onConnection(connection))
+                })
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        group.wait()
+        return try results.values.map { try $0!.get() }
     }
 
     /// `{{name}}` in an option value, checked.
@@ -123,7 +180,7 @@ public struct NotebookRunner {
     // MARK: SQL blocks
 
     private func runSQL(_ query: String, options: [String: LocatedValue], line: Int, notebook: Notebook,
-                        values: [String: String]) throws -> ReportBlock {
+                        values: [String: String], database: SQLiteDatabase) throws -> ReportBlock {
         func fail(_ at: Int, _ message: String) -> NotebookError { NotebookError(file: notebook.file, line: at, message: message) }
         for (key, located) in options where !Self.sqlOptions.contains(where: { $0.name == key }) {
             throw fail(located.line, "SQL blocks have no option '\(key)' (accepted: \(Self.sqlOptions.map(\.name).joined(separator: ", ")))")
@@ -278,6 +335,16 @@ public struct NotebookRunner {
 
     private func slugPart(_ name: String) -> String {
         String(name.map { $0.isLetter || $0.isNumber ? $0 : "-" })
+    }
+}
+
+/// One result slot per job, filled from the jobs' threads.
+private final class JobResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [Result<ReportBlock, Error>?]
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ result: Result<ReportBlock, Error>) {
+        lock.lock(); values[index] = result; lock.unlock()
     }
 }
 

@@ -28,25 +28,41 @@ public enum AugmentedIPW {
     /// - Precondition: each group has more units than outcome-model parameters.
     public static func estimate(outcomes: [Double], treated: [Bool], propensity: [Double], covariates: [[Double]],
                                 estimand: WeightingEstimand = .att, level: Double = 0.95) throws -> EffectEstimate {
+        try estimate(outcomes: outcomes, treated: treated, propensity: propensity,
+                     covariates: covariates.isEmpty ? RowMatrix(rows: 0, columns: 0) : RowMatrix(covariates),
+                     estimand: estimand, level: level)
+    }
+
+    /// The same with the covariates in one ``RowMatrix`` (one row per unit).
+    public static func estimate(outcomes: [Double], treated: [Bool], propensity: [Double], covariates: RowMatrix,
+                                estimand: WeightingEstimand = .att, level: Double = 0.95) throws -> EffectEstimate {
         let n = outcomes.count
-        precondition(treated.count == n && propensity.count == n && covariates.count == n,
+        precondition(treated.count == n && propensity.count == n && covariates.rows == n,
                      "AugmentedIPW: one outcome, indicator, score and covariate row per unit")
         precondition(propensity.allSatisfy { $0 > 0 && $0 < 1 }, "AugmentedIPW: scores must lie strictly in (0, 1)")
-        let k = covariates.first?.count ?? 0
+        let k = covariates.columns
+        let x = covariates.values
         func outcomeModel(_ group: Bool) throws -> LinearRegressionFit {
             var cp = CrossProducts(variables: k + 1)
-            var rows: [Double] = []
-            rows.reserveCapacity((k + 1) * treated.lazy.filter { $0 == group }.count)
+            // The group's rows [x, y], gathered a block at a time.
+            let blockRows = CrossProducts.blockRows
+            var rows = [Double](repeating: 0, count: blockRows * (k + 1))
+            var filled = 0
             for i in 0..<n where treated[i] == group {
-                rows.append(contentsOf: covariates[i])
-                rows.append(outcomes[i])
+                for j in 0..<k { rows[filled * (k + 1) + j] = x[i * k + j] }
+                rows[filled * (k + 1) + k] = outcomes[i]
+                filled += 1
+                if filled == blockRows {
+                    rows.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: filled) }
+                    filled = 0
+                }
             }
-            cp.add(rowMajor: rows)
+            rows.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: filled) }
             return try LinearRegression.fit(cp)
         }
-        func predict(_ fit: LinearRegressionFit, _ x: [Double]) -> Double {
+        func predict(_ fit: LinearRegressionFit, _ i: Int) -> Double {
             var value = fit.intercept
-            for j in 0..<k { value += fit.slopes[j] * x[j] }
+            for j in 0..<k { value += fit.slopes[j] * x[i * k + j] }
             return value
         }
         let m0 = try outcomeModel(false)
@@ -55,7 +71,7 @@ public enum AugmentedIPW {
             let m1 = try outcomeModel(true)
             var psi = [Double](repeating: 0, count: n)
             for i in 0..<n {
-                let mu1 = predict(m1, covariates[i]), mu0 = predict(m0, covariates[i]), e = propensity[i]
+                let mu1 = predict(m1, i), mu0 = predict(m0, i), e = propensity[i]
                 psi[i] = mu1 - mu0 + (treated[i] ? (outcomes[i] - mu1) / e : -(outcomes[i] - mu0) / (1 - e))
             }
             let tau = psi.reduce(0, +) / Double(n)
@@ -67,7 +83,7 @@ public enum AugmentedIPW {
             var numerator = 0.0
             var residual = [Double](repeating: 0, count: n)
             for i in 0..<n {
-                residual[i] = outcomes[i] - predict(m0, covariates[i])
+                residual[i] = outcomes[i] - predict(m0, i)
                 let e = propensity[i]
                 numerator += treated[i] ? residual[i] : -e / (1 - e) * residual[i]
             }

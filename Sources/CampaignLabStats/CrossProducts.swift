@@ -32,6 +32,9 @@ public struct CrossProducts: Sendable, Equatable {
     /// p × p column-major; only the upper triangle is maintained.
     var upper: [Double]
 
+    /// Rows centred and added per BLAS call.
+    static let blockRows = 8_192
+
     /// An empty accumulator for `variables` variables.
     public init(variables: Int) {
         precondition(variables > 0, "CrossProducts needs at least one variable")
@@ -45,6 +48,16 @@ public struct CrossProducts: Sendable, Equatable {
         let p = variables
         precondition(block.count >= rows * p, "CrossProducts.add: block holds \(block.count) values, need \(rows * p)")
         guard rows > 0 else { return }
+        // Long inputs go in blocks: the centred copy stays small (memory O(block · p)).
+        if rows > Self.blockRows {
+            var start = 0
+            while start < rows {
+                let count = min(Self.blockRows, rows - start)
+                add(rowMajor: UnsafeBufferPointer(rebasing: block[(start * p)..<((start + count) * p)]), rows: count, kernel: kernel)
+                start += count
+            }
+            return
+        }
         var blockMeans = [Double](repeating: 0, count: p)
         for r in 0..<rows {
             for j in 0..<p { blockMeans[j] += block[r * p + j] }

@@ -198,13 +198,22 @@ public struct SandwichAccumulator: Sendable {
         let p = kept.count + 1
         precondition(block.count >= rows * width, "SandwichAccumulator.add: block too small")
         var scaled = [Double](repeating: 0, count: rows * p)
-        for r in 0..<rows {
-            let row = r * width
-            var predicted = fit.intercept
-            for i in 0..<k { predicted += fit.slopes[i] * block[row + i] }
-            let e = block[row + k] - predicted
-            scaled[r * p] = e
-            for (a, i) in kept.enumerated() { scaled[r * p + a + 1] = e * (block[row + i] - fit.covariateMeans[i]) }
+        let slopes = fit.slopes, means = fit.covariateMeans, intercept = fit.intercept
+        slopes.withUnsafeBufferPointer { slopes in
+            means.withUnsafeBufferPointer { means in
+                kept.withUnsafeBufferPointer { kept in
+                    scaled.withUnsafeMutableBufferPointer { scaled in
+                        for r in 0..<rows {
+                            let row = r * width
+                            var predicted = intercept
+                            for i in 0..<k { predicted += slopes[i] * block[row + i] }
+                            let e = block[row + k] - predicted
+                            scaled[r * p] = e
+                            for a in 0..<kept.count { scaled[r * p + a + 1] = e * (block[row + kept[a]] - means[kept[a]]) }
+                        }
+                    }
+                }
+            }
         }
         scaled.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: rows, columns: p, into: &upper) }
     }

@@ -43,6 +43,19 @@ public struct LogisticRegressionFit: Sendable {
         for j in 0..<x.count { eta += coefficients[j + 1] * x[j] }
         return logistic(eta)
     }
+
+    /// The fitted probability of every row of `x` (covariates without the intercept).
+    public func probabilities(_ x: RowMatrix) -> [Double] {
+        let k = x.columns
+        precondition(k == coefficients.count - 1, "LogisticRegressionFit.probabilities: \(k) covariates for \(coefficients.count - 1)")
+        return x.values.withUnsafeBufferPointer { values in
+            (0..<x.rows).map { r in
+                var eta = coefficients[0]
+                for j in 0..<k { eta += coefficients[j + 1] * values[r * k + j] }
+                return logistic(eta)
+            }
+        }
+    }
 }
 
 /// Logistic regression by iteratively reweighted least squares (Newton–Raphson on the

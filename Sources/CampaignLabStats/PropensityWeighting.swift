@@ -41,7 +41,7 @@ public enum WeightingStandardError: Sendable, Equatable {
     /// Scores from a logistic regression on these covariates (per unit, without the
     /// intercept): the M-estimation sandwich of the stacked logit score and weighted-mean
     /// equations (Lunceford & Davidian 2004, §3), as statsmodels `TreatmentEffect.ipw()`.
-    case estimatedLogitScores(covariates: [[Double]])
+    case estimatedLogitScores(covariates: RowMatrix)
 }
 
 /// The standardized mean difference of one covariate before and after weighting.
@@ -101,18 +101,30 @@ public enum PropensityWeighting {
     ///   - outcomes: y per unit.
     ///   - treated: treatment indicator per unit.
     ///   - propensity: P(treated | x) per unit, strictly between 0 and 1.
-    ///   - covariates: per unit, the covariates to check balance on (may be empty arrays).
+    ///   - covariates: one row per unit, the covariates to check balance on (may have no columns).
     ///   - estimand: ATT or ATE.
     ///   - overlap: which units to keep.
     ///   - level: confidence level.
     /// - Precondition: equal lengths; after the overlap rule, at least two units per group.
-    public static func estimate(outcomes: [Double], treated: [Bool], propensity: [Double], covariates: [[Double]] = [],
+    public static func estimate(outcomes: [Double], treated: [Bool], propensity: [Double], covariates: [[Double]],
+                                estimand: WeightingEstimand = .att, overlap: OverlapRule = .none,
+                                standardError: WeightingStandardError = .knownScores,
+                                weightScale: WeightScale = .unstabilized,
+                                level: Double = 0.95) -> WeightedEffect {
+        estimate(outcomes: outcomes, treated: treated, propensity: propensity,
+                 covariates: covariates.isEmpty ? RowMatrix(rows: outcomes.count, columns: 0) : RowMatrix(covariates),
+                 estimand: estimand, overlap: overlap, standardError: standardError, weightScale: weightScale, level: level)
+    }
+
+    /// The same with the covariates in one ``RowMatrix`` (one row per unit).
+    public static func estimate(outcomes: [Double], treated: [Bool], propensity: [Double], covariates: RowMatrix? = nil,
                                 estimand: WeightingEstimand = .att, overlap: OverlapRule = .none,
                                 standardError: WeightingStandardError = .knownScores,
                                 weightScale: WeightScale = .unstabilized,
                                 level: Double = 0.95) -> WeightedEffect {
         let n = outcomes.count
-        precondition(treated.count == n && propensity.count == n && (covariates.isEmpty || covariates.count == n),
+        let covariates = covariates ?? RowMatrix(rows: n, columns: 0)
+        precondition(treated.count == n && propensity.count == n && covariates.rows == n,
                      "PropensityWeighting: one outcome, indicator, score (and covariate row) per unit")
         precondition(propensity.allSatisfy { $0 > 0 && $0 < 1 }, "PropensityWeighting: scores must lie strictly in (0, 1)")
         var bound: Double
@@ -165,7 +177,7 @@ public enum PropensityWeighting {
         var se = (t.variance + c.variance).squareRoot()
         var seMethod = "SE with known scores"
         if case .estimatedLogitScores(let design) = standardError {
-            precondition(design.count == n, "PropensityWeighting: one propensity-covariate row per unit")
+            precondition(design.rows == n, "PropensityWeighting: one propensity-covariate row per unit")
             se = estimatedScoreStandardError(outcomes: outcomes, treated: treated, propensity: propensity, design: design,
                                              kept: weights.map { $0 > 0 }, estimand: estimand, means: (t.mean, c.mean))
             seMethod = "M-estimation SE for estimated logit scores"
@@ -176,11 +188,11 @@ public enum PropensityWeighting {
 
         // Balance: unweighted SD denominator for both before and after (Austin 2009).
         var balance: [CovariateBalance] = []
-        let k = covariates.first?.count ?? 0
+        let k = covariates.columns
         for j in 0..<k {
             var raw = (Moments(), Moments()), weighted = (Moments(), Moments())
             for i in 0..<n {
-                let x = covariates[i][j]
+                let x = covariates.values[i * k + j]
                 if treated[i] { raw.0.add(x) } else { raw.1.add(x) }
                 if weights[i] > 0 {
                     if treated[i] { weighted.0.add(x, weight: weights[i]) } else { weighted.1.add(x, weight: weights[i]) }
@@ -233,9 +245,10 @@ public enum PropensityWeighting {
     /// √(cᵀA⁻¹BA⁻ᵀc) for θ = (logit β, μ₁, μ₀), c = (0, …, 1, −1): A = −Σ∂ψ/∂θ, B = Σψψᵀ with
     /// ψ = ((T − e)x̃, T·w₁(y − μ₁), (1 − T)·w₀(y − μ₀)), x̃ = [1, x], w the estimand's weights.
     private static func estimatedScoreStandardError(outcomes: [Double], treated: [Bool], propensity: [Double],
-                                                    design: [[Double]], kept: [Bool], estimand: WeightingEstimand,
+                                                    design: RowMatrix, kept: [Bool], estimand: WeightingEstimand,
                                                     means: (Double, Double)) -> Double {
-        let k = (design.first?.count ?? 0) + 1
+        let k = design.columns + 1
+        let x = design.values
         let p = k + 2
         var a = [Double](repeating: 0, count: p * p)  // column-major
         // B = Σψψᵀ and the logit block of A = Σ e(1 − e)x̃x̃ᵀ are Gram matrices of row blocks
@@ -254,14 +267,14 @@ public enum PropensityWeighting {
         for i in outcomes.indices {
             let e = propensity[i]
             let t = treated[i] ? 1.0 : 0.0
-            let row = design[i]
+            let row = i * (k - 1)
             let base = filled * p, scaledBase = filled * k
             let root = (e * (1 - e)).squareRoot()
             psiRows[base] = t - e
             scaledRows[scaledBase] = root
             for r in 1..<k {
-                psiRows[base + r] = (t - e) * row[r - 1]
-                scaledRows[scaledBase + r] = root * row[r - 1]
+                psiRows[base + r] = (t - e) * x[row + r - 1]
+                scaledRows[scaledBase + r] = root * x[row + r - 1]
             }
             psiRows[base + k] = 0; psiRows[base + k + 1] = 0
             if kept[i] {
@@ -269,7 +282,7 @@ public enum PropensityWeighting {
                 // d/dβ of the mean equations (x̃ with x̃₀ = 1).
                 func addToMeanRow(_ r: Int, _ factor: Double) {
                     a[r] += factor
-                    for c in 1..<k { a[r + c * p] += factor * row[c - 1] }
+                    for c in 1..<k { a[r + c * p] += factor * x[row + c - 1] }
                 }
                 switch estimand {
                 case .ate:

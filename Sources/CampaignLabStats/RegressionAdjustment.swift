@@ -25,17 +25,29 @@ public enum RegressionAdjustment {
     public static func estimate(count: Int, covariates: Int, level: Double = 0.95,
                                 row: (Int, inout [Double]) -> Void) throws -> (effect: EffectEstimate, fit: LinearRegressionFit) {
         let width = covariates + 2
+        var scratch = [Double](repeating: 0, count: width)
+        return try estimate(count: count, covariates: covariates, level: level) { range, block in
+            for (r, unit) in range.enumerated() {
+                row(unit, &scratch)
+                for c in 0..<width { block[r * width + c] = scratch[c] }
+            }
+        }
+    }
+
+    /// The same, filled a block of rows at a time: `rows(range, block)` writes the rows of
+    /// units `range` into `block`, row-major, each [T, covariates…, y]. For large designs held
+    /// in arrays this avoids a call per unit.
+    public static func estimate(count: Int, covariates: Int, level: Double = 0.95,
+                                rows fill: (Range<Int>, UnsafeMutableBufferPointer<Double>) -> Void) throws
+        -> (effect: EffectEstimate, fit: LinearRegressionFit) {
+        let width = covariates + 2
         let block = 8_192
         var buffer = [Double](repeating: 0, count: block * width)
-        var scratch = [Double](repeating: 0, count: width)
         func pass(_ body: (UnsafeBufferPointer<Double>, Int) -> Void) {
             var start = 0
             while start < count {
                 let rows = min(block, count - start)
-                for r in 0..<rows {
-                    row(start + r, &scratch)
-                    for c in 0..<width { buffer[r * width + c] = scratch[c] }
-                }
+                buffer.withUnsafeMutableBufferPointer { fill(start..<start + rows, $0) }
                 buffer.withUnsafeBufferPointer { body($0, rows) }
                 start += rows
             }

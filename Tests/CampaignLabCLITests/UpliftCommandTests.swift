@@ -26,6 +26,9 @@ struct UpliftCommandTests {
          "no customer has a value of app_logins in customer_months in the pre-period"),
         ("DELETE FROM assignments WHERE campaign_id = 'growth';", "growth", "campaign 'growth' has no rows in table assignments"),
         ("", "growth", "too few customers"),
+        // A malformed month inside the months read (it sorts between 2024-02 and 2024-03).
+        ("UPDATE customer_months SET month = '2024-02x' WHERE month = '2024-02' AND customer_id = (SELECT min(customer_id) FROM assignments WHERE campaign_id = 'growth');",
+         "growth", "table customer_months, column month"),
     ])
     func badInputIsOneClearLine(defect: String, campaign: String, message: String) throws {
         let dir = try TemporaryDirectory()

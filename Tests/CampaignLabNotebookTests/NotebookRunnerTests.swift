@@ -208,3 +208,33 @@ extension NotebookRunnerTests {
         #expect(try fileBytes(path) == before)
     }
 }
+
+/// Blocks run at once (each on its own connection) give the document that running them one
+/// after the other gives, and the first failing block in notebook order is the one reported.
+struct ConcurrentBlocksTests {
+    @Test func atOnceAndOneByOneGiveTheSameBytes() throws {
+        let path = repositoryRoot + "/notebooks-md/post-campaign-review.md"
+        let notebook = try NotebookParser.parse(try String(contentsOfFile: path, encoding: .utf8), file: path)
+        var rendered: [String] = []
+        for atOnce in [true, false] {
+            let database = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+            var runner = NotebookRunner(database: database, databaseName: "demo-small.sqlite", language: .en)
+            runner.runsBlocksAtOnce = atOnce
+            rendered.append(JSONRenderer().render(try runner.run(notebook)))
+        }
+        #expect(rendered[0].count > 10_000)
+        #expect(rendered[0] == rendered[1])
+    }
+
+    @Test func theFirstFailingBlockInNotebookOrderIsReported() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("fixture.sqlite")
+        try ContractFixtures.makeDatabase(at: db)
+        // Block 2 fails quickly; block 3 fails too. Whatever finishes first, line 5 is reported.
+        let text = "```sql\nSELECT count(*) FROM customers\n```\n\n```sql\nSELECT * FROM no_such_table\n```\n\n```sql\nSELECT * FROM nor_this_one\n```\n"
+        for _ in 0..<5 {
+            expectNotebookError(line: 5, "no such table: no_such_table") { _ = try runNotebook(text, db: db) }
+        }
+    }
+}

@@ -108,9 +108,9 @@ struct AugmentedIPWTests {
         // statsmodels' GMM standard errors (treatment_effect.py); GMM differentiates numerically,
         // so the agreement is about 1e-10 relative.
         let mATE = PropensityWeighting.estimate(outcomes: d.y, treated: d.treated, propensity: scores, estimand: .ate,
-                                                standardError: .estimatedLogitScores(covariates: d.x))
+                                                standardError: .estimatedLogitScores(covariates: RowMatrix(d.x)))
         let mATT = PropensityWeighting.estimate(outcomes: d.y, treated: d.treated, propensity: scores, estimand: .att,
-                                                standardError: .estimatedLogitScores(covariates: d.x))
+                                                standardError: .estimatedLogitScores(covariates: RowMatrix(d.x)))
         #expect(close(mATE.effect.standardError, 0.053722294118954024, 1e-8))
         #expect(close(mATT.effect.standardError, 0.0786435233859777, 1e-8))
         #expect(mATT.effect.method.contains("M-estimation"))

@@ -243,28 +243,32 @@ public struct CampaignPanel: Sendable {
             }
         }
         if let error = failures.values.compactMap({ $0 }).first { throw error }
-        var sums: [Double] = [], counts: [Int32] = []
-        var lasts = [[Double]](repeating: [], count: k), maxima = [[Double]](repeating: [], count: k)
-        sums.reserveCapacity(n * w * k); counts.reserveCapacity(n * w * k)
-        for slice in slices.values.map({ $0! }) {
-            sums += slice.sums; counts += slice.counts
-            for j in 0..<k { lasts[j] += slice.lasts[j]; maxima[j] += slice.maxima[j] }
-        }
+        // Each window's rolled-up values, straight from the slices (no concatenated copy).
+        let parts = slices.values.map { $0! }
         var pre = [[Double]](repeating: [], count: k), post = [[Double]](repeating: [], count: k)
         var extra = [[[Double]]](repeating: [[Double]](repeating: [], count: k), count: extraWindows.count)
         for j in 0..<k {
-            func value(_ cell: Int) -> Double {
-                guard counts[cell * k + j] > 0 else { return .nan }
-                switch rollups[j] {
-                case .sum: return sums[cell * k + j]
-                case .last: return lasts[j][cell]
-                case .max: return maxima[j][cell]
-                default: return sums[cell * k + j] / Double(counts[cell * k + j])
+            func values(_ window: Int) -> [Double] {
+                var result = [Double]()
+                result.reserveCapacity(n)
+                for slice in parts {
+                    let lasts = slice.lasts[j], maxima = slice.maxima[j]
+                    for customer in 0..<slice.counts.count / (w * k) {
+                        let cell = customer * w + window
+                        guard slice.counts[cell * k + j] > 0 else { result.append(.nan); continue }
+                        switch rollups[j] {
+                        case .sum: result.append(slice.sums[cell * k + j])
+                        case .last: result.append(lasts[cell])
+                        case .max: result.append(maxima[cell])
+                        default: result.append(slice.sums[cell * k + j] / Double(slice.counts[cell * k + j]))
+                        }
+                    }
                 }
+                return result
             }
-            pre[j] = (0..<n).map { value($0 * w) }
-            post[j] = (0..<n).map { value($0 * w + 1) }
-            for e in extraWindows.indices { extra[e][j] = (0..<n).map { value($0 * w + 2 + e) } }
+            pre[j] = values(0)
+            post[j] = values(1)
+            for e in extraWindows.indices { extra[e][j] = values(2 + e) }
             if pre[j].allSatisfy(\.isNaN) {
                 throw AnalysisError(option: "campaign", "no customer has a value of \(monthsMetrics[j]) in customer_months in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound) of campaign '\(campaign.id)'; there is no baseline")
             }
@@ -365,67 +369,86 @@ private struct MonthsReadJob: Sendable {
         guard n > 0 else { return slice }
         let database = try SQLiteDatabase.open(readOnlyAt: path)
         var filter = "a.customer_id >= ?"
-        var bindings: [SQLiteValue] = wanted.map { .text($0.description) } + [.text(campaign), ids[range.lowerBound]]
-        if range.upperBound < ids.count { filter += " AND a.customer_id < ?"; bindings.append(ids[range.upperBound]) }
-        // The month list makes SQLite seek each customer's wanted months by primary key.
-        let months = try database.prepare("""
-            SELECT a.customer_id, m.month\(metricColumns)
-            FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id
-                 AND m.month IN (\(wanted.map { _ in "?" }.joined(separator: ", ")))
-            WHERE a.campaign_id = ? AND \(filter) ORDER BY a.customer_id, m.month
-            """)
-        try months.bind(bindings)
+        var bounds: [SQLiteValue] = [.text(campaign), ids[range.lowerBound]]
+        if range.upperBound < ids.count { filter += " AND a.customer_id < ?"; bounds.append(ids[range.upperBound]) }
         // Integer customer ids (the usual case) are compared without building values.
         let local = Array(ids[range])
         let integerIDs: [Int64]? = local.allSatisfy({ if case .integer = $0 { return true } else { return false } })
             ? local.map { if case .integer(let v) = $0 { return v } else { return 0 } } : nil
-        var cursor = 0
         var rows = 0
-        while try months.step() {
-            if let integerIDs, months.storageClass(0) == .integer {
-                let id = months.int64(0)
-                while cursor < n && integerIDs[cursor] != id { cursor += 1 }
-            } else {
-                let id = months.value(0)
-                while cursor < n && local[cursor] != id { cursor += 1 }
-            }
-            guard cursor < n else {
-                throw DataError.contract(table: "customer_months", column: "customer_id", row: "customer_id=\(months.value(0))",
-                                         message: "rows arrived out of customer order; is customer_id stored with mixed types?")
-            }
-            guard months.storageClass(1) == .text, let month = months.withUTF8(1, { YearMonth.parse($0) }) else {
-                throw DataError.contract(table: "customer_months", column: "month", row: "customer_id=\(months.value(0))",
-                                         message: "\(months.value(1)) is not a month 'YYYY-MM'")
-            }
-            let offset = month.index - firstIndex
-            guard offset >= 0 && offset < slotsByOffset.count else { continue }
-            let slots = slotsByOffset[offset]
-            if slots.isEmpty { continue }
-            for j in 0..<k {
-                switch months.storageClass(2 + j) {
-                case .null: continue
-                case .integer, .real:
-                    let v = months.double(2 + j)
-                    guard v.isFinite else {
-                        throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
-                                                 message: "the value is not finite (\(v))")
-                    }
-                    for slot in slots {
-                        let cell = cursor * w + slot
-                        slice.sums[cell * k + j] += v
-                        slice.counts[cell * k + j] += 1
-                        if !slice.lasts[j].isEmpty { slice.lasts[j][cell] = v }
-                        if !slice.maxima[j].isEmpty { slice.maxima[j][cell] = max(slice.maxima[j][cell], v) }
-                    }
-                default:
-                    throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
-                                             message: "\(months.value(2 + j)) is not a number")
+        // One query per run of consecutive wanted months: SQLite seeks each customer's first
+        // month of the run by primary key and steps through the rest (a seek per wanted month,
+        // as `month IN (…)` does, costs 1.6× more on the 1M demo). The runs come in month
+        // order, so a `last` rollup still ends on the latest month of its window.
+        for run in CampaignPanel.consecutiveRuns(wanted) {
+            let months = try database.prepare("""
+                SELECT a.customer_id, m.month\(metricColumns)
+                FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id AND m.month BETWEEN ? AND ?
+                WHERE a.campaign_id = ? AND \(filter) ORDER BY a.customer_id, m.month
+                """)
+            try months.bind([.text(run.lowerBound.description), .text(run.upperBound.description)] + bounds)
+            var cursor = 0
+            while try months.step() {
+                if let integerIDs, months.storageClass(0) == .integer {
+                    let id = months.int64(0)
+                    while cursor < n && integerIDs[cursor] != id { cursor += 1 }
+                } else {
+                    let id = months.value(0)
+                    while cursor < n && local[cursor] != id { cursor += 1 }
                 }
+                guard cursor < n else {
+                    throw DataError.contract(table: "customer_months", column: "customer_id", row: "customer_id=\(months.value(0))",
+                                             message: "rows arrived out of customer order; is customer_id stored with mixed types?")
+                }
+                guard months.storageClass(1) == .text, let month = months.withUTF8(1, { YearMonth.parse($0) }) else {
+                    throw DataError.contract(table: "customer_months", column: "month", row: "customer_id=\(months.value(0))",
+                                             message: "\(months.value(1)) is not a month 'YYYY-MM'")
+                }
+                let offset = month.index - firstIndex
+                guard offset >= 0 && offset < slotsByOffset.count else { continue }
+                let slots = slotsByOffset[offset]
+                if slots.isEmpty { continue }
+                for j in 0..<k {
+                    switch months.storageClass(2 + j) {
+                    case .null: continue
+                    case .integer, .real:
+                        let v = months.double(2 + j)
+                        guard v.isFinite else {
+                            throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
+                                                     message: "the value is not finite (\(v))")
+                        }
+                        for slot in slots {
+                            let cell = cursor * w + slot
+                            slice.sums[cell * k + j] += v
+                            slice.counts[cell * k + j] += 1
+                            if !slice.lasts[j].isEmpty { slice.lasts[j][cell] = v }
+                            if !slice.maxima[j].isEmpty { slice.maxima[j][cell] = max(slice.maxima[j][cell], v) }
+                        }
+                    default:
+                        throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
+                                                 message: "\(months.value(2 + j)) is not a number")
+                    }
+                }
+                rows += 1
+                if rows % 1_000_000 == 0 { progress("customer_months: \(formatCount(rows)) rows in the first slice") }
             }
-            rows += 1
-            if rows % 1_000_000 == 0 { progress("customer_months: \(formatCount(rows)) rows in the first slice") }
         }
         return slice
+    }
+}
+
+extension CampaignPanel {
+    /// Sorted distinct months grouped into runs of consecutive months.
+    static func consecutiveRuns(_ months: [YearMonth]) -> [ClosedRange<YearMonth>] {
+        var runs: [ClosedRange<YearMonth>] = []
+        for month in months {
+            if let last = runs.last, last.upperBound.index + 1 == month.index {
+                runs[runs.count - 1] = last.lowerBound...month
+            } else {
+                runs.append(month...month)
+            }
+        }
+        return runs
     }
 }
 

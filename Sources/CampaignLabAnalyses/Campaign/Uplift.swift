@@ -111,46 +111,64 @@ public struct UpliftAnalysis: Sendable {
         }
         // Dummies: every level but the first of each dimension (levels sorted by name).
         var dummyNames: [String] = []
-        var dummySlotList: [(dimension: Int, code: Int32)] = []
+        var dummySlots: [(dimension: Int, code: Int32)] = []
         for (d, name) in panel.dimensions.enumerated() {
             // Levels present among the included customers; the first is the reference.
-            let present = Set(included.map { panel.dimensionCodes[d][$0] }).sorted()
+            var isPresent = [Bool](repeating: false, count: panel.levels[d].count)
+            let codes = panel.dimensionCodes[d]
+            for i in included { isPresent[Int(codes[i])] = true }
+            let present = isPresent.indices.filter { isPresent[$0] }.map { Int32($0) }
             for code in present.dropFirst() {
                 dummyNames.append("\(name)=\(panel.levels[d][Int(code)])")
-                dummySlotList.append((d, code))
+                dummySlots.append((d, code))
             }
         }
-        let dummySlots = dummySlotList
-        func dummies(_ i: Int) -> [Double] { dummySlots.map { panel.dimensionCodes[$0.dimension][i] == $0.code ? 1 : 0 } }
 
-        // Propensity model: log1p of non-negative pre-period metrics (raw otherwise) + dummies.
-        let logged = (0..<k).map { j in included.allSatisfy { panel.pre[j][$0] >= 0 } }
+        // The designs, one row per included customer, built once: the pre-period metrics (raw
+        // for the outcome models; log1p of non-negative ones for the propensity model) and the
+        // dummies.
+        let n = included.count, p = k + dummySlots.count
+        let logged = (0..<k).map { j in let column = panel.pre[j]; return included.allSatisfy { column[$0] >= 0 } }
         let propensityNames = (0..<k).map { logged[$0] ? "log1p(pre \(panel.metrics[$0]))" : "pre \(panel.metrics[$0])" } + dummyNames
-        func propensityRow(_ i: Int) -> [Double] {
-            (0..<k).map { logged[$0] ? log1p(panel.pre[$0][i]) : panel.pre[$0][i] } + dummies(i)
+        progress("propensity model: logistic regression on \(propensityNames.count) covariates, \(formatCount(n)) customers")
+        var outcomeDesign = RowMatrix(rows: n, columns: p), propensityDesign = RowMatrix(rows: n, columns: p)
+        var logitRows = [Double](repeating: 0, count: n * (p + 1))
+        outcomeDesign.values.withUnsafeMutableBufferPointer { x in
+            propensityDesign.values.withUnsafeMutableBufferPointer { z in
+                logitRows.withUnsafeMutableBufferPointer { rows in
+                    for m in 0..<k {
+                        let column = panel.pre[m]
+                        for r in 0..<n {
+                            let v = column[included[r]]
+                            x[r * p + m] = v
+                            z[r * p + m] = logged[m] ? log1p(v) : v
+                        }
+                    }
+                    for (s, slot) in dummySlots.enumerated() {
+                        let codes = panel.dimensionCodes[slot.dimension]
+                        for r in 0..<n where codes[included[r]] == slot.code { x[r * p + k + s] = 1; z[r * p + k + s] = 1 }
+                    }
+                    for r in 0..<n {
+                        for c in 0..<p { rows[r * (p + 1) + c] = z[r * p + c] }
+                        rows[r * (p + 1) + p] = treated[r] ? 1 : 0
+                    }
+                }
+            }
         }
-        progress("propensity model: logistic regression on \(propensityNames.count) covariates, \(formatCount(included.count)) customers")
-        let propensityDesign = included.map(propensityRow)
-        var rows: [Double] = []
-        rows.reserveCapacity(included.count * (propensityNames.count + 1))
-        for (r, i) in included.enumerated() { rows += propensityDesign[r]; rows.append(panel.arm[i] == treatedArm ? 1 : 0) }
-        let logit = try LogisticRegression.fit(rows: rows, covariates: propensityNames.count)
-        rows = []
-        let scores = propensityDesign.map { min(max(logit.probability($0), 1e-9), 1 - 1e-9) }
+        let logit = try LogisticRegression.fit(rows: logitRows, covariates: p)
+        logitRows = []
+        let scores = logit.probabilities(propensityDesign).map { min(max($0, 1e-9), 1 - 1e-9) }
+        let outcomes = (0..<k).map { j in included.map { panel.post[j][$0] } }
 
-        let outcomeCovariates = included.map { i in (0..<k).map { panel.pre[$0][i] } + dummies(i) }
-        // The metrics are independent: estimate them concurrently (each on its own core).
-        let slots = ResultSlots<MetricUplift>(count: k)
-        let failures = ResultSlots<Error>(count: k)
-        progress("estimating \(panel.metrics.joined(separator: ", "))")
-        DispatchQueue.concurrentPerform(iterations: k) { j in
-          do {
-            let y = included.map { panel.post[j][$0] }, y0 = included.map { panel.pre[j][$0] }
-            // One pass for every per-group moment: [post, pre, change] × [control, treated].
+        // The business's numbers, from one pass of moments per metric: [post, pre, change] × [control, treated].
+        var business: [(arms: [MetricUplift.ArmSummary], naive: EffectEstimate, multiple: EffectEstimate, meaningless: Bool,
+                        did: EffectEstimate)] = []
+        for j in 0..<k {
+            let y = outcomes[j], column = panel.pre[j]
             var sums = [[Moments]](repeating: [Moments](repeating: Moments(), count: 2), count: 3)
-            for r in 0..<y.count {
-                let g = treated[r] ? 1 : 0
-                sums[0][g].add(y[r]); sums[1][g].add(y0[r]); sums[2][g].add(y[r] - y0[r])
+            for r in 0..<n {
+                let g = treated[r] ? 1 : 0, y0 = column[included[r]]
+                sums[0][g].add(y[r]); sums[1][g].add(y0); sums[2][g].add(y[r] - y0)
             }
             let y_ = 0, y0_ = 1, change = 2
             func moments(_ which: Int, _ group: Bool) -> Moments { sums[which][group ? 1 : 0] }
@@ -172,30 +190,110 @@ public struct UpliftAnalysis: Sendable {
                                           method: "ratio of mean changes, Fieller interval")
             let controlChange = arms[0].change.interval
             let did = DifferenceInDifferences.panel(treatedChanges: moments(change, true), controlChanges: moments(change, false), level: level)
-            let regression = try RegressionAdjustment.estimate(count: included.count, covariates: k + dummySlots.count, level: level) { r, row in
-                let i = included[r]
-                row[0] = treated[r] ? 1 : 0
-                for m in 0..<k { row[1 + m] = panel.pre[m][i] }
-                for (s, slot) in dummySlots.enumerated() { row[1 + k + s] = panel.dimensionCodes[slot.dimension][i] == slot.code ? 1 : 0 }
-                row[1 + k + dummySlots.count] = y[r]
-            }.effect
-            // Balance depends only on the covariates: computed with the first metric, shown once.
-            let weighted = PropensityWeighting.estimate(outcomes: y, treated: treated, propensity: scores, covariates: j == 0 ? propensityDesign : [],
-                                                        estimand: .att, standardError: .estimatedLogitScores(covariates: propensityDesign),
-                                                        level: level)
-            let aipw = try AugmentedIPW.estimate(outcomes: y, treated: treated, propensity: scores, covariates: outcomeCovariates,
-                                                 estimand: .att, level: level)
-            let g1 = arms[1].change.estimate
-            slots[j] = MetricUplift(metric: panel.metrics[j], arms: arms, naiveDifference: naive, growthMultiple: multiple,
-                                    multipleIsMeaningless: controlChange.lower <= 0 && controlChange.upper >= 0,
-                                    differenceInDifferences: did, regressionAdjusted: regression, weighted: weighted,
-                                    doublyRobust: aipw, honestMultiple: g1 / (g1 - aipw.estimate))
-          } catch {
-            failures[j] = error
-          }
+            business.append((arms, naive, multiple, controlChange.lower <= 0 && controlChange.upper >= 0, did))
+        }
+
+        // Segments: customers of each level of each dimension.
+        var levelMembers: [[[Int]]] = panel.dimensions.indices.map { d in Array(repeating: [], count: panel.levels[d].count) }
+        for (r, i) in included.enumerated() {
+            for d in panel.dimensions.indices { levelMembers[d][Int(panel.dimensionCodes[d][i])].append(r) }
+        }
+        let members = levelMembers
+
+        // The model-based estimates are independent tasks, run on every core, the longest first
+        // (the weighting of the first metric also computes the balance table).
+        enum Task { case weighting(Int), doublyRobust(Int), regression(Int), segments(metric: Int, dimension: Int) }
+        let tasks: [Task] = [.weighting(0)] + (0..<k).map { .doublyRobust($0) } + (0..<k).map { .regression($0) }
+            + (1..<max(k, 1)).map { .weighting($0) }
+            + (0..<k).flatMap { j in panel.dimensions.indices.map { Task.segments(metric: j, dimension: $0) } }
+        let effects = ResultSlots<EffectEstimate>(count: tasks.count)
+        let weightedEffects = ResultSlots<WeightedEffect>(count: tasks.count)
+        let segmentLists = ResultSlots<[SegmentUplift]>(count: tasks.count)
+        let failures = ResultSlots<Error>(count: tasks.count)
+        progress("estimating \(panel.metrics.joined(separator: ", "))")
+        let outcomeMatrix = outcomeDesign, propensityMatrix = propensityDesign
+        // Rows [T, pre-period metrics, dummies (when `dummies`), y] of customers `range` (or of
+        // members[range]), written from compact per-customer columns (a few bytes per customer
+        // rather than the whole design row: these passes are bound by memory traffic).
+        let preColumns = (0..<k).map { j in included.map { panel.pre[j][$0] } }
+        let dummyColumns = dummySlots.map { slot in
+            let codes = panel.dimensionCodes[slot.dimension]
+            return included.map { codes[$0] == slot.code }
+        }
+        @Sendable func fillRows(_ block: UnsafeMutableBufferPointer<Double>, _ range: Range<Int>, of members: [Int]? = nil,
+                                dummies: Bool, outcome y: [Double]) {
+            let width = k + (dummies ? dummyColumns.count : 0) + 2
+            for (offset, index) in range.enumerated() {
+                let r = members?[index] ?? index
+                block[offset * width] = treated[r] ? 1 : 0
+            }
+            for q in 0..<k {
+                let column = preColumns[q]
+                for (offset, index) in range.enumerated() { block[offset * width + 1 + q] = column[members?[index] ?? index] }
+            }
+            if dummies {
+                for (s, column) in dummyColumns.enumerated() {
+                    for (offset, index) in range.enumerated() { block[offset * width + 1 + k + s] = column[members?[index] ?? index] ? 1 : 0 }
+                }
+            }
+            for (offset, index) in range.enumerated() { block[offset * width + width - 1] = y[members?[index] ?? index] }
+        }
+        DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
+            do {
+                switch tasks[t] {
+                case .regression(let j):
+                    effects[t] = try RegressionAdjustment.estimate(count: n, covariates: p, level: level) { range, block in
+                        fillRows(block, range, dummies: true, outcome: outcomes[j])
+                    }.effect
+                case .weighting(let j):
+                    // Balance depends only on the covariates: computed with the first metric, shown once.
+                    weightedEffects[t] = PropensityWeighting.estimate(
+                        outcomes: outcomes[j], treated: treated, propensity: scores,
+                        covariates: j == 0 ? propensityMatrix : RowMatrix(rows: n, columns: 0),
+                        estimand: .att, standardError: .estimatedLogitScores(covariates: propensityMatrix), level: level)
+                case .doublyRobust(let j):
+                    effects[t] = try AugmentedIPW.estimate(outcomes: outcomes[j], treated: treated, propensity: scores,
+                                                           covariates: outcomeMatrix, estimand: .att, level: level)
+                case .segments(let j, let d):
+                    // Regression adjustment within each level, on the pre-period metrics.
+                    var list: [SegmentUplift] = []
+                    for (code, levelName) in panel.levels[d].enumerated() {
+                        let members = members[d][code]
+                        let treatedCount = members.filter { treated[$0] }.count, controlCount = members.count - treatedCount
+                        var effect: EffectEstimate?
+                        if treatedCount >= k + 3 && controlCount >= k + 3 {
+                            effect = try? RegressionAdjustment.estimate(count: members.count, covariates: k, level: level) { range, block in
+                                fillRows(block, range, of: members, dummies: false, outcome: outcomes[j])
+                            }.effect
+                        }
+                        list.append(SegmentUplift(dimension: panel.dimensions[d], level: levelName, treated: treatedCount,
+                                                  control: controlCount, effect: effect))
+                    }
+                    segmentLists[t] = list
+                }
+            } catch {
+                failures[t] = error
+            }
         }
         if let error = failures.values.compactMap({ $0 }).first { throw error }
-        var results = slots.values.map { $0! }
+        var segments: [String: [SegmentUplift]] = [:]
+        var regression = [EffectEstimate?](repeating: nil, count: k), doublyRobust = regression
+        var weighted = [WeightedEffect?](repeating: nil, count: k)
+        for (t, task) in tasks.enumerated() {
+            switch task {
+            case .regression(let j): regression[j] = effects[t]
+            case .weighting(let j): weighted[j] = weightedEffects[t]
+            case .doublyRobust(let j): doublyRobust[j] = effects[t]
+            case .segments(let j, _): segments[panel.metrics[j], default: []] += segmentLists[t]!
+            }
+        }
+        var results = (0..<k).map { j in
+            let g1 = business[j].arms[1].change.estimate, aipw = doublyRobust[j]!
+            return MetricUplift(metric: panel.metrics[j], arms: business[j].arms, naiveDifference: business[j].naive,
+                                growthMultiple: business[j].multiple, multipleIsMeaningless: business[j].meaningless,
+                                differenceInDifferences: business[j].did, regressionAdjusted: regression[j]!, weighted: weighted[j]!,
+                                doublyRobust: aipw, honestMultiple: g1 / (g1 - aipw.estimate))
+        }
         // Holm across metrics, per method.
         let methods: [(String, (MetricUplift) -> Double)] = [
             ("naive", { $0.naiveDifference.pValue }), ("did", { $0.differenceInDifferences.pValue }),
@@ -206,37 +304,6 @@ public struct UpliftAnalysis: Sendable {
             let adjusted = MultipleTesting.holm(results.map(p))
             for j in results.indices { results[j].adjustedPValues[name] = adjusted[j] }
         }
-
-        // Segments: regression adjustment within each level of each dimension.
-        var levelMembers: [[[Int]]] = panel.dimensions.indices.map { d in Array(repeating: [], count: panel.levels[d].count) }
-        for (r, i) in included.enumerated() {
-            for d in panel.dimensions.indices { levelMembers[d][Int(panel.dimensionCodes[d][i])].append(r) }
-        }
-        // One list per metric, the metrics concurrently.
-        let segmentSlots = ResultSlots<[SegmentUplift]>(count: k)
-        let members = levelMembers
-        DispatchQueue.concurrentPerform(iterations: k) { j in
-            var list: [SegmentUplift] = []
-            for (d, dimension) in panel.dimensions.enumerated() {
-                for (code, levelName) in panel.levels[d].enumerated() {
-                    let members = members[d][code]
-                    let t = members.filter { treated[$0] }.count, c = members.count - t
-                    var effect: EffectEstimate?
-                    if t >= k + 3 && c >= k + 3 {
-                        effect = try? RegressionAdjustment.estimate(count: members.count, covariates: k, level: level) { r, row in
-                            let m = members[r], i = included[m]
-                            row[0] = treated[m] ? 1 : 0
-                            for q in 0..<k { row[1 + q] = panel.pre[q][i] }
-                            row[1 + k] = panel.post[j][i]
-                        }.effect
-                    }
-                    list.append(SegmentUplift(dimension: dimension, level: levelName, treated: t, control: c, effect: effect))
-                }
-            }
-            segmentSlots[j] = list
-        }
-        var segments: [String: [SegmentUplift]] = [:]
-        for j in 0..<k { segments[panel.metrics[j]] = segmentSlots.values[j] ?? [] }
         return UpliftAnalysis(panel: panel, treatedArm: treatedArm, included: included, excluded: inArms - complete.count,
                               outsideSupport: outsideSupport, unsupportedLevels: unsupportedLevels,
                               metrics: results, segments: segments, propensityCovariates: propensityNames,
