@@ -21,7 +21,8 @@ REPORTS      := reports
 help:
 	@echo "make demo    install dependencies, build, generate + check the demo bank ($(DEMO_DB)), render the data overview"
 	@echo "make test    install dependencies and run the test suite"
-	@echo "make bench   benchmarks (ratios against the Python peer and the raw SQLite scan)"
+	@echo "make bench   benchmarks (ratios against the Python peer and the raw SQLite scan);"
+	@echo "             one of them: make bench BENCH_ARGS=\"--only review\" (scan|ols|logit|km|calibration|review)"
 
 # Installs the Debian packages that are missing (apt-get update first, once).
 deps:
@@ -77,7 +78,7 @@ bench: build bench-deps
 	@[ -f $(DEMO_DB) ] || $(MAKE) demo
 	@[ -f datasets/demo-1m.sqlite ] || $(MAKE) demo-1m
 	$(SWIFT) build -c release --package-path Benchmarks
-	Benchmarks/.build/release/campaignlab-bench --db $(DEMO_DB)
+	Benchmarks/.build/release/campaignlab-bench --db $(DEMO_DB) $(BENCH_ARGS)
 
 test: test-deps
 	$(SWIFT) build --build-tests
