@@ -100,6 +100,17 @@ public final class AnalysisContext: @unchecked Sendable {
     }
 }
 
+/// Results written by concurrent iterations, one slot each.
+public final class ResultSlots<T>: @unchecked Sendable {
+    public private(set) var values: [T?]
+    private let lock = NSLock()
+    public init(count: Int) { values = Array(repeating: nil, count: count) }
+    public subscript(index: Int) -> T? {
+        get { lock.lock(); defer { lock.unlock() }; return values[index] }
+        set { lock.lock(); values[index] = newValue; lock.unlock() }
+    }
+}
+
 /// Values computed once per run and shared, safe to use from several threads.
 final class MemoStore: @unchecked Sendable {
     private let condition = NSCondition()

@@ -39,6 +39,9 @@ public final class SQLiteDatabase {
     public let path: String
     /// The mode the connection was opened with.
     public let mode: SQLiteOpenMode
+    /// Whether other connections can open the same database by ``path`` (not for an in-memory
+    /// or temporary database): what reading on several connections at once needs.
+    public var isSharedFile: Bool { !path.isEmpty && path != ":memory:" && !path.hasPrefix("file::memory:") }
     let handle: OpaquePointer
 
     /// Opens `path` in `mode`.

@@ -140,14 +140,14 @@ public struct NotebookRunner {
     /// Runs the jobs and returns their blocks in order; the first failing job's error (in
     /// notebook order) is thrown, whatever finished first.
     private func runJobs(_ jobs: [Job], context: AnalysisContext) throws -> [ReportBlock] {
-        let concurrent = runsBlocksAtOnce && jobs.count > 1 && !database.path.isEmpty && database.path != ":memory:" && !database.path.hasPrefix("file::memory:")
+        let concurrent = runsBlocksAtOnce && jobs.count > 1 && database.isSharedFile
         guard concurrent else {
             return try jobs.map { job in
                 progress(job.label)
                 return try job.run(context)
             }
         }
-        let results = JobResults(count: jobs.count)
+        let results = ResultSlots<Result<ReportBlock, Error>>(count: jobs.count)
         let path = database.path
         let group = DispatchGroup()
         for (index, job) in jobs.enumerated() {
@@ -157,10 +157,10 @@ public struct NotebookRunner {
             let thread = Thread { [progress] in
                 defer { group.leave() }
                 progress(job.label)
-                results.set(index, Result {
+                results[index] = Result {
                     let connection = try SQLiteDatabase.open(readOnlyAt: path)
                     return try job.run(context.onConnection(connection))
-                })
+                }
             }
             thread.stackSize = 8 << 20
             thread.start()
@@ -335,16 +335,6 @@ public struct NotebookRunner {
 
     private func slugPart(_ name: String) -> String {
         String(name.map { $0.isLetter || $0.isNumber ? $0 : "-" })
-    }
-}
-
-/// One result slot per job, filled from the jobs' threads.
-private final class JobResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var values: [Result<ReportBlock, Error>?]
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ result: Result<ReportBlock, Error>) {
-        lock.lock(); values[index] = result; lock.unlock()
     }
 }
 

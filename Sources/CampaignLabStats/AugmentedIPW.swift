@@ -29,7 +29,7 @@ public enum AugmentedIPW {
     public static func estimate(outcomes: [Double], treated: [Bool], propensity: [Double], covariates: [[Double]],
                                 estimand: WeightingEstimand = .att, level: Double = 0.95) throws -> EffectEstimate {
         try estimate(outcomes: outcomes, treated: treated, propensity: propensity,
-                     covariates: covariates.isEmpty ? RowMatrix(rows: 0, columns: 0) : RowMatrix(covariates),
+                     covariates: RowMatrix(covariates),
                      estimand: estimand, level: level)
     }
 

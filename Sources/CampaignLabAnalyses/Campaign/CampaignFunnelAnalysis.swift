@@ -149,7 +149,7 @@ public enum CampaignFunnel: Analysis {
         context.progress("funnel of \(id): reading events \(eventSteps.map(\.element).joined(separator: ", "))")
         // A table with rowids is scanned in two rowid ranges on two connections at once.
         var rowidRanges: [(Int64, Int64)?] = [nil]
-        if context.schema.table("events")?.hasRowID == true, !context.database.path.isEmpty, context.database.path != ":memory:",
+        if context.schema.table("events")?.hasRowID == true, context.database.isSharedFile,
            let maxRowid = try context.database.scalarInt("SELECT max(rowid) FROM events"), maxRowid > parallelReadThreshold {
             let middle = Int64(maxRowid / 2)
             rowidRanges = [(Int64.min, middle), (middle, Int64.max)]

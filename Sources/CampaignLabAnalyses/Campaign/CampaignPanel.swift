@@ -225,7 +225,7 @@ public struct CampaignPanel: Sendable {
         for month in wanted { slotsByOffset[month.index - firstIndex] = allWindows.indices.filter { allWindows[$0].contains(month) } }
         // Two slices of customers read on two connections at once (SQLite's b-tree work is
         // the bottleneck, and each connection has its own cache): each slice's state is its own.
-        let sliceCount = n >= parallelReadThreshold && database.path != ":memory:" && !database.path.isEmpty ? 2 : 1
+        let sliceCount = n >= parallelReadThreshold && database.isSharedFile ? 2 : 1
         let bounds = (0...sliceCount).map { $0 * n / sliceCount }
         let job = MonthsReadJob(path: database.path, campaign: campaign.id, metricColumns: metricColumns, metrics: monthsMetrics,
                                 wanted: wanted, firstIndex: firstIndex, slotsByOffset: slotsByOffset, windowCount: w,

@@ -2,17 +2,6 @@ import CampaignLabData
 import CampaignLabStats
 import Foundation
 
-/// Results written by concurrent iterations, one slot each.
-final class ResultSlots<T>: @unchecked Sendable {
-    private(set) var values: [T?]
-    private let lock = NSLock()
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    subscript(index: Int) -> T? {
-        get { lock.lock(); defer { lock.unlock() }; return values[index] }
-        set { lock.lock(); values[index] = newValue; lock.unlock() }
-    }
-}
-
 /// Participant-versus-control estimates for one metric of a campaign panel: the numbers the
 /// business asks for (arm means, growth, the "N× growth" multiple) and the honest ones
 /// (difference-in-differences, regression adjustment, propensity weighting, doubly robust).
@@ -212,38 +201,26 @@ public struct UpliftAnalysis: Sendable {
         let failures = ResultSlots<Error>(count: tasks.count)
         progress("estimating \(panel.metrics.joined(separator: ", "))")
         let outcomeMatrix = outcomeDesign, propensityMatrix = propensityDesign
-        // Rows [T, pre-period metrics, dummies (when `dummies`), y] of customers `range` (or of
-        // members[range]), written from compact per-customer columns (a few bytes per customer
-        // rather than the whole design row: these passes are bound by memory traffic).
-        let preColumns = (0..<k).map { j in included.map { panel.pre[j][$0] } }
-        let dummyColumns = dummySlots.map { slot in
-            let codes = panel.dimensionCodes[slot.dimension]
-            return included.map { codes[$0] == slot.code }
-        }
+        // Rows [T, the first `covariates` columns of the outcome design, y] of customers `range`
+        // (or of members[range]).
         @Sendable func fillRows(_ block: UnsafeMutableBufferPointer<Double>, _ range: Range<Int>, of members: [Int]? = nil,
-                                dummies: Bool, outcome y: [Double]) {
-            let width = k + (dummies ? dummyColumns.count : 0) + 2
-            for (offset, index) in range.enumerated() {
-                let r = members?[index] ?? index
-                block[offset * width] = treated[r] ? 1 : 0
-            }
-            for q in 0..<k {
-                let column = preColumns[q]
-                for (offset, index) in range.enumerated() { block[offset * width + 1 + q] = column[members?[index] ?? index] }
-            }
-            if dummies {
-                for (s, column) in dummyColumns.enumerated() {
-                    for (offset, index) in range.enumerated() { block[offset * width + 1 + k + s] = column[members?[index] ?? index] ? 1 : 0 }
+                                covariates: Int, outcome y: [Double]) {
+            let width = covariates + 2
+            outcomeMatrix.values.withUnsafeBufferPointer { x in
+                for (offset, index) in range.enumerated() {
+                    let r = members?[index] ?? index, o = offset * width
+                    block[o] = treated[r] ? 1 : 0
+                    for c in 0..<covariates { block[o + 1 + c] = x[r * p + c] }
+                    block[o + 1 + covariates] = y[r]
                 }
             }
-            for (offset, index) in range.enumerated() { block[offset * width + width - 1] = y[members?[index] ?? index] }
         }
         DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
             do {
                 switch tasks[t] {
                 case .regression(let j):
                     effects[t] = try RegressionAdjustment.estimate(count: n, covariates: p, level: level) { range, block in
-                        fillRows(block, range, dummies: true, outcome: outcomes[j])
+                        fillRows(block, range, covariates: p, outcome: outcomes[j])
                     }.effect
                 case .weighting(let j):
                     // Balance depends only on the covariates: computed with the first metric, shown once.
@@ -263,7 +240,7 @@ public struct UpliftAnalysis: Sendable {
                         var effect: EffectEstimate?
                         if treatedCount >= k + 3 && controlCount >= k + 3 {
                             effect = try? RegressionAdjustment.estimate(count: members.count, covariates: k, level: level) { range, block in
-                                fillRows(block, range, of: members, dummies: false, outcome: outcomes[j])
+                                fillRows(block, range, of: members, covariates: k, outcome: outcomes[j])
                             }.effect
                         }
                         list.append(SegmentUplift(dimension: panel.dimensions[d], level: levelName, treated: treatedCount,
