@@ -75,7 +75,6 @@ let package = Package(
             dependencies: [
                 "CampaignLabData",
                 "CampaignLabDemo",
-                "CampaignLabStats",
                 "CampaignLabReport",
                 "CampaignLabAnalyses",
                 "CampaignLabNotebook",
@@ -84,10 +83,17 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // Helpers every test target may use (temporary folders, the CLI runner, golden files,
+        // JSON comparison, the headless browser, numeric closeness): no project module.
         .target(
             name: "CampaignLabTestSupport",
-            dependencies: ["CampaignLabData"],
             path: "Tests/CampaignLabTestSupport"
+        ),
+        // Helpers that build contract databases (fixtures): the data layer's tests and above.
+        .target(
+            name: "CampaignLabDataTestSupport",
+            dependencies: ["CampaignLabData"],
+            path: "Tests/CampaignLabDataTestSupport"
         ),
         .testTarget(
             name: "CampaignLabStatsTests",
@@ -95,23 +101,27 @@ let package = Package(
         ),
         .testTarget(
             name: "CampaignLabDataTests",
-            dependencies: ["CampaignLabData", "CampaignLabTestSupport"]
+            dependencies: ["CampaignLabData", "CampaignLabDataTestSupport", "CampaignLabTestSupport"]
         ),
         .testTarget(
             name: "CampaignLabDemoTests",
-            dependencies: ["CampaignLabDemo", "CampaignLabData", "CampaignLabTestSupport"]
+            dependencies: ["CampaignLabDemo", "CampaignLabData", "CampaignLabDataTestSupport", "CampaignLabTestSupport"]
         ),
         .testTarget(
             name: "CampaignLabReportTests",
-            dependencies: ["CampaignLabReport", "CampaignLabTestSupport"]
+            dependencies: ["CampaignLabReport", "CampaignLabTestSupport"],
+            // Read from the source tree by path (golden files, broken pages for the browser check).
+            exclude: ["Golden", "Fixtures"]
         ),
         .testTarget(
             name: "CampaignLabNotebookTests",
-            dependencies: ["CampaignLabNotebook", "CampaignLabAnalyses", "CampaignLabReport", "CampaignLabData", "CampaignLabTestSupport"]
+            dependencies: ["CampaignLabNotebook", "CampaignLabAnalyses", "CampaignLabReport", "CampaignLabData", "CampaignLabStats",
+                           "CampaignLabDataTestSupport", "CampaignLabTestSupport"],
+            exclude: ["Golden"]
         ),
         .testTarget(
             name: "CampaignLabCLITests",
-            dependencies: ["campaignlab", "CampaignLabData", "CampaignLabTestSupport"]
+            dependencies: ["campaignlab", "CampaignLabData", "CampaignLabDataTestSupport", "CampaignLabTestSupport"]
         ),
     ]
 )

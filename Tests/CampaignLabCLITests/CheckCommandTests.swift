@@ -1,3 +1,4 @@
+import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import Foundation
 import Testing
@@ -82,9 +83,9 @@ struct CheckCommandTests {
         defer { dir.remove() }
         let missing = dir.file("missing.sqlite")
         let empty = dir.file("empty.sqlite")
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        try writeFile(empty, "")
         let text = dir.file("notes.sqlite")
-        FileManager.default.createFile(atPath: text, contents: Data("customer_id,opened_on\n1,2024-01-01\n".utf8))
+        try writeFile(text, "customer_id,opened_on\n1,2024-01-01\n")
         let corrupt = dir.file("corrupt.sqlite")
         try ContractFixtures.makeDatabase(at: corrupt)
         var bytes = try fileBytes(corrupt)

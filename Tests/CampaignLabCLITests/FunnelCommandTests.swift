@@ -1,3 +1,4 @@
+import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import Foundation
 import Testing

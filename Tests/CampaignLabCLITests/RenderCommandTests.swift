@@ -28,6 +28,27 @@ struct RenderCommandTests {
         #expect(try fileBytes(again.file("data-overview.zh.html")) == fileBytes(dir.file("data-overview.zh.html")))
     }
 
+    /// The README's guarantee on one machine: the same input gives byte-identical Markdown
+    /// (with its chart files), HTML and JSON — here for the review, whose estimates go
+    /// through BLAS, on both languages.
+    @Test(arguments: ["en", "zh"])
+    func theReviewRendersToTheSameBytesTwice(language: String) throws {
+        let runs = try (0..<2).map { _ in try TemporaryDirectory() }
+        defer { runs.forEach { $0.remove() } }
+        for run in runs {
+            let result = try runCampaignLab(["render", repositoryRoot + "/notebooks-md/post-campaign-review.md",
+                                             "--db", repositoryRoot + "/datasets/demo-small.sqlite", "--out", run.path,
+                                             "--lang", language, "--quiet", "--param", "campaign=growth_journey_2026"])
+            #expect(result.exitCode == 0, "\(result.stderr)")
+        }
+        let base = "post-campaign-review.\(language)"
+        let charts = try FileManager.default.contentsOfDirectory(atPath: runs[0].file(base + "_files")).sorted()
+        #expect(charts.count == 12)
+        for name in [base + ".md", base + ".html", base + ".json"] + charts.map({ base + "_files/" + $0 }) {
+            #expect(try fileBytes(runs[0].file(name)) == fileBytes(runs[1].file(name)), "\(name)")
+        }
+    }
+
     @Test func notebookMistakesExitOneNamingFileAndLine() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

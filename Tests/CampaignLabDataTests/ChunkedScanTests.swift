@@ -1,4 +1,5 @@
 import CampaignLabData
+import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import Testing
 

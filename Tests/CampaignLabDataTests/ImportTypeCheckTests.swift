@@ -1,4 +1,5 @@
 @testable import CampaignLabData
+import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import Foundation
 import Testing

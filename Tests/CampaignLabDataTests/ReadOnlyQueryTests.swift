@@ -1,5 +1,6 @@
 import Foundation
 import CampaignLabData
+import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import Testing
 

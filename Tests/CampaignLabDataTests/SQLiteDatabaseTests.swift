@@ -1,4 +1,5 @@
 import CampaignLabData
+import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import Foundation
 import Testing
@@ -25,11 +26,11 @@ struct SQLiteDatabaseTests {
             try SQLiteDatabase.open(readOnlyAt: dir.file("missing.sqlite"))
         }
         #expect(throws: DataError.isDirectory(path: dir.path)) { try SQLiteDatabase.open(readOnlyAt: dir.path) }
-        FileManager.default.createFile(atPath: dir.file("empty.sqlite"), contents: Data())
+        try writeFile(dir.file("empty.sqlite"), "")
         #expect(throws: DataError.emptyFile(path: dir.file("empty.sqlite"))) {
             try SQLiteDatabase.open(readOnlyAt: dir.file("empty.sqlite"))
         }
-        FileManager.default.createFile(atPath: dir.file("notes.txt"), contents: Data("hello, this is text".utf8))
+        try writeFile(dir.file("notes.txt"), "hello, this is text")
         #expect(throws: DataError.notSQLite(path: dir.file("notes.txt"))) {
             try SQLiteDatabase.open(readOnlyAt: dir.file("notes.txt"))
         }

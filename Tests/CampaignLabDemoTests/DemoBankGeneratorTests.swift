@@ -1,5 +1,6 @@
 import CampaignLabData
 import CampaignLabDemo
+import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import Foundation
 import Testing

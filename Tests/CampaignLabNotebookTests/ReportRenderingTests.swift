@@ -1,6 +1,7 @@
 import CampaignLabData
 import CampaignLabNotebook
 import CampaignLabReport
+import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import Foundation
 import Testing

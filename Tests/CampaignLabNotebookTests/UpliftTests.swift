@@ -1,6 +1,7 @@
 @testable import CampaignLabAnalyses
 import CampaignLabData
 import CampaignLabStats
+import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import Foundation
 import Testing
@@ -20,10 +21,6 @@ struct UpliftTests {
         return try CampaignUplift.compute(context, AnalysisOptions(["campaign": "growth_journey_2026"]))
     }
 
-    func close(_ a: Double, _ b: Any?, _ tolerance: Double = 1e-9) -> Bool {
-        guard let b = b as? Double else { return false }
-        return abs(a - b) <= tolerance * max(1, abs(b))
-    }
 
     @Test func agreesWithTheStatsmodelsRecomputation() throws {
         let a = try Self.analysis()
@@ -33,25 +30,25 @@ struct UpliftTests {
         for m in a.metrics {
             let raw = try #require(metrics[m.metric])
             let r = raw.compactMapValues { $0 as? [String: Double] }
-            #expect(close(m.naiveDifference.estimate, r["naive"]?["estimate"]), "\(m.metric) naive")
-            #expect(close(m.naiveDifference.interval.lower, r["naive"]?["low"]), "\(m.metric) naive low")
-            #expect(close(m.naiveDifference.pValue, r["naive"]?["p"]), "\(m.metric) naive p")
-            #expect(close(m.differenceInDifferences.estimate, r["did"]?["estimate"]), "\(m.metric) did")
-            #expect(close(m.differenceInDifferences.interval.upper, r["did"]?["high"]), "\(m.metric) did high")
-            #expect(close(m.growthMultiple.estimate, r["multiple"]?["estimate"]), "\(m.metric) multiple")
-            #expect(close(m.growthMultiple.interval.lower, r["multiple"]?["low"]), "\(m.metric) multiple low")
-            #expect(close(m.growthMultiple.interval.upper, r["multiple"]?["high"]), "\(m.metric) multiple high")
-            #expect(close(m.regressionAdjusted.estimate, r["regression"]?["estimate"]), "\(m.metric) regression")
-            #expect(close(m.regressionAdjusted.standardError, r["regression"]?["se"]), "\(m.metric) regression se")
+            #expect(close(m.naiveDifference.estimate, r["naive"]?["estimate"], floor: 1), "\(m.metric) naive")
+            #expect(close(m.naiveDifference.interval.lower, r["naive"]?["low"], floor: 1), "\(m.metric) naive low")
+            #expect(close(m.naiveDifference.pValue, r["naive"]?["p"], floor: 1), "\(m.metric) naive p")
+            #expect(close(m.differenceInDifferences.estimate, r["did"]?["estimate"], floor: 1), "\(m.metric) did")
+            #expect(close(m.differenceInDifferences.interval.upper, r["did"]?["high"], floor: 1), "\(m.metric) did high")
+            #expect(close(m.growthMultiple.estimate, r["multiple"]?["estimate"], floor: 1), "\(m.metric) multiple")
+            #expect(close(m.growthMultiple.interval.lower, r["multiple"]?["low"], floor: 1), "\(m.metric) multiple low")
+            #expect(close(m.growthMultiple.interval.upper, r["multiple"]?["high"], floor: 1), "\(m.metric) multiple high")
+            #expect(close(m.regressionAdjusted.estimate, r["regression"]?["estimate"], floor: 1), "\(m.metric) regression")
+            #expect(close(m.regressionAdjusted.standardError, r["regression"]?["se"], floor: 1), "\(m.metric) regression se")
             // The propensity scores come from two IRLS implementations (ours, statsmodels Logit):
             // they agree to ~1e-8, which bounds the agreement of the weighted estimates.
-            #expect(close(m.weighted.effect.estimate, r["ipw"]?["estimate"], 1e-7), "\(m.metric) ipw \(m.weighted.effect.estimate) \(r["ipw"]?["estimate"] ?? .nan)")
-            #expect(close(m.weighted.effect.standardError, r["ipw"]?["se"], 1e-7), "\(m.metric) ipw se \(m.weighted.effect.standardError) \(r["ipw"]?["se"] ?? .nan)")
+            #expect(close(m.weighted.effect.estimate, r["ipw"]?["estimate"], 1e-7, floor: 1), "\(m.metric) ipw \(m.weighted.effect.estimate) \(r["ipw"]?["estimate"] ?? .nan)")
+            #expect(close(m.weighted.effect.standardError, r["ipw"]?["se"], 1e-7, floor: 1), "\(m.metric) ipw se \(m.weighted.effect.standardError) \(r["ipw"]?["se"] ?? .nan)")
             // statsmodels TreatmentEffect.ipw(effect_group=1): the same equations solved by GMM.
-            #expect(close(m.weighted.effect.estimate, r["ipw"]?["statsmodels_gmm_estimate"], 1e-5))
-            #expect(close(m.weighted.effect.standardError, r["ipw"]?["statsmodels_gmm_se"], 1e-4))
-            #expect(close(m.doublyRobust.estimate, r["aipw"]?["estimate"], 1e-7), "\(m.metric) aipw \(m.doublyRobust.estimate) \(r["aipw"]?["estimate"] ?? .nan)")
-            #expect(close(m.doublyRobust.standardError, r["aipw"]?["se"], 1e-7), "\(m.metric) aipw se")
+            #expect(close(m.weighted.effect.estimate, r["ipw"]?["statsmodels_gmm_estimate"], 1e-5, floor: 1))
+            #expect(close(m.weighted.effect.standardError, r["ipw"]?["statsmodels_gmm_se"], 1e-4, floor: 1))
+            #expect(close(m.doublyRobust.estimate, r["aipw"]?["estimate"], 1e-7, floor: 1), "\(m.metric) aipw \(m.doublyRobust.estimate) \(r["aipw"]?["estimate"] ?? .nan)")
+            #expect(close(m.doublyRobust.standardError, r["aipw"]?["se"], 1e-7, floor: 1), "\(m.metric) aipw se")
         }
         let segments = try #require(ref["segments"] as? [String: [[String: Any]]])
         for m in a.metrics {
@@ -60,8 +57,8 @@ struct UpliftTests {
             #expect(computed.count == expected.count, "\(m.metric) segments")
             for (c, e) in zip(computed, expected) {
                 #expect(c.dimension == e["dimension"] as? String && c.level == e["level"] as? String)
-                #expect(close(c.effect!.estimate, e["estimate"]), "\(m.metric) \(c.level)")
-                #expect(close(c.effect!.standardError, e["se"]), "\(m.metric) \(c.level) se")
+                #expect(close(c.effect!.estimate, e["estimate"], floor: 1), "\(m.metric) \(c.level)")
+                #expect(close(c.effect!.standardError, e["se"], floor: 1), "\(m.metric) \(c.level) se")
             }
         }
     }
@@ -108,18 +105,17 @@ struct YearOverYearAnalysisTests {
         #expect(y.included == ref["included"] as? Int)
         #expect(y.previousPost == YearMonth("2025-09")!...YearMonth("2025-10")!)
         let metrics = try #require(ref["metrics"] as? [String: [String: [String: Double]]])
-        func close(_ a: Double, _ b: Double?) -> Bool { b.map { abs(a - $0) <= 1e-9 * max(1, abs($0)) } ?? false }
         for m in y.metrics {
             let r = try #require(metrics[m.metric])
             for arm in m.arms {
                 let e = try #require(r[arm.arm])
-                #expect(close(arm.factor.estimate, e["factor"]) && close(arm.factor.interval.lower, e["low"]) && close(arm.factor.interval.upper, e["high"]),
+                #expect(close(arm.factor.estimate, e["factor"], floor: 1) && close(arm.factor.interval.lower, e["low"], floor: 1) && close(arm.factor.interval.upper, e["high"], floor: 1),
                         "\(m.metric) \(arm.arm) factor")
-                #expect(close(arm.growth.estimate, e["growth"]) && close(arm.growth.standardError, e["growth_se"]), "\(m.metric) \(arm.arm) growth")
+                #expect(close(arm.growth.estimate, e["growth"], floor: 1) && close(arm.growth.standardError, e["growth_se"], floor: 1), "\(m.metric) \(arm.arm) growth")
             }
             let triple = try #require(r["triple"])
-            #expect(close(m.tripleDifference.estimate, triple["estimate"]) && close(m.tripleDifference.interval.lower, triple["low"])
-                    && close(m.tripleDifference.pValue, triple["p"]), "\(m.metric) triple")
+            #expect(close(m.tripleDifference.estimate, triple["estimate"], floor: 1) && close(m.tripleDifference.interval.lower, triple["low"], floor: 1)
+                    && close(m.tripleDifference.pValue, triple["p"], floor: 1), "\(m.metric) triple")
         }
     }
 

@@ -1,10 +1,6 @@
 import CampaignLabStats
+import CampaignLabTestSupport
 import Testing
-
-/// Relative closeness: |a − b| ≤ tol · max(|b|, tiny).
-func close(_ a: Double, _ b: Double, _ tol: Double = 1e-9) -> Bool {
-    abs(a - b) <= tol * max(abs(b), 1e-300)
-}
 
 struct MeanDifferenceTests {
     // GrowthBook gbstats test suite, frequentist t-test case (published to 5 digits);

@@ -1,3 +1,4 @@
+import CampaignLabTestSupport
 @testable import CampaignLabStats
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 import CampaignLabStats
+import CampaignLabTestSupport
 import Foundation
 import Testing
 

@@ -1,4 +1,3 @@
-import CampaignLabData
 import Foundation
 
 /// A fresh directory under the system temporary directory, removed by `remove()`.
@@ -15,12 +14,6 @@ public struct TemporaryDirectory: Sendable {
     public func file(_ name: String) -> String { path + "/" + name }
 
     public func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
-/// Creates an SQLite file at `path` by running `sql` (one or more statements).
-public func makeDatabase(at path: String, sql: String) throws {
-    let db = try SQLiteDatabase(path: path, mode: .readWrite(create: true))
-    try db.execute(sql)
 }
 
 /// The bytes of a file, for byte-identity checks.
@@ -173,9 +166,17 @@ public enum SampleCSV {
     }
 }
 
-/// Every row of `table` as text, ordered by all columns: a fingerprint of its content.
-public func tableContent(_ db: SQLiteDatabase, _ table: String) throws -> [[SQLiteValue]] {
-    let count = try db.columns(of: table).count
-    let order = (1...max(count, 1)).map(String.init).joined(separator: ", ")
-    return try db.rows("SELECT * FROM \(quoteIdentifier(table)) ORDER BY \(order)")
+/// Relative closeness of a computed value to a reference: |a − b| ≤ tolerance · max(|b|, floor).
+///
+/// The default floor (1e-300) makes it purely relative; `floor: 1` makes it absolute for
+/// references below 1 in magnitude (p-values and shares compared at 1e-9 absolute). A
+/// reference that is missing or not a number (`b` read from a JSON fixture) never matches.
+public func close(_ a: Double, _ b: Any?, _ tolerance: Double = 1e-9, floor: Double = 1e-300) -> Bool {
+    let reference: Double
+    switch b {
+    case let value as Double: reference = value
+    case let value as Int: reference = Double(value)
+    default: return false
+    }
+    return abs(a - reference) <= tolerance * max(abs(reference), floor)
 }

@@ -232,7 +232,7 @@ public struct CampaignPanel: Sendable {
                                 rollups: rollups, ids: ids)
         let slices = ResultSlots<MonthsSlice>(count: sliceCount)
         let failures = ResultSlots<Error>(count: sliceCount)
-        try withoutActuallyEscaping(progress) { progress in
+        withoutActuallyEscaping(progress) { progress in
             let report = UncheckedBox(progress)
             DispatchQueue.concurrentPerform(iterations: sliceCount) { s in
                 do {

@@ -116,6 +116,6 @@ public enum ContractFixtures {
     /// Writes the valid database (with the given changes) to `path`.
     public static func makeDatabase(at path: String, creating: [String: String] = [:], omitting: Set<String> = [],
                                     then extra: String = "") throws {
-        try CampaignLabTestSupport.makeDatabase(at: path, sql: sql(creating: creating, omitting: omitting, then: extra))
+        try CampaignLabDataTestSupport.makeDatabase(at: path, sql: sql(creating: creating, omitting: omitting, then: extra))
     }
 }
