@@ -19,6 +19,10 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
     case contract(table: String, column: String?, row: String?, message: String)
     /// A user-supplied query was refused because it would do more than read.
     case refusedQuery(reason: String)
+    /// A query ran past its time limit and was stopped (see `SQLiteDatabase.withTimeLimit`).
+    case timeLimitExceeded(seconds: Double)
+    /// The work was stopped on request (Ctrl-C); see `Cancellation`.
+    case interrupted
 
     public var description: String {
         switch self {
@@ -42,6 +46,11 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(place): \(message)"
         case .refusedQuery(let reason):
             return "refused: \(reason); only a single read-only SELECT (or WITH … SELECT) is allowed"
+        case .interrupted:
+            return "interrupted"
+        case .timeLimitExceeded(let seconds):
+            return "stopped after its time limit of \(formatSeconds(seconds)) s (a query that never ends, such as a recursive CTE without a stop, or one that needs more time)"
         }
     }
 }
+

@@ -10,3 +10,8 @@ public func formatCount(_ value: Int) -> String {
     }
     return value < 0 ? "-" + out : out
 }
+
+/// Seconds for a message: 120 → "120", 0.5 → "0.5".
+public func formatSeconds(_ seconds: Double) -> String {
+    seconds == seconds.rounded() && abs(seconds) < 1e15 ? String(Int(seconds)) : String(seconds)
+}

@@ -130,6 +130,31 @@ public final class SQLiteDatabase {
         return SQLiteStatement(statement, database: self, sql: sql)
     }
 
+    /// Runs `body` with a time limit on what SQLite does on this connection meanwhile: past
+    /// `seconds`, the running statement is interrupted (through SQLite's progress handler,
+    /// checked every few thousand virtual-machine steps) and the call throws.
+    ///
+    /// ```swift
+    /// try db.withTimeLimit(seconds: 120) { while try statement.step() { … } }
+    /// ```
+    /// - Throws: `DataError.timeLimitExceeded(seconds:)` when the limit stopped a statement;
+    ///   whatever `body` throws otherwise.
+    public func withTimeLimit<T>(seconds: Double, _ body: () throws -> T) throws -> T {
+        precondition(seconds > 0, "withTimeLimit: the limit must be positive")
+        let deadline = QueryDeadline(end: monotonicNanoseconds() &+ UInt64(min(seconds, 1e9) * 1e9))
+        sqlite3_progress_handler(handle, 4_096, { context in
+            let deadline = Unmanaged<QueryDeadline>.fromOpaque(context!).takeUnretainedValue()
+            if monotonicNanoseconds() >= deadline.end { deadline.expired = true }
+            return deadline.expired ? 1 : 0
+        }, Unmanaged.passUnretained(deadline).toOpaque())
+        defer { sqlite3_progress_handler(handle, 0, nil, nil) }
+        do {
+            return try withExtendedLifetime(deadline) { try body() }
+        } catch DataError.sqlite(let code, _, _) where deadline.expired && code & 0xFF == SQLITE_INTERRUPT {
+            throw DataError.timeLimitExceeded(seconds: seconds)
+        }
+    }
+
     /// Prepares one statement written by a user (a notebook's SQL block) that may only read.
     ///
     /// Three independent guards: while preparing, an authorizer denies every action but
@@ -557,4 +582,18 @@ extension DataError {
         if case .sqlite(let code, _, _) = self { return code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
         return false
     }
+}
+
+/// The end of a time limit, read by SQLite's progress handler.
+private final class QueryDeadline {
+    let end: UInt64
+    var expired = false
+    init(end: UInt64) { self.end = end }
+}
+
+/// A monotonic clock in nanoseconds (for time limits; unaffected by changes of the wall clock).
+func monotonicNanoseconds() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
 }

@@ -55,6 +55,13 @@ public enum DemoBank {
     /// - Throws: `DemoBankError.invalidConfiguration`, `.outputExists`, or `DataError` when
     ///   the file cannot be written.
     /// - Complexity: O(customers) time; memory bounded by a few chunks of customers.
+    /// The file the bank is written to before it is renamed to `path` (in the same folder,
+    /// hidden, named with the process id): an interrupted run leaves only this file behind.
+    public static func temporaryPath(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+    }
+
     public static func generate(_ configuration: DemoBankConfiguration, to path: String, overwrite: Bool = false,
                                 progress: ((DemoBankProgress) -> Void)? = nil) throws -> DemoBankSummary {
         try configuration.validate()
@@ -70,7 +77,7 @@ public enum DemoBank {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw DemoBankError.invalidConfiguration("the folder \(directory) does not exist; create it first.")
         }
-        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+        let temporary = temporaryPath(for: path)
         try? FileManager.default.removeItem(atPath: temporary)
 
         let started = Date()

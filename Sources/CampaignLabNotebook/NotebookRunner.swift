@@ -19,6 +19,13 @@ public struct NotebookRunner {
     /// Run the blocks at once, each on its own connection, when the database is a file
     /// (false: one after the other on `database`). The document is the same either way.
     public var runsBlocksAtOnce = true
+    /// The time limit of each SQL block's statement, in seconds, unless the block sets its
+    /// own (`--| time_limit: SECONDS`): a statement still running then is stopped and the
+    /// render fails naming the block's line. `campaignlab render --sql-time-limit` sets it.
+    public var sqlTimeLimit: Double = NotebookRunner.defaultSQLTimeLimit
+    /// 300 s: several times what the heaviest shipped block needs on a 1M-customer bank
+    /// (events by type, ~15 s), short enough that a runaway query does not hold a run for long.
+    public static let defaultSQLTimeLimit: Double = 300
 
     public init(database: SQLiteDatabase, databaseName: String, language: ReportLanguage,
                 progress: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -39,6 +46,8 @@ public struct NotebookRunner {
         AnalysisOption("format", "number formats per column, e.g. 'aum=currency, share=percent'"),
         AnalysisOption("limit", "rows shown in the table", default: "50"),
         AnalysisOption("table", "show the table (true/false)", default: "true"),
+        AnalysisOption("time_limit", "seconds the statement may run before it is stopped",
+                       default: "\(Int(NotebookRunner.defaultSQLTimeLimit)), or campaignlab render --sql-time-limit"),
     ]
 
     /// Runs every block in order.
@@ -218,11 +227,19 @@ public struct NotebookRunner {
                 formats[pieces[0]] = style
             }
         }
+        var timeLimit = sqlTimeLimit
+        if let text = option["time_limit"] {
+            guard let seconds = Double(text), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
+                throw fail(options["time_limit"]!.line, "option 'time_limit': expected a number of seconds above 0 and at most 86400, found '\(text)'")
+            }
+            timeLimit = seconds
+        }
         var rows: [[Cell]] = []
         var allRows: [[SQLiteValue]] = []
         var total = 0
         let wantsChart = option["chart"] != nil
         do {
+            try database.withTimeLimit(seconds: timeLimit) {
             while try statement.step() {
                 total += 1
                 if rows.count < limit || wantsChart {
@@ -244,6 +261,10 @@ public struct NotebookRunner {
                     }
                 }
             }
+            }
+        } catch DataError.timeLimitExceeded(let seconds) {
+            let set = option["time_limit"] != nil ? "its 'time_limit'" : "the time limit for SQL blocks"
+            throw fail(line, "the SQL block was stopped after \(set) of \(formatSeconds(seconds)) s; if it is meant to run longer, raise it with '--| time_limit: SECONDS' on the block or campaignlab render --sql-time-limit SECONDS")
         } catch let error as DataError {
             throw fail(line, "the SQL block failed while running: \(Self.describe(error))")
         }

@@ -19,6 +19,11 @@ struct CampaignLabCommand: ParsableCommand {
         version: CampaignLabVersion.current,
         subcommands: [CheckCommand.self, ImportCommand.self, DemoCommand.self, RenderCommand.self, UpliftCommand.self, YearOverYearCommand.self, FunnelCommand.self]
     )
+
+    static func main() {
+        Interruption.install()
+        main(nil)
+    }
 }
 
 enum CampaignLabVersion {

@@ -33,6 +33,8 @@ struct DemoCommand: ParsableCommand {
         let config = DemoBankConfiguration(customers: customers, seed: seed)
         do {
             try config.validate()
+            let token = Interruption.writing([DemoBank.temporaryPath(for: out)])
+            defer { Interruption.finished(token) }
             let summary = try DemoBank.generate(config, to: out, overwrite: force) { progress in
                 let percent = 100 * progress.customersDone / max(1, progress.customersTotal)
                 printError(String(format: "demo: %3d%%  %d of %d customers  %.1f s", percent,

@@ -55,6 +55,10 @@ struct ImportCommand: ParsableCommand {
         }
 
         let existed = FileManager.default.fileExists(atPath: db)
+        // A database this import creates is removed when it is interrupted; an existing one
+        // is rolled back by the importer (Cancellation) and stays as it was.
+        let token = Interruption.writing(existed ? [] : [db])
+        defer { Interruption.finished(token) }
         let importer = ContractImporter(databasePath: db, replace: replace) { printError($0) }
         let summary: ImportSummary
         do {
@@ -62,7 +66,7 @@ struct ImportCommand: ParsableCommand {
         } catch let error as ImportError {
             for line in error.lines { printError(line) }
             printError(existed ? "Nothing was imported; \(db) is unchanged." : "Nothing was imported; \(db) was not created.")
-            throw ExitCode(1)
+            throw ExitCode(Cancellation.isRequested ? 130 : 1)
         }
 
         let seconds = String(format: "%.1f", summary.seconds)

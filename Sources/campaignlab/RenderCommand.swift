@@ -20,7 +20,11 @@ struct RenderCommand: ParsableCommand {
             See notebooks-md/README.md and `campaignlab render --list-analyses`.
 
             The database is opened read-only; a block that tries to write
-            (INSERT, UPDATE, DROP, ATTACH, PRAGMA, …) is refused.
+            (INSERT, UPDATE, DROP, ATTACH, PRAGMA, …) is refused. Each SQL
+            block's statement has a time limit (--sql-time-limit, default 300 s;
+            '--| time_limit: SECONDS' on a block); past it the statement is
+            stopped and the render fails naming the block's line. Ctrl-C stops
+            at once and leaves no partial report files.
 
             Outputs, for notebook NAME and language LANG, in DIR:
               NAME.LANG.md     Markdown; charts in NAME.LANG_files/*.svg
@@ -49,6 +53,9 @@ struct RenderCommand: ParsableCommand {
 
     @OptionGroup var output: ReportOutputOptions
 
+    @Option(name: .long, help: ArgumentHelp("Seconds each SQL block's statement may run before it is stopped (a block's '--| time_limit' wins).", valueName: "seconds"))
+    var sqlTimeLimit: Double = NotebookRunner.defaultSQLTimeLimit
+
     @Flag(name: .long, help: "List the analyses a notebook can call, with their options, and exit.")
     var listAnalyses = false
 
@@ -63,6 +70,10 @@ struct RenderCommand: ParsableCommand {
         }
         let language = try output.language()
         let formats = try output.formats()
+        guard sqlTimeLimit.isFinite, sqlTimeLimit > 0, sqlTimeLimit <= 86_400 else {
+            printError("error: --sql-time-limit takes seconds above 0 and at most 86400, not '\(formatSeconds(sqlTimeLimit))'")
+            throw ExitCode(1)
+        }
         var parameters: [String: String] = [:]
         for p in param {
             guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
@@ -83,8 +94,9 @@ struct RenderCommand: ParsableCommand {
         do {
             let parsed = try NotebookParser.parse(text, file: notebook)
             let database = try SQLiteDatabase.open(readOnlyAt: db)
-            let runner = NotebookRunner(database: database, databaseName: URL(fileURLWithPath: db).lastPathComponent,
+            var runner = NotebookRunner(database: database, databaseName: URL(fileURLWithPath: db).lastPathComponent,
                                         language: language, progress: progress)
+            runner.sqlTimeLimit = sqlTimeLimit
             let document = try runner.run(parsed, parameters: parameters)
             let written = try ReportOutput.write(document, name: parsed.name, to: out, formats: formats)
             progress("done")
@@ -108,6 +120,11 @@ enum ReportOutput {
     static func write(_ document: ReportDocument, name: String, to out: String, formats: [String]) throws -> [String] {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let base = "\(name).\(document.language.rawValue)"
+        // Interrupted halfway, none of this report's files stays behind.
+        let token = Interruption.writing((formats.map { base + "." + $0 } + [base + "_files"]).map {
+            (out as NSString).appendingPathComponent($0)
+        })
+        defer { Interruption.finished(token) }
         var written: [String] = []
         func write(_ contents: String, _ file: String, listed: Bool = true) throws {
             let path = (out as NSString).appendingPathComponent(file)

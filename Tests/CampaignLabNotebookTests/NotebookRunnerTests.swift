@@ -101,6 +101,30 @@ struct NotebookRunnerTests {
         #expect(try fileBytes(db) == before)
     }
 
+    /// A recursive CTE that never ends is stopped by the block's time limit (the runner's
+    /// default, or the block's own `time_limit`), naming the block's line.
+    @Test func anEndlessQueryStopsAtItsTimeLimit() throws {
+        let db = repositoryRoot + "/datasets/demo-small.sqlite"
+        let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+        let notebook = try NotebookParser.parse("# T\n\n```sql\n--| time_limit: 0.5\n\(endless)\n```\n", file: "t.md")
+        let started = Date()
+        expectNotebookError(line: 3, "stopped after its 'time_limit' of 0.5 s", "--| time_limit: SECONDS") {
+            _ = try NotebookRunner(database: try SQLiteDatabase.open(readOnlyAt: db), databaseName: "x", language: .en).run(notebook)
+        }
+        #expect(Date().timeIntervalSince(started) < 20)
+        var runner = NotebookRunner(database: try SQLiteDatabase.open(readOnlyAt: db), databaseName: "x", language: .en)
+        runner.sqlTimeLimit = 0.5
+        expectNotebookError(line: 3, "stopped after the time limit for SQL blocks of 0.5 s") {
+            _ = try runner.run(try NotebookParser.parse("# T\n\n```sql\n\(endless)\n```\n", file: "t.md"))
+        }
+        // The limit ends with the block: the same connection runs a long, finite query after it.
+        let fine = try runner.run(try NotebookParser.parse("# T\n\n```sql\nSELECT count(*) AS n FROM customer_months\n```\n", file: "t.md"))
+        #expect(fine.blocks.count == 2)
+        expectNotebookError(line: 4, "option 'time_limit': expected a number of seconds above 0") {
+            _ = try runNotebook("# T\n\n```sql\n--| time_limit: -1\nSELECT 1\n```\n", db: db)
+        }
+    }
+
     @Test func parametersBindInSQLAndSubstituteInProseAndOptions() throws {
         let document = try runNotebook("""
             ---

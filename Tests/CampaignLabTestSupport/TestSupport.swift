@@ -86,6 +86,46 @@ public func runCampaignLab(_ arguments: [String], stdin: String? = nil) throws -
                          stderr: String(decoding: errData, as: UTF8.self))
 }
 
+/// Runs `campaignlab` with `arguments` and sends it SIGINT (as Ctrl-C does) once its
+/// standard error contains `marker`; returns what it produced and the seconds from the
+/// signal to its exit. Gives up (terminating it) when the marker does not come in `timeout`.
+public func interruptCampaignLab(_ arguments: [String], whenStderrContains marker: String,
+                                 timeout: Double = 120) throws -> (result: CommandResult, secondsToExit: Double) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: campaignlabExecutable())
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let group = DispatchGroup()
+    nonisolated(unsafe) var outData = Data()
+    group.enter()
+    DispatchQueue.global().async {
+        outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    var errData = Data()
+    let started = Date()
+    var signalled: Date?
+    while true {
+        let chunk = err.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        errData.append(chunk)
+        if signalled == nil && String(decoding: errData, as: UTF8.self).contains(marker) {
+            signalled = Date()
+            process.interrupt()
+        }
+        if signalled == nil && Date().timeIntervalSince(started) > timeout { process.terminate() }
+    }
+    group.wait()
+    process.waitUntilExit()
+    let seconds = signalled.map { Date().timeIntervalSince($0) } ?? .infinity
+    return (CommandResult(exitCode: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                          stderr: String(decoding: errData, as: UTF8.self)), seconds)
+}
+
 /// Writes `text` (UTF-8) to `path`, replacing the file.
 public func writeFile(_ path: String, _ text: String) throws {
     try Data(text.utf8).write(to: URL(fileURLWithPath: path))

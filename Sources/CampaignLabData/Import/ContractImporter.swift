@@ -264,9 +264,12 @@ private final class ImportRun {
             }
             let db = database!
             try db.execute("PRAGMA cache_size = -\(max(options.pageCacheKiB, 16))")  // this connection only
-            var results = try prepareTables(db, plans: plans, idType: idType)
-            for plan in plans {
-                try insert(plan, into: db, idType: idType)
+            var results = try Cancellation.stoppingCleanly(db) {
+                let results = try prepareTables(db, plans: plans, idType: idType)
+                for plan in plans {
+                    try insert(plan, into: db, idType: idType)
+                }
+                return results
             }
             guard problems.isEmpty else { throw problems.error }
             try db.execute("COMMIT")
@@ -382,6 +385,7 @@ private final class ImportRun {
         let columns = plan.columns
         let interval = max(1, options.progressInterval)
         while true {
+            try Cancellation.checkpoint()
             do {
                 guard try reader.advance() else { break }
             } catch let error as CSVError {
@@ -526,6 +530,7 @@ private final class ImportRun {
         let interval = max(1, options.progressInterval)
         let keyIndexes = plan.source.table.primaryKey.compactMap { key in columns.firstIndex { $0.csvName == key } }
         while try reader.advance() {
+            if reader.recordsRead % 1_024 == 0 { try Cancellation.checkpoint() }
             for (index, column) in columns.enumerated() {
                 try reader.withField(index) { bytes in
                     switch convertField(bytes, column.rule) {
