@@ -2,32 +2,41 @@ import CampaignLabData
 import CampaignLabReport
 import Foundation
 
-/// A named analysis that notebooks call (```` ```campaignlab NAME ````) and the CLI can run:
-/// it reads through the data layer, computes with the numeric core and returns report blocks.
+/// A named analysis that notebooks call (```` ```campaignlab NAME ````) and the CLI runs: it
+/// reads through the data layer, computes with the numeric core and returns report blocks.
+///
+/// Its options are a typed value (`Options`), decoded once — from a notebook block's
+/// `key: value` lines by `Options.init(_:)`, or built by a CLI command from its typed flags —
+/// and checked by one `validate()` either way, so each mistake has one message.
 ///
 /// ```swift
-/// let blocks = try AnalysisRegistry.named("overview.events")!.run(context, options)
+/// let blocks = try CampaignUplift.run(context, CampaignUplift.Options(campaign: "growth_journey_2026"))
+/// let same = try AnalysisRegistry.named("campaign.uplift")!.run(context, decoding: ["campaign": "growth_journey_2026"])
 /// ```
 public protocol Analysis: Sendable {
+    associatedtype Options: AnalysisOptionSet
     /// The name used in notebooks, e.g. "overview.monthly-kpis".
     static var name: String { get }
     /// One line saying what the analysis shows.
     static var summary: String { get }
-    /// The options it accepts.
-    static var options: [AnalysisOption] { get }
-    /// Runs the analysis. Options were checked against `options` before the call.
-    static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock]
+    /// Runs the analysis with options that passed `validate()`.
+    static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock]
 }
 
-/// One option of an analysis: name, what it means, and its default (nil when required).
-public struct AnalysisOption: Sendable, Equatable {
-    public var name: String
-    public var help: String
-    public var defaultValue: String?
-    public init(_ name: String, _ help: String, default defaultValue: String? = nil) {
-        self.name = name
-        self.help = help
-        self.defaultValue = defaultValue
+extension Analysis {
+    /// The options it accepts.
+    public static var options: [AnalysisOption] { Options.declarations }
+
+    /// Runs the analysis from a notebook block's options (`key: value`, already checked
+    /// against `options`' names): decodes, validates, runs.
+    /// - Throws: `AnalysisError` naming the option at fault (a `CampaignReadError` of the
+    ///   data layer becomes one); `DataError` for contract problems.
+    public static func run(_ context: AnalysisContext, decoding values: OptionValues) throws -> [ReportBlock] {
+        try AnalysisError.namingReadErrors {
+            let options = try Options(values)
+            try options.validate()
+            return try run(context, options)
+        }
     }
 }
 
@@ -100,17 +109,6 @@ public final class AnalysisContext: @unchecked Sendable {
     }
 }
 
-/// Results written by concurrent iterations, one slot each.
-public final class ResultSlots<T>: @unchecked Sendable {
-    public private(set) var values: [T?]
-    private let lock = NSLock()
-    public init(count: Int) { values = Array(repeating: nil, count: count) }
-    public subscript(index: Int) -> T? {
-        get { lock.lock(); defer { lock.unlock() }; return values[index] }
-        set { lock.lock(); values[index] = newValue; lock.unlock() }
-    }
-}
-
 /// Values computed once per run and shared, safe to use from several threads.
 final class MemoStore: @unchecked Sendable {
     private let condition = NSCondition()
@@ -136,86 +134,3 @@ final class MemoStore: @unchecked Sendable {
     }
 }
 
-/// An analysis failed for a reason the user can fix; `option` names the option at fault.
-public struct AnalysisError: Error, Equatable, CustomStringConvertible, Sendable {
-    public var option: String?
-    public var message: String
-    public init(option: String? = nil, _ message: String) {
-        self.option = option
-        self.message = message
-    }
-    public var description: String {
-        option.map { "option '\($0)': \(message)" } ?? message
-    }
-}
-
-/// The options given to one analysis block, with typed accessors whose errors name the option.
-public struct AnalysisOptions: Sendable {
-    public var values: [String: String]
-    public init(_ values: [String: String] = [:]) { self.values = values }
-
-    public func string(_ key: String, default value: String) -> String {
-        values[key] ?? value
-    }
-
-    public func optionalString(_ key: String) -> String? { values[key] }
-
-    public func integer(_ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
-        guard let text = values[key] else { return value }
-        guard let number = Int(text), range.contains(number) else {
-            throw AnalysisError(option: key, "expected a whole number from \(range.lowerBound) to \(range.upperBound), found '\(text)'")
-        }
-        return number
-    }
-
-    public func number(_ key: String, default value: Double, in range: ClosedRange<Double>) throws -> Double {
-        guard let text = values[key] else { return value }
-        guard let number = Double(text), number.isFinite, range.contains(number) else {
-            throw AnalysisError(option: key, "expected a number from \(range.lowerBound) to \(range.upperBound), found '\(text)'")
-        }
-        return number
-    }
-
-    /// A comma-separated list of numbers, ascending.
-    public func ascendingNumbers(_ key: String, default value: [Double]) throws -> [Double] {
-        guard let text = values[key] else { return value }
-        let parts = text.split(separator: ",").map { $0.filter { $0 != " " && $0 != "_" } }
-        let numbers = parts.compactMap { Double($0) }
-        guard numbers.count == parts.count, !numbers.isEmpty, numbers.allSatisfy(\.isFinite),
-              zip(numbers, numbers.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw AnalysisError(option: key, "expected ascending numbers separated by commas, found '\(text)'")
-        }
-        return numbers
-    }
-
-    /// A comma-separated list of names.
-    public func list(_ key: String) -> [String]? {
-        values[key].map { $0.split(separator: ",").map { String($0.drop { $0 == " " }).trimmingSuffixSpaces() }.filter { !$0.isEmpty } }
-    }
-
-    /// A month 'YYYY-MM'.
-    public func month(_ key: String) throws -> YearMonth? {
-        guard let text = values[key], !text.isEmpty else { return nil }
-        guard let month = YearMonth(text) else {
-            throw AnalysisError(option: key, "expected a month as YYYY-MM, found '\(text)'")
-        }
-        return month
-    }
-
-    public func flag(_ key: String, default value: Bool) throws -> Bool {
-        guard let text = values[key] else { return value }
-        switch text.lowercased() {
-        case "true", "yes", "1", "on": return true
-        case "false", "no", "0", "off": return false
-        default: throw AnalysisError(option: key, "expected true or false, found '\(text)'")
-        }
-    }
-}
-
-extension String {
-    func trimmingSuffixSpaces() -> String {
-        var s = Substring(self)
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
-    }
-}

@@ -113,11 +113,11 @@ public struct NotebookRunner {
                     // An empty value (e.g. an empty parameter) means "use the default".
                     if !value.isEmpty { given[key] = value }
                 }
-                let analysisOptions = AnalysisOptions(given)
+                let analysisOptions = OptionValues(given)
                 pieces.append(.job(jobs.count))
                 jobs.append(Job(label: "[\(jobs.count + 1)/\(runnable)] \(name) (line \(line))") { context in
                     do {
-                        return .section(id: "\(slugPart(name))-\(line)", try analysis.run(context, analysisOptions))
+                        return .section(id: "\(slugPart(name))-\(line)", try analysis.run(context, decoding: analysisOptions))
                     } catch let error as AnalysisError {
                         let at = error.option.flatMap { options[$0]?.line } ?? line
                         throw fail(at, "\(name): \(error)")

@@ -58,14 +58,11 @@ struct CheckCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let report: ContractCheckReport
-        do {
-            report = try ContractChecker.check(databaseAt: db) { line in
+        let quiet = quiet
+        let report = try CommandFailure.handling {
+            try ContractChecker.check(databaseAt: db) { line in
                 if !quiet { printError(line) }
             }
-        } catch let error as DataError {
-            printError("error: \(error.description)")
-            throw ExitCode(2)
         }
         if json {
             let encoder = JSONEncoder()

@@ -31,7 +31,7 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let config = DemoBankConfiguration(customers: customers, seed: seed)
-        do {
+        try CommandFailure.handling {
             try config.validate()
             let token = Interruption.writing([DemoBank.temporaryPath(for: out)])
             defer { Interruption.finished(token) }
@@ -46,13 +46,6 @@ struct DemoCommand: ParsableCommand {
             }
             print(String(format: "  file size           %.1f MB", Double(summary.fileBytes) / 1_048_576))
             print(String(format: "  elapsed             %.1f s", summary.elapsed))
-        } catch let error as DemoBankError {
-            // A bad value of an option: one line, no usage dump, exit status 1.
-            printError("Error: " + error.description)
-            throw ExitCode(1)
-        } catch let error as DataError {
-            printError("Error: " + error.description)
-            throw ExitCode(1)
         }
     }
 }

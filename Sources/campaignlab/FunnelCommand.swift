@@ -43,12 +43,10 @@ struct FunnelCommand: ParsableCommand {
 
     func run() throws {
         let campaign = source.campaign
-        var options: [String: String] = ["campaign": campaign]
-        if let steps { options["steps"] = steps }
-        if let windowDays { options["window_days"] = String(windowDays) }
-        if let arm { options["arm"] = arm }
-        if let by { options["by"] = by }
-        try AnalysisCommandRunner.run(analysis: CampaignFunnel.self, options: options, db: source.db, output: output, name: "funnel-\(campaign)",
+        let steps = self.steps.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        let options = CampaignFunnel.Options(campaign: campaign, steps: steps ?? CampaignFunnel.defaultSteps, windowDays: windowDays,
+                                             arm: arm, by: by)
+        try AnalysisCommandRunner.run(CampaignFunnel.self, options: options, db: source.db, output: output, name: "funnel-\(campaign)",
                                       title: { $0 == .zh ? "活动漏斗：\(campaign)" : "Campaign funnel: \(campaign)" })
     }
 }

@@ -66,7 +66,7 @@ struct ImportCommand: ParsableCommand {
         } catch let error as ImportError {
             for line in error.lines { printError(line) }
             printError(existed ? "Nothing was imported; \(db) is unchanged." : "Nothing was imported; \(db) was not created.")
-            throw ExitCode(Cancellation.isRequested ? 130 : 1)
+            throw CommandFailure.report(ExitCode(1))
         }
 
         let seconds = String(format: "%.1f", summary.seconds)

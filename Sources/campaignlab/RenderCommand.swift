@@ -91,7 +91,7 @@ struct RenderCommand: ParsableCommand {
         }
         let started = Date()
         let progress = output.progress(since: started)
-        do {
+        try CommandFailure.handling {
             let parsed = try NotebookParser.parse(text, file: notebook)
             let database = try SQLiteDatabase.open(readOnlyAt: db)
             var runner = NotebookRunner(database: database, databaseName: URL(fileURLWithPath: db).lastPathComponent,
@@ -101,15 +101,6 @@ struct RenderCommand: ParsableCommand {
             let written = try ReportOutput.write(document, name: parsed.name, to: out, formats: formats)
             progress("done")
             for path in written { print(path) }
-        } catch let error as NotebookError {
-            printError("error: \(error)")
-            throw ExitCode(1)
-        } catch let error as DataError {
-            printError("error: \(error.description)")
-            throw ExitCode(2)
-        } catch let error as CocoaError {
-            printError("error: cannot write to \(out): \(error.localizedDescription)")
-            throw ExitCode(1)
         }
     }
 }

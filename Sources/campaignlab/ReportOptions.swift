@@ -1,4 +1,5 @@
 import ArgumentParser
+import CampaignLabAnalyses
 import CampaignLabReport
 import Foundation
 
@@ -43,4 +44,25 @@ struct CampaignOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("The campaign_id.", valueName: "id"))
     var campaign: String
+}
+
+/// What `uplift` and `yoy` compare: the campaign, its metrics, the arm and the pre-period.
+struct CampaignSelectionOptions: ParsableArguments {
+    @OptionGroup var source: CampaignOptions
+
+    @Option(name: .long, help: ArgumentHelp("Metrics, comma-separated (default: every customer_months metric, then the events metrics of metric_definitions).", valueName: "list"))
+    var metrics: String?
+
+    @Option(name: .long, help: ArgumentHelp("The arm compared with the control arm (default: the first other arm).", valueName: "arm"))
+    var arm: String?
+
+    @Option(name: .long, help: ArgumentHelp("Months before the campaign in the pre-period (default: as many as it lasts).", valueName: "n"))
+    var preMonths: Int?
+
+    /// The typed selection the analyses take.
+    var selection: CampaignSelection {
+        CampaignSelection(campaign: source.campaign,
+                          metrics: metrics.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } },
+                          arm: arm, preMonths: preMonths)
+    }
 }

@@ -35,44 +35,35 @@ struct UpliftCommand: ParsableCommand {
             """
     )
 
-    @OptionGroup var source: CampaignOptions
-
-    @Option(name: .long, help: ArgumentHelp("customer_months metrics, comma-separated (default: every metric).", valueName: "list"))
-    var metrics: String?
-
-    @Option(name: .long, help: ArgumentHelp("The arm compared with the control arm (default: the first other arm).", valueName: "arm"))
-    var arm: String?
-
-    @Option(name: .long, help: ArgumentHelp("Months before the campaign in the pre-period (default: as many as it lasts).", valueName: "n"))
-    var preMonths: Int?
+    @OptionGroup var selection: CampaignSelectionOptions
 
     @OptionGroup var output: ReportOutputOptions
 
     func run() throws {
-        let campaign = source.campaign
-        var options: [String: String] = ["campaign": campaign]
-        if let metrics { options["metrics"] = metrics }
-        if let arm { options["arm"] = arm }
-        if let preMonths { options["pre_months"] = String(preMonths) }
-        try AnalysisCommandRunner.run(analysis: CampaignUplift.self, options: options, db: source.db, output: output,
-                                      name: "uplift-\(campaign)", title: { $0 == .zh ? "活动效果：\(campaign)" : "Campaign uplift: \(campaign)" })
+        let campaign = selection.source.campaign
+        try AnalysisCommandRunner.run(CampaignUplift.self, options: CampaignUplift.Options(selection.selection),
+                                      db: selection.source.db, output: output, name: "uplift-\(campaign)",
+                                      title: { $0 == .zh ? "活动效果：\(campaign)" : "Campaign uplift: \(campaign)" })
     }
 }
 
 /// Runs one analysis from the command line and prints or writes its report.
 enum AnalysisCommandRunner {
-    static func run(analysis: any Analysis.Type, options: [String: String], db: String, output: ReportOutputOptions,
-                    name: String, title: (ReportLanguage) -> String) throws {
+    /// Validates the options (the same check a notebook block gets), runs the analysis on the
+    /// database read-only, and prints the report as Markdown or writes it to `--out`.
+    static func run<A: Analysis>(_ analysis: A.Type, options: A.Options, db: String, output: ReportOutputOptions,
+                                 name: String, title: (ReportLanguage) -> String) throws {
         let language = try output.language()
         let formats = try output.formats()
         let progress = output.progress(since: Date())
-        do {
+        try CommandFailure.handling {
+            try options.validate()
             let database = try SQLiteDatabase.open(readOnlyAt: db)
             let context = AnalysisContext(database: database, schema: try ContractSchema.discover(in: database), language: language,
-                                          parameters: options, progress: progress)
-            let blocks = try analysis.run(context, AnalysisOptions(options))
+                                          progress: progress)
+            let blocks = try AnalysisError.namingReadErrors { try analysis.run(context, options) }
             let document = ReportDocument(title: title(language), language: language,
-                                          parameters: options.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                                          parameters: options.encoded().sorted { $0.name < $1.name }.map { ($0.name, $0.value) },
                                           blocks: blocks, source: URL(fileURLWithPath: db).lastPathComponent)
             if let out = output.out {
                 for path in try ReportOutput.write(document, name: name, to: out, formats: formats) { print(path) }
@@ -81,15 +72,6 @@ enum AnalysisCommandRunner {
                 print(text, terminator: "")
             }
             progress("done")
-        } catch let error as AnalysisError {
-            printError("error: \(error)")
-            throw ExitCode(1)
-        } catch let error as DataError {
-            printError("error: \(error.description)")
-            switch error {
-            case .fileNotFound, .isDirectory, .emptyFile, .notSQLite, .corrupt: throw ExitCode(2)
-            default: throw ExitCode(1)
-            }
         }
     }
 }

@@ -32,25 +32,18 @@ struct YearOverYearCommand: ParsableCommand {
             """
     )
 
-    @OptionGroup var source: CampaignOptions
+    @OptionGroup var selection: CampaignSelectionOptions
 
     @Option(name: .long, help: ArgumentHelp("same-dates, 52-week, spring-festival or jan-feb.", valueName: "mode"))
     var alignment = "same-dates"
 
-    @Option(name: .long, help: ArgumentHelp("customer_months metrics, comma-separated (default: every metric).", valueName: "list"))
-    var metrics: String?
-
-    @Option(name: .long, help: ArgumentHelp("The arm compared with the control arm (default: the first other arm).", valueName: "arm"))
-    var arm: String?
-
     @OptionGroup var output: ReportOutputOptions
 
     func run() throws {
-        let campaign = source.campaign
-        var options: [String: String] = ["campaign": campaign, "alignment": alignment]
-        if let metrics { options["metrics"] = metrics }
-        if let arm { options["arm"] = arm }
-        try AnalysisCommandRunner.run(analysis: CampaignYearOverYear.self, options: options, db: source.db, output: output, name: "yoy-\(campaign)",
+        let campaign = selection.source.campaign
+        let alignment = try CommandFailure.handling { try CampaignYearOverYear.Options.alignment(named: self.alignment) }
+        try AnalysisCommandRunner.run(CampaignYearOverYear.self, options: CampaignYearOverYear.Options(selection.selection, alignment: alignment),
+                                      db: selection.source.db, output: output, name: "yoy-\(campaign)",
                                       title: { $0 == .zh ? "同比分析：\(campaign)" : "Year over year: \(campaign)" })
     }
 }

@@ -16,7 +16,7 @@ struct UpliftCommandTests {
 
     /// Bad input: each gives one line naming what is wrong, and exit status 1.
     @Test(arguments: [
-        ("", "nope", "option 'campaign': no campaign 'nope' in table campaigns (campaigns: page_ab, growth)"),
+        ("", "nope", "option '--campaign': no campaign 'nope' in table campaigns (campaigns: page_ab, growth)"),
         ("UPDATE campaigns SET control_arm = 'ghost' WHERE campaign_id = 'growth';", "growth",
          "the control arm 'ghost' of campaign 'growth' has no customers"),
         ("DELETE FROM assignments WHERE campaign_id = 'growth' AND arm = 'participant';", "growth",
@@ -42,5 +42,25 @@ struct UpliftCommandTests {
         #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1)
         #expect(try fileBytes(db) == before)
+    }
+
+    /// Options are typed and checked once, by the analysis: the same mistake gets the same
+    /// message from the command line (naming the flag) and from a notebook (naming the key
+    /// and its line). `--pre-months 0` is a mistake, not "the default".
+    @Test func oneValidationForTheCommandLineAndNotebooks() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = repositoryRoot + "/datasets/demo-small.sqlite"
+        let cli = try runCampaignLab(["uplift", "--db", db, "--campaign", "growth_journey_2026", "--pre-months", "0", "--quiet"])
+        #expect(cli.exitCode == 1)
+        #expect(cli.stderr == "error: option '--pre-months': expected a whole number from 1 to 36, found '0'\n")
+        let yoy = try runCampaignLab(["yoy", "--db", db, "--campaign", "growth_journey_2026", "--pre-months", "12", "--quiet"])
+        #expect(yoy.stderr == "error: option '--pre-months': expected a whole number from 1 to 11, found '12'\n")
+        let arm = try runCampaignLab(["yoy", "--db", db, "--campaign", "growth_journey_2026", "--arm", "ghost", "--quiet"])
+        #expect(arm.exitCode == 1 && arm.stderr.hasPrefix("error: option '--arm': 'ghost' is not a non-control arm of 'growth_journey_2026'"))
+        try writeFile(dir.file("nb.md"), "# N\n\n```campaignlab campaign.uplift\ncampaign: growth_journey_2026\npre_months: 0\n```\n")
+        let notebook = try runCampaignLab(["render", dir.file("nb.md"), "--db", db, "--out", dir.path, "--quiet"])
+        #expect(notebook.exitCode == 1)
+        #expect(notebook.stderr == "error: \(dir.file("nb.md")):5: campaign.uplift: option 'pre_months': expected a whole number from 1 to 36, found '0'\n")
     }
 }

@@ -13,7 +13,7 @@ struct FunnelTests {
         let ref = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
         let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
-        let f = try CampaignFunnel.compute(context, AnalysisOptions(["campaign": "growth_journey_2026"]))
+        let f = try CampaignFunnel.compute(context, .init(campaign: "growth_journey_2026"))
         #expect(f.reached == ref["reached"] as? [Int])
         let km = try #require(f.curve)
         for day in [7, 30] {
@@ -30,12 +30,12 @@ struct FunnelTests {
     @Test func twoRangesGiveTheSameFunnel() throws {
         let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
         let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
-        let saved = CampaignFunnel.parallelReadThreshold
-        defer { CampaignFunnel.parallelReadThreshold = saved }
-        CampaignFunnel.parallelReadThreshold = .max
-        let one = try CampaignFunnel.compute(context, AnalysisOptions(["campaign": "growth_journey_2026"]))
-        CampaignFunnel.parallelReadThreshold = 0
-        let two = try CampaignFunnel.compute(context, AnalysisOptions(["campaign": "growth_journey_2026"]))
+        let saved = CampaignEvents.parallelReadThreshold
+        defer { CampaignEvents.parallelReadThreshold = saved }
+        CampaignEvents.parallelReadThreshold = .max
+        let one = try CampaignFunnel.compute(context, .init(campaign: "growth_journey_2026"))
+        CampaignEvents.parallelReadThreshold = 0
+        let two = try CampaignFunnel.compute(context, .init(campaign: "growth_journey_2026"))
         #expect(one.reached == two.reached && one.durations == two.durations && one.converted == two.converted && one.cutoff == two.cutoff)
     }
 }

@@ -18,7 +18,7 @@ struct UpliftTests {
     static func analysis() throws -> UpliftAnalysis {
         let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
         let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
-        return try CampaignUplift.compute(context, AnalysisOptions(["campaign": "growth_journey_2026"]))
+        return try CampaignUplift.compute(context, CampaignSelection(campaign: "growth_journey_2026"))
     }
 
 
@@ -71,7 +71,7 @@ struct UpliftGroundTruthTests {
     func adjustedIntervalsCoverTheTruthAndTheNaiveMultipleIsBiased(campaign: String) throws {
         let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
         let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
-        let a = try CampaignUplift.compute(context, AnalysisOptions(["campaign": campaign]))
+        let a = try CampaignUplift.compute(context, CampaignSelection(campaign: campaign))
         for m in a.metrics {
             // ground_truth: the ATT over this file's participants, computed by the generator.
             let truth = try #require(try db.rows("""
@@ -100,7 +100,7 @@ struct YearOverYearAnalysisTests {
     @Test func agreesWithThePandasRecomputation() throws {
         let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
         let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
-        let y = try CampaignYearOverYear.compute(context, AnalysisOptions(["campaign": "growth_journey_2026"]))
+        let y = try CampaignYearOverYear.compute(context, .init(CampaignSelection(campaign: "growth_journey_2026")))
         let ref = try #require(UpliftTests.reference["yoy"] as? [String: Any])
         #expect(y.included == ref["included"] as? Int)
         #expect(y.previousPost == YearMonth("2025-09")!...YearMonth("2025-10")!)
@@ -136,11 +136,11 @@ struct YearOverYearAnalysisTests {
             """)
         let db = try SQLiteDatabase.open(readOnlyAt: path)
         let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
-        let y = try CampaignYearOverYear.compute(context, AnalysisOptions(["campaign": "growth", "alignment": "spring-festival"]))
+        let y = try CampaignYearOverYear.compute(context, .init(CampaignSelection(campaign: "growth"), alignment: .springFestival))
         #expect(y.currentPost == YearMonth("2026-02")!...YearMonth("2026-02")!)
         #expect(y.previousPost == YearMonth("2025-01")!...YearMonth("2025-01")!)
         #expect(y.previousPre == YearMonth("2024-12")!...YearMonth("2024-12")!)
-        let same = try CampaignYearOverYear.compute(context, AnalysisOptions(["campaign": "growth", "alignment": "same-dates"]))
+        let same = try CampaignYearOverYear.compute(context, .init(CampaignSelection(campaign: "growth"), alignment: .sameDates))
         #expect(same.previousPost == YearMonth("2025-02")!...YearMonth("2025-02")!)
     }
 }
@@ -176,11 +176,11 @@ struct EventMetricTests {
         let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
         let schema = try ContractSchema.discover(in: db)
         let context = AnalysisContext(database: db, schema: schema, language: .en)
-        let defaults = try CampaignUplift.campaignMetrics(AnalysisOptions(), schema)
+        let defaults = try CampaignUplift.campaignMetrics(nil, schema)
         #expect(defaults.metrics == ["aum", "products_held", "app_logins", "purchase_conversion", "purchase_amount", "page_views", "clicks"])
         #expect(defaults.optional == ["purchase_conversion", "purchase_amount", "page_views", "clicks"])
-        let panel = try CampaignPanel.shared(context, campaign: "page_ab_2026", metrics: ["aum", "page_views", "purchase_amount", "purchase_conversion"],
-                                             preMonths: nil)
+        let panel = try SharedCampaignPanel.load(context, campaign: "page_ab_2026", metrics: ["aum", "page_views", "purchase_amount", "purchase_conversion"],
+                                                 preMonths: nil).panel
         // Independent SQL over the campaign month 2026-06.
         let reference = try db.rows("""
             SELECT a.customer_id, sum(e.event = 'page_view'), total(CASE WHEN e.event = 'purchase' THEN e.value END),
@@ -198,12 +198,12 @@ struct EventMetricTests {
         #expect(panel.post[1].reduce(0, +) > 0 && panel.pre[1].reduce(0, +) > 0)
         // The growth campaign has no page views before it starts: by default the metric is
         // left out (and said so); asked for by name it is an error naming the metric.
-        let growth = try CampaignPanel.shared(context, campaign: "growth_journey_2026", metrics: defaults.metrics,
-                                              optional: defaults.optional, preMonths: nil)
+        let growth = try SharedCampaignPanel.load(context, campaign: "growth_journey_2026", metrics: defaults.metrics,
+                                                  optional: defaults.optional, preMonths: nil).panel
         #expect(growth.metrics == ["aum", "products_held", "app_logins"])
         #expect(growth.metricsLeftOut == ["purchase_conversion", "purchase_amount", "page_views", "clicks"])
         #expect {
-            _ = try CampaignPanel.shared(context, campaign: "growth_journey_2026", metrics: ["page_views"], preMonths: nil)
+            _ = try SharedCampaignPanel.load(context, campaign: "growth_journey_2026", metrics: ["page_views"], preMonths: nil).panel
         } throws: { "\($0)".contains("no customer of campaign 'growth_journey_2026' has a 'page_view' event (metric page_views) in the pre-period") }
     }
 
@@ -215,7 +215,7 @@ struct EventMetricTests {
         let db = try SQLiteDatabase.open(readOnlyAt: path)
         let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
         #expect {
-            _ = try CampaignUplift.compute(context, AnalysisOptions(["campaign": "growth", "metrics": "aum_per_product"]))
+            _ = try CampaignUplift.compute(context, CampaignSelection(campaign: "growth", metrics: ["aum_per_product"]))
         } throws: { "\($0)".contains("'aum_per_product' is a ratio metric") }
     }
 }

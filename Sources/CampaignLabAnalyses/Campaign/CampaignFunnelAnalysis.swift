@@ -33,152 +33,132 @@ public struct CampaignFunnelResult: Sendable {
     public var logRank: LogRankTest?
 }
 
-/// Reads the funnel's events, optionally one rowid range, on its own connection.
-private struct FunnelEventsJob: Sendable {
-    var path: String
-    var campaign: String
-    /// Event name → its position in the funnel's steps.
-    var stepOf: [String: Int]
-    var from: String
-    var until: String
-
-    func read(rowids: (Int64, Int64)?, database shared: SQLiteDatabase?) throws -> [(customer: SQLiteValue, step: Int, time: Double)] {
-        let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
-        let events = stepOf.keys.sorted()
-        var sql = """
-            SELECT customer_id, event, occurred_at FROM events
-            WHERE event IN (\(events.map { _ in "?" }.joined(separator: ", ")))
-              AND (campaign_id = ? OR campaign_id IS NULL) AND occurred_at >= ? AND occurred_at < ?
-            """
-        var bindings: [SQLiteValue] = events.map { .text($0) } + [.text(campaign), .text(from), .text(until)]
-        if let rowids {
-            sql += " AND rowid >= ? AND rowid < ?"
-            bindings += [.integer(rowids.0), .integer(rowids.1)]
-        }
-        let statement = try database.prepare(sql)
-        try statement.bind(bindings)
-        var found: [(customer: SQLiteValue, step: Int, time: Double)] = []
-        while try statement.step() {
-            guard let event = statement.text(1), let position = stepOf[event] else { continue }
-            guard let time = statement.withUTF8(2, { Timestamp.parse($0) }) else {
-                throw DataError.contract(table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0)), event='\(event)'",
-                                         message: "\(statement.value(2)) is not an ISO 8601 timestamp")
-            }
-            found.append((statement.value(0), position, time.secondsSinceEpoch))
-        }
-        return found
-    }
-}
-
 public enum CampaignFunnel: Analysis {
     public static let name = "campaign.funnel"
     public static let summary = "The campaign funnel: customers per ordered step, step and overall conversion, time to convert (Kaplan–Meier) by segment with a log-rank test."
-    /// Events tables with more rowids than this are scanned in two ranges at once.
-    nonisolated(unsafe) static var parallelReadThreshold = 200_000
     public static let defaultSteps = ["assigned", "page_view", "click", "enroll", "task_complete", "reward"]
-    public static let options: [AnalysisOption] = [
-        AnalysisOption("campaign", "the campaign_id"),
-        AnalysisOption("steps", "ordered steps: 'assigned' (first only) and event names", default: defaultSteps.joined(separator: ", ")),
-        AnalysisOption("window_days", "days after entry a customer has to convert", default: "until the campaign ends"),
-        AnalysisOption("arm", "the arm whose customers enter the funnel", default: "every arm but the control arm"),
-        AnalysisOption("by", "a customers dimension to compare time to convert across", default: "the first dimension"),
-    ]
 
-    public static func compute(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> CampaignFunnelResult {
-        guard let id = options.optionalString("campaign") else {
-            throw AnalysisError(option: "campaign", "name the campaign: campaign: <campaign_id>")
+    public struct Options: AnalysisOptionSet {
+        public var campaign: String
+        /// Ordered steps: 'assigned' (first only) and event names.
+        public var steps: [String] = CampaignFunnel.defaultSteps
+        /// Days after entry a customer has to convert (nil: until the campaign ends).
+        public var windowDays: Double?
+        /// The arm whose customers enter (nil: every arm but the control).
+        public var arm: String?
+        /// A customers dimension to compare (nil: the first dimension).
+        public var by: String?
+
+        public static let declarations: [AnalysisOption] = [
+            AnalysisOption("campaign", "the campaign_id"),
+            AnalysisOption("steps", "ordered steps: 'assigned' (first only) and event names", default: defaultSteps.joined(separator: ", ")),
+            AnalysisOption("window_days", "days after entry a customer has to convert", default: "until the campaign ends"),
+            AnalysisOption("arm", "the arm whose customers enter the funnel", default: "every arm but the control arm"),
+            AnalysisOption("by", "a customers dimension to compare time to convert across", default: "the first dimension"),
+        ]
+        public init(campaign: String, steps: [String] = CampaignFunnel.defaultSteps, windowDays: Double? = nil,
+                    arm: String? = nil, by: String? = nil) {
+            self.campaign = campaign
+            self.steps = steps
+            self.windowDays = windowDays
+            self.arm = arm
+            self.by = by
         }
-        let campaign = try CampaignInfo.load(id, from: context.database)
-        let steps = options.list("steps") ?? defaultSteps
-        guard steps.count >= 2 else { throw AnalysisError(option: "steps", "a funnel needs at least two steps") }
-        if let misplaced = steps.dropFirst().firstIndex(of: "assigned") {
-            throw AnalysisError(option: "steps", "'assigned' can only be the first step (it is step \(misplaced + 1))")
+        public init(_ values: OptionValues) throws {
+            campaign = try values.required("campaign")
+            steps = values.list("steps") ?? CampaignFunnel.defaultSteps
+            windowDays = try values.optionalNumber("window_days")
+            arm = values.optionalString("arm")
+            by = values.optionalString("by")
         }
-        try context.schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
-        try context.schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm", "assigned_at"])
-        // Each step's event must exist (a lookup that stops at the first row; the list of
-        // events for the message is read only when one is missing).
-        for step in steps where step != "assigned" {
-            if try context.database.scalarInt("SELECT 1 FROM events WHERE event = ? LIMIT 1", [.text(step)]) == nil {
-                let known = try context.database.rows("SELECT DISTINCT event FROM events ORDER BY event").compactMap { $0[0].textValue }
-                throw AnalysisError(option: "steps", "no event '\(step)' in table events (events: \(known.joined(separator: ", ")))")
+        public func validate() throws {
+            guard steps.count >= 2 else { throw AnalysisError(option: "steps", "a funnel needs at least two steps") }
+            if let misplaced = steps.dropFirst().firstIndex(of: "assigned") {
+                throw AnalysisError(option: "steps", "'assigned' can only be the first step (it is step \(misplaced + 1))")
+            }
+            if let windowDays, !(0.001...3650).contains(windowDays) {
+                throw AnalysisError(option: "window_days", "expected a number from 0.001 to 3650, found '\(formatSeconds(windowDays))'")
             }
         }
-        let windowDays = try options.optionalString("window_days").map { _ in try options.number("window_days", default: 30, in: 0.001...3650) }
-        let dimension = options.optionalString("by") ?? context.schema.dimensions.first
-        if let dimension, !context.schema.dimensions.contains(dimension) {
-            throw AnalysisError(option: "by", "'\(dimension)' is not a dimension of customers (dimensions: \(context.schema.dimensions.joined(separator: ", ")))")
+        public func encoded() -> [(name: String, value: String)] {
+            var list: [(name: String, value: String)] = [("campaign", campaign)]
+            if steps != CampaignFunnel.defaultSteps { list.append(("steps", steps.joined(separator: ","))) }
+            if let windowDays { list.append(("window_days", String(windowDays))) }
+            if let arm { list.append(("arm", arm)) }
+            if let by { list.append(("by", by)) }
+            return list
         }
+    }
 
-        // Customers entering: the campaign's arm(s), with their dimension level.
-        let armFilter: String
-        var bindings: [SQLiteValue] = [.text(id)]
-        if let arm = options.optionalString("arm") {
-            armFilter = "a.arm = ?"; bindings.append(.text(arm))
-        } else {
-            armFilter = "a.arm <> ?"; bindings.append(.text(campaign.controlArm))
-        }
-        context.progress("funnel of \(id): reading the customers")
-        let level = dimension.map { ", c." + quoteIdentifier($0) } ?? ", NULL"
-        let people = try context.database.prepare("""
-            SELECT a.customer_id, a.assigned_at\(level) FROM assignments a LEFT JOIN customers c ON c.customer_id = a.customer_id
-            WHERE a.campaign_id = ? AND \(armFilter) ORDER BY a.customer_id
-            """)
-        try people.bind(bindings)
+    /// The customers entering the funnel: entry time and segment level, in customer order.
+    struct Entrants {
         var index: [SQLiteValue: Int] = [:]
-        var assignedAt: [Double] = []
-        var segmentOf: [String] = []
-        while try people.step() {
-            let key = people.value(0)
-            guard let text = people.text(1), let t = Timestamp(text) else {
-                throw DataError.contract(table: "assignments", column: "assigned_at", row: "campaign_id='\(id)', customer_id=\(key)",
-                                         message: "\(people.value(1)) is not an ISO 8601 timestamp")
+        var entry: [Double] = []
+        var segment: [String] = []
+    }
+
+    public static func compute(_ context: AnalysisContext, _ options: Options) throws -> CampaignFunnelResult {
+        try AnalysisError.namingReadErrors {
+            let id = options.campaign, steps = options.steps
+            let campaign = try CampaignInfo.load(id, from: context.database)
+            try context.schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
+            try context.schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm", "assigned_at"])
+            try CampaignEvents.requireEvents(steps.filter { $0 != "assigned" }, database: context.database)
+            let dimension = options.by ?? context.schema.dimensions.first
+            if let dimension, !context.schema.dimensions.contains(dimension) {
+                throw AnalysisError(option: "by", "'\(dimension)' is not a dimension of customers (dimensions: \(context.schema.dimensions.joined(separator: ", ")))")
             }
-            index[key] = assignedAt.count
-            assignedAt.append(t.secondsSinceEpoch)
-            segmentOf.append(people.text(2) ?? context.text("(missing)", "（缺失）"))
+            let entrants = try readEntrants(campaign, arm: options.arm, dimension: dimension, context)
+            let eventSteps = steps.enumerated().filter { $0.element != "assigned" }
+            context.progress("funnel of \(id): reading events \(eventSteps.map(\.element).joined(separator: ", "))")
+            let events = try CampaignEvents.stepEvents(of: campaign, steps: Dictionary(uniqueKeysWithValues: eventSteps.map { ($0.element, $0.offset) }),
+                                                       schema: context.schema, database: context.database)
+            var times = [[(step: Int, time: Double)]](repeating: [], count: entrants.entry.count)
+            var cutoff = -Double.infinity
+            for e in events {
+                cutoff = max(cutoff, e.time)
+                guard let i = entrants.index[e.customer] else { continue }
+                times[i].append((e.step, e.time))
+            }
+            guard cutoff > -Double.infinity else {
+                throw AnalysisError(option: "steps", "no events \(eventSteps.map(\.element).joined(separator: ", ")) of campaign '\(id)' between \(campaign.startsOn) and its end")
+            }
+            return walk(campaign, steps: steps, entrants: entrants, times: times, cutoff: cutoff, windowDays: options.windowDays,
+                        dimension: dimension)
         }
-        guard !assignedAt.isEmpty else {
-            throw AnalysisError(option: options.optionalString("arm") == nil ? "campaign" : "arm",
-                                "campaign '\(id)' has no customers in \(options.optionalString("arm").map { "arm '\($0)'" } ?? "its non-control arms")")
-        }
+    }
 
-        // Events of the steps in the campaign window (plus the conversion window).
+    /// The customers of `arm` (or of every arm but the control) with their entry time.
+    static func readEntrants(_ campaign: CampaignInfo, arm: String?, dimension: String?, _ context: AnalysisContext) throws -> Entrants {
+        context.progress("funnel of \(campaign.id): reading the customers")
+        let assignments = try CampaignAssignments.read(campaign, dimensions: dimension.map { [$0] } ?? [], withAssignedAt: true,
+                                                       database: context.database)
+        let code = arm.map { assignments.arms.firstIndex(of: $0) ?? -1 }
+        var entrants = Entrants()
+        let missing = context.text("(missing)", "（缺失）")
+        for i in 0..<assignments.count where code.map({ assignments.arm[i] == $0 }) ?? (assignments.arm[i] != 0) {
+            entrants.index[assignments.ids[i]] = entrants.entry.count
+            entrants.entry.append(assignments.assignedAt[i])
+            if dimension == nil {
+                entrants.segment.append(missing)
+            } else {
+                let level = assignments.dimensionCodes[0][i]
+                entrants.segment.append(level == assignments.missingLevel[0] ? missing : assignments.levels[0][Int(level)])
+            }
+        }
+        guard !entrants.entry.isEmpty else {
+            throw AnalysisError(option: arm == nil ? "campaign" : "arm",
+                                "campaign '\(campaign.id)' has no customers in \(arm.map { "arm '\($0)'" } ?? "its non-control arms")")
+        }
+        return entrants
+    }
+
+    /// Each customer's way through the steps (first occurrence after the previous step,
+    /// within the window), then Kaplan–Meier of the time to the last step, by segment.
+    static func walk(_ campaign: CampaignInfo, steps: [String], entrants: Entrants, times: [[(step: Int, time: Double)]],
+                     cutoff: Double, windowDays: Double?, dimension: String?) -> CampaignFunnelResult {
         let campaignEnd = Double(campaign.endsOn.adding(days: 1).daysSinceEpoch) * 86_400
-        let eventSteps = steps.enumerated().filter { $0.element != "assigned" }
-        context.progress("funnel of \(id): reading events \(eventSteps.map(\.element).joined(separator: ", "))")
-        // A table with rowids is scanned in two rowid ranges on two connections at once.
-        var rowidRanges: [(Int64, Int64)?] = [nil]
-        if context.schema.table("events")?.hasRowID == true, context.database.isSharedFile,
-           let maxRowid = try context.database.scalarInt("SELECT max(rowid) FROM events"), maxRowid > parallelReadThreshold {
-            let middle = Int64(maxRowid / 2)
-            rowidRanges = [(Int64.min, middle), (middle, Int64.max)]
-        }
-        let ranges = rowidRanges
-        let job = FunnelEventsJob(path: context.database.path, campaign: id,
-                                  stepOf: Dictionary(uniqueKeysWithValues: eventSteps.map { ($0.element, $0.offset) }),
-                                  from: campaign.startsOn.description, until: campaign.endsOn.adding(days: 1).description)
-        let parts = ResultSlots<[(customer: SQLiteValue, step: Int, time: Double)]>(count: ranges.count)
-        let failures = ResultSlots<Error>(count: ranges.count)
-        let singleConnection = UncheckedBox(context.database)
-        DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
-            do {
-                parts[k] = try job.read(rowids: ranges[k], database: ranges.count == 1 ? singleConnection.value : nil)
-            } catch { failures[k] = error }
-        }
-        if let error = failures.values.compactMap({ $0 }).first { throw error }
-        var times = [[(step: Int, time: Double)]](repeating: [], count: assignedAt.count)
-        var cutoff = -Double.infinity
-        for part in parts.values { for e in part ?? [] {
-            cutoff = max(cutoff, e.time)
-            guard let i = index[e.customer] else { continue }
-            times[i].append((e.step, e.time))
-        } }
-        guard cutoff > -Double.infinity else {
-            throw AnalysisError(option: "steps", "no events \(eventSteps.map(\.element).joined(separator: ", ")) of campaign '\(id)' between \(campaign.startsOn) and its end")
-        }
-
-        // Walk each customer's funnel.
+        let assignedAt = entrants.entry, segmentOf = entrants.segment
         var reached = [Int](repeating: 0, count: steps.count)
         var durations: [Double] = [], converted: [Bool] = [], segments: [String] = []
         for i in 0..<assignedAt.count {
@@ -224,7 +204,7 @@ public enum CampaignFunnel: Analysis {
         return result
     }
 
-    public static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock] {
+    public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
         let f = try compute(context, options)
         let t = context.text
         var blocks: [ReportBlock] = []

@@ -7,14 +7,20 @@ import CampaignLabStats
 public enum CampaignSummary: Analysis {
     public static let name = "campaign.summary"
     public static let summary = "Executive summary of the uplift in plain words: what happened, how sure we are, what to do."
-    public static let options: [AnalysisOption] = CampaignUplift.options.filter { $0.name != "segments" }
+    public typealias Options = CampaignSelection
 
-    public static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock] {
+    public static func run(_ context: AnalysisContext, _ options: CampaignSelection) throws -> [ReportBlock] {
         let a = try CampaignUplift.compute(context, options)
+        let significant = a.metrics.filter { ($0.adjustedPValues["aipw"] ?? 1) < 0.05 }.map(\.metric)
+        let nothing = a.metrics.map(\.metric).filter { !significant.contains($0) }
+        return whatHappened(a, context) + howSure(a, significant: significant, nothing: nothing, context)
+            + whatToDo(a, significant: significant, context)
+    }
+
+    static func whatHappened(_ a: UpliftAnalysis, _ context: AnalysisContext) -> [ReportBlock] {
         let t = context.text
         let treated = a.panel.arms[a.treatedArm], control = a.panel.arms[0]
         var happened: [[Inline]] = []
-        var significant: [String] = [], nothing: [String] = []
         for m in a.metrics {
             let style = CampaignUplift.style(m.metric)
             let e = m.doublyRobust
@@ -34,11 +40,12 @@ public enum CampaignSummary: Analysis {
             }
             line.append(.text(t(".", "。")))
             happened.append(line)
-            let holm = m.adjustedPValues["aipw"] ?? 1
-            if holm < 0.05 { significant.append(m.metric) } else { nothing.append(m.metric) }
         }
-        var blocks: [ReportBlock] = [.heading(level: 3, [.text(t("What happened", "发生了什么"))]), .list(ordered: false, items: happened)]
+        return [.heading(level: 3, [.text(t("What happened", "发生了什么"))]), .list(ordered: false, items: happened)]
+    }
 
+    static func howSure(_ a: UpliftAnalysis, significant: [String], nothing: [String], _ context: AnalysisContext) -> [ReportBlock] {
+        let t = context.text
         var sure: [[Inline]] = []
         let agree = a.metrics.filter { m in
             let estimates = [m.regressionAdjusted, m.weighted.effect, m.doublyRobust]
@@ -68,8 +75,11 @@ public enum CampaignSummary: Analysis {
             sure.append([.text(t("\(m.metric): the control barely changed, so any \"N×\" multiple is meaningless.",
                                  "\(m.metric)：对照组几乎没有变化，任何 \"N 倍\" 的说法都没有意义。"))])
         }
-        blocks += [.heading(level: 3, [.text(t("How sure we are", "把握有多大"))]), .list(ordered: false, items: sure)]
+        return [.heading(level: 3, [.text(t("How sure we are", "把握有多大"))]), .list(ordered: false, items: sure)]
+    }
 
+    static func whatToDo(_ a: UpliftAnalysis, significant: [String], _ context: AnalysisContext) -> [ReportBlock] {
+        let t = context.text
         var todo: [[Inline]] = []
         if a.panel.campaign.design != "randomized" {
             todo.append([.text(t("Report the campaign's effect with its interval, not the raw growth multiple: most of the raw gap is who chose to join.",
@@ -90,7 +100,6 @@ public enum CampaignSummary: Analysis {
             todo.append([.text(t("There is no clear effect: rethink the mechanics before running it again, or test it as a randomized experiment.",
                                  "没有明确效应：再次开展前请重新设计机制，或以随机实验方式测试。"))])
         }
-        blocks += [.heading(level: 3, [.text(t("What to do", "建议"))]), .list(ordered: false, items: todo)]
-        return blocks
+        return [.heading(level: 3, [.text(t("What to do", "建议"))]), .list(ordered: false, items: todo)]
     }
 }

@@ -7,40 +7,44 @@ import CampaignLabStats
 public enum CampaignUplift: Analysis {
     public static let name = "campaign.uplift"
     public static let summary = "Participant vs control uplift per metric: arm means and growth, the naive growth multiple, DiD, regression adjustment, propensity weighting with balance, doubly robust AIPW, segments."
-    public static let options: [AnalysisOption] = [
-        AnalysisOption("campaign", "the campaign_id"),
-        AnalysisOption("metrics", "customer_months metrics, comma-separated", default: "every metric"),
-        AnalysisOption("arm", "the arm compared with the control arm", default: "the first other arm"),
-        AnalysisOption("pre_months", "months before the campaign used as the pre-period", default: "as many as the campaign lasts"),
-        AnalysisOption("segments", "show the segment breakdown (true/false)", default: "true"),
-    ]
+    public struct Options: AnalysisOptionSet {
+        public var selection: CampaignSelection
+        /// Show the segment breakdown.
+        public var segments = true
 
-    public static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock] {
-        let analysis = try compute(context, options)
-        return render(analysis, context, showSegments: try options.flag("segments", default: true))
-    }
-
-    /// The estimates without rendering (for the CLI's JSON and for tests).
-    public static func compute(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> UpliftAnalysis {
-        let key = "uplift|" + ["campaign", "metrics", "arm", "pre_months"].map { options.optionalString($0) ?? "" }.joined(separator: "|")
-        return try context.memo(key) { try computeAfresh(context, options) }
-    }
-
-    static func computeAfresh(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> UpliftAnalysis {
-        guard let id = options.optionalString("campaign") else {
-            throw AnalysisError(option: "campaign", "name the campaign: campaign: <campaign_id>")
+        public static let declarations: [AnalysisOption] = CampaignSelection.declarations + [
+            AnalysisOption("segments", "show the segment breakdown (true/false)", default: "true"),
+        ]
+        public init(_ selection: CampaignSelection, segments: Bool = true) {
+            self.selection = selection
+            self.segments = segments
         }
-        let (metrics, optional) = try campaignMetrics(options, context.schema)
-        let preMonths = try options.integer("pre_months", default: 0, in: 0...36)
-        let panel = try CampaignPanel.shared(context, campaign: id, metrics: metrics, optional: optional, preMonths: preMonths == 0 ? nil : preMonths)
-        var treatedArm = 1
-        if let arm = options.optionalString("arm") {
-            guard let index = panel.arms.firstIndex(of: arm), index > 0 else {
-                throw AnalysisError(option: "arm", "'\(arm)' is not a non-control arm of '\(id)' (arms: \(panel.arms.dropFirst().joined(separator: ", ")))")
+        public init(_ values: OptionValues) throws {
+            selection = try CampaignSelection(values)
+            segments = try values.flag("segments") ?? true
+        }
+        public func validate() throws { try selection.validate() }
+        public func encoded() -> [(name: String, value: String)] {
+            selection.encoded() + (segments ? [] : [("segments", "false")])
+        }
+    }
+
+    public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
+        let analysis = try compute(context, options.selection)
+        return render(analysis, context, showSegments: options.segments)
+    }
+
+    /// The estimates without rendering (for the CLI's JSON and for tests), computed once per run.
+    public static func compute(_ context: AnalysisContext, _ selection: CampaignSelection) throws -> UpliftAnalysis {
+        try context.memo("uplift|\(selection)") {
+            try AnalysisError.namingReadErrors {
+                let (metrics, optional) = try campaignMetrics(selection.metrics, context.schema)
+                let panel = try SharedCampaignPanel.load(context, campaign: selection.campaign, metrics: metrics, optional: optional,
+                                                         preMonths: selection.preMonths).panel
+                let treatedArm = try panel.treatedArmIndex(selection.arm)
+                return try UpliftAnalysis.run(panel, treatedArm: treatedArm, progress: context.progress)
             }
-            treatedArm = index
         }
-        return try UpliftAnalysis.run(panel, treatedArm: treatedArm, progress: context.progress)
     }
 
     /// A forest plot of per-customer effects on `metric`.
@@ -57,8 +61,8 @@ public enum CampaignUplift: Analysis {
     /// followed by the events metrics of metric_definitions (ratios are not supported yet).
     /// The events metrics of the default list are `optional`: left out when the campaign's
     /// customers have none of their events in the pre-period.
-    static func campaignMetrics(_ options: AnalysisOptions, _ schema: ContractSchema) throws -> (metrics: [String], optional: Set<String>) {
-        if let list = options.list("metrics") {
+    static func campaignMetrics(_ named: [String]?, _ schema: ContractSchema) throws -> (metrics: [String], optional: Set<String>) {
+        if let list = named {
             for metric in list {
                 do { _ = try schema.definition(of: metric) } catch let error as DataError {
                     throw AnalysisError(option: "metrics", "\(error)")

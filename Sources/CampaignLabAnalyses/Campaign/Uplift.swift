@@ -69,119 +69,90 @@ public struct UpliftAnalysis: Sendable {
     /// - Throws: `AnalysisError` when an arm has too few complete customers.
     public static func run(_ panel: CampaignPanel, treatedArm: Int = 1, level: Double = 0.95,
                            progress: (String) -> Void = { _ in }) throws -> UpliftAnalysis {
-        let k = panel.metrics.count
-        let complete = (0..<panel.count).filter { i in
-            (panel.arm[i] == 0 || panel.arm[i] == treatedArm)
-                && (0..<k).allSatisfy { !panel.pre[$0][i].isNaN && !panel.post[$0][i].isNaN }
+        let sample = try UpliftSample(panel, treatedArm: treatedArm)
+        let designs = UpliftDesigns(panel, sample)
+        progress("propensity model: logistic regression on \(designs.propensityNames.count) covariates, \(formatCount(sample.included.count)) customers")
+        let logit = try LogisticRegression.fit(rows: designs.logitRows(treated: sample.treated), covariates: designs.columns)
+        let scores = logit.probabilities(designs.propensity).map { min(max($0, 1e-9), 1 - 1e-9) }
+        let outcomes = panel.metrics.indices.map { j in sample.included.map { panel.post[j][$0] } }
+        let business = panel.metrics.indices.map { j in
+            businessNumbers(panel, sample, metric: j, outcome: outcomes[j], treatedArm: treatedArm, level: level)
         }
-        // Common support on the dimensions: a level with customers in one arm only has nobody
-        // to compare them with (and makes the propensity model separate), so its customers are
-        // left out of every estimate and named in `unsupportedLevels`.
-        var unsupported: [(dimension: Int, code: Int32)] = []
-        for d in panel.dimensions.indices {
-            var treatedCount = [Int](repeating: 0, count: panel.levels[d].count), controlCount = treatedCount
-            for i in complete {
-                let code = Int(panel.dimensionCodes[d][i])
-                if panel.arm[i] == treatedArm { treatedCount[code] += 1 } else { controlCount[code] += 1 }
-            }
-            for code in panel.levels[d].indices where (treatedCount[code] == 0) != (controlCount[code] == 0) {
-                unsupported.append((d, Int32(code)))
-            }
+        progress("estimating \(panel.metrics.joined(separator: ", "))")
+        let models = try modelEstimates(panel, sample, designs, outcomes: outcomes, scores: scores, level: level)
+        var results = panel.metrics.indices.map { j in
+            let g1 = business[j].arms[1].change.estimate, aipw = models.doublyRobust[j]!
+            return MetricUplift(metric: panel.metrics[j], arms: business[j].arms, naiveDifference: business[j].naive,
+                                growthMultiple: business[j].multiple, multipleIsMeaningless: business[j].meaningless,
+                                differenceInDifferences: business[j].did, regressionAdjusted: models.regression[j]!,
+                                weighted: models.weighted[j]!, doublyRobust: aipw, honestMultiple: g1 / (g1 - aipw.estimate))
         }
-        let included = complete.filter { i in !unsupported.contains { panel.dimensionCodes[$0.dimension][i] == $0.code } }
-        let unsupportedLevels = unsupported.map { "\(panel.dimensions[$0.dimension])=\(panel.levels[$0.dimension][Int($0.code)])" }
-        let outsideSupport = complete.count - included.count
-        let inArms = (0..<panel.count).filter { panel.arm[$0] == 0 || panel.arm[$0] == treatedArm }.count
-        let treated = included.map { panel.arm[$0] == treatedArm }
-        let nTreated = treated.filter { $0 }.count, nControl = treated.count - nTreated
-        let armName = panel.arms[treatedArm], controlName = panel.arms[0]
-        guard nTreated >= 10, nControl >= 10 else {
-            throw AnalysisError(option: "campaign", "too few customers with \(panel.metrics.joined(separator: ", ")) in both the pre-period and the campaign months: \(nTreated) in '\(armName)', \(nControl) in '\(controlName)' (at least 10 each are needed)")
+        // Holm across metrics, per method.
+        let methods: [(String, (MetricUplift) -> Double)] = [
+            ("naive", { $0.naiveDifference.pValue }), ("did", { $0.differenceInDifferences.pValue }),
+            ("regression", { $0.regressionAdjusted.pValue }), ("ipw", { $0.weighted.effect.pValue }),
+            ("aipw", { $0.doublyRobust.pValue }),
+        ]
+        for (name, p) in methods {
+            let adjusted = MultipleTesting.holm(results.map(p))
+            for j in results.indices { results[j].adjustedPValues[name] = adjusted[j] }
         }
-        // Dummies: every level but the first of each dimension (levels sorted by name).
-        var dummyNames: [String] = []
-        var dummySlots: [(dimension: Int, code: Int32)] = []
-        for (d, name) in panel.dimensions.enumerated() {
-            // Levels present among the included customers; the first is the reference.
-            var isPresent = [Bool](repeating: false, count: panel.levels[d].count)
-            let codes = panel.dimensionCodes[d]
-            for i in included { isPresent[Int(codes[i])] = true }
-            let present = isPresent.indices.filter { isPresent[$0] }.map { Int32($0) }
-            for code in present.dropFirst() {
-                dummyNames.append("\(name)=\(panel.levels[d][Int(code)])")
-                dummySlots.append((d, code))
-            }
-        }
+        return UpliftAnalysis(panel: panel, treatedArm: treatedArm, included: sample.included, excluded: sample.excluded,
+                              outsideSupport: sample.outsideSupport, unsupportedLevels: sample.unsupportedLevels,
+                              metrics: results, segments: models.segments, propensityCovariates: designs.propensityNames,
+                              propensityStatus: logit.status)
+    }
 
-        // The designs, one row per included customer, built once: the pre-period metrics (raw
-        // for the outcome models; log1p of non-negative ones for the propensity model) and the
-        // dummies.
-        let n = included.count, p = k + dummySlots.count
-        let logged = (0..<k).map { j in let column = panel.pre[j]; return included.allSatisfy { column[$0] >= 0 } }
-        let propensityNames = (0..<k).map { logged[$0] ? "log1p(pre \(panel.metrics[$0]))" : "pre \(panel.metrics[$0])" } + dummyNames
-        progress("propensity model: logistic regression on \(propensityNames.count) covariates, \(formatCount(n)) customers")
-        var outcomeDesign = RowMatrix(rows: n, columns: p), propensityDesign = RowMatrix(rows: n, columns: p)
-        var logitRows = [Double](repeating: 0, count: n * (p + 1))
-        outcomeDesign.values.withUnsafeMutableBufferPointer { x in
-            propensityDesign.values.withUnsafeMutableBufferPointer { z in
-                logitRows.withUnsafeMutableBufferPointer { rows in
-                    for m in 0..<k {
-                        let column = panel.pre[m]
-                        for r in 0..<n {
-                            let v = column[included[r]]
-                            x[r * p + m] = v
-                            z[r * p + m] = logged[m] ? log1p(v) : v
-                        }
-                    }
-                    for (s, slot) in dummySlots.enumerated() {
-                        let codes = panel.dimensionCodes[slot.dimension]
-                        for r in 0..<n where codes[included[r]] == slot.code { x[r * p + k + s] = 1; z[r * p + k + s] = 1 }
-                    }
-                    for r in 0..<n {
-                        for c in 0..<p { rows[r * (p + 1) + c] = z[r * p + c] }
-                        rows[r * (p + 1) + p] = treated[r] ? 1 : 0
-                    }
-                }
-            }
+    /// The numbers the business asks for, from one pass of moments: arm means and changes,
+    /// the naive post-period difference, the growth multiple (Fieller) and DiD.
+    static func businessNumbers(_ panel: CampaignPanel, _ sample: UpliftSample, metric j: Int, outcome y: [Double], treatedArm: Int,
+                                level: Double) -> (arms: [MetricUplift.ArmSummary], naive: EffectEstimate, multiple: EffectEstimate,
+                                                   meaningless: Bool, did: EffectEstimate) {
+        let column = panel.pre[j], included = sample.included, treated = sample.treated
+        // [post, pre, change] × [control, treated].
+        var sums = [[Moments]](repeating: [Moments](repeating: Moments(), count: 2), count: 3)
+        for r in 0..<included.count {
+            let g = treated[r] ? 1 : 0, y0 = column[included[r]]
+            sums[0][g].add(y[r]); sums[1][g].add(y0); sums[2][g].add(y[r] - y0)
         }
-        let logit = try LogisticRegression.fit(rows: logitRows, covariates: p)
-        logitRows = []
-        let scores = logit.probabilities(propensityDesign).map { min(max($0, 1e-9), 1 - 1e-9) }
-        let outcomes = (0..<k).map { j in included.map { panel.post[j][$0] } }
-
-        // The business's numbers, from one pass of moments per metric: [post, pre, change] × [control, treated].
-        var business: [(arms: [MetricUplift.ArmSummary], naive: EffectEstimate, multiple: EffectEstimate, meaningless: Bool,
-                        did: EffectEstimate)] = []
-        for j in 0..<k {
-            let y = outcomes[j], column = panel.pre[j]
-            var sums = [[Moments]](repeating: [Moments](repeating: Moments(), count: 2), count: 3)
-            for r in 0..<n {
-                let g = treated[r] ? 1 : 0, y0 = column[included[r]]
-                sums[0][g].add(y[r]); sums[1][g].add(y0); sums[2][g].add(y[r] - y0)
-            }
-            let y_ = 0, y0_ = 1, change = 2
-            func moments(_ which: Int, _ group: Bool) -> Moments { sums[which][group ? 1 : 0] }
-            var arms: [MetricUplift.ArmSummary] = []
-            for (index, group) in [(0, false), (treatedArm, true)] {
-                let post = moments(y_, group), pre = moments(y0_, group), delta = moments(change, group)
-                let se = (delta.variance / delta.count).squareRoot()
-                let changeEstimate = MeanComparison.tEstimate(delta.mean, se: se, df: delta.count - 1, level: level,
-                                                              method: "mean change, t interval")
-                arms.append(.init(arm: panel.arms[index], customers: Int(post.count), preMean: pre.mean, postMean: post.mean,
-                                  change: changeEstimate, growthRate: post.mean / pre.mean - 1))
-            }
-            let naive = MeanComparison.absoluteDifference(treatment: moments(y_, true), control: moments(y_, false), level: level)
-            let lift = MeanComparison.relativeDifference(treatment: moments(change, true), control: moments(change, false),
-                                                         level: level, method: .fieller)
-            let multiple = EffectEstimate(estimate: lift.estimate + 1, standardError: lift.standardError,
-                                          interval: ConfidenceInterval(lower: lift.interval.lower + 1, upper: lift.interval.upper + 1, level: level),
-                                          pValue: lift.pValue, degreesOfFreedom: lift.degreesOfFreedom,
-                                          method: "ratio of mean changes, Fieller interval")
-            let controlChange = arms[0].change.interval
-            let did = DifferenceInDifferences.panel(treatedChanges: moments(change, true), controlChanges: moments(change, false), level: level)
-            business.append((arms, naive, multiple, controlChange.lower <= 0 && controlChange.upper >= 0, did))
+        let y_ = 0, y0_ = 1, change = 2
+        func moments(_ which: Int, _ group: Bool) -> Moments { sums[which][group ? 1 : 0] }
+        var arms: [MetricUplift.ArmSummary] = []
+        for (index, group) in [(0, false), (treatedArm, true)] {
+            let post = moments(y_, group), pre = moments(y0_, group), delta = moments(change, group)
+            let se = (delta.variance / delta.count).squareRoot()
+            let changeEstimate = MeanComparison.tEstimate(delta.mean, se: se, df: delta.count - 1, level: level,
+                                                          method: "mean change, t interval")
+            arms.append(.init(arm: panel.arms[index], customers: Int(post.count), preMean: pre.mean, postMean: post.mean,
+                              change: changeEstimate, growthRate: post.mean / pre.mean - 1))
         }
+        let naive = MeanComparison.absoluteDifference(treatment: moments(y_, true), control: moments(y_, false), level: level)
+        let lift = MeanComparison.relativeDifference(treatment: moments(change, true), control: moments(change, false),
+                                                     level: level, method: .fieller)
+        let multiple = EffectEstimate(estimate: lift.estimate + 1, standardError: lift.standardError,
+                                      interval: ConfidenceInterval(lower: lift.interval.lower + 1, upper: lift.interval.upper + 1, level: level),
+                                      pValue: lift.pValue, degreesOfFreedom: lift.degreesOfFreedom,
+                                      method: "ratio of mean changes, Fieller interval")
+        let controlChange = arms[0].change.interval
+        let did = DifferenceInDifferences.panel(treatedChanges: moments(change, true), controlChanges: moments(change, false), level: level)
+        return (arms, naive, multiple, controlChange.lower <= 0 && controlChange.upper >= 0, did)
+    }
 
+    /// The model-based estimates of every metric.
+    struct ModelEstimates {
+        var regression: [EffectEstimate?]
+        var weighted: [WeightedEffect?]
+        var doublyRobust: [EffectEstimate?]
+        var segments: [String: [SegmentUplift]] = [:]
+    }
+
+    /// Regression adjustment, propensity weighting and AIPW per metric, and the segment
+    /// regressions, as independent tasks on every core, the longest first (the weighting of
+    /// the first metric also computes the balance table).
+    static func modelEstimates(_ panel: CampaignPanel, _ sample: UpliftSample, _ designs: UpliftDesigns, outcomes: [[Double]],
+                               scores: [Double], level: Double) throws -> ModelEstimates {
+        let k = panel.metrics.count, n = sample.included.count, p = designs.columns
+        let included = sample.included, treated = sample.treated
         // Segments: customers of each level of each dimension.
         var levelMembers: [[[Int]]] = panel.dimensions.indices.map { d in Array(repeating: [], count: panel.levels[d].count) }
         for (r, i) in included.enumerated() {
@@ -189,8 +160,6 @@ public struct UpliftAnalysis: Sendable {
         }
         let members = levelMembers
 
-        // The model-based estimates are independent tasks, run on every core, the longest first
-        // (the weighting of the first metric also computes the balance table).
         enum Task { case weighting(Int), doublyRobust(Int), regression(Int), segments(metric: Int, dimension: Int) }
         let tasks: [Task] = [.weighting(0)] + (0..<k).map { .doublyRobust($0) } + (0..<k).map { .regression($0) }
             + (1..<max(k, 1)).map { .weighting($0) }
@@ -199,8 +168,7 @@ public struct UpliftAnalysis: Sendable {
         let weightedEffects = ResultSlots<WeightedEffect>(count: tasks.count)
         let segmentLists = ResultSlots<[SegmentUplift]>(count: tasks.count)
         let failures = ResultSlots<Error>(count: tasks.count)
-        progress("estimating \(panel.metrics.joined(separator: ", "))")
-        let outcomeMatrix = outcomeDesign, propensityMatrix = propensityDesign
+        let outcomeMatrix = designs.outcome, propensityMatrix = designs.propensity
         // Rows [T, the first `covariates` columns of the outcome design, y] of customers `range`
         // (or of members[range]).
         @Sendable func fillRows(_ block: UnsafeMutableBufferPointer<Double>, _ range: Range<Int>, of members: [Int]? = nil,
@@ -253,38 +221,124 @@ public struct UpliftAnalysis: Sendable {
             }
         }
         if let error = failures.values.compactMap({ $0 }).first { throw error }
-        var segments: [String: [SegmentUplift]] = [:]
-        var regression = [EffectEstimate?](repeating: nil, count: k), doublyRobust = regression
-        var weighted = [WeightedEffect?](repeating: nil, count: k)
+        var estimates = ModelEstimates(regression: Array(repeating: nil, count: k), weighted: Array(repeating: nil, count: k),
+                                       doublyRobust: Array(repeating: nil, count: k))
         for (t, task) in tasks.enumerated() {
             switch task {
-            case .regression(let j): regression[j] = effects[t]
-            case .weighting(let j): weighted[j] = weightedEffects[t]
-            case .doublyRobust(let j): doublyRobust[j] = effects[t]
-            case .segments(let j, _): segments[panel.metrics[j], default: []] += segmentLists[t]!
+            case .regression(let j): estimates.regression[j] = effects[t]
+            case .weighting(let j): estimates.weighted[j] = weightedEffects[t]
+            case .doublyRobust(let j): estimates.doublyRobust[j] = effects[t]
+            case .segments(let j, _): estimates.segments[panel.metrics[j], default: []] += segmentLists[t]!
             }
         }
-        var results = (0..<k).map { j in
-            let g1 = business[j].arms[1].change.estimate, aipw = doublyRobust[j]!
-            return MetricUplift(metric: panel.metrics[j], arms: business[j].arms, naiveDifference: business[j].naive,
-                                growthMultiple: business[j].multiple, multipleIsMeaningless: business[j].meaningless,
-                                differenceInDifferences: business[j].did, regressionAdjusted: regression[j]!, weighted: weighted[j]!,
-                                doublyRobust: aipw, honestMultiple: g1 / (g1 - aipw.estimate))
-        }
-        // Holm across metrics, per method.
-        let methods: [(String, (MetricUplift) -> Double)] = [
-            ("naive", { $0.naiveDifference.pValue }), ("did", { $0.differenceInDifferences.pValue }),
-            ("regression", { $0.regressionAdjusted.pValue }), ("ipw", { $0.weighted.effect.pValue }),
-            ("aipw", { $0.doublyRobust.pValue }),
-        ]
-        for (name, p) in methods {
-            let adjusted = MultipleTesting.holm(results.map(p))
-            for j in results.indices { results[j].adjustedPValues[name] = adjusted[j] }
-        }
-        return UpliftAnalysis(panel: panel, treatedArm: treatedArm, included: included, excluded: inArms - complete.count,
-                              outsideSupport: outsideSupport, unsupportedLevels: unsupportedLevels,
-                              metrics: results, segments: segments, propensityCovariates: propensityNames,
-                              propensityStatus: logit.status)
+        return estimates
     }
 }
 
+/// The customers an uplift compares: those of the two arms with a value in both windows for
+/// every metric, on common support of the dimensions.
+struct UpliftSample {
+    var included: [Int]
+    /// Per included customer: in the treated arm.
+    var treated: [Bool]
+    var excluded: Int
+    var outsideSupport: Int
+    var unsupportedLevels: [String]
+
+    init(_ panel: CampaignPanel, treatedArm: Int) throws {
+        let k = panel.metrics.count
+        let complete = (0..<panel.count).filter { i in
+            (panel.arm[i] == 0 || panel.arm[i] == treatedArm)
+                && (0..<k).allSatisfy { !panel.pre[$0][i].isNaN && !panel.post[$0][i].isNaN }
+        }
+        // Common support on the dimensions: a level with customers in one arm only has nobody
+        // to compare them with (and makes the propensity model separate), so its customers are
+        // left out of every estimate and named in `unsupportedLevels`.
+        var unsupported: [(dimension: Int, code: Int32)] = []
+        for d in panel.dimensions.indices {
+            var treatedCount = [Int](repeating: 0, count: panel.levels[d].count), controlCount = treatedCount
+            for i in complete {
+                let code = Int(panel.dimensionCodes[d][i])
+                if panel.arm[i] == treatedArm { treatedCount[code] += 1 } else { controlCount[code] += 1 }
+            }
+            for code in panel.levels[d].indices where (treatedCount[code] == 0) != (controlCount[code] == 0) {
+                unsupported.append((d, Int32(code)))
+            }
+        }
+        included = complete.filter { i in !unsupported.contains { panel.dimensionCodes[$0.dimension][i] == $0.code } }
+        unsupportedLevels = unsupported.map { "\(panel.dimensions[$0.dimension])=\(panel.levels[$0.dimension][Int($0.code)])" }
+        outsideSupport = complete.count - included.count
+        let inArms = (0..<panel.count).filter { panel.arm[$0] == 0 || panel.arm[$0] == treatedArm }.count
+        excluded = inArms - complete.count
+        treated = included.map { panel.arm[$0] == treatedArm }
+        let nTreated = treated.filter { $0 }.count, nControl = treated.count - nTreated
+        let armName = panel.arms[treatedArm], controlName = panel.arms[0]
+        guard nTreated >= 10, nControl >= 10 else {
+            throw AnalysisError(option: "campaign", "too few customers with \(panel.metrics.joined(separator: ", ")) in both the pre-period and the campaign months: \(nTreated) in '\(armName)', \(nControl) in '\(controlName)' (at least 10 each are needed)")
+        }
+    }
+}
+
+/// The designs of the models, one row per included customer, built once: the pre-period
+/// metrics (raw for the outcome models; log1p of non-negative ones for the propensity model)
+/// and the dimension dummies.
+struct UpliftDesigns {
+    var outcome: RowMatrix
+    var propensity: RowMatrix
+    var propensityNames: [String]
+    var columns: Int { outcome.columns }
+
+    init(_ panel: CampaignPanel, _ sample: UpliftSample) {
+        let k = panel.metrics.count, included = sample.included
+        // Dummies: every level but the first of each dimension (levels sorted by name).
+        var dummyNames: [String] = []
+        var dummySlots: [(dimension: Int, code: Int32)] = []
+        for (d, name) in panel.dimensions.enumerated() {
+            // Levels present among the included customers; the first is the reference.
+            var isPresent = [Bool](repeating: false, count: panel.levels[d].count)
+            let codes = panel.dimensionCodes[d]
+            for i in included { isPresent[Int(codes[i])] = true }
+            let present = isPresent.indices.filter { isPresent[$0] }.map { Int32($0) }
+            for code in present.dropFirst() {
+                dummyNames.append("\(name)=\(panel.levels[d][Int(code)])")
+                dummySlots.append((d, code))
+            }
+        }
+
+        let n = included.count, p = k + dummySlots.count
+        let logged = (0..<k).map { j in let column = panel.pre[j]; return included.allSatisfy { column[$0] >= 0 } }
+        propensityNames = (0..<k).map { logged[$0] ? "log1p(pre \(panel.metrics[$0]))" : "pre \(panel.metrics[$0])" } + dummyNames
+        var outcomeDesign = RowMatrix(rows: n, columns: p), propensityDesign = RowMatrix(rows: n, columns: p)
+        outcomeDesign.values.withUnsafeMutableBufferPointer { x in
+            propensityDesign.values.withUnsafeMutableBufferPointer { z in
+                    for m in 0..<k {
+                        let column = panel.pre[m]
+                        for r in 0..<n {
+                            let v = column[included[r]]
+                            x[r * p + m] = v
+                            z[r * p + m] = logged[m] ? log1p(v) : v
+                        }
+                    }
+                    for (s, slot) in dummySlots.enumerated() {
+                        let codes = panel.dimensionCodes[slot.dimension]
+                        for r in 0..<n where codes[included[r]] == slot.code { x[r * p + k + s] = 1; z[r * p + k + s] = 1 }
+                    }
+            }
+        }
+        outcome = outcomeDesign
+        propensity = propensityDesign
+    }
+
+    /// Rows [propensity covariates…, treated] for the logistic regression.
+    func logitRows(treated: [Bool]) -> [Double] {
+        let n = propensity.rows, p = propensity.columns
+        var rows = [Double](repeating: 0, count: n * (p + 1))
+        propensity.values.withUnsafeBufferPointer { z in
+            for r in 0..<n {
+                for c in 0..<p { rows[r * (p + 1) + c] = z[r * p + c] }
+                rows[r * (p + 1) + p] = treated[r] ? 1 : 0
+            }
+        }
+        return rows
+    }
+}

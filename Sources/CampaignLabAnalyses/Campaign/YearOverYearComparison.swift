@@ -57,7 +57,7 @@ public struct YearOverYearComparison: Sendable {
             var factors: [Moments] = []
             for (index, arm) in [(0, panel.arms[0]), (treatedArm, panel.arms[treatedArm])] {
                 let members = included.filter { panel.arm[$0] == index }
-                // Extra windows (CampaignPanel.shared): 0 previous pre, 1 previous post, 2 current pre, 3 current post.
+                // Extra windows (SharedCampaignPanel): 0 previous pre, 1 previous post, 2 current pre, 3 current post.
                 let preTY = Moments(members.map { panel.extra[2][j][$0] }), postTY = Moments(members.map { panel.extra[3][j][$0] })
                 let preLY = Moments(members.map { panel.extra[0][j][$0] }), postLY = Moments(members.map { panel.extra[1][j][$0] })
                 let paired = PairedMoments(x: members.map { panel.extra[3][j][$0] }, y: members.map { panel.extra[1][j][$0] })
@@ -89,55 +89,69 @@ public struct YearOverYearComparison: Sendable {
 public enum CampaignYearOverYear: Analysis {
     public static let name = "campaign.yoy"
     public static let summary = "Year over year: each arm against the same windows a year earlier (activity factor, market factor, triple difference), with Spring Festival alignment."
-    public static let options: [AnalysisOption] = [
-        AnalysisOption("campaign", "the campaign_id"),
-        AnalysisOption("metrics", "customer_months metrics, comma-separated", default: "every metric"),
-        AnalysisOption("arm", "the arm compared with the control arm", default: "the first other arm"),
-        AnalysisOption("pre_months", "months before the campaign used as the pre-period", default: "as many as the campaign lasts"),
-        AnalysisOption("alignment", "same-dates, 52-week, spring-festival or jan-feb", default: "same-dates"),
-    ]
+    public struct Options: AnalysisOptionSet {
+        public var selection: CampaignSelection
+        public var alignment: YearOverYearAlignment = .sameDates
 
-    static let alignmentNames: [String: YearOverYearAlignment] = [
-        "same-dates": .sameDates, "52-week": .weekdayAligned, "spring-festival": .springFestival, "jan-feb": .janFebCombined,
-    ]
+        public static let declarations: [AnalysisOption] = CampaignSelection.declarations + [
+            AnalysisOption("alignment", "same-dates, 52-week, spring-festival or jan-feb", default: "same-dates"),
+        ]
+        /// A year-over-year pre-period must end before the campaign's months a year earlier.
+        public static let maximumPreMonths = 11
 
-    public static func compute(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> YearOverYearComparison {
-        guard let id = options.optionalString("campaign") else {
-            throw AnalysisError(option: "campaign", "name the campaign: campaign: <campaign_id>")
+        public init(_ selection: CampaignSelection, alignment: YearOverYearAlignment = .sameDates) {
+            self.selection = selection
+            self.alignment = alignment
         }
-        let name = options.string("alignment", default: "same-dates")
-        guard let alignment = alignmentNames[name] else {
-            throw AnalysisError(option: "alignment", "expected same-dates, 52-week, spring-festival or jan-feb, found '\(name)'")
+        public init(_ values: OptionValues) throws {
+            selection = try CampaignSelection(values)
+            alignment = try values.optionalString("alignment").map(Options.alignment(named:)) ?? .sameDates
         }
-        let key = "yoy|" + ["campaign", "metrics", "arm", "pre_months", "alignment"].map { options.optionalString($0) ?? "" }.joined(separator: "|")
-        return try context.memo(key) {
-            let campaign = try CampaignInfo.load(id, from: context.database)
-            let (metrics, optional) = try CampaignUplift.campaignMetrics(options, context.schema)
-            let preMonths = try options.integer("pre_months", default: 0, in: 0...11)
-            let base = CampaignWindows(campaign: campaign, preMonths: preMonths == 0 ? nil : preMonths)
-            for (window, column) in [(base.pre, "starts_on"), (base.post, "ends_on")] {
-                try YearOverYear.validate(DateWindow(months: window), alignment: alignment, table: "campaigns", column: column,
-                                          row: "campaign_id = '\(id)'")
+        public func validate() throws { try selection.validate(maximumPreMonths: Self.maximumPreMonths) }
+        public func encoded() -> [(name: String, value: String)] {
+            selection.encoded() + [("alignment", Self.alignmentNames.first { $0.value == alignment }!.key)]
+        }
+
+        static let alignmentNames: [String: YearOverYearAlignment] = [
+            "same-dates": .sameDates, "52-week": .weekdayAligned, "spring-festival": .springFestival, "jan-feb": .janFebCombined,
+        ]
+
+        /// The alignment called `name` on the command line and in notebooks.
+        /// - Throws: `AnalysisError` (option `alignment`) listing the names.
+        public static func alignment(named name: String) throws -> YearOverYearAlignment {
+            guard let alignment = alignmentNames[name] else {
+                throw AnalysisError(option: "alignment", "expected same-dates, 52-week, spring-festival or jan-feb, found '\(name)'")
             }
-            let panel = try CampaignPanel.shared(context, campaign: id, metrics: metrics, optional: optional,
-                                                 preMonths: preMonths == 0 ? nil : preMonths, alignment: alignment)
-            guard let yoy = panel.yearOverYear else { preconditionFailure("validated windows always have year-over-year windows") }
-            let pre = yoy.pre, post = yoy.post
-            var treatedArm = 1
-            if let arm = options.optionalString("arm") {
-                guard let index = panel.arms.firstIndex(of: arm), index > 0 else {
-                    throw AnalysisError(option: "arm", "'\(arm)' is not a non-control arm of '\(id)' (arms: \(panel.arms.dropFirst().joined(separator: ", ")))")
-                }
-                treatedArm = index
-            }
-            for j in panel.metrics.indices where panel.extra[1][j].allSatisfy(\.isNaN) {
-                throw AnalysisError(option: "campaign", "no customer of '\(id)' has a value of \(panel.metrics[j]) in customer_months a year earlier (\(post.previous.lowerBound)…\(post.previous.upperBound)); the data must reach back a year for this comparison")
-            }
-            return try YearOverYearComparison.run(panel, alignment: alignment, notes: [pre.note, post.note], treatedArm: treatedArm)
+            return alignment
         }
     }
 
-    public static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock] {
+    public static func compute(_ context: AnalysisContext, _ options: Options) throws -> YearOverYearComparison {
+        let id = options.selection.campaign, alignment = options.alignment
+        return try context.memo("yoy|\(options)") {
+            try AnalysisError.namingReadErrors {
+                let campaign = try CampaignInfo.load(id, from: context.database)
+                let (metrics, optional) = try CampaignUplift.campaignMetrics(options.selection.metrics, context.schema)
+                let preMonths = options.selection.preMonths
+                let base = CampaignWindows(campaign: campaign, preMonths: preMonths)
+                for (window, column) in [(base.pre, "starts_on"), (base.post, "ends_on")] {
+                    try YearOverYear.validate(DateWindow(months: window), alignment: alignment, table: "campaigns", column: column,
+                                              row: "campaign_id = '\(id)'")
+                }
+                let shared = try SharedCampaignPanel.load(context, campaign: id, metrics: metrics, optional: optional,
+                                                          preMonths: preMonths, alignment: alignment)
+                guard let yoy = shared.yearOverYear else { preconditionFailure("validated windows always have year-over-year windows") }
+                let panel = shared.panel
+                let treatedArm = try panel.treatedArmIndex(options.selection.arm)
+                for j in panel.metrics.indices where panel.extra[1][j].allSatisfy(\.isNaN) {
+                    throw AnalysisError(option: "campaign", "no customer of '\(id)' has a value of \(panel.metrics[j]) in customer_months a year earlier (\(yoy.post.previous.lowerBound)…\(yoy.post.previous.upperBound)); the data must reach back a year for this comparison")
+                }
+                return try YearOverYearComparison.run(panel, alignment: alignment, notes: [yoy.pre.note, yoy.post.note], treatedArm: treatedArm)
+            }
+        }
+    }
+
+    public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
         let y = try compute(context, options)
         let t = context.text
         let p = y.panel

@@ -8,17 +8,46 @@ import CampaignLabStats
 public enum AUMDistribution: Analysis {
     public static let name = "overview.aum-distribution"
     public static let summary = "Concentration of a balance metric in one month: Lorenz curve, Gini, top and bottom shares, quantiles."
-    public static let options: [AnalysisOption] = [
-        AnalysisOption("metric", "the customer_months column", default: "aum"),
-        AnalysisOption("month", "the month YYYY-MM", default: "the latest month"),
-    ]
+    public struct Options: AnalysisOptionSet {
+        /// The customer_months column.
+        public var metric = "aum"
+        /// The month (nil: the latest month with data).
+        public var month: YearMonth?
 
-    public static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock] {
+        public static let declarations: [AnalysisOption] = [
+            AnalysisOption("metric", "the customer_months column", default: "aum"),
+            AnalysisOption("month", "the month YYYY-MM", default: "the latest month"),
+        ]
+        public init(metric: String = "aum", month: YearMonth? = nil) {
+            self.metric = metric
+            self.month = month
+        }
+        public init(_ values: OptionValues) throws {
+            metric = values.string("metric", default: "aum")
+            month = try values.month("month")
+        }
+        public func encoded() -> [(name: String, value: String)] {
+            [("metric", metric)] + (month.map { [("month", $0.description)] } ?? [])
+        }
+    }
+
+    public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
         let schema = context.schema
         try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
-        let metric = options.string("metric", default: "aum")
+        let metric = options.metric
         try requireMetric(metric, option: "metric", in: schema)
-        let month = try options.month("month")?.description ?? latestMonth(context)
+        let month = try options.month?.description ?? latestMonth(context)
+        let values = try balances(of: metric, in: month, context)
+        context.progress("Lorenz curve of \(values.values.count) values")
+        let lorenz = LorenzCurve(values: values.values)
+        return concentration(values.values, lorenz, missing: values.missing, metric: metric, month: month, context)
+            + bands(values.values, total: lorenz.totalAmount, metric: metric, month: month, context)
+    }
+
+    /// The non-NULL values of `metric` in `month` and the number of NULLs.
+    /// - Throws: `DataError.contract` for a negative, infinite or non-numeric value (naming
+    ///   the row); `AnalysisError` when fewer than two values are positive.
+    static func balances(of metric: String, in month: String, _ context: AnalysisContext) throws -> (values: [Double], missing: Int) {
         context.progress("reading \(metric) for \(month)")
         let statement = try context.database.prepare(
             "SELECT customer_id, \(quoteIdentifier(metric)) FROM customer_months WHERE month = ?")
@@ -45,8 +74,12 @@ public enum AUMDistribution: Analysis {
         guard values.count >= 2, values.contains(where: { $0 > 0 }) else {
             throw AnalysisError(option: "month", "customer_months has fewer than two positive \(metric) values in \(month)")
         }
-        context.progress("Lorenz curve of \(values.count) values")
-        let lorenz = LorenzCurve(values: values)
+        return (values, missing)
+    }
+
+    /// Gini, top and bottom shares, the Lorenz curve and quantiles with intervals.
+    static func concentration(_ values: [Double], _ lorenz: LorenzCurve, missing: Int, metric: String, month: String,
+                              _ context: AnalysisContext) -> [ReportBlock] {
         let sorted = SortedSample(values)
         let gini = lorenz.gini()
         let total = lorenz.totalAmount
@@ -104,8 +137,11 @@ public enum AUMDistribution: Analysis {
                       ReportTable.Column(context.text("95% CI low", "95% 区间下限"), style: .currency),
                       ReportTable.Column(context.text("95% CI high", "95% 区间上限"), style: .currency)],
             rows: quantileRows)))
+        return blocks
+    }
 
-        // Customers by balance band (decades of CNY).
+    /// Customers and amounts by balance band (decades of CNY).
+    static func bands(_ values: [Double], total: Double, metric: String, month: String, _ context: AnalysisContext) -> [ReportBlock] {
         let edges: [Double] = [0, 1_000, 10_000, 50_000, 100_000, 500_000, 1_000_000, 6_000_000]
         var bands = [Double](repeating: 0, count: edges.count)
         var bandAmounts = [Double](repeating: 0, count: edges.count)
@@ -119,7 +155,7 @@ public enum AUMDistribution: Analysis {
             let low = CustomersBreakdown.compactYuan(edges[i])
             return i + 1 < edges.count ? "\(low)–\(CustomersBreakdown.compactYuan(edges[i + 1]))" : "≥ \(low)"
         }
-        blocks.append(.chart(Chart(
+        return [.chart(Chart(
             id: "bands-\(slug(metric))-\(month)",
             title: context.text("Customers and \(metric) by balance band", "各余额段的客户与 \(metric) 占比"),
             subtitle: month,
@@ -128,7 +164,6 @@ public enum AUMDistribution: Analysis {
             kind: .bars(BarData(categories: labels, series: [
                 BarData.Series(name: context.text("Customers", "客户"), values: bands.map { $0 / Double(values.count) }),
                 BarData.Series(name: metric, values: bandAmounts.map { $0 / total }),
-            ])))))
-        return blocks
+            ]))))]
     }
 }

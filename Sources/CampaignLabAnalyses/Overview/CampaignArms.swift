@@ -5,9 +5,9 @@ import CampaignLabReport
 public enum CampaignArms: Analysis {
     public static let name = "overview.campaigns"
     public static let summary = "Campaigns (design, window, control arm) and the number of customers in each arm."
-    public static let options: [AnalysisOption] = []
+    public typealias Options = NoOptions
 
-    public static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock] {
+    public static func run(_ context: AnalysisContext, _ options: NoOptions) throws -> [ReportBlock] {
         try context.schema.require(Contract.campaigns)
         try context.schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm"])
         context.progress("campaigns and arms")
@@ -16,10 +16,9 @@ public enum CampaignArms: Analysis {
         guard !campaigns.isEmpty else {
             return [.callout(.note, [.text(context.text("The campaigns table has no rows.", "campaigns 表没有数据。"))])]
         }
-        let arms = try context.database.rows(
-            "SELECT campaign_id, arm, count(*) FROM assignments GROUP BY campaign_id, arm ORDER BY campaign_id, arm")
+        let arms = try CampaignInfo.armSizes(in: context.database)
         var totals: [SQLiteValue: Double] = [:]
-        for a in arms { totals[a[0], default: 0] += a[2].doubleValue ?? 0 }
+        for a in arms { totals[a.campaign, default: 0] += Double(a.customers) }
 
         let campaignTable = ReportTable(
             caption: context.text("Campaigns", "活动"),
@@ -40,9 +39,8 @@ public enum CampaignArms: Analysis {
                       ReportTable.Column(context.text("Customers", "客户数"), style: .count),
                       ReportTable.Column(context.text("Share of the campaign", "占该活动比例"), style: .percent(digits: 1))],
             rows: arms.map { a in
-                let n = a[2].doubleValue ?? 0
-                return [.text(names[a[0]] ?? a[0].label(context)), .text(a[1].label(context)),
-                        .integer(a[2].integerValue ?? 0), .number(n / (totals[a[0]] ?? 1))]
+                [.text(names[a.campaign] ?? a.campaign.label(context)), .text(a.arm.label(context)),
+                 .integer(Int64(a.customers)), .number(Double(a.customers) / (totals[a.campaign] ?? 1))]
             })
         var blocks: [ReportBlock] = [.table(campaignTable), .table(armTable)]
         let missingArms = campaigns.filter { totals[$0[0]] == nil }
@@ -56,8 +54,8 @@ public enum CampaignArms: Analysis {
                 title: context.text("Customers by campaign and arm", "各活动各组客户数"),
                 xAxis: Axis(label: context.text("Campaign / arm", "活动 / 组别")),
                 yAxis: Axis(label: context.text("Customers", "客户数"), style: .count),
-                kind: .bars(BarData(categories: arms.map { "\($0[0].label(context)) / \($0[1].label(context))" },
-                                    series: [BarData.Series(name: context.text("Customers", "客户数"), values: arms.map { $0[2].doubleValue ?? 0 })],
+                kind: .bars(BarData(categories: arms.map { "\($0.campaign.label(context)) / \($0.arm.label(context))" },
+                                    series: [BarData.Series(name: context.text("Customers", "客户数"), values: arms.map { Double($0.customers) })],
                                     horizontal: true)))))
         }
         return blocks

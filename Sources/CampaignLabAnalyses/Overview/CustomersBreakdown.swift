@@ -9,16 +9,63 @@ import CampaignLabReport
 public enum CustomersBreakdown: Analysis {
     public static let name = "overview.customers"
     public static let summary = "Customers by a dimension and by AUM tier in one month, with the AUM each group holds."
-    public static let options: [AnalysisOption] = [
-        AnalysisOption("by", "a customers dimension (column)", default: "the first dimension"),
-        AnalysisOption("metric", "the customer_months column tiers are set on", default: "aum"),
-        AnalysisOption("tiers", "ascending tier boundaries in CNY, comma-separated", default: "50000, 500000, 6000000"),
-        AnalysisOption("month", "the month YYYY-MM", default: "the latest month"),
-    ]
+    public struct Options: AnalysisOptionSet {
+        /// A customers dimension (nil: the first).
+        public var by: String?
+        /// The customer_months column tiers are set on.
+        public var metric = "aum"
+        /// Ascending tier boundaries in CNY.
+        public var tiers: [Double] = CustomersBreakdown.standardTiers
+        /// The month (nil: the latest month with data).
+        public var month: YearMonth?
+
+        public static let declarations: [AnalysisOption] = [
+            AnalysisOption("by", "a customers dimension (column)", default: "the first dimension"),
+            AnalysisOption("metric", "the customer_months column tiers are set on", default: "aum"),
+            AnalysisOption("tiers", "ascending tier boundaries in CNY, comma-separated", default: "50000, 500000, 6000000"),
+            AnalysisOption("month", "the month YYYY-MM", default: "the latest month"),
+        ]
+        public init(by: String? = nil, metric: String = "aum", tiers: [Double] = CustomersBreakdown.standardTiers, month: YearMonth? = nil) {
+            self.by = by
+            self.metric = metric
+            self.tiers = tiers
+            self.month = month
+        }
+        public init(_ values: OptionValues) throws {
+            by = values.optionalString("by")
+            metric = values.string("metric", default: "aum")
+            tiers = try values.ascendingNumbers("tiers") ?? CustomersBreakdown.standardTiers
+            month = try values.month("month")
+        }
+        public func validate() throws {
+            guard !tiers.isEmpty, tiers.allSatisfy(\.isFinite), zip(tiers, tiers.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw AnalysisError(option: "tiers", "expected ascending numbers separated by commas")
+            }
+        }
+        public func encoded() -> [(name: String, value: String)] {
+            var list: [(name: String, value: String)] = []
+            if let by { list.append(("by", by)) }
+            list.append(("metric", metric))
+            list.append(("tiers", tiers.map { $0.rounded() == $0 ? String(Int($0)) : String($0) }.joined(separator: ",")))
+            if let month { list.append(("month", month.description)) }
+            return list
+        }
+    }
+
+    /// ¥50,000, ¥500,000 and ¥6,000,000: mass, affluent, wealth, private banking.
+    public static let standardTiers: [Double] = [50_000, 500_000, 6_000_000]
+
+    /// Customers per (dimension value, tier) and AUM per tier: slot `tiers.count + 1` holds
+    /// customers without a snapshot in the month.
+    struct TierCounts {
+        var values: [SQLiteValue] = []
+        var counts: [SQLiteValue: [Double]] = [:]
+        var tierTotals: [Double]
+        var tierAmounts: [Double]
+    }
 
     static func tierNames(_ bounds: [Double], _ context: AnalysisContext) -> [String] {
-        let standard = [50_000.0, 500_000, 6_000_000]
-        if bounds == standard {
+        if bounds == standardTiers {
             return context.language == .zh
                 ? ["大众客户（<5万）", "富裕客户（5万–50万）", "财富客户（50万–600万）", "私行客户（≥600万）"]
                 : ["Mass (< ¥50k)", "Affluent (¥50k–500k)", "Wealth (¥500k–6M)", "Private (≥ ¥6M)"]
@@ -38,22 +85,26 @@ public enum CustomersBreakdown: Analysis {
         return "¥\(v.rounded() == v ? String(Int(v)) : String(v))"
     }
 
-    public static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock] {
+    public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
         let schema = context.schema
         try schema.require(Contract.customers, columns: ["customer_id"])
         try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
-        guard let dimension = options.optionalString("by") ?? schema.dimensions.first else {
+        guard let dimension = options.by ?? schema.dimensions.first else {
             throw AnalysisError(option: "by", "the customers table has no dimension columns (only customer_id and opened_on)")
         }
         guard schema.dimensions.contains(dimension) else {
             throw AnalysisError(option: "by", "'\(dimension)' is not a dimension of customers (dimensions: \(schema.dimensions.joined(separator: ", ")))")
         }
-        let metric = options.string("metric", default: "aum")
+        let metric = options.metric
         try requireMetric(metric, option: "metric", in: schema)
-        let bounds = try options.ascendingNumbers("tiers", default: [50_000, 500_000, 6_000_000])
-        let month = try options.month("month")?.description ?? latestMonth(context)
-        let names = tierNames(bounds, context)
+        let bounds = options.tiers
+        let month = try options.month?.description ?? latestMonth(context)
+        let tiers = try readTiers(dimension: dimension, metric: metric, bounds: bounds, month: month, context)
+        return tables(tiers, dimension: dimension, metric: metric, bounds: bounds, month: month, context)
+    }
 
+    static func readTiers(dimension: String, metric: String, bounds: [Double], month: String,
+                          _ context: AnalysisContext) throws -> TierCounts {
         var tierCase = "CASE WHEN m.\(quoteIdentifier(metric)) IS NULL THEN NULL"
         for (i, bound) in bounds.enumerated() { tierCase += " WHEN m.\(quoteIdentifier(metric)) < \(bound) THEN \(i)" }
         tierCase += " ELSE \(bounds.count) END"
@@ -65,23 +116,28 @@ public enum CustomersBreakdown: Analysis {
             """, [.text(month)])
 
         // value → per tier counts (+ one "no snapshot" slot), AUM per tier.
-        var values: [SQLiteValue] = []
-        var counts: [SQLiteValue: [Double]] = [:]
-        var tierTotals = [Double](repeating: 0, count: bounds.count + 2)
-        var tierAmounts = [Double](repeating: 0, count: bounds.count + 1)
+        var tiers = TierCounts(tierTotals: [Double](repeating: 0, count: bounds.count + 2),
+                               tierAmounts: [Double](repeating: 0, count: bounds.count + 1))
         for row in rows {
             let value = row[0]
-            if counts[value] == nil { values.append(value); counts[value] = [Double](repeating: 0, count: bounds.count + 2) }
+            if tiers.counts[value] == nil { tiers.values.append(value); tiers.counts[value] = [Double](repeating: 0, count: bounds.count + 2) }
             let slot = row[1].integerValue.map(Int.init) ?? bounds.count + 1
             let n = row[2].doubleValue ?? 0
-            counts[value]![slot] += n
-            tierTotals[slot] += n
-            if slot <= bounds.count { tierAmounts[slot] += row[3].doubleValue ?? 0 }
+            tiers.counts[value]![slot] += n
+            tiers.tierTotals[slot] += n
+            if slot <= bounds.count { tiers.tierAmounts[slot] += row[3].doubleValue ?? 0 }
         }
-        let total = tierTotals.reduce(0, +)
-        guard total > 0 else {
+        guard tiers.tierTotals.reduce(0, +) > 0 else {
             throw AnalysisError("the customers table is empty")
         }
+        return tiers
+    }
+
+    static func tables(_ tiers: TierCounts, dimension: String, metric: String, bounds: [Double], month: String,
+                       _ context: AnalysisContext) -> [ReportBlock] {
+        let names = tierNames(bounds, context)
+        let values = tiers.values, counts = tiers.counts, tierTotals = tiers.tierTotals, tierAmounts = tiers.tierAmounts
+        let total = tierTotals.reduce(0, +)
         let missingSnapshot = tierTotals[bounds.count + 1] > 0
         let slots = missingSnapshot ? Array(0...(bounds.count + 1)) : Array(0...bounds.count)
         let slotNames = names + [context.text("No snapshot in \(month)", "\(month) 无快照")]

@@ -5,9 +5,9 @@ import CampaignLabReport
 public enum DataChecks: Analysis {
     public static let name = "overview.checks"
     public static let summary = "Runs the data-contract check and lists every error and warning."
-    public static let options: [AnalysisOption] = []
+    public typealias Options = NoOptions
 
-    public static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock] {
+    public static func run(_ context: AnalysisContext, _ options: NoOptions) throws -> [ReportBlock] {
         let checker = try ContractChecker(database: context.database, progress: { context.progress("check: \($0)") })
         let report = try checker.run()
         if report.problems.isEmpty {

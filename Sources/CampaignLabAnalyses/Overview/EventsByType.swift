@@ -5,9 +5,9 @@ import CampaignLabReport
 public enum EventsByType: Analysis {
     public static let name = "overview.events"
     public static let summary = "Events by type: count, distinct customers, first and last occurrence, total value."
-    public static let options: [AnalysisOption] = []
+    public typealias Options = NoOptions
 
-    public static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock] {
+    public static func run(_ context: AnalysisContext, _ options: NoOptions) throws -> [ReportBlock] {
         try context.schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
         let hasValue = context.schema.has(Contract.events, column: "value")
         context.progress("events by type")

@@ -7,22 +7,58 @@ import CampaignLabStats
 public enum MonthlyKPIs: Analysis {
     public static let name = "overview.monthly-kpis"
     public static let summary = "Per-capita metrics by month (mean of each customer_months metric) and the monthly active share."
-    public static let options: [AnalysisOption] = [
-        AnalysisOption("metrics", "customer_months columns, comma-separated", default: "every metric"),
-        AnalysisOption("active", "the metric whose value > 0 makes a customer monthly active", default: "app_logins when present"),
-        AnalysisOption("months", "show only the last N months", default: "all"),
-    ]
+    public struct Options: AnalysisOptionSet {
+        /// customer_months columns (nil: every metric).
+        public var metrics: [String]?
+        /// The metric whose value > 0 makes a customer monthly active (nil: app_logins when present).
+        public var active: String?
+        /// Show only the last N months (nil: all).
+        public var months: Int?
 
-    public static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock] {
+        public static let declarations: [AnalysisOption] = [
+            AnalysisOption("metrics", "customer_months columns, comma-separated", default: "every metric"),
+            AnalysisOption("active", "the metric whose value > 0 makes a customer monthly active", default: "app_logins when present"),
+            AnalysisOption("months", "show only the last N months", default: "all"),
+        ]
+        public init(metrics: [String]? = nil, active: String? = nil, months: Int? = nil) {
+            self.metrics = metrics
+            self.active = active
+            self.months = months
+        }
+        public init(_ values: OptionValues) throws {
+            metrics = values.list("metrics")
+            active = values.optionalString("active")
+            months = try values.optionalInteger("months")
+        }
+        public func validate() throws {
+            if let months, !(1...1200).contains(months) {
+                throw AnalysisError(option: "months", "expected a whole number from 1 to 1200, found '\(months)'")
+            }
+        }
+        public func encoded() -> [(name: String, value: String)] {
+            var list: [(name: String, value: String)] = []
+            if let metrics { list.append(("metrics", metrics.joined(separator: ","))) }
+            if let active { list.append(("active", active)) }
+            if let months { list.append(("months", String(months))) }
+            return list
+        }
+    }
+
+    public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
         let schema = context.schema
         try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
-        let metrics = options.list("metrics") ?? schema.metrics
+        let metrics = options.metrics ?? schema.metrics
         for metric in metrics { try requireMetric(metric, option: "metrics", in: schema) }
         guard !metrics.isEmpty else { throw AnalysisError(option: "metrics", "customer_months has no metric columns") }
-        let active = options.optionalString("active") ?? (schema.metrics.contains("app_logins") ? "app_logins" : nil)
+        let active = options.active ?? (schema.metrics.contains("app_logins") ? "app_logins" : nil)
         if let active { try requireMetric(active, option: "active", in: schema) }
-        let lastN = try options.integer("months", default: 0, in: 0...1200)
+        var rows = try monthlyRows(metrics: metrics, active: active, context)
+        if let lastN = options.months, rows.count > lastN { rows = Array(rows.suffix(lastN)) }
+        return report(rows, metrics: metrics, active: active, context)
+    }
 
+    /// One row per month: [month, customers, (mean, non-null count) per metric, active share].
+    static func monthlyRows(metrics: [String], active: String?, _ context: AnalysisContext) throws -> [[SQLiteValue]] {
         // One streaming pass in month order of arrival (customer_months is usually keyed by
         // customer): sums per month in Swift, instead of SQLite sorting every row by month.
         var scanColumns = metrics
@@ -61,7 +97,7 @@ public enum MonthlyKPIs: Analysis {
             if scanned % (64 * 65_536) < chunk.count { context.progress("monthly KPIs: \(formatCount(scanned)) rows") }
         }
         // Rows as [month, count, (mean, non-null count) per metric, active share] like the SQL it replaces.
-        var rows: [[SQLiteValue]] = byMonth.keys.sorted().map { month in
+        let rows: [[SQLiteValue]] = byMonth.keys.sorted().map { month in
             let t = byMonth[month]!
             var row: [SQLiteValue] = [.text(YearMonth(index: month).description), .integer(Int64(t.rows))]
             for j in metrics.indices {
@@ -76,7 +112,10 @@ public enum MonthlyKPIs: Analysis {
         guard !rows.isEmpty else {
             throw DataError.contract(table: Contract.customerMonths.name, column: nil, row: nil, message: "the table has no rows")
         }
-        if lastN > 0 && rows.count > lastN { rows = Array(rows.suffix(lastN)) }
+        return rows
+    }
+
+    static func report(_ rows: [[SQLiteValue]], metrics: [String], active: String?, _ context: AnalysisContext) -> [ReportBlock] {
         let months = rows.map { $0[0].label(context) }
 
         var columns = [ReportTable.Column(context.text("Month", "月份")),
@@ -98,12 +137,18 @@ public enum MonthlyKPIs: Analysis {
             if active != nil { cells.append(row[2 + 2 * metrics.count].doubleValue.map { .number($0) } ?? .null) }
             tableRows.append(cells)
         }
-        var blocks: [ReportBlock] = []
-        for (j, metric) in metrics.enumerated() where nullCounts[j] > 0 {
-            blocks.append(.callout(.note, [.text(context.text("\(metric): ", "\(metric)：")), .number(Double(nullCounts[j]), .count),
-                                           .text(context.text(" monthly rows are NULL and left out of the means.",
-                                                              " 条月度记录为空（NULL），未计入均值。"))]))
+        var blocks: [ReportBlock] = metrics.indices.filter { nullCounts[$0] > 0 }.map { j in
+            .callout(.note, [.text(context.text("\(metrics[j]): ", "\(metrics[j])：")), .number(Double(nullCounts[j]), .count),
+                             .text(context.text(" monthly rows are NULL and left out of the means.", " 条月度记录为空（NULL），未计入均值。"))])
         }
+        blocks += charts(rows, metrics: metrics, active: active, months: months, context)
+        blocks.append(.table(ReportTable(caption: context.text("Monthly KPIs", "月度指标"), columns: columns, rows: tableRows)))
+        return blocks
+    }
+
+    static func charts(_ rows: [[SQLiteValue]], metrics: [String], active: String?, months: [String],
+                       _ context: AnalysisContext) -> [ReportBlock] {
+        var blocks: [ReportBlock] = []
         for (j, metric) in metrics.enumerated() {
             let style: NumberStyle = metric == "aum" ? .currency : .decimal(digits: 1)
             blocks.append(.chart(Chart(
@@ -127,7 +172,6 @@ public enum MonthlyKPIs: Analysis {
                     LineData.Series(name: context.text("Monthly active", "月活跃"), values: rows.map { $0[2 + 2 * metrics.count].doubleValue }),
                 ])))))
         }
-        blocks.append(.table(ReportTable(caption: context.text("Monthly KPIs", "月度指标"), columns: columns, rows: tableRows)))
         return blocks
     }
 }

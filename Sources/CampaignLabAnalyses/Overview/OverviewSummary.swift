@@ -6,9 +6,9 @@ import CampaignLabReport
 public enum OverviewSummary: Analysis {
     public static let name = "overview.summary"
     public static let summary = "Headline counts: customers, months covered, monthly rows, events, campaigns."
-    public static let options: [AnalysisOption] = []
+    public typealias Options = NoOptions
 
-    public static func run(_ context: AnalysisContext, _ options: AnalysisOptions) throws -> [ReportBlock] {
+    public static func run(_ context: AnalysisContext, _ options: NoOptions) throws -> [ReportBlock] {
         let db = context.database
         try context.schema.require(Contract.customers, columns: ["customer_id"])
         context.progress("counting customers")

@@ -1,3 +1,4 @@
+import CampaignLabAnalyses
 import CampaignLabData
 import Testing
 

@@ -1,75 +1,6 @@
 import Foundation
 import CampaignLabData
 
-/// A campaign as the `campaigns` table describes it.
-public struct CampaignInfo: Sendable, Equatable {
-    public var id: String
-    public var name: String
-    public var design: String
-    public var startsOn: CivilDate
-    public var endsOn: CivilDate
-    public var controlArm: String
-
-    /// Reads one campaign.
-    /// - Throws: `AnalysisError` naming the campaigns that exist when `id` is not one of them;
-    ///   `DataError.contract` for an unparsable date.
-    public static func load(_ id: String, from database: SQLiteDatabase, option: String = "campaign") throws -> CampaignInfo {
-        let rows = try database.rows(
-            "SELECT name, design, starts_on, ends_on, control_arm FROM campaigns WHERE campaign_id = ?", [.text(id)])
-        guard let row = rows.first else {
-            let known = try database.rows("SELECT campaign_id FROM campaigns ORDER BY starts_on DESC, campaign_id")
-                .compactMap { $0[0].textValue }
-            throw AnalysisError(option: option, "no campaign '\(id)' in table campaigns (campaigns: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
-        }
-        func date(_ value: SQLiteValue, _ column: String) throws -> CivilDate {
-            guard case .text(let text) = value, let date = CivilDate(text) else {
-                throw DataError.contract(table: "campaigns", column: column, row: "campaign_id='\(id)'",
-                                         message: "\(value) is not a date 'YYYY-MM-DD'")
-            }
-            return date
-        }
-        func text(_ value: SQLiteValue) -> String {
-            if case .text(let s) = value { return s }
-            return value.description
-        }
-        let info = CampaignInfo(id: id, name: text(row[0]), design: text(row[1]), startsOn: try date(row[2], "starts_on"),
-                                endsOn: try date(row[3], "ends_on"), controlArm: text(row[4]))
-        guard info.endsOn >= info.startsOn else {
-            throw DataError.contract(table: "campaigns", column: "ends_on", row: "campaign_id='\(id)'",
-                                     message: "the campaign ends (\(info.endsOn)) before it starts (\(info.startsOn))")
-        }
-        return info
-    }
-
-    /// The months the campaign window touches.
-    public var months: ClosedRange<YearMonth> { startsOn.yearMonth...endsOn.yearMonth }
-}
-
-/// The months a campaign comparison uses: before (pre-period) and during (post-period).
-public struct CampaignWindows: Sendable, Equatable {
-    public var pre: ClosedRange<YearMonth>
-    public var post: ClosedRange<YearMonth>
-
-    /// The campaign months as the post-period and, by default, as many months right before
-    /// them as the pre-period (DOMAIN: "default: as many months as the campaign lasts").
-    public init(campaign: CampaignInfo, preMonths: Int? = nil) {
-        post = campaign.months
-        let length = preMonths ?? (post.upperBound.index - post.lowerBound.index + 1)
-        pre = post.lowerBound.adding(months: -length)...post.lowerBound.adding(months: -1)
-    }
-
-    public init(pre: ClosedRange<YearMonth>, post: ClosedRange<YearMonth>) {
-        self.pre = pre
-        self.post = post
-    }
-
-    /// Both windows moved by `months`.
-    public func shifted(by months: Int) -> CampaignWindows {
-        CampaignWindows(pre: pre.lowerBound.adding(months: months)...pre.upperBound.adding(months: months),
-                        post: post.lowerBound.adding(months: months)...post.upperBound.adding(months: months))
-    }
-}
-
 /// Per-customer values of a campaign's eligible customers: arm, dimensions, and each
 /// metric rolled up over the pre- and post-period months.
 ///
@@ -104,44 +35,14 @@ public struct CampaignPanel: Sendable {
     public var count: Int { arm.count }
 
     /// Campaigns with at least this many customers are read in two slices at once.
-    nonisolated(unsafe) static var parallelReadThreshold = 100_000
+    nonisolated(unsafe) public static var parallelReadThreshold = 100_000
 
-    /// The year-over-year windows loaded with the panel (see `shared`), when they were.
-    public var yearOverYear: (alignment: YearOverYearAlignment, pre: YearOverYearMonths, post: YearOverYearMonths)?
-
-    /// The panel of a campaign for this run of a notebook, loaded once and shared by the
-    /// analyses that need it (uplift, year over year, summary): the pre-period and campaign
-    /// months, and — when the windows allow a year-over-year comparison under `alignment` —
-    /// the windows this year and a year earlier as extra windows 0…3 (previous pre, previous
-    /// post, current pre, current post; current differs from pre/post only under Jan+Feb).
-    public static func shared(_ context: AnalysisContext, campaign id: String, metrics: [String], optional: Set<String> = [],
-                              preMonths: Int?, alignment: YearOverYearAlignment = .sameDates) throws -> CampaignPanel {
-        let key = "panel|\(id)|\(metrics.joined(separator: ","))|\(preMonths ?? 0)|\(alignment.rawValue)"
-        return try context.memo(key) {
-            let campaign = try CampaignInfo.load(id, from: context.database)
-            let windows = CampaignWindows(campaign: campaign, preMonths: preMonths)
-            var extra: [ClosedRange<YearMonth>] = []
-            var yoy: (YearOverYearAlignment, YearOverYearMonths, YearOverYearMonths)?
-            let usable = (try? YearOverYear.validate(DateWindow(months: windows.pre), alignment: alignment, table: "campaigns", column: nil, row: nil)) != nil
-                && (try? YearOverYear.validate(DateWindow(months: windows.post), alignment: alignment, table: "campaigns", column: nil, row: nil)) != nil
-            if usable {
-                let pre = YearOverYear.months(for: windows.pre, alignment: alignment)
-                let post = YearOverYear.months(for: windows.post, alignment: alignment)
-                extra = [pre.previous, post.previous, pre.current, post.current]
-                yoy = (alignment, pre, post)
-            }
-            var panel = try load(campaign, windows: windows, extraWindows: extra, metrics: metrics, optional: optional, schema: context.schema,
-                                 database: context.database, progress: context.progress)
-            if let yoy { panel.yearOverYear = (yoy.0, yoy.1, yoy.2) }
-            return panel
-        }
-    }
     public var controlIndex: Int { 0 }
 
     /// Loads the panel.
-    /// - Throws: `AnalysisError` for an unknown campaign, a control arm with no customers, a
-    ///   campaign with one arm only, or no customer_months row in the pre-period at all;
-    ///   `DataError` for contract problems.
+    /// - Throws: `CampaignReadError` for a campaign without assignments, a control arm with no
+    ///   customers, a campaign with one arm only, or no customer_months row in the pre-period
+    ///   at all; `DataError` for contract problems.
     public static func load(_ campaign: CampaignInfo, windows: CampaignWindows, extraWindows: [ClosedRange<YearMonth>] = [],
                             metrics requested: [String], optional: Set<String> = [], schema: ContractSchema,
                             database: SQLiteDatabase, progress: (String) -> Void = { _ in }) throws -> CampaignPanel {
@@ -152,7 +53,7 @@ public struct CampaignPanel: Sendable {
         var metrics = requested
         let definitions = try metrics.map { try schema.definition(of: $0) }
         for definition in definitions where definition.isRatio {
-            throw AnalysisError(option: "metrics", "'\(definition.metric)' is a ratio metric (\(definition.numerator ?? "")/\(definition.denominator ?? "")); the uplift takes months and events metrics, not ratios yet")
+            throw CampaignReadError(.metrics, "'\(definition.metric)' is a ratio metric (\(definition.numerator ?? "")/\(definition.denominator ?? "")); the uplift takes months and events metrics, not ratios yet")
         }
         let monthsMetrics = definitions.filter { $0.source == .months }.map(\.metric)
         let eventDefinitions = definitions.filter { $0.source == .events }
@@ -160,58 +61,58 @@ public struct CampaignPanel: Sendable {
         let rollups = definitions.filter { $0.source == .months }.map(\.rollup)
 
         progress("reading the assignments of \(campaign.id)")
-        let dimensionColumns = dimensions.map { ", c." + quoteIdentifier($0) }.joined()
-        let assignments = try database.prepare("""
-            SELECT a.customer_id, a.arm\(dimensionColumns)
-            FROM assignments a LEFT JOIN customers c ON c.customer_id = a.customer_id
-            WHERE a.campaign_id = ? ORDER BY a.customer_id
-            """)
-        try assignments.bind(campaign.id, at: 1)
-        var ids: [SQLiteValue] = []
-        var arm: [Int] = []
-        var codes = [[Int32]](repeating: [], count: dimensions.count)
-        // Arms and dimension levels are interned from the row's bytes: no String per row.
-        var armInterner = LevelInterner()
-        _ = armInterner.code(for: Array(campaign.controlArm.utf8))
-        var interners = [LevelInterner](repeating: LevelInterner(), count: dimensions.count)
-        while try assignments.step() {
-            ids.append(assignments.storageClass(0) == .integer ? .integer(assignments.int64(0)) : assignments.value(0))
-            arm.append(Int(assignments.storageClass(1) == .null ? armInterner.code(for: Array("(missing)".utf8))
-                           : assignments.withUTF8(1) { armInterner.code(for: $0) }))
-            for d in dimensions.indices {
-                codes[d].append(assignments.storageClass(2 + d) == .null ? interners[d].code(for: Array("(missing)".utf8))
-                                : assignments.withUTF8(2 + d) { interners[d].code(for: $0) })
-            }
-        }
-        var arms = armInterner.names
-        let rawLevels = interners.map { interner in
-            Dictionary(uniqueKeysWithValues: interner.names.enumerated().map { ($0.element, Int32($0.offset)) })
-        }
-        guard !ids.isEmpty else {
-            throw AnalysisError(option: "campaign", "campaign '\(campaign.id)' has no rows in table assignments")
-        }
-        guard arm.contains(0) else {
-            throw AnalysisError(option: "campaign", "the control arm '\(campaign.controlArm)' of campaign '\(campaign.id)' has no customers in table assignments (arms: \(arms.dropFirst().joined(separator: ", ")))")
-        }
-        guard arms.count > 1 else {
-            throw AnalysisError(option: "campaign", "campaign '\(campaign.id)' has only its control arm '\(campaign.controlArm)'; there is nothing to compare")
-        }
-        // Control first, then the other arms by name.
-        let sortedArms = [arms[0]] + arms.dropFirst().sorted()
-        let armRemap = arms.map { sortedArms.firstIndex(of: $0)! }
-        arm = arm.map { armRemap[$0] }
-        arms = sortedArms
-        // Sort each dimension's levels by name, so dummy coding is stable (as statsmodels' C()).
-        var levels: [[String]] = []
-        for d in dimensions.indices {
-            let sorted = rawLevels[d].keys.sorted()
-            var remap = [Int32](repeating: 0, count: sorted.count)
-            for (newCode, level) in sorted.enumerated() { remap[Int(rawLevels[d][level]!)] = Int32(newCode) }
-            codes[d] = codes[d].map { remap[Int($0)] }
-            levels.append(sorted)
-        }
+        let assignments = try CampaignAssignments.read(campaign, dimensions: dimensions, database: database)
+        try assignments.requireComparison()
+        let ids = assignments.ids
 
         let allWindows = [windows.pre, windows.post] + extraWindows
+        // Per window (pre, post, extra…), per metric, per customer.
+        let months = try readMonthsMetrics(monthsMetrics, rollups: rollups, ids: ids, windows: allWindows, campaign: campaign.id,
+                                           database: database, progress: progress)
+        for (j, metric) in monthsMetrics.enumerated() {
+            if months[0][j].allSatisfy(\.isNaN) {
+                throw CampaignReadError(.campaign, "no customer has a value of \(metric) in customer_months in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound) of campaign '\(campaign.id)'; there is no baseline")
+            }
+            if months[1][j].allSatisfy(\.isNaN) {
+                throw CampaignReadError(.campaign, "no customer has a value of \(metric) in customer_months in the campaign months \(windows.post.lowerBound)…\(windows.post.upperBound) of campaign '\(campaign.id)'")
+            }
+        }
+        // Events metrics: per customer and window, from one filtered pass over events.
+        var eventValues: [String: [[Double]]] = [:]
+        var leftOut: [String] = []
+        if !eventDefinitions.isEmpty {
+            eventValues = try readEventMetrics(eventDefinitions, ids: ids, windows: allWindows, database: database, progress: progress)
+            for definition in eventDefinitions where eventValues[definition.metric]![0].allSatisfy({ $0 == 0 }) {
+                // A metric nobody asked for by name is left out (and said so) rather than failing.
+                if optional.contains(definition.metric) {
+                    metrics.removeAll { $0 == definition.metric }
+                    leftOut.append(definition.metric)
+                    continue
+                }
+                throw CampaignReadError(.metrics, "no customer of campaign '\(campaign.id)' has a '\(definition.event ?? "")' event (metric \(definition.metric)) in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound); there is no baseline (do the events reach back that far?)")
+            }
+        }
+        // Assemble in the order asked for.
+        func assemble(_ months: [[Double]], _ window: Int) -> [[Double]] {
+            metrics.map { metric in
+                if let j = monthsMetrics.firstIndex(of: metric) { return months[j] }
+                return eventValues[metric]![window]
+            }
+        }
+        var panel = CampaignPanel(campaign: campaign, windows: windows, metrics: metrics, dimensions: dimensions, arms: assignments.arms,
+                                  arm: assignments.arm, dimensionCodes: assignments.dimensionCodes, levels: assignments.levels,
+                                  pre: assemble(months[0], 0), post: assemble(months[1], 1),
+                                  extraWindows: extraWindows, extra: extraWindows.indices.map { assemble(months[2 + $0], 2 + $0) })
+        panel.metricsLeftOut = leftOut
+        return panel
+    }
+
+    /// The `customer_months` metrics of `ids` rolled up over each window: [window][metric][customer]
+    /// (NaN for a customer without a value in the window). Read by primary-key ranges in
+    /// customer order, in two slices on two connections at once for large campaigns.
+    static func readMonthsMetrics(_ monthsMetrics: [String], rollups: [MetricRollup], ids: [SQLiteValue],
+                                  windows allWindows: [ClosedRange<YearMonth>], campaign: String, database: SQLiteDatabase,
+                                  progress: (String) -> Void) throws -> [[[Double]]] {
         let w = allWindows.count
         var wanted: [YearMonth] = []
         for window in allWindows { for index in window.lowerBound.index...window.upperBound.index where !wanted.contains(YearMonth(index: index)) { wanted.append(YearMonth(index: index)) } }
@@ -227,7 +128,7 @@ public struct CampaignPanel: Sendable {
         // the bottleneck, and each connection has its own cache): each slice's state is its own.
         let sliceCount = n >= parallelReadThreshold && database.isSharedFile ? 2 : 1
         let bounds = (0...sliceCount).map { $0 * n / sliceCount }
-        let job = MonthsReadJob(path: database.path, campaign: campaign.id, metricColumns: metricColumns, metrics: monthsMetrics,
+        let job = MonthsReadJob(path: database.path, campaign: campaign, metricColumns: metricColumns, metrics: monthsMetrics,
                                 wanted: wanted, firstIndex: firstIndex, slotsByOffset: slotsByOffset, windowCount: w,
                                 rollups: rollups, ids: ids)
         let slices = ResultSlots<MonthsSlice>(count: sliceCount)
@@ -245,64 +146,28 @@ public struct CampaignPanel: Sendable {
         if let error = failures.values.compactMap({ $0 }).first { throw error }
         // Each window's rolled-up values, straight from the slices (no concatenated copy).
         let parts = slices.values.map { $0! }
-        var pre = [[Double]](repeating: [], count: k), post = [[Double]](repeating: [], count: k)
-        var extra = [[[Double]]](repeating: [[Double]](repeating: [], count: k), count: extraWindows.count)
+        var result = [[[Double]]](repeating: [[Double]](repeating: [], count: k), count: w)
         for j in 0..<k {
-            func values(_ window: Int) -> [Double] {
-                var result = [Double]()
-                result.reserveCapacity(n)
+            for window in 0..<w {
+                var values = [Double]()
+                values.reserveCapacity(n)
                 for slice in parts {
                     let lasts = slice.lasts[j], maxima = slice.maxima[j]
                     for customer in 0..<slice.counts.count / (w * k) {
                         let cell = customer * w + window
-                        guard slice.counts[cell * k + j] > 0 else { result.append(.nan); continue }
+                        guard slice.counts[cell * k + j] > 0 else { values.append(.nan); continue }
                         switch rollups[j] {
-                        case .sum: result.append(slice.sums[cell * k + j])
-                        case .last: result.append(lasts[cell])
-                        case .max: result.append(maxima[cell])
-                        default: result.append(slice.sums[cell * k + j] / Double(slice.counts[cell * k + j]))
+                        case .sum: values.append(slice.sums[cell * k + j])
+                        case .last: values.append(lasts[cell])
+                        case .max: values.append(maxima[cell])
+                        default: values.append(slice.sums[cell * k + j] / Double(slice.counts[cell * k + j]))
                         }
                     }
                 }
-                return result
-            }
-            pre[j] = values(0)
-            post[j] = values(1)
-            for e in extraWindows.indices { extra[e][j] = values(2 + e) }
-            if pre[j].allSatisfy(\.isNaN) {
-                throw AnalysisError(option: "campaign", "no customer has a value of \(monthsMetrics[j]) in customer_months in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound) of campaign '\(campaign.id)'; there is no baseline")
-            }
-            if post[j].allSatisfy(\.isNaN) {
-                throw AnalysisError(option: "campaign", "no customer has a value of \(monthsMetrics[j]) in customer_months in the campaign months \(windows.post.lowerBound)…\(windows.post.upperBound) of campaign '\(campaign.id)'")
+                result[window][j] = values
             }
         }
-        // Events metrics: per customer and window, from one filtered pass over events.
-        var eventValues: [String: [[Double]]] = [:]
-        var leftOut: [String] = []
-        if !eventDefinitions.isEmpty {
-            eventValues = try readEventMetrics(eventDefinitions, ids: ids, windows: allWindows, database: database, progress: progress)
-            for definition in eventDefinitions where eventValues[definition.metric]![0].allSatisfy({ $0 == 0 }) {
-                // A metric nobody asked for by name is left out (and said so) rather than failing.
-                if optional.contains(definition.metric) {
-                    metrics.removeAll { $0 == definition.metric }
-                    leftOut.append(definition.metric)
-                    continue
-                }
-                throw AnalysisError(option: "metrics", "no customer of campaign '\(campaign.id)' has a '\(definition.event ?? "")' event (metric \(definition.metric)) in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound); there is no baseline (do the events reach back that far?)")
-            }
-        }
-        // Assemble in the order asked for.
-        func assemble(_ months: [[Double]], _ window: Int) -> [[Double]] {
-            metrics.map { metric in
-                if let j = monthsMetrics.firstIndex(of: metric) { return months[j] }
-                return eventValues[metric]![window]
-            }
-        }
-        var panel = CampaignPanel(campaign: campaign, windows: windows, metrics: metrics, dimensions: dimensions, arms: arms,
-                                  arm: arm, dimensionCodes: codes, levels: levels, pre: assemble(pre, 0), post: assemble(post, 1),
-                                  extraWindows: extraWindows, extra: extraWindows.indices.map { assemble(extra[$0], 2 + $0) })
-        panel.metricsLeftOut = leftOut
-        return panel
+        return result
     }
 
     /// Events metrics per window and customer: count, any (0/1) or sum of `value` of the
@@ -439,7 +304,7 @@ private struct MonthsReadJob: Sendable {
 
 extension CampaignPanel {
     /// Sorted distinct months grouped into runs of consecutive months.
-    static func consecutiveRuns(_ months: [YearMonth]) -> [ClosedRange<YearMonth>] {
+    public static func consecutiveRuns(_ months: [YearMonth]) -> [ClosedRange<YearMonth>] {
         var runs: [ClosedRange<YearMonth>] = []
         for month in months {
             if let last = runs.last, last.upperBound.index + 1 == month.index {
@@ -459,42 +324,19 @@ private struct MonthsSlice: Sendable {
     var maxima: [[Double]]
 }
 
-/// Codes for the distinct byte strings of a column (arms, dimension levels), found without
-/// building a String per row: a linear scan of the known values while there are few (the
-/// usual case for arms and dimensions), a dictionary beyond.
-struct LevelInterner {
-    private(set) var names: [String] = []
-    private var bytes: [[UInt8]] = []
-    private var index: [[UInt8]: Int32] = [:]
-
-    mutating func code(for value: UnsafeBufferPointer<UInt8>) -> Int32 {
-        if bytes.count <= 16 {
-            for (code, known) in bytes.enumerated() where known.count == value.count {
-                if value.isEmpty || known.withUnsafeBufferPointer({ memcmp($0.baseAddress!, value.baseAddress!, value.count) == 0 }) {
-                    return Int32(code)
-                }
-            }
-            return add(Array(value))
-        }
-        let key = Array(value)
-        return index[key] ?? add(key)
-    }
-
-    mutating func code(for value: [UInt8]) -> Int32 {
-        value.withUnsafeBufferPointer { code(for: $0) }
-    }
-
-    private mutating func add(_ value: [UInt8]) -> Int32 {
-        let code = Int32(bytes.count)
-        bytes.append(value)
-        names.append(String(decoding: value, as: UTF8.self))
-        index[value] = code
-        return code
-    }
-}
-
 /// Hands a non-Sendable value to concurrent code that uses it from one thread only.
 final class UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+}
+
+/// Results written by concurrent iterations, one slot each.
+public final class ResultSlots<T>: @unchecked Sendable {
+    public private(set) var values: [T?]
+    private let lock = NSLock()
+    public init(count: Int) { values = Array(repeating: nil, count: count) }
+    public subscript(index: Int) -> T? {
+        get { lock.lock(); defer { lock.unlock() }; return values[index] }
+        set { lock.lock(); values[index] = newValue; lock.unlock() }
+    }
 }

@@ -7,6 +7,7 @@
 // in YearOverYearTests, and checked to fall between 21 January and 20 February for every
 // year 1900–2100.
 
+import CampaignLabData
 import Foundation
 
 /// A closed range of days, such as a campaign's post-period.

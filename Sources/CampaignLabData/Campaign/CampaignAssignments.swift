@@ -1,0 +1,136 @@
+import Foundation
+
+/// The customers assigned to one campaign, in customer order: arm, optionally the time of
+/// assignment, and the levels of the customer dimensions asked for. The one reader of
+/// `assignments` for a campaign (the panel, the funnel and the review use it).
+///
+/// Arms and levels are interned from the row's bytes (no String per row): memory is
+/// O(customers × dimensions).
+public struct CampaignAssignments: Sendable {
+    public var campaign: CampaignInfo
+    /// Customer ids in ascending order (`.integer` or `.text`, as stored).
+    public var ids: [SQLiteValue]
+    /// The control arm first, then the other arms by name.
+    public var arms: [String]
+    /// Per customer: index into `arms`.
+    public var arm: [Int]
+    /// Per customer: `assigned_at` in seconds since 1970 in the reporting zone (empty unless asked for).
+    public var assignedAt: [Double]
+    public var dimensions: [String]
+    /// Per dimension: the level names, sorted ("(missing)" for NULL).
+    public var levels: [[String]]
+    /// Per dimension: the code of the level that stands for NULL, if any customer has one.
+    public var missingLevel: [Int32?]
+    /// Per dimension, per customer: index into `levels[d]`.
+    public var dimensionCodes: [[Int32]]
+
+    public var count: Int { ids.count }
+    public static let missingLevelName = "(missing)"
+
+    /// Reads the assignments of `campaign` with the customers' `dimensions`.
+    /// - Parameter withAssignedAt: also read and parse `assigned_at`.
+    /// - Throws: `CampaignReadError` when the campaign has no assignments; `DataError.contract`
+    ///   for an unparsable `assigned_at`, naming the row.
+    public static func read(_ campaign: CampaignInfo, dimensions: [String], withAssignedAt: Bool = false,
+                            database: SQLiteDatabase) throws -> CampaignAssignments {
+        let dimensionColumns = dimensions.map { ", c." + quoteIdentifier($0) }.joined()
+        let statement = try database.prepare("""
+            SELECT a.customer_id, a.arm\(withAssignedAt ? ", a.assigned_at" : ", NULL")\(dimensionColumns)
+            FROM assignments a LEFT JOIN customers c ON c.customer_id = a.customer_id
+            WHERE a.campaign_id = ? ORDER BY a.customer_id
+            """)
+        try statement.bind(campaign.id, at: 1)
+        var ids: [SQLiteValue] = [], arm: [Int] = [], assignedAt: [Double] = []
+        var codes = [[Int32]](repeating: [], count: dimensions.count)
+        var armInterner = LevelInterner()
+        _ = armInterner.code(for: Array(campaign.controlArm.utf8))
+        var interners = [LevelInterner](repeating: LevelInterner(), count: dimensions.count)
+        let missing = Array(missingLevelName.utf8)
+        while try statement.step() {
+            ids.append(statement.storageClass(0) == .integer ? .integer(statement.int64(0)) : statement.value(0))
+            arm.append(Int(statement.storageClass(1) == .null ? armInterner.code(for: missing)
+                           : statement.withUTF8(1) { armInterner.code(for: $0) }))
+            if withAssignedAt {
+                guard statement.storageClass(2) == .text, let time = statement.withUTF8(2, { Timestamp.parse($0) }) else {
+                    throw DataError.contract(table: "assignments", column: "assigned_at",
+                                             row: "campaign_id='\(campaign.id)', customer_id=\(ids.last!)",
+                                             message: "\(statement.value(2)) is not an ISO 8601 timestamp")
+                }
+                assignedAt.append(time.secondsSinceEpoch)
+            }
+            for d in dimensions.indices {
+                codes[d].append(statement.storageClass(3 + d) == .null ? interners[d].code(for: missing)
+                                : statement.withUTF8(3 + d) { interners[d].code(for: $0) })
+            }
+        }
+        guard !ids.isEmpty else {
+            throw CampaignReadError(.campaign, "campaign '\(campaign.id)' has no rows in table assignments")
+        }
+        // Control first, then the other arms by name.
+        let names = armInterner.names
+        let sortedArms = [names[0]] + names.dropFirst().sorted()
+        let armRemap = names.map { sortedArms.firstIndex(of: $0)! }
+        arm = arm.map { armRemap[$0] }
+        // Each dimension's levels sorted by name, so that dummy coding is stable (as statsmodels' C()).
+        var levels: [[String]] = [], missingLevel: [Int32?] = []
+        for d in dimensions.indices {
+            let raw = interners[d].names
+            let sorted = raw.sorted()
+            var remap = [Int32](repeating: 0, count: raw.count)
+            for (newCode, level) in sorted.enumerated() { remap[raw.firstIndex(of: level)!] = Int32(newCode) }
+            codes[d] = codes[d].map { remap[Int($0)] }
+            levels.append(sorted)
+            missingLevel.append(interners[d].wasAdded(missing) ? Int32(sorted.firstIndex(of: missingLevelName)!) : nil)
+        }
+        return CampaignAssignments(campaign: campaign, ids: ids, arms: sortedArms, arm: arm, assignedAt: assignedAt,
+                                   dimensions: dimensions, levels: levels, missingLevel: missingLevel, dimensionCodes: codes)
+    }
+
+    /// Checks that the control arm has customers and that there is another arm to compare.
+    /// - Throws: `CampaignReadError`.
+    public func requireComparison() throws {
+        guard arm.contains(0) else {
+            throw CampaignReadError(.campaign, "the control arm '\(campaign.controlArm)' of campaign '\(campaign.id)' has no customers in table assignments (arms: \(arms.dropFirst().joined(separator: ", ")))")
+        }
+        guard arms.count > 1 else {
+            throw CampaignReadError(.campaign, "campaign '\(campaign.id)' has only its control arm '\(campaign.controlArm)'; there is nothing to compare")
+        }
+    }
+}
+
+/// Codes for the distinct byte strings of a column (arms, dimension levels), found without
+/// building a String per row: a linear scan of the known values while there are few (the
+/// usual case for arms and dimensions), a dictionary beyond.
+struct LevelInterner {
+    private(set) var names: [String] = []
+    private var bytes: [[UInt8]] = []
+    private var index: [[UInt8]: Int32] = [:]
+
+    mutating func code(for value: UnsafeBufferPointer<UInt8>) -> Int32 {
+        if bytes.count <= 16 {
+            for (code, known) in bytes.enumerated() where known.count == value.count {
+                if value.isEmpty || known.withUnsafeBufferPointer({ memcmp($0.baseAddress!, value.baseAddress!, value.count) == 0 }) {
+                    return Int32(code)
+                }
+            }
+            return add(Array(value))
+        }
+        let key = Array(value)
+        return index[key] ?? add(key)
+    }
+
+    mutating func code(for value: [UInt8]) -> Int32 {
+        value.withUnsafeBufferPointer { code(for: $0) }
+    }
+
+    /// Whether `value` was seen (by its bytes).
+    func wasAdded(_ value: [UInt8]) -> Bool { index[value] != nil }
+
+    private mutating func add(_ value: [UInt8]) -> Int32 {
+        let code = Int32(bytes.count)
+        bytes.append(value)
+        names.append(String(decoding: value, as: UTF8.self))
+        index[value] = code
+        return code
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Reads of `events` for one campaign's funnel.
+public enum CampaignEvents {
+    /// Events tables with more rowids than this are scanned in two rowid ranges at once.
+    nonisolated(unsafe) public static var parallelReadThreshold = 200_000
+
+    /// Checks that each of `events` occurs in table events (a lookup that stops at the first
+    /// row; the list of events for the message is read only when one is missing).
+    /// - Throws: `CampaignReadError(.steps)` naming the missing event and the events there are.
+    public static func requireEvents(_ events: [String], database: SQLiteDatabase) throws {
+        for event in events where try database.scalarInt("SELECT 1 FROM events WHERE event = ? LIMIT 1", [.text(event)]) == nil {
+            let known = try database.rows("SELECT DISTINCT event FROM events ORDER BY event").compactMap { $0[0].textValue }
+            throw CampaignReadError(.steps, "no event '\(event)' in table events (events: \(known.joined(separator: ", ")))")
+        }
+    }
+
+    /// The events whose name is a key of `steps` that belong to `campaign` or to no campaign,
+    /// from its first day to the end of its last day: customer, the step (the value in
+    /// `steps`) and the time in seconds since 1970 (reporting zone). Large tables are scanned
+    /// in two rowid ranges on two connections at once.
+    /// - Throws: `DataError.contract` for an `occurred_at` that is not a timestamp, naming the row.
+    public static func stepEvents(of campaign: CampaignInfo, steps: [String: Int], schema: ContractSchema,
+                                  database: SQLiteDatabase) throws -> [(customer: SQLiteValue, step: Int, time: Double)] {
+        var rowidRanges: [(Int64, Int64)?] = [nil]
+        if schema.table("events")?.hasRowID == true, database.isSharedFile,
+           let maxRowid = try database.scalarInt("SELECT max(rowid) FROM events"), maxRowid > parallelReadThreshold {
+            let middle = Int64(maxRowid / 2)
+            rowidRanges = [(Int64.min, middle), (middle, Int64.max)]
+        }
+        let ranges = rowidRanges
+        let job = StepEventsJob(path: database.path, campaign: campaign.id, stepOf: steps, from: campaign.startsOn.description,
+                                until: campaign.endsOn.adding(days: 1).description)
+        let parts = ResultSlots<[(customer: SQLiteValue, step: Int, time: Double)]>(count: ranges.count)
+        let failures = ResultSlots<Error>(count: ranges.count)
+        let singleConnection = UncheckedBox(database)
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
+            do {
+                parts[k] = try job.read(rowids: ranges[k], database: ranges.count == 1 ? singleConnection.value : nil)
+            } catch { failures[k] = error }
+        }
+        if let error = failures.values.compactMap({ $0 }).first { throw error }
+        return parts.values.flatMap { $0 ?? [] }
+    }
+}
+
+/// Reads the funnel's events, optionally one rowid range, on its own connection.
+private struct StepEventsJob: Sendable {
+    var path: String
+    var campaign: String
+    /// Event name → its position in the funnel's steps.
+    var stepOf: [String: Int]
+    var from: String
+    var until: String
+
+    func read(rowids: (Int64, Int64)?, database shared: SQLiteDatabase?) throws -> [(customer: SQLiteValue, step: Int, time: Double)] {
+        let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
+        let events = stepOf.keys.sorted()
+        var sql = """
+            SELECT customer_id, event, occurred_at FROM events
+            WHERE event IN (\(events.map { _ in "?" }.joined(separator: ", ")))
+              AND (campaign_id = ? OR campaign_id IS NULL) AND occurred_at >= ? AND occurred_at < ?
+            """
+        var bindings: [SQLiteValue] = events.map { .text($0) } + [.text(campaign), .text(from), .text(until)]
+        if let rowids {
+            sql += " AND rowid >= ? AND rowid < ?"
+            bindings += [.integer(rowids.0), .integer(rowids.1)]
+        }
+        let statement = try database.prepare(sql)
+        try statement.bind(bindings)
+        var found: [(customer: SQLiteValue, step: Int, time: Double)] = []
+        while try statement.step() {
+            guard let event = statement.text(1), let position = stepOf[event] else { continue }
+            guard let time = statement.withUTF8(2, { Timestamp.parse($0) }) else {
+                throw DataError.contract(table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0)), event='\(event)'",
+                                         message: "\(statement.value(2)) is not an ISO 8601 timestamp")
+            }
+            found.append((statement.value(0), position, time.secondsSinceEpoch))
+        }
+        return found
+    }
+}
