@@ -169,26 +169,12 @@ public struct UpliftAnalysis: Sendable {
         let segmentLists = ResultSlots<[SegmentUplift]>(count: tasks.count)
         let failures = ResultSlots<Error>(count: tasks.count)
         let outcomeMatrix = designs.outcome, propensityMatrix = designs.propensity
-        // Rows [T, the first `covariates` columns of the outcome design, y] of customers `range`
-        // (or of members[range]).
-        @Sendable func fillRows(_ block: UnsafeMutableBufferPointer<Double>, _ range: Range<Int>, of members: [Int]? = nil,
-                                covariates: Int, outcome y: [Double]) {
-            let width = covariates + 2
-            outcomeMatrix.values.withUnsafeBufferPointer { x in
-                for (offset, index) in range.enumerated() {
-                    let r = members?[index] ?? index, o = offset * width
-                    block[o] = treated[r] ? 1 : 0
-                    for c in 0..<covariates { block[o + 1 + c] = x[r * p + c] }
-                    block[o + 1 + covariates] = y[r]
-                }
-            }
-        }
         DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
             do {
                 switch tasks[t] {
                 case .regression(let j):
                     effects[t] = try RegressionAdjustment.estimate(count: n, covariates: p, level: level) { range, block in
-                        fillRows(block, range, covariates: p, outcome: outcomes[j])
+                        designs.fillRows(block, range, treated: treated, covariates: p, outcome: outcomes[j])
                     }.effect
                 case .weighting(let j):
                     // Balance depends only on the covariates: computed with the first metric, shown once.
@@ -200,21 +186,8 @@ public struct UpliftAnalysis: Sendable {
                     effects[t] = try AugmentedIPW.estimate(outcomes: outcomes[j], treated: treated, propensity: scores,
                                                            covariates: outcomeMatrix, estimand: .att, level: level)
                 case .segments(let j, let d):
-                    // Regression adjustment within each level, on the pre-period metrics.
-                    var list: [SegmentUplift] = []
-                    for (code, levelName) in panel.levels[d].enumerated() {
-                        let members = members[d][code]
-                        let treatedCount = members.filter { treated[$0] }.count, controlCount = members.count - treatedCount
-                        var effect: EffectEstimate?
-                        if treatedCount >= k + 3 && controlCount >= k + 3 {
-                            effect = try? RegressionAdjustment.estimate(count: members.count, covariates: k, level: level) { range, block in
-                                fillRows(block, range, of: members, covariates: k, outcome: outcomes[j])
-                            }.effect
-                        }
-                        list.append(SegmentUplift(dimension: panel.dimensions[d], level: levelName, treated: treatedCount,
-                                                  control: controlCount, effect: effect))
-                    }
-                    segmentLists[t] = list
+                    segmentLists[t] = segmentEstimates(panel, dimension: d, members: members[d], treated: treated, designs: designs,
+                                                       outcome: outcomes[j], level: level)
                 }
             } catch {
                 failures[t] = error
@@ -232,6 +205,25 @@ public struct UpliftAnalysis: Sendable {
             }
         }
         return estimates
+    }
+
+    /// Regression adjustment within each level of dimension `d`, on the pre-period metrics
+    /// (left empty for a level with fewer than metrics + 3 customers in an arm).
+    static func segmentEstimates(_ panel: CampaignPanel, dimension d: Int, members levelMembers: [[Int]], treated: [Bool],
+                                 designs: UpliftDesigns, outcome: [Double], level: Double) -> [SegmentUplift] {
+        let k = panel.metrics.count
+        return panel.levels[d].enumerated().map { code, levelName in
+            let members = levelMembers[code]
+            let treatedCount = members.filter { treated[$0] }.count, controlCount = members.count - treatedCount
+            var effect: EffectEstimate?
+            if treatedCount >= k + 3 && controlCount >= k + 3 {
+                effect = try? RegressionAdjustment.estimate(count: members.count, covariates: k, level: level) { range, block in
+                    designs.fillRows(block, range, of: members, treated: treated, covariates: k, outcome: outcome)
+                }.effect
+            }
+            return SegmentUplift(dimension: panel.dimensions[d], level: levelName, treated: treatedCount, control: controlCount,
+                                 effect: effect)
+        }
     }
 }
 
@@ -327,6 +319,21 @@ struct UpliftDesigns {
         }
         outcome = outcomeDesign
         propensity = propensityDesign
+    }
+
+    /// Rows [T, the first `covariates` columns of the outcome design, y] of customers `range`
+    /// (or of members[range]), for a streamed regression.
+    func fillRows(_ block: UnsafeMutableBufferPointer<Double>, _ range: Range<Int>, of members: [Int]? = nil, treated: [Bool],
+                  covariates: Int, outcome y: [Double]) {
+        let width = covariates + 2, p = outcome.columns
+        outcome.values.withUnsafeBufferPointer { x in
+            for (offset, index) in range.enumerated() {
+                let r = members?[index] ?? index, o = offset * width
+                block[o] = treated[r] ? 1 : 0
+                for c in 0..<covariates { block[o + 1 + c] = x[r * p + c] }
+                block[o + 1 + covariates] = y[r]
+            }
+        }
     }
 
     /// Rows [propensity covariates…, treated] for the logistic regression.
