@@ -1,5 +1,4 @@
 import Foundation
-import CampaignLabData
 
 /// Per-customer values of a campaign's eligible customers: arm, dimensions, and each
 /// metric rolled up over the pre- and post-period months.
