@@ -16,11 +16,12 @@ DEMO_SEED    ?= 42
 DEMO_DB      := datasets/demo.sqlite
 REPORTS      := reports
 
-.PHONY: help deps test-deps apt-install bench-deps build demo demo-small demo-1m test bench clean
+.PHONY: help deps test-deps apt-install bench-deps build demo demo-small demo-1m test bench clean format lint
 
 help:
 	@echo "make demo    install dependencies, build, generate + check the demo bank ($(DEMO_DB)), render the data overview"
-	@echo "make test    install dependencies and run the test suite"
+	@echo "make test    install dependencies, check the formatting (make lint) and run the test suite"
+	@echo "make format  format the code as .swift-format says"
 	@echo "make bench   benchmarks (ratios against the Python peer and the raw SQLite scan);"
 	@echo "             one of them: make bench BENCH_ARGS=\"--only review\" (scan|ols|logit|km|calibration|review)"
 
@@ -80,9 +81,16 @@ bench: build bench-deps
 	$(SWIFT) build -c release --package-path Benchmarks
 	Benchmarks/.build/release/campaignlab-bench --db $(DEMO_DB) $(BENCH_ARGS)
 
-test: test-deps
+test: test-deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The code follows .swift-format: `make format` rewrites it, `make lint` (part of `make test`) checks it.
+format:
+	$(SWIFT) format -i -r --configuration .swift-format Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict -r --configuration .swift-format Sources Tests Package.swift
 
 clean:
 	rm -rf .build Benchmarks/.build $(REPORTS)

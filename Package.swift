@@ -27,7 +27,7 @@ let package = Package(
         .library(name: "CampaignLabNotebook", targets: ["CampaignLabNotebook"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         // MARK: System libraries (Debian packages, installed by `make deps`)
@@ -115,8 +115,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CampaignLabNotebookTests",
-            dependencies: ["CampaignLabNotebook", "CampaignLabAnalyses", "CampaignLabReport", "CampaignLabData", "CampaignLabStats",
-                           "CampaignLabDataTestSupport", "CampaignLabTestSupport"],
+            dependencies: [
+                "CampaignLabNotebook", "CampaignLabAnalyses", "CampaignLabReport", "CampaignLabData", "CampaignLabStats",
+                "CampaignLabDataTestSupport", "CampaignLabTestSupport",
+            ],
             exclude: ["Golden"]
         ),
         .testTarget(

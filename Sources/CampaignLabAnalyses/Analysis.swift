@@ -80,14 +80,19 @@ public final class AnalysisContext: @unchecked Sendable {
         try memos.value(key, compute)
     }
 
-    public convenience init(database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage,
-                            parameters: [String: String] = [:], progress: @escaping @Sendable (String) -> Void = { _ in }) {
-        self.init(database: database, schema: schema, language: language, parameters: parameters, progress: progress,
-                  memos: MemoStore())
+    public convenience init(
+        database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage,
+        parameters: [String: String] = [:], progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.init(
+            database: database, schema: schema, language: language, parameters: parameters, progress: progress,
+            memos: MemoStore())
     }
 
-    private init(database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage,
-                 parameters: [String: String], progress: @escaping @Sendable (String) -> Void, memos: MemoStore) {
+    private init(
+        database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage,
+        parameters: [String: String], progress: @escaping @Sendable (String) -> Void, memos: MemoStore
+    ) {
         self.database = database
         self.schema = schema
         self.language = language
@@ -99,8 +104,9 @@ public final class AnalysisContext: @unchecked Sendable {
     /// The same context on another connection to the same database (for a block run on its
     /// own thread: a connection is used by one thread at a time), sharing the remembered values.
     public func onConnection(_ database: SQLiteDatabase) -> AnalysisContext {
-        AnalysisContext(database: database, schema: schema, language: language, parameters: parameters, progress: progress,
-                        memos: memos)
+        AnalysisContext(
+            database: database, schema: schema, language: language, parameters: parameters, progress: progress,
+            memos: memos)
     }
 
     /// The text in the report's language.
@@ -133,4 +139,3 @@ final class MemoStore: @unchecked Sendable {
         return try result.get() as! T
     }
 }
-

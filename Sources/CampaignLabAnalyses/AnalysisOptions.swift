@@ -66,7 +66,8 @@ public struct CampaignSelection: AnalysisOptionSet {
 
     public static let declarations: [AnalysisOption] = [
         AnalysisOption("campaign", "the campaign_id"),
-        AnalysisOption("metrics", "metrics, comma-separated", default: "every customer_months metric, then the events metrics of metric_definitions"),
+        AnalysisOption(
+            "metrics", "metrics, comma-separated", default: "every customer_months metric, then the events metrics of metric_definitions"),
         AnalysisOption("arm", "the arm compared with the control arm", default: "the first other arm"),
         AnalysisOption("pre_months", "months before the campaign used as the pre-period", default: "as many as the campaign lasts"),
     ]
@@ -173,7 +174,8 @@ public struct OptionValues: Sendable, ExpressibleByDictionaryLiteral {
         let parts = text.split(separator: ",").map { $0.filter { $0 != " " && $0 != "_" } }
         let numbers = parts.compactMap { Double($0) }
         guard numbers.count == parts.count, !numbers.isEmpty, numbers.allSatisfy(\.isFinite),
-              zip(numbers, numbers.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            zip(numbers, numbers.dropFirst()).allSatisfy({ $0 < $1 })
+        else {
             throw AnalysisError(option: key, "expected ascending numbers separated by commas, found '\(text)'")
         }
         return numbers

@@ -29,7 +29,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses exactly 'YYYY-MM-DD' from UTF-8 bytes.
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> CivilDate? {
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              let y = digits(bytes, 0, 4), let m = digits(bytes, 5, 2), let d = digits(bytes, 8, 2)
+            let y = digits(bytes, 0, 4), let m = digits(bytes, 5, 2), let d = digits(bytes, 8, 2)
         else { return nil }
         return CivilDate(year: y, month: m, day: d)
     }
@@ -115,7 +115,8 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses exactly 'YYYY-MM' from UTF-8 bytes.
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> YearMonth? {
         guard bytes.count == 7, bytes[4] == UInt8(ascii: "-"),
-              let y = digits(bytes, 0, 4), let m = digits(bytes, 5, 2) else { return nil }
+            let y = digits(bytes, 0, 4), let m = digits(bytes, 5, 2)
+        else { return nil }
         return YearMonth(year: y, month: m)
     }
 
@@ -152,9 +153,10 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         guard b.count >= 19 else { return nil }
         guard let date = CivilDate.parse(UnsafeBufferPointer(rebasing: b[0..<10])) else { return nil }
         guard b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "T"),
-              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
-              let hh = digits(b, 11, 2), let mm = digits(b, 14, 2), let ss = digits(b, 17, 2),
-              hh < 24, mm < 60, ss < 60 else { return nil }
+            b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
+            let hh = digits(b, 11, 2), let mm = digits(b, 14, 2), let ss = digits(b, 17, 2),
+            hh < 24, mm < 60, ss < 60
+        else { return nil }
         var seconds = Double(date.daysSinceEpoch * 86_400 + hh * 3600 + mm * 60 + ss)
         var i = 19
         if i < b.count, b[i] == UInt8(ascii: ".") {
@@ -173,7 +175,7 @@ public struct Timestamp: Hashable, Comparable, Sendable {
                 i += 1
             } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
                 guard b.count - i == 6, b[i + 3] == UInt8(ascii: ":"),
-                      let oh = digits(b, i + 1, 2), let om = digits(b, i + 4, 2), oh <= 14, om < 60
+                    let oh = digits(b, i + 1, 2), let om = digits(b, i + 4, 2), oh <= 14, om < 60
                 else { return nil }
                 let offset = Double(oh * 3600 + om * 60)
                 seconds += b[i] == UInt8(ascii: "+") ? -offset : offset

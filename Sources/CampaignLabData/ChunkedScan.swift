@@ -54,15 +54,17 @@ public struct ScanChunk: Sendable {
     /// The values of integer column `column` (also `.month` as `YearMonth.index` and
     /// `.date` as `CivilDate.daysSinceEpoch`).
     public func integers(_ column: Int) -> [Int64] {
-        precondition([.integer, .month, .date].contains(slots[column].type),
-                     "column \(column) is not scanned as .integer, .month or .date")
+        precondition(
+            [.integer, .month, .date].contains(slots[column].type),
+            "column \(column) is not scanned as .integer, .month or .date")
         return integerColumns[slots[column].slot]
     }
 
     /// The values of double column `column` (NULL as `.nan`; `.timestamp` as seconds since the epoch).
     public func doubles(_ column: Int) -> [Double] {
-        precondition(slots[column].type == .double || slots[column].type == .timestamp,
-                     "column \(column) is not scanned as .double or .timestamp")
+        precondition(
+            slots[column].type == .double || slots[column].type == .timestamp,
+            "column \(column) is not scanned as .double or .timestamp")
         return doubleColumns[slots[column].slot]
     }
 
@@ -108,15 +110,18 @@ public final class ChunkedScan {
     ///   - types: how to read each result column.
     ///   - chunkSize: rows per chunk.
     /// - Throws: `DataError.sqlite` when the query does not prepare (e.g. a missing column).
-    public init(database: SQLiteDatabase, table: String, sql: String, bindings: [SQLiteValue] = [],
-                types: [ScanColumnType], chunkSize: Int = 65_536) throws {
+    public init(
+        database: SQLiteDatabase, table: String, sql: String, bindings: [SQLiteValue] = [],
+        types: [ScanColumnType], chunkSize: Int = 65_536
+    ) throws {
         precondition(chunkSize > 0, "ChunkedScan needs a positive chunk size")
         self.table = table
         self.types = types
         self.chunkSize = chunkSize
         statement = try database.prepare(sql)
-        precondition(statement.columnCount == types.count,
-                     "ChunkedScan: the query returns \(statement.columnCount) columns but \(types.count) types were given")
+        precondition(
+            statement.columnCount == types.count,
+            "ChunkedScan: the query returns \(statement.columnCount) columns but \(types.count) types were given")
         try statement.bind(bindings)
     }
 

@@ -208,8 +208,10 @@ public struct ContractTable: Sendable, Equatable {
     public var isOptional: Bool
     public var extraColumns: ExtraColumns
 
-    public init(name: String, columns: [ContractColumn], primaryKey: [String],
-                isOptional: Bool = false, extraColumns: ExtraColumns) {
+    public init(
+        name: String, columns: [ContractColumn], primaryKey: [String],
+        isOptional: Bool = false, extraColumns: ExtraColumns
+    ) {
         self.name = name
         self.columns = columns
         self.primaryKey = primaryKey

@@ -49,8 +49,8 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
         case .interrupted:
             return "interrupted"
         case .timeLimitExceeded(let seconds):
-            return "stopped after its time limit of \(formatSeconds(seconds)) s (a query that never ends, such as a recursive CTE without a stop, or one that needs more time)"
+            return
+                "stopped after its time limit of \(formatSeconds(seconds)) s (a query that never ends, such as a recursive CTE without a stop, or one that needs more time)"
         }
     }
 }
-

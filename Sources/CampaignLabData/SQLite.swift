@@ -142,11 +142,13 @@ public final class SQLiteDatabase {
     public func withTimeLimit<T>(seconds: Double, _ body: () throws -> T) throws -> T {
         precondition(seconds > 0, "withTimeLimit: the limit must be positive")
         let deadline = QueryDeadline(end: monotonicNanoseconds() &+ UInt64(min(seconds, 1e9) * 1e9))
-        sqlite3_progress_handler(handle, 4_096, { context in
-            let deadline = Unmanaged<QueryDeadline>.fromOpaque(context!).takeUnretainedValue()
-            if monotonicNanoseconds() >= deadline.end { deadline.expired = true }
-            return deadline.expired ? 1 : 0
-        }, Unmanaged.passUnretained(deadline).toOpaque())
+        sqlite3_progress_handler(
+            handle, 4_096,
+            { context in
+                let deadline = Unmanaged<QueryDeadline>.fromOpaque(context!).takeUnretainedValue()
+                if monotonicNanoseconds() >= deadline.end { deadline.expired = true }
+                return deadline.expired ? 1 : 0
+            }, Unmanaged.passUnretained(deadline).toOpaque())
         defer { sqlite3_progress_handler(handle, 0, nil, nil) }
         do {
             return try withExtendedLifetime(deadline) { try body() }
@@ -169,16 +171,18 @@ public final class SQLiteDatabase {
         final class Denied { var action: Int32? }
         let denied = Denied()
         let context = Unmanaged.passUnretained(denied).toOpaque()
-        sqlite3_set_authorizer(handle, { context, action, _, _, _, _ in
-            switch action {
-            case SQLITE_SELECT, SQLITE_READ, SQLITE_FUNCTION, SQLITE_RECURSIVE:
-                return SQLITE_OK
-            default:
-                let box = Unmanaged<Denied>.fromOpaque(context!).takeUnretainedValue()
-                if box.action == nil { box.action = action }
-                return SQLITE_DENY
-            }
-        }, context)
+        sqlite3_set_authorizer(
+            handle,
+            { context, action, _, _, _, _ in
+                switch action {
+                case SQLITE_SELECT, SQLITE_READ, SQLITE_FUNCTION, SQLITE_RECURSIVE:
+                    return SQLITE_OK
+                default:
+                    let box = Unmanaged<Denied>.fromOpaque(context!).takeUnretainedValue()
+                    if box.action == nil { box.action = action }
+                    return SQLITE_DENY
+                }
+            }, context)
         defer { sqlite3_set_authorizer(handle, nil, nil) }
         var statement: OpaquePointer?
         var rest = ""
@@ -217,11 +221,13 @@ public final class SQLiteDatabase {
         case SQLITE_PRAGMA: return "run a PRAGMA"
         case SQLITE_TRANSACTION, SQLITE_SAVEPOINT: return "control a transaction"
         case SQLITE_CREATE_TABLE, SQLITE_CREATE_INDEX, SQLITE_CREATE_VIEW, SQLITE_CREATE_TRIGGER,
-             SQLITE_CREATE_TEMP_TABLE, SQLITE_CREATE_TEMP_INDEX, SQLITE_CREATE_TEMP_VIEW,
-             SQLITE_CREATE_TEMP_TRIGGER, SQLITE_CREATE_VTABLE: return "create a schema object"
+            SQLITE_CREATE_TEMP_TABLE, SQLITE_CREATE_TEMP_INDEX, SQLITE_CREATE_TEMP_VIEW,
+            SQLITE_CREATE_TEMP_TRIGGER, SQLITE_CREATE_VTABLE:
+            return "create a schema object"
         case SQLITE_DROP_TABLE, SQLITE_DROP_INDEX, SQLITE_DROP_VIEW, SQLITE_DROP_TRIGGER,
-             SQLITE_DROP_TEMP_TABLE, SQLITE_DROP_TEMP_INDEX, SQLITE_DROP_TEMP_VIEW,
-             SQLITE_DROP_TEMP_TRIGGER, SQLITE_DROP_VTABLE: return "drop a schema object"
+            SQLITE_DROP_TEMP_TABLE, SQLITE_DROP_TEMP_INDEX, SQLITE_DROP_TEMP_VIEW,
+            SQLITE_DROP_TEMP_TRIGGER, SQLITE_DROP_VTABLE:
+            return "drop a schema object"
         case SQLITE_ALTER_TABLE: return "alter a table"
         case SQLITE_REINDEX: return "reindex"
         case SQLITE_ANALYZE: return "analyze"
@@ -313,8 +319,10 @@ public final class SQLiteDatabase {
         try statement.bind(name, at: 1)
         var result: [ColumnInfo] = []
         while try statement.step() {
-            result.append(ColumnInfo(name: statement.text(0) ?? "", declaredType: statement.text(1) ?? "",
-                                     isNotNull: statement.int64(2) != 0, primaryKeyPosition: Int(statement.int64(3))))
+            result.append(
+                ColumnInfo(
+                    name: statement.text(0) ?? "", declaredType: statement.text(1) ?? "",
+                    isNotNull: statement.int64(2) != 0, primaryKeyPosition: Int(statement.int64(3))))
         }
         return result
     }
@@ -459,8 +467,10 @@ public final class SQLiteStatement {
         let empty: UInt8 = 0
         try withUnsafePointer(to: empty) { emptyPointer in
             let pointer = bytes.baseAddress ?? emptyPointer
-            try check(sqlite3_bind_text(handle, Int32(index), UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self),
-                                        Int32(bytes.count), campaignlab_sqlite_transient()))
+            try check(
+                sqlite3_bind_text(
+                    handle, Int32(index), UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self),
+                    Int32(bytes.count), campaignlab_sqlite_transient()))
         }
     }
 
@@ -476,8 +486,10 @@ public final class SQLiteStatement {
         case .null: try bindNull(at: index)
         case .blob(let bytes):
             try bytes.withUnsafeBytes { buffer in
-                try check(sqlite3_bind_blob(handle, Int32(index), buffer.baseAddress, Int32(buffer.count),
-                                            campaignlab_sqlite_transient()))
+                try check(
+                    sqlite3_bind_blob(
+                        handle, Int32(index), buffer.baseAddress, Int32(buffer.count),
+                        campaignlab_sqlite_transient()))
             }
         }
     }

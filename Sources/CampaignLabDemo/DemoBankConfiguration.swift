@@ -16,8 +16,10 @@ public struct DemoBankConfiguration: Sendable, Equatable {
     /// customers would take most of the time budget. Recorded in `demo_info`.
     public var loginEventMonths: Int
 
-    public init(customers: Int, seed: UInt64 = 42, lastMonth: YearMonth = YearMonth(year: 2026, month: 10)!, months: Int = 36,
-                loginEventMonths: Int = 3) {
+    public init(
+        customers: Int, seed: UInt64 = 42, lastMonth: YearMonth = YearMonth(year: 2026, month: 10)!, months: Int = 36,
+        loginEventMonths: Int = 3
+    ) {
         self.customers = customers
         self.seed = seed
         self.lastMonth = lastMonth

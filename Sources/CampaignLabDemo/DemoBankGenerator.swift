@@ -62,8 +62,10 @@ public enum DemoBank {
         return url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".tmp-\(getpid())"
     }
 
-    public static func generate(_ configuration: DemoBankConfiguration, to path: String, overwrite: Bool = false,
-                                progress: ((DemoBankProgress) -> Void)? = nil) throws -> DemoBankSummary {
+    public static func generate(
+        _ configuration: DemoBankConfiguration, to path: String, overwrite: Bool = false,
+        progress: ((DemoBankProgress) -> Void)? = nil
+    ) throws -> DemoBankSummary {
         try configuration.validate()
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -85,11 +87,13 @@ public enum DemoBank {
         do {
             let rowCounts = try write(model, to: temporary, started: started, progress: progress)
             guard rename(temporary, path) == 0 else {
-                throw DataError.sqlite(code: 0, message: "cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))", sql: nil)
+                throw DataError.sqlite(
+                    code: 0, message: "cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))", sql: nil)
             }
             let bytes = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
-            return DemoBankSummary(path: path, rowCounts: rowCounts, fileBytes: bytes,
-                                   elapsed: Date().timeIntervalSince(started))
+            return DemoBankSummary(
+                path: path, rowCounts: rowCounts, fileBytes: bytes,
+                elapsed: Date().timeIntervalSince(started))
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
@@ -100,11 +104,14 @@ public enum DemoBank {
 
     private static let chunkSize = 4_096
 
-    private static func write(_ model: DemoBankModel, to path: String, started: Date,
-                              progress: ((DemoBankProgress) -> Void)?) throws -> [(table: String, rows: Int)] {
+    private static func write(
+        _ model: DemoBankModel, to path: String, started: Date,
+        progress: ((DemoBankProgress) -> Void)?
+    ) throws -> [(table: String, rows: Int)] {
         let config = model.configuration
         let db = try SQLiteDatabase(path: path, mode: .readWrite(create: true))
-        try db.execute("""
+        try db.execute(
+            """
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;
             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -131072;
             """)
@@ -136,8 +143,10 @@ public enum DemoBank {
                 truth.add(chunk.truth)
                 done += chunk.customerCount
                 if done >= nextReport || done == total {
-                    progress?(DemoBankProgress(customersDone: done, customersTotal: total,
-                                               elapsed: Date().timeIntervalSince(started)))
+                    progress?(
+                        DemoBankProgress(
+                            customersDone: done, customersTotal: total,
+                            elapsed: Date().timeIntervalSince(started)))
                     nextReport += max(1, total / 20)
                 }
             }
@@ -326,27 +335,50 @@ private final class ChunkWriter {
         let journeys = model.journeys
         let test = model.pageTest
         for j in journeys {
-            try insertRow("campaigns", [.text(j.id), .text("Growth journey \(j.start.year) (rewards tasks in the app)"),
-                                        .text("observational"), .text(j.start.description), .text(j.end.description),
-                                        .text("non_participant")])
+            try insertRow(
+                "campaigns",
+                [
+                    .text(j.id), .text("Growth journey \(j.start.year) (rewards tasks in the app)"),
+                    .text("observational"), .text(j.start.description), .text(j.end.description),
+                    .text("non_participant"),
+                ])
         }
-        try insertRow("campaigns", [.text(test.id), .text("Activity page A/B test \(test.start.year)"), .text("randomized"),
-                                    .text(test.start.description), .text(test.end.description), .text("control")])
+        try insertRow(
+            "campaigns",
+            [
+                .text(test.id), .text("Activity page A/B test \(test.start.year)"), .text("randomized"),
+                .text(test.start.description), .text(test.end.description), .text("control"),
+            ])
 
         // metric, label, unit, source, rollup, event, numerator, denominator, higher_is_better
         let n = SQLiteValue.null
         let definitions: [[SQLiteValue]] = [
-            [.text("aum"), .text("AUM (monthly average daily balance)"), .text("CNY"), .text("months"), .text("mean"), n, n, n, .integer(1)],
+            [
+                .text("aum"), .text("AUM (monthly average daily balance)"), .text("CNY"), .text("months"), .text("mean"), n, n, n,
+                .integer(1),
+            ],
             [.text("products_held"), .text("Products held"), .text("products"), .text("months"), .text("mean"), n, n, n, .integer(1)],
             [.text("app_logins"), .text("App logins per month"), .text("logins"), .text("months"), .text("mean"), n, n, n, .integer(1)],
-            [.text("purchase_conversion"), .text("Purchase conversion (any purchase)"), .text("share"), .text("events"), .text("any"),
-             .text("purchase"), n, n, .integer(1)],
-            [.text("purchase_amount"), .text("Purchase amount per customer"), .text("CNY"), .text("events"), .text("sum"),
-             .text("purchase"), n, n, .integer(1)],
-            [.text("page_views"), .text("Activity-page views"), .text("views"), .text("events"), .text("count"), .text("page_view"), n, n, .integer(1)],
-            [.text("clicks"), .text("Activity-page clicks"), .text("clicks"), .text("events"), .text("count"), .text("click"), n, n, .integer(1)],
-            [.text("ctr"), .text("Click-through rate (clicks per page view)"), .text("share"), n, n, n,
-             .text("clicks"), .text("page_views"), .integer(1)],
+            [
+                .text("purchase_conversion"), .text("Purchase conversion (any purchase)"), .text("share"), .text("events"), .text("any"),
+                .text("purchase"), n, n, .integer(1),
+            ],
+            [
+                .text("purchase_amount"), .text("Purchase amount per customer"), .text("CNY"), .text("events"), .text("sum"),
+                .text("purchase"), n, n, .integer(1),
+            ],
+            [
+                .text("page_views"), .text("Activity-page views"), .text("views"), .text("events"), .text("count"), .text("page_view"), n,
+                n, .integer(1),
+            ],
+            [
+                .text("clicks"), .text("Activity-page clicks"), .text("clicks"), .text("events"), .text("count"), .text("click"), n, n,
+                .integer(1),
+            ],
+            [
+                .text("ctr"), .text("Click-through rate (clicks per page view)"), .text("share"), n, n, n,
+                .text("clicks"), .text("page_views"), .integer(1),
+            ],
         ]
         for row in definitions { try insertRow("metric_definitions", row) }
 
@@ -357,19 +389,29 @@ private final class ChunkWriter {
             let participants = counts.reduce(0, +)
             let window = "\(j.start.yearMonth)..\(j.end.yearMonth)"
             for (m, metric) in metrics.enumerated() {
-                let base = "Y = the customer's mean \(metric) over the campaign months \(window); the generator adds a known "
+                let base =
+                    "Y = the customer's mean \(metric) over the campaign months \(window); the generator adds a known "
                     + "per-segment amount to the expected value of participants' \(metric) in those months, so "
                     + "E[Y(1) - Y(0) | customer] is that amount exactly."
                 if participants > 0 {
                     let att = (0..<4).reduce(0.0) { $0 + Double(counts[$1]) * j.effect(metric: m, segment: $1) } / Double(participants)
-                    try insertRow("ground_truth", [.text(j.id), .text(metric), .text("ATT"), .text("participant"), n, n, .real(att),
-                        .text("ATT: mean over this file's \(participants) participants of E[Y(1) - Y(0) | customer]. " + base)])
+                    try insertRow(
+                        "ground_truth",
+                        [
+                            .text(j.id), .text(metric), .text("ATT"), .text("participant"), n, n, .real(att),
+                            .text("ATT: mean over this file's \(participants) participants of E[Y(1) - Y(0) | customer]. " + base),
+                        ])
                 }
                 for s in Segment.allCases where counts[s.rawValue] > 0 {
-                    try insertRow("ground_truth", [.text(j.id), .text(metric), .text("ATT"), .text("participant"), .text("segment"),
-                        .text(s.name), .real(j.effect(metric: m, segment: s.rawValue)),
-                        .text("ATT in segment '\(s.name)': mean over this file's \(counts[s.rawValue]) participants in that segment "
-                              + "of E[Y(1) - Y(0) | customer]. " + base)])
+                    try insertRow(
+                        "ground_truth",
+                        [
+                            .text(j.id), .text(metric), .text("ATT"), .text("participant"), .text("segment"),
+                            .text(s.name), .real(j.effect(metric: m, segment: s.rawValue)),
+                            .text(
+                                "ATT in segment '\(s.name)': mean over this file's \(counts[s.rawValue]) participants in that segment "
+                                    + "of E[Y(1) - Y(0) | customer]. " + base),
+                        ])
                 }
             }
         }
@@ -378,12 +420,17 @@ private final class ChunkWriter {
             let now = journeys[0], before = journeys[1]
             for (m, metric) in metrics.enumerated() where truth.marketSums[m][1] > 0 {
                 let ratio = truth.marketSums[m][0] / truth.marketSums[m][1]
-                try insertRow("ground_truth", [.text(now.id), .text(metric), .text("market_growth"), n, n, n, .real(ratio),
-                    .text("Market factor: sum over this file's \(truth.marketCustomers) customers opened before \(before.preStart) "
-                          + "(eligible for both \(before.id) and \(now.id)) of E[mean \(metric) over \(now.start.yearMonth)..\(now.end.yearMonth) "
-                          + "without the campaign | customer], divided by the same sum for \(before.start.yearMonth)..\(before.end.yearMonth). "
-                          + "Untreated expectations are given the customer's realized pre-period (the two months before each window), "
-                          + "whose mean the untreated campaign months continue, lifted by the market's autumn step.")])
+                try insertRow(
+                    "ground_truth",
+                    [
+                        .text(now.id), .text(metric), .text("market_growth"), n, n, n, .real(ratio),
+                        .text(
+                            "Market factor: sum over this file's \(truth.marketCustomers) customers opened before \(before.preStart) "
+                                + "(eligible for both \(before.id) and \(now.id)) of E[mean \(metric) over \(now.start.yearMonth)..\(now.end.yearMonth) "
+                                + "without the campaign | customer], divided by the same sum for \(before.start.yearMonth)..\(before.end.yearMonth). "
+                                + "Untreated expectations are given the customer's realized pre-period (the two months before each window), "
+                                + "whose mean the untreated campaign months continue, lifted by the market's autumn step."),
+                    ])
             }
         }
         // Page test: ATE per variant over all assigned customers.
@@ -391,19 +438,34 @@ private final class ChunkWriter {
         if assigned > 0 {
             let window = "\(test.start)..\(test.end)"
             for (v, arm) in ["variant_a", "variant_b"].enumerated() {
-                try insertRow("ground_truth", [.text(test.id), .text("purchase_conversion"), .text("ATE"), .text(arm), n, n,
-                    .real(test.conversionLift[v + 1]),
-                    .text("ATE: mean over this file's \(assigned) assigned customers of P(any purchase in \(window) | \(arm), customer) "
-                          + "- P(any purchase | control, customer); the arm adds this amount to every customer's purchase chance.")])
-                try insertRow("ground_truth", [.text(test.id), .text("purchase_amount"), .text("ATE"), .text(arm), n, n,
-                    .real(truth.testAmountEffect[v] / Double(assigned)),
-                    .text("ATE: mean over this file's \(assigned) assigned customers of E[sum of purchase value in \(window) | \(arm), customer] "
-                          + "- E[same | control, customer] (CNY).")])
-                try insertRow("ground_truth", [.text(test.id), .text("ctr"), .text("ATE"), .text(arm), n, n,
-                    .real(test.clickLift[v + 1]),
-                    .text("ATE of the ratio metric: (sum over all assigned customers of expected clicks in \(window) under \(arm)) / "
-                          + "(sum of expected page views) minus the same under control. Page views do not depend on the arm and "
-                          + "the arm adds this amount to every page view's click chance, so the difference is exactly this amount.")])
+                try insertRow(
+                    "ground_truth",
+                    [
+                        .text(test.id), .text("purchase_conversion"), .text("ATE"), .text(arm), n, n,
+                        .real(test.conversionLift[v + 1]),
+                        .text(
+                            "ATE: mean over this file's \(assigned) assigned customers of P(any purchase in \(window) | \(arm), customer) "
+                                + "- P(any purchase | control, customer); the arm adds this amount to every customer's purchase chance."),
+                    ])
+                try insertRow(
+                    "ground_truth",
+                    [
+                        .text(test.id), .text("purchase_amount"), .text("ATE"), .text(arm), n, n,
+                        .real(truth.testAmountEffect[v] / Double(assigned)),
+                        .text(
+                            "ATE: mean over this file's \(assigned) assigned customers of E[sum of purchase value in \(window) | \(arm), customer] "
+                                + "- E[same | control, customer] (CNY)."),
+                    ])
+                try insertRow(
+                    "ground_truth",
+                    [
+                        .text(test.id), .text("ctr"), .text("ATE"), .text(arm), n, n,
+                        .real(test.clickLift[v + 1]),
+                        .text(
+                            "ATE of the ratio metric: (sum over all assigned customers of expected clicks in \(window) under \(arm)) / "
+                                + "(sum of expected page views) minus the same under control. Page views do not depend on the arm and "
+                                + "the arm adds this amount to every page view's click chance, so the difference is exactly this amount."),
+                    ])
             }
         }
 
@@ -418,8 +480,11 @@ private final class ChunkWriter {
             ("last_month", config.lastMonth.description),
             ("login_events_first_month", config.firstLoginEventMonth.description),
             ("login_events_last_month", config.lastMonth.description),
-            ("segment_thresholds_cny", "mass < 50000 <= affluent < 500000 <= wealth < 6000000 <= private "
-                + "(expected monthly average daily AUM in the customer's first month of data)"),
+            (
+                "segment_thresholds_cny",
+                "mass < 50000 <= affluent < 500000 <= wealth < 6000000 <= private "
+                    + "(expected monthly average daily AUM in the customer's first month of data)"
+            ),
             ("spring_festivals", DemoCalendar.springFestivals.map(\.description).joined(separator: ",")),
             ("model", DemoBank.modelDescription),
         ]

@@ -262,9 +262,10 @@ struct DemoBankModel: Sendable {
         ]
         let testMonth = lastMonth.adding(months: -4)
         let testStart = testMonth.firstDay
-        pageTest = PageTest(id: "page_ab_\(testMonth.year)", start: testStart, end: testStart.adding(days: 27),
-                            preStart: testStart.adding(days: -28),
-                            activeMonths: [last - 5, last - 4])
+        pageTest = PageTest(
+            id: "page_ab_\(testMonth.year)", start: testStart, end: testStart.adding(days: 27),
+            preStart: testStart.adding(days: -28),
+            activeMonths: [last - 5, last - 4])
         loginEventMonths = (configuration.months - configuration.loginEventMonths)..<configuration.months
     }
 
@@ -310,16 +311,20 @@ struct DemoBankModel: Sendable {
 
         // Persistent levels.
         let nearEmpty = rng.bernoulli(probability: 0.14)
-        let mu = nearEmpty
+        let mu =
+            nearEmpty
             ? rng.normal(mean: log(80), standardDeviation: 1.2)
-            : rng.normal(mean: log(12_000) + DemoDimensions.ageAUMShift[age] + DemoDimensions.regionAUMShift[region],
-                         standardDeviation: 2.15)
+            : rng.normal(
+                mean: log(12_000) + DemoDimensions.ageAUMShift[age] + DemoDimensions.regionAUMShift[region],
+                standardDeviation: 2.15)
         let level = exp(min(mu, log(2e9)))
         let wealthLogins = exp(max(-1.5, min(1.5, 0.08 * (mu - log(12_000)))))
-        var loginRate = 4 * rng.gamma(shape: 0.8, scale: 1 / 0.8) * DemoDimensions.channelLoginFactor[channel]
+        var loginRate =
+            4 * rng.gamma(shape: 0.8, scale: 1 / 0.8) * DemoDimensions.channelLoginFactor[channel]
             * DemoDimensions.ageLoginFactor[age] * wealthLogins
         if nearEmpty { loginRate *= 0.4 }
-        let productsBase = (nearEmpty ? (rng.bernoulli(probability: 0.7) ? 1 : 0) : 1)
+        let productsBase =
+            (nearEmpty ? (rng.bernoulli(probability: 0.7) ? 1 : 0) : 1)
             + rng.poisson(mean: max(0, 0.2 + 0.3 * (log10(level) - 3)))
         var dormant = rng.bernoulli(probability: nearEmpty ? 1.0 / 3 : 1.0 / 6)  // the chain's stationary shares
         let toDormant = nearEmpty ? 0.03 : 0.012
@@ -327,8 +332,10 @@ struct DemoBankModel: Sendable {
 
         // Tier at the start of the customer's data: expected full-month AUM in the first month.
         let segment = Segment(aum: level * cal.aumMarket[firstIndex] * cal.aumSeason[firstIndex])
-        chunk.customers.append(CustomerRow(id: id, openedOn: openedOn, segment: UInt8(segment.rawValue),
-                                           ageBand: UInt8(age), region: UInt8(region), channel: UInt8(channel)))
+        chunk.customers.append(
+            CustomerRow(
+                id: id, openedOn: openedOn, segment: UInt8(segment.rawValue),
+                ageBand: UInt8(age), region: UInt8(region), channel: UInt8(channel)))
 
         // Months.
         var aum = [Double](repeating: 0, count: cal.months)
@@ -358,7 +365,8 @@ struct DemoBankModel: Sendable {
                 var treated = false
                 if eligible {
                     eligibleFor[j] = true
-                    let x = journey.intercept + 0.55 * log1p(means[2]) + 0.16 * log1p(means[0]) + 0.30 * means[1]
+                    let x =
+                        journey.intercept + 0.55 * log1p(means[2]) + 0.16 * log1p(means[0]) + 0.30 * means[1]
                         + [0.35, -0.25, 0.0][channel] + [0.15, 0.25, 0.0, -0.35][age]
                     treated = rng.bernoulli(probability: 1 / (1 + exp(-x)))
                     participates[j] = treated
@@ -371,7 +379,8 @@ struct DemoBankModel: Sendable {
                 var acquired = 0
                 for (k, month) in journey.postMonths.enumerated() {
                     wasDormant[month] = dormant  // the state is frozen over the campaign months
-                    var value = means[0] * cal.continuation(metric: 0, from: pre[0], to: month)
+                    var value =
+                        means[0] * cal.continuation(metric: 0, from: pre[0], to: month)
                         * exp(continuationSD * rng.normal() - continuationSD * continuationSD / 2)
                     var held = Int((means[1] * cal.continuation(metric: 1, from: pre[0], to: month) + rng.uniform()).rounded(.down))
                     var rate = means[2] * cal.continuation(metric: 2, from: pre[0], to: month)
@@ -409,8 +418,10 @@ struct DemoBankModel: Sendable {
             m += 1
         }
         for m in firstIndex...last {
-            chunk.months.append(MonthRow(id: id, month: Int32(m), products: Int32(products[m]),
-                                         logins: Int32(logins[m]), aum: aum[m]))
+            chunk.months.append(
+                MonthRow(
+                    id: id, month: Int32(m), products: Int32(products[m]),
+                    logins: Int32(logins[m]), aum: aum[m]))
         }
 
         // Market factor population: eligible for both journeys.
@@ -419,9 +430,10 @@ struct DemoBankModel: Sendable {
             for metric in 0..<3 {
                 for j in 0..<2 {
                     let journey = journeys[j]
-                    let factor = journey.postMonths.reduce(0.0) {
-                        $0 + cal.continuation(metric: metric, from: journey.preMonths[0], to: $1)
-                    } / Double(journey.postMonths.count)
+                    let factor =
+                        journey.postMonths.reduce(0.0) {
+                            $0 + cal.continuation(metric: metric, from: journey.preMonths[0], to: $1)
+                        } / Double(journey.postMonths.count)
                     chunk.truth.marketSums[metric][j] += preMeans[j][metric] * factor
                 }
             }
@@ -460,7 +472,8 @@ struct DemoBankModel: Sendable {
         // Randomized page test over a random subset of active, established customers.
         let test = pageTest
         if openedOn < test.preStart, test.activeMonths.allSatisfy({ !wasDormant[$0] }),
-           rng.bernoulli(probability: test.inclusion) {
+            rng.bernoulli(probability: test.inclusion)
+        {
             pageTestCustomer(&chunk, id, rng: &rng, loginRate: loginRate, level: level)
         }
     }
@@ -468,8 +481,10 @@ struct DemoBankModel: Sendable {
     /// Growth-journey funnel of one participant: page_view → click → enroll → task_complete
     /// (a purchase just before it) → reward → referral, each step after the previous one,
     /// within the campaign window.
-    private func funnel(_ chunk: inout DemoChunk, _ id: Int, _ journey: GrowthJourney, start: Int64, end: Int64,
-                        level: Double, rng: inout Xoshiro256StarStar) {
+    private func funnel(
+        _ chunk: inout DemoChunk, _ id: Int, _ journey: GrowthJourney, start: Int64, end: Int64,
+        level: Double, rng: inout Xoshiro256StarStar
+    ) {
         let campaign = journey.code
         appendEvent(&chunk, id, .pageView, start, campaign: campaign)
         var t = start
@@ -498,9 +513,13 @@ struct DemoBankModel: Sendable {
     private func timeToConvert(_ rng: inout Xoshiro256StarStar) -> Int64 {
         let u = rng.uniform()
         let seconds: Double
-        if u < 0.5 { seconds = rng.exponential(mean: 900) }
-        else if u < 0.85 { seconds = rng.exponential(mean: 6 * 3600) }
-        else { seconds = rng.gamma(shape: 0.8, scale: 6 * 86_400) }
+        if u < 0.5 {
+            seconds = rng.exponential(mean: 900)
+        } else if u < 0.85 {
+            seconds = rng.exponential(mean: 6 * 3600)
+        } else {
+            seconds = rng.gamma(shape: 0.8, scale: 6 * 86_400)
+        }
         return 30 + Int64(seconds)
     }
 
@@ -518,28 +537,34 @@ struct DemoBankModel: Sendable {
     /// One customer in the page test: assignment, four weeks of pre-period behaviour and the
     /// test window, from the same persistent propensities (so pre-period data predicts the
     /// window: CUPED has something to use).
-    private func pageTestCustomer(_ chunk: inout DemoChunk, _ id: Int, rng: inout Xoshiro256StarStar,
-                                  loginRate: Double, level: Double) {
+    private func pageTestCustomer(
+        _ chunk: inout DemoChunk, _ id: Int, rng: inout Xoshiro256StarStar,
+        loginRate: Double, level: Double
+    ) {
         let test = pageTest
         let arm = rng.uniformInt(below: 3)  // equal allocation
         let visits = 0.3 + 0.6 * pow(loginRate, 0.7) * rng.gamma(shape: 2, scale: 0.5)
         let a = rng.gamma(shape: 2), b = rng.gamma(shape: 14)
         let clickChance = min(0.85, a / (a + b))
         let conversion = min(0.8, 0.055 * rng.gamma(shape: 1.5, scale: 1 / 1.5))
-        let typical = 3_000 * exp(max(-2, min(2.5, 0.3 * (log(level + 1) - log(12_000)))))
+        let typical =
+            3_000 * exp(max(-2, min(2.5, 0.3 * (log(level + 1) - log(12_000)))))
             * rng.lognormal(logMean: -0.08, logStandardDeviation: 0.4)
 
         let windowStart = Int64(test.start.daysSinceEpoch) * 86_400
         let windowEnd = Int64(test.end.daysSinceEpoch + 1) * 86_400
         let preStart = Int64(test.preStart.daysSinceEpoch) * 86_400
         let assignedAt = windowStart + Int64(rng.uniformInt(below: 2 * 86_400))
-        chunk.assignments.append(AssignmentRow(campaign: test.code, id: id,
-                                               arm: ArmCode(rawValue: ArmCode.control.rawValue + UInt8(arm))!,
-                                               assignedAt: assignedAt))
+        chunk.assignments.append(
+            AssignmentRow(
+                campaign: test.code, id: id,
+                arm: ArmCode(rawValue: ArmCode.control.rawValue + UInt8(arm))!,
+                assignedAt: assignedAt))
         chunk.truth.testArms[arm] += 1
         for v in 0..<2 {
             let lift = conversion + test.conversionLift[v + 1]
-            chunk.truth.testAmountEffect[v] += test.purchasesPerConverter * typical
+            chunk.truth.testAmountEffect[v] +=
+                test.purchasesPerConverter * typical
                 * (lift * test.amountMultiplier[v + 1] - conversion)
         }
 
@@ -569,8 +594,10 @@ struct DemoBankModel: Sendable {
         }
     }
 
-    private func appendEvent(_ chunk: inout DemoChunk, _ id: Int, _ kind: EventKind, _ seconds: Int64,
-                             value: Double = .nan, campaign: UInt8 = 0) {
+    private func appendEvent(
+        _ chunk: inout DemoChunk, _ id: Int, _ kind: EventKind, _ seconds: Int64,
+        value: Double = .nan, campaign: UInt8 = 0
+    ) {
         chunk.events.append(EventRow(id: id, kind: kind, campaign: campaign, value: value))
         appendTimestamp(seconds, to: &chunk.eventTimes)
     }

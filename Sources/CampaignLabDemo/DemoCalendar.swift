@@ -80,8 +80,8 @@ struct DemoCalendar: Sendable {
             let festivalMonth = festival.yearMonth.index - firstMonth.index
             if (0..<months).contains(bonus) { aumSeason[bonus] *= 1.06 }
             if (0..<months).contains(festivalMonth) {
-                aumSeason[festivalMonth] *= 0.97   // red packets and travel
-                loginSeason[festivalMonth] *= 0.80 // holidays: fewer logins
+                aumSeason[festivalMonth] *= 0.97  // red packets and travel
+                loginSeason[festivalMonth] *= 0.80  // holidays: fewer logins
             }
         }
         self.aumSeason = aumSeason

@@ -57,7 +57,8 @@ public enum NotebookParser {
                     guard value.isEmpty else { throw fail(lineNumber, "'params:' takes indented 'name: default' lines below it") }
                     inParams = true
                 default:
-                    throw fail(lineNumber, "unknown front-matter key '\(key)' (expected one of: \(frontMatterKeys.joined(separator: ", ")))")
+                    throw fail(
+                        lineNumber, "unknown front-matter key '\(key)' (expected one of: \(frontMatterKeys.joined(separator: ", ")))")
                 }
             }
             guard closed else { throw fail(1, "the front matter opened with '---' on line 1 is never closed by a '---' line") }
@@ -88,7 +89,10 @@ public enum NotebookParser {
                     language = nil
                 } else {
                     guard language == nil else {
-                        throw fail(lineNumber, "a '::: \(tag)' block starts inside the '::: ' block opened on line \(language!.line); close that one with ':::' first")
+                        throw fail(
+                            lineNumber,
+                            "a '::: \(tag)' block starts inside the '::: ' block opened on line \(language!.line); close that one with ':::' first"
+                        )
                     }
                     guard let lang = ReportLanguage(rawValue: String(tag)) else {
                         throw fail(lineNumber, "unknown language block '::: \(tag)' (expected '::: en' or '::: zh')")
@@ -147,9 +151,11 @@ public enum NotebookParser {
                     cells.append(.sql(query: sql, options: options, line: lineNumber))
                 } else {
                     guard info.count == 2 else {
-                        throw fail(lineNumber, info.count < 2
-                            ? "a campaignlab block names its analysis: ```campaignlab ANALYSIS"
-                            : "a campaignlab block names one analysis; options go on their own lines as 'key: value'")
+                        throw fail(
+                            lineNumber,
+                            info.count < 2
+                                ? "a campaignlab block names its analysis: ```campaignlab ANALYSIS"
+                                : "a campaignlab block names one analysis; options go on their own lines as 'key: value'")
                     }
                     var options: [String: LocatedValue] = [:]
                     for (text, line) in body {

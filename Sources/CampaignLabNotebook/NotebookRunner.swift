@@ -27,8 +27,10 @@ public struct NotebookRunner {
     /// (events by type, ~15 s), short enough that a runaway query does not hold a run for long.
     public static let defaultSQLTimeLimit: Double = 300
 
-    public init(database: SQLiteDatabase, databaseName: String, language: ReportLanguage,
-                progress: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        database: SQLiteDatabase, databaseName: String, language: ReportLanguage,
+        progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.database = database
         self.databaseName = databaseName
         self.language = language
@@ -46,8 +48,9 @@ public struct NotebookRunner {
         AnalysisOption("format", "number formats per column, e.g. 'aum=currency, share=percent'"),
         AnalysisOption("limit", "rows shown in the table", default: "50"),
         AnalysisOption("table", "show the table (true/false)", default: "true"),
-        AnalysisOption("time_limit", "seconds the statement may run before it is stopped",
-                       default: "\(Int(NotebookRunner.defaultSQLTimeLimit)), or campaignlab render --sql-time-limit"),
+        AnalysisOption(
+            "time_limit", "seconds the statement may run before it is stopped",
+            default: "\(Int(NotebookRunner.defaultSQLTimeLimit)), or campaignlab render --sql-time-limit"),
     ]
 
     /// Runs every block in order.
@@ -95,9 +98,10 @@ public struct NotebookRunner {
                 pieces.append(.blocks(try Prose.blocks(text, firstLine: line, file: notebook.file, values: values)))
             case .sql(let query, let options, let line):
                 pieces.append(.job(jobs.count))
-                jobs.append(Job(label: "[\(jobs.count + 1)/\(runnable)] SQL block at line \(line)") { context in
-                    try runSQL(query, options: options, line: line, notebook: notebook, values: values, database: context.database)
-                })
+                jobs.append(
+                    Job(label: "[\(jobs.count + 1)/\(runnable)] SQL block at line \(line)") { context in
+                        try runSQL(query, options: options, line: line, notebook: notebook, values: values, database: context.database)
+                    })
             case .analysis(let name, let options, let line):
                 guard let analysis = AnalysisRegistry.named(name) else {
                     let known = AnalysisRegistry.all.map { $0.name }.joined(separator: ", ")
@@ -107,7 +111,8 @@ public struct NotebookRunner {
                 for (key, located) in options.sorted(by: { $0.key < $1.key }) {
                     guard analysis.options.contains(where: { $0.name == key }) else {
                         let accepted = analysis.options.map(\.name).joined(separator: ", ")
-                        throw fail(located.line, "analysis '\(name)' has no option '\(key)' (accepted: \(accepted.isEmpty ? "none" : accepted))")
+                        throw fail(
+                            located.line, "analysis '\(name)' has no option '\(key)' (accepted: \(accepted.isEmpty ? "none" : accepted))")
                     }
                     let value = try substitute(located, values: values, notebook: notebook)
                     // An empty value (e.g. an empty parameter) means "use the default".
@@ -115,16 +120,17 @@ public struct NotebookRunner {
                 }
                 let analysisOptions = OptionValues(given)
                 pieces.append(.job(jobs.count))
-                jobs.append(Job(label: "[\(jobs.count + 1)/\(runnable)] \(name) (line \(line))") { context in
-                    do {
-                        return .section(id: "\(slugPart(name))-\(line)", try analysis.run(context, decoding: analysisOptions))
-                    } catch let error as AnalysisError {
-                        let at = error.option.flatMap { options[$0]?.line } ?? line
-                        throw fail(at, "\(name): \(error)")
-                    } catch let error as DataError {
-                        throw fail(line, "\(name): \(error)")
-                    }
-                })
+                jobs.append(
+                    Job(label: "[\(jobs.count + 1)/\(runnable)] \(name) (line \(line))") { context in
+                        do {
+                            return .section(id: "\(slugPart(name))-\(line)", try analysis.run(context, decoding: analysisOptions))
+                        } catch let error as AnalysisError {
+                            let at = error.option.flatMap { options[$0]?.line } ?? line
+                            throw fail(at, "\(name): \(error)")
+                        } catch let error as DataError {
+                            throw fail(line, "\(name): \(error)")
+                        }
+                    })
             }
         }
         let outputs = try runJobs(jobs, context: context)
@@ -188,11 +194,14 @@ public struct NotebookRunner {
 
     // MARK: SQL blocks
 
-    private func runSQL(_ query: String, options: [String: LocatedValue], line: Int, notebook: Notebook,
-                        values: [String: String], database: SQLiteDatabase) throws -> ReportBlock {
+    private func runSQL(
+        _ query: String, options: [String: LocatedValue], line: Int, notebook: Notebook,
+        values: [String: String], database: SQLiteDatabase
+    ) throws -> ReportBlock {
         func fail(_ at: Int, _ message: String) -> NotebookError { NotebookError(file: notebook.file, line: at, message: message) }
         for (key, located) in options where !Self.sqlOptions.contains(where: { $0.name == key }) {
-            throw fail(located.line, "SQL blocks have no option '\(key)' (accepted: \(Self.sqlOptions.map(\.name).joined(separator: ", ")))")
+            throw fail(
+                located.line, "SQL blocks have no option '\(key)' (accepted: \(Self.sqlOptions.map(\.name).joined(separator: ", ")))")
         }
         var option: [String: String] = [:]
         for (key, located) in options { option[key] = try substitute(located, values: values, notebook: notebook) }
@@ -207,22 +216,32 @@ public struct NotebookRunner {
             guard let name, name.count > 1 else { throw fail(line, "use named parameters (:name) in SQL blocks, not '?'") }
             let key = String(name.dropFirst())
             guard let value = values[key] else {
-                throw fail(line, "the SQL block uses ':\(key)', which is not a parameter of the notebook (declared: \(values.keys.sorted().joined(separator: ", ")))")
+                throw fail(
+                    line,
+                    "the SQL block uses ':\(key)', which is not a parameter of the notebook (declared: \(values.keys.sorted().joined(separator: ", ")))"
+                )
             }
             try statement.bind(.text(value), at: index + 1)
         }
         let limit: Int
         if let text = option["limit"] {
-            guard let n = Int(text), n >= 0, n <= 100_000 else { throw fail(options["limit"]!.line, "option 'limit': expected a whole number from 0 to 100000, found '\(text)'") }
+            guard let n = Int(text), n >= 0, n <= 100_000 else {
+                throw fail(options["limit"]!.line, "option 'limit': expected a whole number from 0 to 100000, found '\(text)'")
+            }
             limit = n
-        } else { limit = 50 }
+        } else {
+            limit = 50
+        }
         let columnNames = (0..<statement.columnCount).map { statement.columnName($0) }
         var formats: [String: NumberStyle] = [:]
         if let text = option["format"] {
             for part in text.split(separator: ",") {
                 let pieces = part.split(separator: "=", maxSplits: 1).map { String($0.filter { $0 != " " }) }
                 guard pieces.count == 2, columnNames.contains(pieces[0]), let style = Self.style(named: pieces[1]) else {
-                    throw fail(options["format"]!.line, "option 'format': expected 'column=style' with a column of the result (\(columnNames.joined(separator: ", "))) and a style (count, currency, percent, decimal, pvalue, multiple), found '\(part.drop { $0 == " " })'")
+                    throw fail(
+                        options["format"]!.line,
+                        "option 'format': expected 'column=style' with a column of the result (\(columnNames.joined(separator: ", "))) and a style (count, currency, percent, decimal, pvalue, multiple), found '\(part.drop { $0 == " " })'"
+                    )
                 }
                 formats[pieces[0]] = style
             }
@@ -230,7 +249,9 @@ public struct NotebookRunner {
         var timeLimit = sqlTimeLimit
         if let text = option["time_limit"] {
             guard let seconds = Double(text), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
-                throw fail(options["time_limit"]!.line, "option 'time_limit': expected a number of seconds above 0 and at most 86400, found '\(text)'")
+                throw fail(
+                    options["time_limit"]!.line,
+                    "option 'time_limit': expected a number of seconds above 0 and at most 86400, found '\(text)'")
             }
             timeLimit = seconds
         }
@@ -240,31 +261,39 @@ public struct NotebookRunner {
         let wantsChart = option["chart"] != nil
         do {
             try database.withTimeLimit(seconds: timeLimit) {
-            while try statement.step() {
-                total += 1
-                if rows.count < limit || wantsChart {
-                    let raw = (0..<columnNames.count).map { statement.value($0) }
-                    if rows.count < limit {
-                        rows.append(raw.map { v -> Cell in
-                            switch v {
-                            case .integer(let i): return .integer(i)
-                            case .real(let d): return .number(d)
-                            case .text(let s): return .text(s)
-                            case .blob(let b): return .text("<\(b.count) bytes>")
-                            case .null: return .null
+                while try statement.step() {
+                    total += 1
+                    if rows.count < limit || wantsChart {
+                        let raw = (0..<columnNames.count).map { statement.value($0) }
+                        if rows.count < limit {
+                            rows.append(
+                                raw.map { v -> Cell in
+                                    switch v {
+                                    case .integer(let i): return .integer(i)
+                                    case .real(let d): return .number(d)
+                                    case .text(let s): return .text(s)
+                                    case .blob(let b): return .text("<\(b.count) bytes>")
+                                    case .null: return .null
+                                    }
+                                })
+                        }
+                        if wantsChart {
+                            guard allRows.count < 1_000 else {
+                                throw fail(
+                                    options["chart"]!.line,
+                                    "the result has more than 1,000 rows, too many to chart; aggregate it in SQL first")
                             }
-                        })
-                    }
-                    if wantsChart {
-                        guard allRows.count < 1_000 else { throw fail(options["chart"]!.line, "the result has more than 1,000 rows, too many to chart; aggregate it in SQL first") }
-                        allRows.append(raw)
+                            allRows.append(raw)
+                        }
                     }
                 }
             }
-            }
         } catch DataError.timeLimitExceeded(let seconds) {
             let set = option["time_limit"] != nil ? "its 'time_limit'" : "the time limit for SQL blocks"
-            throw fail(line, "the SQL block was stopped after \(set) of \(formatSeconds(seconds)) s; if it is meant to run longer, raise it with '--| time_limit: SECONDS' on the block or campaignlab render --sql-time-limit SECONDS")
+            throw fail(
+                line,
+                "the SQL block was stopped after \(set) of \(formatSeconds(seconds)) s; if it is meant to run longer, raise it with '--| time_limit: SECONDS' on the block or campaignlab render --sql-time-limit SECONDS"
+            )
         } catch let error as DataError {
             throw fail(line, "the SQL block failed while running: \(Self.describe(error))")
         }
@@ -272,9 +301,12 @@ public struct NotebookRunner {
         let title = language == .zh ? (option["title_zh"] ?? option["title"]) : option["title"]
         if let title { inner.append(.heading(level: 3, [.text(title)])) }
         if let kind = option["chart"] {
-            inner.append(.chart(try chart(kind, columns: columnNames, rows: allRows, option: option, options: options,
-                                          title: title ?? columnNames.joined(separator: ", "), line: line, notebook: notebook,
-                                          formats: formats)))
+            inner.append(
+                .chart(
+                    try chart(
+                        kind, columns: columnNames, rows: allRows, option: option, options: options,
+                        title: title ?? columnNames.joined(separator: ", "), line: line, notebook: notebook,
+                        formats: formats)))
         }
         let showTable: Bool
         switch option["table"]?.lowercased() {
@@ -283,19 +315,26 @@ public struct NotebookRunner {
         default: throw fail(options["table"]!.line, "option 'table': expected true or false")
         }
         if showTable {
-            inner.append(.table(ReportTable(columns: columnNames.map { ReportTable.Column($0, style: formats[$0] ?? .automatic) },
-                                            rows: rows, totalRows: total > rows.count ? total : nil)))
+            inner.append(
+                .table(
+                    ReportTable(
+                        columns: columnNames.map { ReportTable.Column($0, style: formats[$0] ?? .automatic) },
+                        rows: rows, totalRows: total > rows.count ? total : nil)))
         }
         return .section(id: "sql-\(line)", inner)
     }
 
-    private func chart(_ kind: String, columns: [String], rows: [[SQLiteValue]], option: [String: String],
-                       options: [String: LocatedValue], title: String, line: Int, notebook: Notebook,
-                       formats: [String: NumberStyle]) throws -> Chart {
+    private func chart(
+        _ kind: String, columns: [String], rows: [[SQLiteValue]], option: [String: String],
+        options: [String: LocatedValue], title: String, line: Int, notebook: Notebook,
+        formats: [String: NumberStyle]
+    ) throws -> Chart {
         func fail(_ key: String, _ message: String) -> NotebookError {
             NotebookError(file: notebook.file, line: options[key]?.line ?? line, message: message)
         }
-        guard ["bars", "hbars", "lines"].contains(kind) else { throw fail("chart", "option 'chart': expected bars, hbars or lines, found '\(kind)'") }
+        guard ["bars", "hbars", "lines"].contains(kind) else {
+            throw fail("chart", "option 'chart': expected bars, hbars or lines, found '\(kind)'")
+        }
         let x = option["x"] ?? columns.first ?? ""
         guard let xIndex = columns.firstIndex(of: x) else {
             throw fail("x", "option 'x': '\(x)' is not a column of the result (\(columns.joined(separator: ", ")))")
@@ -321,17 +360,25 @@ public struct NotebookRunner {
         let yLabel = option["y_label"] ?? ys.joined(separator: ", ")
         let id = "sql-\(line)"
         if kind == "lines" {
-            return Chart(id: id, title: title, xAxis: Axis(label: x), yAxis: Axis(label: yLabel, style: style),
-                         kind: .lines(LineData(categories: categories, series: ys.map { y in
-                             let i = columns.firstIndex(of: y)!
-                             return LineData.Series(name: y, values: rows.map { $0[i].doubleValue })
-                         })))
+            return Chart(
+                id: id, title: title, xAxis: Axis(label: x), yAxis: Axis(label: yLabel, style: style),
+                kind: .lines(
+                    LineData(
+                        categories: categories,
+                        series: ys.map { y in
+                            let i = columns.firstIndex(of: y)!
+                            return LineData.Series(name: y, values: rows.map { $0[i].doubleValue })
+                        })))
         }
-        return Chart(id: id, title: title, xAxis: Axis(label: x), yAxis: Axis(label: yLabel, style: style),
-                     kind: .bars(BarData(categories: categories, series: ys.map { y in
-                         let i = columns.firstIndex(of: y)!
-                         return BarData.Series(name: y, values: rows.map { $0[i].doubleValue ?? 0 })
-                     }, horizontal: kind == "hbars")))
+        return Chart(
+            id: id, title: title, xAxis: Axis(label: x), yAxis: Axis(label: yLabel, style: style),
+            kind: .bars(
+                BarData(
+                    categories: categories,
+                    series: ys.map { y in
+                        let i = columns.firstIndex(of: y)!
+                        return BarData.Series(name: y, values: rows.map { $0[i].doubleValue ?? 0 })
+                    }, horizontal: kind == "hbars")))
     }
 
     static func style(named name: String) -> NumberStyle? {

@@ -15,8 +15,9 @@ enum Prose {
         for (offset, line) in lines.enumerated() {
             for name in placeholders(in: line) where values[name] == nil {
                 let known = values.keys.sorted().joined(separator: ", ")
-                throw NotebookError(file: file, line: firstLine + offset,
-                                    message: "unknown parameter '{{\(name)}}' (declared: \(known.isEmpty ? "none" : known))")
+                throw NotebookError(
+                    file: file, line: firstLine + offset,
+                    message: "unknown parameter '{{\(name)}}' (declared: \(known.isEmpty ? "none" : known))")
             }
         }
         var blocks: [ReportBlock] = []
@@ -101,7 +102,8 @@ enum Prose {
         var out = ""
         for line in lines {
             if let last = out.unicodeScalars.last, let first = line.unicodeScalars.first,
-               !(last.value >= 0x2E80 || first.value >= 0x2E80) {
+                !(last.value >= 0x2E80 || first.value >= 0x2E80)
+            {
                 out += " "
             }
             out += line
@@ -117,7 +119,7 @@ enum Prose {
     }
 
     static func listMarker(_ t: Substring) -> (Bool, Substring)? {
-        if (t.hasPrefix("- ") || t.hasPrefix("* ") || t.hasPrefix("+ ")) { return (false, t.dropFirst(2)) }
+        if t.hasPrefix("- ") || t.hasPrefix("* ") || t.hasPrefix("+ ") { return (false, t.dropFirst(2)) }
         let digits = t.prefix { $0.isASCII && $0.isNumber }
         if !digits.isEmpty, digits.count <= 9 {
             let rest = t.dropFirst(digits.count)
@@ -164,7 +166,8 @@ enum Prose {
             let c = text[i]
             let rest = text[i...]
             if c == "\\", let next = text.index(i, offsetBy: 1, limitedBy: text.endIndex), next < text.endIndex,
-               "\\`*_[]()#>-!{}".contains(text[next]) {
+                "\\`*_[]()#>-!{}".contains(text[next])
+            {
                 plain.append(text[next])
                 i = text.index(after: next)
                 continue
@@ -175,8 +178,9 @@ enum Prose {
                 continue
             }
             if c == "[", let closeBracket = rest.firstIndex(of: "]"),
-               text.index(after: closeBracket) < text.endIndex, text[text.index(after: closeBracket)] == "(",
-               let closeParen = text[closeBracket...].firstIndex(of: ")") {
+                text.index(after: closeBracket) < text.endIndex, text[text.index(after: closeBracket)] == "(",
+                let closeParen = text[closeBracket...].firstIndex(of: ")")
+            {
                 let label = String(text[text.index(after: i)..<closeBracket])
                 let target = String(text[text.index(closeBracket, offsetBy: 2)..<closeParen])
                 emit(.link(text: substitute(label, values), target: substitute(target, values)))
@@ -197,7 +201,8 @@ enum Prose {
                 // `_` inside a word (snake_case names) is not emphasis.
                 let previousIsWord = i > text.startIndex && (text[text.index(before: i)].isLetter || text[text.index(before: i)].isNumber)
                 if !(c == "_" && previousIsWord), start < text.endIndex, text[start] != " ",
-                   let close = text[start...].firstIndex(of: c), close > start {
+                    let close = text[start...].firstIndex(of: c), close > start
+                {
                     let after = text.index(after: close)
                     let nextIsWord = after < text.endIndex && (text[after].isLetter || text[after].isNumber)
                     if !(c == "_" && nextIsWord) {

@@ -155,8 +155,9 @@ public struct HeatmapData: Sendable, Equatable {
     /// How cell values are printed in the cells and the colour legend.
     public var style: NumberStyle
     public init(rowLabels: [String], columnLabels: [String], values: [[Double?]], style: NumberStyle) {
-        precondition(values.count == rowLabels.count && values.allSatisfy { $0.count == columnLabels.count },
-                     "HeatmapData: values must be rows × columns")
+        precondition(
+            values.count == rowLabels.count && values.allSatisfy { $0.count == columnLabels.count },
+            "HeatmapData: values must be rows × columns")
         self.rowLabels = rowLabels
         self.columnLabels = columnLabels
         self.values = values

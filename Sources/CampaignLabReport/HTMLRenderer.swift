@@ -13,28 +13,29 @@ public struct HTMLRenderer: Sendable {
     public func render(_ document: ReportDocument) -> String {
         let lang = document.language == .zh ? "zh-CN" : "en"
         var out = """
-        <!DOCTYPE html>
-        <html lang="\(lang)">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="generator" content="CampaignLab">
-        <title>\(Escape.html(document.title))</title>
-        <style>\(Self.css)</style>
-        </head>
-        <body>
-        <main class="cl-report">
-        <header>
-        <h1>\(Escape.html(document.title))</h1>
+            <!DOCTYPE html>
+            <html lang="\(lang)">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="generator" content="CampaignLab">
+            <title>\(Escape.html(document.title))</title>
+            <style>\(Self.css)</style>
+            </head>
+            <body>
+            <main class="cl-report">
+            <header>
+            <h1>\(Escape.html(document.title))</h1>
 
-        """
+            """
         var meta: [String] = []
         if let source = document.source {
             meta.append("<span>\(Escape.html(words.source)): <code>\(Escape.html(source))</code></span>")
         }
         if !document.parameters.isEmpty {
             let list = document.parameters.map {
-                "<code>\(Escape.html($0.name))</code> = " + ($0.value.isEmpty ? Escape.html(words.defaultValue) : "<code>\(Escape.html($0.value))</code>")
+                "<code>\(Escape.html($0.name))</code> = "
+                    + ($0.value.isEmpty ? Escape.html(words.defaultValue) : "<code>\(Escape.html($0.value))</code>")
             }
             meta.append("<span>\(Escape.html(words.parameters)): \(list.joined(separator: ", "))</span>")
         }
@@ -65,7 +66,8 @@ public struct HTMLRenderer: Sendable {
                 case .keyFigures(let figures):
                     out += "<div class=\"cl-figures\">\n"
                     for figure in figures {
-                        out += "<div class=\"cl-figure\"><div class=\"cl-figure-label\">" + Escape.html(figure.label)
+                        out +=
+                            "<div class=\"cl-figure\"><div class=\"cl-figure-label\">" + Escape.html(figure.label)
                             + "</div><div class=\"cl-figure-value\">" + Escape.html(formatter.figureText(figure)) + "</div>"
                         if let detail = figure.detail { out += "<div class=\"cl-figure-detail\">" + Escape.html(detail) + "</div>" }
                         out += "</div>\n"
@@ -73,7 +75,8 @@ public struct HTMLRenderer: Sendable {
                     out += "</div>\n"
                 case .callout(let kind, let inlines):
                     let label = kind == .warning ? words.warning : words.note
-                    out += "<div class=\"cl-callout cl-\(kind.rawValue)\" role=\"note\"><strong>" + Escape.html(label) + "</strong> "
+                    out +=
+                        "<div class=\"cl-callout cl-\(kind.rawValue)\" role=\"note\"><strong>" + Escape.html(label) + "</strong> "
                         + inline(inlines) + "</div>\n"
                 case .section(let id, let inner):
                     out += "<section id=\"\(Escape.html(id))\">\n"
@@ -108,14 +111,18 @@ public struct HTMLRenderer: Sendable {
         var out = "<div class=\"cl-table\"><table>\n"
         if let caption = table.caption { out += "<caption>" + Escape.html(caption) + "</caption>\n" }
         let numeric = table.columns.indices.map { i in table.rows.contains { $0[i].numericValue != nil } }
-        out += "<thead><tr>" + zip(table.columns, numeric).map { column, isNumber in
-            "<th scope=\"col\"" + (isNumber ? " class=\"cl-n\"" : "") + ">" + Escape.html(column.title) + "</th>"
-        }.joined() + "</tr></thead>\n<tbody>\n"
+        out +=
+            "<thead><tr>"
+            + zip(table.columns, numeric).map { column, isNumber in
+                "<th scope=\"col\"" + (isNumber ? " class=\"cl-n\"" : "") + ">" + Escape.html(column.title) + "</th>"
+            }.joined() + "</tr></thead>\n<tbody>\n"
         for row in table.rows {
-            out += "<tr>" + row.indices.map { i in
-                let text = Escape.html(formatter.cellText(row[i], columnStyle: table.columns[i].style))
-                return (numeric[i] ? "<td class=\"cl-n\">" : "<td>") + text + "</td>"
-            }.joined() + "</tr>\n"
+            out +=
+                "<tr>"
+                + row.indices.map { i in
+                    let text = Escape.html(formatter.cellText(row[i], columnStyle: table.columns[i].style))
+                    return (numeric[i] ? "<td class=\"cl-n\">" : "<td>") + text + "</td>"
+                }.joined() + "</tr>\n"
         }
         out += "</tbody></table></div>\n"
         if let total = table.totalRows {
@@ -126,47 +133,47 @@ public struct HTMLRenderer: Sendable {
 
     static let css = """
 
-    :root { color-scheme: light; --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --soft: #f6f8fa; --accent: #0072b2; --warn: #b35900; }
-    * { box-sizing: border-box; }
-    body { margin: 0; background: #fff; color: var(--ink); font: 15px/1.55 system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei", sans-serif; }
-    .cl-report { max-width: 980px; margin: 0 auto; padding: 32px 24px 48px; }
-    h1 { font-size: 28px; margin: 0 0 8px; }
-    h2 { font-size: 21px; margin: 36px 0 12px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
-    h3 { font-size: 17px; margin: 24px 0 8px; }
-    h4, h5, h6 { font-size: 15px; margin: 16px 0 6px; }
-    p, ul, ol, blockquote { margin: 0 0 12px; }
-    code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.92em; background: var(--soft); padding: 1px 4px; border-radius: 4px; }
-    pre { background: var(--soft); padding: 12px; border-radius: 6px; overflow-x: auto; }
-    pre code { background: none; padding: 0; }
-    blockquote { border-left: 4px solid var(--line); padding: 2px 12px; color: var(--muted); }
-    a { color: var(--accent); }
-    .cl-meta { color: var(--muted); font-size: 13px; }
-    .cl-table { overflow-x: auto; margin: 0 0 16px; }
-    table { border-collapse: collapse; font-size: 13.5px; min-width: 40%; }
-    caption { text-align: left; font-weight: 600; padding: 0 0 6px; }
-    th, td { border-bottom: 1px solid var(--line); padding: 5px 10px; text-align: left; vertical-align: top; }
-    thead th { border-bottom: 2px solid var(--ink); background: var(--soft); }
-    td.cl-n, th.cl-n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-    tbody tr:nth-child(even) { background: #fbfcfd; }
-    .cl-more { color: var(--muted); font-size: 13px; }
-    .cl-figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 12px; margin: 8px 0 20px; }
-    .cl-figure { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
-    .cl-figure-label { color: var(--muted); font-size: 13px; }
-    .cl-figure-value { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
-    .cl-figure-detail { color: var(--muted); font-size: 12px; }
-    .cl-callout { border-left: 4px solid var(--accent); background: #eef6fb; padding: 8px 12px; border-radius: 4px; margin: 0 0 14px; }
-    .cl-callout.cl-warning { border-left-color: var(--warn); background: #fff4e5; }
-    .cl-chart { margin: 12px 0 24px; }
-    .cl-chart svg { max-width: 100%; height: auto; display: block; }
-    .cl-chart figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
-    footer { margin-top: 40px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); padding-top: 8px; }
-    @media print {
-      body { font-size: 11pt; }
-      .cl-report { max-width: none; padding: 0; }
-      .cl-chart, table, .cl-figures, .cl-callout { break-inside: avoid; }
-      h2, h3 { break-after: avoid; }
-      .cl-table { overflow: visible; }
-    }
+        :root { color-scheme: light; --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --soft: #f6f8fa; --accent: #0072b2; --warn: #b35900; }
+        * { box-sizing: border-box; }
+        body { margin: 0; background: #fff; color: var(--ink); font: 15px/1.55 system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei", sans-serif; }
+        .cl-report { max-width: 980px; margin: 0 auto; padding: 32px 24px 48px; }
+        h1 { font-size: 28px; margin: 0 0 8px; }
+        h2 { font-size: 21px; margin: 36px 0 12px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+        h3 { font-size: 17px; margin: 24px 0 8px; }
+        h4, h5, h6 { font-size: 15px; margin: 16px 0 6px; }
+        p, ul, ol, blockquote { margin: 0 0 12px; }
+        code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.92em; background: var(--soft); padding: 1px 4px; border-radius: 4px; }
+        pre { background: var(--soft); padding: 12px; border-radius: 6px; overflow-x: auto; }
+        pre code { background: none; padding: 0; }
+        blockquote { border-left: 4px solid var(--line); padding: 2px 12px; color: var(--muted); }
+        a { color: var(--accent); }
+        .cl-meta { color: var(--muted); font-size: 13px; }
+        .cl-table { overflow-x: auto; margin: 0 0 16px; }
+        table { border-collapse: collapse; font-size: 13.5px; min-width: 40%; }
+        caption { text-align: left; font-weight: 600; padding: 0 0 6px; }
+        th, td { border-bottom: 1px solid var(--line); padding: 5px 10px; text-align: left; vertical-align: top; }
+        thead th { border-bottom: 2px solid var(--ink); background: var(--soft); }
+        td.cl-n, th.cl-n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+        tbody tr:nth-child(even) { background: #fbfcfd; }
+        .cl-more { color: var(--muted); font-size: 13px; }
+        .cl-figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 12px; margin: 8px 0 20px; }
+        .cl-figure { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
+        .cl-figure-label { color: var(--muted); font-size: 13px; }
+        .cl-figure-value { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
+        .cl-figure-detail { color: var(--muted); font-size: 12px; }
+        .cl-callout { border-left: 4px solid var(--accent); background: #eef6fb; padding: 8px 12px; border-radius: 4px; margin: 0 0 14px; }
+        .cl-callout.cl-warning { border-left-color: var(--warn); background: #fff4e5; }
+        .cl-chart { margin: 12px 0 24px; }
+        .cl-chart svg { max-width: 100%; height: auto; display: block; }
+        .cl-chart figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
+        footer { margin-top: 40px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); padding-top: 8px; }
+        @media print {
+          body { font-size: 11pt; }
+          .cl-report { max-width: none; padding: 0; }
+          .cl-chart, table, .cl-figures, .cl-callout { break-inside: avoid; }
+          h2, h3 { break-after: avoid; }
+          .cl-table { overflow: visible; }
+        }
 
-    """
+        """
 }

@@ -12,8 +12,11 @@ public struct JSONRenderer: Sendable {
             w.key("title"); w.string(document.title)
             w.key("language"); w.string(document.language.rawValue)
             w.key("source"); document.source.map { w.string($0) } ?? w.raw("null")
-            w.key("parameters"); w.array(document.parameters) { p in
-                w.object { w.key("name"); w.string(p.name); w.key("value"); w.string(p.value) }
+            w.key("parameters");
+            w.array(document.parameters) { p in
+                w.object {
+                    w.key("name"); w.string(p.name); w.key("value"); w.string(p.value)
+                }
             }
             w.key("blocks"); blocks(document.blocks, w)
         }
@@ -38,8 +41,11 @@ public struct JSONRenderer: Sendable {
                 case .table(let table):
                     w.key("type"); w.string("table")
                     w.key("caption"); table.caption.map { w.string($0) } ?? w.raw("null")
-                    w.key("columns"); w.array(table.columns) { c in
-                        w.object { w.key("title"); w.string(c.title); w.key("style"); w.string(c.style.name) }
+                    w.key("columns");
+                    w.array(table.columns) { c in
+                        w.object {
+                            w.key("title"); w.string(c.title); w.key("style"); w.string(c.style.name)
+                        }
                     }
                     w.key("rows"); w.array(table.rows) { row in w.array(row) { cell($0, w) } }
                     w.key("total_rows"); w.raw(String(table.totalRows ?? table.rows.count))
@@ -47,7 +53,8 @@ public struct JSONRenderer: Sendable {
                     w.key("type"); w.string("chart"); self.chart(chart, w)
                 case .keyFigures(let figures):
                     w.key("type"); w.string("key_figures")
-                    w.key("figures"); w.array(figures) { f in
+                    w.key("figures");
+                    w.array(figures) { f in
                         w.object {
                             w.key("label"); w.string(f.label)
                             w.key("value"); w.number(f.value)
@@ -88,7 +95,9 @@ public struct JSONRenderer: Sendable {
         case .integer(let v): w.raw(String(v))
         case .number(let v, _): w.number(v)
         case .interval(let v, let low, let high, _):
-            w.object { w.key("estimate"); w.number(v); w.key("low"); w.number(low); w.key("high"); w.number(high) }
+            w.object {
+                w.key("estimate"); w.number(v); w.key("low"); w.number(low); w.key("high"); w.number(high)
+            }
         case .null: w.raw("null")
         }
     }
@@ -105,7 +114,8 @@ public struct JSONRenderer: Sendable {
         case .bars(let d):
             w.string(d.horizontal ? "horizontal_bars" : "bars")
             w.key("categories"); w.array(d.categories) { w.string($0) }
-            w.key("series"); w.array(d.series) { s in
+            w.key("series");
+            w.array(d.series) { s in
                 w.object {
                     w.key("name"); w.string(s.name)
                     w.key("values"); w.array(s.values) { w.number($0) }
@@ -116,7 +126,8 @@ public struct JSONRenderer: Sendable {
             }
         case .forest(let d):
             w.string("forest"); w.key("reference"); w.number(d.reference)
-            w.key("rows"); w.array(d.rows) { r in
+            w.key("rows");
+            w.array(d.rows) { r in
                 w.object {
                     w.key("label"); w.string(r.label); w.key("estimate"); w.number(r.estimate)
                     w.key("low"); w.number(r.low); w.key("high"); w.number(r.high)
@@ -126,10 +137,16 @@ public struct JSONRenderer: Sendable {
             }
         case .funnel(let steps):
             w.string("funnel")
-            w.key("steps"); w.array(steps) { s in w.object { w.key("label"); w.string(s.label); w.key("count"); w.number(s.count) } }
+            w.key("steps");
+            w.array(steps) { s in
+                w.object {
+                    w.key("label"); w.string(s.label); w.key("count"); w.number(s.count)
+                }
+            }
         case .steps(let series):
             w.string("steps")
-            w.key("series"); w.array(series) { s in
+            w.key("series");
+            w.array(series) { s in
                 w.object {
                     w.key("name"); w.string(s.name)
                     w.key("x"); w.array(s.points.map(\.x)) { w.number($0) }
@@ -149,8 +166,11 @@ public struct JSONRenderer: Sendable {
         case .lines(let d):
             w.string("lines")
             w.key("categories"); w.array(d.categories) { w.string($0) }
-            w.key("series"); w.array(d.series) { s in
-                w.object { w.key("name"); w.string(s.name); w.key("values"); w.array(s.values) { v in v.map { w.number($0) } ?? w.raw("null") } }
+            w.key("series");
+            w.array(d.series) { s in
+                w.object {
+                    w.key("name"); w.string(s.name); w.key("values"); w.array(s.values) { v in v.map { w.number($0) } ?? w.raw("null") }
+                }
             }
         case .histogram(let d):
             w.string("histogram")

@@ -20,7 +20,11 @@ public struct MarkdownRenderer: Sendable {
         var meta: [String] = []
         if let source = document.source { meta.append(words.source + ": " + Escape.markdown(source)) }
         if !document.parameters.isEmpty {
-            meta.append(words.parameters + ": " + document.parameters.map { "`\(codeSpan($0.name))` = " + ($0.value.isEmpty ? Escape.markdown(words.defaultValue) : "`\(codeSpan($0.value))`") }.joined(separator: ", "))
+            meta.append(
+                words.parameters + ": "
+                    + document.parameters.map {
+                        "`\(codeSpan($0.name))` = " + ($0.value.isEmpty ? Escape.markdown(words.defaultValue) : "`\(codeSpan($0.value))`")
+                    }.joined(separator: ", "))
         }
         if !meta.isEmpty { out += meta.joined(separator: " · ") + "\n\n" }
         var files: [(path: String, contents: String)] = []
@@ -45,7 +49,9 @@ public struct MarkdownRenderer: Sendable {
                 case .chart(let chart):
                     let path = chartDirectory + "/" + fileName(chart.id) + ".svg"
                     files.append((path, svg.render(chart)))
-                    out += "![" + Escape.markdown(chart.title) + "](" + path.split(separator: "/").map { percentEncoded(String($0)) }.joined(separator: "/") + ")\n\n"
+                    out +=
+                        "![" + Escape.markdown(chart.title) + "]("
+                        + path.split(separator: "/").map { percentEncoded(String($0)) }.joined(separator: "/") + ")\n\n"
                     if let note = chart.note { out += "*" + Escape.markdown(note) + "*\n\n" }
                 case .keyFigures(let figures):
                     for figure in figures {
@@ -92,11 +98,14 @@ public struct MarkdownRenderer: Sendable {
         if let caption = table.caption { out += "**" + Escape.markdown(caption) + "**\n\n" }
         func cell(_ s: String) -> String { Escape.markdown(s) }
         out += "| " + table.columns.map { cell($0.title) }.joined(separator: " | ") + " |\n"
-        out += "|" + table.columns.indices.map { i in
-            table.rows.contains { $0[i].numericValue != nil } ? " ---: " : " --- "
-        }.joined(separator: "|") + "|\n"
+        out +=
+            "|"
+            + table.columns.indices.map { i in
+                table.rows.contains { $0[i].numericValue != nil } ? " ---: " : " --- "
+            }.joined(separator: "|") + "|\n"
         for row in table.rows {
-            out += "| " + zip(row, table.columns).map { cell(formatter.cellText($0, columnStyle: $1.style)) }.joined(separator: " | ") + " |\n"
+            out +=
+                "| " + zip(row, table.columns).map { cell(formatter.cellText($0, columnStyle: $1.style)) }.joined(separator: " | ") + " |\n"
         }
         out += "\n"
         if let total = table.totalRows { out += "*" + words.shownRows(table.rows.count, of: total, formatter: formatter) + "*\n\n" }
@@ -111,7 +120,9 @@ public struct MarkdownRenderer: Sendable {
         var out = ""
         for byte in s.utf8 {
             let c = Character(UnicodeScalar(byte))
-            if byte < 0x80 && (c.isLetter || c.isNumber || "-_.~".contains(c)) { out.append(c) } else {
+            if byte < 0x80 && (c.isLetter || c.isNumber || "-_.~".contains(c)) {
+                out.append(c)
+            } else {
                 let hex = String(byte, radix: 16, uppercase: true)
                 out += "%" + (hex.count == 1 ? "0" : "") + hex
             }

@@ -20,8 +20,10 @@ public struct ReportDocument: Sendable, Equatable {
     /// Where the data came from (file name, not a path that would change between machines).
     public var source: String?
 
-    public init(title: String, language: ReportLanguage, parameters: [(name: String, value: String)] = [],
-                blocks: [ReportBlock] = [], source: String? = nil) {
+    public init(
+        title: String, language: ReportLanguage, parameters: [(name: String, value: String)] = [],
+        blocks: [ReportBlock] = [], source: String? = nil
+    ) {
         self.title = title
         self.language = language
         self.parameters = parameters

@@ -75,12 +75,16 @@ public struct SVGChartRenderer: Sendable {
         }
     }
 
-    private func axisLabels(_ chart: Chart, _ canvas: inout SVGCanvas, plotLeft: Double, plotRight: Double, plotTop: Double,
-                            plotBottom: Double, xLabelY: Double) {
-        canvas.text(chart.xAxis.label, x: (plotLeft + plotRight) / 2, y: xLabelY, anchor: "middle", cls: "cl-a",
-                    maxWidth: plotRight - plotLeft)
-        canvas.text(chart.yAxis.label, x: 14, y: (plotTop + plotBottom) / 2, anchor: "middle", cls: "cl-a",
-                    maxWidth: plotBottom - plotTop, rotate: -90)
+    private func axisLabels(
+        _ chart: Chart, _ canvas: inout SVGCanvas, plotLeft: Double, plotRight: Double, plotTop: Double,
+        plotBottom: Double, xLabelY: Double
+    ) {
+        canvas.text(
+            chart.xAxis.label, x: (plotLeft + plotRight) / 2, y: xLabelY, anchor: "middle", cls: "cl-a",
+            maxWidth: plotRight - plotLeft)
+        canvas.text(
+            chart.yAxis.label, x: 14, y: (plotTop + plotBottom) / 2, anchor: "middle", cls: "cl-a",
+            maxWidth: plotBottom - plotTop, rotate: -90)
     }
 
     private func emptyChart(_ canvas: inout SVGCanvas, top: Double) -> String {
@@ -133,16 +137,18 @@ public struct SVGChartRenderer: Sendable {
                     guard v.isFinite else { continue }
                     let y = y0 + 3 + barHeight * Double(s)
                     let x0 = scale(0), x1 = scale(v)
-                    canvas.rect(min(x0, x1), y, abs(x1 - x0), barHeight - 1, fill: SVGCanvas.color(s),
-                                tooltip: "\(category) · \(series.name): \(formatter.format(v, chart.yAxis.style))")
+                    canvas.rect(
+                        min(x0, x1), y, abs(x1 - x0), barHeight - 1, fill: SVGCanvas.color(s),
+                        tooltip: "\(category) · \(series.name): \(formatter.format(v, chart.yAxis.style))")
                     if let interval = series.intervals?[c], interval.lowerBound.isFinite, interval.upperBound.isFinite {
                         let yc = y + (barHeight - 1) / 2
                         canvas.line(scale(interval.lowerBound), yc, scale(interval.upperBound), yc, stroke: "#1f2328", width: 1.5)
                     }
                 }
             }
-            canvas.text(chart.yAxis.label, x: (plotLeft + plotRight) / 2, y: plotBottom + 36, anchor: "middle", cls: "cl-a",
-                        maxWidth: plotRight - plotLeft)
+            canvas.text(
+                chart.yAxis.label, x: (plotLeft + plotRight) / 2, y: plotBottom + 36, anchor: "middle", cls: "cl-a",
+                maxWidth: plotRight - plotLeft)
         } else {
             let plotLeft = 72.0, plotRight = canvas.width - 16
             let bandWidth = (plotRight - plotLeft) / Double(data.categories.count)
@@ -167,19 +173,23 @@ public struct SVGChartRenderer: Sendable {
                     guard v.isFinite else { continue }
                     let x = x0 + barWidth * Double(s)
                     let y0 = scale(0), y1 = scale(v)
-                    canvas.rect(x, min(y0, y1), barWidth - 1, abs(y1 - y0), fill: SVGCanvas.color(s),
-                                tooltip: "\(category) · \(series.name): \(formatter.format(v, chart.yAxis.style))")
+                    canvas.rect(
+                        x, min(y0, y1), barWidth - 1, abs(y1 - y0), fill: SVGCanvas.color(s),
+                        tooltip: "\(category) · \(series.name): \(formatter.format(v, chart.yAxis.style))")
                     if let interval = series.intervals?[c], interval.lowerBound.isFinite, interval.upperBound.isFinite {
                         let xc = x + (barWidth - 1) / 2
                         let cap = min(6, barWidth / 3)
                         canvas.line(xc, scale(interval.lowerBound), xc, scale(interval.upperBound), stroke: "#1f2328", width: 1.5)
-                        canvas.line(xc - cap, scale(interval.lowerBound), xc + cap, scale(interval.lowerBound), stroke: "#1f2328", width: 1.5)
-                        canvas.line(xc - cap, scale(interval.upperBound), xc + cap, scale(interval.upperBound), stroke: "#1f2328", width: 1.5)
+                        canvas.line(
+                            xc - cap, scale(interval.lowerBound), xc + cap, scale(interval.lowerBound), stroke: "#1f2328", width: 1.5)
+                        canvas.line(
+                            xc - cap, scale(interval.upperBound), xc + cap, scale(interval.upperBound), stroke: "#1f2328", width: 1.5)
                     }
                 }
             }
-            axisLabels(chart, &canvas, plotLeft: plotLeft, plotRight: plotRight, plotTop: plotTop, plotBottom: plotBottom,
-                       xLabelY: plotBottom + labelSpace + 22)
+            axisLabels(
+                chart, &canvas, plotLeft: plotLeft, plotRight: plotRight, plotTop: plotTop, plotBottom: plotBottom,
+                xLabelY: plotBottom + labelSpace + 22)
         }
         return "\(data.categories.count) categories, \(data.series.count) series."
     }
@@ -189,7 +199,9 @@ public struct SVGChartRenderer: Sendable {
     private func drawForest(_ data: ForestData, _ chart: Chart, _ canvas: inout SVGCanvas, top: Double) -> String {
         guard !data.rows.isEmpty else { return emptyChart(&canvas, top: top) }
         let labelWidth = min(200, max(60, data.rows.map { SVGCanvas.textWidth($0.label, size: $0.isSummary ? 16 : 12) }.max() ?? 60) + 14)
-        let detailWidth = data.rows.contains { $0.detail != nil } ? min(150, (data.rows.compactMap { $0.detail.map { SVGCanvas.textWidth($0) } }.max() ?? 0) + 12) : 0
+        let detailWidth =
+            data.rows.contains { $0.detail != nil }
+            ? min(150, (data.rows.compactMap { $0.detail.map { SVGCanvas.textWidth($0) } }.max() ?? 0) + 12) : 0
         let plotLeft = 12 + labelWidth, plotRight = canvas.width - 16 - detailWidth
         let rowHeight = 26.0
         let plotTop = top + 8
@@ -216,13 +228,16 @@ public struct SVGChartRenderer: Sendable {
             if r.isSummary {
                 let x = scale(r.estimate)
                 let lowX = r.low.isFinite ? scale(r.low) : x - 6, highX = r.high.isFinite ? scale(r.high) : x + 6
-                canvas.append("<path d=\"M\(SVGCanvas.n(lowX)) \(SVGCanvas.n(y)) L\(SVGCanvas.n(x)) \(SVGCanvas.n(y - 7)) L\(SVGCanvas.n(highX)) \(SVGCanvas.n(y)) L\(SVGCanvas.n(x)) \(SVGCanvas.n(y + 7)) Z\" fill=\"#1f2328\"><title>\(Escape.html(tooltip))</title></path>")
+                canvas.append(
+                    "<path d=\"M\(SVGCanvas.n(lowX)) \(SVGCanvas.n(y)) L\(SVGCanvas.n(x)) \(SVGCanvas.n(y - 7)) L\(SVGCanvas.n(highX)) \(SVGCanvas.n(y)) L\(SVGCanvas.n(x)) \(SVGCanvas.n(y + 7)) Z\" fill=\"#1f2328\"><title>\(Escape.html(tooltip))</title></path>"
+                )
             } else {
                 canvas.rect(scale(r.estimate) - 4, y - 4, 8, 8, fill: "#0072B2", tooltip: tooltip)
             }
         }
-        canvas.text(chart.xAxis.label, x: (plotLeft + plotRight) / 2, y: plotBottom + 38, anchor: "middle", cls: "cl-a",
-                    maxWidth: plotRight - plotLeft)
+        canvas.text(
+            chart.xAxis.label, x: (plotLeft + plotRight) / 2, y: plotBottom + 38, anchor: "middle", cls: "cl-a",
+            maxWidth: plotRight - plotLeft)
         return "\(data.rows.count) estimates with intervals; reference line at \(formatter.format(data.reference, chart.xAxis.style))."
     }
 
@@ -243,13 +258,15 @@ public struct SVGChartRenderer: Sendable {
             let share = min(1, step.count / first.count)
             let w = (plotRight - plotLeft) * share
             let x = plotLeft + (plotRight - plotLeft - w) / 2
-            canvas.rect(x, y + 4, max(w, 1), rowHeight - 8, fill: SVGCanvas.color(0),
-                        tooltip: "\(step.label): \(formatter.format(step.count, .count))")
+            canvas.rect(
+                x, y + 4, max(w, 1), rowHeight - 8, fill: SVGCanvas.color(0),
+                tooltip: "\(step.label): \(formatter.format(step.count, .count))")
             var label = formatter.format(step.count, .count)
             if i > 0 {
                 let previous = steps[i - 1].count
                 let stepRate = previous > 0 ? step.count / previous : .nan
-                label += formatter.language == .zh
+                label +=
+                    formatter.language == .zh
                     ? " · 环节 \(formatter.format(stepRate, percent)) · 累计 \(formatter.format(share, percent))"
                     : " · step \(formatter.format(stepRate, percent)) · overall \(formatter.format(share, percent))"
             }
@@ -278,7 +295,9 @@ public struct SVGChartRenderer: Sendable {
         let xScale = LinearScale(covering: xs + [0], range: (plotLeft, plotRight), includeZero: true)
         let yScale = LinearScale(domain: (yLow, yHigh), range: (plotBottom, plotTop))
         leftAxis(yScale, &canvas, left: plotLeft, right: plotRight, style: chart.yAxis.style)
-        for t in xScale.ticks { canvas.text(formatter.tick(t, chart.xAxis.style), x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a") }
+        for t in xScale.ticks {
+            canvas.text(formatter.tick(t, chart.xAxis.style), x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a")
+        }
         canvas.line(plotLeft, plotBottom, plotRight, plotBottom, stroke: "#8c959f")
         for (index, s) in usable.enumerated() {
             let points = s.points.filter { $0.x.isFinite && $0.y.isFinite }
@@ -308,7 +327,8 @@ public struct SVGChartRenderer: Sendable {
                 canvas.line(xScale(c), yScale(y) - 4, xScale(c), yScale(y) + 4, stroke: color, width: 1.2)
             }
         }
-        axisLabels(chart, &canvas, plotLeft: plotLeft, plotRight: plotRight, plotTop: plotTop, plotBottom: plotBottom, xLabelY: plotBottom + 38)
+        axisLabels(
+            chart, &canvas, plotLeft: plotLeft, plotRight: plotRight, plotTop: plotTop, plotBottom: plotBottom, xLabelY: plotBottom + 38)
         return "\(usable.count) step curves."
     }
 
@@ -339,7 +359,8 @@ public struct SVGChartRenderer: Sendable {
             return ("#" + channel(from.0, to.0) + channel(from.1, to.1) + channel(from.2, to.2), t > 0.55 ? "#ffffff" : "#1f2328")
         }
         for (j, label) in data.columnLabels.enumerated() {
-            canvas.text(label, x: plotLeft + cellWidth * (Double(j) + 0.5), y: plotTop - 8, anchor: "middle", cls: "cl-m", maxWidth: cellWidth - 2)
+            canvas.text(
+                label, x: plotLeft + cellWidth * (Double(j) + 0.5), y: plotTop - 8, anchor: "middle", cls: "cl-m", maxWidth: cellWidth - 2)
         }
         var nonFinite = 0
         for (i, label) in data.rowLabels.enumerated() {
@@ -370,8 +391,9 @@ public struct SVGChartRenderer: Sendable {
             canvas.rect(plotLeft + Double(k) * 70, legendY, 20, 12, fill: shade(v).fill, stroke: "#d1d9e0")
             canvas.text(formatter.format(v, data.style), x: plotLeft + Double(k) * 70 + 24, y: legendY + 10, cls: "cl-m")
         }
-        canvas.text(chart.xAxis.label, x: (plotLeft + plotRight) / 2, y: plotBottom + 48, anchor: "middle", cls: "cl-a",
-                    maxWidth: plotRight - plotLeft)
+        canvas.text(
+            chart.xAxis.label, x: (plotLeft + plotRight) / 2, y: plotBottom + 48, anchor: "middle", cls: "cl-a",
+            maxWidth: plotRight - plotLeft)
         return "Heatmap of \(data.rowLabels.count) rows by \(data.columnLabels.count) columns."
     }
 
@@ -388,7 +410,8 @@ public struct SVGChartRenderer: Sendable {
             return v.isFinite
         }
         skipNonFinite(nonFinite, &canvas)
-        let scale = LinearScale(covering: values, range: (plotBottom, plotTop), includeZero: chart.yAxis.style != .automatic || values.allSatisfy { $0 >= 0 })
+        let scale = LinearScale(
+            covering: values, range: (plotBottom, plotTop), includeZero: chart.yAxis.style != .automatic || values.allSatisfy { $0 >= 0 })
         leftAxis(scale, &canvas, left: plotLeft, right: plotRight, style: chart.yAxis.style)
         let count = data.categories.count
         let stepX = count > 1 ? (plotRight - plotLeft - 12) / Double(count - 1) : 0
@@ -412,11 +435,14 @@ public struct SVGChartRenderer: Sendable {
             if count <= 48 {
                 for (i, value) in series.values.enumerated() {
                     guard let v = value, v.isFinite else { continue }
-                    canvas.append("<circle cx=\"\(SVGCanvas.n(x(i)))\" cy=\"\(SVGCanvas.n(scale(v)))\" r=\"2.5\" fill=\"\(SVGCanvas.color(s))\"><title>\(Escape.html("\(data.categories[i]) · \(series.name): \(formatter.format(v, chart.yAxis.style))"))</title></circle>")
+                    canvas.append(
+                        "<circle cx=\"\(SVGCanvas.n(x(i)))\" cy=\"\(SVGCanvas.n(scale(v)))\" r=\"2.5\" fill=\"\(SVGCanvas.color(s))\"><title>\(Escape.html("\(data.categories[i]) · \(series.name): \(formatter.format(v, chart.yAxis.style))"))</title></circle>"
+                    )
                 }
             }
         }
-        axisLabels(chart, &canvas, plotLeft: plotLeft, plotRight: plotRight, plotTop: plotTop, plotBottom: plotBottom, xLabelY: plotBottom + 40)
+        axisLabels(
+            chart, &canvas, plotLeft: plotLeft, plotRight: plotRight, plotTop: plotTop, plotBottom: plotBottom, xLabelY: plotBottom + 40)
         return "\(data.series.count) lines over \(count) points."
     }
 
@@ -434,13 +460,19 @@ public struct SVGChartRenderer: Sendable {
         skipNonFinite(data.counts.filter { !$0.isFinite }.count, &canvas)
         let yScale = LinearScale(covering: counts, range: (plotBottom, plotTop), includeZero: true)
         leftAxis(yScale, &canvas, left: plotLeft, right: plotRight, style: chart.yAxis.style)
-        for t in xScale.ticks { canvas.text(formatter.tick(t, chart.xAxis.style), x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a") }
+        for t in xScale.ticks {
+            canvas.text(formatter.tick(t, chart.xAxis.style), x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a")
+        }
         for (i, c) in counts.enumerated() {
             let x0 = xScale(edges[i]), x1 = xScale(edges[i + 1])
-            canvas.rect(x0, yScale(c), max(1, x1 - x0 - 1), yScale(0) - yScale(c), fill: SVGCanvas.color(0),
-                        tooltip: "\(formatter.format(edges[i], chart.xAxis.style)) – \(formatter.format(edges[i + 1], chart.xAxis.style)): \(formatter.format(c, chart.yAxis.style))")
+            canvas.rect(
+                x0, yScale(c), max(1, x1 - x0 - 1), yScale(0) - yScale(c), fill: SVGCanvas.color(0),
+                tooltip:
+                    "\(formatter.format(edges[i], chart.xAxis.style)) – \(formatter.format(edges[i + 1], chart.xAxis.style)): \(formatter.format(c, chart.yAxis.style))"
+            )
         }
-        axisLabels(chart, &canvas, plotLeft: plotLeft, plotRight: plotRight, plotTop: plotTop, plotBottom: plotBottom, xLabelY: plotBottom + 40)
+        axisLabels(
+            chart, &canvas, plotLeft: plotLeft, plotRight: plotRight, plotTop: plotTop, plotBottom: plotBottom, xLabelY: plotBottom + 40)
         return "Histogram of \(counts.count) bins."
     }
 
@@ -450,7 +482,9 @@ public struct SVGChartRenderer: Sendable {
         let points = data.points.filter { $0.population.isFinite && $0.share.isFinite }
         guard points.count > 1 else { return emptyChart(&canvas, top: top) }
         skipNonFinite(data.points.count - points.count, &canvas)
-        let giniText = (formatter.language == .zh ? "洛伦兹曲线（基尼系数 " : "Lorenz curve (Gini ") + formatter.format(data.gini, .decimal(digits: 3)) + (formatter.language == .zh ? "）" : ")")
+        let giniText =
+            (formatter.language == .zh ? "洛伦兹曲线（基尼系数 " : "Lorenz curve (Gini ") + formatter.format(data.gini, .decimal(digits: 3))
+            + (formatter.language == .zh ? "）" : ")")
         let equality = formatter.language == .zh ? "完全均等" : "Perfect equality"
         let legendHeight = legend([giniText, equality], &canvas, y: top + 4, dashedLast: true)
         let plotTop = top + legendHeight + 10
@@ -460,13 +494,20 @@ public struct SVGChartRenderer: Sendable {
         let xScale = LinearScale(domain: (0, 1), range: (plotLeft, plotRight))
         let yScale = LinearScale(domain: (0, 1), range: (plotBottom, plotTop))
         leftAxis(yScale, &canvas, left: plotLeft, right: plotRight, style: chart.yAxis.style)
-        for t in xScale.ticks { canvas.text(formatter.tick(t, chart.xAxis.style), x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a") }
+        for t in xScale.ticks {
+            canvas.text(formatter.tick(t, chart.xAxis.style), x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a")
+        }
         canvas.line(xScale(0), yScale(0), xScale(1), yScale(1), stroke: "#59636e", width: 1.5, dash: "4 3")
         var d = ""
-        for (i, p) in points.enumerated() { d += (i == 0 ? "M" : " L") + "\(SVGCanvas.n(xScale(p.population))) \(SVGCanvas.n(yScale(p.share)))" }
-        canvas.path(d + " L\(SVGCanvas.n(xScale(1))) \(SVGCanvas.n(yScale(1))) L\(SVGCanvas.n(xScale(0))) \(SVGCanvas.n(yScale(0))) Z", fill: SVGCanvas.color(0), width: 0, opacity: 0.12)
+        for (i, p) in points.enumerated() {
+            d += (i == 0 ? "M" : " L") + "\(SVGCanvas.n(xScale(p.population))) \(SVGCanvas.n(yScale(p.share)))"
+        }
+        canvas.path(
+            d + " L\(SVGCanvas.n(xScale(1))) \(SVGCanvas.n(yScale(1))) L\(SVGCanvas.n(xScale(0))) \(SVGCanvas.n(yScale(0))) Z",
+            fill: SVGCanvas.color(0), width: 0, opacity: 0.12)
         canvas.path(d, stroke: SVGCanvas.color(0), width: 2.5)
-        axisLabels(chart, &canvas, plotLeft: plotLeft, plotRight: plotRight, plotTop: plotTop, plotBottom: plotBottom, xLabelY: plotBottom + 40)
+        axisLabels(
+            chart, &canvas, plotLeft: plotLeft, plotRight: plotRight, plotTop: plotTop, plotBottom: plotBottom, xLabelY: plotBottom + 40)
         return giniText + "."
     }
 }

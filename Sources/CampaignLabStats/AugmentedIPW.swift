@@ -26,19 +26,25 @@ public enum AugmentedIPW {
     ///   - level: confidence level.
     /// - Throws: `LinearAlgebraError` only if LAPACK fails on a matrix it should not.
     /// - Precondition: each group has more units than outcome-model parameters.
-    public static func estimate(outcomes: [Double], treated: [Bool], propensity: [Double], covariates: [[Double]],
-                                estimand: WeightingEstimand = .att, level: Double = 0.95) throws -> EffectEstimate {
-        try estimate(outcomes: outcomes, treated: treated, propensity: propensity,
-                     covariates: RowMatrix(covariates),
-                     estimand: estimand, level: level)
+    public static func estimate(
+        outcomes: [Double], treated: [Bool], propensity: [Double], covariates: [[Double]],
+        estimand: WeightingEstimand = .att, level: Double = 0.95
+    ) throws -> EffectEstimate {
+        try estimate(
+            outcomes: outcomes, treated: treated, propensity: propensity,
+            covariates: RowMatrix(covariates),
+            estimand: estimand, level: level)
     }
 
     /// The same with the covariates in one ``RowMatrix`` (one row per unit).
-    public static func estimate(outcomes: [Double], treated: [Bool], propensity: [Double], covariates: RowMatrix,
-                                estimand: WeightingEstimand = .att, level: Double = 0.95) throws -> EffectEstimate {
+    public static func estimate(
+        outcomes: [Double], treated: [Bool], propensity: [Double], covariates: RowMatrix,
+        estimand: WeightingEstimand = .att, level: Double = 0.95
+    ) throws -> EffectEstimate {
         let n = outcomes.count
-        precondition(treated.count == n && propensity.count == n && covariates.rows == n,
-                     "AugmentedIPW: one outcome, indicator, score and covariate row per unit")
+        precondition(
+            treated.count == n && propensity.count == n && covariates.rows == n,
+            "AugmentedIPW: one outcome, indicator, score and covariate row per unit")
         precondition(propensity.allSatisfy { $0 > 0 && $0 < 1 }, "AugmentedIPW: scores must lie strictly in (0, 1)")
         let k = covariates.columns
         let x = covariates.values
@@ -76,8 +82,9 @@ public enum AugmentedIPW {
             }
             let tau = psi.reduce(0, +) / Double(n)
             let se = psi.reduce(0) { $0 + ($1 - tau) * ($1 - tau) }.squareRoot() / Double(n)
-            return MeanComparison.tEstimate(tau, se: se, df: .infinity, level: level,
-                                            method: "augmented IPW (doubly robust, ATE), influence-function SE")
+            return MeanComparison.tEstimate(
+                tau, se: se, df: .infinity, level: level,
+                method: "augmented IPW (doubly robust, ATE), influence-function SE")
         case .att:
             let treatedCount = Double(treated.filter { $0 }.count)
             var numerator = 0.0
@@ -95,8 +102,9 @@ public enum AugmentedIPW {
                 sum += phi * phi
             }
             let se = sum.squareRoot() / treatedCount
-            return MeanComparison.tEstimate(tau, se: se, df: .infinity, level: level,
-                                            method: "augmented IPW (doubly robust, ATT), influence-function SE")
+            return MeanComparison.tEstimate(
+                tau, se: se, df: .infinity, level: level,
+                method: "augmented IPW (doubly robust, ATT), influence-function SE")
         }
     }
 }

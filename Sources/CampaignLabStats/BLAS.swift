@@ -51,8 +51,9 @@ public enum BLAS {
         precondition(c.count == columns * columns, "BLAS.addGram: C must be \(columns)×\(columns)")
         guard rows > 0 else { return }
         c.withUnsafeMutableBufferPointer { cp in
-            cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, int32(columns), int32(rows),
-                        1.0, block.baseAddress, int32(columns), 1.0, cp.baseAddress, int32(columns))
+            cblas_dsyrk(
+                CblasColMajor, CblasUpper, CblasNoTrans, int32(columns), int32(rows),
+                1.0, block.baseAddress, int32(columns), 1.0, cp.baseAddress, int32(columns))
         }
     }
 

@@ -77,9 +77,10 @@ public struct BootstrapSummary: Sendable, Equatable {
     public var effectEstimate: EffectEstimate {
         let z = estimate / standardError
         let p = z.isFinite ? 2 * NormalDistribution.standard.survival(abs(z)) : .nan
-        return EffectEstimate(estimate: estimate, standardError: standardError, interval: interval, pValue: p,
-                              degreesOfFreedom: .infinity,
-                              method: "bootstrap (\(replicates.count) replicates, \(method.rawValue) interval)")
+        return EffectEstimate(
+            estimate: estimate, standardError: standardError, interval: interval, pValue: p,
+            degreesOfFreedom: .infinity,
+            method: "bootstrap (\(replicates.count) replicates, \(method.rawValue) interval)")
     }
 
     /// Summarizes replicate statistics.
@@ -90,8 +91,10 @@ public struct BootstrapSummary: Sendable, Equatable {
     ///   - level: the interval's confidence level, in (0, 1).
     ///   - method: how the interval is formed.
     /// - Precondition: at least two finite replicate statistics.
-    public init(estimate: Double, replicateStatistics: [Double], level: Double = 0.95,
-                method: BootstrapIntervalMethod = .percentile) {
+    public init(
+        estimate: Double, replicateStatistics: [Double], level: Double = 0.95,
+        method: BootstrapIntervalMethod = .percentile
+    ) {
         precondition(level > 0 && level < 1, "BootstrapSummary: the level must be in (0, 1)")
         let finite = replicateStatistics.filter(\.isFinite)
         precondition(finite.count >= 2, "BootstrapSummary: needs at least two replicates with a finite statistic")
@@ -111,8 +114,9 @@ public struct BootstrapSummary: Sendable, Equatable {
             interval = ConfidenceInterval(lower: 2 * estimate - high, upper: 2 * estimate - low, level: level)
         case .normal:
             let z = NormalDistribution.standard.quantile(1 - alpha / 2)
-            interval = ConfidenceInterval(lower: estimate - z * standardError, upper: estimate + z * standardError,
-                                          level: level)
+            interval = ConfidenceInterval(
+                lower: estimate - z * standardError, upper: estimate + z * standardError,
+                level: level)
         }
     }
 }
@@ -167,31 +171,39 @@ public struct PoissonBootstrap<Accumulator: BootstrapAccumulator>: Sendable {
     ///
     /// - Precondition: same seed and number of replicates.
     public mutating func merge(_ other: PoissonBootstrap) {
-        precondition(seed == other.seed && replicates.count == other.replicates.count,
-                     "PoissonBootstrap.merge: both sides need the same seed and number of replicates")
+        precondition(
+            seed == other.seed && replicates.count == other.replicates.count,
+            "PoissonBootstrap.merge: both sides need the same seed and number of replicates")
         full.merge(other.full)
         for r in replicates.indices { replicates[r].merge(other.replicates[r]) }
     }
 
     /// The bootstrap summary of `statistic`.
-    public func summarize(level: Double = 0.95, method: BootstrapIntervalMethod = .percentile,
-                          _ statistic: (Accumulator) -> Double) -> BootstrapSummary {
-        BootstrapSummary(estimate: statistic(full), replicateStatistics: replicates.map(statistic),
-                         level: level, method: method)
+    public func summarize(
+        level: Double = 0.95, method: BootstrapIntervalMethod = .percentile,
+        _ statistic: (Accumulator) -> Double
+    ) -> BootstrapSummary {
+        BootstrapSummary(
+            estimate: statistic(full), replicateStatistics: replicates.map(statistic),
+            level: level, method: method)
     }
 
     /// The bootstrap summary of a statistic of two independent samples (e.g. treated and
     /// control), pairing their replicates by index.
     ///
     /// - Precondition: both have the same number of replicates.
-    public static func summarize<Other>(_ first: PoissonBootstrap, _ second: PoissonBootstrap<Other>,
-                                        level: Double = 0.95, method: BootstrapIntervalMethod = .percentile,
-                                        _ statistic: (Accumulator, Other) -> Double) -> BootstrapSummary {
-        precondition(first.replicates.count == second.replicates.count,
-                     "PoissonBootstrap.summarize: both samples need the same number of replicates")
+    public static func summarize<Other>(
+        _ first: PoissonBootstrap, _ second: PoissonBootstrap<Other>,
+        level: Double = 0.95, method: BootstrapIntervalMethod = .percentile,
+        _ statistic: (Accumulator, Other) -> Double
+    ) -> BootstrapSummary {
+        precondition(
+            first.replicates.count == second.replicates.count,
+            "PoissonBootstrap.summarize: both samples need the same number of replicates")
         let values = zip(first.replicates, second.replicates).map { statistic($0, $1) }
-        return BootstrapSummary(estimate: statistic(first.full, second.full), replicateStatistics: values,
-                                level: level, method: method)
+        return BootstrapSummary(
+            estimate: statistic(first.full, second.full), replicateStatistics: values,
+            level: level, method: method)
     }
 }
 
@@ -213,9 +225,11 @@ public enum Bootstrap {
     ///   - method: how the interval is formed.
     ///   - statistic: the statistic, computed on the full sample and on every resample.
     /// - Complexity: O(B · (n + cost of the statistic)).
-    public static func resampling<Element>(_ data: [Element], replicates: Int = 1000, seed: UInt64,
-                                           level: Double = 0.95, method: BootstrapIntervalMethod = .percentile,
-                                           _ statistic: ([Element]) -> Double) -> BootstrapSummary {
+    public static func resampling<Element>(
+        _ data: [Element], replicates: Int = 1000, seed: UInt64,
+        level: Double = 0.95, method: BootstrapIntervalMethod = .percentile,
+        _ statistic: ([Element]) -> Double
+    ) -> BootstrapSummary {
         precondition(!data.isEmpty, "Bootstrap.resampling: needs data")
         precondition(replicates >= 2, "Bootstrap.resampling: needs at least two replicates")
         let root = Xoshiro256StarStar(seed: seed)

@@ -25,8 +25,10 @@ public enum CUPED {
     ///
     /// - Parameters: per-arm moments of (x = pre-period value, y = outcome).
     /// - Returns: the estimate and the θ used.
-    public static func absoluteDifference(treatment: PairedMoments, control: PairedMoments,
-                                          level: Double = 0.95) -> (effect: EffectEstimate, theta: Double) {
+    public static func absoluteDifference(
+        treatment: PairedMoments, control: PairedMoments,
+        level: Double = 0.95
+    ) -> (effect: EffectEstimate, theta: Double) {
         let theta = theta(treatment: treatment, control: control)
         let pooledMeanX = (treatment + control).meanX
         var effect = MeanComparison.absoluteDifference(

@@ -55,8 +55,10 @@ public enum CalibrationScenario: String, Sendable, CaseIterable {
                 if rng.bernoulli(probability: 0.08) { successes.control += 1 }
                 if rng.bernoulli(probability: 0.10) { successes.treated += 1 }
             }
-            return ProportionComparison.difference(treatment: (successes.treated, 1500), control: (successes.control, 1500),
-                                                   level: level).interval
+            return ProportionComparison.difference(
+                treatment: (successes.treated, 1500), control: (successes.control, 1500),
+                level: level
+            ).interval
         case .ratioMetric:
             var treated = PairedMoments(), control = PairedMoments()
             for arm in 0..<2 {
@@ -64,11 +66,17 @@ public enum CalibrationScenario: String, Sendable, CaseIterable {
                     let views = 1 + rng.poisson(mean: 2)
                     var clicks = 0
                     for _ in 0..<views where rng.bernoulli(probability: arm == 0 ? 0.20 : 0.23) { clicks += 1 }
-                    if arm == 0 { control.add(x: Double(views), y: Double(clicks)) } else { treated.add(x: Double(views), y: Double(clicks)) }
+                    if arm == 0 {
+                        control.add(x: Double(views), y: Double(clicks))
+                    } else {
+                        treated.add(x: Double(views), y: Double(clicks))
+                    }
                 }
             }
-            return RatioMetric.difference(treatment: RatioMetric(moments: treated), control: RatioMetric(moments: control),
-                                          level: level).interval
+            return RatioMetric.difference(
+                treatment: RatioMetric(moments: treated), control: RatioMetric(moments: control),
+                level: level
+            ).interval
         case .cuped:
             var treated = PairedMoments(), control = PairedMoments()
             for arm in 0..<2 {
@@ -89,8 +97,10 @@ public enum CalibrationScenario: String, Sendable, CaseIterable {
                 treated.append(t)
                 scores.append(e)
             }
-            return PropensityWeighting.estimate(outcomes: y, treated: treated, propensity: scores, estimand: .ate,
-                                                level: level).effect.interval
+            return PropensityWeighting.estimate(
+                outcomes: y, treated: treated, propensity: scores, estimand: .ate,
+                level: level
+            ).effect.interval
         }
     }
 }
@@ -131,8 +141,10 @@ public enum Calibration {
     ///
     /// - Complexity: O(simulations × sample size); runs on all cores; the result does not
     ///   depend on how many.
-    public static func coverage(_ scenario: CalibrationScenario, simulations: Int, seed: UInt64,
-                                level: Double = 0.95) -> CoverageResult {
+    public static func coverage(
+        _ scenario: CalibrationScenario, simulations: Int, seed: UInt64,
+        level: Double = 0.95
+    ) -> CoverageResult {
         precondition(simulations > 0, "Calibration.coverage: needs at least one simulation")
         let root = Xoshiro256StarStar(seed: seed)
         let covered = countInParallel(simulations) { i in
@@ -147,8 +159,10 @@ public enum Calibration {
     /// arm: the share of simulations in which the Welch interval, or the always-valid
     /// confidence sequence with tuning size N* = total customers at the last look, ever
     /// excluded zero.
-    public static func peeking(simulations: Int, looks: Int, batchSize: Int, seed: UInt64,
-                               level: Double = 0.95) -> PeekingResult {
+    public static func peeking(
+        simulations: Int, looks: Int, batchSize: Int, seed: UInt64,
+        level: Double = 0.95
+    ) -> PeekingResult {
         precondition(simulations > 0 && looks > 0 && batchSize > 1, "Calibration.peeking: needs simulations, looks and batches")
         let root = Xoshiro256StarStar(seed: seed)
         let sequence = ConfidenceSequence(tuningSampleSize: Double(2 * looks * batchSize), level: level)
@@ -168,9 +182,10 @@ public enum Calibration {
             }
             return (sequential, fixed)
         }
-        return PeekingResult(simulations: simulations, looks: looks,
-                             sequentialRejections: outcomes.filter(\.0).count,
-                             fixedRejections: outcomes.filter(\.1).count)
+        return PeekingResult(
+            simulations: simulations, looks: looks,
+            sequentialRejections: outcomes.filter(\.0).count,
+            fixedRejections: outcomes.filter(\.1).count)
     }
 }
 

@@ -33,14 +33,17 @@ public enum DifferenceInDifferences {
     /// 2×2 DiD from four independent samples (repeated cross-sections).
     ///
     /// - Precondition: at least two observations in each group.
-    public static func repeatedCrossSections(treatedPre: Moments, treatedPost: Moments, controlPre: Moments,
-                                             controlPost: Moments, level: Double = 0.95) -> EffectEstimate {
+    public static func repeatedCrossSections(
+        treatedPre: Moments, treatedPost: Moments, controlPre: Moments,
+        controlPost: Moments, level: Double = 0.95
+    ) -> EffectEstimate {
         let groups = [treatedPre, treatedPost, controlPre, controlPost]
         precondition(groups.allSatisfy { $0.count > 1 }, "DifferenceInDifferences: each group needs at least two observations")
         let estimate = (treatedPost.mean - treatedPre.mean) - (controlPost.mean - controlPre.mean)
         let se = groups.reduce(0) { $0 + $1.variance / $1.count }.squareRoot()
-        return MeanComparison.tEstimate(estimate, se: se, df: .infinity, level: level,
-                                        method: "difference-in-differences (2×2, repeated cross-sections), z interval")
+        return MeanComparison.tEstimate(
+            estimate, se: se, df: .infinity, level: level,
+            method: "difference-in-differences (2×2, repeated cross-sections), z interval")
     }
 
     /// DiD with covariates: the coefficient of the treatment indicator — the first covariate
@@ -57,13 +60,17 @@ public enum DifferenceInDifferences {
     /// ```
     ///
     /// - Precondition: the treatment indicator was not dropped as collinear.
-    public static func withCovariates(_ fit: LinearRegressionFit, meat: SandwichAccumulator,
-                                      level: Double = 0.95) -> EffectEstimate {
-        precondition(fit.keptCovariates.contains(0),
-                     "DifferenceInDifferences.withCovariates: the treatment indicator is collinear with the covariates")
+    public static func withCovariates(
+        _ fit: LinearRegressionFit, meat: SandwichAccumulator,
+        level: Double = 0.95
+    ) -> EffectEstimate {
+        precondition(
+            fit.keptCovariates.contains(0),
+            "DifferenceInDifferences.withCovariates: the treatment indicator is collinear with the covariates")
         let covariance = fit.robustCovariance(meat)
         let se = fit.standardErrors(covariance)[1]
-        return MeanComparison.tEstimate(fit.slopes[0], se: se, df: .infinity, level: level,
-                                        method: "difference-in-differences with covariates: OLS of the change, HC1, z interval")
+        return MeanComparison.tEstimate(
+            fit.slopes[0], se: se, df: .infinity, level: level,
+            method: "difference-in-differences with covariates: OLS of the change, HC1, z interval")
     }
 }

@@ -38,7 +38,8 @@ public struct LogisticRegressionFit: Sendable {
 
     /// The fitted probability for covariates `x` (without the intercept).
     public func probability(_ x: [Double]) -> Double {
-        precondition(x.count == coefficients.count - 1, "LogisticRegressionFit.probability: \(x.count) covariates for \(coefficients.count - 1)")
+        precondition(
+            x.count == coefficients.count - 1, "LogisticRegressionFit.probability: \(x.count) covariates for \(coefficients.count - 1)")
         var eta = coefficients[0]
         for j in 0..<x.count { eta += coefficients[j + 1] * x[j] }
         return logistic(eta)
@@ -85,8 +86,10 @@ public enum LogisticRegression {
     ///   - tolerance: convergence when every |Δβ| ≤ tolerance · (1 + |β|).
     /// - Throws: `LinearAlgebraError` only if LAPACK fails on a matrix it should not.
     /// - Complexity: O(iterations · n · k²) flops, in BLAS; memory O(block · k).
-    public static func fit(rows: [Double], covariates k: Int, weights: [Double]? = nil,
-                           maxIterations: Int = 100, tolerance: Double = 1e-12) throws -> LogisticRegressionFit {
+    public static func fit(
+        rows: [Double], covariates k: Int, weights: [Double]? = nil,
+        maxIterations: Int = 100, tolerance: Double = 1e-12
+    ) throws -> LogisticRegressionFit {
         let width = k + 1
         precondition(k >= 0 && rows.count % width == 0, "LogisticRegression.fit: rows must hold k + 1 values per row")
         let n = rows.count / width
@@ -220,8 +223,9 @@ public enum LogisticRegression {
             coefficients[i] = beta[a]
             for (b, j) in index.enumerated() { covariance[i + j * (k + 1)] = inverse[a + b * p] }
         }
-        return LogisticRegressionFit(coefficients: coefficients, covariance: covariance, logLikelihood: logLikelihood,
-                                     iterations: iterations, status: status, droppedCovariates: dropped)
+        return LogisticRegressionFit(
+            coefficients: coefficients, covariance: covariance, logLikelihood: logLikelihood,
+            iterations: iterations, status: status, droppedCovariates: dropped)
     }
 }
 

@@ -29,8 +29,10 @@ public struct EffectEstimate: Sendable, Equatable {
     /// The method, in words, for reports ("Welch t, Welch–Satterthwaite df").
     public var method: String
 
-    public init(estimate: Double, standardError: Double, interval: ConfidenceInterval, pValue: Double,
-                degreesOfFreedom: Double, method: String) {
+    public init(
+        estimate: Double, standardError: Double, interval: ConfidenceInterval, pValue: Double,
+        degreesOfFreedom: Double, method: String
+    ) {
         self.estimate = estimate
         self.standardError = standardError
         self.interval = interval
@@ -75,8 +77,9 @@ public enum MeanComparison {
         let se = (v1 + v0).squareRoot()
         let df = welchSatterthwaite(v1: v1, n1: treatment.count, v0: v0, n0: control.count)
         let estimate = treatment.mean - control.mean
-        return tEstimate(estimate, se: se, df: df, level: level,
-                         method: "difference of means, Welch t (Welch–Satterthwaite df)")
+        return tEstimate(
+            estimate, se: se, df: df, level: level,
+            method: "difference of means, Welch t (Welch–Satterthwaite df)")
     }
 
     /// The relative difference of means, m₁/m₀ − 1, with an interval by `method`.
@@ -89,8 +92,10 @@ public enum MeanComparison {
     /// JRSS B 16(2).
     ///
     /// - Returns: the estimate; the p-value tests a relative difference of zero.
-    public static func relativeDifference(treatment: Moments, control: Moments, level: Double = 0.95,
-                                          method: RelativeIntervalMethod = .delta) -> EffectEstimate {
+    public static func relativeDifference(
+        treatment: Moments, control: Moments, level: Double = 0.95,
+        method: RelativeIntervalMethod = .delta
+    ) -> EffectEstimate {
         precondition(treatment.count > 1 && control.count > 1, "relativeDifference needs two values per group")
         let m1 = treatment.mean, m0 = control.mean
         let v1 = treatment.variance / treatment.count
@@ -100,14 +105,16 @@ public enum MeanComparison {
         let deltaSE = (v1 / (m0 * m0) + m1 * m1 * v0 / (m0 * m0 * m0 * m0)).squareRoot()
         switch method {
         case .delta:
-            return tEstimate(lift, se: deltaSE, df: df, level: level,
-                             method: "relative difference, delta method, Welch t (Welch–Satterthwaite df)")
+            return tEstimate(
+                lift, se: deltaSE, df: df, level: level,
+                method: "relative difference, delta method, Welch t (Welch–Satterthwaite df)")
         case .logRatio:
             let logSE = (v1 / (m1 * m1) + v0 / (m0 * m0)).squareRoot()
             let logRatio = tEstimate(m1 > 0 && m0 > 0 ? log(m1 / m0) : .nan, se: logSE, df: df, level: level, method: "")
             return EffectEstimate(
                 estimate: lift, standardError: deltaSE,
-                interval: ConfidenceInterval(lower: exp(logRatio.interval.lower) - 1, upper: exp(logRatio.interval.upper) - 1, level: level),
+                interval: ConfidenceInterval(
+                    lower: exp(logRatio.interval.lower) - 1, upper: exp(logRatio.interval.upper) - 1, level: level),
                 pValue: logRatio.pValue, degreesOfFreedom: df,
                 method: "relative difference, delta method on the log ratio, Welch t (Welch–Satterthwaite df)")
         case .fieller:
@@ -124,9 +131,10 @@ public enum MeanComparison {
                 interval = ConfidenceInterval(lower: (b - root) / a - 1, upper: (b + root) / a - 1, level: level)
             }
             let absolute = absoluteDifference(treatment: treatment, control: control, level: level)
-            return EffectEstimate(estimate: lift, standardError: deltaSE, interval: interval,
-                                  pValue: absolute.pValue, degreesOfFreedom: df,
-                                  method: "relative difference, Fieller interval, Welch t (Welch–Satterthwaite df)")
+            return EffectEstimate(
+                estimate: lift, standardError: deltaSE, interval: interval,
+                pValue: absolute.pValue, degreesOfFreedom: df,
+                method: "relative difference, Fieller interval, Welch t (Welch–Satterthwaite df)")
         }
     }
 

@@ -106,26 +106,32 @@ public enum PropensityWeighting {
     ///   - overlap: which units to keep.
     ///   - level: confidence level.
     /// - Precondition: equal lengths; after the overlap rule, at least two units per group.
-    public static func estimate(outcomes: [Double], treated: [Bool], propensity: [Double], covariates: [[Double]],
-                                estimand: WeightingEstimand = .att, overlap: OverlapRule = .none,
-                                standardError: WeightingStandardError = .knownScores,
-                                weightScale: WeightScale = .unstabilized,
-                                level: Double = 0.95) -> WeightedEffect {
-        estimate(outcomes: outcomes, treated: treated, propensity: propensity,
-                 covariates: covariates.isEmpty ? RowMatrix(rows: outcomes.count, columns: 0) : RowMatrix(covariates),
-                 estimand: estimand, overlap: overlap, standardError: standardError, weightScale: weightScale, level: level)
+    public static func estimate(
+        outcomes: [Double], treated: [Bool], propensity: [Double], covariates: [[Double]],
+        estimand: WeightingEstimand = .att, overlap: OverlapRule = .none,
+        standardError: WeightingStandardError = .knownScores,
+        weightScale: WeightScale = .unstabilized,
+        level: Double = 0.95
+    ) -> WeightedEffect {
+        estimate(
+            outcomes: outcomes, treated: treated, propensity: propensity,
+            covariates: covariates.isEmpty ? RowMatrix(rows: outcomes.count, columns: 0) : RowMatrix(covariates),
+            estimand: estimand, overlap: overlap, standardError: standardError, weightScale: weightScale, level: level)
     }
 
     /// The same with the covariates in one ``RowMatrix`` (one row per unit).
-    public static func estimate(outcomes: [Double], treated: [Bool], propensity: [Double], covariates: RowMatrix? = nil,
-                                estimand: WeightingEstimand = .att, overlap: OverlapRule = .none,
-                                standardError: WeightingStandardError = .knownScores,
-                                weightScale: WeightScale = .unstabilized,
-                                level: Double = 0.95) -> WeightedEffect {
+    public static func estimate(
+        outcomes: [Double], treated: [Bool], propensity: [Double], covariates: RowMatrix? = nil,
+        estimand: WeightingEstimand = .att, overlap: OverlapRule = .none,
+        standardError: WeightingStandardError = .knownScores,
+        weightScale: WeightScale = .unstabilized,
+        level: Double = 0.95
+    ) -> WeightedEffect {
         let n = outcomes.count
         let covariates = covariates ?? RowMatrix(rows: n, columns: 0)
-        precondition(treated.count == n && propensity.count == n && covariates.rows == n,
-                     "PropensityWeighting: one outcome, indicator, score (and covariate row) per unit")
+        precondition(
+            treated.count == n && propensity.count == n && covariates.rows == n,
+            "PropensityWeighting: one outcome, indicator, score (and covariate row) per unit")
         precondition(propensity.allSatisfy { $0 > 0 && $0 < 1 }, "PropensityWeighting: scores must lie strictly in (0, 1)")
         var bound: Double
         var keep: (Double) -> Bool
@@ -178,8 +184,9 @@ public enum PropensityWeighting {
         var seMethod = "SE with known scores"
         if case .estimatedLogitScores(let design) = standardError {
             precondition(design.rows == n, "PropensityWeighting: one propensity-covariate row per unit")
-            se = estimatedScoreStandardError(outcomes: outcomes, treated: treated, propensity: propensity, design: design,
-                                             kept: weights.map { $0 > 0 }, estimand: estimand, means: (t.mean, c.mean))
+            se = estimatedScoreStandardError(
+                outcomes: outcomes, treated: treated, propensity: propensity, design: design,
+                kept: weights.map { $0 > 0 }, estimand: estimand, means: (t.mean, c.mean))
             seMethod = "M-estimation SE for estimated logit scores"
         }
         let effect = MeanComparison.tEstimate(
@@ -202,9 +209,11 @@ public enum PropensityWeighting {
             let denominator = pooled > 0 ? pooled : .nan
             let weightedVariance0 = weighted.1.sumOfSquaredDeviations / weighted.1.count
             let weightedVariance1 = weighted.0.sumOfSquaredDeviations / weighted.0.count
-            balance.append(CovariateBalance(index: j, before: (raw.0.mean - raw.1.mean) / denominator,
-                                            after: (weighted.0.mean - weighted.1.mean) / denominator,
-                                            varianceRatioAfter: weightedVariance1 / weightedVariance0))
+            balance.append(
+                CovariateBalance(
+                    index: j, before: (raw.0.mean - raw.1.mean) / denominator,
+                    after: (weighted.0.mean - weighted.1.mean) / denominator,
+                    varianceRatioAfter: weightedVariance1 / weightedVariance0))
         }
         if weightScale == .stabilized {
             let share = Double(t.count) / Double(t.count + c.count)
@@ -215,11 +224,12 @@ public enum PropensityWeighting {
         for i in 0..<n {
             if treated[i] { largest.0 = max(largest.0, weights[i]) } else { largest.1 = max(largest.1, weights[i]) }
         }
-        return WeightedEffect(effect: effect, estimand: estimand,
-                              effectiveSampleSize: (t.sum * t.sum / t.sumSquares, c.sum * c.sum / c.sumSquares),
-                              trimmed: trimmed, balance: balance,
-                              propensityRange: (treatedLow...treatedHigh, comparisonLow...comparisonHigh),
-                              overlapBound: bound, weights: weights, weightScale: weightScale, largestWeight: largest)
+        return WeightedEffect(
+            effect: effect, estimand: estimand,
+            effectiveSampleSize: (t.sum * t.sum / t.sumSquares, c.sum * c.sum / c.sumSquares),
+            trimmed: trimmed, balance: balance,
+            propensityRange: (treatedLow...treatedHigh, comparisonLow...comparisonHigh),
+            overlapBound: bound, weights: weights, weightScale: weightScale, largestWeight: largest)
     }
 
     /// Crump et al.'s optimal kept set: nil when nothing is to be dropped (max g ≤ 2·mean g).
@@ -244,9 +254,11 @@ public enum PropensityWeighting {
 
     /// √(cᵀA⁻¹BA⁻ᵀc) for θ = (logit β, μ₁, μ₀), c = (0, …, 1, −1): A = −Σ∂ψ/∂θ, B = Σψψᵀ with
     /// ψ = ((T − e)x̃, T·w₁(y − μ₁), (1 − T)·w₀(y − μ₀)), x̃ = [1, x], w the estimand's weights.
-    private static func estimatedScoreStandardError(outcomes: [Double], treated: [Bool], propensity: [Double],
-                                                    design: RowMatrix, kept: [Bool], estimand: WeightingEstimand,
-                                                    means: (Double, Double)) -> Double {
+    private static func estimatedScoreStandardError(
+        outcomes: [Double], treated: [Bool], propensity: [Double],
+        design: RowMatrix, kept: [Bool], estimand: WeightingEstimand,
+        means: (Double, Double)
+    ) -> Double {
         let k = design.columns + 1
         let x = design.values
         let p = k + 2

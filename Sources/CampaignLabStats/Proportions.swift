@@ -21,16 +21,19 @@ public enum ProportionComparison {
     ///   - control: successes and trials of the control arm.
     ///   - level: confidence level of the interval.
     ///   - test: how the p-value is computed.
-    public static func difference(treatment: (successes: Double, trials: Double),
-                                  control: (successes: Double, trials: Double),
-                                  level: Double = 0.95, test: ProportionTest = .wald) -> EffectEstimate {
+    public static func difference(
+        treatment: (successes: Double, trials: Double),
+        control: (successes: Double, trials: Double),
+        level: Double = 0.95, test: ProportionTest = .wald
+    ) -> EffectEstimate {
         precondition(treatment.trials > 0 && control.trials > 0, "ProportionComparison needs trials in both arms")
         let p1 = treatment.successes / treatment.trials
         let p0 = control.successes / control.trials
         let se = (p1 * (1 - p1) / treatment.trials + p0 * (1 - p0) / control.trials).squareRoot()
         let d = p1 - p0
-        var e = MeanComparison.tEstimate(d, se: se, df: .infinity, level: level,
-                                         method: "difference of proportions, Wald z interval")
+        var e = MeanComparison.tEstimate(
+            d, se: se, df: .infinity, level: level,
+            method: "difference of proportions, Wald z interval")
         if test == .pooled {
             let pooled = (treatment.successes + control.successes) / (treatment.trials + control.trials)
             let se0 = (pooled * (1 - pooled) * (1 / treatment.trials + 1 / control.trials)).squareRoot()

@@ -30,7 +30,8 @@ public struct RatioMetric: Sendable {
     /// The difference of ratios treatment − control, normal reference (z).
     public static func difference(treatment: RatioMetric, control: RatioMetric, level: Double = 0.95) -> EffectEstimate {
         let se = (treatment.variance + control.variance).squareRoot()
-        return MeanComparison.tEstimate(treatment.ratio - control.ratio, se: se, df: .infinity, level: level,
-                                        method: "difference of ratio metrics, delta method, z interval")
+        return MeanComparison.tEstimate(
+            treatment.ratio - control.ratio, se: se, df: .infinity, level: level,
+            method: "difference of ratio metrics, delta method, z interval")
     }
 }

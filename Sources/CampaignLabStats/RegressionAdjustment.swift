@@ -22,8 +22,10 @@ public enum RegressionAdjustment {
     /// - Returns: the treatment coefficient with HC1 SE, z interval, p-value; and the fit.
     /// - Throws: `LinearAlgebraError` when LAPACK fails on a matrix it should not.
     /// - Precondition: the treatment indicator is not constant or collinear with the covariates.
-    public static func estimate(count: Int, covariates: Int, level: Double = 0.95,
-                                row: (Int, inout [Double]) -> Void) throws -> (effect: EffectEstimate, fit: LinearRegressionFit) {
+    public static func estimate(
+        count: Int, covariates: Int, level: Double = 0.95,
+        row: (Int, inout [Double]) -> Void
+    ) throws -> (effect: EffectEstimate, fit: LinearRegressionFit) {
         let width = covariates + 2
         var scratch = [Double](repeating: 0, count: width)
         return try estimate(count: count, covariates: covariates, level: level) { range, block in
@@ -37,9 +39,12 @@ public enum RegressionAdjustment {
     /// The same, filled a block of rows at a time: `rows(range, block)` writes the rows of
     /// units `range` into `block`, row-major, each [T, covariates…, y]. For large designs held
     /// in arrays this avoids a call per unit.
-    public static func estimate(count: Int, covariates: Int, level: Double = 0.95,
-                                rows fill: (Range<Int>, UnsafeMutableBufferPointer<Double>) -> Void) throws
-        -> (effect: EffectEstimate, fit: LinearRegressionFit) {
+    public static func estimate(
+        count: Int, covariates: Int, level: Double = 0.95,
+        rows fill: (Range<Int>, UnsafeMutableBufferPointer<Double>) -> Void
+    ) throws
+        -> (effect: EffectEstimate, fit: LinearRegressionFit)
+    {
         let width = covariates + 2
         let block = 8_192
         var buffer = [Double](repeating: 0, count: block * width)
@@ -59,8 +64,9 @@ public enum RegressionAdjustment {
         var meat = fit.sandwichAccumulator()
         pass { meat.add(rowMajor: $0, rows: $1) }
         let se = fit.standardErrors(fit.robustCovariance(meat))[1]
-        let effect = MeanComparison.tEstimate(fit.slopes[0], se: se, df: .infinity, level: level,
-                                              method: "regression adjustment: OLS with HC1 standard errors, z interval")
+        let effect = MeanComparison.tEstimate(
+            fit.slopes[0], se: se, df: .infinity, level: level,
+            method: "regression adjustment: OLS with HC1 standard errors, z interval")
         return (effect, fit)
     }
 }

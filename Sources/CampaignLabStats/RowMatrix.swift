@@ -24,8 +24,9 @@ public struct RowMatrix: Sendable, Equatable {
 
     /// A matrix over existing row-major values.
     public init(values: [Double], columns: Int) {
-        precondition(columns > 0 ? values.count % columns == 0 : values.isEmpty,
-                     "RowMatrix: \(values.count) values is not a whole number of rows of \(columns)")
+        precondition(
+            columns > 0 ? values.count % columns == 0 : values.isEmpty,
+            "RowMatrix: \(values.count) values is not a whole number of rows of \(columns)")
         self.rows = columns > 0 ? values.count / columns : 0
         self.columns = columns
         self.values = values

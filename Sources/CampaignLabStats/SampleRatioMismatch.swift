@@ -12,8 +12,9 @@ public struct SampleRatioMismatch: Sendable, Equatable {
     ///   - observed: customers per arm.
     ///   - allocation: planned shares per arm (normalized here; need not sum to 1).
     public init(observed: [Double], allocation: [Double]) {
-        precondition(observed.count == allocation.count && observed.count >= 2,
-                     "SampleRatioMismatch needs the same number (≥ 2) of arms and shares")
+        precondition(
+            observed.count == allocation.count && observed.count >= 2,
+            "SampleRatioMismatch needs the same number (≥ 2) of arms and shares")
         let total = observed.reduce(0, +)
         let shares = allocation.reduce(0, +)
         var chi2 = 0.0

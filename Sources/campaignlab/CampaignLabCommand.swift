@@ -17,7 +17,10 @@ struct CampaignLabCommand: ParsableCommand {
                          campaignlab check --db demo.sqlite
             """,
         version: CampaignLabVersion.current,
-        subcommands: [CheckCommand.self, ImportCommand.self, DemoCommand.self, RenderCommand.self, UpliftCommand.self, YearOverYearCommand.self, FunnelCommand.self]
+        subcommands: [
+            CheckCommand.self, ImportCommand.self, DemoCommand.self, RenderCommand.self, UpliftCommand.self, YearOverYearCommand.self,
+            FunnelCommand.self,
+        ]
     )
 
     static func main() {

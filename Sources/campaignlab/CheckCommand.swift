@@ -124,15 +124,18 @@ enum CheckReportText {
             for (i, dimension) in summary.dimensions.enumerated() {
                 let values = dimension.topValues.map { "\($0.value) \(formatCount($0.count))" }.joined(separator: ", ")
                 let more = dimension.distinctValues > dimension.topValues.count ? ", …" : ""
-                line(i == 0 ? "dimensions" : "",
-                     "\(dimension.name): \(count(dimension.distinctValues, "value")) (\(values)\(more))")
+                line(
+                    i == 0 ? "dimensions" : "",
+                    "\(dimension.name): \(count(dimension.distinctValues, "value")) (\(values)\(more))")
             }
         }
         if let events = summary.events {
             let types = events.types.map { "\($0.value) \(formatCount($0.count))" }.joined(separator: ", ")
             let more = events.distinctTypes > events.types.count ? ", …" : ""
-            line("events", "\(formatCount(events.rows)) rows, \(count(events.distinctTypes, "type"))"
-                 + (types.isEmpty ? "" : " (\(types)\(more))"))
+            line(
+                "events",
+                "\(formatCount(events.rows)) rows, \(count(events.distinctTypes, "type"))"
+                    + (types.isEmpty ? "" : " (\(types)\(more))"))
         } else {
             line("events", "(missing)")
         }
@@ -140,8 +143,10 @@ enum CheckReportText {
             line("campaigns", "(none)")
         } else {
             for (i, campaign) in summary.campaigns.enumerated() {
-                line(i == 0 ? "campaigns" : "",
-                     "\(campaign.campaignID) (\(campaign.design)) \(campaign.startsOn) … \(campaign.endsOn), control '\(campaign.controlArm)'")
+                line(
+                    i == 0 ? "campaigns" : "",
+                    "\(campaign.campaignID) (\(campaign.design)) \(campaign.startsOn) … \(campaign.endsOn), control '\(campaign.controlArm)'"
+                )
                 let arms = campaign.arms.map { "\($0.value) \(formatCount($0.count))" }.joined(separator: ", ")
                 out += cont + "arms: " + (arms.isEmpty ? "(no assignments)" : arms) + "\n"
             }

@@ -37,8 +37,10 @@ struct DemoCommand: ParsableCommand {
             defer { Interruption.finished(token) }
             let summary = try DemoBank.generate(config, to: out, overwrite: force) { progress in
                 let percent = 100 * progress.customersDone / max(1, progress.customersTotal)
-                printError(String(format: "demo: %3d%%  %d of %d customers  %.1f s", percent,
-                                  progress.customersDone, progress.customersTotal, progress.elapsed))
+                printError(
+                    String(
+                        format: "demo: %3d%%  %d of %d customers  %.1f s", percent,
+                        progress.customersDone, progress.customersTotal, progress.elapsed))
             }
             print("Wrote \(summary.path) (seed \(seed), \(customers) customers)")
             for (table, rows) in summary.rowCounts {

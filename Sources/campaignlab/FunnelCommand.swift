@@ -6,7 +6,8 @@ import Foundation
 struct FunnelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "funnel",
-        abstract: "The campaign funnel: customers per step, step and overall conversion, time to convert by Kaplan–Meier, segments compared by log-rank.",
+        abstract:
+            "The campaign funnel: customers per step, step and overall conversion, time to convert by Kaplan–Meier, segments compared by log-rank.",
         discussion: """
             Steps are ordered (default: assigned, page_view, click, enroll,
             task_complete, reward). Entry is the customer's assigned_at; each step
@@ -30,7 +31,8 @@ struct FunnelCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Ordered steps, comma-separated ('assigned' first only).", valueName: "list"))
     var steps: String?
 
-    @Option(name: .long, help: ArgumentHelp("Days after entry a customer has to convert (default: until the campaign ends).", valueName: "n"))
+    @Option(
+        name: .long, help: ArgumentHelp("Days after entry a customer has to convert (default: until the campaign ends).", valueName: "n"))
     var windowDays: Double?
 
     @Option(name: .long, help: ArgumentHelp("The arm entering the funnel (default: every arm but the control).", valueName: "arm"))
@@ -44,9 +46,11 @@ struct FunnelCommand: ParsableCommand {
     func run() throws {
         let campaign = source.campaign
         let steps = self.steps.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-        let options = CampaignFunnel.Options(campaign: campaign, steps: steps ?? CampaignFunnel.defaultSteps, windowDays: windowDays,
-                                             arm: arm, by: by)
-        try AnalysisCommandRunner.run(CampaignFunnel.self, options: options, db: source.db, output: output, name: "funnel-\(campaign)",
-                                      title: { $0 == .zh ? "活动漏斗：\(campaign)" : "Campaign funnel: \(campaign)" })
+        let options = CampaignFunnel.Options(
+            campaign: campaign, steps: steps ?? CampaignFunnel.defaultSteps, windowDays: windowDays,
+            arm: arm, by: by)
+        try AnalysisCommandRunner.run(
+            CampaignFunnel.self, options: options, db: source.db, output: output, name: "funnel-\(campaign)",
+            title: { $0 == .zh ? "活动漏斗：\(campaign)" : "Campaign funnel: \(campaign)" })
     }
 }

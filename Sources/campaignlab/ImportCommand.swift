@@ -71,13 +71,15 @@ struct ImportCommand: ParsableCommand {
 
         let seconds = String(format: "%.1f", summary.seconds)
         let rate = summary.seconds > 0 ? ", \(grouped(Int(summary.rowsPerSecond))) rows/s" : ""
-        print("Imported \(grouped(summary.rowsImported)) rows into \(db)"
-              + (summary.databaseWasCreated ? " (new file)" : "") + " in \(seconds) s\(rate).")
+        print(
+            "Imported \(grouped(summary.rowsImported)) rows into \(db)"
+                + (summary.databaseWasCreated ? " (new file)" : "") + " in \(seconds) s\(rate).")
         let nameWidth = summary.tables.map(\.table.count).max() ?? 0
         let countWidth = summary.tables.map { grouped($0.rowsImported).count }.max() ?? 0
         for table in summary.tables {
             let count = grouped(table.rowsImported)
-            var line = "  " + table.table.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+            var line =
+                "  " + table.table.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
                 + String(repeating: " ", count: countWidth - count.count) + count + (table.rowsImported == 1 ? " row " : " rows")
             var notes: [String] = []
             if table.wasCreated { notes.append("new table") }
@@ -106,6 +108,8 @@ private func grouped(_ value: Int) -> String {
 
 /// `path` as one shell word: unchanged when it is plain, else in single quotes.
 private func shellQuoted(_ path: String) -> String {
-    let plain = path.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.numericType != nil || "-_./+:@".unicodeScalars.contains($0) }
+    let plain = path.unicodeScalars.allSatisfy {
+        $0.properties.isAlphabetic || $0.properties.numericType != nil || "-_./+:@".unicodeScalars.contains($0)
+    }
     return plain && !path.isEmpty ? path : "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

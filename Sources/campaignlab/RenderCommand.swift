@@ -48,12 +48,16 @@ struct RenderCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
     var db: String?
 
-    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("A notebook parameter, name=value (repeatable).", valueName: "name=value"))
+    @Option(
+        name: .long, parsing: .singleValue, help: ArgumentHelp("A notebook parameter, name=value (repeatable).", valueName: "name=value"))
     var param: [String] = []
 
     @OptionGroup var output: ReportOutputOptions
 
-    @Option(name: .long, help: ArgumentHelp("Seconds each SQL block's statement may run before it is stopped (a block's '--| time_limit' wins).", valueName: "seconds"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Seconds each SQL block's statement may run before it is stopped (a block's '--| time_limit' wins).", valueName: "seconds"))
     var sqlTimeLimit: Double = NotebookRunner.defaultSQLTimeLimit
 
     @Flag(name: .long, help: "List the analyses a notebook can call, with their options, and exit.")
@@ -86,7 +90,9 @@ struct RenderCommand: ParsableCommand {
         do {
             text = try String(contentsOfFile: notebook, encoding: .utf8)
         } catch {
-            printError("error: \(notebook): cannot read the notebook (\(FileManager.default.fileExists(atPath: notebook) ? "not UTF-8 text?" : "no such file"))")
+            printError(
+                "error: \(notebook): cannot read the notebook (\(FileManager.default.fileExists(atPath: notebook) ? "not UTF-8 text?" : "no such file"))"
+            )
             throw ExitCode(2)
         }
         let started = Date()
@@ -94,8 +100,9 @@ struct RenderCommand: ParsableCommand {
         try CommandFailure.handling {
             let parsed = try NotebookParser.parse(text, file: notebook)
             let database = try SQLiteDatabase.open(readOnlyAt: db)
-            var runner = NotebookRunner(database: database, databaseName: URL(fileURLWithPath: db).lastPathComponent,
-                                        language: language, progress: progress)
+            var runner = NotebookRunner(
+                database: database, databaseName: URL(fileURLWithPath: db).lastPathComponent,
+                language: language, progress: progress)
             runner.sqlTimeLimit = sqlTimeLimit
             let document = try runner.run(parsed, parameters: parameters)
             let written = try ReportOutput.write(document, name: parsed.name, to: out, formats: formats)
@@ -112,9 +119,10 @@ enum ReportOutput {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let base = "\(name).\(document.language.rawValue)"
         // Interrupted halfway, none of this report's files stays behind.
-        let token = Interruption.writing((formats.map { base + "." + $0 } + [base + "_files"]).map {
-            (out as NSString).appendingPathComponent($0)
-        })
+        let token = Interruption.writing(
+            (formats.map { base + "." + $0 } + [base + "_files"]).map {
+                (out as NSString).appendingPathComponent($0)
+            })
         defer { Interruption.finished(token) }
         var written: [String] = []
         func write(_ contents: String, _ file: String, listed: Bool = true) throws {

@@ -6,7 +6,10 @@ import Foundation
 /// The options every command that writes a report shares: where, in which formats and
 /// language, and whether to show progress.
 struct ReportOutputOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Directory for the report files (created when missing); the analysis commands print Markdown without it.", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Directory for the report files (created when missing); the analysis commands print Markdown without it.", valueName: "dir"))
     var out: String?
 
     @Option(name: .long, help: ArgumentHelp("Formats to write, comma-separated: md, html, json.", valueName: "list"))
@@ -50,7 +53,11 @@ struct CampaignOptions: ParsableArguments {
 struct CampaignSelectionOptions: ParsableArguments {
     @OptionGroup var source: CampaignOptions
 
-    @Option(name: .long, help: ArgumentHelp("Metrics, comma-separated (default: every customer_months metric, then the events metrics of metric_definitions).", valueName: "list"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Metrics, comma-separated (default: every customer_months metric, then the events metrics of metric_definitions).",
+            valueName: "list"))
     var metrics: String?
 
     @Option(name: .long, help: ArgumentHelp("The arm compared with the control arm (default: the first other arm).", valueName: "arm"))
@@ -61,8 +68,9 @@ struct CampaignSelectionOptions: ParsableArguments {
 
     /// The typed selection the analyses take.
     var selection: CampaignSelection {
-        CampaignSelection(campaign: source.campaign,
-                          metrics: metrics.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } },
-                          arm: arm, preMonths: preMonths)
+        CampaignSelection(
+            campaign: source.campaign,
+            metrics: metrics.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } },
+            arm: arm, preMonths: preMonths)
     }
 }

@@ -41,9 +41,10 @@ struct UpliftCommand: ParsableCommand {
 
     func run() throws {
         let campaign = selection.source.campaign
-        try AnalysisCommandRunner.run(CampaignUplift.self, options: CampaignUplift.Options(selection.selection),
-                                      db: selection.source.db, output: output, name: "uplift-\(campaign)",
-                                      title: { $0 == .zh ? "活动效果：\(campaign)" : "Campaign uplift: \(campaign)" })
+        try AnalysisCommandRunner.run(
+            CampaignUplift.self, options: CampaignUplift.Options(selection.selection),
+            db: selection.source.db, output: output, name: "uplift-\(campaign)",
+            title: { $0 == .zh ? "活动效果：\(campaign)" : "Campaign uplift: \(campaign)" })
     }
 }
 
@@ -51,20 +52,24 @@ struct UpliftCommand: ParsableCommand {
 enum AnalysisCommandRunner {
     /// Validates the options (the same check a notebook block gets), runs the analysis on the
     /// database read-only, and prints the report as Markdown or writes it to `--out`.
-    static func run<A: Analysis>(_ analysis: A.Type, options: A.Options, db: String, output: ReportOutputOptions,
-                                 name: String, title: (ReportLanguage) -> String) throws {
+    static func run<A: Analysis>(
+        _ analysis: A.Type, options: A.Options, db: String, output: ReportOutputOptions,
+        name: String, title: (ReportLanguage) -> String
+    ) throws {
         let language = try output.language()
         let formats = try output.formats()
         let progress = output.progress(since: Date())
         try CommandFailure.handling {
             try options.validate()
             let database = try SQLiteDatabase.open(readOnlyAt: db)
-            let context = AnalysisContext(database: database, schema: try ContractSchema.discover(in: database), language: language,
-                                          progress: progress)
+            let context = AnalysisContext(
+                database: database, schema: try ContractSchema.discover(in: database), language: language,
+                progress: progress)
             let blocks = try AnalysisError.namingReadErrors { try analysis.run(context, options) }
-            let document = ReportDocument(title: title(language), language: language,
-                                          parameters: options.encoded().sorted { $0.name < $1.name }.map { ($0.name, $0.value) },
-                                          blocks: blocks, source: URL(fileURLWithPath: db).lastPathComponent)
+            let document = ReportDocument(
+                title: title(language), language: language,
+                parameters: options.encoded().sorted { $0.name < $1.name }.map { ($0.name, $0.value) },
+                blocks: blocks, source: URL(fileURLWithPath: db).lastPathComponent)
             if let out = output.out {
                 for path in try ReportOutput.write(document, name: name, to: out, formats: formats) { print(path) }
             } else {

@@ -42,8 +42,9 @@ struct YearOverYearCommand: ParsableCommand {
     func run() throws {
         let campaign = selection.source.campaign
         let alignment = try CommandFailure.handling { try CampaignYearOverYear.Options.alignment(named: self.alignment) }
-        try AnalysisCommandRunner.run(CampaignYearOverYear.self, options: CampaignYearOverYear.Options(selection.selection, alignment: alignment),
-                                      db: selection.source.db, output: output, name: "yoy-\(campaign)",
-                                      title: { $0 == .zh ? "同比分析：\(campaign)" : "Year over year: \(campaign)" })
+        try AnalysisCommandRunner.run(
+            CampaignYearOverYear.self, options: CampaignYearOverYear.Options(selection.selection, alignment: alignment),
+            db: selection.source.db, output: output, name: "yoy-\(campaign)",
+            title: { $0 == .zh ? "同比分析：\(campaign)" : "Year over year: \(campaign)" })
     }
 }

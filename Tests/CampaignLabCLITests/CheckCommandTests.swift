@@ -22,18 +22,22 @@ struct CheckCommandTests {
         let dir = try TemporaryDirectory("check-cli")
         defer { dir.remove() }
         let path = dir.file("bank.sqlite")
-        try ContractFixtures.makeDatabase(at: path, then: """
-            UPDATE customer_months SET month = '2024-13' WHERE customer_id = 4 AND month = '2024-06';
-            UPDATE customer_months SET aum = -1 WHERE customer_id = 1 AND month = '2024-01';
-            """)
+        try ContractFixtures.makeDatabase(
+            at: path,
+            then: """
+                UPDATE customer_months SET month = '2024-13' WHERE customer_id = 4 AND month = '2024-06';
+                UPDATE customer_months SET aum = -1 WHERE customer_id = 1 AND month = '2024-01';
+                """)
         let before = try fileBytes(path)
         let result = try runCampaignLab(["check", "--db", path, "--quiet"])
         #expect(result.exitCode == 1)
-        #expect(result.stdout.contains("""
-              ERROR   customer_months.month (1 row)
-                      '2024-13' is not a month 'YYYY-MM'
-                      example: customer_id=4, month='2024-13' (rowid 24)
-            """))
+        #expect(
+            result.stdout.contains(
+                """
+                  ERROR   customer_months.month (1 row)
+                          '2024-13' is not a month 'YYYY-MM'
+                          example: customer_id=4, month='2024-13' (rowid 24)
+                """))
         #expect(result.stdout.contains("WARNING customer_months.aum (1 row)"))
         #expect(result.stdout.hasSuffix("1 error, 1 warning\n"))
         #expect(result.stderr.isEmpty)

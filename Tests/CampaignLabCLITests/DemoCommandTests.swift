@@ -34,7 +34,9 @@ struct DemoCommandTests {
 
         let noDirectory = try runCampaignLab(["demo", "--customers", "200", "--out", directory.file("missing/dir/x.sqlite")])
         #expect(noDirectory.exitCode != 0)
-        #expect(noDirectory.stderr.trimmingCharacters(in: .whitespacesAndNewlines) == "error: the folder \(directory.file("missing/dir")) does not exist; create it first.")
+        #expect(
+            noDirectory.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "error: the folder \(directory.file("missing/dir")) does not exist; create it first.")
         #expect(!noDirectory.stderr.contains("Fatal error"))
     }
 }

@@ -5,8 +5,10 @@ import Testing
 
 struct FunnelCommandTests {
     @Test func printsTheFunnel() throws {
-        let result = try runCampaignLab(["funnel", "--db", repositoryRoot + "/datasets/demo-small.sqlite",
-                                         "--campaign", "growth_journey_2026", "--quiet", "--by", "age_band"])
+        let result = try runCampaignLab([
+            "funnel", "--db", repositoryRoot + "/datasets/demo-small.sqlite",
+            "--campaign", "growth_journey_2026", "--quiet", "--by", "age_band",
+        ])
         #expect(result.exitCode == 0, "\(result.stderr)")
         // Counts from Tests/References/funnel.py (pandas): 388 entered, 125 reached reward.
         #expect(result.stdout.contains("| assigned | 388 |") && result.stdout.contains("| reward | 125 |"))

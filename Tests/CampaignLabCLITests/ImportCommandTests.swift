@@ -15,10 +15,13 @@ struct ImportCommandTests {
         #expect(result.stdout.hasPrefix("Imported 20 rows into \(database) (new file) in "))
         // Row counts per table, counted by hand from SampleCSV.
         let rows = result.stdout.split(separator: "\n").map(String.init)
-        for (table, count) in [("customers", 3), ("customer_months", 5), ("events", 3), ("campaigns", 2),
-                               ("assignments", 5), ("metric_definitions", 2)] {
-            #expect(rows.contains { $0.hasPrefix("  \(table) ") && $0.contains(" \(count) rows  (new table; from ") },
-                    "no line for \(table) in:\n\(result.stdout)")
+        for (table, count) in [
+            ("customers", 3), ("customer_months", 5), ("events", 3), ("campaigns", 2),
+            ("assignments", 5), ("metric_definitions", 2),
+        ] {
+            #expect(
+                rows.contains { $0.hasPrefix("  \(table) ") && $0.contains(" \(count) rows  (new table; from ") },
+                "no line for \(table) in:\n\(result.stdout)")
         }
         #expect(result.stdout.contains("Customer ids are INTEGER."))
         #expect(result.stdout.hasSuffix("Next: campaignlab check --db \(database)\n"))
@@ -35,11 +38,12 @@ struct ImportCommandTests {
         let result = try runCampaignLab(["import", "--db", database, csv])
         #expect(result.exitCode == 1)
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr == """
-            \(csv) line 4, column opened_on (table customers): '2024-13-01' is not a date 'YYYY-MM-DD'
-            Nothing was imported; \(database) was not created.
+        #expect(
+            result.stderr == """
+                \(csv) line 4, column opened_on (table customers): '2024-13-01' is not a date 'YYYY-MM-DD'
+                Nothing was imported; \(database) was not created.
 
-            """)
+                """)
         #expect(!FileManager.default.fileExists(atPath: database))
     }
 
@@ -64,7 +68,9 @@ struct ImportCommandTests {
         let paths = try SampleCSV.writeAll(in: dir)
         let database = dir.file("bank.sqlite")
         #expect(try runCampaignLab(["import", "--db", database] + paths).exitCode == 0)
-        try writeFile(dir.file("new_campaigns.csv"), """
+        try writeFile(
+            dir.file("new_campaigns.csv"),
+            """
             campaign_id,name,design,starts_on,ends_on,control_arm
             SUMMER24,夏季活动,observational,2024-06-01,2024-06-30,non_participant
 

@@ -25,14 +25,20 @@ struct InterruptionTests {
         defer { dir.remove() }
         try writeFile(dir.file("endless.md"), Self.endlessNotebook)
         let started = Date()
-        let result = try runCampaignLab(["render", dir.file("endless.md"), "--db", repositoryRoot + "/datasets/demo-small.sqlite",
-                                         "--out", dir.file("out"), "--quiet", "--sql-time-limit", "1"])
+        let result = try runCampaignLab([
+            "render", dir.file("endless.md"), "--db", repositoryRoot + "/datasets/demo-small.sqlite",
+            "--out", dir.file("out"), "--quiet", "--sql-time-limit", "1",
+        ])
         #expect(Date().timeIntervalSince(started) < 30)
         #expect(result.exitCode == 1)
-        #expect(result.stderr.hasPrefix("error: \(dir.file("endless.md")):5: the SQL block was stopped after the time limit for SQL blocks of 1 s"))
+        #expect(
+            result.stderr.hasPrefix(
+                "error: \(dir.file("endless.md")):5: the SQL block was stopped after the time limit for SQL blocks of 1 s"))
         #expect(!FileManager.default.fileExists(atPath: dir.file("out/endless.en.html")))
-        let bad = try runCampaignLab(["render", dir.file("endless.md"), "--db", repositoryRoot + "/datasets/demo-small.sqlite",
-                                      "--out", dir.file("out"), "--sql-time-limit", "0"])
+        let bad = try runCampaignLab([
+            "render", dir.file("endless.md"), "--db", repositoryRoot + "/datasets/demo-small.sqlite",
+            "--out", dir.file("out"), "--sql-time-limit", "0",
+        ])
         #expect(bad.exitCode == 1 && bad.stderr == "error: --sql-time-limit takes seconds above 0 and at most 86400, not '0'\n")
     }
 
@@ -40,8 +46,11 @@ struct InterruptionTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try writeFile(dir.file("endless.md"), Self.endlessNotebook)
-        let (result, seconds) = try interruptCampaignLab(["render", dir.file("endless.md"), "--db", repositoryRoot + "/datasets/demo-small.sqlite",
-                                                          "--out", dir.file("out")], whenStderrContains: "SQL block at line 5")
+        let (result, seconds) = try interruptCampaignLab(
+            [
+                "render", dir.file("endless.md"), "--db", repositoryRoot + "/datasets/demo-small.sqlite",
+                "--out", dir.file("out"),
+            ], whenStderrContains: "SQL block at line 5")
         #expect(result.exitCode == 130, "\(result.stderr)")
         #expect(seconds < 5)
         #expect(result.stderr.hasSuffix("interrupted\n"))
@@ -51,8 +60,9 @@ struct InterruptionTests {
     @Test func ctrlCStopsTheDemoAndRemovesItsFile() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let (result, seconds) = try interruptCampaignLab(["demo", "--customers", "400000", "--out", dir.file("bank.sqlite")],
-                                                         whenStderrContains: "demo:   5%")
+        let (result, seconds) = try interruptCampaignLab(
+            ["demo", "--customers", "400000", "--out", dir.file("bank.sqlite")],
+            whenStderrContains: "demo:   5%")
         #expect(result.exitCode == 130, "\(result.stderr)")
         #expect(seconds < 5)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
@@ -70,8 +80,9 @@ struct InterruptionTests {
         csv.reserveCapacity(30_000_000)
         for id in 1_000..<1_201_000 { csv += "\(id),2020-01-01,mass\n" }
         try writeFile(dir.file("customers.csv"), csv)
-        let (result, seconds) = try interruptCampaignLab(["import", "--db", db, dir.file("customers.csv")],
-                                                         whenStderrContains: "rows inserted")
+        let (result, seconds) = try interruptCampaignLab(
+            ["import", "--db", db, dir.file("customers.csv")],
+            whenStderrContains: "rows inserted")
         #expect(result.exitCode == 130, "\(result.stderr)")
         #expect(seconds < 5)
         #expect(result.stderr.contains("Nothing was imported; \(db) is unchanged."))

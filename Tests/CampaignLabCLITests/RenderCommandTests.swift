@@ -8,8 +8,10 @@ struct RenderCommandTests {
         defer { dir.remove() }
         let db = repositoryRoot + "/datasets/demo-small.sqlite"
         let before = try fileBytes(db)
-        let result = try runCampaignLab(["render", repositoryRoot + "/notebooks-md/data-overview.md", "--db", db,
-                                         "--out", dir.path, "--lang", "zh"])
+        let result = try runCampaignLab([
+            "render", repositoryRoot + "/notebooks-md/data-overview.md", "--db", db,
+            "--out", dir.path, "--lang", "zh",
+        ])
         #expect(result.exitCode == 0, "\(result.stderr)")
         let written = result.stdout.split(separator: "\n").map(String.init)
         #expect(written == ["md", "html", "json"].map { dir.file("data-overview.zh.\($0)") })
@@ -23,8 +25,10 @@ struct RenderCommandTests {
         // The same command again gives the same bytes.
         let again = try TemporaryDirectory()
         defer { again.remove() }
-        _ = try runCampaignLab(["render", repositoryRoot + "/notebooks-md/data-overview.md", "--db", db, "--out", again.path,
-                                "--lang", "zh", "--quiet", "--format", "html"])
+        _ = try runCampaignLab([
+            "render", repositoryRoot + "/notebooks-md/data-overview.md", "--db", db, "--out", again.path,
+            "--lang", "zh", "--quiet", "--format", "html",
+        ])
         #expect(try fileBytes(again.file("data-overview.zh.html")) == fileBytes(dir.file("data-overview.zh.html")))
     }
 
@@ -36,9 +40,11 @@ struct RenderCommandTests {
         let runs = try (0..<2).map { _ in try TemporaryDirectory() }
         defer { runs.forEach { $0.remove() } }
         for run in runs {
-            let result = try runCampaignLab(["render", repositoryRoot + "/notebooks-md/post-campaign-review.md",
-                                             "--db", repositoryRoot + "/datasets/demo-small.sqlite", "--out", run.path,
-                                             "--lang", language, "--quiet", "--param", "campaign=growth_journey_2026"])
+            let result = try runCampaignLab([
+                "render", repositoryRoot + "/notebooks-md/post-campaign-review.md",
+                "--db", repositoryRoot + "/datasets/demo-small.sqlite", "--out", run.path,
+                "--lang", language, "--quiet", "--param", "campaign=growth_journey_2026",
+            ])
             #expect(result.exitCode == 0, "\(result.stderr)")
         }
         let base = "post-campaign-review.\(language)"
@@ -54,9 +60,13 @@ struct RenderCommandTests {
         defer { dir.remove() }
         let notebook = dir.file("broken.md")
         try Data("# Broken\n\n```campaignlab overview.nothing\n```\n".utf8).write(to: URL(fileURLWithPath: notebook))
-        let result = try runCampaignLab(["render", notebook, "--db", repositoryRoot + "/datasets/demo-small.sqlite", "--out", dir.path, "--quiet"])
+        let result = try runCampaignLab([
+            "render", notebook, "--db", repositoryRoot + "/datasets/demo-small.sqlite", "--out", dir.path, "--quiet",
+        ])
         #expect(result.exitCode == 1)
-        #expect(result.stderr.hasPrefix("error: \(notebook):3: unknown analysis 'overview.nothing' (known: overview.summary, overview.customers, "))
+        #expect(
+            result.stderr.hasPrefix(
+                "error: \(notebook):3: unknown analysis 'overview.nothing' (known: overview.summary, overview.customers, "))
         #expect(result.stderr.contains("campaign.uplift") && result.stderr.split(separator: "\n").count == 1)
     }
 
@@ -71,8 +81,10 @@ struct RenderCommandTests {
         #expect(missingNotebook.exitCode == 2 && missingNotebook.stderr.contains("no such file"))
         let badLang = try runCampaignLab(["render", nb, "--db", dir.file("x"), "--out", dir.path, "--lang", "fr"])
         #expect(badLang.exitCode == 1 && badLang.stderr == "error: --lang must be en or zh, not 'fr'\n")
-        let badParam = try runCampaignLab(["render", nb, "--db", repositoryRoot + "/datasets/demo-small.sqlite", "--out", dir.path,
-                                           "--param", "colour=red", "--quiet"])
+        let badParam = try runCampaignLab([
+            "render", nb, "--db", repositoryRoot + "/datasets/demo-small.sqlite", "--out", dir.path,
+            "--param", "colour=red", "--quiet",
+        ])
         #expect(badParam.exitCode == 1)
         #expect(badParam.stderr.contains("data-overview.md:1: the notebook has no parameter 'colour' (declared: month, by, tiers)"))
     }

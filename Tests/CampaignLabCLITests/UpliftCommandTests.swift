@@ -5,8 +5,10 @@ import Testing
 
 struct UpliftCommandTests {
     @Test func printsTheReviewAsMarkdown() throws {
-        let result = try runCampaignLab(["uplift", "--db", repositoryRoot + "/datasets/demo-small.sqlite",
-                                         "--campaign", "growth_journey_2026", "--quiet"])
+        let result = try runCampaignLab([
+            "uplift", "--db", repositoryRoot + "/datasets/demo-small.sqlite",
+            "--campaign", "growth_journey_2026", "--quiet",
+        ])
         #expect(result.exitCode == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("# Campaign uplift: growth\\_journey\\_2026\n"))
         #expect(result.stdout.contains("| aum | Doubly robust AIPW (ATT) |"))
@@ -17,19 +19,29 @@ struct UpliftCommandTests {
     /// Bad input: each gives one line naming what is wrong, and exit status 1.
     @Test(arguments: [
         ("", "nope", "option '--campaign': no campaign 'nope' in table campaigns (campaigns: page_ab, growth)"),
-        ("UPDATE campaigns SET control_arm = 'ghost' WHERE campaign_id = 'growth';", "growth",
-         "the control arm 'ghost' of campaign 'growth' has no customers"),
-        ("DELETE FROM assignments WHERE campaign_id = 'growth' AND arm = 'participant';", "growth",
-         "campaign 'growth' has only its control arm 'non_participant'"),
-        ("UPDATE campaigns SET starts_on = '2024-01-01', ends_on = '2024-02-28' WHERE campaign_id = 'growth';", "growth",
-         "no customer has a value of aum in customer_months in the pre-period 2023-11…2023-12 of campaign 'growth'; there is no baseline"),
-        ("UPDATE customer_months SET app_logins = NULL;", "growth",
-         "no customer has a value of app_logins in customer_months in the pre-period"),
+        (
+            "UPDATE campaigns SET control_arm = 'ghost' WHERE campaign_id = 'growth';", "growth",
+            "the control arm 'ghost' of campaign 'growth' has no customers"
+        ),
+        (
+            "DELETE FROM assignments WHERE campaign_id = 'growth' AND arm = 'participant';", "growth",
+            "campaign 'growth' has only its control arm 'non_participant'"
+        ),
+        (
+            "UPDATE campaigns SET starts_on = '2024-01-01', ends_on = '2024-02-28' WHERE campaign_id = 'growth';", "growth",
+            "no customer has a value of aum in customer_months in the pre-period 2023-11…2023-12 of campaign 'growth'; there is no baseline"
+        ),
+        (
+            "UPDATE customer_months SET app_logins = NULL;", "growth",
+            "no customer has a value of app_logins in customer_months in the pre-period"
+        ),
         ("DELETE FROM assignments WHERE campaign_id = 'growth';", "growth", "campaign 'growth' has no rows in table assignments"),
         ("", "growth", "too few customers"),
         // A malformed month inside the months read (it sorts between 2024-02 and 2024-03).
-        ("UPDATE customer_months SET month = '2024-02x' WHERE month = '2024-02' AND customer_id = (SELECT min(customer_id) FROM assignments WHERE campaign_id = 'growth');",
-         "growth", "table customer_months, column month"),
+        (
+            "UPDATE customer_months SET month = '2024-02x' WHERE month = '2024-02' AND customer_id = (SELECT min(customer_id) FROM assignments WHERE campaign_id = 'growth');",
+            "growth", "table customer_months, column month"
+        ),
     ])
     func badInputIsOneClearLine(defect: String, campaign: String, message: String) throws {
         let dir = try TemporaryDirectory()
@@ -57,10 +69,13 @@ struct UpliftCommandTests {
         let yoy = try runCampaignLab(["yoy", "--db", db, "--campaign", "growth_journey_2026", "--pre-months", "12", "--quiet"])
         #expect(yoy.stderr == "error: option '--pre-months': expected a whole number from 1 to 11, found '12'\n")
         let arm = try runCampaignLab(["yoy", "--db", db, "--campaign", "growth_journey_2026", "--arm", "ghost", "--quiet"])
-        #expect(arm.exitCode == 1 && arm.stderr.hasPrefix("error: option '--arm': 'ghost' is not a non-control arm of 'growth_journey_2026'"))
+        #expect(
+            arm.exitCode == 1 && arm.stderr.hasPrefix("error: option '--arm': 'ghost' is not a non-control arm of 'growth_journey_2026'"))
         try writeFile(dir.file("nb.md"), "# N\n\n```campaignlab campaign.uplift\ncampaign: growth_journey_2026\npre_months: 0\n```\n")
         let notebook = try runCampaignLab(["render", dir.file("nb.md"), "--db", db, "--out", dir.path, "--quiet"])
         #expect(notebook.exitCode == 1)
-        #expect(notebook.stderr == "error: \(dir.file("nb.md")):5: campaign.uplift: option 'pre_months': expected a whole number from 1 to 36, found '0'\n")
+        #expect(
+            notebook.stderr
+                == "error: \(dir.file("nb.md")):5: campaign.uplift: option 'pre_months': expected a whole number from 1 to 36, found '0'\n")
     }
 }

@@ -1,7 +1,8 @@
-@testable import CampaignLabData
 import CampaignLabTestSupport
 import Foundation
 import Testing
+
+@testable import CampaignLabData
 
 /// Block sizes that put block boundaries inside quotes, inside CRLF pairs and inside
 /// multi-byte UTF-8 characters, plus the default.
@@ -57,9 +58,10 @@ struct CSVReaderTests {
     func quotedFieldsHoldCommasQuotesAndNewlines(blockSize: Int) throws {
         let text = "id,text\n1,\"a, b\"\n2,\"say \"\"hi\"\"\"\n3,\"line one\nline two\"\n4,\"\"\n5,plain\n"
         let result = try read(text, blockSize: blockSize)
-        #expect(result.records.map(\.fields) == [
-            ["1", "a, b"], ["2", "say \"hi\""], ["3", "line one\nline two"], ["4", ""], ["5", "plain"],
-        ])
+        #expect(
+            result.records.map(\.fields) == [
+                ["1", "a, b"], ["2", "say \"hi\""], ["3", "line one\nline two"], ["4", ""], ["5", "plain"],
+            ])
         // Computed by hand: record 3 spans lines 4-5, so record 4 starts on line 6.
         #expect(result.records.map(\.line) == [2, 3, 4, 6, 7])
     }
@@ -153,13 +155,13 @@ struct CSVReaderTests {
 
     /// Ill-formed sequences from the Unicode standard, table 3-7 and section 3.9.
     @Test(arguments: [
-        [0xFF] as [UInt8],               // never valid
-        [0xC0, 0xAF],                    // overlong '/'
-        [0xE0, 0x80, 0xAF],              // overlong
-        [0xED, 0xA0, 0x80],              // surrogate U+D800
-        [0xF4, 0x90, 0x80, 0x80],        // above U+10FFFF
-        [0xE4, 0xB8],                    // truncated 中
-        [0x80],                          // lone continuation byte
+        [0xFF] as [UInt8],  // never valid
+        [0xC0, 0xAF],  // overlong '/'
+        [0xE0, 0x80, 0xAF],  // overlong
+        [0xED, 0xA0, 0x80],  // surrogate U+D800
+        [0xF4, 0x90, 0x80, 0x80],  // above U+10FFFF
+        [0xE4, 0xB8],  // truncated 中
+        [0x80],  // lone continuation byte
     ])
     func invalidUTF8IsAnErrorNamingTheLine(sequence: [UInt8]) throws {
         let bytes = Array("a,b\n1,ok\n2,x".utf8) + sequence + Array("y\n3,ok\n".utf8)

@@ -32,8 +32,10 @@ struct CalendarValuesTests {
         #expect(Timestamp("2024-03-01 00:30:00Z")?.secondsSinceEpoch == 1_709_253_000)
         #expect(Timestamp("2024-03-01 00:30:00")?.secondsSinceEpoch == 1_709_253_000)
         #expect(Timestamp("2024-03-01T00:30:00.250")?.secondsSinceEpoch == 1_709_253_000.25)
-        for bad in ["2024-03-01", "2024-03-01 24:00:00", "2024-03-01 10:00", "2024-03-01X10:00:00",
-                    "2024-03-01 10:00:00+8", "2024-03-01 10:00:00 ", "2024-02-30 10:00:00"] {
+        for bad in [
+            "2024-03-01", "2024-03-01 24:00:00", "2024-03-01 10:00", "2024-03-01X10:00:00",
+            "2024-03-01 10:00:00+8", "2024-03-01 10:00:00 ", "2024-02-30 10:00:00",
+        ] {
             #expect(Timestamp(bad) == nil, "accepted \(bad)")
         }
         #expect(Timestamp(secondsSinceEpoch: 1_709_253_000).description == "2024-03-01 00:30:00")

@@ -5,7 +5,9 @@ import Foundation
 import Testing
 
 /// Checks a database made by `ContractFixtures` with the given changes.
-private func check(creating: [String: String] = [:], omitting: Set<String> = [], then extra: String = "") throws
+private func check(
+    creating: [String: String] = [:], omitting: Set<String> = [], then extra: String = ""
+) throws
     -> ContractCheckReport
 {
     let dir = try TemporaryDirectory("check")
@@ -38,155 +40,200 @@ struct Defect: CustomTestStringConvertible, Sendable {
 // (customer c, month 2024-0m) has rowid 6·(c−1)+m; events rows 1…8; campaigns growth=1, page_ab=2.
 let defects: [Defect] = [
     // Schema
-    Defect(name: "missing required table", omitting: ["events"],
-           severity: .error, kind: .missingTable, table: "events", affected: 0),
-    Defect(name: "missing required column", sql: "ALTER TABLE customers DROP COLUMN opened_on",
-           severity: .error, kind: .missingColumn, table: "customers", column: "opened_on", affected: 0),
-    Defect(name: "required column of the wrong declared type",
-           creating: ["customers": "CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, opened_on INTEGER, segment TEXT, branch TEXT)"],
-           severity: .error, kind: .wrongDeclaredType, table: "customers", column: "opened_on", affected: 0),
-    Defect(name: "text column in customer_months",
-           creating: ["customer_months": """
-               CREATE TABLE customer_months (customer_id INTEGER, month TEXT, aum REAL, products_held INTEGER,
-                                             app_logins INTEGER, note TEXT, PRIMARY KEY (customer_id, month))
-               """],
-           severity: .warning, kind: .nonNumericColumn, table: "customer_months", column: "note", affected: 0),
+    Defect(
+        name: "missing required table", omitting: ["events"],
+        severity: .error, kind: .missingTable, table: "events", affected: 0),
+    Defect(
+        name: "missing required column", sql: "ALTER TABLE customers DROP COLUMN opened_on",
+        severity: .error, kind: .missingColumn, table: "customers", column: "opened_on", affected: 0),
+    Defect(
+        name: "required column of the wrong declared type",
+        creating: ["customers": "CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, opened_on INTEGER, segment TEXT, branch TEXT)"],
+        severity: .error, kind: .wrongDeclaredType, table: "customers", column: "opened_on", affected: 0),
+    Defect(
+        name: "text column in customer_months",
+        creating: [
+            "customer_months": """
+            CREATE TABLE customer_months (customer_id INTEGER, month TEXT, aum REAL, products_held INTEGER,
+                                          app_logins INTEGER, note TEXT, PRIMARY KEY (customer_id, month))
+            """
+        ],
+        severity: .warning, kind: .nonNumericColumn, table: "customer_months", column: "note", affected: 0),
     // Per row
-    Defect(name: "NULL in a NOT NULL column", sql: "UPDATE events SET occurred_at = NULL WHERE rowid = 3",
-           severity: .error, kind: .nullValue, table: "events", column: "occurred_at",
-           example: "customer_id=2, event='enroll', occurred_at=NULL (rowid 3)", affected: 1),
-    Defect(name: "text in a metric column",
-           sql: "UPDATE customer_months SET aum = 'n/a' WHERE customer_id = 2 AND month = '2024-03'",
-           severity: .error, kind: .wrongStorageType, table: "customer_months", column: "aum",
-           example: "customer_id=2, month='2024-03' (rowid 9)", affected: 1),
-    Defect(name: "a real in customer_id",
-           creating: ["events": "CREATE TABLE events (customer_id, event TEXT, occurred_at TEXT, value REAL, campaign_id TEXT)"],
-           sql: "UPDATE events SET customer_id = 5.0 WHERE rowid = 7",
-           severity: .error, kind: .wrongStorageType, table: "events", column: "customer_id",
-           example: "customer_id=5.0, event='click', occurred_at='2024-05-03 12:01:00' (rowid 7)", affected: 1),
-    Defect(name: "a number in a date column",
-           creating: ["customers": "CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, opened_on DATE, segment TEXT, branch TEXT)"],
-           sql: "UPDATE customers SET opened_on = 20230120 WHERE customer_id = 3",
-           severity: .error, kind: .wrongStorageType, table: "customers", column: "opened_on",
-           example: "customer_id=3 (rowid 3)", affected: 1),
-    Defect(name: "unparsable month",
-           sql: "UPDATE customer_months SET month = '2024-13' WHERE customer_id = 4 AND month = '2024-06'",
-           severity: .error, kind: .unparsableValue, table: "customer_months", column: "month",
-           example: "customer_id=4, month='2024-13' (rowid 24)", affected: 1),
-    Defect(name: "unparsable date", sql: "UPDATE campaigns SET ends_on = '2024-02-30' WHERE campaign_id = 'page_ab'",
-           severity: .error, kind: .unparsableValue, table: "campaigns", column: "ends_on",
-           example: "campaign_id='page_ab' (rowid 2)", affected: 1),
-    Defect(name: "unparsable timestamp",
-           sql: "UPDATE assignments SET assigned_at = '2024-05-01 25:00:00' WHERE campaign_id = 'page_ab' AND customer_id IN (2, 4)",
-           severity: .error, kind: .unparsableValue, table: "assignments", column: "assigned_at",
-           example: "campaign_id='page_ab', customer_id=2 (rowid 8)", affected: 2),
-    Defect(name: "design not allowed", sql: "UPDATE campaigns SET design = 'quasi-experiment' WHERE campaign_id = 'growth'",
-           severity: .error, kind: .valueNotAllowed, table: "campaigns", column: "design",
-           example: "campaign_id='growth' (rowid 1)", affected: 1),
-    Defect(name: "infinite metric",
-           sql: "UPDATE customer_months SET aum = -9e999 WHERE customer_id = 1 AND month = '2024-02'",
-           severity: .error, kind: .infiniteValue, table: "customer_months", column: "aum",
-           example: "customer_id=1, month='2024-02' (rowid 2)", affected: 1),
-    Defect(name: "NULL metric (NaN is stored as NULL)",
-           sql: "UPDATE customer_months SET app_logins = 0.0 / 0.0 WHERE month = '2024-02'",
-           severity: .warning, kind: .nullMetric, table: "customer_months", column: "app_logins",
-           example: "customer_id=1, month='2024-02' (rowid 2)", affected: 6),
-    Defect(name: "negative aum", sql: "UPDATE customer_months SET aum = -12.5 WHERE customer_id = 6 AND month = '2024-01'",
-           severity: .warning, kind: .negativeBalance, table: "customer_months", column: "aum",
-           example: "customer_id=6, month='2024-01' (rowid 31)", affected: 1),
-    Defect(name: "negative balance column",
-           creating: ["customer_months": """
-               CREATE TABLE customer_months (customer_id INTEGER, month TEXT, aum REAL, products_held INTEGER,
-                                             app_logins INTEGER, deposit_balance REAL DEFAULT 0, PRIMARY KEY (customer_id, month))
-               """],
-           sql: "UPDATE customer_months SET deposit_balance = -1 WHERE customer_id = 2 AND month = '2024-05'",
-           severity: .warning, kind: .negativeBalance, table: "customer_months", column: "deposit_balance",
-           example: "customer_id=2, month='2024-05' (rowid 11)", affected: 1),
+    Defect(
+        name: "NULL in a NOT NULL column", sql: "UPDATE events SET occurred_at = NULL WHERE rowid = 3",
+        severity: .error, kind: .nullValue, table: "events", column: "occurred_at",
+        example: "customer_id=2, event='enroll', occurred_at=NULL (rowid 3)", affected: 1),
+    Defect(
+        name: "text in a metric column",
+        sql: "UPDATE customer_months SET aum = 'n/a' WHERE customer_id = 2 AND month = '2024-03'",
+        severity: .error, kind: .wrongStorageType, table: "customer_months", column: "aum",
+        example: "customer_id=2, month='2024-03' (rowid 9)", affected: 1),
+    Defect(
+        name: "a real in customer_id",
+        creating: ["events": "CREATE TABLE events (customer_id, event TEXT, occurred_at TEXT, value REAL, campaign_id TEXT)"],
+        sql: "UPDATE events SET customer_id = 5.0 WHERE rowid = 7",
+        severity: .error, kind: .wrongStorageType, table: "events", column: "customer_id",
+        example: "customer_id=5.0, event='click', occurred_at='2024-05-03 12:01:00' (rowid 7)", affected: 1),
+    Defect(
+        name: "a number in a date column",
+        creating: ["customers": "CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, opened_on DATE, segment TEXT, branch TEXT)"],
+        sql: "UPDATE customers SET opened_on = 20230120 WHERE customer_id = 3",
+        severity: .error, kind: .wrongStorageType, table: "customers", column: "opened_on",
+        example: "customer_id=3 (rowid 3)", affected: 1),
+    Defect(
+        name: "unparsable month",
+        sql: "UPDATE customer_months SET month = '2024-13' WHERE customer_id = 4 AND month = '2024-06'",
+        severity: .error, kind: .unparsableValue, table: "customer_months", column: "month",
+        example: "customer_id=4, month='2024-13' (rowid 24)", affected: 1),
+    Defect(
+        name: "unparsable date", sql: "UPDATE campaigns SET ends_on = '2024-02-30' WHERE campaign_id = 'page_ab'",
+        severity: .error, kind: .unparsableValue, table: "campaigns", column: "ends_on",
+        example: "campaign_id='page_ab' (rowid 2)", affected: 1),
+    Defect(
+        name: "unparsable timestamp",
+        sql: "UPDATE assignments SET assigned_at = '2024-05-01 25:00:00' WHERE campaign_id = 'page_ab' AND customer_id IN (2, 4)",
+        severity: .error, kind: .unparsableValue, table: "assignments", column: "assigned_at",
+        example: "campaign_id='page_ab', customer_id=2 (rowid 8)", affected: 2),
+    Defect(
+        name: "design not allowed", sql: "UPDATE campaigns SET design = 'quasi-experiment' WHERE campaign_id = 'growth'",
+        severity: .error, kind: .valueNotAllowed, table: "campaigns", column: "design",
+        example: "campaign_id='growth' (rowid 1)", affected: 1),
+    Defect(
+        name: "infinite metric",
+        sql: "UPDATE customer_months SET aum = -9e999 WHERE customer_id = 1 AND month = '2024-02'",
+        severity: .error, kind: .infiniteValue, table: "customer_months", column: "aum",
+        example: "customer_id=1, month='2024-02' (rowid 2)", affected: 1),
+    Defect(
+        name: "NULL metric (NaN is stored as NULL)",
+        sql: "UPDATE customer_months SET app_logins = 0.0 / 0.0 WHERE month = '2024-02'",
+        severity: .warning, kind: .nullMetric, table: "customer_months", column: "app_logins",
+        example: "customer_id=1, month='2024-02' (rowid 2)", affected: 6),
+    Defect(
+        name: "negative aum", sql: "UPDATE customer_months SET aum = -12.5 WHERE customer_id = 6 AND month = '2024-01'",
+        severity: .warning, kind: .negativeBalance, table: "customer_months", column: "aum",
+        example: "customer_id=6, month='2024-01' (rowid 31)", affected: 1),
+    Defect(
+        name: "negative balance column",
+        creating: [
+            "customer_months": """
+            CREATE TABLE customer_months (customer_id INTEGER, month TEXT, aum REAL, products_held INTEGER,
+                                          app_logins INTEGER, deposit_balance REAL DEFAULT 0, PRIMARY KEY (customer_id, month))
+            """
+        ],
+        sql: "UPDATE customer_months SET deposit_balance = -1 WHERE customer_id = 2 AND month = '2024-05'",
+        severity: .warning, kind: .negativeBalance, table: "customer_months", column: "deposit_balance",
+        example: "customer_id=2, month='2024-05' (rowid 11)", affected: 1),
     // Identifier types
-    Defect(name: "customer_id TEXT in one table, INTEGER in another",
-           creating: ["assignments": """
-               CREATE TABLE assignments (campaign_id TEXT, customer_id TEXT, arm TEXT, assigned_at TEXT,
-                                         PRIMARY KEY (campaign_id, customer_id))
-               """],
-           severity: .error, kind: .mixedIdentifierTypes, table: "assignments", column: "customer_id",
-           example: "campaign_id='growth', customer_id='1' (rowid 1)", affected: 12),
+    Defect(
+        name: "customer_id TEXT in one table, INTEGER in another",
+        creating: [
+            "assignments": """
+            CREATE TABLE assignments (campaign_id TEXT, customer_id TEXT, arm TEXT, assigned_at TEXT,
+                                      PRIMARY KEY (campaign_id, customer_id))
+            """
+        ],
+        severity: .error, kind: .mixedIdentifierTypes, table: "assignments", column: "customer_id",
+        example: "campaign_id='growth', customer_id='1' (rowid 1)", affected: 12),
     // Keys and references
-    Defect(name: "duplicate primary key",
-           creating: ["customer_months": """
-               CREATE TABLE customer_months (customer_id INTEGER, month TEXT, aum REAL, products_held INTEGER, app_logins INTEGER)
-               """],
-           sql: "INSERT INTO customer_months SELECT * FROM customer_months WHERE customer_id = 5 AND month = '2024-02'",
-           severity: .error, kind: .duplicateKey, table: "customer_months", column: nil,
-           example: "customer_id=5, month='2024-02'", affected: 2),
-    Defect(name: "customer_months of an unknown customer",
-           sql: "INSERT INTO customer_months VALUES (99, '2024-03', 1.0, 1, 1)",
-           severity: .error, kind: .orphanCustomer, table: "customer_months", column: "customer_id",
-           example: "customer_id=99, month='2024-03'", affected: 1),
-    Defect(name: "events of an unknown customer",
-           sql: "INSERT INTO events VALUES (99, 'app_login', '2024-05-01 10:00:00', NULL, NULL)",
-           severity: .error, kind: .orphanCustomer, table: "events", column: "customer_id",
-           example: "customer_id=99, event='app_login', occurred_at='2024-05-01 10:00:00' (rowid 9)", affected: 1),
-    Defect(name: "assignment of an unknown customer",
-           sql: "INSERT INTO assignments VALUES ('growth', 99, 'non_participant', '2024-04-01 00:00:00')",
-           severity: .error, kind: .orphanCustomer, table: "assignments", column: "customer_id",
-           example: "campaign_id='growth', customer_id=99 (rowid 13)", affected: 1),
-    Defect(name: "assignment of an unknown campaign",
-           sql: "INSERT INTO assignments VALUES ('ghost', 1, 'participant', '2024-04-01 00:00:00')",
-           severity: .error, kind: .orphanCampaign, table: "assignments", column: "campaign_id",
-           example: "campaign_id='ghost', customer_id=1 (rowid 13)", affected: 1),
-    Defect(name: "event of an unknown campaign", sql: "UPDATE events SET campaign_id = 'ghost' WHERE rowid IN (6, 7)",
-           severity: .warning, kind: .orphanCampaign, table: "events", column: "campaign_id",
-           example: "customer_id=4, event='page_view', occurred_at='2024-05-03 12:00:00.250' (rowid 6)", affected: 2),
+    Defect(
+        name: "duplicate primary key",
+        creating: [
+            "customer_months": """
+            CREATE TABLE customer_months (customer_id INTEGER, month TEXT, aum REAL, products_held INTEGER, app_logins INTEGER)
+            """
+        ],
+        sql: "INSERT INTO customer_months SELECT * FROM customer_months WHERE customer_id = 5 AND month = '2024-02'",
+        severity: .error, kind: .duplicateKey, table: "customer_months", column: nil,
+        example: "customer_id=5, month='2024-02'", affected: 2),
+    Defect(
+        name: "customer_months of an unknown customer",
+        sql: "INSERT INTO customer_months VALUES (99, '2024-03', 1.0, 1, 1)",
+        severity: .error, kind: .orphanCustomer, table: "customer_months", column: "customer_id",
+        example: "customer_id=99, month='2024-03'", affected: 1),
+    Defect(
+        name: "events of an unknown customer",
+        sql: "INSERT INTO events VALUES (99, 'app_login', '2024-05-01 10:00:00', NULL, NULL)",
+        severity: .error, kind: .orphanCustomer, table: "events", column: "customer_id",
+        example: "customer_id=99, event='app_login', occurred_at='2024-05-01 10:00:00' (rowid 9)", affected: 1),
+    Defect(
+        name: "assignment of an unknown customer",
+        sql: "INSERT INTO assignments VALUES ('growth', 99, 'non_participant', '2024-04-01 00:00:00')",
+        severity: .error, kind: .orphanCustomer, table: "assignments", column: "customer_id",
+        example: "campaign_id='growth', customer_id=99 (rowid 13)", affected: 1),
+    Defect(
+        name: "assignment of an unknown campaign",
+        sql: "INSERT INTO assignments VALUES ('ghost', 1, 'participant', '2024-04-01 00:00:00')",
+        severity: .error, kind: .orphanCampaign, table: "assignments", column: "campaign_id",
+        example: "campaign_id='ghost', customer_id=1 (rowid 13)", affected: 1),
+    Defect(
+        name: "event of an unknown campaign", sql: "UPDATE events SET campaign_id = 'ghost' WHERE rowid IN (6, 7)",
+        severity: .warning, kind: .orphanCampaign, table: "events", column: "campaign_id",
+        example: "customer_id=4, event='page_view', occurred_at='2024-05-03 12:00:00.250' (rowid 6)", affected: 2),
     // Campaigns
-    Defect(name: "campaign ends before it starts", sql: "UPDATE campaigns SET ends_on = '2024-03-31' WHERE campaign_id = 'growth'",
-           severity: .error, kind: .campaignEndsBeforeStart, table: "campaigns", column: "ends_on",
-           example: "campaign_id='growth' (rowid 1)", affected: 1),
-    Defect(name: "campaign without assignments",
-           sql: "INSERT INTO campaigns VALUES ('winter', 'Winter push', 'observational', '2024-06-01', '2024-06-30', 'non_participant')",
-           severity: .error, kind: .campaignWithoutAssignments, table: "campaigns", column: "campaign_id",
-           example: "campaign_id='winter'", affected: 1),
-    Defect(name: "control arm without assignments", sql: "UPDATE campaigns SET control_arm = 'holdout' WHERE campaign_id = 'page_ab'",
-           severity: .error, kind: .controlArmEmpty, table: "campaigns", column: "control_arm",
-           example: "campaign_id='page_ab'", affected: 1),
-    Defect(name: "campaign with one arm", sql: "DELETE FROM assignments WHERE campaign_id = 'page_ab' AND arm = 'B'",
-           severity: .error, kind: .singleArm, table: "campaigns", column: "campaign_id",
-           example: "campaign_id='page_ab'", affected: 1),
-    Defect(name: "customer in two arms",
-           creating: ["assignments": "CREATE TABLE assignments (campaign_id TEXT, customer_id INTEGER, arm TEXT, assigned_at TEXT)"],
-           sql: "INSERT INTO assignments VALUES ('page_ab', 3, 'B', '2024-05-02 00:00:00')",
-           severity: .error, kind: .customerInTwoArms, table: "assignments", column: "arm",
-           example: "campaign_id='page_ab', customer_id=3", affected: 2),
-    Defect(name: "campaign without a pre-period", sql: "UPDATE campaigns SET starts_on = '2024-01-15' WHERE campaign_id = 'page_ab'",
-           severity: .warning, kind: .noPrePeriod, table: "campaigns", column: "starts_on",
-           example: "campaign_id='page_ab'", affected: 1),
+    Defect(
+        name: "campaign ends before it starts", sql: "UPDATE campaigns SET ends_on = '2024-03-31' WHERE campaign_id = 'growth'",
+        severity: .error, kind: .campaignEndsBeforeStart, table: "campaigns", column: "ends_on",
+        example: "campaign_id='growth' (rowid 1)", affected: 1),
+    Defect(
+        name: "campaign without assignments",
+        sql: "INSERT INTO campaigns VALUES ('winter', 'Winter push', 'observational', '2024-06-01', '2024-06-30', 'non_participant')",
+        severity: .error, kind: .campaignWithoutAssignments, table: "campaigns", column: "campaign_id",
+        example: "campaign_id='winter'", affected: 1),
+    Defect(
+        name: "control arm without assignments", sql: "UPDATE campaigns SET control_arm = 'holdout' WHERE campaign_id = 'page_ab'",
+        severity: .error, kind: .controlArmEmpty, table: "campaigns", column: "control_arm",
+        example: "campaign_id='page_ab'", affected: 1),
+    Defect(
+        name: "campaign with one arm", sql: "DELETE FROM assignments WHERE campaign_id = 'page_ab' AND arm = 'B'",
+        severity: .error, kind: .singleArm, table: "campaigns", column: "campaign_id",
+        example: "campaign_id='page_ab'", affected: 1),
+    Defect(
+        name: "customer in two arms",
+        creating: ["assignments": "CREATE TABLE assignments (campaign_id TEXT, customer_id INTEGER, arm TEXT, assigned_at TEXT)"],
+        sql: "INSERT INTO assignments VALUES ('page_ab', 3, 'B', '2024-05-02 00:00:00')",
+        severity: .error, kind: .customerInTwoArms, table: "assignments", column: "arm",
+        example: "campaign_id='page_ab', customer_id=3", affected: 2),
+    Defect(
+        name: "campaign without a pre-period", sql: "UPDATE campaigns SET starts_on = '2024-01-15' WHERE campaign_id = 'page_ab'",
+        severity: .warning, kind: .noPrePeriod, table: "campaigns", column: "starts_on",
+        example: "campaign_id='page_ab'", affected: 1),
     // customer_months
-    Defect(name: "gap in a customer's months", sql: "DELETE FROM customer_months WHERE customer_id = 3 AND month IN ('2024-03', '2024-04')",
-           severity: .warning, kind: .monthGaps, table: "customer_months", column: "month",
-           example: "customer_id=3 (2024-01…2024-06: 2 of 6 months missing)", affected: 1),
-    Defect(name: "months before opened_on", sql: "UPDATE customers SET opened_on = '2024-03-10' WHERE customer_id = 6",
-           severity: .warning, kind: .monthsBeforeOpening, table: "customer_months", column: "month",
-           example: "customer_id=6, month='2024-01' (opened_on '2024-03-10')", affected: 1),
+    Defect(
+        name: "gap in a customer's months", sql: "DELETE FROM customer_months WHERE customer_id = 3 AND month IN ('2024-03', '2024-04')",
+        severity: .warning, kind: .monthGaps, table: "customer_months", column: "month",
+        example: "customer_id=3 (2024-01…2024-06: 2 of 6 months missing)", affected: 1),
+    Defect(
+        name: "months before opened_on", sql: "UPDATE customers SET opened_on = '2024-03-10' WHERE customer_id = 6",
+        severity: .warning, kind: .monthsBeforeOpening, table: "customer_months", column: "month",
+        example: "customer_id=6, month='2024-01' (opened_on '2024-03-10')", affected: 1),
     // metric_definitions
-    Defect(name: "unknown metric source", sql: "UPDATE metric_definitions SET source = 'ledger' WHERE metric = 'aum'",
-           severity: .error, kind: .invalidMetricDefinition, table: "metric_definitions", column: "source",
-           example: "metric='aum' (rowid 1)", affected: 1),
-    Defect(name: "unknown metric rollup", sql: "UPDATE metric_definitions SET rollup = 'median' WHERE metric = 'products_held'",
-           severity: .error, kind: .invalidMetricDefinition, table: "metric_definitions", column: "rollup",
-           example: "metric='products_held' (rowid 2)", affected: 1),
-    Defect(name: "rollup of the other source", sql: "UPDATE metric_definitions SET rollup = 'any' WHERE metric = 'aum'",
-           severity: .error, kind: .invalidMetricDefinition, table: "metric_definitions", column: "rollup",
-           example: "metric='aum' (rowid 1)", affected: 1),
-    Defect(name: "months metric naming no column",
-           sql: "INSERT INTO metric_definitions (metric, source, rollup) VALUES ('nps', 'months', 'mean')",
-           severity: .error, kind: .invalidMetricDefinition, table: "metric_definitions", column: "metric",
-           example: "metric='nps' (rowid 6)", affected: 1),
-    Defect(name: "events metric without event", sql: "UPDATE metric_definitions SET event = NULL WHERE metric = 'logins'",
-           severity: .error, kind: .invalidMetricDefinition, table: "metric_definitions", column: "event",
-           example: "metric='logins' (rowid 3)", affected: 1),
-    Defect(name: "ratio of an undefined metric",
-           sql: "UPDATE metric_definitions SET denominator = 'product_count' WHERE metric = 'aum_per_product'",
-           severity: .error, kind: .invalidMetricDefinition, table: "metric_definitions", column: "denominator",
-           example: "metric='aum_per_product' (rowid 5)", affected: 1),
+    Defect(
+        name: "unknown metric source", sql: "UPDATE metric_definitions SET source = 'ledger' WHERE metric = 'aum'",
+        severity: .error, kind: .invalidMetricDefinition, table: "metric_definitions", column: "source",
+        example: "metric='aum' (rowid 1)", affected: 1),
+    Defect(
+        name: "unknown metric rollup", sql: "UPDATE metric_definitions SET rollup = 'median' WHERE metric = 'products_held'",
+        severity: .error, kind: .invalidMetricDefinition, table: "metric_definitions", column: "rollup",
+        example: "metric='products_held' (rowid 2)", affected: 1),
+    Defect(
+        name: "rollup of the other source", sql: "UPDATE metric_definitions SET rollup = 'any' WHERE metric = 'aum'",
+        severity: .error, kind: .invalidMetricDefinition, table: "metric_definitions", column: "rollup",
+        example: "metric='aum' (rowid 1)", affected: 1),
+    Defect(
+        name: "months metric naming no column",
+        sql: "INSERT INTO metric_definitions (metric, source, rollup) VALUES ('nps', 'months', 'mean')",
+        severity: .error, kind: .invalidMetricDefinition, table: "metric_definitions", column: "metric",
+        example: "metric='nps' (rowid 6)", affected: 1),
+    Defect(
+        name: "events metric without event", sql: "UPDATE metric_definitions SET event = NULL WHERE metric = 'logins'",
+        severity: .error, kind: .invalidMetricDefinition, table: "metric_definitions", column: "event",
+        example: "metric='logins' (rowid 3)", affected: 1),
+    Defect(
+        name: "ratio of an undefined metric",
+        sql: "UPDATE metric_definitions SET denominator = 'product_count' WHERE metric = 'aum_per_product'",
+        severity: .error, kind: .invalidMetricDefinition, table: "metric_definitions", column: "denominator",
+        example: "metric='aum_per_product' (rowid 5)", affected: 1),
 ]
 
 struct ContractCheckTests {
@@ -196,8 +243,11 @@ struct ContractCheckTests {
         #expect(!report.hasErrors)
         // Counts from ContractFixtures: 6 customers × 6 months; 8 events; 2 campaigns.
         #expect(report.summary.customers == .init(count: 6, firstOpenedOn: "2022-03-15", lastOpenedOn: "2023-12-31"))
-        #expect(report.summary.customerMonths == .init(rows: 36, firstMonth: "2024-01", lastMonth: "2024-06",
-                                                       metrics: ["aum", "products_held", "app_logins"]))
+        #expect(
+            report.summary.customerMonths
+                == .init(
+                    rows: 36, firstMonth: "2024-01", lastMonth: "2024-06",
+                    metrics: ["aum", "products_held", "app_logins"]))
         #expect(report.summary.dimensions.map(\.name) == ["segment", "branch"])
         #expect(report.summary.dimensions.first?.distinctValues == 2)
         #expect(report.summary.dimensions.first?.topValues == [ValueCount("mass", 4), ValueCount("affluent", 2)])
@@ -255,10 +305,11 @@ struct ContractCheckTests {
     }
 
     @Test func errorsComeBeforeWarnings() throws {
-        let report = try check(then: """
-            UPDATE customer_months SET aum = -1 WHERE customer_id = 1 AND month = '2024-01';
-            UPDATE campaigns SET design = 'ab' WHERE campaign_id = 'page_ab';
-            """)
+        let report = try check(
+            then: """
+                UPDATE customer_months SET aum = -1 WHERE customer_id = 1 AND month = '2024-01';
+                UPDATE campaigns SET design = 'ab' WHERE campaign_id = 'page_ab';
+                """)
         #expect(report.problems.map(\.severity) == [.error, .warning])
         #expect(report.errorCount == 1 && report.warningCount == 1)
     }
@@ -283,19 +334,21 @@ struct ContractCheckTests {
         // The fixture under other names, then contract views over them — one with a computed,
         // untyped metric column (sampled to find that it is numeric).
         let renamed = ContractFixtures.sql()
-        try makeDatabase(at: path, sql: renamed + """
-            ALTER TABLE customers RENAME TO crm_customers;
-            ALTER TABLE customer_months RENAME TO dw_monthly;
-            ALTER TABLE events RENAME TO app_events;
-            ALTER TABLE campaigns RENAME TO mkt_campaigns;
-            ALTER TABLE assignments RENAME TO mkt_assignments;
-            CREATE VIEW customers AS SELECT customer_id, opened_on, segment AS customer_segment FROM crm_customers;
-            CREATE VIEW customer_months AS
-                SELECT customer_id, month, aum, aum / 10000.0 AS aum_wan, products_held, app_logins FROM dw_monthly;
-            CREATE VIEW events AS SELECT customer_id, event, occurred_at, value, campaign_id FROM app_events;
-            CREATE VIEW campaigns AS SELECT * FROM mkt_campaigns;
-            CREATE VIEW assignments AS SELECT * FROM mkt_assignments;
-            """)
+        try makeDatabase(
+            at: path,
+            sql: renamed + """
+                ALTER TABLE customers RENAME TO crm_customers;
+                ALTER TABLE customer_months RENAME TO dw_monthly;
+                ALTER TABLE events RENAME TO app_events;
+                ALTER TABLE campaigns RENAME TO mkt_campaigns;
+                ALTER TABLE assignments RENAME TO mkt_assignments;
+                CREATE VIEW customers AS SELECT customer_id, opened_on, segment AS customer_segment FROM crm_customers;
+                CREATE VIEW customer_months AS
+                    SELECT customer_id, month, aum, aum / 10000.0 AS aum_wan, products_held, app_logins FROM dw_monthly;
+                CREATE VIEW events AS SELECT customer_id, event, occurred_at, value, campaign_id FROM app_events;
+                CREATE VIEW campaigns AS SELECT * FROM mkt_campaigns;
+                CREATE VIEW assignments AS SELECT * FROM mkt_assignments;
+                """)
         let report = try ContractChecker.check(databaseAt: path)
         #expect(report.problems == [], "\(report.problems.map { "\($0.kind) \($0.place): \($0.message)" })")
         #expect(report.summary.customerMonths?.metrics == ["aum", "aum_wan", "products_held", "app_logins"])
@@ -307,10 +360,12 @@ struct ContractCheckTests {
         let dir = try TemporaryDirectory("check")
         defer { dir.remove() }
         let path = dir.file("views.sqlite")
-        try makeDatabase(at: path, sql: ContractFixtures.sql() + """
-            ALTER TABLE customers RENAME TO crm_customers;
-            CREATE VIEW customers AS SELECT * FROM crm_customers UNION ALL SELECT * FROM crm_customers WHERE customer_id = 2;
-            """)
+        try makeDatabase(
+            at: path,
+            sql: ContractFixtures.sql() + """
+                ALTER TABLE customers RENAME TO crm_customers;
+                CREATE VIEW customers AS SELECT * FROM crm_customers UNION ALL SELECT * FROM crm_customers WHERE customer_id = 2;
+                """)
         let report = try ContractChecker.check(databaseAt: path)
         #expect(report.problems.count == 1)
         let problem = try #require(report.problems.first)
@@ -323,11 +378,13 @@ struct ContractCheckTests {
         let dir = try TemporaryDirectory("check")
         defer { dir.remove() }
         let path = dir.file("views.sqlite")
-        try makeDatabase(at: path, sql: ContractFixtures.sql(omitting: ["events"]) + """
-            CREATE TABLE raw_events (customer_id, event, occurred_at);
-            CREATE VIEW events AS SELECT customer_id, event, occurred_at FROM raw_events;
-            DROP TABLE raw_events;
-            """)
+        try makeDatabase(
+            at: path,
+            sql: ContractFixtures.sql(omitting: ["events"]) + """
+                CREATE TABLE raw_events (customer_id, event, occurred_at);
+                CREATE VIEW events AS SELECT customer_id, event, occurred_at FROM raw_events;
+                DROP TABLE raw_events;
+                """)
         let report = try ContractChecker.check(databaseAt: path)
         #expect(report.problems.map(\.kind) == [.unreadableTable])
         #expect(report.problems.first?.table == "events")
@@ -349,21 +406,24 @@ struct ContractCheckTests {
         let report = try check(creating: [
             "customers": "CREATE TABLE customers (customer_id TEXT PRIMARY KEY, opened_on TEXT, segment TEXT, branch TEXT)",
             "customer_months": """
-                CREATE TABLE customer_months (customer_id TEXT, month TEXT, aum REAL, products_held INTEGER,
-                                              app_logins INTEGER, PRIMARY KEY (customer_id, month))
-                """,
+            CREATE TABLE customer_months (customer_id TEXT, month TEXT, aum REAL, products_held INTEGER,
+                                          app_logins INTEGER, PRIMARY KEY (customer_id, month))
+            """,
             "events": "CREATE TABLE events (customer_id TEXT, event TEXT, occurred_at TEXT, value REAL, campaign_id TEXT)",
             "assignments": """
-                CREATE TABLE assignments (campaign_id TEXT, customer_id TEXT, arm TEXT, assigned_at TEXT,
-                                          PRIMARY KEY (campaign_id, customer_id))
-                """,
+            CREATE TABLE assignments (campaign_id TEXT, customer_id TEXT, arm TEXT, assigned_at TEXT,
+                                      PRIMARY KEY (campaign_id, customer_id))
+            """,
         ])
         #expect(report.problems == [], "\(report.problems.map { "\($0.kind) \($0.place): \($0.message)" })")
     }
 
     @Test func withoutRowIDTablesNameRowsByKeyOnly() throws {
         let report = try check(
-            creating: ["customers": "CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, opened_on TEXT, segment TEXT, branch TEXT) WITHOUT ROWID"],
+            creating: [
+                "customers":
+                    "CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, opened_on TEXT, segment TEXT, branch TEXT) WITHOUT ROWID"
+            ],
             then: "UPDATE customers SET opened_on = '2023-02-29' WHERE customer_id = 5")
         #expect(report.problems.count == 1)
         #expect(report.problems.first?.kind == .unparsableValue)

@@ -7,11 +7,13 @@ struct ChunkedScanTests {
     /// 10 rows: customer_id 1…10, aum = 100 × id, NULL for id 4.
     static func database(_ dir: TemporaryDirectory) throws -> SQLiteDatabase {
         let path = dir.file("scan.sqlite")
-        try makeDatabase(at: path, sql: """
-            CREATE TABLE customer_months(customer_id INTEGER, month TEXT, aum REAL);
-            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
-            INSERT INTO customer_months SELECT i, '2026-01', CASE WHEN i = 4 THEN NULL ELSE 100.0 * i END FROM n;
-            """)
+        try makeDatabase(
+            at: path,
+            sql: """
+                CREATE TABLE customer_months(customer_id INTEGER, month TEXT, aum REAL);
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
+                INSERT INTO customer_months SELECT i, '2026-01', CASE WHEN i = 4 THEN NULL ELSE 100.0 * i END FROM n;
+                """)
         return try SQLiteDatabase.open(readOnlyAt: path)
     }
 
@@ -20,9 +22,10 @@ struct ChunkedScanTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let db = try Self.database(dir)
-        let scan = try ChunkedScan(database: db, table: "customer_months",
-                                   sql: "SELECT customer_id, month, aum FROM customer_months ORDER BY customer_id",
-                                   types: [.integer, .text, .double], chunkSize: chunkSize)
+        let scan = try ChunkedScan(
+            database: db, table: "customer_months",
+            sql: "SELECT customer_id, month, aum FROM customer_months ORDER BY customer_id",
+            types: [.integer, .text, .double], chunkSize: chunkSize)
         var ids: [Int64] = []
         var sum = 0.0, nulls = 0, chunks = 0
         while let chunk = try scan.next() {
@@ -46,15 +49,21 @@ struct ChunkedScanTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.file("bad.sqlite")
-        try makeDatabase(at: path, sql: """
-            CREATE TABLE customer_months(customer_id INTEGER, month TEXT, aum REAL);
-            INSERT INTO customer_months VALUES (1, '2026-01', 5.0), (2, '2026-01', 'lots');
-            """)
+        try makeDatabase(
+            at: path,
+            sql: """
+                CREATE TABLE customer_months(customer_id INTEGER, month TEXT, aum REAL);
+                INSERT INTO customer_months VALUES (1, '2026-01', 5.0), (2, '2026-01', 'lots');
+                """)
         let db = try SQLiteDatabase.open(readOnlyAt: path)
-        let scan = try ChunkedScan(database: db, table: "customer_months",
-                                   sql: "SELECT customer_id, aum FROM customer_months", types: [.integer, .double])
-        #expect(throws: DataError.contract(table: "customer_months", column: "aum", row: "2 (customer_id=2)",
-                                           message: "expected a number, found text value 'lots'")) {
+        let scan = try ChunkedScan(
+            database: db, table: "customer_months",
+            sql: "SELECT customer_id, aum FROM customer_months", types: [.integer, .double])
+        #expect(
+            throws: DataError.contract(
+                table: "customer_months", column: "aum", row: "2 (customer_id=2)",
+                message: "expected a number, found text value 'lots'")
+        ) {
             while try scan.next() != nil {}
         }
     }
@@ -65,10 +74,12 @@ struct ChunkedScanCalendarTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.file("cal.sqlite")
-        try makeDatabase(at: path, sql: """
-            CREATE TABLE t(m TEXT, d TEXT, ts TEXT);
-            INSERT INTO t VALUES ('2026-02', '2026-02-17', '2026-02-17T08:00:00+08:00');
-            """)
+        try makeDatabase(
+            at: path,
+            sql: """
+                CREATE TABLE t(m TEXT, d TEXT, ts TEXT);
+                INSERT INTO t VALUES ('2026-02', '2026-02-17', '2026-02-17T08:00:00+08:00');
+                """)
         let db = try SQLiteDatabase.open(readOnlyAt: path)
         let scan = try ChunkedScan(database: db, table: "t", sql: "SELECT m, d, ts FROM t", types: [.month, .date, .timestamp])
         let chunk = try #require(try scan.next())

@@ -1,8 +1,9 @@
-@testable import CampaignLabData
 import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import Foundation
 import Testing
+
+@testable import CampaignLabData
 
 /// All or nothing: a failed import leaves an existing file byte-identical and leaves no
 /// new file behind; a successful one touches only the tables it loads.
@@ -110,8 +111,10 @@ struct ImportAtomicityTests {
             _ = try ContractImporter(databasePath: database).run(try paths.map { try ImportSource(argument: $0) })
             Issue.record("a duplicate campaign id was imported")
         } catch let error as ImportError {
-            #expect(error.problems.first?.description.hasPrefix("\(dir.file("campaigns.csv")) line 4 (table campaigns): "
-                                                              + "duplicate key campaign_id = 'SPRING24'") == true, "\(error)")
+            #expect(
+                error.problems.first?.description.hasPrefix(
+                    "\(dir.file("campaigns.csv")) line 4 (table campaigns): "
+                        + "duplicate key campaign_id = 'SPRING24'") == true, "\(error)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("new.sqlite") } == [])
     }
@@ -148,7 +151,9 @@ struct ImportAtomicityTests {
         let schemaBefore = try SQLiteDatabase.open(readOnlyAt: database).rows("SELECT sql FROM sqlite_schema ORDER BY name")
         try writeFile(dir.file("customers.csv"), "customer_id,opened_on,segment,branch\n9,2024-03-01,mass,\n10,2024-03-02,affluent,北京\n")
 
-        let summary = try ContractImporter(databasePath: database, replace: true).run([try ImportSource(argument: dir.file("customers.csv"))])
+        let summary = try ContractImporter(databasePath: database, replace: true).run([
+            try ImportSource(argument: dir.file("customers.csv"))
+        ])
 
         #expect(summary.tables.map(\.table) == ["customers"])
         #expect(summary.tables.first?.rowsRemoved == 3003)
@@ -156,9 +161,10 @@ struct ImportAtomicityTests {
         #expect(try contents() == before)
         let db = try SQLiteDatabase.open(readOnlyAt: database)
         #expect(try db.rows("SELECT sql FROM sqlite_schema ORDER BY name") == schemaBefore)
-        #expect(try tableContent(db, "customers") == [
-            [.integer(9), .text("2024-03-01"), .text("mass"), .null],
-            [.integer(10), .text("2024-03-02"), .text("affluent"), .text("北京")],
-        ])
+        #expect(
+            try tableContent(db, "customers") == [
+                [.integer(9), .text("2024-03-01"), .text("mass"), .null],
+                [.integer(10), .text("2024-03-02"), .text("affluent"), .text("北京")],
+            ])
     }
 }

@@ -1,8 +1,9 @@
-@testable import CampaignLabData
 import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import Foundation
 import Testing
+
+@testable import CampaignLabData
 
 /// One file with one bad value, and where the importer must say it is.
 struct BadValueCase: Sendable, CustomTestStringConvertible {
@@ -18,51 +19,66 @@ struct BadValueCase: Sendable, CustomTestStringConvertible {
 }
 
 private let badValueCases: [BadValueCase] = [
-    BadValueCase(name: "bad date", table: "customers",
-                 csv: "customer_id,opened_on\n1,2024-01-05\n2,2024-02-01\n3,2024-13-01\n",
-                 line: 4, column: "opened_on", message: "'2024-13-01' is not a date 'YYYY-MM-DD'"),
-    BadValueCase(name: "date that does not exist", table: "campaigns",
-                 csv: "campaign_id,name,design,starts_on,ends_on,control_arm\nX,x,randomized,2025-02-01,2025-02-29,control\n",
-                 line: 2, column: "ends_on", message: "'2025-02-29' is not a date"),
-    BadValueCase(name: "bad month", table: "customer_months",
-                 csv: "customer_id,month,aum\n1,2024-01,5\n1,2024-2,6\n",
-                 line: 3, column: "month", message: "'2024-2' is not a month 'YYYY-MM'"),
-    BadValueCase(name: "bad timestamp", table: "events",
-                 csv: "customer_id,event,occurred_at\n1,app_login,2024-01-03 08:15:00\n1,app_login,2024-01-03 25:00:00\n",
-                 line: 3, column: "occurred_at", message: "'2024-01-03 25:00:00' is not an ISO 8601 timestamp"),
-    BadValueCase(name: "non-number in a metric", table: "customer_months",
-                 csv: "customer_id,month,aum,app_logins\n1,2024-01,1000,3\n1,2024-02,\"1,000\",4\n",
-                 line: 3, column: "aum", message: "'1,000' is not a number"),
-    BadValueCase(name: "NaN in a metric", table: "customer_months",
-                 csv: "customer_id,month,aum\n1,2024-01,NaN\n",
-                 line: 2, column: "aum", message: "'NaN' is not a number"),
-    BadValueCase(name: "inf in events.value", table: "events",
-                 csv: "customer_id,event,occurred_at,value\n1,purchase,2024-01-03 08:15:00,inf\n",
-                 line: 2, column: "value", message: "'inf' is not a number"),
-    BadValueCase(name: "1e999 overflows", table: "events",
-                 csv: "customer_id,event,occurred_at,value\n1,purchase,2024-01-03 08:15:00,1e999\n",
-                 line: 2, column: "value", message: "'1e999' is not a number"),
-    BadValueCase(name: "NULL in a NOT NULL column", table: "customers",
-                 csv: "customer_id,opened_on,segment\n1,2024-01-05,mass\n2,,mass\n",
-                 line: 3, column: "opened_on", message: "the value is empty, but every row needs one (a date 'YYYY-MM-DD')"),
-    BadValueCase(name: "NULL customer id", table: "assignments",
-                 csv: "campaign_id,customer_id,arm,assigned_at\nC,,control,2024-01-01 00:00:00\n",
-                 line: 2, column: "customer_id", message: "the value is empty"),
-    BadValueCase(name: "unknown design", table: "campaigns",
-                 csv: "campaign_id,name,design,starts_on,ends_on,control_arm\nS,Spring,randomised,2024-01-01,2024-01-31,control\n",
-                 line: 2, column: "design", message: "'randomised' is not one of 'randomized', 'observational'"),
-    BadValueCase(name: "not a whole number", table: "metric_definitions",
-                 csv: "metric,higher_is_better\naum,yes\n",
-                 line: 2, column: "higher_is_better", message: "'yes' is not a whole number"),
-    BadValueCase(name: "unknown rollup", table: "metric_definitions",
-                 csv: "metric,source,rollup\naum,months,average\n",
-                 line: 2, column: "rollup", message: "'average' is not one of 'mean', 'sum', 'last', 'max', 'any', 'count'"),
-    BadValueCase(name: "missing required column", table: "customers",
-                 csv: "customer_id,segment\n1,mass\n",
-                 line: 1, column: nil, message: "the header has no column 'opened_on' (a date 'YYYY-MM-DD'), which table customers requires"),
-    BadValueCase(name: "wrong field count", table: "customers",
-                 csv: "customer_id,opened_on\n1,2024-01-05\n2,2024-01-06,extra\n",
-                 line: 3, column: nil, message: "the row has 3 values but the header has 2"),
+    BadValueCase(
+        name: "bad date", table: "customers",
+        csv: "customer_id,opened_on\n1,2024-01-05\n2,2024-02-01\n3,2024-13-01\n",
+        line: 4, column: "opened_on", message: "'2024-13-01' is not a date 'YYYY-MM-DD'"),
+    BadValueCase(
+        name: "date that does not exist", table: "campaigns",
+        csv: "campaign_id,name,design,starts_on,ends_on,control_arm\nX,x,randomized,2025-02-01,2025-02-29,control\n",
+        line: 2, column: "ends_on", message: "'2025-02-29' is not a date"),
+    BadValueCase(
+        name: "bad month", table: "customer_months",
+        csv: "customer_id,month,aum\n1,2024-01,5\n1,2024-2,6\n",
+        line: 3, column: "month", message: "'2024-2' is not a month 'YYYY-MM'"),
+    BadValueCase(
+        name: "bad timestamp", table: "events",
+        csv: "customer_id,event,occurred_at\n1,app_login,2024-01-03 08:15:00\n1,app_login,2024-01-03 25:00:00\n",
+        line: 3, column: "occurred_at", message: "'2024-01-03 25:00:00' is not an ISO 8601 timestamp"),
+    BadValueCase(
+        name: "non-number in a metric", table: "customer_months",
+        csv: "customer_id,month,aum,app_logins\n1,2024-01,1000,3\n1,2024-02,\"1,000\",4\n",
+        line: 3, column: "aum", message: "'1,000' is not a number"),
+    BadValueCase(
+        name: "NaN in a metric", table: "customer_months",
+        csv: "customer_id,month,aum\n1,2024-01,NaN\n",
+        line: 2, column: "aum", message: "'NaN' is not a number"),
+    BadValueCase(
+        name: "inf in events.value", table: "events",
+        csv: "customer_id,event,occurred_at,value\n1,purchase,2024-01-03 08:15:00,inf\n",
+        line: 2, column: "value", message: "'inf' is not a number"),
+    BadValueCase(
+        name: "1e999 overflows", table: "events",
+        csv: "customer_id,event,occurred_at,value\n1,purchase,2024-01-03 08:15:00,1e999\n",
+        line: 2, column: "value", message: "'1e999' is not a number"),
+    BadValueCase(
+        name: "NULL in a NOT NULL column", table: "customers",
+        csv: "customer_id,opened_on,segment\n1,2024-01-05,mass\n2,,mass\n",
+        line: 3, column: "opened_on", message: "the value is empty, but every row needs one (a date 'YYYY-MM-DD')"),
+    BadValueCase(
+        name: "NULL customer id", table: "assignments",
+        csv: "campaign_id,customer_id,arm,assigned_at\nC,,control,2024-01-01 00:00:00\n",
+        line: 2, column: "customer_id", message: "the value is empty"),
+    BadValueCase(
+        name: "unknown design", table: "campaigns",
+        csv: "campaign_id,name,design,starts_on,ends_on,control_arm\nS,Spring,randomised,2024-01-01,2024-01-31,control\n",
+        line: 2, column: "design", message: "'randomised' is not one of 'randomized', 'observational'"),
+    BadValueCase(
+        name: "not a whole number", table: "metric_definitions",
+        csv: "metric,higher_is_better\naum,yes\n",
+        line: 2, column: "higher_is_better", message: "'yes' is not a whole number"),
+    BadValueCase(
+        name: "unknown rollup", table: "metric_definitions",
+        csv: "metric,source,rollup\naum,months,average\n",
+        line: 2, column: "rollup", message: "'average' is not one of 'mean', 'sum', 'last', 'max', 'any', 'count'"),
+    BadValueCase(
+        name: "missing required column", table: "customers",
+        csv: "customer_id,segment\n1,mass\n",
+        line: 1, column: nil, message: "the header has no column 'opened_on' (a date 'YYYY-MM-DD'), which table customers requires"),
+    BadValueCase(
+        name: "wrong field count", table: "customers",
+        csv: "customer_id,opened_on\n1,2024-01-05\n2,2024-01-06,extra\n",
+        line: 3, column: nil, message: "the row has 3 values but the header has 2"),
 ]
 
 struct ImportTypeCheckTests {
@@ -108,7 +124,10 @@ struct ImportTypeCheckTests {
         } catch let error as ImportError {
             #expect(error.problems.map(\.line) == [3, 4])  // '007' would lose its zeros as an INTEGER
             let description = error.problems.first?.description ?? ""
-            #expect(description.hasPrefix("\(months) line 3, column customer_id (table customer_months): 'C001' is not an integer id (a whole number without leading zeros)"))
+            #expect(
+                description.hasPrefix(
+                    "\(months) line 3, column customer_id (table customer_months): 'C001' is not an integer id (a whole number without leading zeros)"
+                ))
             #expect(description.contains("customer ids are INTEGER in this database (table customers)"))
         }
         #expect(try fileBytes(database) == before)
@@ -134,10 +153,12 @@ struct ImportTypeCheckTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let database = dir.file("bank.sqlite")
-        try makeDatabase(at: database, sql: """
-            CREATE TABLE crm(id INTEGER, since TEXT);
-            CREATE VIEW customers AS SELECT id AS customer_id, since AS opened_on FROM crm;
-            """)
+        try makeDatabase(
+            at: database,
+            sql: """
+                CREATE TABLE crm(id INTEGER, since TEXT);
+                CREATE VIEW customers AS SELECT id AS customer_id, since AS opened_on FROM crm;
+                """)
         let before = try fileBytes(database)
         let csv = dir.file("customers.csv")
         try writeFile(csv, "customer_id,opened_on\n1,2024-01-05\n")

@@ -1,7 +1,7 @@
-import Foundation
 import CampaignLabData
 import CampaignLabDataTestSupport
 import CampaignLabTestSupport
+import Foundation
 import Testing
 
 struct ReadOnlyQueryTests {
@@ -44,7 +44,8 @@ struct ReadOnlyQueryTests {
         let path = dir.file("db.sqlite")
         try makeDatabase(at: path, sql: "CREATE TABLE t(x INTEGER); INSERT INTO t VALUES (1), (2);")
         let db = try SQLiteDatabase.open(readOnlyAt: path)
-        let statement = try db.prepareReadOnlyQuery("""
+        let statement = try db.prepareReadOnlyQuery(
+            """
             -- a comment
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3)
             SELECT sum(x) * (SELECT count(*) FROM n), upper('a') FROM t; -- trailing comment

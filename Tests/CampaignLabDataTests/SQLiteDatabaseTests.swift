@@ -60,11 +60,13 @@ struct SchemaIntrospectionTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.file("s.sqlite")
-        try makeDatabase(at: path, sql: """
-            CREATE TABLE customer_months(customer_id INTEGER NOT NULL, month TEXT NOT NULL, aum REAL,
-                                         note VARCHAR(20), raw, PRIMARY KEY (customer_id, month));
-            CREATE VIEW v AS SELECT customer_id, aum * 2 AS doubled FROM customer_months;
-            """)
+        try makeDatabase(
+            at: path,
+            sql: """
+                CREATE TABLE customer_months(customer_id INTEGER NOT NULL, month TEXT NOT NULL, aum REAL,
+                                             note VARCHAR(20), raw, PRIMARY KEY (customer_id, month));
+                CREATE VIEW v AS SELECT customer_id, aum * 2 AS doubled FROM customer_months;
+                """)
         let db = try SQLiteDatabase.open(readOnlyAt: path)
         #expect(try db.objectKind(of: "customer_months") == "table")
         #expect(try db.objectKind(of: "v") == "view")

@@ -29,8 +29,11 @@ struct ContractSchemaTests {
     @Test func metricDefinitionsAndDefaults() throws {
         let schema = try discover(ContractFixtures.sql())
         let aum = try schema.definition(of: "aum")
-        #expect(aum == MetricDefinition(metric: "aum", label: "AUM (monthly average daily balance)", unit: "CNY",
-                                        source: .months, rollup: .mean))
+        #expect(
+            aum
+                == MetricDefinition(
+                    metric: "aum", label: "AUM (monthly average daily balance)", unit: "CNY",
+                    source: .months, rollup: .mean))
         #expect(try schema.definition(of: "products_held").rollup == .last)
         let logins = try schema.definition(of: "logins")
         #expect(logins.source == .events && logins.rollup == .count && logins.event == "app_login")
@@ -40,16 +43,21 @@ struct ContractSchemaTests {
         #expect(!aum.isRatio)
         // app_logins is not in metric_definitions: the default.
         let appLogins = try schema.definition(of: "app_logins")
-        #expect(appLogins == MetricDefinition(metric: "app_logins", label: "app_logins", source: .months, rollup: .mean,
-                                              higherIsBetter: true, isDefault: true))
+        #expect(
+            appLogins
+                == MetricDefinition(
+                    metric: "app_logins", label: "app_logins", source: .months, rollup: .mean,
+                    higherIsBetter: true, isDefault: true))
         #expect(throws: DataError.self) { try schema.definition(of: "nps") }
     }
 
     @Test func nullSourceAndRollupTakeDefaults() throws {
-        let schema = try discover(ContractFixtures.sql(then: """
-            INSERT INTO metric_definitions (metric, event, higher_is_better) VALUES ('referrals', 'referral', 0);
-            UPDATE metric_definitions SET source = NULL, rollup = NULL WHERE metric = 'aum';
-            """))
+        let schema = try discover(
+            ContractFixtures.sql(
+                then: """
+                    INSERT INTO metric_definitions (metric, event, higher_is_better) VALUES ('referrals', 'referral', 0);
+                    UPDATE metric_definitions SET source = NULL, rollup = NULL WHERE metric = 'aum';
+                    """))
         let referrals = try schema.definition(of: "referrals")
         #expect(referrals.source == .events && referrals.rollup == .count && !referrals.higherIsBetter)
         #expect(referrals.label == "referrals")
@@ -61,28 +69,39 @@ struct ContractSchemaTests {
         let schema = try discover(ContractFixtures.sql(then: "UPDATE metric_definitions SET rollup = 'median' WHERE metric = 'aum'"))
         #expect(schema.metricDefinitionIssues.map(\.column) == ["rollup"])
         #expect(!schema.metricDefinitions.contains { $0.metric == "aum" })  // no default either
-        #expect(throws: DataError.contract(table: "metric_definitions", column: "rollup", row: "metric='aum' (rowid 1)",
-                                           message: "unknown rollup 'median'; for source 'months' use one of 'mean', 'sum', 'last', 'max'")) {
+        #expect(
+            throws: DataError.contract(
+                table: "metric_definitions", column: "rollup", row: "metric='aum' (rowid 1)",
+                message: "unknown rollup 'median'; for source 'months' use one of 'mean', 'sum', 'last', 'max'")
+        ) {
             try schema.definition(of: "aum")
         }
     }
 
     @Test func ratioOfARatioIsRefused() throws {
-        let schema = try discover(ContractFixtures.sql(then: """
-            INSERT INTO metric_definitions (metric, numerator, denominator) VALUES ('nested', 'aum_per_product', 'aum');
-            """))
+        let schema = try discover(
+            ContractFixtures.sql(
+                then: """
+                    INSERT INTO metric_definitions (metric, numerator, denominator) VALUES ('nested', 'aum_per_product', 'aum');
+                    """))
         #expect(schema.metricDefinitionIssues.map(\.metric) == ["nested"])
         #expect(schema.metricDefinitionIssues.map(\.column) == ["numerator"])
     }
 
     @Test func requireNamesWhatIsMissing() throws {
         let schema = try discover(ContractFixtures.sql(omitting: ["events"], then: "ALTER TABLE customers DROP COLUMN opened_on"))
-        #expect(throws: DataError.contract(table: "events", column: nil, row: nil,
-                                           message: "the table is missing; create it (or a view with this name) as the data contract describes")) {
+        #expect(
+            throws: DataError.contract(
+                table: "events", column: nil, row: nil,
+                message: "the table is missing; create it (or a view with this name) as the data contract describes")
+        ) {
             try schema.require(Contract.events)
         }
-        #expect(throws: DataError.contract(table: "customers", column: "opened_on", row: nil,
-                                           message: "the column is missing; the data contract requires it")) {
+        #expect(
+            throws: DataError.contract(
+                table: "customers", column: "opened_on", row: nil,
+                message: "the column is missing; the data contract requires it")
+        ) {
             try schema.require(Contract.customers)
         }
         try schema.require(Contract.customerMonths)
@@ -93,7 +112,8 @@ struct ContractSchemaTests {
     }
 
     @Test func numericColumnsByDeclaredTypeAndBySampling() throws {
-        let schema = try discover("""
+        let schema = try discover(
+            """
             CREATE TABLE raw (customer_id INTEGER, month TEXT, a REAL, b INTEGER, c DECIMAL(12,2), d BOOLEAN,
                               e TEXT, f DATE, g VARCHAR(10), h BLOB, u);
             INSERT INTO raw VALUES (1, '2024-01', 1.5, 2, 3.25, 1, 'x', '2024-01-01', 'y', x'00', 7);
@@ -111,7 +131,8 @@ struct ContractSchemaTests {
     }
 
     @Test func columnNamesAreCaseInsensitive() throws {
-        let schema = try discover("""
+        let schema = try discover(
+            """
             CREATE TABLE customers (Customer_ID INTEGER PRIMARY KEY, Opened_On TEXT, Segment TEXT);
             CREATE TABLE customer_months (CUSTOMER_ID INTEGER, MONTH TEXT, AUM REAL);
             CREATE UNIQUE INDEX cm_key ON customer_months (CUSTOMER_ID, MONTH);

@@ -1,6 +1,6 @@
 import CampaignLabData
-import CampaignLabDemo
 import CampaignLabDataTestSupport
+import CampaignLabDemo
 import CampaignLabTestSupport
 import Foundation
 import Testing
@@ -69,7 +69,9 @@ struct DemoBankRealismTests {
     /// hold most of the AUM"; app_logins "many zeros".
     @Test func aumIsLongTailedAndLoginsHaveManyZeros() throws {
         let db = try SharedBank.open()
-        let topShare = try double(db, """
+        let topShare = try double(
+            db,
+            """
             WITH m AS (SELECT customer_id, avg(aum) AS a FROM customer_months WHERE month BETWEEN '2026-01' AND '2026-06' GROUP BY 1),
                  r AS (SELECT a, row_number() OVER (ORDER BY a DESC) AS rn, count(*) OVER () AS n FROM m)
             SELECT sum(CASE WHEN rn <= n * 0.02 THEN a END) / sum(a) FROM r
@@ -77,7 +79,9 @@ struct DemoBankRealismTests {
         #expect(topShare > 0.5)
         let nearZero = try double(db, "SELECT avg(aum < 1000) FROM customer_months")
         #expect(nearZero > 0.10)
-        let median = try double(db, """
+        let median = try double(
+            db,
+            """
             SELECT aum FROM customer_months WHERE month = '2026-06' ORDER BY aum
             LIMIT 1 OFFSET (SELECT count(*) / 2 FROM customer_months WHERE month = '2026-06')
             """)
@@ -91,7 +95,8 @@ struct DemoBankRealismTests {
     @Test func participationRisesWithPriorActivityAndBalance() throws {
         let db = try SharedBank.open()
         for (campaign, pre) in [("growth_journey_2026", "'2026-07', '2026-08'"), ("growth_journey_2025", "'2025-07', '2025-08'")] {
-            let rows = try db.rows("""
+            let rows = try db.rows(
+                """
                 WITH pre AS (SELECT customer_id, avg(app_logins) AS l, avg(aum) AS a FROM customer_months
                              WHERE month IN (\(pre)) GROUP BY 1)
                 SELECT arm, avg(l), avg(a) FROM assignments JOIN pre USING (customer_id)
@@ -99,17 +104,20 @@ struct DemoBankRealismTests {
                 """)
             #expect(rows.count == 2)
             guard rows.count == 2, case .real(let loginsNon) = rows[0][1], case .real(let loginsPart) = rows[1][1],
-                  case .real(let aumNon) = rows[0][2], case .real(let aumPart) = rows[1][2] else { continue }
+                case .real(let aumNon) = rows[0][2], case .real(let aumPart) = rows[1][2]
+            else { continue }
             #expect(loginsPart > 2 * loginsNon, "\(campaign): participants' prior logins \(loginsPart) vs \(loginsNon)")
             #expect(aumPart > 1.5 * aumNon, "\(campaign): participants' prior AUM \(aumPart) vs \(aumNon)")
 
             // Participation rate by quartile of prior logins rises from the bottom to the top quartile.
-            let rates = try db.rows("""
+            let rates = try db.rows(
+                """
                 WITH pre AS (SELECT customer_id, avg(app_logins) AS l FROM customer_months WHERE month IN (\(pre)) GROUP BY 1),
                      q AS (SELECT customer_id, ntile(4) OVER (ORDER BY l, customer_id) AS quartile FROM pre)
                 SELECT quartile, avg(arm = 'participant') FROM assignments JOIN q USING (customer_id)
                 WHERE campaign_id = '\(campaign)' GROUP BY quartile ORDER BY quartile
-                """).compactMap { row -> Double? in if case .real(let r) = row[1] { return r } else { return nil } }
+                """
+            ).compactMap { row -> Double? in if case .real(let r) = row[1] { return r } else { return nil } }
             #expect(rates.count == 4)
             #expect(zip(rates, rates.dropFirst()).allSatisfy { $0 < $1 }, "\(campaign): participation by quartile \(rates)")
         }
@@ -121,15 +129,19 @@ struct DemoBankRealismTests {
         let db = try SharedBank.open()
         for campaign in ["growth_journey_2026", "growth_journey_2025"] {
             for metric in ["aum", "products_held", "app_logins"] {
-                let overall = try db.rows("""
+                let overall = try db.rows(
+                    """
                     SELECT true_value FROM ground_truth WHERE campaign_id = ? AND metric = ? AND estimand = 'ATT'
                       AND dimension IS NULL AND arm = 'participant'
                     """, [.text(campaign), .text(metric)])
-                let bySegment = try db.rows("""
+                let bySegment = try db.rows(
+                    """
                     SELECT true_value FROM ground_truth WHERE campaign_id = ? AND metric = ? AND estimand = 'ATT'
                       AND dimension = 'segment'
-                    """, [.text(campaign), .text(metric)]).compactMap { row -> Double? in
-                        if case .real(let v) = row[0] { return v } else { return nil } }
+                    """, [.text(campaign), .text(metric)]
+                ).compactMap { row -> Double? in
+                    if case .real(let v) = row[0] { return v } else { return nil }
+                }
                 #expect(overall.count == 1, "\(campaign) \(metric)")
                 #expect(bySegment.count >= 3, "\(campaign) \(metric)")
                 #expect(Set(bySegment).count >= 2, "\(campaign) \(metric): segment effects should differ")
@@ -139,9 +151,11 @@ struct DemoBankRealismTests {
             }
         }
         #expect(try db.scalarInt("SELECT count(*) FROM ground_truth WHERE estimand = 'market_growth'") == 3)
-        let pageRows = try db.rows("""
+        let pageRows = try db.rows(
+            """
             SELECT arm, metric FROM ground_truth WHERE campaign_id = 'page_ab_2026' AND estimand = 'ATE' ORDER BY arm, metric
-            """).map { "\($0[0]) \($0[1])" }
+            """
+        ).map { "\($0[0]) \($0[1])" }
         #expect(pageRows.count == 6)
         #expect(try db.scalarInt("SELECT count(*) FROM ground_truth WHERE definition = '' OR true_value IS NULL") == 0)
     }
@@ -165,7 +179,8 @@ struct DemoBankRealismTests {
     @Test func eventsAreConsistentWithMonthsAndFunnel() throws {
         let db = try SharedBank.open()
         let first = try #require(try db.scalarText("SELECT value FROM demo_info WHERE key = 'login_events_first_month'"))
-        let mismatches = try db.scalarInt("""
+        let mismatches = try db.scalarInt(
+            """
             WITH e AS (SELECT customer_id, substr(occurred_at, 1, 7) AS month, count(*) AS n FROM events
                        WHERE event = 'app_login' GROUP BY 1, 2)
             SELECT count(*) FROM customer_months cm LEFT JOIN e USING (customer_id, month)
@@ -177,18 +192,22 @@ struct DemoBankRealismTests {
         let steps = ["page_view", "click", "enroll", "task_complete", "reward"]
         var previous = Int.max
         for step in steps {
-            let customers = try #require(try db.scalarInt("""
-                SELECT count(DISTINCT customer_id) FROM events WHERE campaign_id = 'growth_journey_2026' AND event = ?
-                """, [.text(step)]))
+            let customers = try #require(
+                try db.scalarInt(
+                    """
+                    SELECT count(DISTINCT customer_id) FROM events WHERE campaign_id = 'growth_journey_2026' AND event = ?
+                    """, [.text(step)]))
             #expect(customers > 0 && customers <= previous, "\(step): \(customers) customers after \(previous)")
             previous = customers
         }
         // Every enrolled customer saw the page first.
-        #expect(try db.scalarInt("""
-            SELECT count(*) FROM events e WHERE e.event = 'enroll' AND e.campaign_id = 'growth_journey_2026'
-              AND NOT EXISTS (SELECT 1 FROM events v WHERE v.customer_id = e.customer_id AND v.event = 'page_view'
-                              AND v.campaign_id = e.campaign_id AND v.occurred_at <= e.occurred_at)
-            """) == 0)
+        #expect(
+            try db.scalarInt(
+                """
+                SELECT count(*) FROM events e WHERE e.event = 'enroll' AND e.campaign_id = 'growth_journey_2026'
+                  AND NOT EXISTS (SELECT 1 FROM events v WHERE v.customer_id = e.customer_id AND v.event = 'page_view'
+                                  AND v.campaign_id = e.campaign_id AND v.occurred_at <= e.occurred_at)
+                """) == 0)
     }
 
     /// The page test is randomized: arms of near-equal size and equal pre-period behaviour.

@@ -1,9 +1,10 @@
-@testable import CampaignLabAnalyses
 import CampaignLabData
 import CampaignLabStats
 import CampaignLabTestSupport
 import Foundation
 import Testing
+
+@testable import CampaignLabAnalyses
 
 /// The funnel of growth_journey_2026 on demo-small against Tests/References/funnel.py
 /// (pandas + lifelines), fixture funnel_demo_small.json.
@@ -19,7 +20,9 @@ struct FunnelTests {
         for day in [7, 30] {
             let r = try #require(ref["converted_by_\(day)"] as? [String: Double])
             let e = km.eventProbability(by: Double(day))
-            #expect(close(e.estimate, r["estimate"], floor: 1) && close(e.interval.lower, r["low"], floor: 1) && close(e.interval.upper, r["high"], floor: 1), "day \(day): \(e)")
+            #expect(
+                close(e.estimate, r["estimate"], floor: 1) && close(e.interval.lower, r["low"], floor: 1)
+                    && close(e.interval.upper, r["high"], floor: 1), "day \(day): \(e)")
         }
         #expect(close(km.timeToEvent(quantile: 0.25).time, ref["q25_days"], floor: 1))
         let lr = try #require(f.logRank), r = try #require(ref["logrank"] as? [String: Double])

@@ -1,6 +1,7 @@
-@testable import CampaignLabNotebook
 import CampaignLabReport
 import Testing
+
+@testable import CampaignLabNotebook
 
 struct NotebookParserTests {
     @Test func readsFrontMatterProseAndBlocksWithTheirLines() throws {
@@ -48,7 +49,9 @@ struct NotebookParserTests {
         #expect(line == 14)
         #expect(options["title"] == LocatedValue(value: "Counts", line: 15))
         #expect(options["chart"] == LocatedValue(value: "bars", line: 16))
-        guard case .analysis(let name, let analysisOptions, let analysisLine) = notebook.cells[3] else { Issue.record("not analysis"); return }
+        guard case .analysis(let name, let analysisOptions, let analysisLine) = notebook.cells[3] else {
+            Issue.record("not analysis"); return
+        }
         #expect(name == "overview.customers")
         #expect(analysisLine == 20)
         #expect(analysisOptions["by"] == LocatedValue(value: "segment", line: 22))
@@ -89,7 +92,8 @@ struct NotebookParserTests {
 
     @Test func proseBecomesBlocksAndParametersAreNeverMarkup() throws {
         let values = ["name": "**<b>bold</b>**"]
-        let blocks = try Prose.blocks("""
+        let blocks = try Prose.blocks(
+            """
             # Title {{name}}
 
             Some *emphasis*, **strong**, `code {{name}}`, a [link](https://example.com) and snake_case_name.
@@ -104,23 +108,28 @@ struct NotebookParserTests {
 
             ---
             """, firstLine: 1, file: "f.md", values: values)
-        #expect(blocks == [
-            .heading(level: 1, [.text("Title **<b>bold</b>**")]),
-            .paragraph([.text("Some "), .emphasis("emphasis"), .text(", "), .strong("strong"), .text(", "),
-                        .code("code **<b>bold</b>**"), .text(", a "), .link(text: "link", target: "https://example.com"),
-                        .text(" and snake_case_name.")]),
-            .list(ordered: false, items: [[.text("one")], [.text("two **<b>bold</b>**")]]),
-            .list(ordered: true, items: [[.text("first")], [.text("second")]]),
-            .quote([.text("quoted")]),
-            .rule,
-        ])
+        #expect(
+            blocks == [
+                .heading(level: 1, [.text("Title **<b>bold</b>**")]),
+                .paragraph([
+                    .text("Some "), .emphasis("emphasis"), .text(", "), .strong("strong"), .text(", "),
+                    .code("code **<b>bold</b>**"), .text(", a "), .link(text: "link", target: "https://example.com"),
+                    .text(" and snake_case_name."),
+                ]),
+                .list(ordered: false, items: [[.text("one")], [.text("two **<b>bold</b>**")]]),
+                .list(ordered: true, items: [[.text("first")], [.text("second")]]),
+                .quote([.text("quoted")]),
+                .rule,
+            ])
     }
 
     @Test func anUnknownPlaceholderNamesItsLine() {
         #expect {
             _ = try Prose.blocks("ok\n\nHello {{nobody}}", firstLine: 10, file: "f.md", values: ["month": "x"])
         } throws: { error in
-            (error as? NotebookError).map { $0.line == 12 && $0.message.contains("unknown parameter '{{nobody}}'") && $0.message.contains("month") } ?? false
+            (error as? NotebookError).map {
+                $0.line == 12 && $0.message.contains("unknown parameter '{{nobody}}'") && $0.message.contains("month")
+            } ?? false
         }
     }
 }

@@ -1,14 +1,17 @@
 import CampaignLabData
-@testable import CampaignLabNotebook
-import CampaignLabReport
 import CampaignLabDataTestSupport
+import CampaignLabReport
 import CampaignLabTestSupport
 import Foundation
 import Testing
 
+@testable import CampaignLabNotebook
+
 /// Runs notebook text against a database file and returns the document.
-func runNotebook(_ text: String, db path: String, language: ReportLanguage = .en,
-                 parameters: [String: String] = [:], file: String = "test.md") throws -> ReportDocument {
+func runNotebook(
+    _ text: String, db path: String, language: ReportLanguage = .en,
+    parameters: [String: String] = [:], file: String = "test.md"
+) throws -> ReportDocument {
     let notebook = try NotebookParser.parse(text, file: file)
     let database = try SQLiteDatabase.open(readOnlyAt: path)
     return try NotebookRunner(database: database, databaseName: "fixture.sqlite", language: language)
@@ -16,8 +19,10 @@ func runNotebook(_ text: String, db path: String, language: ReportLanguage = .en
 }
 
 /// Expects `body` to throw a NotebookError at `line` whose message contains `words`.
-func expectNotebookError(line: Int, _ words: String..., sourceLocation: SourceLocation = #_sourceLocation,
-                         _ body: () throws -> Void) {
+func expectNotebookError(
+    line: Int, _ words: String..., sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) {
     do {
         try body()
         Issue.record("expected an error at line \(line) containing \(words)", sourceLocation: sourceLocation)
@@ -126,7 +131,8 @@ struct NotebookRunnerTests {
     }
 
     @Test func parametersBindInSQLAndSubstituteInProseAndOptions() throws {
-        let document = try runNotebook("""
+        let document = try runNotebook(
+            """
             ---
             params:
               segment: mass
@@ -171,8 +177,10 @@ struct OverviewAnalysisTests {
         let document = try NotebookRunner(database: db, databaseName: "demo-small.sqlite", language: .en)
             .run(try NotebookParser.parse("```campaignlab overview.monthly-kpis\n```\n", file: "t.md"))
         guard case .section(_, let blocks) = document.blocks.first,
-              case .table(let table) = blocks.last else { Issue.record("no table"); return }
-        let reference = try db.rows("""
+            case .table(let table) = blocks.last
+        else { Issue.record("no table"); return }
+        let reference = try db.rows(
+            """
             SELECT month, count(*), avg(aum), avg(products_held), avg(app_logins), avg(app_logins > 0)
             FROM customer_months GROUP BY month ORDER BY month
             """)
@@ -194,17 +202,20 @@ extension OverviewAnalysisTests {
     @Test func concentrationAndTiersAgreeWithNumpy() throws {
         let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
         let runner = NotebookRunner(database: db, databaseName: "demo-small.sqlite", language: .en)
-        let document = try runner.run(try NotebookParser.parse("""
-            ```campaignlab overview.aum-distribution
-            month: 2026-10
-            ```
+        let document = try runner.run(
+            try NotebookParser.parse(
+                """
+                ```campaignlab overview.aum-distribution
+                month: 2026-10
+                ```
 
-            ```campaignlab overview.customers
-            month: 2026-10
-            ```
-            """, file: "t.md"))
+                ```campaignlab overview.customers
+                month: 2026-10
+                ```
+                """, file: "t.md"))
         guard case .section(_, let distribution) = document.blocks[0], case .keyFigures(let figures) = distribution[0],
-              case .section(_, let customers) = document.blocks[1], case .table(let tiers) = customers[2] else {
+            case .section(_, let customers) = document.blocks[1], case .table(let tiers) = customers[2]
+        else {
             Issue.record("unexpected blocks"); return
         }
         // numpy: Gini 0.9048762206836619, top 1% share 0.48824914674196584, median 9040.07.
@@ -224,7 +235,8 @@ extension NotebookRunnerTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.file("bank.sqlite")
-        try ContractFixtures.makeDatabase(at: path, then: "UPDATE customer_months SET aum = -5 WHERE customer_id = 3 AND month = '2024-06';")
+        try ContractFixtures.makeDatabase(
+            at: path, then: "UPDATE customer_months SET aum = -5 WHERE customer_id = 3 AND month = '2024-06';")
         let before = try fileBytes(path)
         expectNotebookError(line: 1, "table customer_months, column aum, row customer_id=3, month='2024-06'", "negative") {
             _ = try runNotebook("```campaignlab overview.aum-distribution\nmonth: 2024-06\n```\n", db: path)
@@ -256,7 +268,8 @@ struct ConcurrentBlocksTests {
         let db = dir.file("fixture.sqlite")
         try ContractFixtures.makeDatabase(at: db)
         // Block 2 fails quickly; block 3 fails too. Whatever finishes first, line 5 is reported.
-        let text = "```sql\nSELECT count(*) FROM customers\n```\n\n```sql\nSELECT * FROM no_such_table\n```\n\n```sql\nSELECT * FROM nor_this_one\n```\n"
+        let text =
+            "```sql\nSELECT count(*) FROM customers\n```\n\n```sql\nSELECT * FROM no_such_table\n```\n\n```sql\nSELECT * FROM nor_this_one\n```\n"
         for _ in 0..<5 {
             expectNotebookError(line: 5, "no such table: no_such_table") { _ = try runNotebook(text, db: db) }
         }

@@ -1,7 +1,7 @@
 import CampaignLabData
+import CampaignLabDataTestSupport
 import CampaignLabNotebook
 import CampaignLabReport
-import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import Foundation
 import Testing
@@ -12,19 +12,23 @@ let hostileStrings = ["<script>alert(1)</script>", "\"><img src=x onerror=alert(
 
 /// The fixture database with hostile text in every user-provided string the overview shows.
 func makeHostileDatabase(at path: String) throws {
-    try ContractFixtures.makeDatabase(at: path, then: """
-        UPDATE customers SET segment = '<script>alert(1)</script>' WHERE segment = 'affluent';
-        UPDATE customers SET branch = '"><img src=x onerror=alert(1)>' WHERE branch = 'Beijing';
-        UPDATE events SET event = '<script>alert(1)</script>' WHERE event = 'click';
-        UPDATE campaigns SET name = '"><img src=x onerror=alert(1)>' WHERE campaign_id = 'growth';
-        """)
+    try ContractFixtures.makeDatabase(
+        at: path,
+        then: """
+            UPDATE customers SET segment = '<script>alert(1)</script>' WHERE segment = 'affluent';
+            UPDATE customers SET branch = '"><img src=x onerror=alert(1)>' WHERE branch = 'Beijing';
+            UPDATE events SET event = '<script>alert(1)</script>' WHERE event = 'click';
+            UPDATE campaigns SET name = '"><img src=x onerror=alert(1)>' WHERE campaign_id = 'growth';
+            """)
 }
 
 let overviewNotebook = repositoryRoot + "/notebooks-md/data-overview.md"
 let reviewNotebook = repositoryRoot + "/notebooks-md/post-campaign-review.md"
 
-func renderOverview(db: String, language: ReportLanguage, notebook: String = overviewNotebook,
-                    parameters: [String: String] = [:]) throws -> ReportDocument {
+func renderOverview(
+    db: String, language: ReportLanguage, notebook: String = overviewNotebook,
+    parameters: [String: String] = [:]
+) throws -> ReportDocument {
     let text = try String(contentsOfFile: notebook, encoding: .utf8)
     let parsed = try NotebookParser.parse(text, file: "notebooks-md/" + URL(fileURLWithPath: notebook).lastPathComponent)
     let database = try SQLiteDatabase.open(readOnlyAt: db)
@@ -78,8 +82,10 @@ struct ReportRenderingTests {
         let document = try renderOverview(db: db, language: language)
         let base = "data-overview.\(language.rawValue)"
         let markdown = MarkdownRenderer(language: language).render(document, chartDirectory: base + "_files")
-        var outputs: [(String, String)] = [(base + ".md", markdown.text), (base + ".html", HTMLRenderer(language: language).render(document)),
-                                           (base + ".json", JSONRenderer().render(document))]
+        var outputs: [(String, String)] = [
+            (base + ".md", markdown.text), (base + ".html", HTMLRenderer(language: language).render(document)),
+            (base + ".json", JSONRenderer().render(document)),
+        ]
         outputs += markdown.files.map { ($0.path, $0.contents) }
         var mismatches: [String] = []
         for (name, text) in outputs {
@@ -100,8 +106,10 @@ struct ReportRenderingTests {
         let base = "post-campaign-review.\(language.rawValue)"
         let markdown = MarkdownRenderer(language: language).render(document, chartDirectory: base + "_files")
         var mismatches: [String] = []
-        for (name, text) in [(base + ".md", markdown.text), (base + ".json", JSONRenderer().render(document)),
-                             (base + ".html", HTMLRenderer(language: language).render(document))] {
+        for (name, text) in [
+            (base + ".md", markdown.text), (base + ".json", JSONRenderer().render(document)),
+            (base + ".html", HTMLRenderer(language: language).render(document)),
+        ] {
             if let mismatch = goldenMismatch(text, named: name) { mismatches.append(mismatch) }
         }
         #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")

@@ -1,7 +1,8 @@
-@testable import CampaignLabAnalyses
 import CampaignLabData
 import Foundation
 import Testing
+
+@testable import CampaignLabAnalyses
 
 /// The pieces that let a notebook's blocks run at once and read months quickly.
 struct SharedWorkTests {
@@ -21,7 +22,11 @@ struct SharedWorkTests {
         // A failure is remembered too: every block asking gets the same error, computed once.
         struct Failure: Error, Equatable {}
         for _ in 0..<3 {
-            #expect(throws: Failure.self) { _ = try store.value("broken") { () -> Int in counter.increment(); throw Failure() } }
+            #expect(throws: Failure.self) {
+                _ = try store.value("broken") { () -> Int in
+                    counter.increment(); throw Failure()
+                }
+            }
         }
         #expect(counter.value == 2)
     }

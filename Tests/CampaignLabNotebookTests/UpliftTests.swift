@@ -1,10 +1,11 @@
-@testable import CampaignLabAnalyses
 import CampaignLabData
-import CampaignLabStats
 import CampaignLabDataTestSupport
+import CampaignLabStats
 import CampaignLabTestSupport
 import Foundation
 import Testing
+
+@testable import CampaignLabAnalyses
 
 /// The uplift of growth_journey_2026 on the committed demo-small database against
 /// Tests/References/uplift.py (pandas, scipy, statsmodels), whose output is the fixture
@@ -20,7 +21,6 @@ struct UpliftTests {
         let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
         return try CampaignUplift.compute(context, CampaignSelection(campaign: "growth_journey_2026"))
     }
-
 
     @Test func agreesWithTheStatsmodelsRecomputation() throws {
         let a = try Self.analysis()
@@ -42,12 +42,18 @@ struct UpliftTests {
             #expect(close(m.regressionAdjusted.standardError, r["regression"]?["se"], floor: 1), "\(m.metric) regression se")
             // The propensity scores come from two IRLS implementations (ours, statsmodels Logit):
             // they agree to ~1e-8, which bounds the agreement of the weighted estimates.
-            #expect(close(m.weighted.effect.estimate, r["ipw"]?["estimate"], 1e-7, floor: 1), "\(m.metric) ipw \(m.weighted.effect.estimate) \(r["ipw"]?["estimate"] ?? .nan)")
-            #expect(close(m.weighted.effect.standardError, r["ipw"]?["se"], 1e-7, floor: 1), "\(m.metric) ipw se \(m.weighted.effect.standardError) \(r["ipw"]?["se"] ?? .nan)")
+            #expect(
+                close(m.weighted.effect.estimate, r["ipw"]?["estimate"], 1e-7, floor: 1),
+                "\(m.metric) ipw \(m.weighted.effect.estimate) \(r["ipw"]?["estimate"] ?? .nan)")
+            #expect(
+                close(m.weighted.effect.standardError, r["ipw"]?["se"], 1e-7, floor: 1),
+                "\(m.metric) ipw se \(m.weighted.effect.standardError) \(r["ipw"]?["se"] ?? .nan)")
             // statsmodels TreatmentEffect.ipw(effect_group=1): the same equations solved by GMM.
             #expect(close(m.weighted.effect.estimate, r["ipw"]?["statsmodels_gmm_estimate"], 1e-5, floor: 1))
             #expect(close(m.weighted.effect.standardError, r["ipw"]?["statsmodels_gmm_se"], 1e-4, floor: 1))
-            #expect(close(m.doublyRobust.estimate, r["aipw"]?["estimate"], 1e-7, floor: 1), "\(m.metric) aipw \(m.doublyRobust.estimate) \(r["aipw"]?["estimate"] ?? .nan)")
+            #expect(
+                close(m.doublyRobust.estimate, r["aipw"]?["estimate"], 1e-7, floor: 1),
+                "\(m.metric) aipw \(m.doublyRobust.estimate) \(r["aipw"]?["estimate"] ?? .nan)")
             #expect(close(m.doublyRobust.standardError, r["aipw"]?["se"], 1e-7, floor: 1), "\(m.metric) aipw se")
         }
         let segments = try #require(ref["segments"] as? [String: [[String: Any]]])
@@ -74,9 +80,12 @@ struct UpliftGroundTruthTests {
         let a = try CampaignUplift.compute(context, CampaignSelection(campaign: campaign))
         for m in a.metrics {
             // ground_truth: the ATT over this file's participants, computed by the generator.
-            let truth = try #require(try db.rows("""
-                SELECT true_value FROM ground_truth WHERE campaign_id = ? AND metric = ? AND estimand = 'ATT' AND dimension IS NULL
-                """, [.text(campaign), .text(m.metric)]).first?[0].doubleValue)
+            let truth = try #require(
+                try db.rows(
+                    """
+                    SELECT true_value FROM ground_truth WHERE campaign_id = ? AND metric = ? AND estimand = 'ATT' AND dimension IS NULL
+                    """, [.text(campaign), .text(m.metric)]
+                ).first?[0].doubleValue)
             for (name, e) in [("regression", m.regressionAdjusted), ("ipw", m.weighted.effect), ("aipw", m.doublyRobust)] {
                 #expect(e.interval.contains(truth), "\(campaign) \(m.metric) \(name): \(e.interval) misses \(truth)")
             }
@@ -88,8 +97,11 @@ struct UpliftGroundTruthTests {
             if m.metric != "products_held" {
                 let g1 = m.arms[1].change.estimate
                 let honest = g1 / (g1 - truth)
-                #expect(m.differenceInDifferences.estimate > 1.1 * truth, "\(campaign) \(m.metric) DiD \(m.differenceInDifferences.estimate)")
-                #expect(m.growthMultiple.estimate > 1.5 * honest, "\(campaign) \(m.metric): naive \(m.growthMultiple.estimate) vs honest \(honest)")
+                #expect(
+                    m.differenceInDifferences.estimate > 1.1 * truth, "\(campaign) \(m.metric) DiD \(m.differenceInDifferences.estimate)")
+                #expect(
+                    m.growthMultiple.estimate > 1.5 * honest,
+                    "\(campaign) \(m.metric): naive \(m.growthMultiple.estimate) vs honest \(honest)")
             }
         }
     }
@@ -109,12 +121,18 @@ struct YearOverYearAnalysisTests {
             let r = try #require(metrics[m.metric])
             for arm in m.arms {
                 let e = try #require(r[arm.arm])
-                #expect(close(arm.factor.estimate, e["factor"], floor: 1) && close(arm.factor.interval.lower, e["low"], floor: 1) && close(arm.factor.interval.upper, e["high"], floor: 1),
-                        "\(m.metric) \(arm.arm) factor")
-                #expect(close(arm.growth.estimate, e["growth"], floor: 1) && close(arm.growth.standardError, e["growth_se"], floor: 1), "\(m.metric) \(arm.arm) growth")
+                #expect(
+                    close(arm.factor.estimate, e["factor"], floor: 1) && close(arm.factor.interval.lower, e["low"], floor: 1)
+                        && close(arm.factor.interval.upper, e["high"], floor: 1),
+                    "\(m.metric) \(arm.arm) factor")
+                #expect(
+                    close(arm.growth.estimate, e["growth"], floor: 1) && close(arm.growth.standardError, e["growth_se"], floor: 1),
+                    "\(m.metric) \(arm.arm) growth")
             }
             let triple = try #require(r["triple"])
-            #expect(close(m.tripleDifference.estimate, triple["estimate"], floor: 1) && close(m.tripleDifference.interval.lower, triple["low"], floor: 1)
+            #expect(
+                close(m.tripleDifference.estimate, triple["estimate"], floor: 1)
+                    && close(m.tripleDifference.interval.lower, triple["low"], floor: 1)
                     && close(m.tripleDifference.pValue, triple["p"], floor: 1), "\(m.metric) triple")
         }
     }
@@ -125,15 +143,17 @@ struct YearOverYearAnalysisTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.file("bank.sqlite")
-        try ContractFixtures.makeDatabase(at: path, then: """
-            DELETE FROM customer_months;
-            INSERT INTO customer_months (customer_id, month, aum, products_held, app_logins)
-            WITH RECURSIVE m(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM m WHERE i < 17)
-            SELECT c.customer_id, printf('%04d-%02d', 2024 + ((10 + i) / 12), 1 + (10 + i) % 12), 1000.0 * c.customer_id + 10 * i + (c.customer_id * i) % 7,
-                   1 + (c.customer_id + i) % 3, (c.customer_id * i) % 11
-            FROM customers c, m;
-            UPDATE campaigns SET starts_on = '2026-02-01', ends_on = '2026-02-28' WHERE campaign_id = 'growth';
-            """)
+        try ContractFixtures.makeDatabase(
+            at: path,
+            then: """
+                DELETE FROM customer_months;
+                INSERT INTO customer_months (customer_id, month, aum, products_held, app_logins)
+                WITH RECURSIVE m(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM m WHERE i < 17)
+                SELECT c.customer_id, printf('%04d-%02d', 2024 + ((10 + i) / 12), 1 + (10 + i) % 12), 1000.0 * c.customer_id + 10 * i + (c.customer_id * i) % 7,
+                       1 + (c.customer_id + i) % 3, (c.customer_id * i) % 11
+                FROM customers c, m;
+                UPDATE campaigns SET starts_on = '2026-02-01', ends_on = '2026-02-28' WHERE campaign_id = 'growth';
+                """)
         let db = try SQLiteDatabase.open(readOnlyAt: path)
         let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
         let y = try CampaignYearOverYear.compute(context, .init(CampaignSelection(campaign: "growth"), alignment: .springFestival))
@@ -156,12 +176,15 @@ struct CampaignPanelTests {
         let saved = CampaignPanel.parallelReadThreshold
         defer { CampaignPanel.parallelReadThreshold = saved }
         CampaignPanel.parallelReadThreshold = .max
-        let one = try CampaignPanel.load(campaign, windows: windows, extraWindows: extra, metrics: schema.metrics, schema: schema, database: db)
+        let one = try CampaignPanel.load(
+            campaign, windows: windows, extraWindows: extra, metrics: schema.metrics, schema: schema, database: db)
         CampaignPanel.parallelReadThreshold = 0
-        let two = try CampaignPanel.load(campaign, windows: windows, extraWindows: extra, metrics: schema.metrics, schema: schema, database: db)
+        let two = try CampaignPanel.load(
+            campaign, windows: windows, extraWindows: extra, metrics: schema.metrics, schema: schema, database: db)
         #expect(one.count == two.count && one.count > 1_000)
         func same(_ a: [[Double]], _ b: [[Double]]) -> Bool {
-            a.count == b.count && zip(a, b).allSatisfy { x, y in x.count == y.count && zip(x, y).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } }
+            a.count == b.count
+                && zip(a, b).allSatisfy { x, y in x.count == y.count && zip(x, y).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } }
         }
         #expect(same(one.pre, two.pre) && same(one.post, two.post) && same(one.extra[0], two.extra[0]))
         #expect(one.arm == two.arm && one.dimensionCodes == two.dimensionCodes)
@@ -177,12 +200,16 @@ struct EventMetricTests {
         let schema = try ContractSchema.discover(in: db)
         let context = AnalysisContext(database: db, schema: schema, language: .en)
         let defaults = try CampaignUplift.campaignMetrics(nil, schema)
-        #expect(defaults.metrics == ["aum", "products_held", "app_logins", "purchase_conversion", "purchase_amount", "page_views", "clicks"])
+        #expect(
+            defaults.metrics == ["aum", "products_held", "app_logins", "purchase_conversion", "purchase_amount", "page_views", "clicks"])
         #expect(defaults.optional == ["purchase_conversion", "purchase_amount", "page_views", "clicks"])
-        let panel = try SharedCampaignPanel.load(context, campaign: "page_ab_2026", metrics: ["aum", "page_views", "purchase_amount", "purchase_conversion"],
-                                                 preMonths: nil).panel
+        let panel = try SharedCampaignPanel.load(
+            context, campaign: "page_ab_2026", metrics: ["aum", "page_views", "purchase_amount", "purchase_conversion"],
+            preMonths: nil
+        ).panel
         // Independent SQL over the campaign month 2026-06.
-        let reference = try db.rows("""
+        let reference = try db.rows(
+            """
             SELECT a.customer_id, sum(e.event = 'page_view'), total(CASE WHEN e.event = 'purchase' THEN e.value END),
                    max(coalesce(e.event = 'purchase', 0))
             FROM assignments a LEFT JOIN events e ON e.customer_id = a.customer_id
@@ -198,13 +225,17 @@ struct EventMetricTests {
         #expect(panel.post[1].reduce(0, +) > 0 && panel.pre[1].reduce(0, +) > 0)
         // The growth campaign has no page views before it starts: by default the metric is
         // left out (and said so); asked for by name it is an error naming the metric.
-        let growth = try SharedCampaignPanel.load(context, campaign: "growth_journey_2026", metrics: defaults.metrics,
-                                                  optional: defaults.optional, preMonths: nil).panel
+        let growth = try SharedCampaignPanel.load(
+            context, campaign: "growth_journey_2026", metrics: defaults.metrics,
+            optional: defaults.optional, preMonths: nil
+        ).panel
         #expect(growth.metrics == ["aum", "products_held", "app_logins"])
         #expect(growth.metricsLeftOut == ["purchase_conversion", "purchase_amount", "page_views", "clicks"])
         #expect {
             _ = try SharedCampaignPanel.load(context, campaign: "growth_journey_2026", metrics: ["page_views"], preMonths: nil).panel
-        } throws: { "\($0)".contains("no customer of campaign 'growth_journey_2026' has a 'page_view' event (metric page_views) in the pre-period") }
+        } throws: {
+            "\($0)".contains("no customer of campaign 'growth_journey_2026' has a 'page_view' event (metric page_views) in the pre-period")
+        }
     }
 
     @Test func ratioMetricsAreRefusedClearly() throws {

@@ -79,10 +79,10 @@ struct YearOverYearTests {
 
     @Test(arguments: [
         // (first, last, at most one year) — computed by hand: last must come before first + 1 year.
-        ("2025-01-01", "2025-12-31", true),   // 365 days
-        ("2024-01-01", "2024-12-31", true),   // 366 days, leap year
+        ("2025-01-01", "2025-12-31", true),  // 365 days
+        ("2024-01-01", "2024-12-31", true),  // 366 days, leap year
         ("2025-01-01", "2026-01-01", false),  // 366 days, a day more than a year
-        ("2024-02-29", "2025-02-27", true),   // a year after Feb 29 is taken as Feb 28
+        ("2024-02-29", "2025-02-27", true),  // a year after Feb 29 is taken as Feb 28
         ("2024-02-29", "2025-02-28", false),
         ("2026-03-05", "2026-03-05", true),
     ])
@@ -184,8 +184,10 @@ struct YearOverYearTests {
         // Not touching January or February: same dates a year earlier.
         ("2026-05-01", "2026-06-30", "2026-05-01", "2026-06-30", "2025-05-01", "2025-06-30"),
     ])
-    func janFebCombined(first: String, last: String, currentFirst: String, currentLast: String,
-                        previousFirst: String, previousLast: String) {
+    func janFebCombined(
+        first: String, last: String, currentFirst: String, currentLast: String,
+        previousFirst: String, previousLast: String
+    ) {
         let result = YearOverYear.windows(for: window(first, last), alignment: .janFebCombined)
         #expect(result.current == window(currentFirst, currentLast))
         #expect(result.previous == window(previousFirst, previousLast))
@@ -195,30 +197,39 @@ struct YearOverYearTests {
 
     @Test func dayWindowNotes() {
         let february = window("2026-02-01", "2026-02-28")
-        #expect(YearOverYear.windows(for: february, alignment: .sameDates).note
-            == "Same dates a year earlier: 2026-02-01 – 2026-02-28 (28 days) vs 2025-02-01 – 2025-02-28 (28 days).")
-        #expect(YearOverYear.windows(for: february, alignment: .weekdayAligned).note
-            == "52 weeks (364 days) earlier, same weekdays: "
-            + "2026-02-01 – 2026-02-28 vs 2025-02-02 – 2025-03-01 (28 days each).")
-        #expect(YearOverYear.windows(for: february, alignment: .springFestival).note
-            == "Aligned on the Spring Festival (2026-02-17; a lunar year earlier 2025-01-29, 384 days before): "
-            + "2026-02-01 – 2026-02-28 vs 2025-01-13 – 2025-02-09, both from 16 days before to 11 days after the festival.")
-        #expect(YearOverYear.windows(for: window("2026-02-10", "2026-03-15"), alignment: .janFebCombined).note
-            == "January and February combined: 2026-02-10 – 2026-03-15 is widened to 2026-01-01 – 2026-03-15 "
-            + "to cover whole January–February, compared with 2025-01-01 – 2025-03-15.")
-        #expect(YearOverYear.windows(for: window("2026-05-01", "2026-06-30"), alignment: .janFebCombined).note
-            == "January and February combined: 2026-05-01 – 2026-06-30 does not touch January or February, "
-            + "so it is compared with the same dates a year earlier, 2025-05-01 – 2025-06-30.")
+        #expect(
+            YearOverYear.windows(for: february, alignment: .sameDates).note
+                == "Same dates a year earlier: 2026-02-01 – 2026-02-28 (28 days) vs 2025-02-01 – 2025-02-28 (28 days).")
+        #expect(
+            YearOverYear.windows(for: february, alignment: .weekdayAligned).note
+                == "52 weeks (364 days) earlier, same weekdays: "
+                + "2026-02-01 – 2026-02-28 vs 2025-02-02 – 2025-03-01 (28 days each).")
+        #expect(
+            YearOverYear.windows(for: february, alignment: .springFestival).note
+                == "Aligned on the Spring Festival (2026-02-17; a lunar year earlier 2025-01-29, 384 days before): "
+                + "2026-02-01 – 2026-02-28 vs 2025-01-13 – 2025-02-09, both from 16 days before to 11 days after the festival.")
+        #expect(
+            YearOverYear.windows(for: window("2026-02-10", "2026-03-15"), alignment: .janFebCombined).note
+                == "January and February combined: 2026-02-10 – 2026-03-15 is widened to 2026-01-01 – 2026-03-15 "
+                + "to cover whole January–February, compared with 2025-01-01 – 2025-03-15.")
+        #expect(
+            YearOverYear.windows(for: window("2026-05-01", "2026-06-30"), alignment: .janFebCombined).note
+                == "January and February combined: 2026-05-01 – 2026-06-30 does not touch January or February, "
+                + "so it is compared with the same dates a year earlier, 2025-05-01 – 2025-06-30.")
         // The leap day shows in the day counts.
-        #expect(YearOverYear.windows(for: window("2024-02-10", "2024-02-29"), alignment: .sameDates).note
-            == "Same dates a year earlier: 2024-02-10 – 2024-02-29 (20 days) vs 2023-02-10 – 2023-02-28 (19 days).")
+        #expect(
+            YearOverYear.windows(for: window("2024-02-10", "2024-02-29"), alignment: .sameDates).note
+                == "Same dates a year earlier: 2024-02-10 – 2024-02-29 (20 days) vs 2023-02-10 – 2023-02-28 (19 days).")
         // One day on the festival, and one day before it.
-        #expect(YearOverYear.windows(for: window("2024-02-10", "2024-02-10"), alignment: .springFestival).note
-            .hasSuffix("both on the festival day."))
-        #expect(YearOverYear.windows(for: window("2024-02-09", "2024-02-09"), alignment: .springFestival).note
-            .hasSuffix("both 1 day before the festival."))
-        #expect(YearOverYear.windows(for: window("2024-02-03", "2024-02-10"), alignment: .springFestival).note
-            .hasSuffix("both from 7 days before to the festival day."))
+        #expect(
+            YearOverYear.windows(for: window("2024-02-10", "2024-02-10"), alignment: .springFestival).note
+                .hasSuffix("both on the festival day."))
+        #expect(
+            YearOverYear.windows(for: window("2024-02-09", "2024-02-09"), alignment: .springFestival).note
+                .hasSuffix("both 1 day before the festival."))
+        #expect(
+            YearOverYear.windows(for: window("2024-02-03", "2024-02-10"), alignment: .springFestival).note
+                .hasSuffix("both from 7 days before to the festival day."))
     }
 
     @Test func nearlyYearLongWindowsWarnAboutOverlap() {
@@ -269,7 +280,8 @@ struct YearOverYearTests {
             case .springFestival:
                 let festival = YearOverYear.springFestival(nearestTo: current)
                 let earlier = YearOverYear.springFestival(year: festival.year - 1)
-                #expect(current.first.daysSinceEpoch - festival.daysSinceEpoch
+                #expect(
+                    current.first.daysSinceEpoch - festival.daysSinceEpoch
                         == result.previous.first.daysSinceEpoch - earlier.daysSinceEpoch)
                 #expect(result.previous.dayCount == current.dayCount)
             case .janFebCombined:
@@ -306,40 +318,53 @@ struct YearOverYearTests {
         ("2026-01", "2026-01", .janFebCombined, "2025-01", "2025-02"),
         ("2026-04", "2026-06", .janFebCombined, "2025-04", "2025-06"),
     ])
-    func previousYearMonths(first: String, last: String, alignment: YearOverYearAlignment,
-                            previousFirst: String, previousLast: String) {
+    func previousYearMonths(
+        first: String, last: String, alignment: YearOverYearAlignment,
+        previousFirst: String, previousLast: String
+    ) {
         let result = YearOverYear.previousYearMonths(of: months(first, last), alignment: alignment)
         #expect(result.months == months(previousFirst, previousLast))
-        #expect(result.note.hasPrefix(alignment == .janFebCombined ? "January and February combined: "
-                                      : alignment == .springFestival ? "Aligned on the Spring Festival month: "
-                                      : "Same months a year earlier: "))
+        #expect(
+            result.note.hasPrefix(
+                alignment == .janFebCombined
+                    ? "January and February combined: "
+                    : alignment == .springFestival
+                        ? "Aligned on the Spring Festival month: "
+                        : "Same months a year earlier: "))
     }
 
     @Test func monthNotes() {
         let february = months("2026-02", "2026-02")
-        #expect(YearOverYear.previousYearMonths(of: february, alignment: .springFestival).note
-            == "Aligned on the Spring Festival month: the festival fell on 2026-02-17 and 2025-01-29, "
-            + "in February and January, so 2026-02 is compared with 2025-01 (13 months earlier).")
-        #expect(YearOverYear.previousYearMonths(of: months("2025-01", "2025-02"), alignment: .springFestival).note
-            == "Aligned on the Spring Festival month: the festival fell on 2025-01-29 and 2024-02-10, "
-            + "in January and February, so 2025-01 – 2025-02 is compared with 2024-02 – 2024-03 (11 months earlier).")
-        #expect(YearOverYear.previousYearMonths(of: months("2027-02", "2027-02"), alignment: .springFestival).note
-            == "Aligned on the Spring Festival month: the festival fell on 2027-02-06 and 2026-02-17, "
-            + "in February both years, so 2027-02 is compared with the same months a year earlier, 2026-02.")
-        #expect(YearOverYear.previousYearMonths(of: months("2026-05", "2026-06"), alignment: .springFestival).note
-            == "Aligned on the Spring Festival month: 2026-05 – 2026-06 does not include January or February, "
-            + "so it is compared with the same months a year earlier, 2025-05 – 2025-06.")
-        #expect(YearOverYear.previousYearMonths(of: february, alignment: .weekdayAligned).note
-            == "Same months a year earlier: 2026-02 vs 2025-02 (monthly data cannot be aligned on weekdays).")
+        #expect(
+            YearOverYear.previousYearMonths(of: february, alignment: .springFestival).note
+                == "Aligned on the Spring Festival month: the festival fell on 2026-02-17 and 2025-01-29, "
+                + "in February and January, so 2026-02 is compared with 2025-01 (13 months earlier).")
+        #expect(
+            YearOverYear.previousYearMonths(of: months("2025-01", "2025-02"), alignment: .springFestival).note
+                == "Aligned on the Spring Festival month: the festival fell on 2025-01-29 and 2024-02-10, "
+                + "in January and February, so 2025-01 – 2025-02 is compared with 2024-02 – 2024-03 (11 months earlier).")
+        #expect(
+            YearOverYear.previousYearMonths(of: months("2027-02", "2027-02"), alignment: .springFestival).note
+                == "Aligned on the Spring Festival month: the festival fell on 2027-02-06 and 2026-02-17, "
+                + "in February both years, so 2027-02 is compared with the same months a year earlier, 2026-02.")
+        #expect(
+            YearOverYear.previousYearMonths(of: months("2026-05", "2026-06"), alignment: .springFestival).note
+                == "Aligned on the Spring Festival month: 2026-05 – 2026-06 does not include January or February, "
+                + "so it is compared with the same months a year earlier, 2025-05 – 2025-06.")
+        #expect(
+            YearOverYear.previousYearMonths(of: february, alignment: .weekdayAligned).note
+                == "Same months a year earlier: 2026-02 vs 2025-02 (monthly data cannot be aligned on weekdays).")
 
         let widened = YearOverYear.months(for: months("2025-12", "2026-01"), alignment: .janFebCombined)
         #expect(widened.current == months("2025-12", "2026-02"))
         #expect(widened.previous == months("2024-12", "2025-02"))
-        #expect(widened.note == "January and February combined: 2025-12 – 2026-01 is widened to 2025-12 – 2026-02 "
-            + "to cover both January and February, compared with 2024-12 – 2025-02.")
-        #expect(YearOverYear.months(for: months("2026-01", "2026-02"), alignment: .janFebCombined).note
-            == "January and February combined: 2026-01 – 2026-02 covers both January and February, "
-            + "compared with 2025-01 – 2025-02.")
+        #expect(
+            widened.note == "January and February combined: 2025-12 – 2026-01 is widened to 2025-12 – 2026-02 "
+                + "to cover both January and February, compared with 2024-12 – 2025-02.")
+        #expect(
+            YearOverYear.months(for: months("2026-01", "2026-02"), alignment: .janFebCombined).note
+                == "January and February combined: 2026-01 – 2026-02 covers both January and February, "
+                + "compared with 2025-01 – 2025-02.")
     }
 
     @Test func twelveMonthsWidenedOverlapAndSaySo() {
@@ -357,12 +382,15 @@ struct YearOverYearTests {
 
     @Test func validateRejectsWindowsLongerThanAYear() {
         let tooLong = window("2024-01-01", "2025-06-30")
-        #expect(throws: DataError.contract(
-            table: "campaigns", column: "ends_on", row: "campaign_id = 'c1'",
-            message: "the window 2024-01-01 – 2025-06-30 is 547 days long; a year-over-year comparison needs "
-                + "a window of at most one year (ending by 2024-12-31); shorten it")) {
-            try YearOverYear.validate(tooLong, alignment: .sameDates,
-                                      table: "campaigns", column: "ends_on", row: "campaign_id = 'c1'")
+        #expect(
+            throws: DataError.contract(
+                table: "campaigns", column: "ends_on", row: "campaign_id = 'c1'",
+                message: "the window 2024-01-01 – 2025-06-30 is 547 days long; a year-over-year comparison needs "
+                    + "a window of at most one year (ending by 2024-12-31); shorten it")
+        ) {
+            try YearOverYear.validate(
+                tooLong, alignment: .sameDates,
+                table: "campaigns", column: "ends_on", row: "campaign_id = 'c1'")
         }
         // 366 + 181 = 547 days, computed by hand (2024 is a leap year; Jan–Jun 2025 has 181 days).
         #expect(tooLong.dayCount == 547)
@@ -370,26 +398,31 @@ struct YearOverYearTests {
 
     @Test func validateAcceptsAYearAndRejectsUnknownFestivalYears() throws {
         for alignment in YearOverYearAlignment.allCases {
-            try YearOverYear.validate(window("2025-01-01", "2025-12-31"), alignment: alignment,
-                                      table: "campaigns", column: nil, row: nil)
+            try YearOverYear.validate(
+                window("2025-01-01", "2025-12-31"), alignment: alignment,
+                table: "campaigns", column: nil, row: nil)
         }
         // 1900 is the first festival year: a window in early 1900 needs the festival of 1899.
         let early = window("1900-01-10", "1900-02-10")
         try YearOverYear.validate(early, alignment: .sameDates, table: "campaigns", column: nil, row: nil)
         do {
-            try YearOverYear.validate(early, alignment: .springFestival,
-                                      table: "campaigns", column: "starts_on", row: "campaign_id = 'old'")
+            try YearOverYear.validate(
+                early, alignment: .springFestival,
+                table: "campaigns", column: "starts_on", row: "campaign_id = 'old'")
             Issue.record("accepted \(early)")
         } catch {
-            #expect(error.description.hasPrefix(
-                "table campaigns, column starts_on, row campaign_id = 'old': the window 1900-01-10 – 1900-02-10"))
+            #expect(
+                error.description.hasPrefix(
+                    "table campaigns, column starts_on, row campaign_id = 'old': the window 1900-01-10 – 1900-02-10"))
             #expect(error.description.contains("same-dates or 52-week alignment"))
         }
         #expect(throws: DataError.self) {
-            try YearOverYear.validate(window("2100-12-01", "2100-12-31"), alignment: .springFestival,
-                                      table: "campaigns", column: nil, row: nil)
+            try YearOverYear.validate(
+                window("2100-12-01", "2100-12-31"), alignment: .springFestival,
+                table: "campaigns", column: nil, row: nil)
         }
-        try YearOverYear.validate(window("2099-01-01", "2099-03-31"), alignment: .springFestival,
-                                  table: "campaigns", column: nil, row: nil)
+        try YearOverYear.validate(
+            window("2099-01-01", "2099-03-31"), alignment: .springFestival,
+            table: "campaigns", column: nil, row: nil)
     }
 }

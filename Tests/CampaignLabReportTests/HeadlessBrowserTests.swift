@@ -1,6 +1,7 @@
-@testable import CampaignLabTestSupport
 import Foundation
 import Testing
+
+@testable import CampaignLabTestSupport
 
 /// The headless-browser check that HTML report tests call, tested on hand-written fixture
 /// pages (Fixtures/). The browser tests fail, never skip, when chromium is missing: `make
@@ -20,8 +21,10 @@ struct HeadlessBrowserTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         #expect(HeadlessBrowser.findChromium(path: dir.path, fallbacks: []) == nil)
-        #expect(FileManager.default.createFile(atPath: dir.file("chromium-browser"), contents: Data("#!/bin/sh\n".utf8),
-                                       attributes: [.posixPermissions: 0o755]))
+        #expect(
+            FileManager.default.createFile(
+                atPath: dir.file("chromium-browser"), contents: Data("#!/bin/sh\n".utf8),
+                attributes: [.posixPermissions: 0o755]))
         #expect(HeadlessBrowser.findChromium(path: "/nonexistent:" + dir.path, fallbacks: []) == dir.file("chromium-browser"))
     }
 
@@ -66,8 +69,10 @@ struct HeadlessBrowserTests {
     @Test func unescapedHostileStringsAreCaught() throws {
         let page = try HeadlessBrowser.load(htmlFile: Self.fixture("unescaped-report.html"))
         let problems = HeadlessBrowser.reportProblems(page, expectedCharts: 2)
-        for expected in ["the DOM contains a <script> element", "the DOM contains a <img> element",
-                         "the DOM has an event-handler attribute onerror on <img>", "did not finish loading"] {
+        for expected in [
+            "the DOM contains a <script> element", "the DOM contains a <img> element",
+            "the DOM has an event-handler attribute onerror on <img>", "did not finish loading",
+        ] {
             #expect(problems.contains { $0.contains(expected) }, "\(expected) not in \(problems)")
         }
         // Every injected alert ran and was dismissed: the <script>, and the onerror of both
@@ -81,8 +86,9 @@ struct HeadlessBrowserTests {
 
     @Test func aScriptErrorAndAConsoleWarningAreReported() throws {
         let page = try HeadlessBrowser.load(htmlFile: Self.fixture("script-error.html"))
-        #expect(page.consoleMessages.contains { $0.contains("Uncaught ReferenceError: notDefined is not defined") },
-                "\(page.consoleMessages)")
+        #expect(
+            page.consoleMessages.contains { $0.contains("Uncaught ReferenceError: notDefined is not defined") },
+            "\(page.consoleMessages)")
         #expect(page.consoleMessages.contains { $0.hasPrefix("console.warning: deliberate warning") }, "\(page.consoleMessages)")
         let problems = HeadlessBrowser.reportProblems(page, expectedCharts: 1)
         #expect(problems.contains { $0.hasPrefix("console: ") })
@@ -93,7 +99,8 @@ struct HeadlessBrowserTests {
     @Test func anEmptyPageIsBlank() throws {
         let page = try HeadlessBrowser.load(htmlFile: Self.fixture("blank.html"))
         #expect(page.blankFraction == 1)
-        #expect(HeadlessBrowser.reportProblems(page, expectedCharts: 0) == ["the screenshot is blank (100.0 % of its pixels are one colour)"])
+        #expect(
+            HeadlessBrowser.reportProblems(page, expectedCharts: 0) == ["the screenshot is blank (100.0 % of its pixels are one colour)"])
         #expect(page.consoleMessages == [])
         #expect(try PNGImage(png: page.screenshot).width == 1200)
     }
@@ -107,9 +114,11 @@ struct HeadlessBrowserTests {
             #expect(page.requestedURLs.contains(url), "\(url) not in \(page.requestedURLs)")
         }
         let problems = HeadlessBrowser.reportProblems(page, expectedCharts: 1)
-        for expected in ["the DOM contains a <link> element", "the DOM contains a <img> element",
-                         "(href=\"https://cdn.example.com/report.css\" on <link>)", "(src=\"https://cdn.example.com/logo.png\" on <img>)",
-                         "(CSS url(https://cdn.example.com/banner.png))", "the page fetched another resource: https://cdn.example.com/logo.png"] {
+        for expected in [
+            "the DOM contains a <link> element", "the DOM contains a <img> element",
+            "(href=\"https://cdn.example.com/report.css\" on <link>)", "(src=\"https://cdn.example.com/logo.png\" on <img>)",
+            "(CSS url(https://cdn.example.com/banner.png))", "the page fetched another resource: https://cdn.example.com/logo.png",
+        ] {
             #expect(problems.contains { $0.contains(expected) }, "\(expected) not in \(problems)")
         }
     }
@@ -147,14 +156,23 @@ struct HeadlessBrowserTests {
         ("<a href=\"javascript:alert(1)\">a</a>", "the page refers to an external resource (href=\"javascript:alert(1)\" on <a>)"),
         ("<a href=\"data:text/html,x\">a</a>", "the page refers to an external resource (href=\"data:text/html,x\" on <a>)"),
         ("<svg><image href=\"data:image/png;base64,AAAA\"></image></svg>", "the DOM contains a <image> element"),
-        ("<svg><use xlink:href=\"https://x.example/s.svg#a\"></use></svg>", "the page refers to an external resource (xlink:href=\"https://x.example/s.svg#a\" on <use>)"),
+        (
+            "<svg><use xlink:href=\"https://x.example/s.svg#a\"></use></svg>",
+            "the page refers to an external resource (xlink:href=\"https://x.example/s.svg#a\" on <use>)"
+        ),
         ("<div style=\"background: url(&quot;x.png&quot;)\"></div>", "the page refers to an external resource (CSS url(x.png))"),
         ("<style>@import \"x.css\";</style>", "the page refers to an external resource (CSS @import)"),
-        ("<meta http-equiv=\"refresh\" content=\"0; url=https://x.example\">", "the DOM contains a <meta http-equiv> element (it can refresh or redirect the page)"),
+        (
+            "<meta http-equiv=\"refresh\" content=\"0; url=https://x.example\">",
+            "the DOM contains a <meta http-equiv> element (it can refresh or redirect the page)"
+        ),
         ("<iframe srcdoc=\"x\"></iframe>", "the DOM contains a <iframe> element"),
         ("<!-- <script> --><p>x</p>", ""),
         ("<svg aria-label=\"url(https://x.example) @import\"><title>url(x)</title></svg>", ""),
-        ("<svg><rect fill=\"url(https://x.example/p.svg#g)\"></rect></svg>", "the page refers to an external resource (CSS url(https://x.example/p.svg#g))"),
+        (
+            "<svg><rect fill=\"url(https://x.example/p.svg#g)\"></rect></svg>",
+            "the page refers to an external resource (CSS url(https://x.example/p.svg#g))"
+        ),
     ])
     func theDOMCheck(dom: String, expected: String) {
         let problems = HeadlessBrowser.domProblems(dom)
@@ -166,14 +184,16 @@ struct HeadlessBrowserTests {
     }
 
     @Test func everyKindOfProblemIsReported() {
-        let page = BrowserPage(dom: "<p>x</p>", consoleMessages: ["console.error: x"], blankFraction: 0.999,
-                               svgCount: 1, requestedURLs: ["file:///tmp/x.png"])
-        #expect(HeadlessBrowser.reportProblems(page, expectedCharts: 2) == [
-            "console: console.error: x",
-            "the screenshot is blank (99.9 % of its pixels are one colour)",
-            "the page fetched another resource: file:///tmp/x.png (an external resource; a report must load nothing)",
-            "1 charts (<svg> elements) in the page, expected 2",
-        ])
+        let page = BrowserPage(
+            dom: "<p>x</p>", consoleMessages: ["console.error: x"], blankFraction: 0.999,
+            svgCount: 1, requestedURLs: ["file:///tmp/x.png"])
+        #expect(
+            HeadlessBrowser.reportProblems(page, expectedCharts: 2) == [
+                "console: console.error: x",
+                "the screenshot is blank (99.9 % of its pixels are one colour)",
+                "the page fetched another resource: file:///tmp/x.png (an external resource; a report must load nothing)",
+                "1 charts (<svg> elements) in the page, expected 2",
+            ])
         #expect(HeadlessBrowser.reportProblems(BrowserPage(dom: "<p>x</p>", blankFraction: 0.9, svgCount: 0), expectedCharts: 0) == [])
     }
 
@@ -192,10 +212,12 @@ struct HeadlessBrowserTests {
 
     @Test func inflateReadsStoredFixedAndDynamicBlocks() throws {
         // Python: zlib.compress(b"hello, stored block", 0) — one stored block.
-        #expect(try Inflate.zlib(Self.bytes(hex: "7801011300ecff68656c6c6f2c2073746f72656420626c6f636b46ce071d"))
+        #expect(
+            try Inflate.zlib(Self.bytes(hex: "7801011300ecff68656c6c6f2c2073746f72656420626c6f636b46ce071d"))
                 == Array("hello, stored block".utf8))
         // Python: zlib.compress(b"CampaignLab CampaignLab CampaignLab!", 9) — fixed Huffman codes, back-references.
-        #expect(try Inflate.zlib(Self.bytes(hex: "78da734ecc2d48cc4ccff3494c5270c6ce560400f2ce0cef"))
+        #expect(
+            try Inflate.zlib(Self.bytes(hex: "78da734ecc2d48cc4ccff3494c5270c6ce560400f2ce0cef"))
                 == Array("CampaignLab CampaignLab CampaignLab!".utf8))
         // Python: zlib.compress(b"".join(b"row %d: value %d; " % (i, (i * 7919) % 1000) for i in range(200)), 9)
         // — dynamic Huffman codes (933 bytes for 3,864).

@@ -16,12 +16,15 @@ struct JSONGoldenComparisonTests {
         // The two values of issue 11: the same review under OpenBLAS's SkylakeX and Haswell kernels.
         #expect(jsonGoldenMismatch(expected: golden, actual: replacing("6105.133141379611", "6105.133141379555"), named: "x.json") == nil)
         // Layout (spaces, line breaks) is not content.
-        #expect(jsonGoldenMismatch(expected: golden, actual: replacing(", ", ",").replacingOccurrences(of: "\n", with: ""),
-                                   named: "x.json") == nil)
+        #expect(
+            jsonGoldenMismatch(
+                expected: golden, actual: replacing(", ", ",").replacingOccurrences(of: "\n", with: ""),
+                named: "x.json") == nil)
     }
 
     @Test func aNumberBeyondToleranceFailsNamingPathAndValues() throws {
-        let message = try #require(jsonGoldenMismatch(expected: golden, actual: replacing("6105.133141379611", "6105.13316"), named: "x.json"))
+        let message = try #require(
+            jsonGoldenMismatch(expected: golden, actual: replacing("6105.133141379611", "6105.13316"), named: "x.json"))
         #expect(message.contains("$.blocks[0].rows[0][1]: golden 6105.133141379611, actual 6105.13316"))
         // Zero only equals zero; a sign flip is a difference.
         #expect(jsonGoldenMismatch(expected: golden, actual: replacing("6105.133141379611", "0"), named: "x.json") != nil)

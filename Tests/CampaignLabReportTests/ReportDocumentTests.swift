@@ -5,12 +5,15 @@ struct ReportDocumentTests {
     @Test func chartsAreCollectedInOrderFromNestedSections() {
         let axis = Axis(label: "x")
         let first = Chart(id: "a", title: "A", xAxis: axis, yAxis: axis, kind: .funnel([FunnelStep(label: "s", count: 1)]))
-        let second = Chart(id: "b", title: "B", xAxis: axis, yAxis: axis,
-                           kind: .histogram(HistogramData(edges: [0, 1], counts: [3])))
-        let document = ReportDocument(title: "t", language: .en, blocks: [
-            .chart(first),
-            .section(id: "s", [.paragraph([.text("p")]), .chart(second)]),
-        ])
+        let second = Chart(
+            id: "b", title: "B", xAxis: axis, yAxis: axis,
+            kind: .histogram(HistogramData(edges: [0, 1], counts: [3])))
+        let document = ReportDocument(
+            title: "t", language: .en,
+            blocks: [
+                .chart(first),
+                .section(id: "s", [.paragraph([.text("p")]), .chart(second)]),
+            ])
         #expect(document.charts.map(\.id) == ["a", "b"])
     }
 

@@ -40,9 +40,9 @@ struct BootstrapTests {
         }
         let whole = bootstrap(units)
         let (a, b, c) = (bootstrap(units[0..<70]), bootstrap(units[70..<150].reversed()), bootstrap(units[150...]))
-        var left = a; left.merge(b); left.merge(c)          // (a + b) + c
+        var left = a; left.merge(b); left.merge(c)  // (a + b) + c
         var bc = c; bc.merge(b)
-        var right = bc; right.merge(a)                       // (c + b) + a
+        var right = bc; right.merge(a)  // (c + b) + a
         for (x, (y, z)) in zip(whole.replicates, zip(left.replicates, right.replicates)) {
             #expect(x.count == y.count && y.count == z.count)
             #expect(close(x.mean, y.mean, 1e-13) && close(x.mean, z.mean, 1e-13))

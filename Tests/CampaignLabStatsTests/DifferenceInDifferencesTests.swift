@@ -24,8 +24,9 @@ private let units: [Unit] = (0..<400).map { i in
 struct DifferenceInDifferencesTests {
     /// scipy 1.x `ttest_ind(change_T, change_C, equal_var=False)` (Tests/References/did.py).
     @Test func panelMatchesScipyWelch() {
-        let did = DifferenceInDifferences.panel(treatedChanges: Moments(units.filter(\.treated).map(\.change)),
-                                                controlChanges: Moments(units.filter { !$0.treated }.map(\.change)))
+        let did = DifferenceInDifferences.panel(
+            treatedChanges: Moments(units.filter(\.treated).map(\.change)),
+            controlChanges: Moments(units.filter { !$0.treated }.map(\.change)))
         #expect(close(did.estimate, 1.8293547550216571, 1e-12))
         #expect(close(did.pValue, 4.605410494078269e-22, 1e-8))
         #expect(close(did.degreesOfFreedom, 167.82070185786682, 1e-10))

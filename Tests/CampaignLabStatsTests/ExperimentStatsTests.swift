@@ -104,8 +104,9 @@ struct ExperimentStatsTests {
 
     @Test func bayesianNormal() {
         // Conjugate update and truncated-normal moments; losses checked by scipy.integrate.quad.
-        let posterior = NormalPosterior(estimate: 0.02, standardError: 0.01,
-                                        prior: NormalPrior(mean: 0, standardDeviation: 0.02))
+        let posterior = NormalPosterior(
+            estimate: 0.02, standardError: 0.01,
+            prior: NormalPrior(mean: 0, standardDeviation: 0.02))
         #expect(close(posterior.mean, 0.016, 1e-12))
         #expect(close(posterior.standardDeviation, 0.00894427190999916, 1e-12))
         #expect(close(posterior.chanceToBeatControl, 0.9631808649398487, 1e-12))

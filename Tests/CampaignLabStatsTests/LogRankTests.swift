@@ -27,20 +27,27 @@ struct LogRankTests {
     // survival.py: lifelines logrank_test(T[g==0], T[g==1], E[g==0], E[g==1], weightings=…, p=, q=)
     // and multivariate_logrank_test(T, g, E, weightings=…) (df 2): test_statistic, p_value.
     static let cases: [Case] = [
-        Case(weighting: .logRank, twoGroups: (13.936451969170635, 0.00018909557056729146),
-             threeGroups: (112.32287539257767, 4.0681551986899647e-25)),
-        Case(weighting: .wilcoxon, twoGroups: (15.802796296829147, 7.029853646409852e-05),
-             threeGroups: (125.89199966184022, 4.601502004489287e-28)),
-        Case(weighting: .taroneWare, twoGroups: (15.022786173952074, 0.00010622087560143228),
-             threeGroups: (120.92368566313328, 5.517664534986495e-27)),
-        Case(weighting: .peto, twoGroups: (15.756698843490836, 7.203241740603009e-05),
-             threeGroups: (125.64738656269128, 5.200159626331324e-28)),
-        Case(weighting: .flemingHarrington(p: 0, q: 1), twoGroups: (6.317031758976751, 0.011958363978676388),
-             threeGroups: (52.464441140818856, 4.050338854997579e-12)),
-        Case(weighting: .flemingHarrington(p: 1, q: 0), twoGroups: (15.689983500941901, 7.461828422761899e-05),
-             threeGroups: (125.27805196701809, 6.254846606796428e-28)),
-        Case(weighting: .flemingHarrington(p: 0.5, q: 2), twoGroups: (5.904514879757127, 0.015102124370556537),
-             threeGroups: (45.424909353588355, 1.3680635231128208e-10)),
+        Case(
+            weighting: .logRank, twoGroups: (13.936451969170635, 0.00018909557056729146),
+            threeGroups: (112.32287539257767, 4.0681551986899647e-25)),
+        Case(
+            weighting: .wilcoxon, twoGroups: (15.802796296829147, 7.029853646409852e-05),
+            threeGroups: (125.89199966184022, 4.601502004489287e-28)),
+        Case(
+            weighting: .taroneWare, twoGroups: (15.022786173952074, 0.00010622087560143228),
+            threeGroups: (120.92368566313328, 5.517664534986495e-27)),
+        Case(
+            weighting: .peto, twoGroups: (15.756698843490836, 7.203241740603009e-05),
+            threeGroups: (125.64738656269128, 5.200159626331324e-28)),
+        Case(
+            weighting: .flemingHarrington(p: 0, q: 1), twoGroups: (6.317031758976751, 0.011958363978676388),
+            threeGroups: (52.464441140818856, 4.050338854997579e-12)),
+        Case(
+            weighting: .flemingHarrington(p: 1, q: 0), twoGroups: (15.689983500941901, 7.461828422761899e-05),
+            threeGroups: (125.27805196701809, 6.254846606796428e-28)),
+        Case(
+            weighting: .flemingHarrington(p: 0.5, q: 2), twoGroups: (5.904514879757127, 0.015102124370556537),
+            threeGroups: (45.424909353588355, 1.3680635231128208e-10)),
     ]
 
     @Test(arguments: cases)
@@ -98,17 +105,20 @@ struct LogRankTests {
         // Counts per day (as SQL returns them) give the same test as the individual rows.
         let groups = Self.channels()
         let rebuilt = groups.map { table in
-            SurvivalTable(counts: table.times.indices.reversed().map {
-                (time: table.times[$0], events: table.events[$0], censored: table.censored[$0])
-            })
+            SurvivalTable(
+                counts: table.times.indices.reversed().map {
+                    (time: table.times[$0], events: table.events[$0], censored: table.censored[$0])
+                })
         }
         #expect(rebuilt == groups)
         let halves = groups.map { table -> SurvivalTable in
             let half = table.times.indices.map { (time: table.times[$0], events: table.events[$0] / 2, censored: table.censored[$0] / 2) }
             return SurvivalTable(counts: half) + SurvivalTable(counts: half)
         }
-        #expect(close(LogRankTest(groups: halves, weighting: weighting).statistic,
-                      LogRankTest(groups: groups, weighting: weighting).statistic, 1e-12))
+        #expect(
+            close(
+                LogRankTest(groups: halves, weighting: weighting).statistic,
+                LogRankTest(groups: groups, weighting: weighting).statistic, 1e-12))
     }
 
     @Test func identicalGroupsGiveNoEvidence() {

@@ -1,7 +1,8 @@
 import CampaignLabTestSupport
-@testable import CampaignLabStats
 import Foundation
 import Testing
+
+@testable import CampaignLabStats
 
 /// The data of Tests/References/ipw.py.
 private struct IPWData {
@@ -50,7 +51,7 @@ struct PropensityWeightingTests {
         let r = PropensityWeighting.estimate(outcomes: d.y, treated: d.treated, propensity: d.e, estimand: .att, overlap: .trim(0.3))
         let expectedDropped = d.e.filter { $0 < 0.3 || $0 > 0.7 }.count
         #expect(r.trimmed == expectedDropped && expectedDropped == 240)  // ipw.py: dropped 240
-        #expect(close(r.effect.estimate, 0.8954432682917297, 1e-10))    // ipw.py, trimmed WLS HC0
+        #expect(close(r.effect.estimate, 0.8954432682917297, 1e-10))  // ipw.py, trimmed WLS HC0
         #expect(close(r.effect.standardError, 0.1770026072858148, 1e-9))
         #expect(r.effect.method.contains("ATT"))
     }
@@ -108,10 +109,12 @@ struct AugmentedIPWTests {
         #expect(close(aipw.estimate, 0.9612089872747278, 1e-9))
         // statsmodels' GMM standard errors (treatment_effect.py); GMM differentiates numerically,
         // so the agreement is about 1e-10 relative.
-        let mATE = PropensityWeighting.estimate(outcomes: d.y, treated: d.treated, propensity: scores, estimand: .ate,
-                                                standardError: .estimatedLogitScores(covariates: RowMatrix(d.x)))
-        let mATT = PropensityWeighting.estimate(outcomes: d.y, treated: d.treated, propensity: scores, estimand: .att,
-                                                standardError: .estimatedLogitScores(covariates: RowMatrix(d.x)))
+        let mATE = PropensityWeighting.estimate(
+            outcomes: d.y, treated: d.treated, propensity: scores, estimand: .ate,
+            standardError: .estimatedLogitScores(covariates: RowMatrix(d.x)))
+        let mATT = PropensityWeighting.estimate(
+            outcomes: d.y, treated: d.treated, propensity: scores, estimand: .att,
+            standardError: .estimatedLogitScores(covariates: RowMatrix(d.x)))
         #expect(close(mATE.effect.standardError, 0.053722294118954024, 1e-8))
         #expect(close(mATT.effect.standardError, 0.0786435233859777, 1e-8))
         #expect(mATT.effect.method.contains("M-estimation"))
@@ -132,8 +135,9 @@ struct OverlapAndStabilizationTests {
         let n = Self.scores.count
         let y = (0..<n).map { Double($0 % 7) }
         let treated = (0..<n).map { i in Double((i * 7919) % 1009) / 1009 < Self.scores[i] }
-        let fit = PropensityWeighting.estimate(outcomes: y, treated: treated, propensity: Self.scores,
-                                               estimand: .ate, overlap: .crumpOptimal)
+        let fit = PropensityWeighting.estimate(
+            outcomes: y, treated: treated, propensity: Self.scores,
+            estimand: .ate, overlap: .crumpOptimal)
         #expect(fit.trimmed == n - 257)
         #expect(fit.overlapBound == rule.alpha)
         #expect(fit.weights.filter { $0 == 0 }.count == n - 257)
@@ -151,8 +155,9 @@ struct OverlapAndStabilizationTests {
     func stabilizedWeightsLeaveTheEstimateAndESSUnchanged(estimand: WeightingEstimand) {
         let d = IPWData()
         let plain = PropensityWeighting.estimate(outcomes: d.y, treated: d.treated, propensity: d.e, estimand: estimand)
-        let stable = PropensityWeighting.estimate(outcomes: d.y, treated: d.treated, propensity: d.e, estimand: estimand,
-                                                  weightScale: .stabilized)
+        let stable = PropensityWeighting.estimate(
+            outcomes: d.y, treated: d.treated, propensity: d.e, estimand: estimand,
+            weightScale: .stabilized)
         #expect(abs(plain.effect.estimate - stable.effect.estimate) <= 1e-12)
         #expect(abs(plain.effectiveSampleSize.comparison - stable.effectiveSampleSize.comparison) <= 1e-9)
         // Definition (Robins, Hernán & Brumback 2000): factors are the group shares.

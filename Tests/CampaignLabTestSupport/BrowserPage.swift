@@ -23,8 +23,10 @@ public struct BrowserPage: Sendable {
     /// navigations), except the page itself. A self-contained report requests nothing.
     public var requestedURLs: [String]
 
-    public init(dom: String, consoleMessages: [String] = [], screenshot: [UInt8] = [], blankFraction: Double = 0,
-                svgCount: Int = 0, requestedURLs: [String] = []) {
+    public init(
+        dom: String, consoleMessages: [String] = [], screenshot: [UInt8] = [], blankFraction: Double = 0,
+        svgCount: Int = 0, requestedURLs: [String] = []
+    ) {
         self.dom = dom
         self.consoleMessages = consoleMessages
         self.screenshot = screenshot

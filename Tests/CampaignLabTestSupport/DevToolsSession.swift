@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -35,18 +36,22 @@ final class DevToolsSession {
         self.logPath = log
         self.timeLimit = timeLimit
         self.deadline = Date().addingTimeInterval(timeLimit)
-        guard FileManager.default.createFile(atPath: log, contents: nil) else { throw HeadlessBrowser.Failure.failed("cannot create \(log)") }
+        guard FileManager.default.createFile(atPath: log, contents: nil) else {
+            throw HeadlessBrowser.Failure.failed("cannot create \(log)")
+        }
         let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         let input = Pipe(), output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         // fd 3 = commands to chromium (our stdin pipe), fd 4 = its replies (our stdout pipe);
         // chromium's own stdout goes to the log with its stderr.
-        process.arguments = ["-c", "exec \"$0\" \"$@\" 3<&0 4>&1 </dev/null 1>&2", chromium,
-                             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                             "--no-default-browser-check", "--user-data-dir=\(profile)", "--remote-debugging-pipe",
-                             "--hide-scrollbars", "--mute-audio", "--disable-extensions", "--disable-sync",
-                             "--disable-background-networking", "--disable-component-update", "--force-color-profile=srgb",
-                             "--host-resolver-rules=MAP * ~NOTFOUND", "about:blank"]
+        process.arguments = [
+            "-c", "exec \"$0\" \"$@\" 3<&0 4>&1 </dev/null 1>&2", chromium,
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+            "--no-default-browser-check", "--user-data-dir=\(profile)", "--remote-debugging-pipe",
+            "--hide-scrollbars", "--mute-audio", "--disable-extensions", "--disable-sync",
+            "--disable-background-networking", "--disable-component-update", "--force-color-profile=srgb",
+            "--host-resolver-rules=MAP * ~NOTFOUND", "about:blank",
+        ]
         process.standardInput = input
         process.standardOutput = output
         process.standardError = logHandle
@@ -77,8 +82,9 @@ final class DevToolsSession {
         for method in ["Page.enable", "Runtime.enable", "Log.enable", "Network.enable"] {
             _ = try call(method, session: session)
         }
-        _ = try call("Emulation.setDeviceMetricsOverride",
-                     ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": false], session: session)
+        _ = try call(
+            "Emulation.setDeviceMetricsOverride",
+            ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": false], session: session)
         let navigation = try call("Page.navigate", ["url": url], session: session)
         if let error = navigation["errorText"] as? String, !error.isEmpty {
             throw failure("cannot open \(url): \(error)")
@@ -95,21 +101,25 @@ final class DevToolsSession {
         // Read the page from an isolated world: page scripts cannot redefine what we call.
         let world = try call("Page.createIsolatedWorld", ["frameId": frameID, "worldName": "campaignlab-check"], session: session)
         guard let context = world["executionContextId"] as? Int else { throw failure("no isolated world for the page") }
-        let facts = try call("Runtime.evaluate", [
-            "expression": Self.pageFactsScript, "contextId": context, "awaitPromise": true, "returnByValue": true,
-        ], session: session)
+        let facts = try call(
+            "Runtime.evaluate",
+            [
+                "expression": Self.pageFactsScript, "contextId": context, "awaitPromise": true, "returnByValue": true,
+            ], session: session)
         if let exception = facts["exceptionDetails"] as? [String: Any] {
             throw failure("cannot read the page: \(Self.describe(exception: exception))")
         }
         guard let value = (facts["result"] as? [String: Any])?["value"] as? [String: Any],
-              let dom = value["dom"] as? String, let svgs = value["svgs"] as? Int, let contentHeight = value["height"] as? Int
+            let dom = value["dom"] as? String, let svgs = value["svgs"] as? Int, let contentHeight = value["height"] as? Int
         else { throw failure("cannot read the page's DOM") }
         // The screenshot covers the content (at least one pixel row, at most the viewport).
         let clipHeight = max(1, min(contentHeight, height))
-        let shot = try call("Page.captureScreenshot", [
-            "format": "png", "captureBeyondViewport": false,
-            "clip": ["x": 0, "y": 0, "width": width, "height": clipHeight, "scale": 1],
-        ], session: session)
+        let shot = try call(
+            "Page.captureScreenshot",
+            [
+                "format": "png", "captureBeyondViewport": false,
+                "clip": ["x": 0, "y": 0, "width": width, "height": clipHeight, "scale": 1],
+            ], session: session)
         guard let base64 = shot["data"] as? String, let png = Data(base64Encoded: base64) else {
             throw failure("no screenshot")
         }
@@ -117,25 +127,26 @@ final class DevToolsSession {
         let image: PNGImage
         do { image = try PNGImage(png: screenshot) } catch { throw failure("cannot decode the screenshot: \(error)") }
         // Late events (a failed image reported after load) arrive before the screenshot reply.
-        return BrowserPage(dom: dom, consoleMessages: console, screenshot: screenshot,
-                           blankFraction: image.mostCommonColourFraction, svgCount: svgs, requestedURLs: requested)
+        return BrowserPage(
+            dom: dom, consoleMessages: console, screenshot: screenshot,
+            blankFraction: image.mostCommonColourFraction, svgCount: svgs, requestedURLs: requested)
     }
 
     /// Runs in the page's isolated world after load: waits for fonts and two frames, then
     /// returns the serialized DOM (as `--dump-dom`), the `<svg>` count and the content height.
     static let pageFactsScript = """
-    (async () => {
-      await document.fonts.ready;
-      await new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-      const root = document.documentElement;
-      const doctype = document.doctype ? new XMLSerializer().serializeToString(document.doctype) + "\\n" : "";
-      return {
-        dom: doctype + (root ? root.outerHTML : ""),
-        svgs: document.getElementsByTagName("svg").length,
-        height: root ? Math.ceil(root.getBoundingClientRect().height) : 0
-      };
-    })()
-    """
+        (async () => {
+          await document.fonts.ready;
+          await new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+          const root = document.documentElement;
+          const doctype = document.doctype ? new XMLSerializer().serializeToString(document.doctype) + "\\n" : "";
+          return {
+            dom: doctype + (root ? root.outerHTML : ""),
+            svgs: document.getElementsByTagName("svg").length,
+            height: root ? Math.ceil(root.getBoundingClientRect().height) : 0
+          };
+        })()
+        """
 
     /// Sends a command and waits for its reply, handling the events that arrive meanwhile.
     private func call(_ method: String, _ parameters: [String: Any] = [:], session: String? = nil) throws -> [String: Any] {
@@ -170,7 +181,8 @@ final class DevToolsSession {
     /// Records what an event says about the page.
     private func handle(_ message: [String: Any]) {
         guard let method = message["method"] as? String,
-              message["sessionId"] as? String == sessionID, sessionID != nil else { return }
+            message["sessionId"] as? String == sessionID, sessionID != nil
+        else { return }
         let params = message["params"] as? [String: Any] ?? [:]
         switch method {
         case "Page.loadEventFired":
@@ -290,7 +302,8 @@ final class DevToolsSession {
 
     static func location(_ stackTrace: Any?) -> String {
         guard let frames = (stackTrace as? [String: Any])?["callFrames"] as? [[String: Any]], let top = frames.first,
-              let url = top["url"] as? String, let line = top["lineNumber"] as? Int else { return "" }
+            let url = top["url"] as? String, let line = top["lineNumber"] as? Int
+        else { return "" }
         return " (\(URL(string: url)?.lastPathComponent ?? url):\(line + 1))"
     }
 }

@@ -30,15 +30,18 @@ public func goldenMismatch(_ text: String, named name: String, testFile: String 
         let left = i < a.count ? String(a[i]) : "<end of file>"
         let right = i < b.count ? String(b[i]) : "<end of output>"
         if left != right {
-            return "\(name) differs from the golden file at line \(i + 1):\n  golden: \(left.prefix(300))\n  actual: \(right.prefix(300))\n(re-record with RECORD_GOLDEN=1 if the change is intended)"
+            return
+                "\(name) differs from the golden file at line \(i + 1):\n  golden: \(left.prefix(300))\n  actual: \(right.prefix(300))\n(re-record with RECORD_GOLDEN=1 if the change is intended)"
         }
     }
     return "\(name) differs from the golden file"
 }
 
 /// The node-by-node comparison of a JSON output with its golden text; nil when they agree.
-public func jsonGoldenMismatch(expected: String, actual: String, named name: String,
-                               relativeTolerance: Double = crossMachineRelativeTolerance) -> String? {
+public func jsonGoldenMismatch(
+    expected: String, actual: String, named name: String,
+    relativeTolerance: Double = crossMachineRelativeTolerance
+) -> String? {
     let golden: JSONNode, output: JSONNode
     do { golden = try JSONNode.parse(expected) } catch { return "\(name): the golden file is not JSON (\(error))" }
     do { output = try JSONNode.parse(actual) } catch { return "\(name): the output is not JSON (\(error))" }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -89,8 +90,10 @@ public enum HeadlessBrowser {
     ///   or ``Failure/failed(_:)`` when chromium fails or takes longer than `timeLimit`.
     /// - Complexity: one chromium launch: about 1 s for a small page, 4 s for a 10-chart report
     ///   (1200×3000 screenshot; about 1 s of that is decoding the PNG in a debug build).
-    public static func load(htmlFile: String, width: Int = 1200, height: Int = 3000,
-                            timeLimit: TimeInterval = defaultTimeLimit) throws -> BrowserPage {
+    public static func load(
+        htmlFile: String, width: Int = 1200, height: Int = 3000,
+        timeLimit: TimeInterval = defaultTimeLimit
+    ) throws -> BrowserPage {
         precondition(width > 0 && height > 0 && timeLimit > 0, "the viewport and the time limit must be positive")
         guard let chromium = executable else { throw Failure.notInstalled }
         let absolute = URL(fileURLWithPath: htmlFile).standardizedFileURL
@@ -100,8 +103,9 @@ public enum HeadlessBrowser {
         }
         let work = try TemporaryDirectory("campaignlab-browser")
         defer { work.remove() }
-        let session = try DevToolsSession(chromium: chromium, profile: work.file("profile"), log: work.file("chromium.log"),
-                                          timeLimit: timeLimit)
+        let session = try DevToolsSession(
+            chromium: chromium, profile: work.file("profile"), log: work.file("chromium.log"),
+            timeLimit: timeLimit)
         defer { session.close() }
         return try session.load(url: absolute.absoluteString, width: width, height: height)
     }

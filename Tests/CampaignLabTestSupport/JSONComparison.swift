@@ -67,8 +67,10 @@ public let crossMachineRelativeTolerance = 1e-9
 /// (`$.blocks[5].rows[2][3]`) and both values. Keys must be the same and in the same order,
 /// strings, booleans and nulls equal, and numbers equal within `relativeTolerance` of the
 /// larger magnitude (zero only equals zero).
-public func jsonDifferences(expected: JSONNode, actual: JSONNode, relativeTolerance: Double = crossMachineRelativeTolerance,
-                            limit: Int = 20) -> [String] {
+public func jsonDifferences(
+    expected: JSONNode, actual: JSONNode, relativeTolerance: Double = crossMachineRelativeTolerance,
+    limit: Int = 20
+) -> [String] {
     var differences: [String] = []
     func compare(_ a: JSONNode, _ b: JSONNode, _ path: String) {
         guard differences.count < limit else { return }
@@ -77,7 +79,8 @@ public func jsonDifferences(expected: JSONNode, actual: JSONNode, relativeTolera
             if x == y { return }
             let difference = abs(x - y), scale = max(abs(x), abs(y))
             if !(difference <= relativeTolerance * scale) {
-                differences.append("\(path): golden \(xText), actual \(yText) (relative difference \(difference / scale), tolerance \(relativeTolerance))")
+                differences.append(
+                    "\(path): golden \(xText), actual \(yText) (relative difference \(difference / scale), tolerance \(relativeTolerance))")
             }
         case (.array(let xs), .array(let ys)):
             for i in 0..<min(xs.count, ys.count) { compare(xs[i], ys[i], "\(path)[\(i)]") }
@@ -168,7 +171,8 @@ private struct JSONParser {
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
                     if (0xD800..<0xDC00).contains(scalar), offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"),
-                       bytes[offset + 1] == UInt8(ascii: "u") {
+                        bytes[offset + 1] == UInt8(ascii: "u")
+                    {
                         offset += 2
                         let low = try hex4()
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)

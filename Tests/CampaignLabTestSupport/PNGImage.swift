@@ -118,9 +118,10 @@ public struct PNGImage: Sendable, Equatable {
         case 0: for p in 0..<count { rgba[4 * p] = pixels[p]; rgba[4 * p + 1] = pixels[p]; rgba[4 * p + 2] = pixels[p] }
         case 4:
             for p in 0..<count {
-                rgba[4 * p] = pixels[2 * p]; rgba[4 * p + 1] = pixels[2 * p]; rgba[4 * p + 2] = pixels[2 * p]; rgba[4 * p + 3] = pixels[2 * p + 1]
+                rgba[4 * p] = pixels[2 * p]; rgba[4 * p + 1] = pixels[2 * p]; rgba[4 * p + 2] = pixels[2 * p];
+                rgba[4 * p + 3] = pixels[2 * p + 1]
             }
-        default: // palette
+        default:  // palette
             for p in 0..<count {
                 let index = Int(pixels[p]) * 3
                 guard index + 2 < palette.count else { throw fail("palette index \(pixels[p]) out of range") }
@@ -141,7 +142,9 @@ public struct PNGImage: Sendable, Equatable {
             var current = pixels[0], length = 0
             for p in 0..<count {
                 let pixel = pixels[p]
-                if pixel == current { length += 1 } else {
+                if pixel == current {
+                    length += 1
+                } else {
                     runs[current, default: 0] += length
                     current = pixel
                     length = 1

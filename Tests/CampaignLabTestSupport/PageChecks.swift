@@ -172,7 +172,8 @@ extension HeadlessBrowser {
                 guard j < n, bytes[j] != UInt8(ascii: ">") else { break }
                 let nameStart = j
                 while j < n, !isSpace(bytes[j]), bytes[j] != UInt8(ascii: "="), bytes[j] != UInt8(ascii: ">"),
-                      bytes[j] != UInt8(ascii: "/") || j == nameStart { j += 1 }
+                    bytes[j] != UInt8(ascii: "/") || j == nameStart
+                { j += 1 }
                 let attributeName = text(nameStart, j).lowercased()
                 var k = j
                 while k < n, isSpace(bytes[k]) { k += 1 }
@@ -224,7 +225,9 @@ extension HeadlessBrowser {
             case "gt": replacement = ">"
             case "nbsp": replacement = "\u{A0}"
             default:
-                if entity.hasPrefix("#x") || entity.hasPrefix("#X"), let v = UInt32(entity.dropFirst(2), radix: 16), let s = Unicode.Scalar(v) {
+                if entity.hasPrefix("#x") || entity.hasPrefix("#X"), let v = UInt32(entity.dropFirst(2), radix: 16),
+                    let s = Unicode.Scalar(v)
+                {
                     replacement = String(Character(s))
                 } else if entity.hasPrefix("#"), let v = UInt32(entity.dropFirst()), let s = Unicode.Scalar(v) {
                     replacement = String(Character(s))

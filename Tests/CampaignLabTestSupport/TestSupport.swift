@@ -81,16 +81,19 @@ public func runCampaignLab(_ arguments: [String], stdin: String? = nil) throws -
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
-    return CommandResult(exitCode: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    return CommandResult(
+        exitCode: process.terminationStatus,
+        stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
 }
 
 /// Runs `campaignlab` with `arguments` and sends it SIGINT (as Ctrl-C does) once its
 /// standard error contains `marker`; returns what it produced and the seconds from the
 /// signal to its exit. Gives up (terminating it) when the marker does not come in `timeout`.
-public func interruptCampaignLab(_ arguments: [String], whenStderrContains marker: String,
-                                 timeout: Double = 120) throws -> (result: CommandResult, secondsToExit: Double) {
+public func interruptCampaignLab(
+    _ arguments: [String], whenStderrContains marker: String,
+    timeout: Double = 120
+) throws -> (result: CommandResult, secondsToExit: Double) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: campaignlabExecutable())
     process.arguments = arguments
@@ -122,8 +125,11 @@ public func interruptCampaignLab(_ arguments: [String], whenStderrContains marke
     group.wait()
     process.waitUntilExit()
     let seconds = signalled.map { Date().timeIntervalSince($0) } ?? .infinity
-    return (CommandResult(exitCode: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                          stderr: String(decoding: errData, as: UTF8.self)), seconds)
+    return (
+        CommandResult(
+            exitCode: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self)), seconds
+    )
 }
 
 /// Writes `text` (UTF-8) to `path`, replacing the file.

@@ -194,8 +194,9 @@ public enum YearOverYear {
     /// - Returns: The festival day, always between 21 January and 20 February of `year`.
     /// - Complexity: One Foundation calendar conversion (microseconds); not cached.
     public static func springFestival(year: Int) -> CivilDate {
-        precondition(festivalYears.contains(year),
-                     "YearOverYear.springFestival: year \(year) is outside \(festivalYears); call validate first")
+        precondition(
+            festivalYears.contains(year),
+            "YearOverYear.springFestival: year \(year) is outside \(festivalYears); call validate first")
         var chinese = Calendar(identifier: .chinese)
         chinese.timeZone = TimeZone(secondsFromGMT: 0)!
         // The festival falls 21 Jan – 20 Feb, so 1 June is always in the lunar year it starts.
@@ -212,10 +213,12 @@ public enum YearOverYear {
             preconditionFailure("Foundation's Chinese calendar has no first day for the lunar year of \(year)")
         }
         let festival = CivilDate(daysSinceEpoch: Int((start.timeIntervalSince1970 / 86_400).rounded(.down)))
-        let window = DateWindow(first: CivilDate(year: year, month: 1, day: 21)!,
-                                last: CivilDate(year: year, month: 2, day: 20)!)
-        precondition(festival >= window.first && festival <= window.last,
-                     "Foundation's Chinese calendar put the Spring Festival of \(year) on \(festival)")
+        let window = DateWindow(
+            first: CivilDate(year: year, month: 1, day: 21)!,
+            last: CivilDate(year: year, month: 2, day: 20)!)
+        precondition(
+            festival >= window.first && festival <= window.last,
+            "Foundation's Chinese calendar put the Spring Festival of \(year) on \(festival)")
         return festival
     }
 
@@ -236,8 +239,9 @@ public enum YearOverYear {
     /// - Returns: The nearest festival day.
     public static func springFestival(nearestTo window: DateWindow) -> CivilDate {
         guard let festival = nearestFestival(to: window) else {
-            preconditionFailure("YearOverYear: \(window) is outside the Spring Festival years \(festivalYears); "
-                                    + "call validate first")
+            preconditionFailure(
+                "YearOverYear: \(window) is outside the Spring Festival years \(festivalYears); "
+                    + "call validate first")
         }
         return festival
     }
@@ -279,8 +283,9 @@ public enum YearOverYear {
     ///   - alignment: How the earlier window is chosen.
     /// - Returns: Both windows and a one-line note; the note warns when they overlap.
     public static func windows(for window: DateWindow, alignment: YearOverYearAlignment) -> YearOverYearWindows {
-        precondition(window.isAtMostOneYear,
-                     "YearOverYear: \(window) is longer than one year; call validate first")
+        precondition(
+            window.isAtMostOneYear,
+            "YearOverYear: \(window) is longer than one year; call validate first")
         var current = window
         let previous: DateWindow
         var note: String
@@ -293,25 +298,30 @@ public enum YearOverYear {
             note = "52 weeks (364 days) earlier, same weekdays: \(window) vs \(previous) (\(days(window)) each)."
         case .springFestival:
             guard let festival = nearestFestival(to: window),
-                  festivalYears.contains(festival.year - 1) else {
-                preconditionFailure("YearOverYear: \(window) is outside the Spring Festival years \(festivalYears); "
-                                    + "call validate first")
+                festivalYears.contains(festival.year - 1)
+            else {
+                preconditionFailure(
+                    "YearOverYear: \(window) is outside the Spring Festival years \(festivalYears); "
+                        + "call validate first")
             }
             let earlier = springFestival(year: festival.year - 1)
             let gap = festival.daysSinceEpoch - earlier.daysSinceEpoch
             previous = shifted(window, by: -gap)
-            note = "Aligned on the Spring Festival (\(festival); a lunar year earlier \(earlier), \(gap) days before): "
+            note =
+                "Aligned on the Spring Festival (\(festival); a lunar year earlier \(earlier), \(gap) days before): "
                 + "\(window) vs \(previous), both \(position(of: window, from: festival))."
         case .janFebCombined:
             if window.touchesJanuaryOrFebruary {
                 current = widenedToJanFeb(window)
                 previous = widenedToJanFeb(sameDatesEarlier(window))
                 let widened = current == window ? "covers" : "is widened to \(current) to cover"
-                note = "January and February combined: \(window) \(widened) whole January–February, "
+                note =
+                    "January and February combined: \(window) \(widened) whole January–February, "
                     + "compared with \(previous)."
             } else {
                 previous = sameDatesEarlier(window)
-                note = "January and February combined: \(window) does not touch January or February, "
+                note =
+                    "January and February combined: \(window) does not touch January or February, "
                     + "so it is compared with the same dates a year earlier, \(previous)."
             }
         }
@@ -346,7 +356,9 @@ public enum YearOverYear {
     ///   - months: At most 12 months; for `.springFestival` within the supported years.
     ///   - alignment: How the earlier months are chosen.
     /// - Returns: The earlier months (for `.janFebCombined`, those of the widened range) and the note.
-    public static func previousYearMonths(of months: ClosedRange<YearMonth>, alignment: YearOverYearAlignment)
+    public static func previousYearMonths(
+        of months: ClosedRange<YearMonth>, alignment: YearOverYearAlignment
+    )
         -> (months: ClosedRange<YearMonth>, note: String)
     {
         let result = self.months(for: months, alignment: alignment)
@@ -369,8 +381,9 @@ public enum YearOverYear {
     ///   - alignment: How the earlier months are chosen.
     /// - Returns: Both ranges and a one-line note; the note warns when they overlap.
     public static func months(for months: ClosedRange<YearMonth>, alignment: YearOverYearAlignment) -> YearOverYearMonths {
-        precondition(months.upperBound.index - months.lowerBound.index < 12,
-                     "YearOverYear: \(text(months)) is longer than 12 months; call validate first")
+        precondition(
+            months.upperBound.index - months.lowerBound.index < 12,
+            "YearOverYear: \(text(months)) is longer than 12 months; call validate first")
         var current = months
         var previous = shifted(months, by: -12)
         var note: String
@@ -378,13 +391,16 @@ public enum YearOverYear {
         case .sameDates:
             note = "Same months a year earlier: \(text(months)) vs \(text(previous))."
         case .weekdayAligned:
-            note = "Same months a year earlier: \(text(months)) vs \(text(previous)) "
+            note =
+                "Same months a year earlier: \(text(months)) vs \(text(previous)) "
                 + "(monthly data cannot be aligned on weekdays)."
         case .springFestival:
             guard let festival = nearestFestival(to: DateWindow(months: months)),
-                  festivalYears.contains(festival.year - 1) else {
-                preconditionFailure("YearOverYear: \(text(months)) is outside the Spring Festival years \(festivalYears); "
-                                    + "call validate first")
+                festivalYears.contains(festival.year - 1)
+            else {
+                preconditionFailure(
+                    "YearOverYear: \(text(months)) is outside the Spring Festival years \(festivalYears); "
+                        + "call validate first")
             }
             let year = festival.year
             let january = YearMonth(index: year * 12), february = YearMonth(index: year * 12 + 1)
@@ -393,15 +409,18 @@ public enum YearOverYear {
                 let shift = -12 + earlier.components.month - festival.components.month
                 previous = shifted(months, by: shift)
                 let thisMonth = monthName(festival), lastMonth = monthName(earlier)
-                let how = shift == -12
+                let how =
+                    shift == -12
                     ? "\(thisMonth) both years, so \(text(months)) is compared with the same months a year earlier, "
                         + text(previous)
                     : "\(thisMonth) and \(lastMonth), so \(text(months)) is compared with \(text(previous)) "
                         + "(\(-shift) months earlier)"
-                note = "Aligned on the Spring Festival month: the festival fell on \(festival) and \(earlier), "
+                note =
+                    "Aligned on the Spring Festival month: the festival fell on \(festival) and \(earlier), "
                     + "in \(how)."
             } else {
-                note = "Aligned on the Spring Festival month: \(text(months)) does not include January or February, "
+                note =
+                    "Aligned on the Spring Festival month: \(text(months)) does not include January or February, "
                     + "so it is compared with the same months a year earlier, \(text(previous))."
             }
         case .janFebCombined:
@@ -410,10 +429,12 @@ public enum YearOverYear {
                 if current.upperBound.month == 1 { current = current.lowerBound...current.upperBound.adding(months: 1) }
                 previous = shifted(current, by: -12)
                 let widened = current == months ? "covers" : "is widened to \(text(current)) to cover"
-                note = "January and February combined: \(text(months)) \(widened) both January and February, "
+                note =
+                    "January and February combined: \(text(months)) \(widened) both January and February, "
                     + "compared with \(text(previous))."
             } else {
-                note = "January and February combined: \(text(months)) does not touch January or February, "
+                note =
+                    "January and February combined: \(text(months)) does not touch January or February, "
                     + "so it is compared with the same months a year earlier, \(text(previous))."
             }
         }
@@ -443,19 +464,25 @@ public enum YearOverYear {
     ///   - column: The column to correct, if one.
     ///   - row: The row it comes from, e.g. "campaign_id = 'spring-2026'".
     /// - Throws: `DataError.contract` naming the table, column and row.
-    public static func validate(_ window: DateWindow, alignment: YearOverYearAlignment,
-                                table: String, column: String?, row: String?) throws(DataError) {
+    public static func validate(
+        _ window: DateWindow, alignment: YearOverYearAlignment,
+        table: String, column: String?, row: String?
+    ) throws(DataError) {
         guard window.isAtMostOneYear else {
-            throw .contract(table: table, column: column, row: row, message:
-                "the window \(window) is \(window.dayCount) days long; a year-over-year comparison needs a window "
-                + "of at most one year (ending by \(window.first.adding(months: 12).adding(days: -1))); shorten it")
+            throw .contract(
+                table: table, column: column, row: row,
+                message:
+                    "the window \(window) is \(window.dayCount) days long; a year-over-year comparison needs a window "
+                    + "of at most one year (ending by \(window.first.adding(months: 12).adding(days: -1))); shorten it")
         }
         if alignment == .springFestival {
             guard let festival = nearestFestival(to: window), festivalYears.contains(festival.year - 1) else {
-                throw .contract(table: table, column: column, row: row, message:
-                    "the window \(window) is too close to or outside the years with known Spring Festival dates "
-                    + "(\(festivalYears.lowerBound)–\(festivalYears.upperBound)); "
-                    + "choose the same-dates or 52-week alignment")
+                throw .contract(
+                    table: table, column: column, row: row,
+                    message:
+                        "the window \(window) is too close to or outside the years with known Spring Festival dates "
+                        + "(\(festivalYears.lowerBound)–\(festivalYears.upperBound)); "
+                        + "choose the same-dates or 52-week alignment")
             }
         }
     }
@@ -486,7 +513,8 @@ public enum YearOverYear {
             guard festivalYears.contains(candidate) else { return nil }
             let festival = springFestival(year: candidate)
             if let current = best,
-               abs(2 * current.daysSinceEpoch - twiceMiddle) <= abs(2 * festival.daysSinceEpoch - twiceMiddle) {
+                abs(2 * current.daysSinceEpoch - twiceMiddle) <= abs(2 * festival.daysSinceEpoch - twiceMiddle)
+            {
                 continue
             }
             best = festival

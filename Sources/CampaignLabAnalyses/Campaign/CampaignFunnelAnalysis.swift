@@ -35,7 +35,8 @@ public struct CampaignFunnelResult: Sendable {
 
 public enum CampaignFunnel: Analysis {
     public static let name = "campaign.funnel"
-    public static let summary = "The campaign funnel: customers per ordered step, step and overall conversion, time to convert (Kaplan–Meier) by segment with a log-rank test."
+    public static let summary =
+        "The campaign funnel: customers per ordered step, step and overall conversion, time to convert (Kaplan–Meier) by segment with a log-rank test."
     public static let defaultSteps = ["assigned", "page_view", "click", "enroll", "task_complete", "reward"]
 
     public struct Options: AnalysisOptionSet {
@@ -51,13 +52,16 @@ public enum CampaignFunnel: Analysis {
 
         public static let declarations: [AnalysisOption] = [
             AnalysisOption("campaign", "the campaign_id"),
-            AnalysisOption("steps", "ordered steps: 'assigned' (first only) and event names", default: defaultSteps.joined(separator: ", ")),
+            AnalysisOption(
+                "steps", "ordered steps: 'assigned' (first only) and event names", default: defaultSteps.joined(separator: ", ")),
             AnalysisOption("window_days", "days after entry a customer has to convert", default: "until the campaign ends"),
             AnalysisOption("arm", "the arm whose customers enter the funnel", default: "every arm but the control arm"),
             AnalysisOption("by", "a customers dimension to compare time to convert across", default: "the first dimension"),
         ]
-        public init(campaign: String, steps: [String] = CampaignFunnel.defaultSteps, windowDays: Double? = nil,
-                    arm: String? = nil, by: String? = nil) {
+        public init(
+            campaign: String, steps: [String] = CampaignFunnel.defaultSteps, windowDays: Double? = nil,
+            arm: String? = nil, by: String? = nil
+        ) {
             self.campaign = campaign
             self.steps = steps
             self.windowDays = windowDays
@@ -106,13 +110,16 @@ public enum CampaignFunnel: Analysis {
             try CampaignEvents.requireEvents(steps.filter { $0 != "assigned" }, database: context.database)
             let dimension = options.by ?? context.schema.dimensions.first
             if let dimension, !context.schema.dimensions.contains(dimension) {
-                throw AnalysisError(option: "by", "'\(dimension)' is not a dimension of customers (dimensions: \(context.schema.dimensions.joined(separator: ", ")))")
+                throw AnalysisError(
+                    option: "by",
+                    "'\(dimension)' is not a dimension of customers (dimensions: \(context.schema.dimensions.joined(separator: ", ")))")
             }
             let entrants = try readEntrants(campaign, arm: options.arm, dimension: dimension, context)
             let eventSteps = steps.enumerated().filter { $0.element != "assigned" }
             context.progress("funnel of \(id): reading events \(eventSteps.map(\.element).joined(separator: ", "))")
-            let events = try CampaignEvents.stepEvents(of: campaign, steps: Dictionary(uniqueKeysWithValues: eventSteps.map { ($0.element, $0.offset) }),
-                                                       schema: context.schema, database: context.database)
+            let events = try CampaignEvents.stepEvents(
+                of: campaign, steps: Dictionary(uniqueKeysWithValues: eventSteps.map { ($0.element, $0.offset) }),
+                schema: context.schema, database: context.database)
             var times = [[(step: Int, time: Double)]](repeating: [], count: entrants.entry.count)
             var cutoff = -Double.infinity
             for e in events {
@@ -121,18 +128,23 @@ public enum CampaignFunnel: Analysis {
                 times[i].append((e.step, e.time))
             }
             guard cutoff > -Double.infinity else {
-                throw AnalysisError(option: "steps", "no events \(eventSteps.map(\.element).joined(separator: ", ")) of campaign '\(id)' between \(campaign.startsOn) and its end")
+                throw AnalysisError(
+                    option: "steps",
+                    "no events \(eventSteps.map(\.element).joined(separator: ", ")) of campaign '\(id)' between \(campaign.startsOn) and its end"
+                )
             }
-            return walk(campaign, steps: steps, entrants: entrants, times: times, cutoff: cutoff, windowDays: options.windowDays,
-                        dimension: dimension)
+            return walk(
+                campaign, steps: steps, entrants: entrants, times: times, cutoff: cutoff, windowDays: options.windowDays,
+                dimension: dimension)
         }
     }
 
     /// The customers of `arm` (or of every arm but the control) with their entry time.
     static func readEntrants(_ campaign: CampaignInfo, arm: String?, dimension: String?, _ context: AnalysisContext) throws -> Entrants {
         context.progress("funnel of \(campaign.id): reading the customers")
-        let assignments = try CampaignAssignments.read(campaign, dimensions: dimension.map { [$0] } ?? [], withAssignedAt: true,
-                                                       database: context.database)
+        let assignments = try CampaignAssignments.read(
+            campaign, dimensions: dimension.map { [$0] } ?? [], withAssignedAt: true,
+            database: context.database)
         let code = arm.map { assignments.arms.firstIndex(of: $0) ?? -1 }
         var entrants = Entrants()
         let missing = context.text("(missing)", "（缺失）")
@@ -147,16 +159,19 @@ public enum CampaignFunnel: Analysis {
             }
         }
         guard !entrants.entry.isEmpty else {
-            throw AnalysisError(option: arm == nil ? "campaign" : "arm",
-                                "campaign '\(campaign.id)' has no customers in \(arm.map { "arm '\($0)'" } ?? "its non-control arms")")
+            throw AnalysisError(
+                option: arm == nil ? "campaign" : "arm",
+                "campaign '\(campaign.id)' has no customers in \(arm.map { "arm '\($0)'" } ?? "its non-control arms")")
         }
         return entrants
     }
 
     /// Each customer's way through the steps (first occurrence after the previous step,
     /// within the window), then Kaplan–Meier of the time to the last step, by segment.
-    static func walk(_ campaign: CampaignInfo, steps: [String], entrants: Entrants, times: [[(step: Int, time: Double)]],
-                     cutoff: Double, windowDays: Double?, dimension: String?) -> CampaignFunnelResult {
+    static func walk(
+        _ campaign: CampaignInfo, steps: [String], entrants: Entrants, times: [[(step: Int, time: Double)]],
+        cutoff: Double, windowDays: Double?, dimension: String?
+    ) -> CampaignFunnelResult {
         let campaignEnd = Double(campaign.endsOn.adding(days: 1).daysSinceEpoch) * 86_400
         let assignedAt = entrants.entry, segmentOf = entrants.segment
         var reached = [Int](repeating: 0, count: steps.count)
@@ -185,9 +200,10 @@ public enum CampaignFunnel: Analysis {
             converted.append(done)
             segments.append(segmentOf[i])
         }
-        var result = CampaignFunnelResult(campaign: campaign, steps: steps, reached: reached, entered: reached[0], windowDays: windowDays,
-                                          cutoff: cutoff, durations: durations, converted: converted, segmentDimension: dimension,
-                                          segmentOf: segments, curve: nil, segments: [], logRank: nil)
+        var result = CampaignFunnelResult(
+            campaign: campaign, steps: steps, reached: reached, entered: reached[0], windowDays: windowDays,
+            cutoff: cutoff, durations: durations, converted: converted, segmentDimension: dimension,
+            segmentOf: segments, curve: nil, segments: [], logRank: nil)
         if !durations.isEmpty {
             result.curve = KaplanMeier(durations: durations, eventObserved: converted)
             let levels = Array(Set(segments)).sorted()
@@ -208,68 +224,109 @@ public enum CampaignFunnel: Analysis {
         let f = try compute(context, options)
         let t = context.text
         var blocks: [ReportBlock] = []
-        let window = f.windowDays.map { t("\(formatCount(Int($0))) days after entry, and no later than the campaign's end", "入口后 \(formatCount(Int($0))) 天内，且不晚于活动结束") }
+        let window =
+            f.windowDays.map {
+                t(
+                    "\(formatCount(Int($0))) days after entry, and no later than the campaign's end",
+                    "入口后 \(formatCount(Int($0))) 天内，且不晚于活动结束")
+            }
             ?? t("until the campaign's end (\(f.campaign.endsOn))", "至活动结束（\(f.campaign.endsOn)）")
-        blocks.append(.paragraph([.text(t(
-            "Steps: \(f.steps.joined(separator: " → ")). Entry is the assignment time; each step counts once, at its first occurrence after the previous step, within the conversion window (\(window)); events of this campaign or without a campaign count. Time to convert runs from entry to '\(f.steps.last!)'; customers who have not reached it are censored at their window end (data cut-off \(Timestamp(secondsSinceEpoch: f.cutoff).description)).",
-            "步骤：\(f.steps.joined(separator: " → "))。入口为分组时间；每个步骤只在上一步之后第一次出现时计数一次，须在转化窗口内（\(window)）；计入本活动或未标注活动的事件。转化时间从入口算到 '\(f.steps.last!)'；未转化客户在其窗口结束时删失（数据截止 \(Timestamp(secondsSinceEpoch: f.cutoff).description)）。"))]))
+        blocks.append(
+            .paragraph([
+                .text(
+                    t(
+                        "Steps: \(f.steps.joined(separator: " → ")). Entry is the assignment time; each step counts once, at its first occurrence after the previous step, within the conversion window (\(window)); events of this campaign or without a campaign count. Time to convert runs from entry to '\(f.steps.last!)'; customers who have not reached it are censored at their window end (data cut-off \(Timestamp(secondsSinceEpoch: f.cutoff).description)).",
+                        "步骤：\(f.steps.joined(separator: " → "))。入口为分组时间；每个步骤只在上一步之后第一次出现时计数一次，须在转化窗口内（\(window)）；计入本活动或未标注活动的事件。转化时间从入口算到 '\(f.steps.last!)'；未转化客户在其窗口结束时删失（数据截止 \(Timestamp(secondsSinceEpoch: f.cutoff).description)）。"
+                    ))
+            ]))
         var rows: [[Cell]] = []
         for (k, step) in f.steps.enumerated() {
-            rows.append([.text(step), .integer(Int64(f.reached[k])),
-                         k == 0 ? .null : .number(f.reached[k - 1] > 0 ? Double(f.reached[k]) / Double(f.reached[k - 1]) : .nan),
-                         .number(f.entered > 0 ? Double(f.reached[k]) / Double(f.entered) : .nan)])
+            rows.append([
+                .text(step), .integer(Int64(f.reached[k])),
+                k == 0 ? .null : .number(f.reached[k - 1] > 0 ? Double(f.reached[k]) / Double(f.reached[k - 1]) : .nan),
+                .number(f.entered > 0 ? Double(f.reached[k]) / Double(f.entered) : .nan),
+            ])
         }
-        blocks.append(.chart(Chart(id: "funnel-\(slug(f.campaign.id))", title: t("Campaign funnel", "活动漏斗"), subtitle: f.campaign.name,
-                                   xAxis: Axis(label: ""), yAxis: Axis(label: ""),
-                                   kind: .funnel(f.steps.indices.map { FunnelStep(label: f.steps[$0], count: Double(f.reached[$0])) }))))
-        blocks.append(.table(ReportTable(
-            caption: t("Customers reaching each step", "各步骤到达客户数"),
-            columns: [ReportTable.Column(t("Step", "步骤")), ReportTable.Column(t("Customers", "客户数"), style: .count),
-                      ReportTable.Column(t("Step conversion", "环节转化率"), style: .percent(digits: 1)),
-                      ReportTable.Column(t("Overall conversion", "累计转化率"), style: .percent(digits: 1))],
-            rows: rows)))
+        blocks.append(
+            .chart(
+                Chart(
+                    id: "funnel-\(slug(f.campaign.id))", title: t("Campaign funnel", "活动漏斗"), subtitle: f.campaign.name,
+                    xAxis: Axis(label: ""), yAxis: Axis(label: ""),
+                    kind: .funnel(f.steps.indices.map { FunnelStep(label: f.steps[$0], count: Double(f.reached[$0])) }))))
+        blocks.append(
+            .table(
+                ReportTable(
+                    caption: t("Customers reaching each step", "各步骤到达客户数"),
+                    columns: [
+                        ReportTable.Column(t("Step", "步骤")), ReportTable.Column(t("Customers", "客户数"), style: .count),
+                        ReportTable.Column(t("Step conversion", "环节转化率"), style: .percent(digits: 1)),
+                        ReportTable.Column(t("Overall conversion", "累计转化率"), style: .percent(digits: 1)),
+                    ],
+                    rows: rows)))
         if let km = f.curve {
             let q25 = km.timeToEvent(quantile: 0.25), median = km.median, q75 = km.timeToEvent(quantile: 0.75)
             let by7 = km.eventProbability(by: 7), by30 = km.eventProbability(by: 30)
             func finite(_ x: Double) -> Double { x.isFinite ? x : .nan }
-            blocks.append(.keyFigures([
-                KeyFigure(label: t("Median days to convert", "转化时间中位数（天）"), value: finite(median.time), style: .decimal(digits: 1),
-                          interval: median.interval.lower.isFinite && median.interval.upper.isFinite ? median.interval.lower...median.interval.upper : nil,
-                          detail: median.time.isFinite ? nil : t("fewer than half converted", "转化者不足一半")),
-                KeyFigure(label: t("Converted by day 7", "7 天内转化"), value: by7.estimate, style: .percent(digits: 1),
-                          interval: by7.interval.lower...by7.interval.upper),
-                KeyFigure(label: t("Converted by day 30", "30 天内转化"), value: by30.estimate, style: .percent(digits: 1),
-                          interval: by30.interval.lower...by30.interval.upper),
-            ]))
-            blocks.append(.table(ReportTable(
-                caption: t("Time to convert (days), Kaplan–Meier with log-log intervals; quantiles by Brookmeyer–Crowley",
-                           "转化时间（天），Kaplan–Meier，log-log 区间；分位数区间按 Brookmeyer–Crowley"),
-                columns: [ReportTable.Column(t("Quantile", "分位数")), ReportTable.Column(t("Days", "天数"), style: .decimal(digits: 1)),
-                          ReportTable.Column(t("95% CI low", "95% 区间下限"), style: .decimal(digits: 1)),
-                          ReportTable.Column(t("95% CI high", "95% 区间上限"), style: .decimal(digits: 1))],
-                rows: [("25%", q25), (t("Median", "中位数"), median), ("75%", q75)].map { name, q in
-                    [.text(name), .number(finite(q.time)), .number(finite(q.interval.lower)), .number(finite(q.interval.upper))]
-                })))
+            blocks.append(
+                .keyFigures([
+                    KeyFigure(
+                        label: t("Median days to convert", "转化时间中位数（天）"), value: finite(median.time), style: .decimal(digits: 1),
+                        interval: median.interval.lower.isFinite && median.interval.upper.isFinite
+                            ? median.interval.lower...median.interval.upper : nil,
+                        detail: median.time.isFinite ? nil : t("fewer than half converted", "转化者不足一半")),
+                    KeyFigure(
+                        label: t("Converted by day 7", "7 天内转化"), value: by7.estimate, style: .percent(digits: 1),
+                        interval: by7.interval.lower...by7.interval.upper),
+                    KeyFigure(
+                        label: t("Converted by day 30", "30 天内转化"), value: by30.estimate, style: .percent(digits: 1),
+                        interval: by30.interval.lower...by30.interval.upper),
+                ]))
+            blocks.append(
+                .table(
+                    ReportTable(
+                        caption: t(
+                            "Time to convert (days), Kaplan–Meier with log-log intervals; quantiles by Brookmeyer–Crowley",
+                            "转化时间（天），Kaplan–Meier，log-log 区间；分位数区间按 Brookmeyer–Crowley"),
+                        columns: [
+                            ReportTable.Column(t("Quantile", "分位数")), ReportTable.Column(t("Days", "天数"), style: .decimal(digits: 1)),
+                            ReportTable.Column(t("95% CI low", "95% 区间下限"), style: .decimal(digits: 1)),
+                            ReportTable.Column(t("95% CI high", "95% 区间上限"), style: .decimal(digits: 1)),
+                        ],
+                        rows: [("25%", q25), (t("Median", "中位数"), median), ("75%", q75)].map { name, q in
+                            [.text(name), .number(finite(q.time)), .number(finite(q.interval.lower)), .number(finite(q.interval.upper))]
+                        })))
             var series: [StepSeries] = []
             let overall = km.steps.map { (x: $0.time, y: 1 - $0.survival) }
             series.append(StepSeries(name: t("All", "全部"), points: [(x: 0, y: 0)] + overall))
-            blocks.append(.chart(Chart(
-                id: "funnel-time-\(slug(f.campaign.id))", title: t("Share converted over time", "随时间的累计转化率"),
-                subtitle: t("Kaplan–Meier, non-converters censored at their window end", "Kaplan–Meier，未转化者在窗口结束时删失"),
-                xAxis: Axis(label: t("Days since entry", "入口后天数")), yAxis: Axis(label: t("Converted", "已转化"), style: .percent(digits: 0)),
-                kind: .steps(series))))
+            blocks.append(
+                .chart(
+                    Chart(
+                        id: "funnel-time-\(slug(f.campaign.id))", title: t("Share converted over time", "随时间的累计转化率"),
+                        subtitle: t("Kaplan–Meier, non-converters censored at their window end", "Kaplan–Meier，未转化者在窗口结束时删失"),
+                        xAxis: Axis(label: t("Days since entry", "入口后天数")),
+                        yAxis: Axis(label: t("Converted", "已转化"), style: .percent(digits: 0)),
+                        kind: .steps(series))))
         }
         if let dimension = f.segmentDimension, !f.segments.isEmpty {
-            blocks.append(.table(ReportTable(
-                caption: t("Time to convert by \(dimension)", "按 \(dimension) 的转化时间")
-                    + (f.logRank.map { t("; log-rank test p = ", "；log-rank 检验 p = ") + (Double($0.pValue) < 0.001 ? "< 0.001" : String(format: "%.3f", $0.pValue)) } ?? ""),
-                columns: [ReportTable.Column(dimension), ReportTable.Column(t("Customers", "客户数"), style: .count),
-                          ReportTable.Column(t("Converted", "已转化"), style: .count),
-                          ReportTable.Column(t("Median days", "中位天数"), style: .decimal(digits: 1))],
-                rows: f.segments.map { s in
-                    [.text(s.level), .integer(Int64(s.customers)), .integer(Int64(s.converted)),
-                     s.median.map { $0.time.isFinite ? .number($0.time) : .null } ?? .null]
-                })))
+            blocks.append(
+                .table(
+                    ReportTable(
+                        caption: t("Time to convert by \(dimension)", "按 \(dimension) 的转化时间")
+                            + (f.logRank.map {
+                                t("; log-rank test p = ", "；log-rank 检验 p = ")
+                                    + (Double($0.pValue) < 0.001 ? "< 0.001" : String(format: "%.3f", $0.pValue))
+                            } ?? ""),
+                        columns: [
+                            ReportTable.Column(dimension), ReportTable.Column(t("Customers", "客户数"), style: .count),
+                            ReportTable.Column(t("Converted", "已转化"), style: .count),
+                            ReportTable.Column(t("Median days", "中位天数"), style: .decimal(digits: 1)),
+                        ],
+                        rows: f.segments.map { s in
+                            [
+                                .text(s.level), .integer(Int64(s.customers)), .integer(Int64(s.converted)),
+                                s.median.map { $0.time.isFinite ? .number($0.time) : .null } ?? .null,
+                            ]
+                        })))
         }
         return blocks
     }

@@ -11,8 +11,10 @@ struct SharedCampaignPanel: Sendable {
     /// The panel of a campaign for this run, loaded once and shared by the analyses that need
     /// it (uplift, year over year, summary): the pre-period and campaign months and, when the
     /// windows allow a year-over-year comparison under `alignment`, those windows a year earlier.
-    static func load(_ context: AnalysisContext, campaign id: String, metrics: [String], optional: Set<String> = [],
-                     preMonths: Int?, alignment: YearOverYearAlignment = .sameDates) throws -> SharedCampaignPanel {
+    static func load(
+        _ context: AnalysisContext, campaign id: String, metrics: [String], optional: Set<String> = [],
+        preMonths: Int?, alignment: YearOverYearAlignment = .sameDates
+    ) throws -> SharedCampaignPanel {
         let key = "panel|\(id)|\(metrics.joined(separator: ","))|\(preMonths ?? 0)|\(alignment.rawValue)"
         return try context.memo(key) {
             let campaign = try CampaignInfo.load(id, from: context.database)
@@ -20,7 +22,8 @@ struct SharedCampaignPanel: Sendable {
             var extra: [ClosedRange<YearMonth>] = []
             var yearOverYear: (YearOverYearAlignment, YearOverYearMonths, YearOverYearMonths)?
             let usable = [windows.pre, windows.post].allSatisfy { window in
-                (try? YearOverYear.validate(DateWindow(months: window), alignment: alignment, table: "campaigns", column: nil, row: nil)) != nil
+                (try? YearOverYear.validate(DateWindow(months: window), alignment: alignment, table: "campaigns", column: nil, row: nil))
+                    != nil
             }
             if usable {
                 let pre = YearOverYear.months(for: windows.pre, alignment: alignment)
@@ -28,8 +31,9 @@ struct SharedCampaignPanel: Sendable {
                 extra = [pre.previous, post.previous, pre.current, post.current]
                 yearOverYear = (alignment, pre, post)
             }
-            let panel = try CampaignPanel.load(campaign, windows: windows, extraWindows: extra, metrics: metrics, optional: optional,
-                                               schema: context.schema, database: context.database, progress: context.progress)
+            let panel = try CampaignPanel.load(
+                campaign, windows: windows, extraWindows: extra, metrics: metrics, optional: optional,
+                schema: context.schema, database: context.database, progress: context.progress)
             return SharedCampaignPanel(panel: panel, yearOverYear: yearOverYear)
         }
     }
@@ -41,7 +45,8 @@ extension CampaignPanel {
     func treatedArmIndex(_ name: String?) throws -> Int {
         guard let name else { return 1 }
         guard let index = arms.firstIndex(of: name), index > 0 else {
-            throw AnalysisError(option: "arm", "'\(name)' is not a non-control arm of '\(campaign.id)' (arms: \(arms.dropFirst().joined(separator: ", ")))")
+            throw AnalysisError(
+                option: "arm", "'\(name)' is not a non-control arm of '\(campaign.id)' (arms: \(arms.dropFirst().joined(separator: ", ")))")
         }
         return index
     }

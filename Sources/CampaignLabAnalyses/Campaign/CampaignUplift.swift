@@ -6,15 +6,17 @@ import CampaignLabStats
 /// the business' numbers and the honest ones side by side, with the method named.
 public enum CampaignUplift: Analysis {
     public static let name = "campaign.uplift"
-    public static let summary = "Participant vs control uplift per metric: arm means and growth, the naive growth multiple, DiD, regression adjustment, propensity weighting with balance, doubly robust AIPW, segments."
+    public static let summary =
+        "Participant vs control uplift per metric: arm means and growth, the naive growth multiple, DiD, regression adjustment, propensity weighting with balance, doubly robust AIPW, segments."
     public struct Options: AnalysisOptionSet {
         public var selection: CampaignSelection
         /// Show the segment breakdown.
         public var segments = true
 
-        public static let declarations: [AnalysisOption] = CampaignSelection.declarations + [
-            AnalysisOption("segments", "show the segment breakdown (true/false)", default: "true"),
-        ]
+        public static let declarations: [AnalysisOption] =
+            CampaignSelection.declarations + [
+                AnalysisOption("segments", "show the segment breakdown (true/false)", default: "true")
+            ]
         public init(_ selection: CampaignSelection, segments: Bool = true) {
             self.selection = selection
             self.segments = segments
@@ -39,8 +41,10 @@ public enum CampaignUplift: Analysis {
         try context.memo("uplift|\(selection)") {
             try AnalysisError.namingReadErrors {
                 let (metrics, optional) = try campaignMetrics(selection.metrics, context.schema)
-                let panel = try SharedCampaignPanel.load(context, campaign: selection.campaign, metrics: metrics, optional: optional,
-                                                         preMonths: selection.preMonths).panel
+                let panel = try SharedCampaignPanel.load(
+                    context, campaign: selection.campaign, metrics: metrics, optional: optional,
+                    preMonths: selection.preMonths
+                ).panel
                 let treatedArm = try panel.treatedArmIndex(selection.arm)
                 return try UpliftAnalysis.run(panel, treatedArm: treatedArm, progress: context.progress)
             }
@@ -48,11 +52,15 @@ public enum CampaignUplift: Analysis {
     }
 
     /// A forest plot of per-customer effects on `metric`.
-    static func effectForest(id: String, metric: String, _ context: AnalysisContext, title: String, subtitle: String,
-                             rows: [ForestData.Row]) -> ReportBlock {
-        .chart(Chart(id: "\(id)-\(slug(metric))", title: title, subtitle: subtitle,
-                     xAxis: Axis(label: context.text("Effect on \(metric) per customer", "每位客户 \(metric) 的效应"), style: style(metric)),
-                     yAxis: Axis(label: ""), kind: .forest(ForestData(rows: rows))))
+    static func effectForest(
+        id: String, metric: String, _ context: AnalysisContext, title: String, subtitle: String,
+        rows: [ForestData.Row]
+    ) -> ReportBlock {
+        .chart(
+            Chart(
+                id: "\(id)-\(slug(metric))", title: title, subtitle: subtitle,
+                xAxis: Axis(label: context.text("Effect on \(metric) per customer", "每位客户 \(metric) 的效应"), style: style(metric)),
+                yAxis: Axis(label: ""), kind: .forest(ForestData(rows: rows))))
     }
 
     static func style(_ metric: String) -> NumberStyle { metric == "aum" ? .currency : .decimal(digits: 3) }
@@ -70,7 +78,8 @@ public enum CampaignUplift: Analysis {
             }
             return (list, [])
         }
-        let events = schema.metricDefinitions.filter { $0.source == .events && !$0.isRatio && !schema.metrics.contains($0.metric) }.map(\.metric)
+        let events = schema.metricDefinitions.filter { $0.source == .events && !$0.isRatio && !schema.metrics.contains($0.metric) }.map(
+            \.metric)
         return (schema.metrics + events, Set(events))
     }
 }

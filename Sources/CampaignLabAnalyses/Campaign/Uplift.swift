@@ -67,11 +67,15 @@ public struct UpliftAnalysis: Sendable {
 
     /// Runs every estimator.
     /// - Throws: `AnalysisError` when an arm has too few complete customers.
-    public static func run(_ panel: CampaignPanel, treatedArm: Int = 1, level: Double = 0.95,
-                           progress: (String) -> Void = { _ in }) throws -> UpliftAnalysis {
+    public static func run(
+        _ panel: CampaignPanel, treatedArm: Int = 1, level: Double = 0.95,
+        progress: (String) -> Void = { _ in }
+    ) throws -> UpliftAnalysis {
         let sample = try UpliftSample(panel, treatedArm: treatedArm)
         let designs = UpliftDesigns(panel, sample)
-        progress("propensity model: logistic regression on \(designs.propensityNames.count) covariates, \(formatCount(sample.included.count)) customers")
+        progress(
+            "propensity model: logistic regression on \(designs.propensityNames.count) covariates, \(formatCount(sample.included.count)) customers"
+        )
         let logit = try LogisticRegression.fit(rows: designs.logitRows(treated: sample.treated), covariates: designs.columns)
         let scores = logit.probabilities(designs.propensity).map { min(max($0, 1e-9), 1 - 1e-9) }
         let outcomes = panel.metrics.indices.map { j in sample.included.map { panel.post[j][$0] } }
@@ -82,10 +86,11 @@ public struct UpliftAnalysis: Sendable {
         let models = try modelEstimates(panel, sample, designs, outcomes: outcomes, scores: scores, level: level)
         var results = panel.metrics.indices.map { j in
             let g1 = business[j].arms[1].change.estimate, aipw = models.doublyRobust[j]!
-            return MetricUplift(metric: panel.metrics[j], arms: business[j].arms, naiveDifference: business[j].naive,
-                                growthMultiple: business[j].multiple, multipleIsMeaningless: business[j].meaningless,
-                                differenceInDifferences: business[j].did, regressionAdjusted: models.regression[j]!,
-                                weighted: models.weighted[j]!, doublyRobust: aipw, honestMultiple: g1 / (g1 - aipw.estimate))
+            return MetricUplift(
+                metric: panel.metrics[j], arms: business[j].arms, naiveDifference: business[j].naive,
+                growthMultiple: business[j].multiple, multipleIsMeaningless: business[j].meaningless,
+                differenceInDifferences: business[j].did, regressionAdjusted: models.regression[j]!,
+                weighted: models.weighted[j]!, doublyRobust: aipw, honestMultiple: g1 / (g1 - aipw.estimate))
         }
         // Holm across metrics, per method.
         let methods: [(String, (MetricUplift) -> Double)] = [
@@ -97,17 +102,22 @@ public struct UpliftAnalysis: Sendable {
             let adjusted = MultipleTesting.holm(results.map(p))
             for j in results.indices { results[j].adjustedPValues[name] = adjusted[j] }
         }
-        return UpliftAnalysis(panel: panel, treatedArm: treatedArm, included: sample.included, excluded: sample.excluded,
-                              outsideSupport: sample.outsideSupport, unsupportedLevels: sample.unsupportedLevels,
-                              metrics: results, segments: models.segments, propensityCovariates: designs.propensityNames,
-                              propensityStatus: logit.status)
+        return UpliftAnalysis(
+            panel: panel, treatedArm: treatedArm, included: sample.included, excluded: sample.excluded,
+            outsideSupport: sample.outsideSupport, unsupportedLevels: sample.unsupportedLevels,
+            metrics: results, segments: models.segments, propensityCovariates: designs.propensityNames,
+            propensityStatus: logit.status)
     }
 
     /// The numbers the business asks for, from one pass of moments: arm means and changes,
     /// the naive post-period difference, the growth multiple (Fieller) and DiD.
-    static func businessNumbers(_ panel: CampaignPanel, _ sample: UpliftSample, metric j: Int, outcome y: [Double], treatedArm: Int,
-                                level: Double) -> (arms: [MetricUplift.ArmSummary], naive: EffectEstimate, multiple: EffectEstimate,
-                                                   meaningless: Bool, did: EffectEstimate) {
+    static func businessNumbers(
+        _ panel: CampaignPanel, _ sample: UpliftSample, metric j: Int, outcome y: [Double], treatedArm: Int,
+        level: Double
+    ) -> (
+        arms: [MetricUplift.ArmSummary], naive: EffectEstimate, multiple: EffectEstimate,
+        meaningless: Bool, did: EffectEstimate
+    ) {
         let column = panel.pre[j], included = sample.included, treated = sample.treated
         // [post, pre, change] × [control, treated].
         var sums = [[Moments]](repeating: [Moments](repeating: Moments(), count: 2), count: 3)
@@ -121,18 +131,23 @@ public struct UpliftAnalysis: Sendable {
         for (index, group) in [(0, false), (treatedArm, true)] {
             let post = moments(y_, group), pre = moments(y0_, group), delta = moments(change, group)
             let se = (delta.variance / delta.count).squareRoot()
-            let changeEstimate = MeanComparison.tEstimate(delta.mean, se: se, df: delta.count - 1, level: level,
-                                                          method: "mean change, t interval")
-            arms.append(.init(arm: panel.arms[index], customers: Int(post.count), preMean: pre.mean, postMean: post.mean,
-                              change: changeEstimate, growthRate: post.mean / pre.mean - 1))
+            let changeEstimate = MeanComparison.tEstimate(
+                delta.mean, se: se, df: delta.count - 1, level: level,
+                method: "mean change, t interval")
+            arms.append(
+                .init(
+                    arm: panel.arms[index], customers: Int(post.count), preMean: pre.mean, postMean: post.mean,
+                    change: changeEstimate, growthRate: post.mean / pre.mean - 1))
         }
         let naive = MeanComparison.absoluteDifference(treatment: moments(y_, true), control: moments(y_, false), level: level)
-        let lift = MeanComparison.relativeDifference(treatment: moments(change, true), control: moments(change, false),
-                                                     level: level, method: .fieller)
-        let multiple = EffectEstimate(estimate: lift.estimate + 1, standardError: lift.standardError,
-                                      interval: ConfidenceInterval(lower: lift.interval.lower + 1, upper: lift.interval.upper + 1, level: level),
-                                      pValue: lift.pValue, degreesOfFreedom: lift.degreesOfFreedom,
-                                      method: "ratio of mean changes, Fieller interval")
+        let lift = MeanComparison.relativeDifference(
+            treatment: moments(change, true), control: moments(change, false),
+            level: level, method: .fieller)
+        let multiple = EffectEstimate(
+            estimate: lift.estimate + 1, standardError: lift.standardError,
+            interval: ConfidenceInterval(lower: lift.interval.lower + 1, upper: lift.interval.upper + 1, level: level),
+            pValue: lift.pValue, degreesOfFreedom: lift.degreesOfFreedom,
+            method: "ratio of mean changes, Fieller interval")
         let controlChange = arms[0].change.interval
         let did = DifferenceInDifferences.panel(treatedChanges: moments(change, true), controlChanges: moments(change, false), level: level)
         return (arms, naive, multiple, controlChange.lower <= 0 && controlChange.upper >= 0, did)
@@ -149,8 +164,10 @@ public struct UpliftAnalysis: Sendable {
     /// Regression adjustment, propensity weighting and AIPW per metric, and the segment
     /// regressions, as independent tasks on every core, the longest first (the weighting of
     /// the first metric also computes the balance table).
-    static func modelEstimates(_ panel: CampaignPanel, _ sample: UpliftSample, _ designs: UpliftDesigns, outcomes: [[Double]],
-                               scores: [Double], level: Double) throws -> ModelEstimates {
+    static func modelEstimates(
+        _ panel: CampaignPanel, _ sample: UpliftSample, _ designs: UpliftDesigns, outcomes: [[Double]],
+        scores: [Double], level: Double
+    ) throws -> ModelEstimates {
         let k = panel.metrics.count, n = sample.included.count, p = designs.columns
         let included = sample.included, treated = sample.treated
         // Segments: customers of each level of each dimension.
@@ -161,7 +178,8 @@ public struct UpliftAnalysis: Sendable {
         let members = levelMembers
 
         enum Task { case weighting(Int), doublyRobust(Int), regression(Int), segments(metric: Int, dimension: Int) }
-        let tasks: [Task] = [.weighting(0)] + (0..<k).map { .doublyRobust($0) } + (0..<k).map { .regression($0) }
+        let tasks: [Task] =
+            [.weighting(0)] + (0..<k).map { .doublyRobust($0) } + (0..<k).map { .regression($0) }
             + (1..<max(k, 1)).map { .weighting($0) }
             + (0..<k).flatMap { j in panel.dimensions.indices.map { Task.segments(metric: j, dimension: $0) } }
         let effects = ResultSlots<EffectEstimate>(count: tasks.count)
@@ -183,19 +201,22 @@ public struct UpliftAnalysis: Sendable {
                         covariates: j == 0 ? propensityMatrix : RowMatrix(rows: n, columns: 0),
                         estimand: .att, standardError: .estimatedLogitScores(covariates: propensityMatrix), level: level)
                 case .doublyRobust(let j):
-                    effects[t] = try AugmentedIPW.estimate(outcomes: outcomes[j], treated: treated, propensity: scores,
-                                                           covariates: outcomeMatrix, estimand: .att, level: level)
+                    effects[t] = try AugmentedIPW.estimate(
+                        outcomes: outcomes[j], treated: treated, propensity: scores,
+                        covariates: outcomeMatrix, estimand: .att, level: level)
                 case .segments(let j, let d):
-                    segmentLists[t] = segmentEstimates(panel, dimension: d, members: members[d], treated: treated, designs: designs,
-                                                       outcome: outcomes[j], level: level)
+                    segmentLists[t] = segmentEstimates(
+                        panel, dimension: d, members: members[d], treated: treated, designs: designs,
+                        outcome: outcomes[j], level: level)
                 }
             } catch {
                 failures[t] = error
             }
         }
         if let error = failures.values.compactMap({ $0 }).first { throw error }
-        var estimates = ModelEstimates(regression: Array(repeating: nil, count: k), weighted: Array(repeating: nil, count: k),
-                                       doublyRobust: Array(repeating: nil, count: k))
+        var estimates = ModelEstimates(
+            regression: Array(repeating: nil, count: k), weighted: Array(repeating: nil, count: k),
+            doublyRobust: Array(repeating: nil, count: k))
         for (t, task) in tasks.enumerated() {
             switch task {
             case .regression(let j): estimates.regression[j] = effects[t]
@@ -209,8 +230,10 @@ public struct UpliftAnalysis: Sendable {
 
     /// Regression adjustment within each level of dimension `d`, on the pre-period metrics
     /// (left empty for a level with fewer than metrics + 3 customers in an arm).
-    static func segmentEstimates(_ panel: CampaignPanel, dimension d: Int, members levelMembers: [[Int]], treated: [Bool],
-                                 designs: UpliftDesigns, outcome: [Double], level: Double) -> [SegmentUplift] {
+    static func segmentEstimates(
+        _ panel: CampaignPanel, dimension d: Int, members levelMembers: [[Int]], treated: [Bool],
+        designs: UpliftDesigns, outcome: [Double], level: Double
+    ) -> [SegmentUplift] {
         let k = panel.metrics.count
         return panel.levels[d].enumerated().map { code, levelName in
             let members = levelMembers[code]
@@ -221,8 +244,9 @@ public struct UpliftAnalysis: Sendable {
                     designs.fillRows(block, range, of: members, treated: treated, covariates: k, outcome: outcome)
                 }.effect
             }
-            return SegmentUplift(dimension: panel.dimensions[d], level: levelName, treated: treatedCount, control: controlCount,
-                                 effect: effect)
+            return SegmentUplift(
+                dimension: panel.dimensions[d], level: levelName, treated: treatedCount, control: controlCount,
+                effect: effect)
         }
     }
 }
@@ -266,7 +290,10 @@ struct UpliftSample {
         let nTreated = treated.filter { $0 }.count, nControl = treated.count - nTreated
         let armName = panel.arms[treatedArm], controlName = panel.arms[0]
         guard nTreated >= 10, nControl >= 10 else {
-            throw AnalysisError(option: "campaign", "too few customers with \(panel.metrics.joined(separator: ", ")) in both the pre-period and the campaign months: \(nTreated) in '\(armName)', \(nControl) in '\(controlName)' (at least 10 each are needed)")
+            throw AnalysisError(
+                option: "campaign",
+                "too few customers with \(panel.metrics.joined(separator: ", ")) in both the pre-period and the campaign months: \(nTreated) in '\(armName)', \(nControl) in '\(controlName)' (at least 10 each are needed)"
+            )
         }
     }
 }
@@ -298,23 +325,25 @@ struct UpliftDesigns {
         }
 
         let n = included.count, p = k + dummySlots.count
-        let logged = (0..<k).map { j in let column = panel.pre[j]; return included.allSatisfy { column[$0] >= 0 } }
+        let logged = (0..<k).map { j in
+            let column = panel.pre[j]; return included.allSatisfy { column[$0] >= 0 }
+        }
         propensityNames = (0..<k).map { logged[$0] ? "log1p(pre \(panel.metrics[$0]))" : "pre \(panel.metrics[$0])" } + dummyNames
         var outcomeDesign = RowMatrix(rows: n, columns: p), propensityDesign = RowMatrix(rows: n, columns: p)
         outcomeDesign.values.withUnsafeMutableBufferPointer { x in
             propensityDesign.values.withUnsafeMutableBufferPointer { z in
-                    for m in 0..<k {
-                        let column = panel.pre[m]
-                        for r in 0..<n {
-                            let v = column[included[r]]
-                            x[r * p + m] = v
-                            z[r * p + m] = logged[m] ? log1p(v) : v
-                        }
+                for m in 0..<k {
+                    let column = panel.pre[m]
+                    for r in 0..<n {
+                        let v = column[included[r]]
+                        x[r * p + m] = v
+                        z[r * p + m] = logged[m] ? log1p(v) : v
                     }
-                    for (s, slot) in dummySlots.enumerated() {
-                        let codes = panel.dimensionCodes[slot.dimension]
-                        for r in 0..<n where codes[included[r]] == slot.code { x[r * p + k + s] = 1; z[r * p + k + s] = 1 }
-                    }
+                }
+                for (s, slot) in dummySlots.enumerated() {
+                    let codes = panel.dimensionCodes[slot.dimension]
+                    for r in 0..<n where codes[included[r]] == slot.code { x[r * p + k + s] = 1; z[r * p + k + s] = 1 }
+                }
             }
         }
         outcome = outcomeDesign
@@ -323,8 +352,10 @@ struct UpliftDesigns {
 
     /// Rows [T, the first `covariates` columns of the outcome design, y] of customers `range`
     /// (or of members[range]), for a streamed regression.
-    func fillRows(_ block: UnsafeMutableBufferPointer<Double>, _ range: Range<Int>, of members: [Int]? = nil, treated: [Bool],
-                  covariates: Int, outcome y: [Double]) {
+    func fillRows(
+        _ block: UnsafeMutableBufferPointer<Double>, _ range: Range<Int>, of members: [Int]? = nil, treated: [Bool],
+        covariates: Int, outcome y: [Double]
+    ) {
         let width = covariates + 2, p = outcome.columns
         outcome.values.withUnsafeBufferPointer { x in
             for (offset, index) in range.enumerated() {

@@ -60,15 +60,19 @@ public enum AUMDistribution: Analysis {
             case .integer, .real:
                 let v = statement.double(1)
                 guard v.isFinite, v >= 0 else {
-                    throw DataError.contract(table: Contract.customerMonths.name, column: metric,
-                                             row: "customer_id=\(statement.value(0)), month='\(month)'",
-                                             message: "the value \(v) is \(v.isFinite ? "negative" : "not finite"); balances must be finite and ≥ 0 for a concentration analysis")
+                    throw DataError.contract(
+                        table: Contract.customerMonths.name, column: metric,
+                        row: "customer_id=\(statement.value(0)), month='\(month)'",
+                        message:
+                            "the value \(v) is \(v.isFinite ? "negative" : "not finite"); balances must be finite and ≥ 0 for a concentration analysis"
+                    )
                 }
                 values.append(v)
             default:
-                throw DataError.contract(table: Contract.customerMonths.name, column: metric,
-                                         row: "customer_id=\(statement.value(0)), month='\(month)'",
-                                         message: "the value \(statement.value(1)) is not a number")
+                throw DataError.contract(
+                    table: Contract.customerMonths.name, column: metric,
+                    row: "customer_id=\(statement.value(0)), month='\(month)'",
+                    message: "the value \(statement.value(1)) is not a number")
             }
         }
         guard values.count >= 2, values.contains(where: { $0 > 0 }) else {
@@ -78,25 +82,38 @@ public enum AUMDistribution: Analysis {
     }
 
     /// Gini, top and bottom shares, the Lorenz curve and quantiles with intervals.
-    static func concentration(_ values: [Double], _ lorenz: LorenzCurve, missing: Int, metric: String, month: String,
-                              _ context: AnalysisContext) -> [ReportBlock] {
+    static func concentration(
+        _ values: [Double], _ lorenz: LorenzCurve, missing: Int, metric: String, month: String,
+        _ context: AnalysisContext
+    ) -> [ReportBlock] {
         let sorted = SortedSample(values)
         let gini = lorenz.gini()
         let total = lorenz.totalAmount
 
         var blocks: [ReportBlock] = []
-        blocks.append(.keyFigures([
-            KeyFigure(label: context.text("Gini coefficient", "基尼系数"), value: gini, style: .decimal(digits: 3)),
-            KeyFigure(label: context.text("Held by the top 1%", "前 1% 客户持有"), value: lorenz.topShare(0.01), style: .percent(digits: 1)),
-            KeyFigure(label: context.text("Held by the top 10%", "前 10% 客户持有"), value: lorenz.topShare(0.10), style: .percent(digits: 1)),
-            KeyFigure(label: context.text("Held by the bottom 80%", "后 80% 客户持有"), value: lorenz.bottomShare(0.80), style: .percent(digits: 1)),
-            KeyFigure(label: context.text("Median", "中位数"), value: sorted.quantile(0.5), style: .currency),
-            KeyFigure(label: context.text("Total", "合计"), value: total, style: .currency),
-        ]))
+        blocks.append(
+            .keyFigures([
+                KeyFigure(label: context.text("Gini coefficient", "基尼系数"), value: gini, style: .decimal(digits: 3)),
+                KeyFigure(label: context.text("Held by the top 1%", "前 1% 客户持有"), value: lorenz.topShare(0.01), style: .percent(digits: 1)),
+                KeyFigure(
+                    label: context.text("Held by the top 10%", "前 10% 客户持有"), value: lorenz.topShare(0.10), style: .percent(digits: 1)),
+                KeyFigure(
+                    label: context.text("Held by the bottom 80%", "后 80% 客户持有"), value: lorenz.bottomShare(0.80), style: .percent(digits: 1)
+                ),
+                KeyFigure(label: context.text("Median", "中位数"), value: sorted.quantile(0.5), style: .currency),
+                KeyFigure(label: context.text("Total", "合计"), value: total, style: .currency),
+            ]))
         if missing > 0 {
-            blocks.append(.callout(.warning, [.number(Double(missing), .count),
-                                              .text(context.text(" customers have no \(metric) value (NULL) in \(month) and are left out.",
-                                                                 " 位客户在 \(month) 的 \(metric) 为空（NULL），未计入。"))]))
+            blocks.append(
+                .callout(
+                    .warning,
+                    [
+                        .number(Double(missing), .count),
+                        .text(
+                            context.text(
+                                " customers have no \(metric) value (NULL) in \(month) and are left out.",
+                                " 位客户在 \(month) 的 \(metric) 为空（NULL），未计入。")),
+                    ]))
         }
         var grid = (0...100).map { Double($0) / 100 }
         grid.insert(contentsOf: (1...9).map { 0.99 + Double($0) / 1000 }, at: 100)
@@ -107,8 +124,9 @@ public enum AUMDistribution: Analysis {
             xAxis: Axis(label: context.text("Share of customers (poorest first)", "客户占比（由低到高）"), style: .percent(digits: 0)),
             yAxis: Axis(label: context.text("Share of total \(metric)", "\(metric) 累计占比"), style: .percent(digits: 0)),
             kind: .lorenz(LorenzData(points: lorenz.points(at: grid).map { ($0.population, $0.share) }, gini: gini)),
-            note: context.text("Gini coefficient by the population definition; the dashed diagonal is perfect equality.",
-                               "基尼系数采用总体定义；虚线对角线表示完全均等。"))
+            note: context.text(
+                "Gini coefficient by the population definition; the dashed diagonal is perfect equality.",
+                "基尼系数采用总体定义；虚线对角线表示完全均等。"))
         blocks.append(.chart(chart))
 
         let shares: [(String, String, Double)] = [
@@ -116,27 +134,38 @@ public enum AUMDistribution: Analysis {
             ("Top 10%", "前 10%", lorenz.topShare(0.10)), ("Top 20%", "前 20%", lorenz.topShare(0.20)),
             ("Bottom 50%", "后 50%", lorenz.bottomShare(0.50)), ("Bottom 80%", "后 80%", lorenz.bottomShare(0.80)),
         ]
-        blocks.append(.table(ReportTable(
-            caption: context.text("Share of total \(metric) held", "持有的 \(metric) 占比"),
-            columns: [ReportTable.Column(context.text("Customers", "客户")),
-                      ReportTable.Column(context.text("Share of \(metric)", "\(metric) 占比"), style: .percent(digits: 1))],
-            rows: shares.map { [.text(context.text($0.0, $0.1)), .number($0.2)] })))
+        blocks.append(
+            .table(
+                ReportTable(
+                    caption: context.text("Share of total \(metric) held", "持有的 \(metric) 占比"),
+                    columns: [
+                        ReportTable.Column(context.text("Customers", "客户")),
+                        ReportTable.Column(context.text("Share of \(metric)", "\(metric) 占比"), style: .percent(digits: 1)),
+                    ],
+                    rows: shares.map { [.text(context.text($0.0, $0.1)), .number($0.2)] })))
 
-        let probabilities: [(String, Double)] = [("P10", 0.1), ("P25", 0.25), (context.text("Median", "中位数"), 0.5),
-                                                 ("P75", 0.75), ("P90", 0.9), ("P99", 0.99)]
+        let probabilities: [(String, Double)] = [
+            ("P10", 0.1), ("P25", 0.25), (context.text("Median", "中位数"), 0.5),
+            ("P75", 0.75), ("P90", 0.9), ("P99", 0.99),
+        ]
         var quantileRows: [[Cell]] = probabilities.map { name, p in
             let q = sorted.quantileInterval(p)
             return [.text(name), .number(sorted.quantile(p)), .number(q.interval.lower), .number(q.interval.upper)]
         }
         quantileRows.append([.text(context.text("Mean", "均值")), .number(total / Double(values.count)), .null, .null])
-        blocks.append(.table(ReportTable(
-            caption: context.text("Quantiles of \(metric) (numpy 'linear'; 95% distribution-free interval)",
-                                  "\(metric) 分位数（numpy 'linear' 定义；95% 非参数区间）"),
-            columns: [ReportTable.Column(context.text("Statistic", "统计量")),
-                      ReportTable.Column(context.text("Value", "数值"), style: .currency),
-                      ReportTable.Column(context.text("95% CI low", "95% 区间下限"), style: .currency),
-                      ReportTable.Column(context.text("95% CI high", "95% 区间上限"), style: .currency)],
-            rows: quantileRows)))
+        blocks.append(
+            .table(
+                ReportTable(
+                    caption: context.text(
+                        "Quantiles of \(metric) (numpy 'linear'; 95% distribution-free interval)",
+                        "\(metric) 分位数（numpy 'linear' 定义；95% 非参数区间）"),
+                    columns: [
+                        ReportTable.Column(context.text("Statistic", "统计量")),
+                        ReportTable.Column(context.text("Value", "数值"), style: .currency),
+                        ReportTable.Column(context.text("95% CI low", "95% 区间下限"), style: .currency),
+                        ReportTable.Column(context.text("95% CI high", "95% 区间上限"), style: .currency),
+                    ],
+                    rows: quantileRows)))
         return blocks
     }
 
@@ -155,15 +184,21 @@ public enum AUMDistribution: Analysis {
             let low = CustomersBreakdown.compactYuan(edges[i])
             return i + 1 < edges.count ? "\(low)–\(CustomersBreakdown.compactYuan(edges[i + 1]))" : "≥ \(low)"
         }
-        return [.chart(Chart(
-            id: "bands-\(slug(metric))-\(month)",
-            title: context.text("Customers and \(metric) by balance band", "各余额段的客户与 \(metric) 占比"),
-            subtitle: month,
-            xAxis: Axis(label: context.text("\(metric) band (CNY)", "\(metric) 区间（元）")),
-            yAxis: Axis(label: context.text("Share", "占比"), style: .percent(digits: 0)),
-            kind: .bars(BarData(categories: labels, series: [
-                BarData.Series(name: context.text("Customers", "客户"), values: bands.map { $0 / Double(values.count) }),
-                BarData.Series(name: metric, values: bandAmounts.map { $0 / total }),
-            ]))))]
+        return [
+            .chart(
+                Chart(
+                    id: "bands-\(slug(metric))-\(month)",
+                    title: context.text("Customers and \(metric) by balance band", "各余额段的客户与 \(metric) 占比"),
+                    subtitle: month,
+                    xAxis: Axis(label: context.text("\(metric) band (CNY)", "\(metric) 区间（元）")),
+                    yAxis: Axis(label: context.text("Share", "占比"), style: .percent(digits: 0)),
+                    kind: .bars(
+                        BarData(
+                            categories: labels,
+                            series: [
+                                BarData.Series(name: context.text("Customers", "客户"), values: bands.map { $0 / Double(values.count) }),
+                                BarData.Series(name: metric, values: bandAmounts.map { $0 / total }),
+                            ]))))
+        ]
     }
 }

@@ -22,25 +22,34 @@ public enum CampaignArms: Analysis {
 
         let campaignTable = ReportTable(
             caption: context.text("Campaigns", "活动"),
-            columns: [ReportTable.Column(context.text("Campaign", "活动编号")), ReportTable.Column(context.text("Name", "名称")),
-                      ReportTable.Column(context.text("Design", "设计")), ReportTable.Column(context.text("Starts", "开始")),
-                      ReportTable.Column(context.text("Ends", "结束")), ReportTable.Column(context.text("Control arm", "对照组")),
-                      ReportTable.Column(context.text("Customers", "客户数"), style: .count)],
+            columns: [
+                ReportTable.Column(context.text("Campaign", "活动编号")), ReportTable.Column(context.text("Name", "名称")),
+                ReportTable.Column(context.text("Design", "设计")), ReportTable.Column(context.text("Starts", "开始")),
+                ReportTable.Column(context.text("Ends", "结束")), ReportTable.Column(context.text("Control arm", "对照组")),
+                ReportTable.Column(context.text("Customers", "客户数"), style: .count),
+            ],
             rows: campaigns.map { c in
                 let design = c[2].label(context)
-                let shownDesign = context.language == .zh ? (design == "randomized" ? "随机实验" : design == "observational" ? "观察性（自选择）" : design) : design
-                return [.text(c[0].label(context)), .text(c[1].label(context)), .text(shownDesign), .text(c[3].label(context)),
-                        .text(c[4].label(context)), .text(c[5].label(context)), .integer(Int64(totals[c[0]] ?? 0))]
+                let shownDesign =
+                    context.language == .zh ? (design == "randomized" ? "随机实验" : design == "observational" ? "观察性（自选择）" : design) : design
+                return [
+                    .text(c[0].label(context)), .text(c[1].label(context)), .text(shownDesign), .text(c[3].label(context)),
+                    .text(c[4].label(context)), .text(c[5].label(context)), .integer(Int64(totals[c[0]] ?? 0)),
+                ]
             })
         let names = Dictionary(campaigns.map { ($0[0], $0[1].label(context)) }, uniquingKeysWith: { a, _ in a })
         let armTable = ReportTable(
             caption: context.text("Customers by arm", "各组客户数"),
-            columns: [ReportTable.Column(context.text("Campaign", "活动")), ReportTable.Column(context.text("Arm", "组别")),
-                      ReportTable.Column(context.text("Customers", "客户数"), style: .count),
-                      ReportTable.Column(context.text("Share of the campaign", "占该活动比例"), style: .percent(digits: 1))],
+            columns: [
+                ReportTable.Column(context.text("Campaign", "活动")), ReportTable.Column(context.text("Arm", "组别")),
+                ReportTable.Column(context.text("Customers", "客户数"), style: .count),
+                ReportTable.Column(context.text("Share of the campaign", "占该活动比例"), style: .percent(digits: 1)),
+            ],
             rows: arms.map { a in
-                [.text(names[a.campaign] ?? a.campaign.label(context)), .text(a.arm.label(context)),
-                 .integer(Int64(a.customers)), .number(Double(a.customers) / (totals[a.campaign] ?? 1))]
+                [
+                    .text(names[a.campaign] ?? a.campaign.label(context)), .text(a.arm.label(context)),
+                    .integer(Int64(a.customers)), .number(Double(a.customers) / (totals[a.campaign] ?? 1)),
+                ]
             })
         var blocks: [ReportBlock] = [.table(campaignTable), .table(armTable)]
         let missingArms = campaigns.filter { totals[$0[0]] == nil }
@@ -49,14 +58,18 @@ public enum CampaignArms: Analysis {
             blocks.append(.callout(.warning, [.text(context.text("Campaigns without assignments: ", "没有分组记录的活动：") + list)]))
         }
         if !arms.isEmpty {
-            blocks.append(.chart(Chart(
-                id: "campaign-arms",
-                title: context.text("Customers by campaign and arm", "各活动各组客户数"),
-                xAxis: Axis(label: context.text("Campaign / arm", "活动 / 组别")),
-                yAxis: Axis(label: context.text("Customers", "客户数"), style: .count),
-                kind: .bars(BarData(categories: arms.map { "\($0.campaign.label(context)) / \($0.arm.label(context))" },
-                                    series: [BarData.Series(name: context.text("Customers", "客户数"), values: arms.map { Double($0.customers) })],
-                                    horizontal: true)))))
+            blocks.append(
+                .chart(
+                    Chart(
+                        id: "campaign-arms",
+                        title: context.text("Customers by campaign and arm", "各活动各组客户数"),
+                        xAxis: Axis(label: context.text("Campaign / arm", "活动 / 组别")),
+                        yAxis: Axis(label: context.text("Customers", "客户数"), style: .count),
+                        kind: .bars(
+                            BarData(
+                                categories: arms.map { "\($0.campaign.label(context)) / \($0.arm.label(context))" },
+                                series: [BarData.Series(name: context.text("Customers", "客户数"), values: arms.map { Double($0.customers) })],
+                                horizontal: true)))))
         }
         return blocks
     }

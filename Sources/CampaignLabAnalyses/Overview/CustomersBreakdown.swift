@@ -25,7 +25,8 @@ public enum CustomersBreakdown: Analysis {
             AnalysisOption("tiers", "ascending tier boundaries in CNY, comma-separated", default: "50000, 500000, 6000000"),
             AnalysisOption("month", "the month YYYY-MM", default: "the latest month"),
         ]
-        public init(by: String? = nil, metric: String = "aum", tiers: [Double] = CustomersBreakdown.standardTiers, month: YearMonth? = nil) {
+        public init(by: String? = nil, metric: String = "aum", tiers: [Double] = CustomersBreakdown.standardTiers, month: YearMonth? = nil)
+        {
             self.by = by
             self.metric = metric
             self.tiers = tiers
@@ -93,7 +94,8 @@ public enum CustomersBreakdown: Analysis {
             throw AnalysisError(option: "by", "the customers table has no dimension columns (only customer_id and opened_on)")
         }
         guard schema.dimensions.contains(dimension) else {
-            throw AnalysisError(option: "by", "'\(dimension)' is not a dimension of customers (dimensions: \(schema.dimensions.joined(separator: ", ")))")
+            throw AnalysisError(
+                option: "by", "'\(dimension)' is not a dimension of customers (dimensions: \(schema.dimensions.joined(separator: ", ")))")
         }
         let metric = options.metric
         try requireMetric(metric, option: "metric", in: schema)
@@ -103,24 +105,30 @@ public enum CustomersBreakdown: Analysis {
         return tables(tiers, dimension: dimension, metric: metric, bounds: bounds, month: month, context)
     }
 
-    static func readTiers(dimension: String, metric: String, bounds: [Double], month: String,
-                          _ context: AnalysisContext) throws -> TierCounts {
+    static func readTiers(
+        dimension: String, metric: String, bounds: [Double], month: String,
+        _ context: AnalysisContext
+    ) throws -> TierCounts {
         var tierCase = "CASE WHEN m.\(quoteIdentifier(metric)) IS NULL THEN NULL"
         for (i, bound) in bounds.enumerated() { tierCase += " WHEN m.\(quoteIdentifier(metric)) < \(bound) THEN \(i)" }
         tierCase += " ELSE \(bounds.count) END"
         context.progress("customers by \(dimension) and tier in \(month)")
-        let rows = try context.database.rows("""
+        let rows = try context.database.rows(
+            """
             SELECT c.\(quoteIdentifier(dimension)) AS value, \(tierCase) AS tier, count(*), total(m.\(quoteIdentifier(metric)))
             FROM customers c LEFT JOIN customer_months m ON m.customer_id = c.customer_id AND m.month = ?
             GROUP BY 1, 2 ORDER BY 1, 2
             """, [.text(month)])
 
         // value → per tier counts (+ one "no snapshot" slot), AUM per tier.
-        var tiers = TierCounts(tierTotals: [Double](repeating: 0, count: bounds.count + 2),
-                               tierAmounts: [Double](repeating: 0, count: bounds.count + 1))
+        var tiers = TierCounts(
+            tierTotals: [Double](repeating: 0, count: bounds.count + 2),
+            tierAmounts: [Double](repeating: 0, count: bounds.count + 1))
         for row in rows {
             let value = row[0]
-            if tiers.counts[value] == nil { tiers.values.append(value); tiers.counts[value] = [Double](repeating: 0, count: bounds.count + 2) }
+            if tiers.counts[value] == nil {
+                tiers.values.append(value); tiers.counts[value] = [Double](repeating: 0, count: bounds.count + 2)
+            }
             let slot = row[1].integerValue.map(Int.init) ?? bounds.count + 1
             let n = row[2].doubleValue ?? 0
             tiers.counts[value]![slot] += n
@@ -133,8 +141,10 @@ public enum CustomersBreakdown: Analysis {
         return tiers
     }
 
-    static func tables(_ tiers: TierCounts, dimension: String, metric: String, bounds: [Double], month: String,
-                       _ context: AnalysisContext) -> [ReportBlock] {
+    static func tables(
+        _ tiers: TierCounts, dimension: String, metric: String, bounds: [Double], month: String,
+        _ context: AnalysisContext
+    ) -> [ReportBlock] {
         let names = tierNames(bounds, context)
         let values = tiers.values, counts = tiers.counts, tierTotals = tiers.tierTotals, tierAmounts = tiers.tierAmounts
         let total = tierTotals.reduce(0, +)
@@ -144,31 +154,41 @@ public enum CustomersBreakdown: Analysis {
 
         var columns = [ReportTable.Column(dimension)]
         columns += slots.map { ReportTable.Column(slotNames[$0], style: .count) }
-        columns += [ReportTable.Column(context.text("Customers", "客户数"), style: .count),
-                    ReportTable.Column(context.text("Share", "占比"), style: .percent(digits: 1))]
+        columns += [
+            ReportTable.Column(context.text("Customers", "客户数"), style: .count),
+            ReportTable.Column(context.text("Share", "占比"), style: .percent(digits: 1)),
+        ]
         var tableRows: [[Cell]] = []
         for value in values {
             let c = counts[value]!
             let sum = c.reduce(0, +)
-            tableRows.append([.text(value.label(context))] + slots.map { .integer(Int64(c[$0])) } + [.integer(Int64(sum)), .number(sum / total)])
+            tableRows.append(
+                [.text(value.label(context))] + slots.map { .integer(Int64(c[$0])) } + [.integer(Int64(sum)), .number(sum / total)])
         }
-        tableRows.append([.text(context.text("All", "合计"))] + slots.map { .integer(Int64(tierTotals[$0])) } + [.integer(Int64(total)), .number(1)])
-        let byDimension = ReportTable(caption: context.text("Customers by \(dimension) and \(metric) tier, \(month)",
-                                                           "按 \(dimension) 与 \(metric) 层级的客户数（\(month)）"),
-                                      columns: columns, rows: tableRows)
+        tableRows.append(
+            [.text(context.text("All", "合计"))] + slots.map { .integer(Int64(tierTotals[$0])) } + [.integer(Int64(total)), .number(1)])
+        let byDimension = ReportTable(
+            caption: context.text(
+                "Customers by \(dimension) and \(metric) tier, \(month)",
+                "按 \(dimension) 与 \(metric) 层级的客户数（\(month)）"),
+            columns: columns, rows: tableRows)
 
         let amountTotal = tierAmounts.reduce(0, +)
         let withSnapshot = tierTotals[0...bounds.count].reduce(0, +)
         let tierTable = ReportTable(
             caption: context.text("Tiers by \(metric), \(month)", "按 \(metric) 分层（\(month)）"),
-            columns: [ReportTable.Column(context.text("Tier", "层级")),
-                      ReportTable.Column(context.text("Customers", "客户数"), style: .count),
-                      ReportTable.Column(context.text("Share of customers", "客户占比"), style: .percent(digits: 1)),
-                      ReportTable.Column(context.text("Total \(metric)", "\(metric) 合计"), style: .currency),
-                      ReportTable.Column(context.text("Share of \(metric)", "\(metric) 占比"), style: .percent(digits: 1))],
+            columns: [
+                ReportTable.Column(context.text("Tier", "层级")),
+                ReportTable.Column(context.text("Customers", "客户数"), style: .count),
+                ReportTable.Column(context.text("Share of customers", "客户占比"), style: .percent(digits: 1)),
+                ReportTable.Column(context.text("Total \(metric)", "\(metric) 合计"), style: .currency),
+                ReportTable.Column(context.text("Share of \(metric)", "\(metric) 占比"), style: .percent(digits: 1)),
+            ],
             rows: (0...bounds.count).map { t in
-                [.text(names[t]), .integer(Int64(tierTotals[t])), .number(withSnapshot > 0 ? tierTotals[t] / withSnapshot : .nan),
-                 .number(tierAmounts[t]), .number(amountTotal > 0 ? tierAmounts[t] / amountTotal : .nan)]
+                [
+                    .text(names[t]), .integer(Int64(tierTotals[t])), .number(withSnapshot > 0 ? tierTotals[t] / withSnapshot : .nan),
+                    .number(tierAmounts[t]), .number(amountTotal > 0 ? tierAmounts[t] / amountTotal : .nan),
+                ]
             })
 
         let chart = Chart(
@@ -177,10 +197,12 @@ public enum CustomersBreakdown: Analysis {
             subtitle: month,
             xAxis: Axis(label: dimension),
             yAxis: Axis(label: context.text("Customers", "客户数"), style: .count),
-            kind: .bars(BarData(categories: values.map { $0.label(context) },
-                                series: (0...bounds.count).map { t in
-                                    BarData.Series(name: names[t], values: values.map { counts[$0]![t] })
-                                })))
+            kind: .bars(
+                BarData(
+                    categories: values.map { $0.label(context) },
+                    series: (0...bounds.count).map { t in
+                        BarData.Series(name: names[t], values: values.map { counts[$0]![t] })
+                    })))
         return [.table(byDimension), .chart(chart), .table(tierTable)]
     }
 }
@@ -188,7 +210,8 @@ public enum CustomersBreakdown: Analysis {
 /// Throws unless `metric` is a numeric column of customer_months.
 func requireMetric(_ metric: String, option: String, in schema: ContractSchema) throws {
     guard schema.metrics.contains(metric) else {
-        throw AnalysisError(option: option, "'\(metric)' is not a numeric column of customer_months (metrics: \(schema.metrics.joined(separator: ", ")))")
+        throw AnalysisError(
+            option: option, "'\(metric)' is not a numeric column of customer_months (metrics: \(schema.metrics.joined(separator: ", ")))")
     }
 }
 

@@ -11,7 +11,8 @@ public enum EventsByType: Analysis {
         try context.schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
         let hasValue = context.schema.has(Contract.events, column: "value")
         context.progress("events by type")
-        let rows = try context.database.rows("""
+        let rows = try context.database.rows(
+            """
             SELECT event, count(*), count(DISTINCT customer_id), min(occurred_at), max(occurred_at), \(hasValue ? "total(value), count(value)" : "0, 0")
             FROM events GROUP BY event ORDER BY count(*) DESC, event
             """)
@@ -20,28 +21,34 @@ public enum EventsByType: Analysis {
         }
         let table = ReportTable(
             caption: context.text("Events by type", "按类型的事件"),
-            columns: [ReportTable.Column(context.text("Event", "事件")),
-                      ReportTable.Column(context.text("Events", "事件数"), style: .count),
-                      ReportTable.Column(context.text("Customers", "客户数"), style: .count),
-                      ReportTable.Column(context.text("Per customer", "人均次数"), style: .decimal(digits: 2)),
-                      ReportTable.Column(context.text("First", "最早")),
-                      ReportTable.Column(context.text("Last", "最晚")),
-                      ReportTable.Column(context.text("Total value", "金额合计"), style: .currency)],
+            columns: [
+                ReportTable.Column(context.text("Event", "事件")),
+                ReportTable.Column(context.text("Events", "事件数"), style: .count),
+                ReportTable.Column(context.text("Customers", "客户数"), style: .count),
+                ReportTable.Column(context.text("Per customer", "人均次数"), style: .decimal(digits: 2)),
+                ReportTable.Column(context.text("First", "最早")),
+                ReportTable.Column(context.text("Last", "最晚")),
+                ReportTable.Column(context.text("Total value", "金额合计"), style: .currency),
+            ],
             rows: rows.map { r in
                 let events = r[1].doubleValue ?? 0, customers = r[2].doubleValue ?? 0
-                return [.text(r[0].label(context)), .integer(r[1].integerValue ?? 0), .integer(r[2].integerValue ?? 0),
-                        .number(customers > 0 ? events / customers : .nan),
-                        .text(r[3].label(context)), .text(r[4].label(context)),
-                        (r[6].integerValue ?? 0) > 0 ? .number(r[5].doubleValue ?? 0) : .null]
+                return [
+                    .text(r[0].label(context)), .integer(r[1].integerValue ?? 0), .integer(r[2].integerValue ?? 0),
+                    .number(customers > 0 ? events / customers : .nan),
+                    .text(r[3].label(context)), .text(r[4].label(context)),
+                    (r[6].integerValue ?? 0) > 0 ? .number(r[5].doubleValue ?? 0) : .null,
+                ]
             })
         let chart = Chart(
             id: "events-by-type",
             title: context.text("Events by type", "按类型的事件数"),
             xAxis: Axis(label: context.text("Event", "事件")),
             yAxis: Axis(label: context.text("Events", "事件数"), style: .count),
-            kind: .bars(BarData(categories: rows.map { $0[0].label(context) },
-                                series: [BarData.Series(name: context.text("Events", "事件数"), values: rows.map { $0[1].doubleValue ?? 0 })],
-                                horizontal: true)))
+            kind: .bars(
+                BarData(
+                    categories: rows.map { $0[0].label(context) },
+                    series: [BarData.Series(name: context.text("Events", "事件数"), values: rows.map { $0[1].doubleValue ?? 0 })],
+                    horizontal: true)))
         return [.chart(chart), .table(table)]
     }
 }

@@ -65,9 +65,10 @@ public enum MonthlyKPIs: Analysis {
         if let active, !metrics.contains(active) { scanColumns.append(active) }
         let activeColumn = active.flatMap { scanColumns.firstIndex(of: $0) }
         context.progress("monthly KPIs over customer_months (\(metrics.joined(separator: ", ")))")
-        let scan = try ChunkedScan(database: context.database, table: Contract.customerMonths.name,
-                                   sql: "SELECT month, \(scanColumns.map(quoteIdentifier).joined(separator: ", ")) FROM customer_months",
-                                   types: [.month] + scanColumns.map { _ in .double })
+        let scan = try ChunkedScan(
+            database: context.database, table: Contract.customerMonths.name,
+            sql: "SELECT month, \(scanColumns.map(quoteIdentifier).joined(separator: ", ")) FROM customer_months",
+            types: [.month] + scanColumns.map { _ in .double })
         struct MonthTotals {
             var rows = 0
             var sums: [CompensatedSum]
@@ -118,13 +119,18 @@ public enum MonthlyKPIs: Analysis {
     static func report(_ rows: [[SQLiteValue]], metrics: [String], active: String?, _ context: AnalysisContext) -> [ReportBlock] {
         let months = rows.map { $0[0].label(context) }
 
-        var columns = [ReportTable.Column(context.text("Month", "月份")),
-                       ReportTable.Column(context.text("Customers", "客户数"), style: .count)]
+        var columns = [
+            ReportTable.Column(context.text("Month", "月份")),
+            ReportTable.Column(context.text("Customers", "客户数"), style: .count),
+        ]
         for metric in metrics {
             let style: NumberStyle = metric == "aum" ? .currency : .decimal(digits: 2)
             columns.append(ReportTable.Column(context.text("\(metric) per customer", "人均 \(metric)"), style: style))
         }
-        if let active { columns.append(ReportTable.Column(context.text("Monthly active (\(active) > 0)", "月活跃占比（\(active) > 0）"), style: .percent(digits: 1))) }
+        if let active {
+            columns.append(
+                ReportTable.Column(context.text("Monthly active (\(active) > 0)", "月活跃占比（\(active) > 0）"), style: .percent(digits: 1)))
+        }
         var tableRows: [[Cell]] = []
         var nullCounts = [Int](repeating: 0, count: metrics.count)
         for row in rows {
@@ -138,39 +144,59 @@ public enum MonthlyKPIs: Analysis {
             tableRows.append(cells)
         }
         var blocks: [ReportBlock] = metrics.indices.filter { nullCounts[$0] > 0 }.map { j in
-            .callout(.note, [.text(context.text("\(metrics[j]): ", "\(metrics[j])：")), .number(Double(nullCounts[j]), .count),
-                             .text(context.text(" monthly rows are NULL and left out of the means.", " 条月度记录为空（NULL），未计入均值。"))])
+            .callout(
+                .note,
+                [
+                    .text(context.text("\(metrics[j]): ", "\(metrics[j])：")), .number(Double(nullCounts[j]), .count),
+                    .text(context.text(" monthly rows are NULL and left out of the means.", " 条月度记录为空（NULL），未计入均值。")),
+                ])
         }
         blocks += charts(rows, metrics: metrics, active: active, months: months, context)
         blocks.append(.table(ReportTable(caption: context.text("Monthly KPIs", "月度指标"), columns: columns, rows: tableRows)))
         return blocks
     }
 
-    static func charts(_ rows: [[SQLiteValue]], metrics: [String], active: String?, months: [String],
-                       _ context: AnalysisContext) -> [ReportBlock] {
+    static func charts(
+        _ rows: [[SQLiteValue]], metrics: [String], active: String?, months: [String],
+        _ context: AnalysisContext
+    ) -> [ReportBlock] {
         var blocks: [ReportBlock] = []
         for (j, metric) in metrics.enumerated() {
             let style: NumberStyle = metric == "aum" ? .currency : .decimal(digits: 1)
-            blocks.append(.chart(Chart(
-                id: "monthly-\(slug(metric))",
-                title: context.text("\(metric) per customer by month", "按月人均 \(metric)"),
-                xAxis: Axis(label: context.text("Month", "月份")),
-                yAxis: Axis(label: metric == "aum" ? context.text("\(metric) per customer (CNY)", "人均 \(metric)（元）")
-                                                   : context.text("\(metric) per customer", "人均 \(metric)"), style: style),
-                kind: .lines(LineData(categories: months, series: [
-                    LineData.Series(name: metric, values: rows.map { $0[2 + 2 * j].doubleValue }),
-                ])))))
+            blocks.append(
+                .chart(
+                    Chart(
+                        id: "monthly-\(slug(metric))",
+                        title: context.text("\(metric) per customer by month", "按月人均 \(metric)"),
+                        xAxis: Axis(label: context.text("Month", "月份")),
+                        yAxis: Axis(
+                            label: metric == "aum"
+                                ? context.text("\(metric) per customer (CNY)", "人均 \(metric)（元）")
+                                : context.text("\(metric) per customer", "人均 \(metric)"), style: style),
+                        kind: .lines(
+                            LineData(
+                                categories: months,
+                                series: [
+                                    LineData.Series(name: metric, values: rows.map { $0[2 + 2 * j].doubleValue })
+                                ])))))
         }
         if let active {
-            blocks.append(.chart(Chart(
-                id: "monthly-active",
-                title: context.text("Monthly active customers", "月活跃客户占比"),
-                subtitle: context.text("share with \(active) > 0", "\(active) > 0 的客户占比"),
-                xAxis: Axis(label: context.text("Month", "月份")),
-                yAxis: Axis(label: context.text("Share of customers", "客户占比"), style: .percent(digits: 0)),
-                kind: .lines(LineData(categories: months, series: [
-                    LineData.Series(name: context.text("Monthly active", "月活跃"), values: rows.map { $0[2 + 2 * metrics.count].doubleValue }),
-                ])))))
+            blocks.append(
+                .chart(
+                    Chart(
+                        id: "monthly-active",
+                        title: context.text("Monthly active customers", "月活跃客户占比"),
+                        subtitle: context.text("share with \(active) > 0", "\(active) > 0 的客户占比"),
+                        xAxis: Axis(label: context.text("Month", "月份")),
+                        yAxis: Axis(label: context.text("Share of customers", "客户占比"), style: .percent(digits: 0)),
+                        kind: .lines(
+                            LineData(
+                                categories: months,
+                                series: [
+                                    LineData.Series(
+                                        name: context.text("Monthly active", "月活跃"),
+                                        values: rows.map { $0[2 + 2 * metrics.count].doubleValue })
+                                ])))))
         }
         return blocks
     }

@@ -20,8 +20,10 @@ public enum OverviewSummary: Analysis {
             let rows = try db.rows("SELECT min(month), max(month), count(DISTINCT month), count(*) FROM customer_months")
             if let first = rows.first, case .text(let low) = first[0], case .text(let high) = first[1] {
                 let months = Double(first[2].integerValue ?? 0)
-                figures.append(KeyFigure(label: context.text("Months covered", "覆盖月份"), value: months, style: .count,
-                                         detail: "\(low) – \(high)"))
+                figures.append(
+                    KeyFigure(
+                        label: context.text("Months covered", "覆盖月份"), value: months, style: .count,
+                        detail: "\(low) – \(high)"))
             }
             let snapshots = Int(rows.first?[3].integerValue ?? 0)
             figures.append(KeyFigure(label: context.text("Monthly snapshots", "月度快照行数"), value: Double(snapshots), style: .count))

@@ -32,12 +32,14 @@ public struct CampaignInfo: Sendable, Equatable {
         guard let row = rows.first else {
             let known = try database.rows("SELECT campaign_id FROM campaigns ORDER BY starts_on DESC, campaign_id")
                 .compactMap { $0[0].textValue }
-            throw CampaignReadError(.campaign, "no campaign '\(id)' in table campaigns (campaigns: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+            throw CampaignReadError(
+                .campaign, "no campaign '\(id)' in table campaigns (campaigns: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
         }
         func date(_ value: SQLiteValue, _ column: String) throws -> CivilDate {
             guard case .text(let text) = value, let date = CivilDate(text) else {
-                throw DataError.contract(table: "campaigns", column: column, row: "campaign_id='\(id)'",
-                                         message: "\(value) is not a date 'YYYY-MM-DD'")
+                throw DataError.contract(
+                    table: "campaigns", column: column, row: "campaign_id='\(id)'",
+                    message: "\(value) is not a date 'YYYY-MM-DD'")
             }
             return date
         }
@@ -45,11 +47,13 @@ public struct CampaignInfo: Sendable, Equatable {
             if case .text(let s) = value { return s }
             return value.description
         }
-        let info = CampaignInfo(id: id, name: text(row[0]), design: text(row[1]), startsOn: try date(row[2], "starts_on"),
-                                endsOn: try date(row[3], "ends_on"), controlArm: text(row[4]))
+        let info = CampaignInfo(
+            id: id, name: text(row[0]), design: text(row[1]), startsOn: try date(row[2], "starts_on"),
+            endsOn: try date(row[3], "ends_on"), controlArm: text(row[4]))
         guard info.endsOn >= info.startsOn else {
-            throw DataError.contract(table: "campaigns", column: "ends_on", row: "campaign_id='\(id)'",
-                                     message: "the campaign ends (\(info.endsOn)) before it starts (\(info.startsOn))")
+            throw DataError.contract(
+                table: "campaigns", column: "ends_on", row: "campaign_id='\(id)'",
+                message: "the campaign ends (\(info.endsOn)) before it starts (\(info.startsOn))")
         }
         return info
     }
@@ -78,11 +82,11 @@ public struct CampaignWindows: Sendable, Equatable {
 
     /// Both windows moved by `months`.
     public func shifted(by months: Int) -> CampaignWindows {
-        CampaignWindows(pre: pre.lowerBound.adding(months: months)...pre.upperBound.adding(months: months),
-                        post: post.lowerBound.adding(months: months)...post.upperBound.adding(months: months))
+        CampaignWindows(
+            pre: pre.lowerBound.adding(months: months)...pre.upperBound.adding(months: months),
+            post: post.lowerBound.adding(months: months)...post.upperBound.adding(months: months))
     }
 }
-
 
 extension CampaignInfo {
     /// Customers per arm of every campaign, from one scan of assignments (campaign, arm, count),

@@ -31,10 +31,13 @@ public struct CampaignAssignments: Sendable {
     /// - Parameter withAssignedAt: also read and parse `assigned_at`.
     /// - Throws: `CampaignReadError` when the campaign has no assignments; `DataError.contract`
     ///   for an unparsable `assigned_at`, naming the row.
-    public static func read(_ campaign: CampaignInfo, dimensions: [String], withAssignedAt: Bool = false,
-                            database: SQLiteDatabase) throws -> CampaignAssignments {
+    public static func read(
+        _ campaign: CampaignInfo, dimensions: [String], withAssignedAt: Bool = false,
+        database: SQLiteDatabase
+    ) throws -> CampaignAssignments {
         let dimensionColumns = dimensions.map { ", c." + quoteIdentifier($0) }.joined()
-        let statement = try database.prepare("""
+        let statement = try database.prepare(
+            """
             SELECT a.customer_id, a.arm\(withAssignedAt ? ", a.assigned_at" : ", NULL")\(dimensionColumns)
             FROM assignments a LEFT JOIN customers c ON c.customer_id = a.customer_id
             WHERE a.campaign_id = ? ORDER BY a.customer_id
@@ -48,19 +51,25 @@ public struct CampaignAssignments: Sendable {
         let missing = Array(missingLevelName.utf8)
         while try statement.step() {
             ids.append(statement.storageClass(0) == .integer ? .integer(statement.int64(0)) : statement.value(0))
-            arm.append(Int(statement.storageClass(1) == .null ? armInterner.code(for: missing)
-                           : statement.withUTF8(1) { armInterner.code(for: $0) }))
+            arm.append(
+                Int(
+                    statement.storageClass(1) == .null
+                        ? armInterner.code(for: missing)
+                        : statement.withUTF8(1) { armInterner.code(for: $0) }))
             if withAssignedAt {
                 guard statement.storageClass(2) == .text, let time = statement.withUTF8(2, { Timestamp.parse($0) }) else {
-                    throw DataError.contract(table: "assignments", column: "assigned_at",
-                                             row: "campaign_id='\(campaign.id)', customer_id=\(ids.last!)",
-                                             message: "\(statement.value(2)) is not an ISO 8601 timestamp")
+                    throw DataError.contract(
+                        table: "assignments", column: "assigned_at",
+                        row: "campaign_id='\(campaign.id)', customer_id=\(ids.last!)",
+                        message: "\(statement.value(2)) is not an ISO 8601 timestamp")
                 }
                 assignedAt.append(time.secondsSinceEpoch)
             }
             for d in dimensions.indices {
-                codes[d].append(statement.storageClass(3 + d) == .null ? interners[d].code(for: missing)
-                                : statement.withUTF8(3 + d) { interners[d].code(for: $0) })
+                codes[d].append(
+                    statement.storageClass(3 + d) == .null
+                        ? interners[d].code(for: missing)
+                        : statement.withUTF8(3 + d) { interners[d].code(for: $0) })
             }
         }
         guard !ids.isEmpty else {
@@ -82,18 +91,23 @@ public struct CampaignAssignments: Sendable {
             levels.append(sorted)
             missingLevel.append(interners[d].wasAdded(missing) ? Int32(sorted.firstIndex(of: missingLevelName)!) : nil)
         }
-        return CampaignAssignments(campaign: campaign, ids: ids, arms: sortedArms, arm: arm, assignedAt: assignedAt,
-                                   dimensions: dimensions, levels: levels, missingLevel: missingLevel, dimensionCodes: codes)
+        return CampaignAssignments(
+            campaign: campaign, ids: ids, arms: sortedArms, arm: arm, assignedAt: assignedAt,
+            dimensions: dimensions, levels: levels, missingLevel: missingLevel, dimensionCodes: codes)
     }
 
     /// Checks that the control arm has customers and that there is another arm to compare.
     /// - Throws: `CampaignReadError`.
     public func requireComparison() throws {
         guard arm.contains(0) else {
-            throw CampaignReadError(.campaign, "the control arm '\(campaign.controlArm)' of campaign '\(campaign.id)' has no customers in table assignments (arms: \(arms.dropFirst().joined(separator: ", ")))")
+            throw CampaignReadError(
+                .campaign,
+                "the control arm '\(campaign.controlArm)' of campaign '\(campaign.id)' has no customers in table assignments (arms: \(arms.dropFirst().joined(separator: ", ")))"
+            )
         }
         guard arms.count > 1 else {
-            throw CampaignReadError(.campaign, "campaign '\(campaign.id)' has only its control arm '\(campaign.controlArm)'; there is nothing to compare")
+            throw CampaignReadError(
+                .campaign, "campaign '\(campaign.id)' has only its control arm '\(campaign.controlArm)'; there is nothing to compare")
         }
     }
 }

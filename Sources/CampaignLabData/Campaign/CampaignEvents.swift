@@ -20,17 +20,21 @@ public enum CampaignEvents {
     /// `steps`) and the time in seconds since 1970 (reporting zone). Large tables are scanned
     /// in two rowid ranges on two connections at once.
     /// - Throws: `DataError.contract` for an `occurred_at` that is not a timestamp, naming the row.
-    public static func stepEvents(of campaign: CampaignInfo, steps: [String: Int], schema: ContractSchema,
-                                  database: SQLiteDatabase) throws -> [(customer: SQLiteValue, step: Int, time: Double)] {
+    public static func stepEvents(
+        of campaign: CampaignInfo, steps: [String: Int], schema: ContractSchema,
+        database: SQLiteDatabase
+    ) throws -> [(customer: SQLiteValue, step: Int, time: Double)] {
         var rowidRanges: [(Int64, Int64)?] = [nil]
         if schema.table("events")?.hasRowID == true, database.isSharedFile,
-           let maxRowid = try database.scalarInt("SELECT max(rowid) FROM events"), maxRowid > parallelReadThreshold {
+            let maxRowid = try database.scalarInt("SELECT max(rowid) FROM events"), maxRowid > parallelReadThreshold
+        {
             let middle = Int64(maxRowid / 2)
             rowidRanges = [(Int64.min, middle), (middle, Int64.max)]
         }
         let ranges = rowidRanges
-        let job = StepEventsJob(path: database.path, campaign: campaign.id, stepOf: steps, from: campaign.startsOn.description,
-                                until: campaign.endsOn.adding(days: 1).description)
+        let job = StepEventsJob(
+            path: database.path, campaign: campaign.id, stepOf: steps, from: campaign.startsOn.description,
+            until: campaign.endsOn.adding(days: 1).description)
         let parts = ResultSlots<[(customer: SQLiteValue, step: Int, time: Double)]>(count: ranges.count)
         let failures = ResultSlots<Error>(count: ranges.count)
         let singleConnection = UncheckedBox(database)
@@ -72,8 +76,9 @@ private struct StepEventsJob: Sendable {
         while try statement.step() {
             guard let event = statement.text(1), let position = stepOf[event] else { continue }
             guard let time = statement.withUTF8(2, { Timestamp.parse($0) }) else {
-                throw DataError.contract(table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0)), event='\(event)'",
-                                         message: "\(statement.value(2)) is not an ISO 8601 timestamp")
+                throw DataError.contract(
+                    table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0)), event='\(event)'",
+                    message: "\(statement.value(2)) is not an ISO 8601 timestamp")
             }
             found.append((statement.value(0), position, time.secondsSinceEpoch))
         }

@@ -42,9 +42,11 @@ public struct CampaignPanel: Sendable {
     /// - Throws: `CampaignReadError` for a campaign without assignments, a control arm with no
     ///   customers, a campaign with one arm only, or no customer_months row in the pre-period
     ///   at all; `DataError` for contract problems.
-    public static func load(_ campaign: CampaignInfo, windows: CampaignWindows, extraWindows: [ClosedRange<YearMonth>] = [],
-                            metrics requested: [String], optional: Set<String> = [], schema: ContractSchema,
-                            database: SQLiteDatabase, progress: (String) -> Void = { _ in }) throws -> CampaignPanel {
+    public static func load(
+        _ campaign: CampaignInfo, windows: CampaignWindows, extraWindows: [ClosedRange<YearMonth>] = [],
+        metrics requested: [String], optional: Set<String> = [], schema: ContractSchema,
+        database: SQLiteDatabase, progress: (String) -> Void = { _ in }
+    ) throws -> CampaignPanel {
         try schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm"])
         try schema.require(Contract.customers, columns: ["customer_id"])
         try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
@@ -52,7 +54,10 @@ public struct CampaignPanel: Sendable {
         var metrics = requested
         let definitions = try metrics.map { try schema.definition(of: $0) }
         for definition in definitions where definition.isRatio {
-            throw CampaignReadError(.metrics, "'\(definition.metric)' is a ratio metric (\(definition.numerator ?? "")/\(definition.denominator ?? "")); the uplift takes months and events metrics, not ratios yet")
+            throw CampaignReadError(
+                .metrics,
+                "'\(definition.metric)' is a ratio metric (\(definition.numerator ?? "")/\(definition.denominator ?? "")); the uplift takes months and events metrics, not ratios yet"
+            )
         }
         let monthsMetrics = definitions.filter { $0.source == .months }.map(\.metric)
         let eventDefinitions = definitions.filter { $0.source == .events }
@@ -66,14 +71,21 @@ public struct CampaignPanel: Sendable {
 
         let allWindows = [windows.pre, windows.post] + extraWindows
         // Per window (pre, post, extra…), per metric, per customer.
-        let months = try readMonthsMetrics(monthsMetrics, rollups: rollups, ids: ids, windows: allWindows, campaign: campaign.id,
-                                           database: database, progress: progress)
+        let months = try readMonthsMetrics(
+            monthsMetrics, rollups: rollups, ids: ids, windows: allWindows, campaign: campaign.id,
+            database: database, progress: progress)
         for (j, metric) in monthsMetrics.enumerated() {
             if months[0][j].allSatisfy(\.isNaN) {
-                throw CampaignReadError(.campaign, "no customer has a value of \(metric) in customer_months in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound) of campaign '\(campaign.id)'; there is no baseline")
+                throw CampaignReadError(
+                    .campaign,
+                    "no customer has a value of \(metric) in customer_months in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound) of campaign '\(campaign.id)'; there is no baseline"
+                )
             }
             if months[1][j].allSatisfy(\.isNaN) {
-                throw CampaignReadError(.campaign, "no customer has a value of \(metric) in customer_months in the campaign months \(windows.post.lowerBound)…\(windows.post.upperBound) of campaign '\(campaign.id)'")
+                throw CampaignReadError(
+                    .campaign,
+                    "no customer has a value of \(metric) in customer_months in the campaign months \(windows.post.lowerBound)…\(windows.post.upperBound) of campaign '\(campaign.id)'"
+                )
             }
         }
         // Events metrics: per customer and window, from one filtered pass over events.
@@ -88,7 +100,10 @@ public struct CampaignPanel: Sendable {
                     leftOut.append(definition.metric)
                     continue
                 }
-                throw CampaignReadError(.metrics, "no customer of campaign '\(campaign.id)' has a '\(definition.event ?? "")' event (metric \(definition.metric)) in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound); there is no baseline (do the events reach back that far?)")
+                throw CampaignReadError(
+                    .metrics,
+                    "no customer of campaign '\(campaign.id)' has a '\(definition.event ?? "")' event (metric \(definition.metric)) in the pre-period \(windows.pre.lowerBound)…\(windows.pre.upperBound); there is no baseline (do the events reach back that far?)"
+                )
             }
         }
         // Assemble in the order asked for.
@@ -98,10 +113,11 @@ public struct CampaignPanel: Sendable {
                 return eventValues[metric]![window]
             }
         }
-        var panel = CampaignPanel(campaign: campaign, windows: windows, metrics: metrics, dimensions: dimensions, arms: assignments.arms,
-                                  arm: assignments.arm, dimensionCodes: assignments.dimensionCodes, levels: assignments.levels,
-                                  pre: assemble(months[0], 0), post: assemble(months[1], 1),
-                                  extraWindows: extraWindows, extra: extraWindows.indices.map { assemble(months[2 + $0], 2 + $0) })
+        var panel = CampaignPanel(
+            campaign: campaign, windows: windows, metrics: metrics, dimensions: dimensions, arms: assignments.arms,
+            arm: assignments.arm, dimensionCodes: assignments.dimensionCodes, levels: assignments.levels,
+            pre: assemble(months[0], 0), post: assemble(months[1], 1),
+            extraWindows: extraWindows, extra: extraWindows.indices.map { assemble(months[2 + $0], 2 + $0) })
         panel.metricsLeftOut = leftOut
         return panel
     }
@@ -109,14 +125,21 @@ public struct CampaignPanel: Sendable {
     /// The `customer_months` metrics of `ids` rolled up over each window: [window][metric][customer]
     /// (NaN for a customer without a value in the window). Read by primary-key ranges in
     /// customer order, in two slices on two connections at once for large campaigns.
-    static func readMonthsMetrics(_ monthsMetrics: [String], rollups: [MetricRollup], ids: [SQLiteValue],
-                                  windows allWindows: [ClosedRange<YearMonth>], campaign: String, database: SQLiteDatabase,
-                                  progress: (String) -> Void) throws -> [[[Double]]] {
+    static func readMonthsMetrics(
+        _ monthsMetrics: [String], rollups: [MetricRollup], ids: [SQLiteValue],
+        windows allWindows: [ClosedRange<YearMonth>], campaign: String, database: SQLiteDatabase,
+        progress: (String) -> Void
+    ) throws -> [[[Double]]] {
         let w = allWindows.count
         var wanted: [YearMonth] = []
-        for window in allWindows { for index in window.lowerBound.index...window.upperBound.index where !wanted.contains(YearMonth(index: index)) { wanted.append(YearMonth(index: index)) } }
+        for window in allWindows {
+            for index in window.lowerBound.index...window.upperBound.index where !wanted.contains(YearMonth(index: index)) {
+                wanted.append(YearMonth(index: index))
+            }
+        }
         wanted.sort()
-        progress("reading customer_months for \(formatCount(ids.count)) customers, months \(wanted.map(\.description).joined(separator: ", "))")
+        progress(
+            "reading customer_months for \(formatCount(ids.count)) customers, months \(wanted.map(\.description).joined(separator: ", "))")
         let n = ids.count, k = monthsMetrics.count
         let metricColumns = monthsMetrics.map { ", m." + quoteIdentifier($0) }.joined()
         // Slots by month offset from the first wanted month (a table, not a hash, per row).
@@ -127,9 +150,10 @@ public struct CampaignPanel: Sendable {
         // the bottleneck, and each connection has its own cache): each slice's state is its own.
         let sliceCount = n >= parallelReadThreshold && database.isSharedFile ? 2 : 1
         let bounds = (0...sliceCount).map { $0 * n / sliceCount }
-        let job = MonthsReadJob(path: database.path, campaign: campaign, metricColumns: metricColumns, metrics: monthsMetrics,
-                                wanted: wanted, firstIndex: firstIndex, slotsByOffset: slotsByOffset, windowCount: w,
-                                rollups: rollups, ids: ids)
+        let job = MonthsReadJob(
+            path: database.path, campaign: campaign, metricColumns: metricColumns, metrics: monthsMetrics,
+            wanted: wanted, firstIndex: firstIndex, slotsByOffset: slotsByOffset, windowCount: w,
+            rollups: rollups, ids: ids)
         let slices = ResultSlots<MonthsSlice>(count: sliceCount)
         let failures = ResultSlots<Error>(count: sliceCount)
         withoutActuallyEscaping(progress) { progress in
@@ -172,8 +196,10 @@ public struct CampaignPanel: Sendable {
     /// Events metrics per window and customer: count, any (0/1) or sum of `value` of the
     /// metric's event between the first day of a window's first month and the last day of its
     /// last month (by the date written in `occurred_at`). Customers without events get 0.
-    static func readEventMetrics(_ definitions: [MetricDefinition], ids: [SQLiteValue], windows: [ClosedRange<YearMonth>],
-                                 database: SQLiteDatabase, progress: (String) -> Void) throws -> [String: [[Double]]] {
+    static func readEventMetrics(
+        _ definitions: [MetricDefinition], ids: [SQLiteValue], windows: [ClosedRange<YearMonth>],
+        database: SQLiteDatabase, progress: (String) -> Void
+    ) throws -> [String: [[Double]]] {
         let n = ids.count
         var position: [SQLiteValue: Int] = [:]
         position.reserveCapacity(n)
@@ -181,7 +207,8 @@ public struct CampaignPanel: Sendable {
         let events = Array(Set(definitions.compactMap(\.event))).sorted()
         let first = windows.map(\.lowerBound).min()!, last = windows.map(\.upperBound).max()!
         progress("reading events \(events.joined(separator: ", ")) from \(first) to \(last)")
-        let statement = try database.prepare("""
+        let statement = try database.prepare(
+            """
             SELECT customer_id, event, occurred_at, value FROM events
             WHERE event IN (\(events.map { _ in "?" }.joined(separator: ", "))) AND occurred_at >= ? AND occurred_at < ?
             """)
@@ -191,11 +218,16 @@ public struct CampaignPanel: Sendable {
         let byEvent = Dictionary(grouping: definitions, by: { $0.event ?? "" })
         while try statement.step() {
             guard let i = position[statement.value(0)], let event = statement.text(1), let list = byEvent[event] else { continue }
-            guard let month = statement.withUTF8(2, { bytes -> YearMonth? in
-                bytes.count >= 7 ? YearMonth.parse(UnsafeBufferPointer(rebasing: bytes[0..<7])) : nil
-            }) else {
-                throw DataError.contract(table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0)), event='\(event)'",
-                                         message: "\(statement.value(2)) is not an ISO 8601 timestamp")
+            guard
+                let month = statement.withUTF8(
+                    2,
+                    { bytes -> YearMonth? in
+                        bytes.count >= 7 ? YearMonth.parse(UnsafeBufferPointer(rebasing: bytes[0..<7])) : nil
+                    })
+            else {
+                throw DataError.contract(
+                    table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0)), event='\(event)'",
+                    message: "\(statement.value(2)) is not an ISO 8601 timestamp")
             }
             let amount = statement.storageClass(3) == .null ? 0 : statement.double(3)
             for (w, window) in windows.enumerated() where window.contains(month) {
@@ -227,9 +259,10 @@ private struct MonthsReadJob: Sendable {
 
     func read(customers range: Range<Int>, progress: (String) -> Void) throws -> MonthsSlice {
         let k = metrics.count, w = windowCount, n = range.count
-        var slice = MonthsSlice(sums: [Double](repeating: 0, count: n * w * k), counts: [Int32](repeating: 0, count: n * w * k),
-                                lasts: rollups.map { $0 == .last ? [Double](repeating: .nan, count: n * w) : [] },
-                                maxima: rollups.map { $0 == .max ? [Double](repeating: -.infinity, count: n * w) : [] })
+        var slice = MonthsSlice(
+            sums: [Double](repeating: 0, count: n * w * k), counts: [Int32](repeating: 0, count: n * w * k),
+            lasts: rollups.map { $0 == .last ? [Double](repeating: .nan, count: n * w) : [] },
+            maxima: rollups.map { $0 == .max ? [Double](repeating: -.infinity, count: n * w) : [] })
         guard n > 0 else { return slice }
         let database = try SQLiteDatabase.open(readOnlyAt: path)
         var filter = "a.customer_id >= ?"
@@ -237,7 +270,8 @@ private struct MonthsReadJob: Sendable {
         if range.upperBound < ids.count { filter += " AND a.customer_id < ?"; bounds.append(ids[range.upperBound]) }
         // Integer customer ids (the usual case) are compared without building values.
         let local = Array(ids[range])
-        let integerIDs: [Int64]? = local.allSatisfy({ if case .integer = $0 { return true } else { return false } })
+        let integerIDs: [Int64]? =
+            local.allSatisfy({ if case .integer = $0 { return true } else { return false } })
             ? local.map { if case .integer(let v) = $0 { return v } else { return 0 } } : nil
         var rows = 0
         // One query per run of consecutive wanted months: SQLite seeks each customer's first
@@ -245,7 +279,8 @@ private struct MonthsReadJob: Sendable {
         // as `month IN (…)` does, costs 1.6× more on the 1M demo). The runs come in month
         // order, so a `last` rollup still ends on the latest month of its window.
         for run in CampaignPanel.consecutiveRuns(wanted) {
-            let months = try database.prepare("""
+            let months = try database.prepare(
+                """
                 SELECT a.customer_id, m.month\(metricColumns)
                 FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id AND m.month BETWEEN ? AND ?
                 WHERE a.campaign_id = ? AND \(filter) ORDER BY a.customer_id, m.month
@@ -261,12 +296,14 @@ private struct MonthsReadJob: Sendable {
                     while cursor < n && local[cursor] != id { cursor += 1 }
                 }
                 guard cursor < n else {
-                    throw DataError.contract(table: "customer_months", column: "customer_id", row: "customer_id=\(months.value(0))",
-                                             message: "rows arrived out of customer order; is customer_id stored with mixed types?")
+                    throw DataError.contract(
+                        table: "customer_months", column: "customer_id", row: "customer_id=\(months.value(0))",
+                        message: "rows arrived out of customer order; is customer_id stored with mixed types?")
                 }
                 guard months.storageClass(1) == .text, let month = months.withUTF8(1, { YearMonth.parse($0) }) else {
-                    throw DataError.contract(table: "customer_months", column: "month", row: "customer_id=\(months.value(0))",
-                                             message: "\(months.value(1)) is not a month 'YYYY-MM'")
+                    throw DataError.contract(
+                        table: "customer_months", column: "month", row: "customer_id=\(months.value(0))",
+                        message: "\(months.value(1)) is not a month 'YYYY-MM'")
                 }
                 let offset = month.index - firstIndex
                 guard offset >= 0 && offset < slotsByOffset.count else { continue }
@@ -278,8 +315,9 @@ private struct MonthsReadJob: Sendable {
                     case .integer, .real:
                         let v = months.double(2 + j)
                         guard v.isFinite else {
-                            throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
-                                                     message: "the value is not finite (\(v))")
+                            throw DataError.contract(
+                                table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
+                                message: "the value is not finite (\(v))")
                         }
                         for slot in slots {
                             let cell = cursor * w + slot
@@ -289,8 +327,9 @@ private struct MonthsReadJob: Sendable {
                             if !slice.maxima[j].isEmpty { slice.maxima[j][cell] = max(slice.maxima[j][cell], v) }
                         }
                     default:
-                        throw DataError.contract(table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
-                                                 message: "\(months.value(2 + j)) is not a number")
+                        throw DataError.contract(
+                            table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
+                            message: "\(months.value(2 + j)) is not a number")
                     }
                 }
                 rows += 1

@@ -134,8 +134,10 @@ public struct DatabaseSummary: Sendable, Equatable, Encodable {
         /// Customers per arm, in arm order.
         public var arms: [ValueCount]
 
-        public init(campaignID: String, name: String, design: String, startsOn: String, endsOn: String,
-                    controlArm: String, arms: [ValueCount]) {
+        public init(
+            campaignID: String, name: String, design: String, startsOn: String, endsOn: String,
+            controlArm: String, arms: [ValueCount]
+        ) {
             self.campaignID = campaignID
             self.name = name
             self.design = design
@@ -147,7 +149,7 @@ public struct DatabaseSummary: Sendable, Equatable, Encodable {
 
         private enum CodingKeys: String, CodingKey {
             case campaignID = "campaign_id", name, design, startsOn = "starts_on", endsOn = "ends_on",
-                 controlArm = "control_arm", arms
+                controlArm = "control_arm", arms
         }
     }
 
@@ -164,8 +166,10 @@ public struct DatabaseSummary: Sendable, Equatable, Encodable {
     /// Defined metrics (from metric_definitions and defaults).
     public var metricDefinitions: [MetricDefinition]
 
-    public init(customers: Customers? = nil, customerMonths: CustomerMonths? = nil, dimensions: [Dimension] = [],
-                events: Events? = nil, campaigns: [Campaign] = [], metricDefinitions: [MetricDefinition] = []) {
+    public init(
+        customers: Customers? = nil, customerMonths: CustomerMonths? = nil, dimensions: [Dimension] = [],
+        events: Events? = nil, campaigns: [Campaign] = [], metricDefinitions: [MetricDefinition] = []
+    ) {
         self.customers = customers
         self.customerMonths = customerMonths
         self.dimensions = dimensions
@@ -176,7 +180,7 @@ public struct DatabaseSummary: Sendable, Equatable, Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case customers, customerMonths = "customer_months", dimensions, events, campaigns,
-             metricDefinitions = "metric_definitions"
+            metricDefinitions = "metric_definitions"
     }
 
     public func encode(to encoder: any Encoder) throws {

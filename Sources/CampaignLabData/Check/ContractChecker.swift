@@ -52,7 +52,9 @@ public final class ContractChecker {
     ///
     /// - Throws: `DataError.fileNotFound`, `.isDirectory`, `.emptyFile`, `.notSQLite` or
     ///   `.corrupt` when the file cannot be read as a database.
-    public static func check(databaseAt path: String, progress: @escaping (String) -> Void = { _ in }) throws
+    public static func check(
+        databaseAt path: String, progress: @escaping (String) -> Void = { _ in }
+    ) throws
         -> ContractCheckReport
     {
         let database = try SQLiteDatabase.open(readOnlyAt: path)
@@ -83,8 +85,10 @@ public final class ContractChecker {
         try guarded(Contract.assignments) { _ = try scanRows(of: Contract.assignments) }
         checkIdentifierTypes()
         progress("checking keys and references…")
-        for table in [Contract.customers, Contract.customerMonths, Contract.campaigns, Contract.assignments,
-                      Contract.metricDefinitions] {
+        for table in [
+            Contract.customers, Contract.customerMonths, Contract.campaigns, Contract.assignments,
+            Contract.metricDefinitions,
+        ] {
             try guarded(table) { try checkDuplicateKeys(table) }
         }
         try guarded(Contract.customerMonths) { try checkCustomerMonthsPerCustomer() }
@@ -108,8 +112,12 @@ public final class ContractChecker {
             if primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB {
                 throw DataError.corrupt(path: database.path, detail: "SQLite error \(code): \(message)")
             }
-            problems.add(ContractProblem(.error, .unreadableTable, table: table.name, affectedRows: 0,
-                                         message: "reading it failed (SQLite error \(code): \(message)); fix the table or view so that SELECT * FROM \(table.name) works"))
+            problems.add(
+                ContractProblem(
+                    .error, .unreadableTable, table: table.name, affectedRows: 0,
+                    message:
+                        "reading it failed (SQLite error \(code): \(message)); fix the table or view so that SELECT * FROM \(table.name) works"
+                ))
         }
     }
 
@@ -119,36 +127,49 @@ public final class ContractChecker {
         for contract in Contract.tables {
             guard let table = schema.table(contract.name) else {
                 if !contract.isOptional {
-                    problems.add(ContractProblem(.error, .missingTable, table: contract.name, affectedRows: 0,
-                                                 message: "the table is missing; create it (or a view with this name) as the data contract describes"))
+                    problems.add(
+                        ContractProblem(
+                            .error, .missingTable, table: contract.name, affectedRows: 0,
+                            message: "the table is missing; create it (or a view with this name) as the data contract describes"))
                 }
                 continue
             }
             if let error = table.readError {
-                problems.add(ContractProblem(.error, .unreadableTable, table: contract.name, affectedRows: 0,
-                                             message: "the \(table.kind.rawValue) cannot be read (\(error)); fix it so that SELECT * FROM \(contract.name) works"))
+                problems.add(
+                    ContractProblem(
+                        .error, .unreadableTable, table: contract.name, affectedRows: 0,
+                        message: "the \(table.kind.rawValue) cannot be read (\(error)); fix it so that SELECT * FROM \(contract.name) works"
+                    ))
                 continue
             }
             for column in contract.columns {
                 guard let found = table.column(named: column.name) else {
                     if column.isRequired {
-                        problems.add(ContractProblem(.error, .missingColumn, table: contract.name, column: column.name,
-                                                     affectedRows: 0,
-                                                     message: "the column is missing; it must hold \(column.kind.expectation)"))
+                        problems.add(
+                            ContractProblem(
+                                .error, .missingColumn, table: contract.name, column: column.name,
+                                affectedRows: 0,
+                                message: "the column is missing; it must hold \(column.kind.expectation)"))
                     }
                     continue
                 }
                 if let wrong = wrongDeclaredType(found, kind: column.kind) {
-                    problems.add(ContractProblem(.error, .wrongDeclaredType, table: contract.name, column: column.name,
-                                                 affectedRows: 0, message: wrong))
+                    problems.add(
+                        ContractProblem(
+                            .error, .wrongDeclaredType, table: contract.name, column: column.name,
+                            affectedRows: 0, message: wrong))
                 }
             }
         }
         for column in schema.nonNumericMonthsColumns {
             let declared = schema.table(Contract.customerMonths.name)?.column(named: column)?.declaredType ?? ""
-            problems.add(ContractProblem(.warning, .nonNumericColumn, table: Contract.customerMonths.name, column: column,
-                                         affectedRows: 0,
-                                         message: "the column is not numeric (\(declared.isEmpty ? "its values are text" : "declared \(declared)")), so it is not a metric and analyses ignore it; every extra column of customer_months should be a number (move text to customers as a dimension)"))
+            problems.add(
+                ContractProblem(
+                    .warning, .nonNumericColumn, table: Contract.customerMonths.name, column: column,
+                    affectedRows: 0,
+                    message:
+                        "the column is not numeric (\(declared.isEmpty ? "its values are text" : "declared \(declared)")), so it is not a metric and analyses ignore it; every extra column of customer_months should be a number (move text to customers as a dimension)"
+                ))
         }
     }
 
@@ -164,7 +185,8 @@ public final class ContractChecker {
         case .real, .integer: refused = affinity == "TEXT"
         }
         guard refused else { return nil }
-        return "the column is declared \(column.declaredType) (\(affinity) affinity), but it must hold \(kind.expectation); declare it \(kind.sqlType.isEmpty ? "INTEGER or TEXT" : kind.sqlType)"
+        return
+            "the column is declared \(column.declaredType) (\(affinity) affinity), but it must hold \(kind.expectation); declare it \(kind.sqlType.isEmpty ? "INTEGER or TEXT" : kind.sqlType)"
     }
 
     // MARK: Row scans
@@ -178,8 +200,9 @@ public final class ContractChecker {
                 last = max(last ?? day, day)
             }
         }
-        summary.customers = .init(count: rows, firstOpenedOn: first.map { CivilDate(daysSinceEpoch: $0).description },
-                                  lastOpenedOn: last.map { CivilDate(daysSinceEpoch: $0).description })
+        summary.customers = .init(
+            count: rows, firstOpenedOn: first.map { CivilDate(daysSinceEpoch: $0).description },
+            lastOpenedOn: last.map { CivilDate(daysSinceEpoch: $0).description })
     }
 
     private func scanCustomerMonths() throws {
@@ -191,8 +214,9 @@ public final class ContractChecker {
                 last = max(last ?? month, month)
             }
         }
-        summary.customerMonths = .init(rows: rows, firstMonth: first.map { YearMonth(index: $0).description },
-                                       lastMonth: last.map { YearMonth(index: $0).description }, metrics: schema.metrics)
+        summary.customerMonths = .init(
+            rows: rows, firstMonth: first.map { YearMonth(index: $0).description },
+            lastMonth: last.map { YearMonth(index: $0).description }, metrics: schema.metrics)
     }
 
     private func scanEvents() throws {
@@ -203,8 +227,9 @@ public final class ContractChecker {
             let statement = try database.prepare("SELECT event, count(*) FROM events GROUP BY event")
             while try statement.step() {
                 distinct += 1
-                insertTop(&types, ValueCount(displayText(statement.value(0)), Int(statement.int64(1))),
-                          limit: DatabaseSummary.listedEventTypes)
+                insertTop(
+                    &types, ValueCount(displayText(statement.value(0)), Int(statement.int64(1))),
+                    limit: DatabaseSummary.listedEventTypes)
             }
         }
         summary.events = .init(rows: rows, distinctTypes: distinct, types: types)
@@ -215,9 +240,12 @@ public final class ContractChecker {
         _ = try scanRows(of: Contract.campaigns) { row in
             let starts = row.parsedValue("starts_on"), ends = row.parsedValue("ends_on")
             if let starts, let ends, ends < starts {
-                problems.count(.error, .campaignEndsBeforeStart, table: Contract.campaigns.name, column: "ends_on",
-                               example: row.namer.describe(),
-                               message: "the campaign ends (\(CivilDate(daysSinceEpoch: ends))) before it starts (\(CivilDate(daysSinceEpoch: starts))); swap or correct starts_on/ends_on")
+                problems.count(
+                    .error, .campaignEndsBeforeStart, table: Contract.campaigns.name, column: "ends_on",
+                    example: row.namer.describe(),
+                    message:
+                        "the campaign ends (\(CivilDate(daysSinceEpoch: ends))) before it starts (\(CivilDate(daysSinceEpoch: starts))); swap or correct starts_on/ends_on"
+                )
             }
             let id = row.value("campaign_id")
             guard id != .null else { return }
@@ -225,8 +253,10 @@ public final class ContractChecker {
                 campaignID: displayText(id), name: displayText(row.value("name")), design: displayText(row.value("design")),
                 startsOn: displayText(row.value("starts_on")), endsOn: displayText(row.value("ends_on")),
                 controlArm: displayText(row.value("control_arm")), arms: [])
-            campaignRows.append(CampaignRow(id: id, summary: campaign, startsOn: starts.map(CivilDate.init(daysSinceEpoch:)),
-                                            example: "campaign_id=\(id.shortDescription)"))
+            campaignRows.append(
+                CampaignRow(
+                    id: id, summary: campaign, startsOn: starts.map(CivilDate.init(daysSinceEpoch:)),
+                    example: "campaign_id=\(id.shortDescription)"))
         }
     }
 
@@ -248,10 +278,13 @@ public final class ContractChecker {
             guard count > 0 else { continue }
             let (here, there) = integerIsReference ? ("TEXT", "INTEGER") : ("INTEGER", "TEXT")
             let value = (integerIsReference ? stats.firstTextValue : stats.firstIntegerValue) ?? ""
-            problems.add(ContractProblem(
-                .error, .mixedIdentifierTypes, table: table, column: "customer_id",
-                exampleRow: integerIsReference ? stats.firstText : stats.firstInteger, affectedRows: count,
-                message: "customer_id is stored as \(here) here (e.g. \(value)) but as \(there) \(referencePlace); 17 and '17' are different keys, so joins silently miss these rows. Store customer_id with one type everywhere (e.g. CAST(customer_id AS \(there)) in a view)"))
+            problems.add(
+                ContractProblem(
+                    .error, .mixedIdentifierTypes, table: table, column: "customer_id",
+                    exampleRow: integerIsReference ? stats.firstText : stats.firstInteger, affectedRows: count,
+                    message:
+                        "customer_id is stored as \(here) here (e.g. \(value)) but as \(there) \(referencePlace); 17 and '17' are different keys, so joins silently miss these rows. Store customer_id with one type everywhere (e.g. CAST(customer_id AS \(there)) in a view)"
+                ))
         }
     }
 
@@ -260,8 +293,9 @@ public final class ContractChecker {
     /// Duplicate primary keys — possible in views and in tables created without the key.
     private func checkDuplicateKeys(_ contract: ContractTable) throws {
         guard let table = schema.table(contract.name), table.readError == nil,
-              contract.primaryKey.allSatisfy({ table.column(named: $0) != nil }),
-              !table.enforcesUniqueness(of: contract.primaryKey) else { return }
+            contract.primaryKey.allSatisfy({ table.column(named: $0) != nil }),
+            !table.enforcesUniqueness(of: contract.primaryKey)
+        else { return }
         let keys = contract.primaryKey.map(quoteIdentifier)
         let armCheck = contract == Contract.assignments && table.column(named: "arm") != nil
         let sql = """
@@ -279,14 +313,20 @@ public final class ContractChecker {
         while try statement.step() {
             let rows = Int(statement.int64(n))
             if armCheck && statement.int64(n + 1) > 1 {
-                problems.count(.error, .customerInTwoArms, table: contract.name, column: "arm", rows: rows,
-                               example: describe(),
-                               message: "the customer is assigned to \(statement.int64(n + 1)) different arms of one campaign; each customer must be in exactly one arm")
+                problems.count(
+                    .error, .customerInTwoArms, table: contract.name, column: "arm", rows: rows,
+                    example: describe(),
+                    message:
+                        "the customer is assigned to \(statement.int64(n + 1)) different arms of one campaign; each customer must be in exactly one arm"
+                )
             } else {
-                problems.count(.error, .duplicateKey, table: contract.name,
-                               column: contract.primaryKey.count == 1 ? contract.primaryKey[0] : nil, rows: rows,
-                               example: describe(),
-                               message: "\(rows) rows share the key (\(keyText)); each key must appear once (remove the duplicates\(table.kind == .view ? " in the view's query" : ", or declare PRIMARY KEY (\(keyText))"))")
+                problems.count(
+                    .error, .duplicateKey, table: contract.name,
+                    column: contract.primaryKey.count == 1 ? contract.primaryKey[0] : nil, rows: rows,
+                    example: describe(),
+                    message:
+                        "\(rows) rows share the key (\(keyText)); each key must appear once (remove the duplicates\(table.kind == .view ? " in the view's query" : ", or declare PRIMARY KEY (\(keyText))"))"
+                )
             }
         }
     }
@@ -295,12 +335,14 @@ public final class ContractChecker {
     /// not in customers, gaps between the first and last month, months before opened_on.
     private func checkCustomerMonthsPerCustomer() throws {
         guard schema.has(Contract.customerMonths, column: "customer_id"),
-              schema.has(Contract.customerMonths, column: "month") else { return }
+            schema.has(Contract.customerMonths, column: "month")
+        else { return }
         let withCustomers = schema.has(Contract.customers, column: "customer_id")
         let withOpened = withCustomers && schema.has(Contract.customers, column: "opened_on")
         // With the key enforced, count(*) is the number of distinct months (and twice as fast).
         let keyEnforced = schema.table(Contract.customerMonths.name)?.enforcesUniqueness(of: Contract.customerMonths.primaryKey) ?? false
-        let statement = try database.prepare("""
+        let statement = try database.prepare(
+            """
             SELECT g.customer_id, g.lo, g.hi, g.n, g.rows,
                    \(withCustomers ? "EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = g.customer_id)" : "1"),
                    \(withOpened ? "(SELECT c.opened_on FROM customers c WHERE c.customer_id = g.customer_id LIMIT 1)" : "NULL")
@@ -322,8 +364,9 @@ public final class ContractChecker {
                 continue
             }
             guard statement.storageClass(1) == .text, statement.storageClass(2) == .text,
-                  let lo = statement.withUTF8(1, { YearMonth.parse($0) }),
-                  let hi = statement.withUTF8(2, { YearMonth.parse($0) }) else { continue }
+                let lo = statement.withUTF8(1, { YearMonth.parse($0) }),
+                let hi = statement.withUTF8(2, { YearMonth.parse($0) })
+            else { continue }
             let span = hi.index - lo.index + 1, present = Int(statement.int64(3))
             if present < span {
                 gapCustomers += 1
@@ -333,25 +376,34 @@ public final class ContractChecker {
                 }
             }
             if statement.storageClass(6) == .text, let opened = statement.withUTF8(6, { CivilDate.parse($0) }),
-               lo < opened.yearMonth {
+                lo < opened.yearMonth
+            {
                 earlyCustomers += 1
                 if earlyExample == nil { earlyExample = "customer_id=\(id), month='\(lo)' (opened_on '\(opened)')" }
             }
         }
         if orphanRows > 0 {
-            problems.add(ContractProblem(.error, .orphanCustomer, table: table, column: "customer_id", exampleRow: orphanExample,
-                                         affectedRows: orphanRows,
-                                         message: "the customer_id is not in customers; every customer in customer_months must have a customers row"))
+            problems.add(
+                ContractProblem(
+                    .error, .orphanCustomer, table: table, column: "customer_id", exampleRow: orphanExample,
+                    affectedRows: orphanRows,
+                    message: "the customer_id is not in customers; every customer in customer_months must have a customers row"))
         }
         if gapCustomers > 0 {
-            problems.add(ContractProblem(.warning, .monthGaps, table: table, column: "month", exampleRow: gapExample,
-                                         affectedRows: gapCustomers, unit: "customers",
-                                         message: "months are missing between a customer's first and last month (\(formatCount(missingMonths)) customer-month\(missingMonths == 1 ? "" : "s") in all); analyses treat a missing month as no data, not as zero"))
+            problems.add(
+                ContractProblem(
+                    .warning, .monthGaps, table: table, column: "month", exampleRow: gapExample,
+                    affectedRows: gapCustomers, unit: "customers",
+                    message:
+                        "months are missing between a customer's first and last month (\(formatCount(missingMonths)) customer-month\(missingMonths == 1 ? "" : "s") in all); analyses treat a missing month as no data, not as zero"
+                ))
         }
         if earlyCustomers > 0 {
-            problems.add(ContractProblem(.warning, .monthsBeforeOpening, table: table, column: "month", exampleRow: earlyExample,
-                                         affectedRows: earlyCustomers, unit: "customers",
-                                         message: "customers have monthly snapshots before the month of their opened_on; check opened_on or the snapshots"))
+            problems.add(
+                ContractProblem(
+                    .warning, .monthsBeforeOpening, table: table, column: "month", exampleRow: earlyExample,
+                    affectedRows: earlyCustomers, unit: "customers",
+                    message: "customers have monthly snapshots before the month of their opened_on; check opened_on or the snapshots"))
         }
     }
 
@@ -359,28 +411,38 @@ public final class ContractChecker {
     private func checkOrphans(of contract: ContractTable) throws {
         guard let table = schema.table(contract.name), table.readError == nil else { return }
         if table.column(named: "customer_id") != nil, schema.has(Contract.customers, column: "customer_id") {
-            try countRows(of: contract, table, where: "x.customer_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = x.customer_id)") { count, example in
-                ContractProblem(.error, .orphanCustomer, table: contract.name, column: "customer_id", exampleRow: example,
-                                affectedRows: count,
-                                message: "the customer_id is not in customers; every customer in \(contract.name) must have a customers row")
+            try countRows(
+                of: contract, table,
+                where: "x.customer_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = x.customer_id)"
+            ) { count, example in
+                ContractProblem(
+                    .error, .orphanCustomer, table: contract.name, column: "customer_id", exampleRow: example,
+                    affectedRows: count,
+                    message: "the customer_id is not in customers; every customer in \(contract.name) must have a customers row")
             }
         }
         if table.column(named: "campaign_id") != nil, schema.has(Contract.campaigns, column: "campaign_id") {
             let severity: ContractProblem.Severity = contract == Contract.events ? .warning : .error
-            try countRows(of: contract, table, where: "x.campaign_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.campaign_id = x.campaign_id)") { count, example in
-                ContractProblem(severity, .orphanCampaign, table: contract.name, column: "campaign_id", exampleRow: example,
-                                affectedRows: count,
-                                message: severity == .error
-                                    ? "the campaign_id is not in campaigns; every assignment must belong to a campaign"
-                                    : "the campaign_id is not in campaigns; these events count as activity but are linked to no known campaign")
+            try countRows(
+                of: contract, table,
+                where: "x.campaign_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.campaign_id = x.campaign_id)"
+            ) { count, example in
+                ContractProblem(
+                    severity, .orphanCampaign, table: contract.name, column: "campaign_id", exampleRow: example,
+                    affectedRows: count,
+                    message: severity == .error
+                        ? "the campaign_id is not in campaigns; every assignment must belong to a campaign"
+                        : "the campaign_id is not in campaigns; these events count as activity but are linked to no known campaign")
             }
         }
     }
 
     /// Counts the rows of `contract` (aliased `x`) matching `condition` and, when there are
     /// any, adds the problem `make` builds from the count and the first row.
-    private func countRows(of contract: ContractTable, _ table: ContractSchema.Table, where condition: String,
-                           _ make: (Int, String?) -> ContractProblem) throws {
+    private func countRows(
+        of contract: ContractTable, _ table: ContractSchema.Table, where condition: String,
+        _ make: (Int, String?) -> ContractProblem
+    ) throws {
         let from = "FROM \(quoteIdentifier(contract.name)) AS x WHERE \(condition)"
         guard let count = try database.scalarInt("SELECT count(*) \(from)"), count > 0 else { return }
         problems.add(make(count, try exampleRow(of: contract, table, from: from)))
@@ -404,15 +466,17 @@ public final class ContractChecker {
 
     private func checkCampaigns() throws {
         guard schema.has(Contract.campaigns, column: "campaign_id"),
-              schema.has(Contract.assignments, column: "campaign_id"), schema.has(Contract.assignments, column: "arm"),
-              !campaignRows.isEmpty else {
+            schema.has(Contract.assignments, column: "campaign_id"), schema.has(Contract.assignments, column: "arm"),
+            !campaignRows.isEmpty
+        else {
             summary.campaigns = campaignRows.map(\.summary)
             return
         }
         // Arm sizes: one GROUP BY over the assignments key index; kept only for known campaigns.
         var position: [SQLiteValue: Int] = [:]
         for (i, campaign) in campaignRows.enumerated() where position[campaign.id] == nil { position[campaign.id] = i }
-        let arms = try database.prepare("""
+        let arms = try database.prepare(
+            """
             SELECT campaign_id, arm, count(*) FROM assignments WHERE campaign_id IS NOT NULL GROUP BY campaign_id, arm
             """)
         while try arms.step() {
@@ -421,36 +485,52 @@ public final class ContractChecker {
         }
 
         let table = Contract.campaigns.name
-        let canCheckPrePeriod = schema.has(Contract.customerMonths, column: "month")
+        let canCheckPrePeriod =
+            schema.has(Contract.customerMonths, column: "month")
             && schema.has(Contract.customerMonths, column: "customer_id") && schema.has(Contract.assignments, column: "customer_id")
-        let prePeriod = canCheckPrePeriod ? try database.prepare("""
-            SELECT EXISTS (SELECT 1 FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id
-                           WHERE a.campaign_id = ?1 AND m.month < ?2)
-            """) : nil
+        let prePeriod =
+            canCheckPrePeriod
+            ? try database.prepare(
+                """
+                SELECT EXISTS (SELECT 1 FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id
+                               WHERE a.campaign_id = ?1 AND m.month < ?2)
+                """) : nil
         for campaign in campaignRows {
             let armNames = campaign.summary.arms.map(\.value)
             guard !armNames.isEmpty else {
-                problems.count(.error, .campaignWithoutAssignments, table: table, column: "campaign_id",
-                               example: campaign.example,
-                               message: "the campaign has no rows in assignments; add who was in which arm (participants and non-participants, or the test variants)")
+                problems.count(
+                    .error, .campaignWithoutAssignments, table: table, column: "campaign_id",
+                    example: campaign.example,
+                    message:
+                        "the campaign has no rows in assignments; add who was in which arm (participants and non-participants, or the test variants)"
+                )
                 continue
             }
             let control = campaign.summary.controlArm
             if !armNames.contains(control) {
-                problems.count(.error, .controlArmEmpty, table: table, column: "control_arm", example: campaign.example,
-                               message: "the control arm '\(control)' has no rows in assignments (arms found: \(armNames.joined(separator: ", "))); fix control_arm or the arm names")
+                problems.count(
+                    .error, .controlArmEmpty, table: table, column: "control_arm", example: campaign.example,
+                    message:
+                        "the control arm '\(control)' has no rows in assignments (arms found: \(armNames.joined(separator: ", "))); fix control_arm or the arm names"
+                )
             }
             if armNames.count == 1 {
-                problems.count(.error, .singleArm, table: table, column: "campaign_id", example: campaign.example,
-                               message: "every assignment is in the one arm '\(armNames[0])', so there is nothing to compare; add the other arm (e.g. the non-participants)")
+                problems.count(
+                    .error, .singleArm, table: table, column: "campaign_id", example: campaign.example,
+                    message:
+                        "every assignment is in the one arm '\(armNames[0])', so there is nothing to compare; add the other arm (e.g. the non-participants)"
+                )
             }
             if let prePeriod, let starts = campaign.startsOn {
                 prePeriod.reset()
                 try prePeriod.bind(campaign.id, at: 1)
                 try prePeriod.bind(starts.yearMonth.description, at: 2)
                 if try prePeriod.step(), prePeriod.int64(0) == 0 {
-                    problems.count(.warning, .noPrePeriod, table: table, column: "starts_on", example: campaign.example,
-                                   message: "no customer of the campaign has a customer_months row before \(starts.yearMonth) (the month it starts), so there is no pre-period: no baseline, no CUPED, no difference-in-differences")
+                    problems.count(
+                        .warning, .noPrePeriod, table: table, column: "starts_on", example: campaign.example,
+                        message:
+                            "no customer of the campaign has a customer_months row before \(starts.yearMonth) (the month it starts), so there is no pre-period: no baseline, no CUPED, no difference-in-differences"
+                    )
                 }
             }
         }
@@ -461,9 +541,11 @@ public final class ContractChecker {
 
     private func checkMetricDefinitions() {
         for issue in schema.metricDefinitionIssues {
-            problems.add(ContractProblem(.error, .invalidMetricDefinition, table: Contract.metricDefinitions.name,
-                                         column: issue.column, exampleRow: issue.exampleRow, affectedRows: 1,
-                                         message: issue.message))
+            problems.add(
+                ContractProblem(
+                    .error, .invalidMetricDefinition, table: Contract.metricDefinitions.name,
+                    column: issue.column, exampleRow: issue.exampleRow, affectedRows: 1,
+                    message: issue.message))
         }
     }
 
@@ -477,8 +559,9 @@ public final class ContractChecker {
             var top: [ValueCount] = [], distinct = 0
             while try statement.step() {
                 distinct += 1
-                insertTop(&top, ValueCount(displayText(statement.value(0)), Int(statement.int64(1))),
-                          limit: DatabaseSummary.listedValues)
+                insertTop(
+                    &top, ValueCount(displayText(statement.value(0)), Int(statement.int64(1))),
+                    limit: DatabaseSummary.listedValues)
             }
             summary.dimensions.append(.init(name: dimension, distinctValues: distinct, topValues: top))
         }

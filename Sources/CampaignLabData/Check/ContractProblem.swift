@@ -70,8 +70,10 @@ public struct ContractProblem: Sendable, Equatable, Hashable, Encodable {
     /// What is wrong and what to do, in words an analyst can act on.
     public var message: String
 
-    public init(_ severity: Severity, _ kind: Kind, table: String, column: String? = nil, exampleRow: String? = nil,
-                affectedRows: Int = 1, unit: String = "rows", message: String) {
+    public init(
+        _ severity: Severity, _ kind: Kind, table: String, column: String? = nil, exampleRow: String? = nil,
+        affectedRows: Int = 1, unit: String = "rows", message: String
+    ) {
         self.severity = severity
         self.kind = kind
         self.table = table
@@ -107,4 +109,3 @@ public struct ContractProblem: Sendable, Equatable, Hashable, Encodable {
         try container.encode(message, forKey: .message)
     }
 }
-

@@ -11,17 +11,21 @@ struct ProblemCollector {
     private var positions: [Key: Int] = [:]
 
     /// Counts one more affected row; the example and message are built only for the first.
-    mutating func count(_ severity: ContractProblem.Severity, _ kind: ContractProblem.Kind, table: String,
-                        column: String?, rows: Int = 1, example: @autoclosure () -> String?,
-                        message: @autoclosure () -> String) {
+    mutating func count(
+        _ severity: ContractProblem.Severity, _ kind: ContractProblem.Kind, table: String,
+        column: String?, rows: Int = 1, example: @autoclosure () -> String?,
+        message: @autoclosure () -> String
+    ) {
         let key = Key(table: table, column: column, kind: kind)
         if let position = positions[key] {
             problems[position].affectedRows += rows
             return
         }
         positions[key] = problems.count
-        problems.append(ContractProblem(severity, kind, table: table, column: column, exampleRow: example(),
-                                        affectedRows: rows, message: message()))
+        problems.append(
+            ContractProblem(
+                severity, kind, table: table, column: column, exampleRow: example(),
+                affectedRows: rows, message: message()))
     }
 
     /// Adds a problem as is (set-level checks that count for themselves).

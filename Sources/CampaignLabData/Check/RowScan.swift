@@ -80,16 +80,19 @@ extension ContractChecker {
         if table.hasRowID { selected.append("_rowid_") }
         var columns: [ScanColumn] = []
         for column in contract.columns where table.column(named: column.name) != nil {
-            var scan = ScanColumn(name: column.name, role: .contract(column.kind, isNotNull: column.isNotNull),
-                                  index: selected.count)
+            var scan = ScanColumn(
+                name: column.name, role: .contract(column.kind, isNotNull: column.isNotNull),
+                index: selected.count)
             if case .oneOf(let values) = column.kind { scan.allowed = values.map { Array($0.utf8) } }
             columns.append(scan)
             selected.append(quoteIdentifier(column.name))
         }
         for metric in metrics {
             let lower = metric.lowercased()
-            columns.append(ScanColumn(name: metric, role: .metric(isBalance: lower.contains("aum") || lower.contains("balance")),
-                                      index: selected.count))
+            columns.append(
+                ScanColumn(
+                    name: metric, role: .metric(isBalance: lower.contains("aum") || lower.contains("balance")),
+                    index: selected.count))
             selected.append(quoteIdentifier(metric))
         }
         guard !columns.isEmpty else { return 0 }
@@ -120,8 +123,9 @@ extension ContractChecker {
                 case .contract(let kind, let isNotNull):
                     if storage == .null {
                         if isNotNull {
-                            problems.count(.error, .nullValue, table: name, column: column.name, example: namer.describe(),
-                                           message: "the value is NULL; every row needs \(kind.expectation) here")
+                            problems.count(
+                                .error, .nullValue, table: name, column: column.name, example: namer.describe(),
+                                message: "the value is NULL; every row needs \(kind.expectation) here")
                         }
                         continue
                     }
@@ -141,8 +145,10 @@ extension ContractChecker {
                                 identifiers.firstTextValue = statement.value(i).shortDescription
                             }
                         default:
-                            wrongStorage(statement, i, storage, kind, column.name, table: name, namer: namer,
-                                         hint: storage == .real ? " A REAL id such as 17.0 does not match 17 elsewhere; store whole numbers as INTEGER." : "")
+                            wrongStorage(
+                                statement, i, storage, kind, column.name, table: name, namer: namer,
+                                hint: storage == .real
+                                    ? " A REAL id such as 17.0 does not match 17 elsewhere; store whole numbers as INTEGER." : "")
                         }
                     case .date:
                         guard storage == .text else {
@@ -179,8 +185,9 @@ extension ContractChecker {
                         }
                         let allowed = column.allowed
                         if !statement.withUTF8(i, { bytes in allowed.contains { bytes.elementsEqual($0) } }) {
-                            problems.count(.error, .valueNotAllowed, table: name, column: column.name, example: namer.describe(),
-                                           message: "\(statement.value(i).shortDescription) is not allowed; the value must be \(kind.expectation)")
+                            problems.count(
+                                .error, .valueNotAllowed, table: name, column: column.name, example: namer.describe(),
+                                message: "\(statement.value(i).shortDescription) is not allowed; the value must be \(kind.expectation)")
                         }
                     case .real:
                         if storage == .real {
@@ -202,8 +209,10 @@ extension ContractChecker {
         return rows
     }
 
-    private func checkMetric(_ statement: SQLiteStatement, _ i: Int, _ storage: SQLiteStorageClass, _ column: String,
-                             isBalance: Bool, table: String, namer: RowNamer) {
+    private func checkMetric(
+        _ statement: SQLiteStatement, _ i: Int, _ storage: SQLiteStorageClass, _ column: String,
+        isBalance: Bool, table: String, namer: RowNamer
+    ) {
         switch storage {
         case .integer:
             if isBalance && statement.int64(i) < 0 { negative(statement, i, column, table: table, namer: namer) }
@@ -215,34 +224,48 @@ extension ContractChecker {
                 negative(statement, i, column, table: table, namer: namer)
             }
         case .null:
-            problems.count(.warning, .nullMetric, table: table, column: column, example: namer.describe(),
-                           message: "the metric has no value (NULL) in some rows; analyses leave those customer-months out of this metric")
+            problems.count(
+                .warning, .nullMetric, table: table, column: column, example: namer.describe(),
+                message: "the metric has no value (NULL) in some rows; analyses leave those customer-months out of this metric")
         case .text, .blob:
-            wrongStorage(statement, i, storage, .real, column, table: table, namer: namer,
-                         hint: " Every extra column of customer_months is a numeric metric; store numbers (CAST in a view), or move text to customers as a dimension.")
+            wrongStorage(
+                statement, i, storage, .real, column, table: table, namer: namer,
+                hint:
+                    " Every extra column of customer_months is a numeric metric; store numbers (CAST in a view), or move text to customers as a dimension."
+            )
         }
     }
 
-    private func wrongStorage(_ statement: SQLiteStatement, _ i: Int, _ storage: SQLiteStorageClass, _ kind: ColumnKind,
-                              _ column: String, table: String, namer: RowNamer, hint: String = "") {
-        problems.count(.error, .wrongStorageType, table: table, column: column, example: namer.describe(),
-                       message: "the value \(statement.value(i).shortDescription) is stored as \(storageName(storage)); the column must hold \(kind.expectation).\(hint)")
+    private func wrongStorage(
+        _ statement: SQLiteStatement, _ i: Int, _ storage: SQLiteStorageClass, _ kind: ColumnKind,
+        _ column: String, table: String, namer: RowNamer, hint: String = ""
+    ) {
+        problems.count(
+            .error, .wrongStorageType, table: table, column: column, example: namer.describe(),
+            message:
+                "the value \(statement.value(i).shortDescription) is stored as \(storageName(storage)); the column must hold \(kind.expectation).\(hint)"
+        )
     }
 
-    private func unparsable(_ statement: SQLiteStatement, _ i: Int, _ kind: ColumnKind, _ column: String, table: String,
-                            namer: RowNamer) {
-        problems.count(.error, .unparsableValue, table: table, column: column, example: namer.describe(),
-                       message: "\(statement.value(i).shortDescription) is not \(kind.expectation)")
+    private func unparsable(
+        _ statement: SQLiteStatement, _ i: Int, _ kind: ColumnKind, _ column: String, table: String,
+        namer: RowNamer
+    ) {
+        problems.count(
+            .error, .unparsableValue, table: table, column: column, example: namer.describe(),
+            message: "\(statement.value(i).shortDescription) is not \(kind.expectation)")
     }
 
     private func infinite(_ statement: SQLiteStatement, _ i: Int, _ column: String, table: String, namer: RowNamer) {
-        problems.count(.error, .infiniteValue, table: table, column: column, example: namer.describe(),
-                       message: "the value is \(statement.double(i) > 0 ? "+" : "-")infinity; store a finite number or NULL")
+        problems.count(
+            .error, .infiniteValue, table: table, column: column, example: namer.describe(),
+            message: "the value is \(statement.double(i) > 0 ? "+" : "-")infinity; store a finite number or NULL")
     }
 
     private func negative(_ statement: SQLiteStatement, _ i: Int, _ column: String, table: String, namer: RowNamer) {
-        problems.count(.warning, .negativeBalance, table: table, column: column, example: namer.describe(),
-                       message: "a balance is negative (\(statement.value(i))); check the source data (overdrafts or sign errors?)")
+        problems.count(
+            .warning, .negativeBalance, table: table, column: column, example: namer.describe(),
+            message: "a balance is negative (\(statement.value(i))); check the source data (overdrafts or sign errors?)")
     }
 }
 

@@ -52,11 +52,11 @@ public final class CSVReader {
     private var descriptor: Int32
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
-    private var start = 0          // first unconsumed byte
-    private var end = 0            // one past the last byte read
+    private var start = 0  // first unconsumed byte
+    private var end = 0  // one past the last byte read
     private var atEndOfFile = false
     private var finished = false
-    private var nextLine = 1       // line of the first unconsumed byte
+    private var nextLine = 1  // line of the first unconsumed byte
     private var bytesRead = 0
 
     // The current record: unescaped field bytes back to back, and where each field ends.
@@ -352,14 +352,14 @@ func isValidUTF8(_ bytes: UnsafePointer<UInt8>, count: Int) -> Bool {
         case 0xE0...0xEF:
             guard continuation(1), continuation(2) else { return false }
             let b1 = bytes[i + 1]
-            if b0 == 0xE0 && b1 < 0xA0 { return false }   // overlong
-            if b0 == 0xED && b1 > 0x9F { return false }   // surrogate
+            if b0 == 0xE0 && b1 < 0xA0 { return false }  // overlong
+            if b0 == 0xED && b1 > 0x9F { return false }  // surrogate
             i += 3
         case 0xF0...0xF4:
             guard continuation(1), continuation(2), continuation(3) else { return false }
             let b1 = bytes[i + 1]
-            if b0 == 0xF0 && b1 < 0x90 { return false }   // overlong
-            if b0 == 0xF4 && b1 > 0x8F { return false }   // above U+10FFFF
+            if b0 == 0xF0 && b1 < 0x90 { return false }  // overlong
+            if b0 == 0xF4 && b1 > 0x8F { return false }  // above U+10FFFF
             i += 4
         default:
             return false

@@ -28,16 +28,25 @@ public struct ImportSource: Sendable, Equatable {
     public init(argument: String) throws {
         let tableNames = Contract.tables.map(\.name).joined(separator: ", ")
         if let equals = argument.firstIndex(of: "="),
-           !argument[..<equals].contains("/"), !argument[..<equals].contains(".") {
+            !argument[..<equals].contains("/"), !argument[..<equals].contains(".")
+        {
             let name = String(argument[..<equals])
             let path = String(argument[argument.index(after: equals)...])
             guard let table = Contract.table(named: name) else {
-                throw ImportError(problems: [ImportProblem(file: path.isEmpty ? nil : path, message:
-                    "'\(name)' is not a contract table; the tables are \(tableNames)")])
+                throw ImportError(problems: [
+                    ImportProblem(
+                        file: path.isEmpty ? nil : path,
+                        message:
+                            "'\(name)' is not a contract table; the tables are \(tableNames)")
+                ])
             }
             guard !path.isEmpty else {
-                throw ImportError(problems: [ImportProblem(file: nil, table: name, message:
-                    "'\(argument)' names no file; write \(name)=path/to/file.csv")])
+                throw ImportError(problems: [
+                    ImportProblem(
+                        file: nil, table: name,
+                        message:
+                            "'\(argument)' names no file; write \(name)=path/to/file.csv")
+                ])
             }
             self.init(table: table, path: path)
             return
@@ -46,9 +55,13 @@ public struct ImportSource: Sendable, Equatable {
         if let slash = fileName.lastIndex(of: "/") { fileName = fileName[fileName.index(after: slash)...] }
         if fileName.lowercased().hasSuffix(".csv") { fileName = fileName.dropLast(4) }
         guard let table = Contract.table(named: String(fileName)) else {
-            throw ImportError(problems: [ImportProblem(file: argument, message:
-                "the file name does not say which table to load; name the file after a table "
-                + "(\(tableNames)), or write table=\(argument)")])
+            throw ImportError(problems: [
+                ImportProblem(
+                    file: argument,
+                    message:
+                        "the file name does not say which table to load; name the file after a table "
+                        + "(\(tableNames)), or write table=\(argument)")
+            ])
         }
         self.init(table: table, path: argument)
     }
@@ -279,8 +292,9 @@ private final class ImportRun {
             let elapsed = clock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             let hasIDColumn = usesIDs || knownIDType != nil
-            return ImportSummary(databasePath: path, databaseWasCreated: !existed, tables: results,
-                                 customerIDType: hasIDColumn ? idType : nil, seconds: seconds)
+            return ImportSummary(
+                databasePath: path, databaseWasCreated: !existed, tables: results,
+                customerIDType: hasIDColumn ? idType : nil, seconds: seconds)
         } catch {
             if let db = database, db.isInTransaction { try? db.execute("ROLLBACK") }
             database = nil  // closes the connection
@@ -296,8 +310,12 @@ private final class ImportRun {
         if let error = error as? ImportError { return error }
         if let error = error as? DataError {
             if error.isBusy {
-                return ImportError(problems: [ImportProblem(file: path, message:
-                    "the database is in use by another program (locked); close it and import again")])
+                return ImportError(problems: [
+                    ImportProblem(
+                        file: path,
+                        message:
+                            "the database is in use by another program (locked); close it and import again")
+                ])
             }
             return ImportError(problems: [ImportProblem(file: path, message: error.description)])
         }
@@ -318,8 +336,12 @@ private final class ImportRun {
             }
             if info.st_size > 0 {
                 do { try SQLiteDatabase.checkDatabaseFile(at: path) } catch let error as DataError {
-                    throw ImportError(problems: [ImportProblem(file: nil, message: error.description
-                        + " Import into a new file name, or into an existing CampaignLab database.")])
+                    throw ImportError(problems: [
+                        ImportProblem(
+                            file: nil,
+                            message: error.description
+                                + " Import into a new file name, or into an existing CampaignLab database.")
+                    ])
                 }
             }
             return true
@@ -330,8 +352,12 @@ private final class ImportRun {
         }
         var dirInfo = stat()
         guard stat(directory, &dirInfo) == 0, (dirInfo.st_mode & S_IFMT) == S_IFDIR else {
-            throw ImportError(problems: [ImportProblem(file: path, message:
-                "cannot create the database: the folder \(directory) does not exist")])
+            throw ImportError(problems: [
+                ImportProblem(
+                    file: path,
+                    message:
+                        "cannot create the database: the folder \(directory) does not exist")
+            ])
         }
         return false
     }
@@ -345,8 +371,9 @@ private final class ImportRun {
         let replaced = Set(options.replace ? sources.map(\.table.name) : [])
         for table in Contract.tables {
             guard let object = existing[table.name],
-                  let idColumn = table.columns.first(where: { $0.kind == .identifier }),
-                  let column = object.column(named: idColumn.name) else { continue }
+                let idColumn = table.columns.first(where: { $0.kind == .identifier }),
+                let column = object.column(named: idColumn.name)
+            else { continue }
             switch column.affinity {
             case "INTEGER":
                 knownIDType = ("INTEGER", table.name)
@@ -355,7 +382,8 @@ private final class ImportRun {
             default:
                 // An untyped column (or a view): the stored values say it.
                 guard !replaced.contains(table.name) else { continue }
-                let sql = "SELECT typeof(\(quoteIdentifier(column.name))) FROM \(quoteIdentifier(table.name)) "
+                let sql =
+                    "SELECT typeof(\(quoteIdentifier(column.name))) FROM \(quoteIdentifier(table.name)) "
                     + "WHERE \(quoteIdentifier(column.name)) IS NOT NULL LIMIT 1"
                 switch try db.scalarText(sql) {
                 case "integer": knownIDType = ("INTEGER", table.name)
@@ -399,18 +427,27 @@ private final class ImportRun {
                     switch convertField(bytes, column.rule) {
                     case .null:
                         if column.isNotNull {
-                            problems.append(problem(plan, reader.line, column, message:
-                                "the value is empty, but every row needs one (\(column.rule.expectation))"))
+                            problems.append(
+                                problem(
+                                    plan, reader.line, column,
+                                    message:
+                                        "the value is empty, but every row needs one (\(column.rule.expectation))"))
                         }
                     case .invalid:
-                        problems.append(problem(plan, reader.line, column, message:
-                            "\(displayValue(bytes)) is not \(column.rule.expectation)"))
+                        problems.append(
+                            problem(
+                                plan, reader.line, column,
+                                message:
+                                    "\(displayValue(bytes)) is not \(column.rule.expectation)"))
                     case .text where column.rule == .identifier:
                         plan.hasTextIDs = true
                         if let idType, idType.type == "INTEGER" {
-                            problems.append(problem(plan, reader.line, column, message:
-                                "\(displayValue(bytes)) is not an integer id (a whole number without leading zeros), but customer ids are INTEGER in "
-                                + "this database (table \(idType.table)); every table must use the same kind of id"))
+                            problems.append(
+                                problem(
+                                    plan, reader.line, column,
+                                    message:
+                                        "\(displayValue(bytes)) is not an integer id (a whole number without leading zeros), but customer ids are INTEGER in "
+                                        + "this database (table \(idType.table)); every table must use the same kind of id"))
                         }
                     default:
                         break
@@ -445,7 +482,8 @@ private final class ImportRun {
             seen[name.lowercased()] = name
         }
         for column in table.columns where column.isRequired && !header.contains(column.name) {
-            var message = "the header has no column '\(column.name)' (\(FieldRule(column.kind).expectation)), "
+            var message =
+                "the header has no column '\(column.name)' (\(FieldRule(column.kind).expectation)), "
                 + "which table \(table.name) requires"
             if let near = header.first(where: { $0.lowercased() == column.name.lowercased() }) {
                 message += "; the header has '\(near)': column names are lower case"
@@ -466,20 +504,26 @@ private final class ImportRun {
             if let object {
                 guard let info = object.column(named: name) else {
                     let type = table.extraColumns == .metrics ? "REAL" : "TEXT"
-                    headerProblem(column: name, "table \(table.name) in \(path) has no column '\(name)'; add it "
-                        + "(ALTER TABLE \(table.name) ADD COLUMN \(quoteIdentifier(name)) \(type)) "
-                        + "or remove it from the file")
+                    headerProblem(
+                        column: name,
+                        "table \(table.name) in \(path) has no column '\(name)'; add it "
+                            + "(ALTER TABLE \(table.name) ADD COLUMN \(quoteIdentifier(name)) \(type)) "
+                            + "or remove it from the file")
                     continue
                 }
                 tableColumn = info.name
             }
             if let contract = table.column(named: name) {
-                columns.append(ColumnPlan(csvName: name, tableColumn: tableColumn, rule: FieldRule(contract.kind),
-                                          isNotNull: contract.isNotNull, isExtra: false))
+                columns.append(
+                    ColumnPlan(
+                        csvName: name, tableColumn: tableColumn, rule: FieldRule(contract.kind),
+                        isNotNull: contract.isNotNull, isExtra: false))
             } else {
                 let rule: FieldRule = table.extraColumns == .metrics ? .number : .text
-                columns.append(ColumnPlan(csvName: name, tableColumn: tableColumn, rule: rule,
-                                          isNotNull: false, isExtra: true))
+                columns.append(
+                    ColumnPlan(
+                        csvName: name, tableColumn: tableColumn, rule: rule,
+                        isNotNull: false, isExtra: true))
             }
         }
         guard problems.total == before else { return nil }
@@ -493,8 +537,9 @@ private final class ImportRun {
         var results: [ImportSummary.TableResult] = []
         for table in tableOrder {
             let tablePlans = plans.filter { $0.table == table.name }
-            var result = ImportSummary.TableResult(table: table.name, files: tablePlans.map(\.path),
-                                                   rowsImported: 0, rowsRemoved: 0, wasCreated: false)
+            var result = ImportSummary.TableResult(
+                table: table.name, files: tablePlans.map(\.path),
+                rowsImported: 0, rowsRemoved: 0, wasCreated: false)
             if existing[table.name] == nil {
                 var extra: [(name: String, type: String)] = []
                 var names = Set<String>()
@@ -518,11 +563,15 @@ private final class ImportRun {
     func insert(_ plan: FilePlan, into db: SQLiteDatabase, idType: String) throws {
         let reader = try CSVReader(path: plan.path, blockSize: options.blockSize)
         guard reader.header == plan.columns.map(\.csvName) else {
-            throw ImportError(problems: [ImportProblem(file: plan.path, line: reader.headerLine, table: plan.table,
-                                                       message: "the file changed during the import")])
+            throw ImportError(problems: [
+                ImportProblem(
+                    file: plan.path, line: reader.headerLine, table: plan.table,
+                    message: "the file changed during the import")
+            ])
         }
         let columns = plan.columns
-        let sql = "INSERT INTO \(quoteIdentifier(plan.table)) ("
+        let sql =
+            "INSERT INTO \(quoteIdentifier(plan.table)) ("
             + columns.map { quoteIdentifier($0.tableColumn) }.joined(separator: ", ") + ") VALUES ("
             + (1...max(columns.count, 1)).map { "?\($0)" }.joined(separator: ", ") + ")"
         let statement = try db.prepare(sql)
@@ -547,8 +596,11 @@ private final class ImportRun {
                     case .text:
                         try statement.bindText(bytes, at: index + 1)
                     case .invalid:
-                        throw ImportError(problems: [ImportProblem(file: plan.path, line: reader.line, column: column.csvName,
-                                                                   table: plan.table, message: "the file changed during the import")])
+                        throw ImportError(problems: [
+                            ImportProblem(
+                                file: plan.path, line: reader.line, column: column.csvName,
+                                table: plan.table, message: "the file changed during the import")
+                        ])
                     }
                 }
             }
@@ -569,11 +621,15 @@ private final class ImportRun {
         if error.isDuplicateKey, keyIndexes.count == table.primaryKey.count, !keyIndexes.isEmpty {
             let names = keyIndexes.map { plan.columns[$0].csvName }
             let values = keyIndexes.map { displayValue(reader.string(at: $0)) }
-            let key = names.count == 1 ? "\(names[0]) = \(values[0])"
+            let key =
+                names.count == 1
+                ? "\(names[0]) = \(values[0])"
                 : "(" + names.joined(separator: ", ") + ") = (" + values.joined(separator: ", ") + ")"
-            return ImportProblem(file: plan.path, line: line, table: table.name, message:
-                "duplicate key \(key): the table already has a row with this key (from the database or an earlier "
-                + "line of the import); remove the duplicate, or replace the table's rows (import --replace)")
+            return ImportProblem(
+                file: plan.path, line: line, table: table.name,
+                message:
+                    "duplicate key \(key): the table already has a row with this key (from the database or an earlier "
+                    + "line of the import); remove the duplicate, or replace the table's rows (import --replace)")
         }
         var message = "the database refused the row"
         if case .sqlite(_, let detail, _) = error { message += ": " + detail }
@@ -583,4 +639,3 @@ private final class ImportRun {
 
 /// How much of the file `reader` has read, in whole percent.
 private func percent(_ reader: CSVReader) -> Int { Int((reader.fractionConsumed * 100).rounded(.down)) }
-

@@ -92,16 +92,19 @@ public struct ContractSchema: Sendable {
     ///   the first missing column.
     public func require(_ table: ContractTable, columns: [String]? = nil) throws {
         guard let found = tables[table.name] else {
-            throw DataError.contract(table: table.name, column: nil, row: nil,
-                                     message: "the table is missing; create it (or a view with this name) as the data contract describes")
+            throw DataError.contract(
+                table: table.name, column: nil, row: nil,
+                message: "the table is missing; create it (or a view with this name) as the data contract describes")
         }
         if let error = found.readError {
-            throw DataError.contract(table: table.name, column: nil, row: nil, message: "the \(found.kind.rawValue) cannot be read: \(error)")
+            throw DataError.contract(
+                table: table.name, column: nil, row: nil, message: "the \(found.kind.rawValue) cannot be read: \(error)")
         }
         let needed = columns ?? table.columns.filter(\.isRequired).map(\.name)
         for column in needed where found.column(named: column) == nil {
-            throw DataError.contract(table: table.name, column: column, row: nil,
-                                     message: "the column is missing; the data contract requires it")
+            throw DataError.contract(
+                table: table.name, column: column, row: nil,
+                message: "the column is missing; the data contract requires it")
         }
     }
 
@@ -114,8 +117,11 @@ public struct ContractSchema: Sendable {
         if let found = metricDefinitions.first(where: { $0.metric == metric }) { return found }
         if let issue = metricDefinitionIssues.first(where: { $0.metric == metric }) { throw issue.error }
         let known = metricDefinitions.map(\.metric).joined(separator: ", ")
-        throw DataError.contract(table: Contract.customerMonths.name, column: metric, row: nil,
-                                 message: "no metric '\(metric)': it is neither a numeric column of customer_months nor a row of metric_definitions (known metrics: \(known.isEmpty ? "none" : known))")
+        throw DataError.contract(
+            table: Contract.customerMonths.name, column: metric, row: nil,
+            message:
+                "no metric '\(metric)': it is neither a numeric column of customer_months nor a row of metric_definitions (known metrics: \(known.isEmpty ? "none" : known))"
+        )
     }
 
     /// Reads the contract part of `database`'s schema.
@@ -160,9 +166,10 @@ public struct ContractSchema: Sendable {
             definitions.append(.defaultDefinition(forMonthsColumn: metric))
         }
 
-        return ContractSchema(tables: tables, dimensions: dimensions, metrics: metrics,
-                              nonNumericMonthsColumns: nonNumeric, metricDefinitions: definitions,
-                              metricDefinitionIssues: issues)
+        return ContractSchema(
+            tables: tables, dimensions: dimensions, metrics: metrics,
+            nonNumericMonthsColumns: nonNumeric, metricDefinitions: definitions,
+            metricDefinitionIssues: issues)
     }
 
     // MARK: Discovery helpers
@@ -184,13 +191,15 @@ public struct ContractSchema: Sendable {
 
         let names = Set(table.columns.map { $0.name.lowercased() })
         if !names.contains("_rowid_"),
-           (try? database.prepare("SELECT _rowid_ FROM \(quoteIdentifier(name)) LIMIT 0")) != nil {
+            (try? database.prepare("SELECT _rowid_ FROM \(quoteIdentifier(name)) LIMIT 0")) != nil
+        {
             table.hasRowID = true
         }
         let primaryKey = table.columns.filter { $0.primaryKeyPosition > 0 }.map { $0.name.lowercased() }
         if !primaryKey.isEmpty { table.uniqueKeys.append(Set(primaryKey)) }
-        let indexes = try database.rows("SELECT name FROM pragma_index_list(?1) WHERE \"unique\" = 1 AND partial = 0",
-                                        [.text(name)])
+        let indexes = try database.rows(
+            "SELECT name FROM pragma_index_list(?1) WHERE \"unique\" = 1 AND partial = 0",
+            [.text(name)])
         for row in indexes {
             guard let index = row.first?.textValue else { continue }
             let columns = try database.rows("SELECT name FROM pragma_index_info(?1)", [.text(index)])
@@ -213,7 +222,8 @@ public struct ContractSchema: Sendable {
             default: return false
             }
         }
-        let sample = try database.prepare("""
+        let sample = try database.prepare(
+            """
             SELECT typeof(\(quoteIdentifier(column.name))) FROM \(quoteIdentifier(table))
             WHERE \(quoteIdentifier(column.name)) IS NOT NULL LIMIT 20
             """)
@@ -225,7 +235,9 @@ public struct ContractSchema: Sendable {
         return true
     }
 
-    private static func readMetricDefinitions(_ table: Table, metrics: [String], in database: SQLiteDatabase)
+    private static func readMetricDefinitions(
+        _ table: Table, metrics: [String], in database: SQLiteDatabase
+    )
         throws -> ([MetricDefinition], [MetricDefinitionIssue])
     {
         let fields = ["metric", "label", "unit", "source", "rollup", "event", "numerator", "denominator", "higher_is_better"]
@@ -261,7 +273,10 @@ public struct ContractSchema: Sendable {
             if definition.isRatio {
                 let parts = [("numerator", definition.numerator!), ("denominator", definition.denominator!)]
                 if let (column, part) = parts.first(where: { !definedNames.contains($0.1) }) {
-                    issue(column, "the \(column) '\(part)' is not a defined metric (neither a row of metric_definitions nor a numeric column of customer_months)")
+                    issue(
+                        column,
+                        "the \(column) '\(part)' is not a defined metric (neither a row of metric_definitions nor a numeric column of customer_months)"
+                    )
                     continue
                 }
                 if let (column, part) = parts.first(where: { ratioNames.contains($0.1) }) {
@@ -269,7 +284,10 @@ public struct ContractSchema: Sendable {
                     continue
                 }
             } else if definition.source == .months && !numericColumns.contains(definition.metric) {
-                issue("metric", "a months metric must be a numeric column of customer_months, and customer_months has no numeric column '\(definition.metric)'")
+                issue(
+                    "metric",
+                    "a months metric must be a numeric column of customer_months, and customer_months has no numeric column '\(definition.metric)'"
+                )
                 continue
             }
             valid.append(definition)

@@ -48,7 +48,7 @@ public struct MetricDefinition: Sendable, Equatable, Hashable, Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case metric, label, unit, source, rollup, event, numerator, denominator,
-             higherIsBetter = "higher_is_better", isDefault = "is_default"
+            higherIsBetter = "higher_is_better", isDefault = "is_default"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -65,9 +65,11 @@ public struct MetricDefinition: Sendable, Equatable, Hashable, Encodable {
         try c.encode(isDefault, forKey: .isDefault)
     }
 
-    public init(metric: String, label: String? = nil, unit: String? = nil, source: MetricSource = .months,
-                rollup: MetricRollup? = nil, event: String? = nil, numerator: String? = nil,
-                denominator: String? = nil, higherIsBetter: Bool = true, isDefault: Bool = false) {
+    public init(
+        metric: String, label: String? = nil, unit: String? = nil, source: MetricSource = .months,
+        rollup: MetricRollup? = nil, event: String? = nil, numerator: String? = nil,
+        denominator: String? = nil, higherIsBetter: Bool = true, isDefault: Bool = false
+    ) {
         self.metric = metric
         self.label = label ?? metric
         self.unit = unit
@@ -134,17 +136,21 @@ struct MetricDefinitionRow {
     /// ratio parts are defined) are applied by ``ContractSchema``.
     func parse() -> Result<MetricDefinition, MetricDefinitionIssue> {
         func issue(_ column: String, _ message: String) -> Result<MetricDefinition, MetricDefinitionIssue> {
-            .failure(MetricDefinitionIssue(metric: metric.textValue ?? "", column: column,
-                                           exampleRow: rowDescription, message: message))
+            .failure(
+                MetricDefinitionIssue(
+                    metric: metric.textValue ?? "", column: column,
+                    exampleRow: rowDescription, message: message))
         }
         guard let name = metric.textValue, !name.isEmpty else {
-            return issue("metric", "the metric name is \(metric == .null ? "NULL" : "\(metric), not a name"); every row needs a metric name (text)")
+            return issue(
+                "metric", "the metric name is \(metric == .null ? "NULL" : "\(metric), not a name"); every row needs a metric name (text)")
         }
         let event = nonEmptyText(event)
         let numerator = nonEmptyText(numerator), denominator = nonEmptyText(denominator)
         if (numerator == nil) != (denominator == nil) {
-            return issue(numerator == nil ? "numerator" : "denominator",
-                         "a ratio metric needs both numerator and denominator; this row sets only one")
+            return issue(
+                numerator == nil ? "numerator" : "denominator",
+                "a ratio metric needs both numerator and denominator; this row sets only one")
         }
         let source: MetricSource
         switch self.source {
@@ -165,9 +171,11 @@ struct MetricDefinitionRow {
         case .text(let text):
             guard let parsed = MetricRollup(rawValue: text), allowed.contains(parsed) else {
                 let known = MetricRollup(rawValue: text) != nil
-                return issue("rollup", known
-                             ? "rollup '\(text)' does not apply to source '\(source.rawValue)'; use one of \(allowedText)"
-                             : "unknown rollup '\(text)'; for source '\(source.rawValue)' use one of \(allowedText)")
+                return issue(
+                    "rollup",
+                    known
+                        ? "rollup '\(text)' does not apply to source '\(source.rawValue)'; use one of \(allowedText)"
+                        : "unknown rollup '\(text)'; for source '\(source.rawValue)' use one of \(allowedText)")
             }
             rollup = parsed
         default:
@@ -184,9 +192,10 @@ struct MetricDefinitionRow {
         default:
             return issue("higher_is_better", "higher_is_better is \(self.higherIsBetter); use 1 (higher is better) or 0")
         }
-        return .success(MetricDefinition(
-            metric: name, label: nonEmptyText(label), unit: nonEmptyText(unit), source: source, rollup: rollup,
-            event: event, numerator: numerator, denominator: denominator, higherIsBetter: higherIsBetter))
+        return .success(
+            MetricDefinition(
+                metric: name, label: nonEmptyText(label), unit: nonEmptyText(unit), source: source, rollup: rollup,
+                event: event, numerator: numerator, denominator: denominator, higherIsBetter: higherIsBetter))
     }
 
     private func nonEmptyText(_ value: SQLiteValue) -> String? {

@@ -2,7 +2,8 @@
 /// shared styles and palette. Internal to the SVG renderers.
 struct SVGCanvas {
     static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D31", "#000000"]
-    static let fontStack = "system-ui, -apple-system, &quot;Segoe UI&quot;, &quot;Noto Sans CJK SC&quot;, &quot;WenQuanYi Micro Hei&quot;, &quot;PingFang SC&quot;, sans-serif"
+    static let fontStack =
+        "system-ui, -apple-system, &quot;Segoe UI&quot;, &quot;Noto Sans CJK SC&quot;, &quot;WenQuanYi Micro Hei&quot;, &quot;PingFang SC&quot;, sans-serif"
 
     let width: Double
     var height: Double
@@ -13,9 +14,10 @@ struct SVGCanvas {
     init(width: Double, height: Double, chartID: String) {
         self.width = width
         self.height = height
-        let safe = String(chartID.unicodeScalars.map { s -> Character in
-            s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "-") ? Character(s) : "-"
-        })
+        let safe = String(
+            chartID.unicodeScalars.map { s -> Character in
+                s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "-") ? Character(s) : "-"
+            })
         self.idPrefix = "cl-" + safe
     }
 
@@ -53,8 +55,10 @@ struct SVGCanvas {
     }
 
     /// A text element; `full` adds a tooltip with the untruncated text.
-    mutating func text(_ s: String, x: Double, y: Double, anchor: String = "start", cls: String = "cl-l",
-                       maxWidth: Double? = nil, rotate: Double? = nil, fill: String? = nil) {
+    mutating func text(
+        _ s: String, x: Double, y: Double, anchor: String = "start", cls: String = "cl-l",
+        maxWidth: Double? = nil, rotate: Double? = nil, fill: String? = nil
+    ) {
         var shown = s, cut = false
         if let maxWidth { (shown, cut) = Self.fit(s, maxWidth: maxWidth, size: cls == "cl-t" ? 16 : cls == "cl-m" ? 11 : 12) }
         var attributes = "x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" class=\"\(cls)\""
@@ -66,23 +70,30 @@ struct SVGCanvas {
         append("<text \(attributes)>\(tooltip)\(Escape.html(shown))</text>")
     }
 
-    mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String = "#59636e",
-                       width: Double = 1, dash: String? = nil) {
+    mutating func line(
+        _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String = "#59636e",
+        width: Double = 1, dash: String? = nil
+    ) {
         var s = "<line x1=\"\(Self.n(x1))\" y1=\"\(Self.n(y1))\" x2=\"\(Self.n(x2))\" y2=\"\(Self.n(y2))\" stroke=\"\(stroke)\""
         if width != 1 { s += " stroke-width=\"\(Self.n(width))\"" }
         if let dash { s += " stroke-dasharray=\"\(dash)\"" }
         append(s + "/>")
     }
 
-    mutating func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, fill: String, tooltip: String? = nil,
-                       stroke: String? = nil) {
-        var s = "<rect x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" width=\"\(Self.n(max(0, w)))\" height=\"\(Self.n(max(0, h)))\" fill=\"\(fill)\""
+    mutating func rect(
+        _ x: Double, _ y: Double, _ w: Double, _ h: Double, fill: String, tooltip: String? = nil,
+        stroke: String? = nil
+    ) {
+        var s =
+            "<rect x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" width=\"\(Self.n(max(0, w)))\" height=\"\(Self.n(max(0, h)))\" fill=\"\(fill)\""
         if let stroke { s += " stroke=\"\(stroke)\"" }
         if let tooltip { append(s + "><title>\(Escape.html(tooltip))</title></rect>") } else { append(s + "/>") }
     }
 
-    mutating func path(_ d: String, stroke: String = "none", fill: String = "none", width: Double = 2, dash: String? = nil,
-                       opacity: Double? = nil) {
+    mutating func path(
+        _ d: String, stroke: String = "none", fill: String = "none", width: Double = 2, dash: String? = nil,
+        opacity: Double? = nil
+    ) {
         var s = "<path d=\"\(d)\" fill=\"\(fill)\" stroke=\"\(stroke)\""
         if stroke != "none" { s += " stroke-width=\"\(Self.n(width))\" stroke-linejoin=\"round\"" }
         if let dash { s += " stroke-dasharray=\"\(dash)\"" }
@@ -94,14 +105,17 @@ struct SVGCanvas {
     func finish(title: String, subtitle: String?, description: String) -> String {
         var desc = description
         if !skipped.isEmpty { desc += " " + skipped.joined(separator: " ") }
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Self.n(width)) \(Self.n(height))\" width=\"\(Self.n(width))\" height=\"\(Self.n(height))\" role=\"img\" aria-labelledby=\"\(idPrefix)-title \(idPrefix)-desc\" font-family=\"\(Self.fontStack)\">\n"
+        var out =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Self.n(width)) \(Self.n(height))\" width=\"\(Self.n(width))\" height=\"\(Self.n(height))\" role=\"img\" aria-labelledby=\"\(idPrefix)-title \(idPrefix)-desc\" font-family=\"\(Self.fontStack)\">\n"
         out += "<title id=\"\(idPrefix)-title\">\(Escape.html(title))</title>\n"
         out += "<desc id=\"\(idPrefix)-desc\">\(Escape.html(desc))</desc>\n"
-        out += "<style>.cl-t{font-size:16px;font-weight:600;fill:#1f2328}.cl-s{font-size:13px;fill:#59636e}.cl-l{font-size:12px;fill:#1f2328}.cl-m{font-size:11px;fill:#59636e}.cl-a{font-size:12px;fill:#59636e}</style>\n"
+        out +=
+            "<style>.cl-t{font-size:16px;font-weight:600;fill:#1f2328}.cl-s{font-size:13px;fill:#59636e}.cl-l{font-size:12px;fill:#1f2328}.cl-m{font-size:11px;fill:#59636e}.cl-a{font-size:12px;fill:#59636e}</style>\n"
         out += "<rect width=\"\(Self.n(width))\" height=\"\(Self.n(height))\" fill=\"#ffffff\"/>\n"
         var header = ""
         let (shownTitle, cut) = Self.fit(title, maxWidth: width - 24, size: 16)
-        header += "<text x=\"12\" y=\"22\" class=\"cl-t\">\(cut ? "<title>\(Escape.html(title))</title>" : "")\(Escape.html(shownTitle))</text>\n"
+        header +=
+            "<text x=\"12\" y=\"22\" class=\"cl-t\">\(cut ? "<title>\(Escape.html(title))</title>" : "")\(Escape.html(shownTitle))</text>\n"
         if let subtitle {
             let (shown, _) = Self.fit(subtitle, maxWidth: width - 24, size: 13)
             header += "<text x=\"12\" y=\"40\" class=\"cl-s\">\(Escape.html(shown))</text>\n"

@@ -63,8 +63,9 @@ public struct LorenzCurve: Sendable {
     ///   - weights: optional non-negative frequency weights (counts), one per value.
     /// - Complexity: O(n log n).
     public init(values: [Double], weights: [Double]? = nil) {
-        precondition(weights == nil || weights!.count == values.count,
-                     "LorenzCurve: \(weights!.count) weights for \(values.count) values")
+        precondition(
+            weights == nil || weights!.count == values.count,
+            "LorenzCurve: \(weights!.count) weights for \(values.count) values")
         var order = Array(values.indices)
         values.withUnsafeBufferPointer { v in order.sort { v[$0] < v[$1] } }
         self.init(sortedRows: order.lazy.map { (values[$0], weights?[$0] ?? 1) }, capacity: values.count)
@@ -75,8 +76,9 @@ public struct LorenzCurve: Sendable {
     ///
     /// - Complexity: O(k log k) for k rows.
     public init(valueCounts: [(value: Double, count: Double)]) {
-        self.init(sortedRows: valueCounts.sorted { $0.value < $1.value }.lazy.map { ($0.value, $0.count) },
-                  capacity: valueCounts.count)
+        self.init(
+            sortedRows: valueCounts.sorted { $0.value < $1.value }.lazy.map { ($0.value, $0.count) },
+            capacity: valueCounts.count)
     }
 
     private init<S: Sequence>(sortedRows: S, capacity: Int) where S.Element == (Double, Double) {

@@ -176,9 +176,10 @@ public struct SortedSample: Sendable {
         let lower = l >= 1 ? values[l - 1] : -.infinity
         let upper = u <= n ? values[u - 1] : .infinity
         let coverage = binomial.cdf(Double(u - 1)) - (l >= 1 ? binomial.cdf(Double(l - 1)) : 0)
-        return QuantileInterval(probability: p, lowerRank: l, upperRank: u,
-                                interval: ConfidenceInterval(lower: lower, upper: upper, level: level),
-                                coverage: coverage,
-                                method: "distribution-free interval by order statistics (binomial, Conover)")
+        return QuantileInterval(
+            probability: p, lowerRank: l, upperRank: u,
+            interval: ConfidenceInterval(lower: lower, upper: upper, level: level),
+            coverage: coverage,
+            method: "distribution-free interval by order statistics (binomial, Conover)")
     }
 }

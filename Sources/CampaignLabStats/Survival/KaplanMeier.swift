@@ -144,8 +144,10 @@ public struct KaplanMeier: Sendable {
         var logSurvival = 0.0
         var greenwood = 0.0
         if table.times.first != 0 {
-            steps.append(Step(time: 0, atRisk: atRisk, events: 0, censored: 0, survival: 1, greenwoodSum: 0,
-                              interval: ConfidenceInterval(lower: 1, upper: 1, level: level)))
+            steps.append(
+                Step(
+                    time: 0, atRisk: atRisk, events: 0, censored: 0, survival: 1, greenwoodSum: 0,
+                    interval: ConfidenceInterval(lower: 1, upper: 1, level: level)))
         }
         for k in 0..<table.count {
             let d = table.events[k], c = table.censored[k]
@@ -155,10 +157,13 @@ public struct KaplanMeier: Sendable {
                 greenwood += term.isFinite ? term : 0
             }
             let survival = exp(logSurvival)
-            steps.append(Step(time: table.times[k], atRisk: atRisk, events: d, censored: c, survival: survival,
-                              greenwoodSum: greenwood,
-                              interval: Self.bounds(survival: survival, logSurvival: logSurvival, greenwoodSum: greenwood,
-                                                    z: z, level: level, transform: transform)))
+            steps.append(
+                Step(
+                    time: table.times[k], atRisk: atRisk, events: d, censored: c, survival: survival,
+                    greenwoodSum: greenwood,
+                    interval: Self.bounds(
+                        survival: survival, logSurvival: logSurvival, greenwoodSum: greenwood,
+                        z: z, level: level, transform: transform)))
             atRisk -= d + c
         }
         self.steps = steps
@@ -167,14 +172,19 @@ public struct KaplanMeier: Sendable {
     /// The Kaplan–Meier estimate from individual durations (see ``SurvivalTable/init(durations:eventObserved:weights:)``).
     ///
     /// - Complexity: O(n log n) for n durations (one sort).
-    public init(durations: [Double], eventObserved: [Bool]? = nil, weights: [Double]? = nil,
-                level: Double = 0.95, transform: SurvivalIntervalTransform = .logLog) {
-        self.init(SurvivalTable(durations: durations, eventObserved: eventObserved, weights: weights),
-                  level: level, transform: transform)
+    public init(
+        durations: [Double], eventObserved: [Bool]? = nil, weights: [Double]? = nil,
+        level: Double = 0.95, transform: SurvivalIntervalTransform = .logLog
+    ) {
+        self.init(
+            SurvivalTable(durations: durations, eventObserved: eventObserved, weights: weights),
+            level: level, transform: transform)
     }
 
-    static func bounds(survival s: Double, logSurvival v: Double, greenwoodSum: Double, z: Double, level: Double,
-                       transform: SurvivalIntervalTransform) -> ConfidenceInterval {
+    static func bounds(
+        survival s: Double, logSurvival v: Double, greenwoodSum: Double, z: Double, level: Double,
+        transform: SurvivalIntervalTransform
+    ) -> ConfidenceInterval {
         let root = greenwoodSum.squareRoot()
         var lower: Double, upper: Double
         switch transform {
@@ -214,8 +224,9 @@ public struct KaplanMeier: Sendable {
     public func survival(at time: Double) -> SurvivalEstimate {
         precondition(time >= 0, "KaplanMeier.survival(at:) needs a time ≥ 0")
         let step = steps[stepIndex(at: time)]
-        return SurvivalEstimate(time: time, estimate: step.survival, standardError: step.standardError,
-                                interval: step.interval, method: "Kaplan–Meier, " + transform.description)
+        return SurvivalEstimate(
+            time: time, estimate: step.survival, standardError: step.standardError,
+            interval: step.interval, method: "Kaplan–Meier, " + transform.description)
     }
 
     /// 1 − S(t): the probability of the event by time `t` — the share converted by day t.
@@ -225,9 +236,10 @@ public struct KaplanMeier: Sendable {
     /// ```
     public func eventProbability(by time: Double) -> SurvivalEstimate {
         let s = survival(at: time)
-        return SurvivalEstimate(time: time, estimate: 1 - s.estimate, standardError: s.standardError,
-                                interval: ConfidenceInterval(lower: 1 - s.interval.upper, upper: 1 - s.interval.lower, level: level),
-                                method: "1 − Kaplan–Meier, " + transform.description)
+        return SurvivalEstimate(
+            time: time, estimate: 1 - s.estimate, standardError: s.standardError,
+            interval: ConfidenceInterval(lower: 1 - s.interval.upper, upper: 1 - s.interval.lower, level: level),
+            method: "1 − Kaplan–Meier, " + transform.description)
     }
 
     /// The last time of the table (event or censoring): the end of the follow-up.

@@ -40,10 +40,12 @@ public struct SurvivalTable: Sendable, Equatable {
     /// - Complexity: O(n log n) for n durations.
     public init(durations: [Double], eventObserved: [Bool]? = nil, weights: [Double]? = nil) {
         let n = durations.count
-        precondition(eventObserved == nil || eventObserved!.count == n,
-                     "SurvivalTable: \(eventObserved!.count) event flags for \(n) durations")
-        precondition(weights == nil || weights!.count == n,
-                     "SurvivalTable: \(weights!.count) weights for \(n) durations")
+        precondition(
+            eventObserved == nil || eventObserved!.count == n,
+            "SurvivalTable: \(eventObserved!.count) event flags for \(n) durations")
+        precondition(
+            weights == nil || weights!.count == n,
+            "SurvivalTable: \(weights!.count) weights for \(n) durations")
         if countWholeDurations(durations, eventObserved: eventObserved, weights: weights) { return }
         // Sort indices by duration (one O(n log n) sort), then run-length group.
         var order = Array(0..<n)
@@ -110,8 +112,9 @@ public struct SurvivalTable: Sendable, Equatable {
     public init(counts: [(time: Double, events: Double, censored: Double)]) {
         for row in counts {
             precondition(row.time.isFinite && row.time >= 0, "SurvivalTable: times must be finite and ≥ 0 (got \(row.time))")
-            precondition(row.events >= 0 && row.censored >= 0 && row.events.isFinite && row.censored.isFinite,
-                         "SurvivalTable: counts must be finite and ≥ 0")
+            precondition(
+                row.events >= 0 && row.censored >= 0 && row.events.isFinite && row.censored.isFinite,
+                "SurvivalTable: counts must be finite and ≥ 0")
         }
         let sorted = counts.sorted { $0.time < $1.time }
         for row in sorted {
@@ -140,8 +143,9 @@ public struct SurvivalTable: Sendable, Equatable {
     ///   O(k) for a time that falls between existing ones.
     public mutating func add(time: Double, events: Double, censored: Double) {
         precondition(time.isFinite && time >= 0, "SurvivalTable: times must be finite and ≥ 0 (got \(time))")
-        precondition(events >= 0 && censored >= 0 && events.isFinite && censored.isFinite,
-                     "SurvivalTable: counts must be finite and ≥ 0")
+        precondition(
+            events >= 0 && censored >= 0 && events.isFinite && censored.isFinite,
+            "SurvivalTable: counts must be finite and ≥ 0")
         guard events > 0 || censored > 0 else { return }
         if let last = times.last, time <= last {
             // First index with times[i] ≥ time.
