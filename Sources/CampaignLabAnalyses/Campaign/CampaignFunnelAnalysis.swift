@@ -222,6 +222,11 @@ public enum CampaignFunnel: Analysis {
 
     public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
         let f = try compute(context, options)
+        return steps(f, context) + (f.curve.map { timeToConvert(f, $0, context) } ?? []) + segments(f, context)
+    }
+
+    /// The rules, then customers, step and overall conversion per step (table and funnel chart).
+    static func steps(_ f: CampaignFunnelResult, _ context: AnalysisContext) -> [ReportBlock] {
         let t = context.text
         var blocks: [ReportBlock] = []
         let window =
@@ -263,50 +268,62 @@ public enum CampaignFunnel: Analysis {
                         ReportTable.Column(t("Overall conversion", "累计转化率"), style: .percent(digits: 1)),
                     ],
                     rows: rows)))
-        if let km = f.curve {
-            let q25 = km.timeToEvent(quantile: 0.25), median = km.median, q75 = km.timeToEvent(quantile: 0.75)
-            let by7 = km.eventProbability(by: 7), by30 = km.eventProbability(by: 30)
-            func finite(_ x: Double) -> Double { x.isFinite ? x : .nan }
-            blocks.append(
-                .keyFigures([
-                    KeyFigure(
-                        label: t("Median days to convert", "转化时间中位数（天）"), value: finite(median.time), style: .decimal(digits: 1),
-                        interval: median.interval.lower.isFinite && median.interval.upper.isFinite
-                            ? median.interval.lower...median.interval.upper : nil,
-                        detail: median.time.isFinite ? nil : t("fewer than half converted", "转化者不足一半")),
-                    KeyFigure(
-                        label: t("Converted by day 7", "7 天内转化"), value: by7.estimate, style: .percent(digits: 1),
-                        interval: by7.interval.lower...by7.interval.upper),
-                    KeyFigure(
-                        label: t("Converted by day 30", "30 天内转化"), value: by30.estimate, style: .percent(digits: 1),
-                        interval: by30.interval.lower...by30.interval.upper),
-                ]))
-            blocks.append(
-                .table(
-                    ReportTable(
-                        caption: t(
-                            "Time to convert (days), Kaplan–Meier with log-log intervals; quantiles by Brookmeyer–Crowley",
-                            "转化时间（天），Kaplan–Meier，log-log 区间；分位数区间按 Brookmeyer–Crowley"),
-                        columns: [
-                            ReportTable.Column(t("Quantile", "分位数")), ReportTable.Column(t("Days", "天数"), style: .decimal(digits: 1)),
-                            ReportTable.Column(t("95% CI low", "95% 区间下限"), style: .decimal(digits: 1)),
-                            ReportTable.Column(t("95% CI high", "95% 区间上限"), style: .decimal(digits: 1)),
-                        ],
-                        rows: [("25%", q25), (t("Median", "中位数"), median), ("75%", q75)].map { name, q in
-                            [.text(name), .number(finite(q.time)), .number(finite(q.interval.lower)), .number(finite(q.interval.upper))]
-                        })))
-            var series: [StepSeries] = []
-            let overall = km.steps.map { (x: $0.time, y: 1 - $0.survival) }
-            series.append(StepSeries(name: t("All", "全部"), points: [(x: 0, y: 0)] + overall))
-            blocks.append(
-                .chart(
-                    Chart(
-                        id: "funnel-time-\(slug(f.campaign.id))", title: t("Share converted over time", "随时间的累计转化率"),
-                        subtitle: t("Kaplan–Meier, non-converters censored at their window end", "Kaplan–Meier，未转化者在窗口结束时删失"),
-                        xAxis: Axis(label: t("Days since entry", "入口后天数")),
-                        yAxis: Axis(label: t("Converted", "已转化"), style: .percent(digits: 0)),
-                        kind: .steps(series))))
-        }
+        return blocks
+    }
+
+    /// Quartiles of the days to convert, the share converted by day 7 and 30, and the curve.
+    static func timeToConvert(_ f: CampaignFunnelResult, _ km: KaplanMeier, _ context: AnalysisContext) -> [ReportBlock] {
+        let t = context.text
+        var blocks: [ReportBlock] = []
+        let q25 = km.timeToEvent(quantile: 0.25), median = km.median, q75 = km.timeToEvent(quantile: 0.75)
+        let by7 = km.eventProbability(by: 7), by30 = km.eventProbability(by: 30)
+        func finite(_ x: Double) -> Double { x.isFinite ? x : .nan }
+        blocks.append(
+            .keyFigures([
+                KeyFigure(
+                    label: t("Median days to convert", "转化时间中位数（天）"), value: finite(median.time), style: .decimal(digits: 1),
+                    interval: median.interval.lower.isFinite && median.interval.upper.isFinite
+                        ? median.interval.lower...median.interval.upper : nil,
+                    detail: median.time.isFinite ? nil : t("fewer than half converted", "转化者不足一半")),
+                KeyFigure(
+                    label: t("Converted by day 7", "7 天内转化"), value: by7.estimate, style: .percent(digits: 1),
+                    interval: by7.interval.lower...by7.interval.upper),
+                KeyFigure(
+                    label: t("Converted by day 30", "30 天内转化"), value: by30.estimate, style: .percent(digits: 1),
+                    interval: by30.interval.lower...by30.interval.upper),
+            ]))
+        blocks.append(
+            .table(
+                ReportTable(
+                    caption: t(
+                        "Time to convert (days), Kaplan–Meier with log-log intervals; quantiles by Brookmeyer–Crowley",
+                        "转化时间（天），Kaplan–Meier，log-log 区间；分位数区间按 Brookmeyer–Crowley"),
+                    columns: [
+                        ReportTable.Column(t("Quantile", "分位数")), ReportTable.Column(t("Days", "天数"), style: .decimal(digits: 1)),
+                        ReportTable.Column(t("95% CI low", "95% 区间下限"), style: .decimal(digits: 1)),
+                        ReportTable.Column(t("95% CI high", "95% 区间上限"), style: .decimal(digits: 1)),
+                    ],
+                    rows: [("25%", q25), (t("Median", "中位数"), median), ("75%", q75)].map { name, q in
+                        [.text(name), .number(finite(q.time)), .number(finite(q.interval.lower)), .number(finite(q.interval.upper))]
+                    })))
+        var series: [StepSeries] = []
+        let overall = km.steps.map { (x: $0.time, y: 1 - $0.survival) }
+        series.append(StepSeries(name: t("All", "全部"), points: [(x: 0, y: 0)] + overall))
+        blocks.append(
+            .chart(
+                Chart(
+                    id: "funnel-time-\(slug(f.campaign.id))", title: t("Share converted over time", "随时间的累计转化率"),
+                    subtitle: t("Kaplan–Meier, non-converters censored at their window end", "Kaplan–Meier，未转化者在窗口结束时删失"),
+                    xAxis: Axis(label: t("Days since entry", "入口后天数")),
+                    yAxis: Axis(label: t("Converted", "已转化"), style: .percent(digits: 0)),
+                    kind: .steps(series))))
+        return blocks
+    }
+
+    /// Time to convert by the segment dimension, with the log-rank test.
+    static func segments(_ f: CampaignFunnelResult, _ context: AnalysisContext) -> [ReportBlock] {
+        let t = context.text
+        var blocks: [ReportBlock] = []
         if let dimension = f.segmentDimension, !f.segments.isEmpty {
             blocks.append(
                 .table(

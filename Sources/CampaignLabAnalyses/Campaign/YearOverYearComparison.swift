@@ -172,12 +172,16 @@ public enum CampaignYearOverYear: Analysis {
 
     public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
         let y = try compute(context, options)
+        return windows(y, context) + factors(y, context) + growth(y, context)
+    }
+
+    static func range(_ r: ClosedRange<YearMonth>) -> String {
+        r.lowerBound == r.upperBound ? r.lowerBound.description : "\(r.lowerBound)…\(r.upperBound)"
+    }
+
+    /// The windows compared, this year and a year earlier, and what the factors mean.
+    static func windows(_ y: YearOverYearComparison, _ context: AnalysisContext) -> [ReportBlock] {
         let t = context.text
-        let p = y.panel
-        let treatedName = p.arms[y.treatedArm], controlName = p.arms[0]
-        func range(_ r: ClosedRange<YearMonth>) -> String {
-            r.lowerBound == r.upperBound ? r.lowerBound.description : "\(r.lowerBound)…\(r.upperBound)"
-        }
         var blocks: [ReportBlock] = []
         let alignmentText: String
         switch y.alignment {
@@ -210,6 +214,13 @@ public enum CampaignYearOverYear: Analysis {
                         " 位客户在全部四个时间窗都有数据。活动因素 = 参与者今年的变化减去他们上年同期的变化；市场因素 = 未参与者的同一差值；两者之差（三重差分）即活动在市场之外带来的增量——前提是若没有活动，两组都会重复上年的走势。参加过上年活动的客户，其上年数据中含有上年活动的效果。"
                     )),
             ]))
+        return blocks
+    }
+
+    /// Activity factor, market factor and their triple difference per metric.
+    static func factors(_ y: YearOverYearComparison, _ context: AnalysisContext) -> [ReportBlock] {
+        let t = context.text
+        let treatedName = y.panel.arms[y.treatedArm], controlName = y.panel.arms[0]
         var rows: [[Cell]] = []
         for m in y.metrics {
             let style = CampaignUplift.style(m.metric)
@@ -224,7 +235,7 @@ public enum CampaignYearOverYear: Analysis {
                 .number(m.tripleDifference.pValue, style: .pValue),
             ])
         }
-        blocks.append(
+        return [
             .table(
                 ReportTable(
                     caption: t(
@@ -235,7 +246,14 @@ public enum CampaignYearOverYear: Analysis {
                         ReportTable.Column(t("Market factor", "市场因素")), ReportTable.Column(t("Triple difference", "三重差分")),
                         ReportTable.Column("p"),
                     ],
-                    rows: rows)))
+                    rows: rows))
+        ]
+    }
+
+    /// Campaign-month means a year earlier and this year, the YoY growth, and a chart per metric.
+    static func growth(_ y: YearOverYearComparison, _ context: AnalysisContext) -> [ReportBlock] {
+        let t = context.text
+        var blocks: [ReportBlock] = []
         var growthRows: [[Cell]] = []
         for m in y.metrics {
             for a in m.arms {

@@ -128,6 +128,15 @@ public enum AUMDistribution: Analysis {
                 "Gini coefficient by the population definition; the dashed diagonal is perfect equality.",
                 "基尼系数采用总体定义；虚线对角线表示完全均等。"))
         blocks.append(.chart(chart))
+        return blocks + shareTables(values, lorenz, sorted, metric: metric, context)
+    }
+
+    /// The shares held by the top and the bottom, and quantiles with distribution-free intervals.
+    static func shareTables(
+        _ values: [Double], _ lorenz: LorenzCurve, _ sorted: SortedSample, metric: String, _ context: AnalysisContext
+    ) -> [ReportBlock] {
+        let total = lorenz.totalAmount
+        var blocks: [ReportBlock] = []
 
         let shares: [(String, String, Double)] = [
             ("Top 1%", "前 1%", lorenz.topShare(0.01)), ("Top 5%", "前 5%", lorenz.topShare(0.05)),
