@@ -61,13 +61,12 @@ public enum AnalysisRegistry {
     }
 }
 
-/// What an analysis runs against: the read-only database, its discovered schema, the
-/// report language and the notebook's parameters.
+/// What an analysis runs against: the read-only database, its discovered schema and the
+/// report language (an analysis's inputs are its typed `Options`, nothing else).
 public final class AnalysisContext: @unchecked Sendable {
     public let database: SQLiteDatabase
     public let schema: ContractSchema
     public let language: ReportLanguage
-    public let parameters: [String: String]
     /// Reports a step of long work (the CLI prints it on stderr).
     public let progress: @Sendable (String) -> Void
 
@@ -82,21 +81,20 @@ public final class AnalysisContext: @unchecked Sendable {
 
     public convenience init(
         database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage,
-        parameters: [String: String] = [:], progress: @escaping @Sendable (String) -> Void = { _ in }
+        progress: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.init(
-            database: database, schema: schema, language: language, parameters: parameters, progress: progress,
+            database: database, schema: schema, language: language, progress: progress,
             memos: MemoStore())
     }
 
     private init(
         database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage,
-        parameters: [String: String], progress: @escaping @Sendable (String) -> Void, memos: MemoStore
+        progress: @escaping @Sendable (String) -> Void, memos: MemoStore
     ) {
         self.database = database
         self.schema = schema
         self.language = language
-        self.parameters = parameters
         self.progress = progress
         self.memos = memos
     }
@@ -105,7 +103,7 @@ public final class AnalysisContext: @unchecked Sendable {
     /// own thread: a connection is used by one thread at a time), sharing the remembered values.
     public func onConnection(_ database: SQLiteDatabase) -> AnalysisContext {
         AnalysisContext(
-            database: database, schema: schema, language: language, parameters: parameters, progress: progress,
+            database: database, schema: schema, language: language, progress: progress,
             memos: memos)
     }
 

@@ -82,7 +82,7 @@ public struct NotebookRunner {
 
         let schema: ContractSchema
         do { schema = try ContractSchema.discover(in: database) } catch { throw fail(1, "cannot read the database schema: \(error)") }
-        let context = AnalysisContext(database: database, schema: schema, language: language, parameters: values, progress: progress)
+        let context = AnalysisContext(database: database, schema: schema, language: language, progress: progress)
 
         // Every block is checked first (so a mistake anywhere is reported before any work),
         // then the blocks run — at once, each on its own connection, when the database is a
