@@ -54,6 +54,31 @@ public func campaignlabExecutable() -> String {
 
 /// Runs `campaignlab` with `arguments` and returns its exit code and output.
 public func runCampaignLab(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
+    try runCampaignLab(arguments, stdin: stdin) { _, _ in }
+}
+
+/// Runs `campaignlab` with `arguments` and sends it SIGINT (as Ctrl-C does) once its
+/// standard error contains `marker`; returns what it produced and the seconds from the
+/// signal to its exit (infinity when the marker never came and it ended on its own).
+public func interruptCampaignLab(
+    _ arguments: [String], whenStderrContains marker: String
+) throws -> (
+    result: CommandResult, secondsToExit: Double
+) {
+    var signalled: Date?
+    let result = try runCampaignLab(arguments, stdin: nil) { stderr, process in
+        if signalled == nil && String(decoding: stderr, as: UTF8.self).contains(marker) {
+            signalled = Date()
+            process.interrupt()
+        }
+    }
+    return (result, signalled.map { Date().timeIntervalSince($0) } ?? .infinity)
+}
+
+/// Runs `campaignlab`, calling `watch` with the standard error read so far (and the
+/// process) each time more arrives. Both pipes are read to the end before waiting, so a
+/// chatty child cannot block.
+private func runCampaignLab(_ arguments: [String], stdin: String?, watch: (Data, Process) -> Void) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: campaignlabExecutable())
     process.arguments = arguments
@@ -70,38 +95,6 @@ public func runCampaignLab(_ arguments: [String], stdin: String? = nil) throws -
         process.standardInput = FileHandle.nullDevice
         try process.run()
     }
-    // Read both pipes to the end before waiting, so a chatty child cannot block.
-    let group = DispatchGroup()
-    nonisolated(unsafe) var errData = Data()
-    group.enter()
-    DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return CommandResult(
-        exitCode: process.terminationStatus,
-        stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
-}
-
-/// Runs `campaignlab` with `arguments` and sends it SIGINT (as Ctrl-C does) once its
-/// standard error contains `marker`; returns what it produced and the seconds from the
-/// signal to its exit. Gives up (terminating it) when the marker does not come in `timeout`.
-public func interruptCampaignLab(
-    _ arguments: [String], whenStderrContains marker: String,
-    timeout: Double = 120
-) throws -> (result: CommandResult, secondsToExit: Double) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: campaignlabExecutable())
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
     let group = DispatchGroup()
     nonisolated(unsafe) var outData = Data()
     group.enter()
@@ -110,26 +103,18 @@ public func interruptCampaignLab(
         group.leave()
     }
     var errData = Data()
-    let started = Date()
-    var signalled: Date?
     while true {
         let chunk = err.fileHandleForReading.availableData
         if chunk.isEmpty { break }
         errData.append(chunk)
-        if signalled == nil && String(decoding: errData, as: UTF8.self).contains(marker) {
-            signalled = Date()
-            process.interrupt()
-        }
-        if signalled == nil && Date().timeIntervalSince(started) > timeout { process.terminate() }
+        watch(errData, process)
     }
     group.wait()
     process.waitUntilExit()
-    let seconds = signalled.map { Date().timeIntervalSince($0) } ?? .infinity
-    return (
-        CommandResult(
-            exitCode: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self)), seconds
-    )
+    return CommandResult(
+        exitCode: process.terminationStatus,
+        stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
 }
 
 /// Writes `text` (UTF-8) to `path`, replacing the file.
