@@ -29,14 +29,13 @@ extension Analysis {
 
     /// Runs the analysis from a notebook block's options (`key: value`, already checked
     /// against `options`' names): decodes, validates, runs.
-    /// - Throws: `AnalysisError` naming the option at fault (a `CampaignReadError` of the
-    ///   data layer becomes one); `DataError` for contract problems.
+    /// - Throws: `AnalysisError` naming the option at fault (the campaign analyses turn the
+    ///   data layer's `CampaignReadError` into one where they read); `DataError` for contract
+    ///   problems.
     public static func run(_ context: AnalysisContext, decoding values: OptionValues) throws -> [ReportBlock] {
-        try AnalysisError.namingReadErrors {
-            let options = try Options(values)
-            try options.validate()
-            return try run(context, options)
-        }
+        let options = try Options(values)
+        try options.validate()
+        return try run(context, options)
     }
 }
 

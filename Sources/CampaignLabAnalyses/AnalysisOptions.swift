@@ -125,7 +125,7 @@ public struct AnalysisError: Error, Equatable, CustomStringConvertible, Sendable
 
     /// Runs `body`, turning the data layer's `CampaignReadError` into an error naming the
     /// option the user has to change.
-    public static func namingReadErrors<T>(_ body: () throws -> T) throws -> T {
+    static func namingReadErrors<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as CampaignReadError {
@@ -183,7 +183,13 @@ public struct OptionValues: Sendable, ExpressibleByDictionaryLiteral {
 
     /// A comma-separated list of names.
     public func list(_ key: String) -> [String]? {
-        values[key].map { $0.split(separator: ",").map { String($0.drop { $0 == " " }).trimmingSuffixSpaces() }.filter { !$0.isEmpty } }
+        values[key].map(Self.names(in:))
+    }
+
+    /// The names in a comma-separated list, without surrounding spaces or empty entries
+    /// ("aum, app_logins," → ["aum", "app_logins"]): how notebooks and the CLI read lists.
+    public static func names(in text: String) -> [String] {
+        text.split(separator: ",").map { String($0.drop { $0 == " " }).trimmingSuffixSpaces() }.filter { !$0.isEmpty }
     }
 
     /// A month 'YYYY-MM'.

@@ -50,7 +50,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
             return "interrupted"
         case .timeLimitExceeded(let seconds):
             return
-                "stopped after its time limit of \(formatSeconds(seconds)) s (a query that never ends, such as a recursive CTE without a stop, or one that needs more time)"
+                "stopped after its time limit of \(formatPlain(seconds)) s (a query that never ends, such as a recursive CTE without a stop, or one that needs more time)"
         }
     }
 }

@@ -11,7 +11,7 @@ public func formatCount(_ value: Int) -> String {
     return value < 0 ? "-" + out : out
 }
 
-/// Seconds for a message: 120 → "120", 0.5 → "0.5".
-public func formatSeconds(_ seconds: Double) -> String {
-    seconds == seconds.rounded() && abs(seconds) < 1e15 ? String(Int(seconds)) : String(seconds)
+/// A number as the user would type it, for messages: 120 → "120", 0.5 → "0.5".
+public func formatPlain(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
 }

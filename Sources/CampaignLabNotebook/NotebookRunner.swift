@@ -292,7 +292,7 @@ public struct NotebookRunner {
             let set = option["time_limit"] != nil ? "its 'time_limit'" : "the time limit for SQL blocks"
             throw fail(
                 line,
-                "the SQL block was stopped after \(set) of \(formatSeconds(seconds)) s; if it is meant to run longer, raise it with '--| time_limit: SECONDS' on the block or campaignlab render --sql-time-limit SECONDS"
+                "the SQL block was stopped after \(set) of \(formatPlain(seconds)) s; if it is meant to run longer, raise it with '--| time_limit: SECONDS' on the block or campaignlab render --sql-time-limit SECONDS"
             )
         } catch let error as DataError {
             throw fail(line, "the SQL block failed while running: \(Self.describe(error))")

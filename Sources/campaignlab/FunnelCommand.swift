@@ -45,7 +45,7 @@ struct FunnelCommand: ParsableCommand {
 
     func run() throws {
         let campaign = source.campaign
-        let steps = self.steps.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        let steps = self.steps.map(OptionValues.names(in:))
         let options = CampaignFunnel.Options(
             campaign: campaign, steps: steps ?? CampaignFunnel.defaultSteps, windowDays: windowDays,
             arm: arm, by: by)

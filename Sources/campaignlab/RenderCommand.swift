@@ -75,7 +75,7 @@ struct RenderCommand: ParsableCommand {
         let language = try output.language()
         let formats = try output.formats()
         guard sqlTimeLimit.isFinite, sqlTimeLimit > 0, sqlTimeLimit <= 86_400 else {
-            printError("error: --sql-time-limit takes seconds above 0 and at most 86400, not '\(formatSeconds(sqlTimeLimit))'")
+            printError("error: --sql-time-limit takes seconds above 0 and at most 86400, not '\(formatPlain(sqlTimeLimit))'")
             throw ExitCode(1)
         }
         var parameters: [String: String] = [:]

@@ -70,7 +70,7 @@ struct CampaignSelectionOptions: ParsableArguments {
     var selection: CampaignSelection {
         CampaignSelection(
             campaign: source.campaign,
-            metrics: metrics.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } },
+            metrics: metrics.map(OptionValues.names(in:)),
             arm: arm, preMonths: preMonths)
     }
 }

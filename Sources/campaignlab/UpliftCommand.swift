@@ -65,7 +65,7 @@ enum AnalysisCommandRunner {
             let context = AnalysisContext(
                 database: database, schema: try ContractSchema.discover(in: database), language: language,
                 progress: progress)
-            let blocks = try AnalysisError.namingReadErrors { try analysis.run(context, options) }
+            let blocks = try analysis.run(context, options)
             let document = ReportDocument(
                 title: title(language), language: language,
                 parameters: options.encoded().sorted { $0.name < $1.name }.map { ($0.name, $0.value) },

@@ -81,7 +81,7 @@ public enum CampaignFunnel: Analysis {
                 throw AnalysisError(option: "steps", "'assigned' can only be the first step (it is step \(misplaced + 1))")
             }
             if let windowDays, !(0.001...3650).contains(windowDays) {
-                throw AnalysisError(option: "window_days", "expected a number from 0.001 to 3650, found '\(formatSeconds(windowDays))'")
+                throw AnalysisError(option: "window_days", "expected a number from 0.001 to 3650, found '\(formatPlain(windowDays))'")
             }
         }
         public func encoded() -> [(name: String, value: String)] {

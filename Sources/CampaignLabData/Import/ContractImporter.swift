@@ -413,7 +413,7 @@ private final class ImportRun {
         let columns = plan.columns
         let interval = max(1, options.progressInterval)
         while true {
-            try Cancellation.checkpoint()
+            if reader.recordsRead % 1_024 == 0 { try Cancellation.checkpoint() }
             do {
                 guard try reader.advance() else { break }
             } catch let error as CSVError {
