@@ -41,6 +41,17 @@ public enum AugmentedIPW {
         outcomes: [Double], treated: [Bool], propensity: [Double], covariates: RowMatrix,
         estimand: WeightingEstimand = .att, level: Double = 0.95
     ) throws -> EffectEstimate {
+        try estimateWithInfluence(
+            outcomes: outcomes, treated: treated, propensity: propensity, covariates: covariates, estimand: estimand,
+            level: level
+        ).effect
+    }
+
+    /// The same, with each unit's influence φᵢ (the variance is Σφᵢ²) for a relative effect.
+    public static func estimateWithInfluence(
+        outcomes: [Double], treated: [Bool], propensity: [Double], covariates: RowMatrix,
+        estimand: WeightingEstimand = .att, level: Double = 0.95
+    ) throws -> (effect: EffectEstimate, influence: [Double]) {
         let n = outcomes.count
         precondition(
             treated.count == n && propensity.count == n && covariates.rows == n,
@@ -81,10 +92,12 @@ public enum AugmentedIPW {
                 psi[i] = mu1 - mu0 + (treated[i] ? (outcomes[i] - mu1) / e : -(outcomes[i] - mu0) / (1 - e))
             }
             let tau = psi.reduce(0, +) / Double(n)
-            let se = psi.reduce(0) { $0 + ($1 - tau) * ($1 - tau) }.squareRoot() / Double(n)
-            return MeanComparison.tEstimate(
+            let influence = psi.map { ($0 - tau) / Double(n) }
+            let se = influence.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let effect = MeanComparison.tEstimate(
                 tau, se: se, df: .infinity, level: level,
                 method: "augmented IPW (doubly robust, ATE), influence-function SE")
+            return (effect, influence)
         case .att:
             let treatedCount = Double(treated.filter { $0 }.count)
             var numerator = 0.0
@@ -96,15 +109,18 @@ public enum AugmentedIPW {
             }
             let tau = numerator / treatedCount
             var sum = 0.0
+            var influence = [Double](repeating: 0, count: n)
             for i in 0..<n {
                 let e = propensity[i]
                 let phi = treated[i] ? residual[i] - tau : -e / (1 - e) * residual[i]
+                influence[i] = phi / treatedCount
                 sum += phi * phi
             }
             let se = sum.squareRoot() / treatedCount
-            return MeanComparison.tEstimate(
+            let effect = MeanComparison.tEstimate(
                 tau, se: se, df: .infinity, level: level,
                 method: "augmented IPW (doubly robust, ATT), influence-function SE")
+            return (effect, influence)
         }
     }
 }

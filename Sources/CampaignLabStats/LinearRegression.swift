@@ -115,15 +115,26 @@ public struct LinearRegressionFit: Sendable {
 
     /// The classical covariance matrix of [intercept, slopes…] (σ̂² (XᵀX)⁻¹); rows and
     /// columns of dropped covariates are 0. Column-major, (k+1) × (k+1).
-    public var classicalCovariance: [Double] {
+    public var classicalCovariance: [Double] { inverseCrossProducts.map { $0 * residualVariance } }
+
+    /// (X̃ᵀX̃)⁻¹ for X̃ = [1, covariates] (the bread of sandwich covariances and influence
+    /// functions); rows and columns of dropped covariates are 0. Column-major, (k+1) × (k+1).
+    public var inverseCrossProducts: [Double] {
         var centred = [Double](repeating: 0, count: (keptCovariates.count + 1) * (keptCovariates.count + 1))
         let m = keptCovariates.count
         let p = m + 1
-        centred[0] = residualVariance / count
+        centred[0] = 1 / count
         for b in 0..<m {
-            for a in 0..<m { centred[(a + 1) + (b + 1) * p] = residualVariance * centredInverse[a + b * m] }
+            for a in 0..<m { centred[(a + 1) + (b + 1) * p] = centredInverse[a + b * m] }
         }
         return uncentre(centred)
+    }
+
+    /// The fitted value b₀ + Σ βⱼxⱼ for one row of covariates.
+    public func predict(_ x: UnsafeBufferPointer<Double>) -> Double {
+        var value = intercept
+        for j in 0..<slopes.count where slopes[j] != 0 { value += slopes[j] * x[j] }
+        return value
     }
 
     /// Starts the second pass that HC-type robust covariances need (residuals per row).

@@ -55,6 +55,31 @@ public struct CovariateBalance: Sendable, Equatable {
     public var varianceRatioAfter: Double
     /// |after| > 0.1, the usual flag for residual imbalance.
     public var isImbalanced: Bool { abs(after) > 0.1 }
+
+    /// The balance of every column of `covariates` under `weights` (a unit with weight 0 is
+    /// left out of the weighted means): the unweighted pooled SD is the denominator before and
+    /// after (Austin 2009). A covariate with no variation has NaN differences.
+    public static func table(_ covariates: RowMatrix, treated: [Bool], weights: [Double]) -> [CovariateBalance] {
+        let n = covariates.rows, k = covariates.columns
+        return (0..<k).map { j in
+            var raw = (Moments(), Moments()), weighted = (Moments(), Moments())
+            for i in 0..<n {
+                let x = covariates.values[i * k + j]
+                if treated[i] { raw.0.add(x) } else { raw.1.add(x) }
+                if weights[i] > 0 {
+                    if treated[i] { weighted.0.add(x, weight: weights[i]) } else { weighted.1.add(x, weight: weights[i]) }
+                }
+            }
+            let pooled = ((raw.0.variance + raw.1.variance) / 2).squareRoot()
+            let denominator = pooled > 0 ? pooled : .nan
+            let weightedVariance0 = weighted.1.sumOfSquaredDeviations / weighted.1.count
+            let weightedVariance1 = weighted.0.sumOfSquaredDeviations / weighted.0.count
+            return CovariateBalance(
+                index: j, before: (raw.0.mean - raw.1.mean) / denominator,
+                after: (weighted.0.mean - weighted.1.mean) / denominator,
+                varianceRatioAfter: weightedVariance1 / weightedVariance0)
+        }
+    }
 }
 
 /// The result of an inverse-probability-weighted comparison.
@@ -77,6 +102,8 @@ public struct WeightedEffect: Sendable {
     /// The largest weight in each group, on the requested scale (a few huge weights make the
     /// estimate fragile: compare with the effective sample size).
     public var largestWeight: (treated: Double, comparison: Double)
+    /// Each unit's influence on the effect (the effect's variance is Σφ²), for a relative effect.
+    public var influence: [Double]
 }
 
 /// Inverse-probability weighting with normalized (Hájek) weights: each group's weighted mean
@@ -181,10 +208,13 @@ public enum PropensityWeighting {
         let t = group(true), c = group(false)
         precondition(t.count >= 2 && c.count >= 2, "PropensityWeighting: fewer than two units left in a group after the overlap rule")
         var se = (t.variance + c.variance).squareRoot()
+        var influence = (0..<n).map { i in
+            weights[i] == 0 ? 0 : treated[i] ? weights[i] * (outcomes[i] - t.mean) / t.sum : -weights[i] * (outcomes[i] - c.mean) / c.sum
+        }
         var seMethod = "SE with known scores"
         if case .estimatedLogitScores(let design) = standardError {
             precondition(design.rows == n, "PropensityWeighting: one propensity-covariate row per unit")
-            se = estimatedScoreStandardError(
+            (se, influence) = estimatedScoreStandardError(
                 outcomes: outcomes, treated: treated, propensity: propensity, design: design,
                 kept: weights.map { $0 > 0 }, estimand: estimand, means: (t.mean, c.mean))
             seMethod = "M-estimation SE for estimated logit scores"
@@ -193,28 +223,7 @@ public enum PropensityWeighting {
             t.mean - c.mean, se: se, df: .infinity, level: level,
             method: "inverse-probability weighting (\(estimand.rawValue.uppercased()), normalized weights, \(seMethod))")
 
-        // Balance: unweighted SD denominator for both before and after (Austin 2009).
-        var balance: [CovariateBalance] = []
-        let k = covariates.columns
-        for j in 0..<k {
-            var raw = (Moments(), Moments()), weighted = (Moments(), Moments())
-            for i in 0..<n {
-                let x = covariates.values[i * k + j]
-                if treated[i] { raw.0.add(x) } else { raw.1.add(x) }
-                if weights[i] > 0 {
-                    if treated[i] { weighted.0.add(x, weight: weights[i]) } else { weighted.1.add(x, weight: weights[i]) }
-                }
-            }
-            let pooled = ((raw.0.variance + raw.1.variance) / 2).squareRoot()
-            let denominator = pooled > 0 ? pooled : .nan
-            let weightedVariance0 = weighted.1.sumOfSquaredDeviations / weighted.1.count
-            let weightedVariance1 = weighted.0.sumOfSquaredDeviations / weighted.0.count
-            balance.append(
-                CovariateBalance(
-                    index: j, before: (raw.0.mean - raw.1.mean) / denominator,
-                    after: (weighted.0.mean - weighted.1.mean) / denominator,
-                    varianceRatioAfter: weightedVariance1 / weightedVariance0))
-        }
+        let balance = CovariateBalance.table(covariates, treated: treated, weights: weights)
         if weightScale == .stabilized {
             let share = Double(t.count) / Double(t.count + c.count)
             let (treatedFactor, comparisonFactor) = estimand == .ate ? (share, 1 - share) : (1, (1 - share) / share)
@@ -229,7 +238,7 @@ public enum PropensityWeighting {
             effectiveSampleSize: (t.sum * t.sum / t.sumSquares, c.sum * c.sum / c.sumSquares),
             trimmed: trimmed, balance: balance,
             propensityRange: (treatedLow...treatedHigh, comparisonLow...comparisonHigh),
-            overlapBound: bound, weights: weights, weightScale: weightScale, largestWeight: largest)
+            overlapBound: bound, weights: weights, weightScale: weightScale, largestWeight: largest, influence: influence)
     }
 
     /// Crump et al.'s optimal kept set: nil when nothing is to be dropped (max g ≤ 2·mean g).
@@ -253,15 +262,32 @@ public enum PropensityWeighting {
     }
 
     /// √(cᵀA⁻¹BA⁻ᵀc) for θ = (logit β, μ₁, μ₀), c = (0, …, 1, −1): A = −Σ∂ψ/∂θ, B = Σψψᵀ with
-    /// ψ = ((T − e)x̃, T·w₁(y − μ₁), (1 − T)·w₀(y − μ₀)), x̃ = [1, x], w the estimand's weights.
+    /// ψ = ((T − e)x̃, T·w₁(y − μ₁), (1 − T)·w₀(y − μ₀)), x̃ = [1, x], w the estimand's weights;
+    /// and each unit's influence zᵀψᵢ with z = A⁻ᵀc (so the variance is Σ(zᵀψᵢ)²).
     private static func estimatedScoreStandardError(
         outcomes: [Double], treated: [Bool], propensity: [Double],
         design: RowMatrix, kept: [Bool], estimand: WeightingEstimand,
         means: (Double, Double)
-    ) -> Double {
+    ) -> (standardError: Double, influence: [Double]) {
         let k = design.columns + 1
         let x = design.values
         let p = k + 2
+        let n = outcomes.count
+        /// Writes ψᵢ into `row` (p values).
+        func psi(_ i: Int, _ row: UnsafeMutablePointer<Double>) {
+            let e = propensity[i], t = treated[i] ? 1.0 : 0.0, base = i * (k - 1)
+            row[0] = t - e
+            for r in 1..<k { row[r] = (t - e) * x[base + r - 1] }
+            row[k] = 0; row[k + 1] = 0
+            guard kept[i] else { return }
+            let y = outcomes[i]
+            switch estimand {
+            case .ate:
+                if treated[i] { row[k] = (y - means.0) / e } else { row[k + 1] = (y - means.1) / (1 - e) }
+            case .att:
+                if treated[i] { row[k] = y - means.0 } else { row[k + 1] = e / (1 - e) * (y - means.1) }
+            }
+        }
         var a = [Double](repeating: 0, count: p * p)  // column-major
         // B = Σψψᵀ and the logit block of A = Σ e(1 − e)x̃x̃ᵀ are Gram matrices of row blocks
         // (BLAS dsyrk); the two mean rows of A are accumulated directly.
@@ -276,19 +302,12 @@ public enum PropensityWeighting {
             scaledRows.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: k, into: &logitBlock) }
             filled = 0
         }
-        for i in outcomes.indices {
-            let e = propensity[i]
-            let t = treated[i] ? 1.0 : 0.0
-            let row = i * (k - 1)
-            let base = filled * p, scaledBase = filled * k
-            let root = (e * (1 - e)).squareRoot()
-            psiRows[base] = t - e
+        for i in 0..<n {
+            let e = propensity[i], row = i * (k - 1)
+            psiRows.withUnsafeMutableBufferPointer { psi(i, $0.baseAddress! + filled * p) }
+            let root = (e * (1 - e)).squareRoot(), scaledBase = filled * k
             scaledRows[scaledBase] = root
-            for r in 1..<k {
-                psiRows[base + r] = (t - e) * x[row + r - 1]
-                scaledRows[scaledBase + r] = root * x[row + r - 1]
-            }
-            psiRows[base + k] = 0; psiRows[base + k + 1] = 0
+            for r in 1..<k { scaledRows[scaledBase + r] = root * x[row + r - 1] }
             if kept[i] {
                 let y = outcomes[i]
                 // d/dβ of the mean equations (x̃ with x̃₀ = 1).
@@ -299,21 +318,17 @@ public enum PropensityWeighting {
                 switch estimand {
                 case .ate:
                     if treated[i] {
-                        psiRows[base + k] = (y - means.0) / e
                         a[k + k * p] += 1 / e
                         addToMeanRow(k, (y - means.0) * (1 - e) / e)
                     } else {
-                        psiRows[base + k + 1] = (y - means.1) / (1 - e)
                         a[(k + 1) + (k + 1) * p] += 1 / (1 - e)
                         addToMeanRow(k + 1, -(y - means.1) * e / (1 - e))
                     }
                 case .att:
                     let odds = e / (1 - e)
                     if treated[i] {
-                        psiRows[base + k] = y - means.0
                         a[k + k * p] += 1
                     } else {
-                        psiRows[base + k + 1] = odds * (y - means.1)
                         a[(k + 1) + (k + 1) * p] += odds
                         addToMeanRow(k + 1, -(y - means.1) * odds)
                     }
@@ -331,9 +346,19 @@ public enum PropensityWeighting {
         for r in 0..<p { for c in 0..<p { transposed[c + r * p] = a[r + c * p] } }
         var contrast = [Double](repeating: 0, count: p)
         contrast[k] = 1; contrast[k + 1] = -1
-        guard let z = try? BLAS.solve(transposed, order: p, rhs: contrast) else { return .nan }
+        guard let z = try? BLAS.solve(transposed, order: p, rhs: contrast) else {
+            return (.nan, [Double](repeating: .nan, count: n))
+        }
         var variance = 0.0
         for r in 0..<p { for c in 0..<p { variance += z[r] * b[r + c * p] * z[c] } }
-        return variance.squareRoot()
+        var influence = [Double](repeating: 0, count: n)
+        var row = [Double](repeating: 0, count: p)
+        for i in 0..<n {
+            row.withUnsafeMutableBufferPointer { psi(i, $0.baseAddress!) }
+            var value = 0.0
+            for r in 0..<p { value += z[r] * row[r] }
+            influence[i] = value
+        }
+        return (variance.squareRoot(), influence)
     }
 }

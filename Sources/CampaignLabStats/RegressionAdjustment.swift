@@ -28,22 +28,26 @@ public enum RegressionAdjustment {
     ) throws -> (effect: EffectEstimate, fit: LinearRegressionFit) {
         let width = covariates + 2
         var scratch = [Double](repeating: 0, count: width)
-        return try estimate(count: count, covariates: covariates, level: level) { range, block in
+        let result = try estimate(count: count, covariates: covariates, level: level) { range, block in
             for (r, unit) in range.enumerated() {
                 row(unit, &scratch)
                 for c in 0..<width { block[r * width + c] = scratch[c] }
             }
         }
+        return (result.effect, result.fit)
     }
 
     /// The same, filled a block of rows at a time: `rows(range, block)` writes the rows of
     /// units `range` into `block`, row-major, each [T, covariates…, y]. For large designs held
     /// in arrays this avoids a call per unit.
+    ///
+    /// With `influence`, a third pass gives each unit's influence on the coefficient,
+    /// [S⁻¹(xᵢ − x̄)]_T·eᵢ (Σφᵢ² is the HC0 variance; × n/(n − p) the HC1 one).
     public static func estimate(
-        count: Int, covariates: Int, level: Double = 0.95,
+        count: Int, covariates: Int, level: Double = 0.95, influence wanted: Bool = false,
         rows fill: (Range<Int>, UnsafeMutableBufferPointer<Double>) -> Void
     ) throws
-        -> (effect: EffectEstimate, fit: LinearRegressionFit)
+        -> (effect: EffectEstimate, fit: LinearRegressionFit, influence: [Double]?)
     {
         let width = covariates + 2
         let block = 8_192
@@ -67,6 +71,22 @@ public enum RegressionAdjustment {
         let effect = MeanComparison.tEstimate(
             fit.slopes[0], se: se, df: .infinity, level: level,
             method: "regression adjustment: OLS with HC1 standard errors, z interval")
-        return (effect, fit)
+        guard wanted else { return (effect, fit, nil) }
+        // Row 0 of S⁻¹ (the treatment indicator is kept covariate 0).
+        let kept = fit.keptCovariates, m = kept.count
+        let inverseRow = (0..<m).map { fit.centredInverse[0 + $0 * m] }
+        var influence = [Double](repeating: 0, count: count)
+        var unit = 0
+        pass { block, rows in
+            for r in 0..<rows {
+                let row = UnsafeBufferPointer(rebasing: block[(r * width)..<(r * width + width - 1)])
+                let e = block[r * width + width - 1] - fit.predict(row)
+                var leverage = 0.0
+                for (a, c) in kept.enumerated() { leverage += inverseRow[a] * (row[c] - fit.covariateMeans[c]) }
+                influence[unit] = leverage * e
+                unit += 1
+            }
+        }
+        return (effect, fit, influence)
     }
 }
