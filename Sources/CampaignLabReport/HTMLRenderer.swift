@@ -84,6 +84,8 @@ public struct HTMLRenderer: Sendable {
                     out += "</section>\n"
                 case .rule:
                     out += "<hr>\n"
+                case .records:
+                    break
                 }
             }
         }

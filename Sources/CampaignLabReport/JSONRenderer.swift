@@ -19,6 +19,38 @@ public struct JSONRenderer: Sendable {
                 }
             }
             w.key("blocks"); blocks(document.blocks, w)
+            var lists: [(name: String, records: [DataRecord])] = []
+            func collect(_ list: [ReportBlock]) {
+                for block in list {
+                    switch block {
+                    case .records(let name, let records):
+                        if let index = lists.firstIndex(where: { $0.name == name }) {
+                            lists[index].records += records
+                        } else {
+                            lists.append((name, records))
+                        }
+                    case .section(_, let inner): collect(inner)
+                    default: break
+                    }
+                }
+            }
+            collect(document.blocks)
+            for list in lists {
+                w.key(list.name)
+                w.array(list.records) { record in
+                    w.object {
+                        for (key, value) in zip(record.keys, record.values) {
+                            w.key(key)
+                            switch value {
+                            case .text(let text): w.string(text)
+                            case .number(let number): w.number(number)
+                            case .bool(let flag): w.raw(flag ? "true" : "false")
+                            case .null: w.raw("null")
+                            }
+                        }
+                    }
+                }
+            }
         }
         return w.text + "\n"
     }
@@ -69,6 +101,9 @@ public struct JSONRenderer: Sendable {
                     w.key("type"); w.string("section"); w.key("id"); w.string(id); w.key("blocks"); blocks(inner, w)
                 case .rule:
                     w.key("type"); w.string("rule")
+                case .records(let name, let records):
+                    w.key("type"); w.string("records"); w.key("name"); w.string(name)
+                    w.key("count"); w.raw(String(records.count))
                 }
             }
         }

@@ -66,6 +66,8 @@ public struct MarkdownRenderer: Sendable {
                     emit(inner)
                 case .rule:
                     out += "---\n\n"
+                case .records:
+                    break
                 }
             }
         }

@@ -69,6 +69,33 @@ public indirect enum ReportBlock: Sendable, Equatable {
     /// A titled group of blocks (one analysis block's output); `id` is stable and used for anchors.
     case section(id: String, [ReportBlock])
     case rule
+    /// Machine-readable results for BI tools: only the JSON rendering shows them, as the
+    /// top-level list `name` (records of every block with that name, in document order).
+    case records(name: String, [DataRecord])
+}
+
+/// One flat record of a machine-readable result list: keys in a fixed order.
+public struct DataRecord: Sendable, Equatable {
+    public var keys: [String]
+    public var values: [RecordValue]
+    public init(_ fields: KeyValuePairs<String, RecordValue>) {
+        keys = fields.map(\.key)
+        values = fields.map(\.value)
+    }
+}
+
+/// A value of a ``DataRecord``.
+public enum RecordValue: Sendable, Equatable {
+    case text(String)
+    /// A number; NaN and infinities are written as null.
+    case number(Double)
+    case bool(Bool)
+    case null
+
+    /// `.text` or `.null`.
+    public static func optional(_ text: String?) -> RecordValue { text.map { .text($0) } ?? .null }
+    /// `.number` or `.null`.
+    public static func optional(_ number: Double?) -> RecordValue { number.map { .number($0) } ?? .null }
 }
 
 /// Inline text inside a paragraph, heading, list item or callout.

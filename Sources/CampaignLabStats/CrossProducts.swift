@@ -142,3 +142,26 @@ public struct CrossProducts: Sendable, Equatable {
         return result
     }
 }
+
+extension CrossProducts {
+    /// Which variables carry information of their own: constant ones (no variation) are out,
+    /// and, in input order, a variable is kept when it is not a linear combination of the kept
+    /// ones before it (pivoted Cholesky of the correlation matrix of the candidates, relative
+    /// tolerance 1e-10).
+    /// - Returns: 0-based indices, each list in input order.
+    public func independentColumns(tolerance: Double = 1e-10) -> (kept: [Int], constant: [Int], collinear: [Int]) {
+        let k = variables
+        let scale = (0..<k).map { self[$0, $0].squareRoot() }
+        let constant = (0..<k).filter { !(scale[$0] > 1e-12 * max(1, abs(means[$0])) * count.squareRoot()) }
+        var kept: [Int] = [], collinear: [Int] = []
+        for j in 0..<k where !constant.contains(j) {
+            let candidate = kept + [j], m = candidate.count
+            var correlation = [Double](repeating: 0, count: m * m)
+            for (b, c) in candidate.enumerated() {
+                for (a, r) in candidate.enumerated() { correlation[a + b * m] = self[r, c] / (scale[r] * scale[c]) }
+            }
+            if BLAS.pivotedRank(correlation, order: m, tolerance: tolerance).rank == m { kept.append(j) } else { collinear.append(j) }
+        }
+        return (kept, constant, collinear)
+    }
+}

@@ -256,8 +256,13 @@ public enum EntropyBalancing {
                 }
                 t /= 2
             }
-            if !accepted { throw EntropyBalancingError.infeasible(covariate: worstColumn(gradient)) }
+            if !accepted {
+                // Rounding stops the descent: accept a gap that is zero for every practical purpose.
+                if gradient.allSatisfy({ abs($0) < 1e-7 }) { return (current.weights, iteration) }
+                throw EntropyBalancingError.infeasible(covariate: worstColumn(gradient))
+            }
         }
+        if lastGradient.allSatisfy({ abs($0) < 1e-7 }) { return (current.weights, maxIterations) }
         throw EntropyBalancingError.infeasible(covariate: worstColumn(lastGradient))
     }
 

@@ -18,6 +18,10 @@ public struct EmpiricalBayesShrinkage: Sendable, Equatable {
     public var posteriorStandardDeviations: [Double]
     /// The standard error of μ̂, 1/√Σwᵢ.
     public var meanStandardError: Double
+    /// Cochran's Q = Σ(θ̂ᵢ − θ̄)²/sᵢ² about the fixed-effect mean θ̄.
+    public var cochranQ: Double
+    /// P(χ²ₘ₋₁ ≥ Q): the test that every estimate measures the same effect.
+    public var heterogeneityPValue: Double
 
     /// - Precondition: at least two estimates, every standard error positive and finite.
     public init(estimates y: [Double], standardErrors s: [Double]) {
@@ -33,6 +37,8 @@ public struct EmpiricalBayesShrinkage: Sendable, Equatable {
         let total = weights.reduce(0, +)
         let mu = zip(weights, y).reduce(0) { $0 + $1.0 * $1.1 } / total
         betweenVariance = tau2
+        cochranQ = q
+        heterogeneityPValue = ChiSquaredDistribution(degreesOfFreedom: Double(y.count - 1)).survival(q)
         mean = mu
         meanStandardError = 1 / total.squareRoot()
         estimates = zip(y, s).map { value, se in mu + tau2 / (tau2 + se * se) * (value - mu) }

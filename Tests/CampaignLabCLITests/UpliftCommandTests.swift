@@ -11,7 +11,8 @@ struct UpliftCommandTests {
         ])
         #expect(result.exitCode == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("# Campaign uplift: growth\\_journey\\_2026\n"))
-        #expect(result.stdout.contains("| aum | Doubly robust AIPW (ATT) |"))
+        #expect(result.stdout.contains("| aum | Entropy balancing (default) |"))
+        #expect(result.stdout.contains("| aum | Doubly robust (AIPW) |"))
         #expect(result.stdout.contains("Standardized mean differences"))
         #expect(!result.stdout.contains("!["))  // charts are left out of the printed text
     }

@@ -20,16 +20,85 @@ The specification CampaignLab implements (Sources/CampaignLabAnalyses/Campaign/U
               tau = [sum_T r - sum_C e/(1-e) r] / n1 with r = y - m0(x); influence-function SE
               (Mercatanti & Li 2014; the formula in AugmentedIPW.swift), numpy.
   segments    within each level of each dimension, OLS post ~ d + pre metrics, HC1.
+
+Weighting and doubly robust extensions (formulas of Tests/References/weighting_methods.py, copied
+here). T = participant, n = included, n1 = treated, n0 = controls, y = post, dY = post - pre of the
+metric, m = treated mean of post, Phi the standard normal, z = 1.959964.
+  entropy     Entropy balancing ATT of post (Hainmueller 2012). Balancing columns, in this order
+              (top-level "entropy_columns"): pre of every metric (METRICS order); log1p(pre) of every
+              metric whose pre is >= 0 for all included customers; the regression's dimension
+              dummies (every level but the first, levels sorted by name, DIMS order). Dropped (top-
+              level "entropy_dropped", [{column, reason}]): columns constant over all customers,
+              then, in column order, a column whose residual on [1, kept earlier columns] among
+              the controls has norm <= 1e-9 x its centred norm ("collinear"). Control weights
+              w_i = exp(lam'x_i)/sum, sum_c w x = treated means exactly: Newton with backtracking on
+              the dual log sum_c exp(l'z_i), z = (x - treated mean)/sd_controls(x) (ddof 1), until the
+              largest |gradient| (= the weighted gap in control-sd units) < 1e-11 ("dual_gradient_max",
+              "max_balance_gap_sd"); feasibility first checked by a linear program (max over control
+              weights of the smallest weight must be > 0). estimate = mu1 - mu0 (mu1 = m, mu0 =
+              sum w y); se from the stacked M-estimation sandwich J^-1 B J^-T over theta = (treated
+              means, lam, mu1, mu0) with psi as in weighting_methods.py section A (B = sum psi psi',
+              c = max_c lam'x held fixed) and the ANALYTIC J; "se_numerical" the same with J by central
+              differences (steps 1e-5 sd(x_j), 1e-5/sd(x_j), 1e-5 sd(y)). low/high = estimate -/+ z se,
+              p = 2 Phi(-|estimate/se|). "relative" = mu1/mu0 - 1, "relative_se" by the delta method on
+              the analytic V (gradient 1/mu0, -mu1/mu0^2), null when mu0 - z sqrt(V[mu0,mu0]) <= 0;
+              "treated_mean" = mu1, "counterfactual_mean" = mu0; "effective_controls" = 1/sum w^2
+              (w summing to 1, = (sum w)^2/sum w^2); "largest_weight" = n0 max w (weights scaled to
+              average 1 over the controls). The per-unit influence phi = -(c'J^-1)psi_i (c picks
+              mu1 - mu0; sum phi^2 = se^2) is also checked against the closed form of
+              EntropyBalancing.swift.
+  ipw_change  The IPW above (same logit, same sandwich) with outcome dY: estimate, se.
+  drdid       Sant'Anna & Zhao (2020) traditional DR DiD, DRDiD::drdid_panel without trimming
+              (weighting_methods.py section C): dY; propensity = the IPW logit above; outcome model
+              OLS of dY on [1, pre of every metric, dummies] among the controls; se = sqrt(sum inf^2)/n
+              (not R's sd); "max_control_propensity" (DRDiD would trim controls above 0.995).
+  relative    Under naive, did, regression, ipw, aipw, drdid: r = tau/(m - tau) (the counterfactual is
+              the post level, also for did and drdid), Var r = s sum_i (m phi_i - tau psi_i)^2/c^4 with
+              c = m - tau, psi_i = T_i(y_i - m)/n1 and phi the influence of tau: naive
+              T(y - ybar1)/n1 - (1-T)(y - ybar0)/n0; did the same with dY; regression
+              [(X'X)^-1 x_i]_d e_i (X the full OLS design with intercept, e the residuals) with
+              s = n/(n - p), p the columns of X (sum phi^2 s = the HC1 variance); ipw the stacked
+              sandwich influence (A^-T c)'psi_i; aipw phi/n1 (phi as above); drdid inf/n; s = 1 except
+              for regression. Null (both) when c - z sqrt(s sum (psi - phi)^2) <= 0.
+  honest_multiple  g1 = treated mean of dY ("treated_change"); g0 = g1 - entropy estimate
+              ("counterfactual_change"), se sqrt(sum (phi_g1 - phi_eb)^2) with phi_g1 = T(dY - g1)/n1
+              and phi_eb the entropy influence; "multiple" = g1/g0.
+  segments_entropy  For each metric, dimension (DIMS order) and level (sorted by name): the level's
+              customers; when both arms have >= 10, entropy balancing as above within the level on
+              [pre of every metric, log1p(pre) of the metrics non-negative on the whole included
+              sample, dummies of the other dimensions built within the level (levels present there,
+              first dropped)], constant/collinear columns dropped as above ("dropped"). A list with one
+              object per metric and level {metric, dimension, level, treated, control, estimate, se,
+              se_numerical, p, p_holm, p_bh, shrunken, posterior_sd, effective_controls,
+              largest_weight, dropped, reason}; estimate etc. null with a "reason" when skipped or
+              infeasible: treated means outside the controls' convex hull, or on its boundary (e.g. a
+              dummy of a level that only controls have within the level: exact balance would need
+              zero weights; Newton then still reaches a tiny gradient by sending those weights to 0,
+              but no positive weights balance, so it is reported as infeasible).
+              Per metric x dimension over the estimated levels (k of them): p = 2 Phi(-|est/se|);
+              Holm and Benjamini-Hochberg (statsmodels multipletests); DerSimonian-Laird tau2 (>= 0),
+              mu, shrunken = mu + tau2/(tau2 + se^2)(est - mu), posterior_sd = sqrt(tau2 se^2/(tau2 +
+              se^2)) (weighting_methods.py section E; checked against statsmodels combine_effects);
+              top-level "segments_entropy_dimensions": a list of {metric, dimension, levels: k, tau2,
+              mu, Q (Cochran), Q_p = chi2 sf(Q, k - 1)}, all but k null when k < 2.
 Writes Tests/References/uplift_demo_small.json. Run: python3 Tests/References/uplift.py
 """
 import json
+import os
 import sqlite3
+
+# One BLAS thread: multithreaded OpenBLAS splits the large products differently with the thread
+# count, which moves the last digits of the sandwich standard errors.
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_v] = "1"
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
+from statsmodels.stats.meta_analysis import combine_effects
+from statsmodels.stats.multitest import multipletests
 from statsmodels.treatment.treatment_effects import TreatmentEffect
 
 DB = "datasets/demo-small.sqlite"
@@ -67,6 +136,7 @@ Xp = sm.add_constant(pd.concat([df[["l_pre_" + x for x in METRICS]], dummies], a
 logit = sm.Logit(df.d.astype(float), Xp).fit(disp=0, maxiter=200, tol=1e-12)
 e = logit.predict(Xp).values
 Xo = pd.concat([df[["pre_" + x for x in METRICS]], dummies], axis=1)
+influence = {}
 
 
 def welch(a, b):
@@ -125,6 +195,8 @@ for x in METRICS:
     phi = np.where(d, r - tau, -odds * r)
     res["aipw"] = {"estimate": float(tau), "se": float(np.sqrt((phi ** 2).sum()) / n1)}
     out["metrics"][x] = res
+    # Per-unit influence functions of the estimates above, for the relative effects (section below).
+    influence[x] = {"ipw": (mu1 - mu0, psi @ z, 1.0), "aipw": (tau, phi / n1, 1.0), "ols": ols}
     seg = []
     for dim in DIMS:
         for level in sorted(df[dim].astype(str).unique()):
@@ -134,6 +206,415 @@ for x in METRICS:
                 f = smf.ols(f"post_{x} ~ d + " + " + ".join("pre_" + m for m in METRICS), sub).fit(cov_type="HC1")
                 seg.append({"dimension": dim, "level": level, "estimate": float(f.params["d"]), "se": float(f.bse["d"])})
     out["segments"][x] = seg
+
+# ---------------------------------------------------------------- weighting and doubly robust extensions
+# (the formulas of Tests/References/weighting_methods.py, copied here so this script stands alone)
+Z975 = 1.959964
+
+
+def nullable(v):
+    return None if v is None else float(v)
+
+
+def relative_effect(tau, phi, level, t, scale=1.0):
+    """r = tau/(m - tau), m = treated mean of `level`; delta method on the influences phi of tau
+    and psi_m = T(level - m)/n1. None when the counterfactual c = m - tau is not clearly positive."""
+    m = level[t].mean()
+    psi = np.where(t, level - m, 0.0) / t.sum()
+    c = m - tau
+    se_c = np.sqrt(scale * ((psi - phi) ** 2).sum())
+    if not c - Z975 * se_c > 0:
+        return {"relative": None, "relative_se": None}
+    return {"relative": float(tau / c), "relative_se": float(np.sqrt(scale * ((m * phi - tau * psi) ** 2).sum()) / c ** 2)}
+
+
+def mean_difference_influence(v, t):
+    return np.where(t, (v - v[t].mean()) / t.sum(), -(v - v[~t].mean()) / (~t).sum())
+
+
+def screen_columns(X, names, t):
+    """Drops columns constant over all units, then (in input order) columns that are linear
+    combinations of the earlier kept ones among the controls (centred, i.e. with an intercept):
+    the relative residual of the column regressed on [1, kept] among the controls < 1e-9."""
+    kept, dropped = [], []
+    for j, name in enumerate(names):
+        col = X[:, j]
+        if np.ptp(col) == 0:
+            dropped.append({"column": name, "reason": "constant"})
+            continue
+        c = X[~t][:, j] - X[~t][:, j].mean()
+        if kept:
+            B = X[~t][:, kept] - X[~t][:, kept].mean(0)
+            coef = np.linalg.lstsq(B, c, rcond=None)[0]
+            resid = c - B @ coef
+        else:
+            resid = c
+        if np.linalg.norm(resid) <= 1e-9 * max(np.linalg.norm(c), 1e-300):
+            dropped.append({"column": name, "reason": "collinear" if np.ptp(c) > 0 else "constant among controls"})
+            continue
+        kept.append(j)
+    return kept, dropped
+
+
+class Infeasible(Exception):
+    pass
+
+
+def eb_solve(X, t, tol=1e-11):
+    """Entropy-balancing dual min_l log sum_c exp(l'z_i), z = (x - m)/s (m = treated means, s = the
+    controls' sd, ddof 1), by Newton's method with backtracking; returns raw lambda = l/s, the
+    largest |gradient| (= the weighted control mean gap in control-sd units) and the iterations."""
+    m = X[t].mean(0)
+    s = X[~t].std(0, ddof=1)
+    Z = (X[~t] - m) / s
+    q = Z.shape[1]
+
+    def objective(l):
+        a = Z @ l
+        return a.max() + np.log(np.exp(a - a.max()).sum())
+
+    def parts(l):
+        a = Z @ l
+        w = np.exp(a - a.max())
+        w /= w.sum()
+        g = w @ Z
+        return g, (Z * w[:, None]).T @ Z - np.outer(g, g)
+
+    lz = np.zeros(q)
+    f0 = objective(lz)
+    best = np.inf
+    for it in range(200):
+        g, H = parts(lz)
+        gmax = np.abs(g).max()
+        if gmax < 1e-14 or (gmax < tol and gmax >= best):
+            break
+        best = min(best, gmax)
+        step = np.linalg.solve(H, g)
+        if gmax > 1e-6:  # backtracking far from the optimum; pure Newton steps near it
+            u = 1.0
+            while u > 1e-12 and objective(lz - u * step) > f0 - 1e-4 * u * (g @ step):
+                u /= 2
+            if u <= 1e-12:
+                raise Infeasible("the dual has no minimum (treated means outside the controls' convex hull)")
+            lz = lz - u * step
+            f0 = objective(lz)
+        else:
+            lz = lz - step
+    g, _ = parts(lz)
+    gmax = float(np.abs(g).max())
+    if not gmax < tol:
+        raise Infeasible(f"the dual did not converge (largest gap {gmax:.3g} sd)")
+    return lz / s, gmax, it
+
+
+def interior_margin(X, t):
+    """max over control weights w (sum 1, w_i >= u, sum w x = treated mean) of u, times n0: > 0
+    exactly when the treated means lie inside the controls' convex hull (entropy balancing's
+    condition). scipy linprog (HiGHS); columns standardized by the controls' sd."""
+    from scipy.optimize import linprog
+    m = X[t].mean(0)
+    Z = (X[~t] - m) / X[~t].std(0, ddof=1)
+    n0, q = Z.shape
+    A_eq = np.vstack([np.column_stack([Z.T, np.zeros(q)]), np.append(np.ones(n0), 0.0)])
+    b_eq = np.append(np.zeros(q), 1.0)
+    A_ub = np.column_stack([-np.eye(n0), np.ones(n0)])  # u - w_i <= 0
+    r = linprog(np.append(np.zeros(n0), -1.0), A_ub=A_ub, b_ub=np.zeros(n0), A_eq=A_eq, b_eq=b_eq,
+                bounds=[(0, None)] * n0 + [(None, None)], method="highs")
+    return float(-r.fun * n0) if r.status == 0 else float("nan")
+
+
+def eb_psi(theta, X, T, y, c):
+    p = X.shape[1]
+    m, lam, mu1, mu0 = theta[:p], theta[p:2 * p], theta[2 * p], theta[2 * p + 1]
+    g = (1 - T) * np.exp(X @ lam - c)
+    return np.column_stack([T[:, None] * (X - m), g[:, None] * (X - m), T * (y - mu1), g * (y - mu0)])
+
+
+def eb_analytic_J(theta, X, T, y, c):
+    p = X.shape[1]
+    m, lam, mu0 = theta[:p], theta[p:2 * p], theta[2 * p + 1]
+    g = (1 - T) * np.exp(X @ lam - c)
+    J = np.zeros((2 * p + 2, 2 * p + 2))
+    J[:p, :p] = -T.sum() * np.eye(p)
+    J[p:2 * p, :p] = -g.sum() * np.eye(p)
+    J[p:2 * p, p:2 * p] = ((X - m) * g[:, None]).T @ X
+    J[2 * p, 2 * p] = -T.sum()
+    J[2 * p + 1, p:2 * p] = (g * (y - mu0)) @ X
+    J[2 * p + 1, 2 * p + 1] = -g.sum()
+    return J
+
+
+def eb_numerical_J(theta, X, T, y, c):
+    p = X.shape[1]
+    sd = X.std(axis=0, ddof=1)
+    steps = 1e-5 * np.concatenate([sd, 1 / sd, [y.std(ddof=1)] * 2])
+    J = np.zeros((2 * p + 2, 2 * p + 2))
+    for j in range(2 * p + 2):
+        e_ = np.zeros(2 * p + 2)
+        e_[j] = steps[j]
+        J[:, j] = (eb_psi(theta + e_, X, T, y, c).sum(0) - eb_psi(theta - e_, X, T, y, c).sum(0)) / (2 * steps[j])
+    return J
+
+
+def entropy_att(X, names, t, outcomes):
+    """Entropy balancing of the controls on X (after screen_columns), then for each outcome vector
+    the ATT with the stacked-equation sandwich. Returns (balance info, {key: (result, influence)})."""
+    kept, dropped = screen_columns(X, names, t)
+    Xk = X[:, kept]
+    for dcol in dropped:
+        if dcol["reason"] == "constant among controls":
+            raise Infeasible(f"'{dcol['column']}' is constant among the controls but not among the treated")
+    margin = interior_margin(Xk, t)
+    if np.isnan(margin):
+        raise Infeasible("the treated means lie outside the controls' convex hull (no non-negative control weights balance them)")
+    if not margin > 1e-9:
+        edge = [f"'{names[j]}' (treated mean {X[t][:, j].mean():.6g}, controls {X[~t][:, j].min():.6g}..{X[~t][:, j].max():.6g})"
+                for j in kept if X[t][:, j].mean() <= X[~t][:, j].min() or X[t][:, j].mean() >= X[~t][:, j].max()]
+        raise Infeasible("the treated means lie on the boundary of the controls' convex hull, so exact balance needs zero "
+                         "weights on some controls" + (": " + ", ".join(edge) if edge else ""))
+    lam, gmax, iterations = eb_solve(Xk, t)
+    a = Xk[~t] @ lam
+    c = float(a.max())
+    w = np.exp(a - c)
+    w /= w.sum()
+    # balance on every column (also the dropped collinear ones), in control-sd units
+    sd0 = X[~t].std(0, ddof=1)
+    gaps = np.abs(w @ X[~t] - X[t].mean(0))
+    gaps = np.where(sd0 > 0, gaps / np.where(sd0 > 0, sd0, 1), gaps)
+    if gaps.max() > 1e-6:
+        raise Infeasible("a collinear column is not balanced with the kept ones")
+    T = t.astype(float)
+    p = Xk.shape[1]
+    info = {"columns": [names[j] for j in kept], "dropped": dropped, "n_treated": int(t.sum()), "n_control": int((~t).sum()),
+            "effective_controls": float(1 / (w @ w)), "largest_weight": float(w.max() * (~t).sum()),
+            "max_balance_gap_sd": float(gaps.max()), "dual_gradient_max": gmax, "newton_iterations": int(iterations),
+            "interior_margin": margin}
+    results = {}
+    for key, y in outcomes.items():
+        mu1, mu0 = y[t].mean(), w @ y[~t]
+        theta = np.concatenate([Xk[t].mean(0), lam, [mu1, mu0]])
+        psi = eb_psi(theta, Xk, T, y, c)
+        Ja, Jn = eb_analytic_J(theta, Xk, T, y, c), eb_numerical_J(theta, Xk, T, y, c)
+        cv = np.zeros(2 * p + 2)
+        cv[2 * p], cv[2 * p + 1] = 1.0, -1.0
+        ga = np.linalg.solve(Ja.T, cv)  # influence_i = -c'J^-1 psi_i
+        phi = -psi @ ga
+        Vn = np.linalg.inv(Jn) @ (psi.T @ psi) @ np.linalg.inv(Jn).T
+        Va = np.linalg.inv(Ja) @ (psi.T @ psi) @ np.linalg.inv(Ja).T
+        se = float(np.sqrt(cv @ Va @ cv))
+        assert abs(np.sqrt((phi ** 2).sum()) / se - 1) < 1e-8
+        # The closed form of the same influence (EntropyBalancing.swift): treated (y - mu1 - h'(x - m))/n1,
+        # controls -w (y - mu0 - h'(x - m)), h = S^-1 g, S = sum w (x - m) x', g = sum w (y - mu0) x.
+        D = Xk - theta[:p]
+        h = np.linalg.solve((D[~t] * w[:, None]).T @ Xk[~t], (w * (y[~t] - mu0)) @ Xk[~t])
+        closed = np.zeros(len(y))
+        closed[t] = (y[t] - mu1 - D[t] @ h) / t.sum()
+        closed[~t] = -w * (y[~t] - mu0 - D[~t] @ h)
+        assert np.abs(closed - phi).max() <= 1e-8 * np.abs(phi).max()
+        z_ = (mu1 - mu0) / se
+        gr = np.zeros(2 * p + 2)
+        gr[2 * p], gr[2 * p + 1] = 1 / mu0, -mu1 / mu0 ** 2
+        c_ok = mu0 - Z975 * np.sqrt(Va[2 * p + 1, 2 * p + 1]) > 0
+        results[key] = ({"estimate": float(mu1 - mu0), "se": se, "se_numerical": float(np.sqrt(cv @ Vn @ cv)),
+                         "low": float(mu1 - mu0 - Z975 * se), "high": float(mu1 - mu0 + Z975 * se),
+                         "p": float(2 * stats.norm.sf(abs(z_))),
+                         "relative": float(mu1 / mu0 - 1) if c_ok else None,
+                         "relative_se": float(np.sqrt(gr @ Va @ gr)) if c_ok else None,
+                         "treated_mean": float(mu1), "counterfactual_mean": float(mu0)}, phi)
+    return info, results
+
+
+def drdid_panel(T, Zps, Xor, dy, e):
+    """Sant'Anna & Zhao (2020) traditional DR DiD, DRDiD::drdid_panel; returns (att, influence inf)."""
+    n = len(T)
+    C = 1 - T
+    gam = np.linalg.solve((Xor * C[:, None]).T @ Xor, (Xor * C[:, None]).T @ dy)
+    m = Xor @ gam
+    w1, w0 = T, e * C / (1 - e)
+    eta1, eta0 = (w1 * (dy - m)).mean() / w1.mean(), (w0 * (dy - m)).mean() / w0.mean()
+    L_ols = (C * (dy - m))[:, None] * Xor @ np.linalg.inv((Xor * C[:, None]).T @ Xor / n)
+    L_ps = (T - e)[:, None] * Zps @ np.linalg.inv((Zps * (e * (1 - e))[:, None]).T @ Zps / n)
+    M1 = (w1[:, None] * Xor).mean(0)
+    M2 = ((w0 * (dy - m - eta0))[:, None] * Zps).mean(0)
+    M3 = (w0[:, None] * Xor).mean(0)
+    inf = (w1 * (dy - m) - w1 * eta1 - L_ols @ M1) / w1.mean() - (w0 * (dy - m) - w0 * eta0 + L_ps @ M2 - L_ols @ M3) / w0.mean()
+    return eta1 - eta0, inf
+
+
+def ipw_att(v):
+    """The IPW above (same logit e, normalized weights, same stacked sandwich) for an outcome v."""
+    X1, T = Xp.values, d.astype(float)
+    o = e / (1 - e)
+    a1, a0 = v[d].mean(), np.sum(o[~d] * v[~d]) / np.sum(o[~d])
+    psi_ = np.column_stack([(T - e)[:, None] * X1, T * (v - a1), (1 - T) * o * (v - a0)])
+    k = X1.shape[1]
+    A_ = np.zeros((k + 2, k + 2))
+    A_[:k, :k] = (X1 * (e * (1 - e))[:, None]).T @ X1
+    A_[k, k] = T.sum()
+    A_[k + 1, k + 1] = np.sum((1 - T) * o)
+    A_[k + 1, :k] = -np.sum(((1 - T) * o * (v - a0))[:, None] * X1, axis=0)
+    cv = np.zeros(k + 2)
+    cv[k], cv[k + 1] = 1, -1
+    zz = np.linalg.solve(A_.T, cv)
+    return a1 - a0, np.sqrt(zz @ (psi_.T @ psi_) @ zz)
+
+
+def segment_summary(rows):
+    """Section E of weighting_methods.py over the estimated levels of one metric x dimension."""
+    est = np.array([r_["estimate"] for r_ in rows])
+    se = np.array([r_["se"] for r_ in rows])
+    k = len(est)
+    p_ = 2 * stats.norm.sf(np.abs(est / se))
+    holm = multipletests(p_, method="holm")[1]
+    bh = multipletests(p_, method="fdr_bh")[1]
+    wt = 1 / se ** 2
+    Q = float((wt * (est - (wt * est).sum() / wt.sum()) ** 2).sum())
+    tau2 = max(0.0, (Q - (k - 1)) / (wt.sum() - (wt ** 2).sum() / wt.sum()))
+    ws = 1 / (se ** 2 + tau2)
+    mu = (ws * est).sum() / ws.sum()
+    for i, r_ in enumerate(rows):
+        r_.update({"p": float(p_[i]), "p_holm": float(holm[i]), "p_bh": float(bh[i]),
+                   "shrunken": float(mu + tau2 / (tau2 + se[i] ** 2) * (est[i] - mu)),
+                   "posterior_sd": float(np.sqrt(tau2 * se[i] ** 2 / (tau2 + se[i] ** 2))),
+                   # UpliftSegments.swift: the posterior sd when tau2 > 0, else the se of mu, 1/sqrt(sum ws)
+                   "shrunken_sd_swift_rule": float(np.sqrt(tau2 * se[i] ** 2 / (tau2 + se[i] ** 2)) if tau2 > 0
+                                                   else 1 / np.sqrt(ws.sum()))})
+    ce = combine_effects(est, se ** 2, method_re="dl")
+    # statsmodels leaves a negative DL tau^2 untruncated: compare with its fixed-effect mean then
+    ref_mu = ce.mean_effect_re if ce.tau2 > 0 else ce.mean_effect_fe
+    assert abs(max(ce.tau2, 0.0) - tau2) <= 1e-9 * tau2 and abs(ref_mu - mu) <= 1e-9 * abs(mu)
+    assert abs(ce.q - Q) <= 1e-9 * Q
+    return {"levels": k, "tau2": float(tau2), "mu": float(mu), "Q": Q, "Q_p": float(stats.chi2.sf(Q, k - 1))}
+
+
+T_ = d.astype(float)
+nonneg = [x for x in METRICS if (df["pre_" + x] >= 0).all()]
+eb_names = ["pre_" + x for x in METRICS] + ["log1p_pre_" + x for x in nonneg] + list(dummies.columns)
+eb_X = np.column_stack([df[["pre_" + x for x in METRICS]].values, np.log1p(df[["pre_" + x for x in nonneg]].values),
+                        dummies.values])
+eb_info, eb_results = entropy_att(eb_X, eb_names, d, {x: df["post_" + x].values for x in METRICS})
+out["entropy_columns"] = eb_info.pop("columns")
+out["entropy_dropped"] = eb_info.pop("dropped")
+n_all = len(df)
+for x in METRICS:
+    res = out["metrics"][x]
+    y, ch = df["post_" + x].values, (df["post_" + x] - df["pre_" + x]).values
+    ent, phi_eb = eb_results[x]
+    res["entropy"] = {**ent, **{k_: v for k_, v in eb_info.items() if k_ in ("effective_controls", "largest_weight",
+                                                                          "max_balance_gap_sd", "dual_gradient_max")}}
+    est_c, se_c = ipw_att(ch)
+    est_y, se_y = ipw_att(y)
+    assert abs(est_y - res["ipw"]["estimate"]) <= 1e-9 * abs(est_y) and abs(se_y - res["ipw"]["se"]) <= 1e-9 * se_y
+    res["ipw_change"] = {"estimate": float(est_c), "se": float(se_c)}
+    att, inf = drdid_panel(T_, Xp.values, sm.add_constant(Xo).values, ch, e)
+    res["drdid"] = {"estimate": float(att), "se": float(np.sqrt((inf ** 2).sum()) / n_all),
+                    **relative_effect(att, inf / n_all, y, d), "max_control_propensity": float(e[~d].max())}
+    # relative effects of the existing estimators
+    ols = influence[x]["ols"]
+    Xt = ols.model.exog
+    j_d = ols.model.exog_names.index("d")
+    phi_ols = (Xt @ np.linalg.inv(Xt.T @ Xt))[:, j_d] * ols.resid.values
+    scale = n_all / (n_all - Xt.shape[1])
+    assert abs(np.sqrt(scale * (phi_ols ** 2).sum()) / res["regression"]["se"] - 1) < 1e-9
+    rel = {"naive": relative_effect(res["naive"]["estimate"], mean_difference_influence(y, d), y, d),
+           "did": relative_effect(res["did"]["estimate"], mean_difference_influence(ch, d), y, d),
+           "regression": relative_effect(res["regression"]["estimate"], phi_ols, y, d, scale),
+           "ipw": relative_effect(*influence[x]["ipw"][:2], y, d),
+           "aipw": relative_effect(*influence[x]["aipw"][:2], y, d)}
+    assert abs(np.sqrt((influence[x]["ipw"][1] ** 2).sum()) / res["ipw"]["se"] - 1) < 1e-9
+    for k_, v in rel.items():
+        res[k_].update(v)
+    # honest multiple: counterfactual growth of the treated g0 = mean change of the treated - entropy ATT
+    g1 = ch[d].mean()
+    phi_g1 = np.where(d, ch - g1, 0.0) / d.sum()
+    g0 = g1 - ent["estimate"]
+    res["honest_multiple"] = {"treated_change": float(g1), "counterfactual_change": float(g0),
+                              "counterfactual_change_se": float(np.sqrt(((phi_g1 - phi_eb) ** 2).sum())),
+                              "multiple": float(g1 / g0)}
+
+# entropy balancing within each level of each dimension, by the rules of UpliftSegments.swift
+def zero_weight_cells(sub, ts, others):
+    """Cells (level v of another dimension o) with controls but no participants within the level:
+    every balancing solution gives their controls weight 0 (the dummy o=v has treated mean 0 and is
+    >= 0; for the first level, the other dummies of o sum to 1 over the treated and are <= 1).
+    Returns ([{cell, controls}], mask of the controls to drop)."""
+    cells, drop = [], np.zeros(len(sub), bool)
+    for o in others:
+        col = sub[o].astype(str).values
+        for v in sorted(set(col)):
+            in_cell = col == v
+            if not (in_cell & ts).any() and (in_cell & ~ts).any():
+                cells.append({"cell": f"{o}_{v}", "controls": int((in_cell & ~ts).sum())})
+                drop |= in_cell & ~ts
+    return cells, drop
+
+
+def level_entropy(sub, ts, y, others):
+    """Entropy balancing within one level: the full set (pre metrics, log1p pre, dummies of the other
+    dimensions) as the limit solution without the zero-weight controls; when that is infeasible,
+    the pre-period metric columns only. Returns (info, result, zero-weight cells, fallback, reason)."""
+    def metric_columns(frame):
+        return (["pre_" + m_ for m_ in METRICS] + ["log1p_pre_" + m_ for m_ in nonneg],
+                [frame[["pre_" + m_ for m_ in METRICS]].values, np.log1p(frame[["pre_" + m_ for m_ in nonneg]].values)])
+
+    cells, drop = zero_weight_cells(sub, ts, others)
+    keep = ~drop
+    dm = pd.get_dummies(sub[others].astype(str), drop_first=True).astype(float)
+    names, blocks = metric_columns(sub)
+    names, Xs = names + list(dm.columns), np.column_stack(blocks + [dm.values])
+    try:
+        # the dummies stay those of the whole level: a dropped cell's dummy is now constant ("dropped")
+        info, r_ = entropy_att(Xs[keep], names, ts[keep], {"post": y[keep]})
+        return info, r_["post"][0], cells, None, None
+    except Infeasible as err:
+        full_reason = str(err)
+    names, blocks = metric_columns(sub)
+    try:
+        info, r_ = entropy_att(np.column_stack(blocks), names, ts, {"post": y})
+        return info, r_["post"][0], [], "metrics_only", full_reason
+    except Infeasible as err:
+        raise Infeasible(f"{full_reason}; on the pre-period metrics alone: {err}")
+
+
+seg_levels, seg_dims = [], []
+for x in METRICS:
+    for dim in DIMS:
+        rows = []
+        for level in sorted(df[dim].astype(str).unique()):
+            idx = (df[dim].astype(str) == level).values
+            sub, ts = df[idx], d[idx]
+            row = {"metric": x, "dimension": dim, "level": level, "treated": int(ts.sum()), "control": int((~ts).sum()),
+                   "estimate": None, "se": None, "p": None, "p_holm": None, "p_bh": None, "shrunken": None,
+                   "posterior_sd": None, "shrunken_sd_swift_rule": None, "fallback": None, "reason": None}
+            seg_levels.append(row)
+            if ts.sum() < 10 or (~ts).sum() < 10:
+                row["reason"] = "fewer than 10 customers in an arm"
+                continue
+            try:
+                info, r_, cells, fallback, full_reason = level_entropy(sub, ts, sub["post_" + x].values,
+                                                                       [o for o in DIMS if o != dim])
+            except Infeasible as err:
+                row["reason"] = "infeasible: " + str(err)
+                continue
+            row.update({"estimate": r_["estimate"], "se": r_["se"], "se_numerical": r_["se_numerical"],
+                        "effective_controls": info["effective_controls"],
+                        # weights scaled to average 1 over all the level's controls (zero-weight ones too)
+                        "largest_weight": info["largest_weight"] / info["n_control"] * int((~ts).sum()),
+                        "dropped": info["dropped"], "zero_weight": cells,
+                        "zero_weight_controls": int(sum(c_["controls"] for c_ in cells)), "fallback": fallback})
+            if fallback:
+                row["fallback_reason"] = "full set infeasible: " + full_reason
+            rows.append(row)
+        summary = {"metric": x, "dimension": dim}
+        if len(rows) >= 2:
+            summary.update(segment_summary(rows))
+        else:
+            for row in rows:
+                row["p"] = float(2 * stats.norm.sf(abs(row["estimate"] / row["se"])))
+            summary.update({"levels": len(rows), "tau2": None, "mu": None, "Q": None, "Q_p": None})
+        seg_dims.append(summary)
+out["segments_entropy"] = seg_levels
+out["segments_entropy_dimensions"] = seg_dims
 
 with open("Tests/References/uplift_demo_small.json", "w") as f:
     json.dump(out, f, indent=1)

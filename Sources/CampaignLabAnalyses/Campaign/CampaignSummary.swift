@@ -10,39 +10,57 @@ public enum CampaignSummary: Analysis {
     public typealias Options = CampaignSelection
 
     public static func run(_ context: AnalysisContext, _ options: CampaignSelection) throws -> [ReportBlock] {
-        let a = try CampaignUplift.compute(context, options)
-        let significant = a.metrics.filter { ($0.adjustedPValues["aipw"] ?? 1) < 0.05 }.map(\.metric)
-        let nothing = a.metrics.map(\.metric).filter { !significant.contains($0) }
-        return whatHappened(a, context) + howSure(a, significant: significant, nothing: nothing, context)
-            + whatToDo(a, significant: significant, context)
+        let analyses = try CampaignUplift.compute(context, options)
+        var blocks: [ReportBlock] = []
+        for a in analyses {
+            if analyses.count > 1 {
+                blocks.append(
+                    .heading(
+                        level: 3,
+                        [.text(context.text("'\(a.treatedName)' against '\(a.controlName)'", "'\(a.treatedName)' 对比 '\(a.controlName)'"))]))
+            }
+            let significant = a.metrics.filter { ($0.headline?.adjustedPValue ?? 1) < 0.05 }.map(\.metric)
+            let nothing = a.metrics.map(\.metric).filter { !significant.contains($0) }
+            blocks +=
+                whatHappened(a, context) + howSure(a, significant: significant, nothing: nothing, context)
+                + whatToDo(a, significant: significant, context)
+        }
+        return blocks
     }
 
     static func whatHappened(_ a: UpliftAnalysis, _ context: AnalysisContext) -> [ReportBlock] {
         let t = context.text
-        let treated = a.panel.arms[a.treatedArm], control = a.panel.arms[0]
         var happened: [[Inline]] = []
         for m in a.metrics {
             let style = CampaignUplift.style(m.metric)
-            let e = m.doublyRobust
+            guard let e = m.headline?.effect else {
+                let why = m.noVariation ? UpliftNote.noVariation : (m.estimates.first?.note ?? .notEstimable)
+                happened.append([.strong(m.metric), .text(": " + why.text(context) + t(".", "。"))])
+                continue
+            }
             var line: [Inline] = [
-                .strong(m.metric), .text(t(": '\(treated)' customers changed by ", "：'\(treated)' 客户人均变化 ")),
+                .strong(m.metric), .text(t(": '\(a.treatedName)' customers changed by ", "：'\(a.treatedName)' 客户人均变化 ")),
                 .number(m.arms[1].change.estimate, style),
-                .text(t(" per customer, '\(control)' by ", "，'\(control)' 客户人均变化 ")),
+                .text(t(" per customer, '\(a.controlName)' by ", "，'\(a.controlName)' 客户人均变化 ")),
                 .number(m.arms[0].change.estimate, style),
             ]
-            if !m.multipleIsMeaningless && a.panel.campaign.design != "randomized" {
-                line += [
-                    .text(t(" — the ", "——即常说的 ")), .number(m.growthMultiple.estimate, .multiple),
-                    .text(t(" usually quoted", "")),
-                ]
+            if let multiple = m.growthMultiple {
+                line += [.text(t(" — the ", "——即常说的 ")), .number(multiple.estimate, .multiple), .text(t(" usually quoted", ""))]
             }
             line += [
                 .text(t(". The campaign's own effect: ", "。活动本身的效应：")), .number(e.estimate, style),
                 .text(t(" per customer (95% CI ", " / 人（95% 区间 ")), .number(e.interval.lower, style), .text(t(" to ", " 至 ")),
                 .number(e.interval.upper, style), .text(t(")", "）")),
             ]
-            if a.panel.campaign.design != "randomized" && m.honestMultiple.isFinite {
-                line += [.text(t(", an honest multiple of ", "，真实倍数 ")), .number(m.honestMultiple, .multiple)]
+            if let r = m.headline?.relative {
+                line += [
+                    .text(t(", or ", "，即 ")), .number(r.estimate, .percent(digits: 1)), .text(t(" (", "（")),
+                    .number(r.interval.lower, .percent(digits: 1)), .text(t(" to ", " 至 ")), .number(r.interval.upper, .percent(digits: 1)),
+                    .text(t(")", "）")),
+                ]
+            }
+            if let honest = m.honestMultiple {
+                line += [.text(t(", an honest multiple of ", "，真实倍数 ")), .number(honest, .multiple)]
             }
             line.append(.text(t(".", "。")))
             happened.append(line)
@@ -53,16 +71,13 @@ public enum CampaignSummary: Analysis {
     static func howSure(_ a: UpliftAnalysis, significant: [String], nothing: [String], _ context: AnalysisContext) -> [ReportBlock] {
         let t = context.text
         var sure: [[Inline]] = []
-        let agree = a.metrics.filter { m in
-            let estimates = [m.regressionAdjusted, m.weighted.effect, m.doublyRobust]
-            return estimates.allSatisfy { e in estimates.allSatisfy { e.interval.contains($0.estimate) } }
-        }.map(\.metric)
+        let count = a.metrics.count
         if !significant.isEmpty {
             sure.append([
                 .text(
                     t(
-                        "Clear effects (doubly robust estimate, Holm-corrected p < 0.05): \(significant.joined(separator: ", ")).",
-                        "效应明确（双重稳健估计，Holm 校正后 p < 0.05）：\(significant.joined(separator: "、"))。"))
+                        "Clear effects (less than a 5% chance of a difference this large without any effect, allowing for \(count) metrics tested at once): \(significant.joined(separator: ", ")).",
+                        "效应明确（在同时检验 \(count) 个指标的前提下，若无效应，出现这么大差异的概率低于 5%）：\(significant.joined(separator: "、"))。"))
             ])
         }
         if !nothing.isEmpty {
@@ -73,61 +88,72 @@ public enum CampaignSummary: Analysis {
                         "以下指标无明确效应：\(nothing.joined(separator: "、"))——不要宣称有效果。"))
             ])
         }
-        if !agree.isEmpty {
-            sure.append([
-                .text(
-                    t(
-                        "Regression adjustment, propensity weighting and the doubly robust estimate agree (each inside the others' intervals) for: \(agree.joined(separator: ", ")).",
-                        "回归调整、倾向得分加权与双重稳健估计相互一致（彼此落在对方区间内）的指标：\(agree.joined(separator: "、"))。"))
-            ])
-        }
-        if let w = a.metrics.first?.weighted {
-            let imbalanced = w.balance.filter(\.isImbalanced).count
-            sure.append([
-                .text(
-                    imbalanced == 0
-                        ? t(
-                            "After weighting, participants and non-participants look alike on every pre-period value and dimension (all |SMD| ≤ 0.1).",
-                            "加权后，两组在所有基期指标与维度上均衡（所有 |SMD| ≤ 0.1）。")
-                        : t(
-                            "\(imbalanced) covariates stay imbalanced after weighting: read the weighted estimates with care.",
-                            "加权后仍有 \(imbalanced) 个协变量不平衡：请谨慎解读加权估计。"))
-            ])
-        }
-        for m in a.metrics where m.multipleIsMeaningless {
-            sure.append([
-                .text(
-                    t(
-                        "\(m.metric): the control barely changed, so any \"N×\" multiple is meaningless.",
-                        "\(m.metric)：对照组几乎没有变化，任何 \"N 倍\" 的说法都没有意义。"))
-            ])
+        if !a.randomized {
+            let adjusted: [UpliftMethod] = [.regression, .entropy, .drdid, .aipw]
+            let agree = a.metrics.filter { m in
+                let estimates = adjusted.compactMap { m.estimate($0)?.effect }
+                return estimates.count > 1 && estimates.allSatisfy { e in estimates.allSatisfy { e.interval.contains($0.estimate) } }
+            }.map(\.metric)
+            if !agree.isEmpty {
+                sure.append([
+                    .text(
+                        t(
+                            "The adjusted methods agree (each inside the others' intervals) for: \(agree.joined(separator: ", ")).",
+                            "各调整方法的结果相互一致（彼此落在对方区间内）的指标：\(agree.joined(separator: "、"))。"))
+                ])
+            }
+            if let b = a.balance {
+                sure.append([.text(balanceSentence(b, context))])
+            }
         }
         return [.heading(level: 3, [.text(t("How sure we are", "把握有多大"))]), .list(ordered: false, items: sure)]
+    }
+
+    /// What the balance table says, in one sentence.
+    static func balanceSentence(_ b: BalanceDiagnostics, _ context: AnalysisContext) -> String {
+        let t = context.text
+        if b.entropy != nil {
+            return t(
+                "Entropy balancing weights the non-participants so that their pre-period averages (and dimension shares) equal the participants' exactly; the effect compares like with like on everything measured before the campaign — not on what was not measured.",
+                "熵平衡加权使未参与者的基期均值（及各维度占比）与参与者完全一致；效应是在活动前可观测的方面同类相比——未观测的差异无法排除。")
+        }
+        let imbalanced = b.rows.filter { abs($0.afterPropensity) > CampaignUplift.balanceThreshold }.count
+        return imbalanced == 0
+            ? t(
+                "After weighting, participants and non-participants look alike on every pre-period value and dimension.",
+                "加权后，两组在所有基期指标与维度上相似。")
+            : t(
+                "\(imbalanced) pre-period values still differ between the groups after weighting: read the weighted estimates with care.",
+                "加权后仍有 \(imbalanced) 个基期指标在两组间存在差异：请谨慎解读加权估计。")
     }
 
     static func whatToDo(_ a: UpliftAnalysis, significant: [String], _ context: AnalysisContext) -> [ReportBlock] {
         let t = context.text
         var todo: [[Inline]] = []
-        if a.panel.campaign.design != "randomized" {
+        if !a.randomized {
             todo.append([
                 .text(
                     t(
-                        "Report the campaign's effect with its interval, not the raw growth multiple: most of the raw gap is who chose to join.",
-                        "汇报活动效应及其区间，而不是原始增长倍数：原始差距大部分来自谁选择了参加。"))
+                        "Report the campaign's effect with its interval, not the raw growth multiple: much of the raw gap is who chose to join.",
+                        "汇报活动效应及其区间，而不是原始增长倍数：原始差距很大一部分来自谁选择了参加。"))
             ])
         }
-        if !significant.isEmpty {
-            // The segment with the largest effect on the first significant metric.
-            let metric = significant[0]
-            if let best = (a.segments[metric] ?? []).compactMap({ s in s.effect.map { (s, $0) } })
-                .filter({ $0.1.interval.lower > 0 }).max(by: { $0.1.estimate < $1.1.estimate })
-            {
+        if let metric = significant.first {
+            let standout = a.segments.filter { $0.metric == metric }.compactMap { d in d.standout.map { (d, $0) } }.first
+            if let (dimension, level) = standout, let e = level.shrunken {
                 todo.append([
                     .text(
                         t(
-                            "Prioritise \(best.0.dimension) = \(best.0.level) next time: the largest clear effect on \(metric) (",
-                            "下次优先 \(best.0.dimension) = \(best.0.level)：\(metric) 的明确效应最大（")),
-                    .number(best.1.estimate, CampaignUplift.style(metric)), .text(t(" per customer).", " / 人）。")),
+                            "Prioritise \(dimension.dimension) = \(level.level) next time: its effect on \(metric) stands out from the other levels (",
+                            "下次优先 \(dimension.dimension) = \(level.level)：其 \(metric) 效应明显高于其他取值（")),
+                    .number(e, CampaignUplift.style(metric)), .text(t(" per customer after shrinkage).", " / 人，收缩估计）。")),
+                ])
+            } else if !a.segments.isEmpty {
+                todo.append([
+                    .text(
+                        t(
+                            "No segment stands out: the differences between segments' effects on \(metric) are within what chance produces.",
+                            "没有哪个分群明显突出：各分群在 \(metric) 上的效应差异在偶然波动范围内。"))
                 ])
             }
             todo.append([
@@ -135,6 +161,13 @@ public enum CampaignSummary: Analysis {
                     t(
                         "Keep the campaign for \(significant.joined(separator: ", ")); compare its cost with the effect per customer above.",
                         "就 \(significant.joined(separator: "、")) 而言值得保留该活动；请将成本与上面的人均效应对比。"))
+            ])
+        } else if a.randomized {
+            todo.append([
+                .text(
+                    t(
+                        "The test shows no clear effect of '\(a.treatedName)': do not roll it out on this evidence; a longer or larger test could detect a smaller effect.",
+                        "本次测试未显示 '\(a.treatedName)' 有明确效应：不宜据此推广；更长或更大的测试才能发现更小的效应。"))
             ])
         } else {
             todo.append([

@@ -32,12 +32,13 @@ public enum CampaignUplift: Analysis {
     }
 
     public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
-        let analysis = try compute(context, options.selection)
-        return render(analysis, context, showSegments: options.segments)
+        let analyses = try compute(context, options.selection)
+        return render(analyses, context, showSegments: options.segments)
     }
 
-    /// The estimates without rendering (for the CLI's JSON and for tests), computed once per run.
-    public static func compute(_ context: AnalysisContext, _ selection: CampaignSelection) throws -> UpliftAnalysis {
+    /// The estimates without rendering (for the CLI's JSON and for tests), computed once per run:
+    /// the arm named by `arm`, or every arm that is not the control, each against the control.
+    public static func compute(_ context: AnalysisContext, _ selection: CampaignSelection) throws -> [UpliftAnalysis] {
         try context.memo("uplift|\(selection)") {
             try AnalysisError.namingReadErrors {
                 let (metrics, optional) = try campaignMetrics(selection.metrics, context.schema)
@@ -45,8 +46,10 @@ public enum CampaignUplift: Analysis {
                     context, campaign: selection.campaign, metrics: metrics, optional: optional,
                     preMonths: selection.preMonths
                 ).panel
-                let treatedArm = try panel.treatedArmIndex(selection.arm)
-                return try UpliftAnalysis.run(panel, treatedArm: treatedArm, progress: context.progress)
+                let arms = try selection.arm.map { [try panel.treatedArmIndex($0)] } ?? Array(1..<panel.arms.count)
+                return try arms.map { arm in
+                    try UpliftAnalysis.run(panel, treatedArm: arm, progress: context.progress)
+                }
             }
         }
     }

@@ -49,13 +49,17 @@ public struct CampaignAssignments: Sendable {
         _ = armInterner.code(for: Array(campaign.controlArm.utf8))
         var interners = [LevelInterner](repeating: LevelInterner(), count: dimensions.count)
         let missing = Array(missingLevelName.utf8)
+        var withoutArm: [SQLiteValue] = [], withoutArmCount = 0
         while try statement.step() {
             ids.append(statement.storageClass(0) == .integer ? .integer(statement.int64(0)) : statement.value(0))
-            arm.append(
-                Int(
-                    statement.storageClass(1) == .null
-                        ? armInterner.code(for: missing)
-                        : statement.withUTF8(1) { armInterner.code(for: $0) }))
+            if statement.storageClass(1) == .null {
+                // Not an arm: the contract says NOT NULL, and an unknown arm cannot be compared.
+                withoutArmCount += 1
+                if withoutArm.count < 5 { withoutArm.append(ids.last!) }
+                arm.append(0)
+            } else {
+                arm.append(Int(statement.withUTF8(1) { armInterner.code(for: $0) }))
+            }
             if withAssignedAt {
                 guard statement.storageClass(2) == .text, let time = statement.withUTF8(2, { Timestamp.parse($0) }) else {
                     throw DataError.contract(
@@ -74,6 +78,15 @@ public struct CampaignAssignments: Sendable {
         }
         guard !ids.isEmpty else {
             throw CampaignReadError(.campaign, "campaign '\(campaign.id)' has no rows in table assignments")
+        }
+        guard withoutArmCount == 0 else {
+            let listed = withoutArm.map { "customer_id=\($0)" }.joined(separator: ", ")
+            throw DataError.contract(
+                table: "assignments", column: "arm",
+                row: "campaign_id='\(campaign.id)', \(listed)\(withoutArmCount > withoutArm.count ? ", …" : "")",
+                message:
+                    "\(formatCount(withoutArmCount)) assignment\(withoutArmCount == 1 ? " has" : "s have") no arm (NULL); every assigned customer needs one (fix the rows or leave them out of the view)"
+            )
         }
         // Control first, then the other arms by name.
         let names = armInterner.names

@@ -1,0 +1,246 @@
+import CampaignLabData
+import CampaignLabStats
+import Foundation
+
+/// What every estimator of one uplift reads.
+struct UpliftInputs {
+    var panel: CampaignPanel
+    var treatedArm: Int
+    var sample: UpliftSample
+    var designs: UpliftDesigns
+    var level: Double
+    var randomized: Bool
+    var treated: [Bool] { sample.treated }
+
+    /// Post-period values, pre-period values and changes of metric `j`, per included customer.
+    func values(_ j: Int) -> (post: [Double], pre: [Double], change: [Double]) {
+        let post = sample.included.map { panel.post[j][$0] }, pre = sample.included.map { panel.pre[j][$0] }
+        return (post, pre, zip(post, pre).map { $0 - $1 })
+    }
+}
+
+/// The models shared by every metric of an observational uplift: the propensity scores and
+/// the entropy-balancing weights (they depend on the covariates only).
+struct UpliftNuisance {
+    var logit: LogisticRegressionFit?
+    var scores: [Double] = []
+    var entropy: EntropyBalance?
+    var entropyNote: UpliftNote?
+
+    init() {}
+
+    init(_ inputs: UpliftInputs) throws {
+        let designs = inputs.designs, treated = inputs.treated
+        let fit = try LogisticRegression.fit(rows: designs.logitRows(treated: treated), covariates: designs.propensity.columns)
+        logit = fit
+        scores = fit.probabilities(designs.propensity).map { min(max($0, 1e-9), 1 - 1e-9) }
+        do {
+            entropy = try EntropyBalancing.weights(covariates: designs.balance, treated: treated)
+        } catch EntropyBalancingError.infeasible(let covariate) {
+            entropyNote = .noBalance(covariate: designs.balanceNames[covariate])
+        } catch {
+            entropyNote = .notEstimable
+        }
+    }
+
+    var propensityReliable: Bool { logit?.status == .converged }
+
+    /// The balance table: every balancing covariate before weighting, after propensity
+    /// weighting and after entropy balancing.
+    func diagnostics(_ inputs: UpliftInputs) -> BalanceDiagnostics {
+        let designs = inputs.designs, treated = inputs.treated
+        let weighted = PropensityWeighting.estimate(
+            outcomes: inputs.values(0).post, treated: treated, propensity: scores, covariates: designs.balance, estimand: .att,
+            weightScale: .stabilized)
+        let afterEntropy = entropy.map { CovariateBalance.table(designs.balance, treated: treated, weights: $0.weights) }
+        let rows = weighted.balance.map { b in
+            BalanceDiagnostics.Row(
+                covariate: designs.balanceNames[b.index], before: b.before, afterPropensity: b.after,
+                afterEntropy: afterEntropy?[b.index].after)
+        }
+        return BalanceDiagnostics(
+            rows: rows, propensity: weighted, propensityStatus: logit?.status ?? .converged, entropy: entropy,
+            entropyNote: entropyNote)
+    }
+}
+
+extension UpliftInputs {
+    /// The default method and its fallbacks, given which shared models exist.
+    func defaultCandidates(_ nuisance: UpliftNuisance) -> [UpliftMethod] {
+        UpliftMethod.defaults(randomized: randomized).filter { $0 != .entropy || nuisance.entropy != nil }
+    }
+
+    /// Every metric's estimates, as independent tasks on every core.
+    func estimateMetrics(_ nuisance: UpliftNuisance) throws -> [MetricUplift] {
+        let methods = UpliftMethod.methods(randomized: randomized)
+        let k = panel.metrics.count
+        let tasks = (0..<k).flatMap { j in methods.map { (metric: j, method: $0) } }
+        let results = ResultSlots<(MethodEstimate, HonestGrowth?)>(count: tasks.count)
+        let failures = ResultSlots<Error>(count: tasks.count)
+        let preferred = defaultCandidates(nuisance).first
+        let constant = (0..<k).map { isConstant($0) }
+        DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
+            let (j, method) = tasks[t]
+            do {
+                results[t] =
+                    constant[j]
+                    ? (MethodEstimate(method: method, note: .noVariation), nil)
+                    : try estimate(method, metric: j, nuisance, honestGrowth: method == preferred)
+            } catch {
+                failures[t] = error
+            }
+        }
+        if let error = failures.values.compactMap({ $0 }).first { throw error }
+        return (0..<k).map { j in
+            let mine = tasks.indices.filter { tasks[$0].metric == j }.map { results[$0]! }
+            let estimates = mine.map(\.0)
+            let available = defaultCandidates(nuisance).filter { m in estimates.contains { $0.method == m && $0.effect != nil } }
+            var uplift = business(j, estimates: estimates, noVariation: constant[j])
+            uplift.defaultMethod = available.first
+            if let growth = mine.compactMap(\.1).first, available.first == preferred {
+                (uplift.honestMultiple, uplift.honestMultipleNote) = growth.multiple
+            } else if !constant[j] {
+                uplift.honestMultipleNote = .notEstimable
+            }
+            if randomized || constant[j] { uplift.honestMultiple = nil; uplift.honestMultipleNote = nil }
+            return uplift
+        }
+    }
+
+    /// True when metric j has one value for every included customer in both periods.
+    func isConstant(_ j: Int) -> Bool {
+        let post = panel.post[j], pre = panel.pre[j], included = sample.included
+        let first = post[included[0]], firstPre = pre[included[0]]
+        return included.allSatisfy { post[$0] == first && pre[$0] == firstPre }
+    }
+
+    /// Arm summaries and the naive growth multiple.
+    func business(_ j: Int, estimates: [MethodEstimate], noVariation: Bool) -> MetricUplift {
+        let (y, _, change) = values(j)
+        var sums = [[Moments]](repeating: [Moments](repeating: Moments(), count: 2), count: 3)
+        let pre = sample.included.map { panel.pre[j][$0] }
+        for r in y.indices {
+            let g = treated[r] ? 1 : 0
+            sums[0][g].add(y[r]); sums[1][g].add(pre[r]); sums[2][g].add(change[r])
+        }
+        let arms = [(panel.arms[0], 0), (panel.arms[treatedArm], 1)].map { name, g -> MetricUplift.ArmSummary in
+            let delta = sums[2][g]
+            let change = MeanComparison.tEstimate(
+                delta.mean, se: (delta.variance / delta.count).squareRoot(), df: delta.count - 1, level: level,
+                method: "mean change, t interval")
+            return MetricUplift.ArmSummary(
+                arm: name, customers: Int(sums[0][g].count), preMean: sums[1][g].mean,
+                postMean: sums[0][g].mean, postStandardDeviation: sums[0][g].variance.squareRoot(), change: change)
+        }
+        var uplift = MetricUplift(
+            metric: panel.metrics[j], arms: arms, estimates: estimates, defaultMethod: nil, growthMultiple: nil,
+            multipleNote: nil, honestMultiple: nil, honestMultipleNote: nil, noVariation: noVariation)
+        guard !randomized && !noVariation else { return uplift }
+        // "N× as much growth" only when the control grew clearly and the treated grew.
+        let control = arms[0].change, treatedChange = arms[1].change
+        let lift = MeanComparison.relativeDifference(treatment: sums[2][1], control: sums[2][0], level: level, method: .fieller)
+        if control.interval.lower > 0 && treatedChange.estimate > 0 && lift.interval.lower.isFinite && lift.interval.upper.isFinite {
+            uplift.growthMultiple = EffectEstimate(
+                estimate: lift.estimate + 1, standardError: lift.standardError,
+                interval: ConfidenceInterval(lower: lift.interval.lower + 1, upper: lift.interval.upper + 1, level: level),
+                pValue: lift.pValue, degreesOfFreedom: lift.degreesOfFreedom, method: "ratio of mean changes, Fieller interval")
+        } else {
+            uplift.multipleNote = .noGrowthBase
+        }
+        return uplift
+    }
+
+    /// One method's estimate of metric j, with its relative effect.
+    func estimate(
+        _ method: UpliftMethod, metric j: Int, _ nuisance: UpliftNuisance, honestGrowth: Bool
+    ) throws -> (
+        MethodEstimate, HonestGrowth?
+    ) {
+        let (y, pre, change) = values(j)
+        var result = MethodEstimate(method: method)
+        var effect: EffectEstimate, influence: [Double], scale = 1.0
+        switch method {
+        case .naive, .did:
+            let outcome = method == .naive ? y : change
+            var m = (Moments(), Moments())
+            for r in outcome.indices { if treated[r] { m.0.add(outcome[r]) } else { m.1.add(outcome[r]) } }
+            effect =
+                method == .naive
+                ? MeanComparison.absoluteDifference(treatment: m.0, control: m.1, level: level)
+                : DifferenceInDifferences.panel(treatedChanges: m.0, controlChanges: m.1, level: level)
+            influence = RelativeEffect.meanDifferenceInfluence(outcome, treated: treated)
+        case .regression:
+            let p = designs.columns
+            let fit = try RegressionAdjustment.estimate(count: y.count, covariates: p, level: level, influence: true) { range, block in
+                designs.fillRows(block, range, treated: treated, covariates: p, outcome: y)
+            }
+            effect = fit.effect
+            influence = fit.influence!
+            scale = fit.fit.count / fit.fit.residualDegreesOfFreedom
+        case .ipw, .ipwChange:
+            let w = PropensityWeighting.estimate(
+                outcomes: method == .ipw ? y : change, treated: treated, propensity: nuisance.scores, covariates: nil,
+                estimand: .att, standardError: .estimatedLogitScores(covariates: designs.propensity), level: level)
+            (effect, influence) = (w.effect, w.influence)
+        case .entropy:
+            guard let balance = nuisance.entropy else {
+                result.note = nuisance.entropyNote ?? .notEstimable
+                return (result, nil)
+            }
+            (effect, influence) = EntropyBalancing.estimate(
+                outcomes: y, treated: treated, covariates: designs.balance, balance: balance, level: level)
+        case .drdid:
+            (effect, influence) = try DoublyRobustDiD.estimate(
+                changes: change, treated: treated, propensity: nuisance.scores, propensityFit: nuisance.logit!,
+                propensityDesign: designs.propensity, outcomeDesign: designs.outcome, level: level)
+        case .aipw:
+            (effect, influence) = try AugmentedIPW.estimateWithInfluence(
+                outcomes: y, treated: treated, propensity: nuisance.scores, covariates: designs.outcome, estimand: .att,
+                level: level)
+        }
+        guard effect.estimate.isFinite, effect.standardError.isFinite, effect.standardError > 0 else {
+            result.note = .notEstimable
+            return (result, nil)
+        }
+        effect.method = method.rawValue
+        result.effect = effect
+        if [.ipw, .ipwChange, .drdid, .aipw].contains(method) && !nuisance.propensityReliable { result.note = .propensityUnreliable }
+        do {
+            result.relative = try RelativeEffect.deltaMethod(
+                effect: effect.estimate, influence: influence, levels: y, treated: treated, level: level, varianceScale: scale)
+        } catch {
+            result.relativeNote = .noRelativeBase
+        }
+        let treatedPre = pre.indices.filter { treated[$0] }.map { abs(pre[$0]) }
+        let size = treatedPre.reduce(0, +) / Double(max(1, treatedPre.count))
+        let growth =
+            honestGrowth
+            ? HonestGrowth(change: change, treated: treated, effect: effect.estimate, influence: influence, level: level, scale: size) : nil
+        return (result, growth)
+    }
+}
+
+/// The participants' growth against the growth they would have had without the campaign
+/// (their growth minus the effect), with the delta-method interval of the latter.
+struct HonestGrowth {
+    var multiple: (Double?, UpliftNote?)
+
+    /// - Parameter scale: the size of the metric (its treated pre-period mean and growth): a
+    ///   counterfactual growth below a millionth of it is zero up to rounding, however precise.
+    init(change: [Double], treated: [Bool], effect tau: Double, influence: [Double], level: Double, scale: Double) {
+        var n1 = 0.0, sum = 0.0
+        for r in change.indices where treated[r] { n1 += 1; sum += change[r] }
+        let g1 = sum / n1
+        var variance = 0.0
+        for r in change.indices {
+            let psi = treated[r] ? (change[r] - g1) / n1 : 0
+            variance += (psi - influence[r]) * (psi - influence[r])
+        }
+        let g0 = g1 - tau, z = NormalDistribution.standard.quantile(0.5 + level / 2)
+        if g1 > 0 && g0 - z * variance.squareRoot() > 0 && g0 > 1e-6 * (scale + g1) {
+            multiple = (g1 / g0, nil)
+        } else {
+            multiple = (nil, .noGrowthBase)
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import CampaignLabData
+import CampaignLabStats
+import Foundation
+
+/// The customers an uplift compares: those of the two arms with a value in both windows for
+/// every metric; for an observational design also on common support of the dimensions (a
+/// randomized design is never trimmed: every assigned customer counts).
+struct UpliftSample {
+    var included: [Int]
+    /// Per included customer: in the treated arm.
+    var treated: [Bool]
+    var excluded: Int
+    var outsideSupport: Int
+    var unsupportedLevels: [String]
+
+    init(_ panel: CampaignPanel, treatedArm: Int, randomized: Bool) throws {
+        let k = panel.metrics.count
+        let complete = (0..<panel.count).filter { i in
+            (panel.arm[i] == 0 || panel.arm[i] == treatedArm)
+                && (0..<k).allSatisfy { !panel.pre[$0][i].isNaN && !panel.post[$0][i].isNaN }
+        }
+        // Common support on the dimensions: a level with customers in one arm only has nobody
+        // to compare them with (and makes the propensity model separate), so its customers are
+        // left out of every estimate and named in `unsupportedLevels`.
+        var unsupported: [(dimension: Int, code: Int32)] = []
+        for d in panel.dimensions.indices where !randomized {
+            var treatedCount = [Int](repeating: 0, count: panel.levels[d].count), controlCount = treatedCount
+            for i in complete {
+                let code = Int(panel.dimensionCodes[d][i])
+                if panel.arm[i] == treatedArm { treatedCount[code] += 1 } else { controlCount[code] += 1 }
+            }
+            for code in panel.levels[d].indices where (treatedCount[code] == 0) != (controlCount[code] == 0) {
+                unsupported.append((d, Int32(code)))
+            }
+        }
+        included = complete.filter { i in !unsupported.contains { panel.dimensionCodes[$0.dimension][i] == $0.code } }
+        unsupportedLevels = unsupported.map { "\(panel.dimensions[$0.dimension])=\(panel.levels[$0.dimension][Int($0.code)])" }
+        outsideSupport = complete.count - included.count
+        let inArms = (0..<panel.count).filter { panel.arm[$0] == 0 || panel.arm[$0] == treatedArm }.count
+        excluded = inArms - complete.count
+        treated = included.map { panel.arm[$0] == treatedArm }
+        let nTreated = treated.filter { $0 }.count, nControl = treated.count - nTreated
+        let armName = panel.arms[treatedArm], controlName = panel.arms[0]
+        guard nTreated >= 10, nControl >= 10 else {
+            throw AnalysisError(
+                option: "campaign",
+                "too few customers with \(panel.metrics.joined(separator: ", ")) in both the pre-period and the campaign months: \(nTreated) in '\(armName)', \(nControl) in '\(controlName)' (at least 10 each are needed)"
+            )
+        }
+    }
+}
+
+/// A covariate left out of the models, and why.
+public struct DroppedCovariate: Sendable, Equatable {
+    public enum Reason: String, Sendable { case constant, collinear }
+    public var name: String
+    public var reason: Reason
+}
+
+/// The designs of the models, one row per included customer, built once. Three column sets:
+/// the outcome models' (raw pre-period metrics and dimension dummies), the propensity model's
+/// (log1p of non-negative pre-period metrics, dummies) and the balancing set (raw and log1p
+/// pre-period metrics, dummies: the raw scale is the one the effects are measured on, the log
+/// scale carries the shape of a heavy-tailed balance). Constant and collinear columns are
+/// dropped from each set and named, so they never touch a model.
+struct UpliftDesigns {
+    var outcome: RowMatrix
+    var outcomeNames: [String]
+    /// Outcome-design columns that are pre-period metrics (the rest are dummies).
+    var outcomeMetricColumns: Int
+    var propensity: RowMatrix
+    var propensityNames: [String]
+    var balance: RowMatrix
+    var balanceNames: [String]
+    var dropped: [DroppedCovariate]
+    var columns: Int { outcome.columns }
+
+    /// A candidate column: its name and its value for the r-th row.
+    struct Column {
+        var name: String
+        var isMetric: Bool
+        var value: (Int) -> Double
+    }
+
+    /// - Parameters:
+    ///   - members: a subset of the included customers (indices into them), for a segment.
+    ///   - excludingDimension: a dimension left out (the one the segment is a level of).
+    ///   - withDimensions: false to leave every dimension out.
+    init(
+        _ panel: CampaignPanel, _ sample: UpliftSample, members: [Int]? = nil, excludingDimension: Int? = nil,
+        withDimensions: Bool = true
+    ) {
+        let rows = members.map { $0.map { sample.included[$0] } } ?? sample.included
+        let k = panel.metrics.count
+        let raw = (0..<k).map { j in
+            let column = panel.pre[j]
+            return Column(name: "pre \(panel.metrics[j])", isMetric: true) { column[rows[$0]] }
+        }
+        // log1p for metrics that are never negative (judged on the whole sample).
+        let logged = (0..<k).filter { j in sample.included.allSatisfy { panel.pre[j][$0] >= 0 } }
+        let logs = logged.map { j in
+            let column = panel.pre[j]
+            return Column(name: "log1p(pre \(panel.metrics[j]))", isMetric: true) { log1p(column[rows[$0]]) }
+        }
+        // Dummies: every level present but the first of each dimension (levels sorted by name).
+        var dummies: [Column] = []
+        for (d, name) in panel.dimensions.enumerated() where withDimensions && d != excludingDimension {
+            var isPresent = [Bool](repeating: false, count: panel.levels[d].count)
+            let codes = panel.dimensionCodes[d]
+            for i in rows { isPresent[Int(codes[i])] = true }
+            for code in isPresent.indices.filter({ isPresent[$0] }).dropFirst() {
+                let target = Int32(code)
+                dummies.append(Column(name: "\(name)=\(panel.levels[d][code])", isMetric: false) { codes[rows[$0]] == target ? 1 : 0 })
+            }
+        }
+        var dropped: [DroppedCovariate] = []
+        func screened(_ columns: [Column]) -> (RowMatrix, [String], Int) {
+            let (kept, out) = Self.screen(columns, rows: rows.count)
+            for d in out where !dropped.contains(d) { dropped.append(d) }
+            var matrix = RowMatrix(rows: rows.count, columns: kept.count)
+            matrix.values.withUnsafeMutableBufferPointer { values in
+                for (c, column) in kept.enumerated() {
+                    for r in 0..<rows.count { values[r * kept.count + c] = column.value(r) }
+                }
+            }
+            return (matrix, kept.map(\.name), kept.filter(\.isMetric).count)
+        }
+        let propensityColumns = (0..<k).map { j in logged.firstIndex(of: j).map { logs[$0] } ?? raw[j] } + dummies
+        (outcome, outcomeNames, outcomeMetricColumns) = screened(raw + dummies)
+        (propensity, propensityNames, _) = screened(propensityColumns)
+        (balance, balanceNames, _) = screened(raw + logs + dummies)
+        self.dropped = dropped
+    }
+
+    /// Drops constant columns, then columns that are linear combinations of earlier kept ones
+    /// (greedy in input order on the correlation matrix).
+    static func screen(_ columns: [Column], rows n: Int) -> (kept: [Column], dropped: [DroppedCovariate]) {
+        let p = columns.count
+        guard p > 0 else { return ([], []) }
+        var cp = CrossProducts(variables: p)
+        let blockRows = 4_096
+        var block = [Double](repeating: 0, count: blockRows * p)
+        var start = 0
+        while start < n {
+            let count = min(blockRows, n - start)
+            for r in 0..<count { for c in 0..<p { block[r * p + c] = columns[c].value(start + r) } }
+            block.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: count) }
+            start += count
+        }
+        let (kept, constant, collinear) = cp.independentColumns()
+        let dropped =
+            constant.map { DroppedCovariate(name: columns[$0].name, reason: .constant) }
+            + collinear.map { DroppedCovariate(name: columns[$0].name, reason: .collinear) }
+        return (kept.map { columns[$0] }, dropped)
+    }
+
+    /// Rows [T, the first `covariates` columns of the outcome design, y] of customers `range`
+    /// (or of members[range]), for a streamed regression.
+    func fillRows(
+        _ block: UnsafeMutableBufferPointer<Double>, _ range: Range<Int>, of members: [Int]? = nil, treated: [Bool],
+        covariates: Int, outcome y: [Double]
+    ) {
+        let width = covariates + 2, p = outcome.columns
+        outcome.values.withUnsafeBufferPointer { x in
+            for (offset, index) in range.enumerated() {
+                let r = members?[index] ?? index, o = offset * width
+                block[o] = treated[r] ? 1 : 0
+                for c in 0..<covariates { block[o + 1 + c] = x[r * p + c] }
+                block[o + 1 + covariates] = y[r]
+            }
+        }
+    }
+
+    /// Rows [propensity covariates…, treated] for the logistic regression.
+    func logitRows(treated: [Bool]) -> [Double] {
+        let n = propensity.rows, p = propensity.columns
+        var rows = [Double](repeating: 0, count: n * (p + 1))
+        propensity.values.withUnsafeBufferPointer { z in
+            for r in 0..<n {
+                for c in 0..<p { rows[r * (p + 1) + c] = z[r * p + c] }
+                rows[r * (p + 1) + p] = treated[r] ? 1 : 0
+            }
+        }
+        return rows
+    }
+}

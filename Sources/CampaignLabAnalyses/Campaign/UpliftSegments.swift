@@ -1,0 +1,141 @@
+import CampaignLabData
+import CampaignLabStats
+import Foundation
+
+extension UpliftInputs {
+    /// Customers needed in each arm of a level before it is estimated.
+    static let segmentMinimum = 10
+
+    /// The effect within each level of each dimension, by the design's default method (entropy
+    /// balancing within the level on the pre-period metrics and the other dimensions for an
+    /// observational campaign, regression adjustment for a randomized one); then, per metric and
+    /// dimension, Holm and Benjamini–Hochberg across the levels, empirical-Bayes shrinkage and
+    /// Cochran's test that the levels share one effect (Holm across the dimensions).
+    func segmentEstimates(_ nuisance: UpliftNuisance, progress: (String) -> Void) throws -> [SegmentDimension] {
+        let useEntropy = !randomized && nuisance.entropy != nil
+        let method: UpliftMethod = useEntropy ? .entropy : .regression
+        // Members of each (dimension, level), as indices into the included customers.
+        var tasks: [(dimension: Int, code: Int, members: [Int])] = []
+        for d in panel.dimensions.indices {
+            var members = [[Int]](repeating: [], count: panel.levels[d].count)
+            for (r, i) in sample.included.enumerated() { members[Int(panel.dimensionCodes[d][i])].append(r) }
+            for code in members.indices where !members[code].isEmpty { tasks.append((d, code, members[code])) }
+        }
+        guard !tasks.isEmpty else { return [] }
+        let levelTasks = tasks
+        progress("segments: \(tasks.count) levels of \(panel.dimensions.count) dimensions")
+        let k = panel.metrics.count
+        let outcomes = (0..<k).map { values($0).post }
+        let slots = ResultSlots<[SegmentUplift]>(count: tasks.count)
+        DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
+            let task = levelTasks[t]
+            slots[t] = levelEstimates(task.dimension, task.code, members: task.members, outcomes: outcomes, method: method)
+        }
+        var result: [SegmentDimension] = []
+        for j in 0..<k {
+            var perMetric: [SegmentDimension] = []
+            for d in panel.dimensions.indices {
+                let levels = tasks.indices.filter { tasks[$0].dimension == d }.map { slots[$0]![j] }
+                perMetric.append(Self.combine(metric: panel.metrics[j], dimension: panel.dimensions[d], levels))
+            }
+            let tested = perMetric.indices.filter { perMetric[$0].heterogeneityPValue != nil }
+            for (index, p) in zip(tested, MultipleTesting.holm(tested.map { perMetric[$0].heterogeneityPValue! })) {
+                perMetric[index].heterogeneityAdjusted = p
+            }
+            result += perMetric
+        }
+        return result
+    }
+
+    /// One level's estimate for every metric.
+    func levelEstimates(_ d: Int, _ code: Int, members: [Int], outcomes: [[Double]], method: UpliftMethod) -> [SegmentUplift] {
+        let treatedCount = members.filter { treated[$0] }.count, controlCount = members.count - treatedCount
+        var template = SegmentUplift(
+            dimension: panel.dimensions[d], level: panel.levels[d][code], treated: treatedCount, control: controlCount, method: method)
+        guard treatedCount >= Self.segmentMinimum && controlCount >= Self.segmentMinimum else {
+            template.note = .tooFewCustomers
+            return outcomes.map { _ in template }
+        }
+        var levelDesigns = UpliftDesigns(panel, sample, members: members, excludingDimension: d)
+        let levelTreated = members.map { treated[$0] }
+        var balance: EntropyBalance?
+        if method == .entropy {
+            // A small level often has no participant (or no non-participant) of some level of
+            // another dimension, which no positive weights can match: then the level is balanced
+            // on the pre-period metrics alone.
+            do {
+                balance = try EntropyBalancing.weights(covariates: levelDesigns.balance, treated: levelTreated)
+            } catch {
+                levelDesigns = UpliftDesigns(panel, sample, members: members, withDimensions: false)
+                do {
+                    balance = try EntropyBalancing.weights(covariates: levelDesigns.balance, treated: levelTreated)
+                    template.note = .metricsOnlyBalance
+                } catch EntropyBalancingError.infeasible(let covariate) {
+                    template.note = .noBalance(covariate: levelDesigns.balanceNames[covariate])
+                    return outcomes.map { _ in template }
+                } catch {
+                    template.note = .notEstimable
+                    return outcomes.map { _ in template }
+                }
+            }
+        }
+        return outcomes.map { all in
+            var segment = template
+            let y = members.map { all[$0] }
+            let effect: EffectEstimate?
+            if let balance {
+                effect =
+                    EntropyBalancing.estimate(
+                        outcomes: y, treated: levelTreated, covariates: levelDesigns.balance, balance: balance, level: level
+                    ).effect
+            } else {
+                let p = levelDesigns.columns
+                effect =
+                    members.count > p + 2
+                    ? try? RegressionAdjustment.estimate(count: y.count, covariates: p, level: level) { range, block in
+                        levelDesigns.fillRows(block, range, treated: levelTreated, covariates: p, outcome: y)
+                    }.effect : nil
+            }
+            if let effect, effect.estimate.isFinite, effect.standardError.isFinite, effect.standardError > 0 {
+                segment.effect = effect
+                segment.note = template.note
+            } else {
+                segment.note = .notEstimable
+            }
+            return segment
+        }
+    }
+
+    /// Multiplicity, shrinkage and the heterogeneity test across the levels of one dimension.
+    static func combine(metric: String, dimension: String, _ levels: [SegmentUplift]) -> SegmentDimension {
+        var levels = levels
+        let estimated = levels.indices.filter { levels[$0].effect != nil }
+        var result = SegmentDimension(metric: metric, dimension: dimension, levels: levels)
+        guard estimated.count >= 2 else { return result }
+        let effects = estimated.map { levels[$0].effect! }
+        let holm = MultipleTesting.holm(effects.map(\.pValue)), fdr = MultipleTesting.benjaminiHochberg(effects.map(\.pValue))
+        let shrinkage = EmpiricalBayesShrinkage(estimates: effects.map(\.estimate), standardErrors: effects.map(\.standardError))
+        for (a, index) in estimated.enumerated() {
+            levels[index].holmPValue = holm[a]
+            levels[index].fdrPValue = fdr[a]
+            levels[index].shrunken = shrinkage.estimates[a]
+            levels[index].shrunkenStandardDeviation =
+                shrinkage.betweenVariance > 0 ? shrinkage.posteriorStandardDeviations[a] : shrinkage.meanStandardError
+        }
+        result.levels = levels
+        result.heterogeneityPValue = shrinkage.heterogeneityPValue
+        result.commonEffect = shrinkage.mean
+        return result
+    }
+}
+
+extension SegmentDimension {
+    /// The level worth prioritising: only when the levels' effects differ beyond noise (Cochran's
+    /// Q, Holm across dimensions, p < 0.05) and the level's own effect is clear after Holm across
+    /// the levels; the one with the largest shrunken estimate among those above the common effect.
+    public var standout: SegmentUplift? {
+        guard let p = heterogeneityAdjusted, p < 0.05, let common = commonEffect else { return nil }
+        return levels.filter { ($0.holmPValue ?? 1) < 0.05 && ($0.shrunken ?? -.infinity) > common && ($0.effect?.estimate ?? 0) > 0 }
+            .max { ($0.shrunken ?? 0) < ($1.shrunken ?? 0) }
+    }
+}

@@ -1,0 +1,126 @@
+import CampaignLabData
+import CampaignLabDataTestSupport
+import CampaignLabReport
+import CampaignLabStats
+import CampaignLabTestSupport
+import Foundation
+import Testing
+
+@testable import CampaignLabAnalyses
+
+/// The uplift on a bank the demo generator did not make (SelfSelectedBank: self-selection on a
+/// heavy-tailed activity, known effects), one test per case of issue 12.
+@Suite(.serialized)
+struct UpliftBehaviourTests {
+    static func analyses(
+        _ campaign: String, metrics: [String]? = nil, options: SelfSelectedBank.Options = .init(), then extra: String = ""
+    ) throws -> [UpliftAnalysis] {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("bank.sqlite")
+        try SelfSelectedBank.make(at: path, options, then: extra)
+        let db = try SQLiteDatabase.open(readOnlyAt: path)
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        return try CampaignUplift.compute(context, CampaignSelection(campaign: campaign, metrics: metrics))
+    }
+
+    /// Weights that balance on the raw scale: after the default weighting every pre-period
+    /// metric's raw-scale |SMD| is below 0.05 (logit weighting on log1p leaves a raw AUM gap),
+    /// and the default estimate's interval holds the true effect.
+    @Test func defaultWeightsBalanceTheRawScale() throws {
+        let a = try Self.analyses("growth", metrics: ["aum", "app_logins", "products_held"])[0]
+        let balance = try #require(a.balance)
+        #expect(balance.entropy != nil)
+        for row in balance.rows { #expect(abs(row.afterEntropy ?? 1) < 0.05, "\(row.covariate) \(row.afterEntropy ?? .nan)") }
+        let aum = try #require(a.metrics.first { $0.metric == "aum" })
+        #expect(aum.defaultMethod == .entropy)
+        let effect = try #require(aum.headline?.effect)
+        #expect(effect.interval.contains(SelfSelectedBank.aumEffect), "\(effect.interval)")
+        // The percentage is reported with its interval, and agrees with money ÷ counterfactual.
+        let relative = try #require(aum.headline?.relative)
+        #expect(close(relative.estimate, effect.estimate / relative.counterfactualMean, 1e-12))
+        let logins = try #require(a.metrics.first { $0.metric == "app_logins" }?.headline?.effect)
+        #expect(logins.interval.contains(1), "\(logins.interval)")
+    }
+
+    /// No absurd figure: a metric with no variation gets no estimate and no p-value; a
+    /// non-participant group that does not grow gets no multiple (a note says why); a constant
+    /// covariate is dropped by name and does not move another metric's estimate.
+    @Test func absurdFiguresAreRefusedAtTheSource() throws {
+        let withFlat = try Self.analyses("growth", metrics: ["aum", "app_logins", "flat"])[0]
+        let flat = try #require(withFlat.metrics.first { $0.metric == "flat" })
+        #expect(flat.noVariation && flat.headline == nil)
+        #expect(flat.estimates.allSatisfy { $0.effect == nil && $0.note == .noVariation && $0.adjustedPValue == nil })
+        #expect(withFlat.droppedCovariates.contains(DroppedCovariate(name: "pre flat", reason: .constant)))
+        let without = try Self.analyses("growth", metrics: ["aum", "app_logins"])[0]
+        for method in [UpliftMethod.ipw, .entropy, .aipw, .regression] {
+            let a = try #require(withFlat.metrics[0].estimate(method)?.effect),
+                b = try #require(without.metrics[0].estimate(method)?.effect)
+            #expect(close(a.estimate, b.estimate, 1e-9), "\(method): \(a.estimate) vs \(b.estimate)")
+            #expect(a.interval.lower < a.interval.upper)
+        }
+        var options = SelfSelectedBank.Options()
+        options.flatControlProducts = true
+        let products = try #require(try Self.analyses("growth", metrics: ["products_held"], options: options)[0].metrics.first)
+        #expect(products.growthMultiple == nil && products.multipleNote == .noGrowthBase)
+        // The counterfactual growth is zero up to rounding: no "10,854,251×".
+        #expect(products.honestMultiple == nil && products.honestMultipleNote == .noGrowthBase)
+    }
+
+    /// A constant pre-period covariate (AUM zero for everyone before the campaign) gives intervals,
+    /// not "— to —", and is named.
+    @Test func constantPrePeriodCovariateIsDroppedByName() throws {
+        let a = try Self.analyses(
+            "growth", metrics: ["aum", "app_logins"], then: "UPDATE customer_months SET aum = 0 WHERE month < '2024-04';")[0]
+        #expect(a.droppedCovariates.contains { $0.name == "pre aum" && $0.reason == .constant })
+        for m in a.metrics {
+            for e in m.estimates where e.effect != nil {
+                #expect(e.effect!.interval.lower.isFinite && e.effect!.interval.upper.isFinite, "\(m.metric) \(e.method)")
+                #expect(e.effect!.interval.lower < e.effect!.interval.upper)
+            }
+            #expect(m.headline?.effect != nil, "\(m.metric) has no default estimate")
+        }
+    }
+
+    /// Segments: every level has a number with its interval; region has no effect, so the test of
+    /// equal effects does not single one out and nothing is recommended from it.
+    @Test func segmentsDoNotRecommendNoise() throws {
+        let a = try Self.analyses("growth", metrics: ["aum", "app_logins"])[0]
+        let region = a.segments.filter { $0.dimension == "region" }
+        #expect(region.count == 2)
+        for d in region {
+            #expect(d.standout == nil, "\(d.metric): \(d.standout?.level ?? "")")
+            #expect(d.levels.allSatisfy { $0.effect != nil && $0.shrunken != nil && $0.holmPValue != nil })
+        }
+    }
+
+    /// A randomized three-arm test: every variant against the control, per-arm means, no
+    /// trimming (customer 7 is the only 'private' customer and stays in), the CUPED-like default.
+    @Test func randomizedDesignsAreReadAsDesigns() throws {
+        let analyses = try Self.analyses("ab3", metrics: ["aum", "app_logins"])
+        #expect(analyses.map(\.treatedName) == ["variant_a", "variant_b"])
+        for a in analyses {
+            #expect(a.randomized && a.outsideSupport == 0 && a.balance == nil)
+            #expect(a.metrics.allSatisfy { $0.estimates.map(\.method) == [.naive, .regression] && $0.defaultMethod == .regression })
+            #expect(a.metrics.allSatisfy { $0.growthMultiple == nil && $0.honestMultiple == nil })
+        }
+        let variantA = try #require(analyses[0].metrics.first { $0.metric == "app_logins" }?.headline?.effect)
+        #expect(variantA.interval.contains(2))
+        let variantB = try #require(analyses[1].metrics.first { $0.metric == "app_logins" }?.headline?.effect)
+        #expect(variantB.interval.contains(0))
+        // Customer 7 ('private', variant_a) is counted.
+        #expect(analyses[0].included.count + analyses[0].excluded == analyses[0].metrics[0].arms.map(\.customers).reduce(0, +))
+    }
+
+    /// A NULL arm is an error naming the rows, never an arm of its own.
+    @Test func missingArmIsAnErrorNamingTheRows() throws {
+        #expect {
+            _ = try Self.analyses(
+                "growth", then: "UPDATE assignments SET arm = NULL WHERE campaign_id = 'growth' AND customer_id IN (12, 15);")
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("table assignments, column arm") && text.contains("customer_id=12")
+                && text.contains("2 assignments have no arm")
+        }
+    }
+}
