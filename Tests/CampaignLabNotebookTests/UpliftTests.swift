@@ -98,10 +98,12 @@ struct UpliftTests {
                     Issue.record("\(dimension.metric) \(s.dimension)=\(s.level) not in the reference")
                     continue
                 }
-                // The reference leaves out levels whose balance is reached only in the limit (weights
-                // → 0 on controls of a cell without participants: wealth, southwest) or not at all
-                // (northeast, which CampaignLab balances on the metrics alone, with a note).
-                guard !(e["estimate"] is NSNull) else { continue }
+                // Levels balanced in the limit (wealth, southwest: weights → 0 on controls of a cell
+                // without participants) and on the metrics alone (northeast) are in the reference.
+                guard !(e["estimate"] is NSNull) else {
+                    #expect(s.effect == nil, "\(dimension.metric) \(s.dimension)=\(s.level): the reference has no estimate")
+                    continue
+                }
                 guard let effect = s.effect else {
                     Issue.record("\(dimension.metric) \(s.dimension)=\(s.level): no estimate, the reference has one")
                     continue
@@ -110,10 +112,14 @@ struct UpliftTests {
                 #expect(close(effect.standardError, e["se"], 1e-8, floor: 1), "\(dimension.metric) \(s.level) se")
                 #expect(close(s.holmPValue ?? .nan, e["p_holm"], 1e-7, floor: 1), "\(dimension.metric) \(s.level) holm")
                 #expect(close(s.shrunken ?? .nan, e["shrunken"], 1e-7, floor: 1), "\(dimension.metric) \(s.level) shrunken")
+                #expect(
+                    close(s.shrunkenStandardDeviation ?? .nan, e["shrunken_sd_swift_rule"], 1e-7, floor: 1),
+                    "\(dimension.metric) \(s.level) shrunken sd")
+                #expect((s.note == .metricsOnlyBalance) == (e["fallback"] as? String == "metrics_only"), "\(s.level) fallback")
                 checked += 1
             }
         }
-        #expect(checked > 20)
+        #expect(checked == 48)
     }
 }
 

@@ -64,22 +64,47 @@ metric, m = treated mean of post, Phi the standard normal, z = 1.959964.
               ("counterfactual_change"), se sqrt(sum (phi_g1 - phi_eb)^2) with phi_g1 = T(dY - g1)/n1
               and phi_eb the entropy influence; "multiple" = g1/g0.
   segments_entropy  For each metric, dimension (DIMS order) and level (sorted by name): the level's
-              customers; when both arms have >= 10, entropy balancing as above within the level on
-              [pre of every metric, log1p(pre) of the metrics non-negative on the whole included
-              sample, dummies of the other dimensions built within the level (levels present there,
-              first dropped)], constant/collinear columns dropped as above ("dropped"). A list with one
-              object per metric and level {metric, dimension, level, treated, control, estimate, se,
-              se_numerical, p, p_holm, p_bh, shrunken, posterior_sd, effective_controls,
-              largest_weight, dropped, reason}; estimate etc. null with a "reason" when skipped or
-              infeasible: treated means outside the controls' convex hull, or on its boundary (e.g. a
-              dummy of a level that only controls have within the level: exact balance would need
-              zero weights; Newton then still reaches a tiny gradient by sending those weights to 0,
-              but no positive weights balance, so it is reported as infeasible).
-              Per metric x dimension over the estimated levels (k of them): p = 2 Phi(-|est/se|);
-              Holm and Benjamini-Hochberg (statsmodels multipletests); DerSimonian-Laird tau2 (>= 0),
-              mu, shrunken = mu + tau2/(tau2 + se^2)(est - mu), posterior_sd = sqrt(tau2 se^2/(tau2 +
-              se^2)) (weighting_methods.py section E; checked against statsmodels combine_effects);
-              top-level "segments_entropy_dimensions": a list of {metric, dimension, levels: k, tau2,
+              customers, by the rules of UpliftSegments.swift (levelEstimates) and EntropyBalancing.swift.
+              Skipped ("fewer than 10 customers in an arm") unless both arms have >= 10. Otherwise
+              entropy balancing as above within the level on the full set [pre of every metric,
+              log1p(pre) of the metrics non-negative on the whole included sample, dummies of the other
+              dimensions built within the level (levels present there, first dropped)], constant/
+              collinear columns dropped as above ("dropped"), with two rules:
+              (1) Boundary solutions are accepted, as their limit. A cell (level v of another dimension)
+              with controls but no participants within the level forces weight 0 on its controls in
+              every balancing solution (the dummy has treated mean 0, or, for the first level, the other
+              dummies of that dimension sum to 1 over the treated); the Swift Newton iteration reaches a
+              gap < tolerance by sending those weights to 0. The reference computes the limit directly:
+              those controls are left out ("zero_weight": [{cell: "<dimension>_<level>", controls}],
+              "zero_weight_controls" their total), the dummies stay those of the whole level (so the
+              cell's dummy is now constant and shows in "dropped"), the columns are screened again on
+              the kept units and entropy balancing runs on them; estimate, se and se_numerical come
+              from the kept units only (weight-0 controls contribute nothing to the sandwich).
+              "control" still counts every control of the level, "effective_controls" = 1/sum w^2 over
+              the kept ones, "largest_weight" = max w x all the level's controls (Swift scales the
+              weights to average 1 over all of them, weight-0 ones included). A boundary not due to
+              such cells (the LP margin of the kept controls <= 1e-9) stays infeasible.
+              (2) When the full set is infeasible (treated means outside the controls' convex hull, a
+              column constant among the controls but not among the treated, or a collinear column that
+              the kept ones do not balance), the level is balanced on the pre-period metric columns
+              only: pre of every metric + log1p(pre) of the non-negative metrics, NO dimension dummies,
+              constant/collinear columns dropped, rule (1) not needed (no cells); if that balances, the
+              level is estimated with "fallback": "metrics_only" and "fallback_reason" (why the full
+              set failed); if not, estimate etc. null with "reason" = "infeasible: <full set>; on the
+              pre-period metrics alone: <why>". "fallback" is null for every other level.
+              A list with one object per metric and level {metric, dimension, level, treated, control,
+              estimate, se, p, p_holm, p_bh, shrunken, posterior_sd, shrunken_sd_swift_rule, fallback,
+              reason, and for estimated levels se_numerical, effective_controls, largest_weight,
+              dropped, zero_weight, zero_weight_controls (fallback_reason)}.
+              Per metric x dimension over ALL the estimated levels (k of them, boundary and fallback
+              levels included): p = 2 Phi(-|est/se|); Holm and Benjamini-Hochberg (statsmodels
+              multipletests); DerSimonian-Laird tau2 (>= 0), mu (weights ws = 1/(se^2 + tau2)),
+              shrunken = mu + tau2/(tau2 + se^2)(est - mu), posterior_sd = sqrt(tau2 se^2/(tau2 + se^2))
+              (weighting_methods.py section E; checked against statsmodels combine_effects);
+              "shrunken_sd_swift_rule" = what UpliftSegments.swift reports as shrunkenStandardDeviation:
+              posterior_sd when tau2 > 0, else the standard error of mu, 1/sqrt(sum ws) (posterior_sd
+              is then 0); null, like p_holm/p_bh/shrunken, when k < 2 (Swift's combine needs 2).
+              Top-level "segments_entropy_dimensions": a list of {metric, dimension, levels: k, tau2,
               mu, Q (Cochran), Q_p = chi2 sf(Q, k - 1)}, all but k null when k < 2.
 Writes Tests/References/uplift_demo_small.json. Run: python3 Tests/References/uplift.py
 """

@@ -23,6 +23,10 @@ public struct CampaignAssignments: Sendable {
     public var missingLevel: [Int32?]
     /// Per dimension, per customer: index into `levels[d]`.
     public var dimensionCodes: [[Int32]]
+    /// Numeric customer columns read as numbers (see `read`).
+    public var numericColumns: [String] = []
+    /// Per numeric column, per customer: the value (NaN for NULL).
+    public var numericValues: [[Double]] = []
 
     public var count: Int { ids.count }
     public static let missingLevelName = "(missing)"
@@ -31,11 +35,13 @@ public struct CampaignAssignments: Sendable {
     /// - Parameter withAssignedAt: also read and parse `assigned_at`.
     /// - Throws: `CampaignReadError` when the campaign has no assignments; `DataError.contract`
     ///   for an unparsable `assigned_at`, naming the row.
+    /// - Parameter numericColumns: customers columns read as numbers (after the dimensions); a
+    ///   value that is not a number is a contract error naming the row.
     public static func read(
-        _ campaign: CampaignInfo, dimensions: [String], withAssignedAt: Bool = false,
+        _ campaign: CampaignInfo, dimensions: [String], numericColumns: [String] = [], withAssignedAt: Bool = false,
         database: SQLiteDatabase
     ) throws -> CampaignAssignments {
-        let dimensionColumns = dimensions.map { ", c." + quoteIdentifier($0) }.joined()
+        let dimensionColumns = (dimensions + numericColumns).map { ", c." + quoteIdentifier($0) }.joined()
         let statement = try database.prepare(
             """
             SELECT a.customer_id, a.arm\(withAssignedAt ? ", a.assigned_at" : ", NULL")\(dimensionColumns)
@@ -45,6 +51,7 @@ public struct CampaignAssignments: Sendable {
         try statement.bind(campaign.id, at: 1)
         var ids: [SQLiteValue] = [], arm: [Int] = [], assignedAt: [Double] = []
         var codes = [[Int32]](repeating: [], count: dimensions.count)
+        var numbers = [[Double]](repeating: [], count: numericColumns.count)
         var armInterner = LevelInterner()
         _ = armInterner.code(for: Array(campaign.controlArm.utf8))
         var interners = [LevelInterner](repeating: LevelInterner(), count: dimensions.count)
@@ -75,6 +82,19 @@ public struct CampaignAssignments: Sendable {
                         ? interners[d].code(for: missing)
                         : statement.withUTF8(3 + d) { interners[d].code(for: $0) })
             }
+            for (c, name) in numericColumns.enumerated() {
+                let index = 3 + dimensions.count + c
+                let storage = statement.storageClass(index)
+                if storage == .null {
+                    numbers[c].append(.nan)
+                } else if storage == .integer || storage == .real, statement.double(index).isFinite {
+                    numbers[c].append(statement.double(index))
+                } else {
+                    throw DataError.contract(
+                        table: "customers", column: name, row: "customer_id=\(ids.last!)",
+                        message: "\(statement.value(index)) is not a number (the column holds numbers elsewhere)")
+                }
+            }
         }
         guard !ids.isEmpty else {
             throw CampaignReadError(.campaign, "campaign '\(campaign.id)' has no rows in table assignments")
@@ -104,9 +124,12 @@ public struct CampaignAssignments: Sendable {
             levels.append(sorted)
             missingLevel.append(interners[d].wasAdded(missing) ? Int32(sorted.firstIndex(of: missingLevelName)!) : nil)
         }
-        return CampaignAssignments(
+        var result = CampaignAssignments(
             campaign: campaign, ids: ids, arms: sortedArms, arm: arm, assignedAt: assignedAt,
             dimensions: dimensions, levels: levels, missingLevel: missingLevel, dimensionCodes: codes)
+        result.numericColumns = numericColumns
+        result.numericValues = numbers
+        return result
     }
 
     /// Checks that the control arm has customers and that there is another arm to compare.

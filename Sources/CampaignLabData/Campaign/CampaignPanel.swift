@@ -30,6 +30,9 @@ public struct CampaignPanel: Sendable {
     /// Events metrics of the default list left out because no customer has their event in
     /// the pre-period.
     public var metricsLeftOut: [String] = []
+    /// Numeric customers columns (age, income): per column, per customer, the value (NaN for NULL).
+    public var numericColumns: [String] = []
+    public var numericValues: [[Double]] = []
 
     public var count: Int { arm.count }
 
@@ -50,7 +53,9 @@ public struct CampaignPanel: Sendable {
         try schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm"])
         try schema.require(Contract.customers, columns: ["customer_id"])
         try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
-        let dimensions = schema.dimensions
+        // Numeric customers columns are continuous covariates, not categories.
+        let numericColumns = schema.numericDimensions
+        let dimensions = schema.dimensions.filter { !numericColumns.contains($0) }
         var metrics = requested
         let definitions = try metrics.map { try schema.definition(of: $0) }
         for definition in definitions where definition.isRatio {
@@ -65,7 +70,8 @@ public struct CampaignPanel: Sendable {
         let rollups = definitions.filter { $0.source == .months }.map(\.rollup)
 
         progress("reading the assignments of \(campaign.id)")
-        let assignments = try CampaignAssignments.read(campaign, dimensions: dimensions, database: database)
+        let assignments = try CampaignAssignments.read(
+            campaign, dimensions: dimensions, numericColumns: numericColumns, database: database)
         try assignments.requireComparison()
         let ids = assignments.ids
 
@@ -119,6 +125,8 @@ public struct CampaignPanel: Sendable {
             pre: assemble(months[0], 0), post: assemble(months[1], 1),
             extraWindows: extraWindows, extra: extraWindows.indices.map { assemble(months[2 + $0], 2 + $0) })
         panel.metricsLeftOut = leftOut
+        panel.numericColumns = numericColumns
+        panel.numericValues = assignments.numericValues
         return panel
     }
 

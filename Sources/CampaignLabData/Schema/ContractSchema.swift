@@ -53,6 +53,9 @@ public struct ContractSchema: Sendable {
     public var tables: [String: Table]
     /// The columns of `customers` other than customer_id and opened_on, in order.
     public var dimensions: [String]
+    /// Those of `dimensions` that hold numbers (age, income): continuous covariates for the
+    /// uplift's models rather than categories.
+    public var numericDimensions: [String] = []
     /// The numeric columns of `customer_months` other than customer_id and month, in order.
     public var metrics: [String]
     /// Columns of `customer_months` that are not numeric and so are not metrics.
@@ -139,10 +142,13 @@ public struct ContractSchema: Sendable {
             if let table = try discoverTable(contract.name, in: database) { tables[contract.name] = table }
         }
 
-        var dimensions: [String] = []
+        var dimensions: [String] = [], numericDimensions: [String] = []
         if let customers = tables[Contract.customers.name], customers.readError == nil {
             let contractNames = Set(Contract.customers.columns.map { $0.name.lowercased() })
-            dimensions = customers.columns.map(\.name).filter { !contractNames.contains($0.lowercased()) }
+            for column in customers.columns where !contractNames.contains(column.name.lowercased()) {
+                dimensions.append(column.name)
+                if try isNumeric(column, of: customers.name, in: database) { numericDimensions.append(column.name) }
+            }
         }
 
         var metrics: [String] = [], nonNumeric: [String] = []
@@ -166,10 +172,12 @@ public struct ContractSchema: Sendable {
             definitions.append(.defaultDefinition(forMonthsColumn: metric))
         }
 
-        return ContractSchema(
+        var schema = ContractSchema(
             tables: tables, dimensions: dimensions, metrics: metrics,
             nonNumericMonthsColumns: nonNumeric, metricDefinitions: definitions,
             metricDefinitionIssues: issues)
+        schema.numericDimensions = numericDimensions
+        return schema
     }
 
     // MARK: Discovery helpers
@@ -210,7 +218,7 @@ public struct ContractSchema: Sendable {
         return table
     }
 
-    /// Whether a `customer_months` column holds numbers: by its declared type's affinity
+    /// Whether a column holds numbers: by its declared type's affinity
     /// (INTEGER, REAL, NUMERIC — but not DATE/TIME types, which also get NUMERIC affinity),
     /// and for a column without a declared type by the storage class of its first values.
     static func isNumeric(_ column: ColumnInfo, of table: String, in database: SQLiteDatabase) throws -> Bool {
