@@ -10,15 +10,19 @@ struct UpliftCommand: ParsableCommand {
         commandName: "uplift",
         abstract: "Participant vs control uplift for every metric of a campaign, naive and honest side by side.",
         discussion: """
-            For each customer_months metric: customers, pre-period and campaign-month
-            means and the change per arm; the "participants grew N× as much" multiple
-            with Fieller's interval (flagged as meaningless when the control's change
-            is indistinguishable from zero); and the honest estimates of the effect on
-            participants: difference-in-differences, regression adjustment (pre-period
-            values and dimensions, HC1), propensity weighting (logistic propensity on
-            log1p pre-period values and dimensions, M-estimation standard error) with
-            balance, overlap and effective sample size, and doubly robust AIPW; Holm
-            correction across metrics; effects by segment as forest plots.
+            For each metric, every arm against the control. An observational campaign
+            (customers chose to join): the naive gap, difference-in-differences, then
+            the adjusted estimates — regression adjustment, propensity weighting (of the
+            value and of the change), entropy balancing (the default: the comparison
+            group reweighted to match the participants' pre-period averages, raw and
+            log scale, and dimension shares exactly), doubly robust DiD and AIPW — each
+            in money and in per cent of the counterfactual, with the balance table,
+            overlap and effective sample size; the "N× as much growth" multiple only
+            when the growth it divides by is clearly above zero. A randomized campaign:
+            per-arm means, the difference with its standard error, t and p, and the
+            regression-adjusted (CUPED-like) estimate. Holm across metrics; per segment
+            the effect with Holm across levels, a shrunken estimate and a test of equal
+            effects. With --format json the report carries a flat `estimates` list.
 
             The pre-period is as many months before the campaign as it lasts (change
             with --pre-months). Customers without every metric in both periods, and
@@ -32,21 +36,35 @@ struct UpliftCommand: ParsableCommand {
               campaignlab uplift --db bank.sqlite --campaign growth_journey_2026
               campaignlab uplift --db bank.sqlite --campaign growth_journey_2026 --out reports --lang zh
               campaignlab uplift --db bank.sqlite --campaign page_ab_2026 --arm variant_b --metrics aum,app_logins
+              campaignlab uplift --db bank.sqlite --campaign growth_journey_2026 --covariates segment,age,app_logins --baseline monthly
             """
     )
 
     @OptionGroup var selection: CampaignSelectionOptions
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "What the models adjust for besides each metric's own pre-period value, comma-separated: dimensions (as categories), numeric customers columns (as numbers), other metrics (their pre-period values). Default: every customers column.",
+            valueName: "list"))
+    var covariates: String?
+
+    @Option(name: .long, help: ArgumentHelp("The pre-period as its mean, or each month as its own covariate.", valueName: "mean|monthly"))
+    var baseline: UpliftModel.Baseline = .mean
+
     @OptionGroup var output: ReportOutputOptions
 
     func run() throws {
         let campaign = selection.source.campaign
+        let model = UpliftModel(covariates: covariates.map(OptionValues.names(in:)), baseline: baseline)
         try AnalysisCommandRunner.run(
-            CampaignUplift.self, options: CampaignUplift.Options(selection.selection),
+            CampaignUplift.self, options: CampaignUplift.Options(selection.selection, model: model),
             db: selection.source.db, output: output, name: "uplift-\(campaign)",
             title: { $0 == .zh ? "活动效果：\(campaign)" : "Campaign uplift: \(campaign)" })
     }
 }
+
+extension UpliftModel.Baseline: ExpressibleByArgument {}
 
 /// Runs one analysis from the command line and prints or writes its report.
 enum AnalysisCommandRunner {

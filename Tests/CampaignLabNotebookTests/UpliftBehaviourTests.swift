@@ -13,7 +13,8 @@ import Testing
 @Suite(.serialized)
 struct UpliftBehaviourTests {
     static func analyses(
-        _ campaign: String, metrics: [String]? = nil, options: SelfSelectedBank.Options = .init(), then extra: String = ""
+        _ campaign: String, metrics: [String]? = nil, model: UpliftModel = UpliftModel(), options: SelfSelectedBank.Options = .init(),
+        then extra: String = ""
     ) throws -> [UpliftAnalysis] {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -21,7 +22,7 @@ struct UpliftBehaviourTests {
         try SelfSelectedBank.make(at: path, options, then: extra)
         let db = try SQLiteDatabase.open(readOnlyAt: path)
         let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
-        return try CampaignUplift.compute(context, CampaignSelection(campaign: campaign, metrics: metrics))
+        return try CampaignUplift.compute(context, CampaignSelection(campaign: campaign, metrics: metrics), model: model)
     }
 
     /// Weights that balance on the raw scale: after the default weighting every pre-period
@@ -122,5 +123,43 @@ struct UpliftBehaviourTests {
             return text.contains("table assignments, column arm") && text.contains("customer_id=12")
                 && text.contains("2 assignments have no arm")
         }
+    }
+
+    /// Covariates the analyst controls: a numeric customers column enters as a number (not 50
+    /// categories); `covariates` picks dimensions, numeric columns and another metric's baseline
+    /// (which is not made an outcome); `baseline: monthly` makes each pre-period month a
+    /// covariate; a dimension that repeats another is dropped by name.
+    @Test func covariatesTheAnalystControls() throws {
+        let extra = """
+            ALTER TABLE customers ADD COLUMN age INTEGER;
+            UPDATE customers SET age = 20 + customer_id % 50;
+            ALTER TABLE customers ADD COLUMN tier TEXT;
+            UPDATE customers SET tier = 'tier-' || segment;
+            """
+        let all = try Self.analyses("growth", metrics: ["aum"], then: extra)[0]
+        #expect(all.panel.numericColumns == ["age"] && !all.panel.dimensions.contains("age"))
+        let names = try #require(all.balance).rows.map(\.covariate)
+        #expect(names.contains("age") && names.contains("log1p(age)") && !names.contains { $0.hasPrefix("age=") })
+        #expect(all.droppedCovariates.contains { $0.name.hasPrefix("tier=") && $0.reason == .collinear })
+        #expect(all.segments.contains { $0.dimension == "tier" } && !all.segments.contains { $0.dimension == "age" })
+
+        let chosen = try Self.analyses(
+            "growth", metrics: ["aum"], model: UpliftModel(covariates: ["segment", "age", "app_logins"]), then: extra)[0]
+        #expect(chosen.metrics.map(\.metric) == ["aum"])
+        let chosenNames = try #require(chosen.balance).rows.map(\.covariate)
+        #expect(chosenNames.contains("pre app_logins") && chosenNames.contains("age"))
+        #expect(!chosenNames.contains { $0.hasPrefix("region=") || $0.hasPrefix("tier=") })
+        #expect(chosen.droppedCovariates.isEmpty)
+
+        let monthly = try Self.analyses("growth", metrics: ["aum", "app_logins"], model: UpliftModel(baseline: .monthly))[0]
+        let monthlyNames = try #require(monthly.balance).rows.map(\.covariate)
+        #expect(["aum 2024-01", "aum 2024-02", "aum 2024-03", "app_logins 2024-03"].allSatisfy(monthlyNames.contains))
+        #expect(!monthlyNames.contains("pre aum") && monthly.droppedCovariates.isEmpty)
+        let effect = try #require(monthly.metrics[0].headline?.effect)
+        #expect(effect.interval.contains(SelfSelectedBank.aumEffect))
+
+        #expect {
+            _ = try Self.analyses("growth", metrics: ["aum"], model: UpliftModel(covariates: ["shoe_size"]))
+        } throws: { "\($0)".contains("'shoe_size' is not a customers column or a metric") }
     }
 }

@@ -7,15 +7,17 @@ struct SharedCampaignPanel: Sendable {
     /// Extra windows 0…3 of the panel: previous pre, previous post, current pre, current post
     /// (current differs from the panel's pre/post only under Jan+Feb).
     var yearOverYear: (alignment: YearOverYearAlignment, pre: YearOverYearMonths, post: YearOverYearMonths)?
+    /// Extra windows holding one pre-period month each (when asked for), in month order.
+    var monthlyWindows: [Int] = []
 
     /// The panel of a campaign for this run, loaded once and shared by the analyses that need
     /// it (uplift, year over year, summary): the pre-period and campaign months and, when the
     /// windows allow a year-over-year comparison under `alignment`, those windows a year earlier.
     static func load(
         _ context: AnalysisContext, campaign id: String, metrics: [String], optional: Set<String> = [],
-        preMonths: Int?, alignment: YearOverYearAlignment = .sameDates
+        preMonths: Int?, alignment: YearOverYearAlignment = .sameDates, monthly: Bool = false
     ) throws -> SharedCampaignPanel {
-        let key = "panel|\(id)|\(metrics.joined(separator: ","))|\(preMonths ?? 0)|\(alignment.rawValue)"
+        let key = "panel|\(id)|\(metrics.joined(separator: ","))|\(preMonths ?? 0)|\(alignment.rawValue)|\(monthly)"
         return try context.memo(key) {
             let campaign = try CampaignInfo.load(id, from: context.database)
             let windows = CampaignWindows(campaign: campaign, preMonths: preMonths)
@@ -31,10 +33,19 @@ struct SharedCampaignPanel: Sendable {
                 extra = [pre.previous, post.previous, pre.current, post.current]
                 yearOverYear = (alignment, pre, post)
             }
+            var monthlyWindows: [Int] = []
+            if monthly {
+                var month = windows.pre.lowerBound
+                while month <= windows.pre.upperBound {
+                    monthlyWindows.append(extra.count)
+                    extra.append(month...month)
+                    month = month.adding(months: 1)
+                }
+            }
             let panel = try CampaignPanel.load(
                 campaign, windows: windows, extraWindows: extra, metrics: metrics, optional: optional,
                 schema: context.schema, database: context.database, progress: context.progress)
-            return SharedCampaignPanel(panel: panel, yearOverYear: yearOverYear)
+            return SharedCampaignPanel(panel: panel, yearOverYear: yearOverYear, monthlyWindows: monthlyWindows)
         }
     }
 }

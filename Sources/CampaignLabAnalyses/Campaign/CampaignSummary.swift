@@ -7,10 +7,11 @@ import CampaignLabStats
 public enum CampaignSummary: Analysis {
     public static let name = "campaign.summary"
     public static let summary = "Executive summary of the uplift in plain words: what happened, how sure we are, what to do."
-    public typealias Options = CampaignSelection
+    /// The uplift's options (the segments flag does not apply): the summary reads the same estimates.
+    public typealias Options = CampaignUplift.Options
 
-    public static func run(_ context: AnalysisContext, _ options: CampaignSelection) throws -> [ReportBlock] {
-        let analyses = try CampaignUplift.compute(context, options)
+    public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
+        let analyses = try CampaignUplift.compute(context, options.selection, model: options.model)
         var blocks: [ReportBlock] = []
         for a in analyses {
             if analyses.count > 1 {

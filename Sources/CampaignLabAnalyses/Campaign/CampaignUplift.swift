@@ -10,45 +10,56 @@ public enum CampaignUplift: Analysis {
         "Participant vs control uplift per metric: arm means and growth, the naive growth multiple, DiD, regression adjustment, propensity weighting with balance, doubly robust AIPW, segments."
     public struct Options: AnalysisOptionSet {
         public var selection: CampaignSelection
+        public var model = UpliftModel()
         /// Show the segment breakdown.
         public var segments = true
 
         public static let declarations: [AnalysisOption] =
-            CampaignSelection.declarations + [
+            CampaignSelection.declarations + UpliftModel.declarations + [
                 AnalysisOption("segments", "show the segment breakdown (true/false)", default: "true")
             ]
-        public init(_ selection: CampaignSelection, segments: Bool = true) {
+        public init(_ selection: CampaignSelection, model: UpliftModel = UpliftModel(), segments: Bool = true) {
             self.selection = selection
+            self.model = model
             self.segments = segments
         }
         public init(_ values: OptionValues) throws {
             selection = try CampaignSelection(values)
+            model = try UpliftModel(values)
             segments = try values.flag("segments") ?? true
         }
         public func validate() throws { try selection.validate() }
         public func encoded() -> [(name: String, value: String)] {
-            selection.encoded() + (segments ? [] : [("segments", "false")])
+            selection.encoded() + model.encoded() + (segments ? [] : [("segments", "false")])
         }
     }
 
     public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
-        let analyses = try compute(context, options.selection)
+        let analyses = try compute(context, options.selection, model: options.model)
         return render(analyses, context, showSegments: options.segments)
     }
 
     /// The estimates without rendering (for the CLI's JSON and for tests), computed once per run:
     /// the arm named by `arm`, or every arm that is not the control, each against the control.
-    public static func compute(_ context: AnalysisContext, _ selection: CampaignSelection) throws -> [UpliftAnalysis] {
-        try context.memo("uplift|\(selection)") {
+    public static func compute(
+        _ context: AnalysisContext, _ selection: CampaignSelection, model: UpliftModel = UpliftModel()
+    ) throws -> [UpliftAnalysis] {
+        try context.memo("uplift|\(selection)|\(model)") {
             try AnalysisError.namingReadErrors {
-                let (metrics, optional) = try campaignMetrics(selection.metrics, context.schema)
-                let panel = try SharedCampaignPanel.load(
-                    context, campaign: selection.campaign, metrics: metrics, optional: optional,
-                    preMonths: selection.preMonths
-                ).panel
+                let (outcomes, optional) = try campaignMetrics(selection.metrics, context.schema)
+                let chosen = try model.resolve(context.schema, outcomes: outcomes)
+                let shared = try SharedCampaignPanel.load(
+                    context, campaign: selection.campaign, metrics: outcomes + chosen.baselineMetrics, optional: optional,
+                    preMonths: selection.preMonths, monthly: model.baseline == .monthly)
+                let panel = shared.panel
+                let covariates = UpliftCovariates(
+                    outcomes: panel.metrics.count - chosen.baselineMetrics.count,
+                    dimensions: panel.dimensions.indices.filter { chosen.dimensions?.contains(panel.dimensions[$0]) ?? true },
+                    numeric: panel.numericColumns.indices.filter { chosen.numeric?.contains(panel.numericColumns[$0]) ?? true },
+                    monthlyWindows: shared.monthlyWindows)
                 let arms = try selection.arm.map { [try panel.treatedArmIndex($0)] } ?? Array(1..<panel.arms.count)
                 return try arms.map { arm in
-                    try UpliftAnalysis.run(panel, treatedArm: arm, progress: context.progress)
+                    try UpliftAnalysis.run(panel, treatedArm: arm, covariates: covariates, progress: context.progress)
                 }
             }
         }
@@ -84,5 +95,76 @@ public enum CampaignUplift: Analysis {
         let events = schema.metricDefinitions.filter { $0.source == .events && !$0.isRatio && !schema.metrics.contains($0.metric) }.map(
             \.metric)
         return (schema.metrics + events, Set(events))
+    }
+}
+
+/// How the uplift's models adjust for who took part: which covariates, and how the pre-period
+/// enters. Each outcome's own pre-period value is always a covariate.
+public struct UpliftModel: Sendable, Hashable, CustomStringConvertible {
+    public enum Baseline: String, Sendable, Hashable, CaseIterable {
+        /// The pre-period mean of each metric.
+        case mean
+        /// Each pre-period month of each metric as its own covariate.
+        case monthly
+    }
+    /// Dimensions, numeric customers columns and other metrics (their pre-period values) the
+    /// models adjust for; nil for every dimension and numeric column.
+    public var covariates: [String]?
+    public var baseline: Baseline = .mean
+
+    public init(covariates: [String]? = nil, baseline: Baseline = .mean) {
+        self.covariates = covariates
+        self.baseline = baseline
+    }
+
+    public static let declarations: [AnalysisOption] = [
+        AnalysisOption(
+            "covariates",
+            "what the models adjust for besides each metric's own pre-period value, comma-separated: dimensions (as categories), numeric customers columns (as numbers), other metrics (their pre-period values)",
+            default: "every dimension and numeric customers column"),
+        AnalysisOption("baseline", "the pre-period as its mean (mean) or as each month on its own (monthly)", default: "mean"),
+    ]
+
+    public init(_ values: OptionValues) throws {
+        covariates = values.list("covariates")
+        if let text = values.optionalString("baseline") {
+            guard let baseline = Baseline(rawValue: text) else {
+                throw AnalysisError(option: "baseline", "expected mean or monthly, found '\(text)'")
+            }
+            self.baseline = baseline
+        }
+    }
+
+    public func encoded() -> [(name: String, value: String)] {
+        (covariates.map { [("covariates", $0.joined(separator: ","))] } ?? [])
+            + (baseline == .mean ? [] : [("baseline", baseline.rawValue)])
+    }
+
+    public var description: String { "\(covariates?.joined(separator: ",") ?? "*")|\(baseline.rawValue)" }
+
+    /// The named covariates sorted by kind (nil lists: all of that kind).
+    /// - Throws: `AnalysisError` (option `covariates`) for a name that is none of them.
+    func resolve(
+        _ schema: ContractSchema, outcomes: [String]
+    ) throws -> (
+        dimensions: [String]?, numeric: [String]?, baselineMetrics: [String]
+    ) {
+        guard let covariates else { return (nil, nil, []) }
+        var dimensions: [String] = [], numeric: [String] = [], metrics: [String] = []
+        for name in covariates {
+            if schema.numericDimensions.contains(name) {
+                numeric.append(name)
+            } else if schema.dimensions.contains(name) {
+                dimensions.append(name)
+            } else if (try? schema.definition(of: name)) != nil {
+                if !outcomes.contains(name) && !metrics.contains(name) { metrics.append(name) }
+            } else {
+                throw AnalysisError(
+                    option: "covariates",
+                    "'\(name)' is not a customers column or a metric (customers columns: \(schema.dimensions.joined(separator: ", ")); metrics: \(schema.metrics.joined(separator: ", ")))"
+                )
+            }
+        }
+        return (dimensions, numeric, metrics)
     }
 }

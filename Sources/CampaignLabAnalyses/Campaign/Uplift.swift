@@ -173,16 +173,19 @@ public struct UpliftAnalysis: Sendable {
     public var droppedCovariates: [DroppedCovariate]
 
     /// Runs every estimator of the design.
+    /// - Parameter covariates: nil for every dimension and numeric column with mean baselines.
     /// - Throws: `AnalysisError` when an arm has too few complete customers.
     public static func run(
-        _ panel: CampaignPanel, treatedArm: Int = 1, level: Double = 0.95, segments wantSegments: Bool = true,
-        progress: (String) -> Void = { _ in }
+        _ panel: CampaignPanel, treatedArm: Int = 1, covariates: UpliftCovariates? = nil, level: Double = 0.95,
+        segments wantSegments: Bool = true, progress: (String) -> Void = { _ in }
     ) throws -> UpliftAnalysis {
         let randomized = panel.campaign.design == "randomized"
-        let sample = try UpliftSample(panel, treatedArm: treatedArm, randomized: randomized)
-        let designs = UpliftDesigns(panel, sample)
+        let covariates = covariates ?? .all(panel)
+        let sample = try UpliftSample(panel, treatedArm: treatedArm, randomized: randomized, covariates: covariates)
+        let designs = UpliftDesigns(panel, sample, covariates: covariates)
         let inputs = UpliftInputs(
-            panel: panel, treatedArm: treatedArm, sample: sample, designs: designs, level: level, randomized: randomized)
+            panel: panel, treatedArm: treatedArm, covariates: covariates, sample: sample, designs: designs, level: level,
+            randomized: randomized)
         var balance: BalanceDiagnostics?
         var nuisance = UpliftNuisance()
         if !randomized {
@@ -192,7 +195,7 @@ public struct UpliftAnalysis: Sendable {
             nuisance = try UpliftNuisance(inputs)
             balance = nuisance.diagnostics(inputs)
         }
-        progress("estimating \(panel.metrics.joined(separator: ", "))")
+        progress("estimating \(panel.metrics.prefix(covariates.outcomes).joined(separator: ", "))")
         var metrics = try inputs.estimateMetrics(nuisance)
         // Holm across metrics, per method.
         for method in UpliftMethod.methods(randomized: randomized) {

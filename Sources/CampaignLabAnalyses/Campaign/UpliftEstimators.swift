@@ -6,6 +6,7 @@ import Foundation
 struct UpliftInputs {
     var panel: CampaignPanel
     var treatedArm: Int
+    var covariates: UpliftCovariates
     var sample: UpliftSample
     var designs: UpliftDesigns
     var level: Double
@@ -73,7 +74,7 @@ extension UpliftInputs {
     /// Every metric's estimates, as independent tasks on every core.
     func estimateMetrics(_ nuisance: UpliftNuisance) throws -> [MetricUplift] {
         let methods = UpliftMethod.methods(randomized: randomized)
-        let k = panel.metrics.count
+        let k = covariates.outcomes
         let tasks = (0..<k).flatMap { j in methods.map { (metric: j, method: $0) } }
         let results = ResultSlots<(MethodEstimate, HonestGrowth?)>(count: tasks.count)
         let failures = ResultSlots<Error>(count: tasks.count)

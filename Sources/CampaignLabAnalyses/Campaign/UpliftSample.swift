@@ -2,6 +2,27 @@ import CampaignLabData
 import CampaignLabStats
 import Foundation
 
+/// Which covariates the models use besides each outcome's own pre-period value.
+public struct UpliftCovariates: Sendable, Equatable {
+    /// The first `outcomes` metrics of the panel are outcomes; the others are read only for
+    /// their pre-period values (another metric's baseline as a covariate).
+    public var outcomes: Int
+    /// Dimensions (indices into `panel.dimensions`) entered as categories.
+    public var dimensions: [Int]
+    /// Numeric customers columns (indices into `panel.numericColumns`) entered as numbers.
+    public var numeric: [Int]
+    /// Indices into `panel.extra` of the pre-period months, one window each, when every
+    /// pre-period month of every outcome is its own covariate (`baseline: monthly`).
+    public var monthlyWindows: [Int]
+
+    /// Every dimension and numeric column, the outcomes' mean baselines.
+    public static func all(_ panel: CampaignPanel) -> UpliftCovariates {
+        UpliftCovariates(
+            outcomes: panel.metrics.count, dimensions: Array(panel.dimensions.indices), numeric: Array(panel.numericColumns.indices),
+            monthlyWindows: [])
+    }
+}
+
 /// The customers an uplift compares: those of the two arms with a value in both windows for
 /// every metric; for an observational design also on common support of the dimensions (a
 /// randomized design is never trimmed: every assigned customer counts).
@@ -13,17 +34,19 @@ struct UpliftSample {
     var outsideSupport: Int
     var unsupportedLevels: [String]
 
-    init(_ panel: CampaignPanel, treatedArm: Int, randomized: Bool) throws {
-        let k = panel.metrics.count
+    init(_ panel: CampaignPanel, treatedArm: Int, randomized: Bool, covariates: UpliftCovariates) throws {
+        let k = covariates.outcomes
         let complete = (0..<panel.count).filter { i in
             (panel.arm[i] == 0 || panel.arm[i] == treatedArm)
                 && (0..<k).allSatisfy { !panel.pre[$0][i].isNaN && !panel.post[$0][i].isNaN }
+                && (k..<panel.metrics.count).allSatisfy { !panel.pre[$0][i].isNaN }
+                && covariates.monthlyWindows.allSatisfy { w in (0..<k).allSatisfy { !panel.extra[w][$0][i].isNaN } }
         }
         // Common support on the dimensions: a level with customers in one arm only has nobody
         // to compare them with (and makes the propensity model separate), so its customers are
         // left out of every estimate and named in `unsupportedLevels`.
         var unsupported: [(dimension: Int, code: Int32)] = []
-        for d in panel.dimensions.indices where !randomized {
+        for d in covariates.dimensions where !randomized {
             var treatedCount = [Int](repeating: 0, count: panel.levels[d].count), controlCount = treatedCount
             for i in complete {
                 let code = Int(panel.dimensionCodes[d][i])
@@ -44,7 +67,7 @@ struct UpliftSample {
         guard nTreated >= 10, nControl >= 10 else {
             throw AnalysisError(
                 option: "campaign",
-                "too few customers with \(panel.metrics.joined(separator: ", ")) in both the pre-period and the campaign months: \(nTreated) in '\(armName)', \(nControl) in '\(controlName)' (at least 10 each are needed)"
+                "too few customers with \(panel.metrics.prefix(k).joined(separator: ", ")) in both the pre-period and the campaign months: \(nTreated) in '\(armName)', \(nControl) in '\(controlName)' (at least 10 each are needed)"
             )
         }
     }
@@ -87,24 +110,49 @@ struct UpliftDesigns {
     ///   - excludingDimension: a dimension left out (the one the segment is a level of).
     ///   - withDimensions: false to leave every dimension out.
     init(
-        _ panel: CampaignPanel, _ sample: UpliftSample, members: [Int]? = nil, excludingDimension: Int? = nil,
-        withDimensions: Bool = true
+        _ panel: CampaignPanel, _ sample: UpliftSample, covariates: UpliftCovariates, members: [Int]? = nil,
+        excludingDimension: Int? = nil, withDimensions: Bool = true
     ) {
         let rows = members.map { $0.map { sample.included[$0] } } ?? sample.included
-        let k = panel.metrics.count
-        let raw = (0..<k).map { j in
-            let column = panel.pre[j]
-            return Column(name: "pre \(panel.metrics[j])", isMetric: true) { column[rows[$0]] }
+        // Numbers: each metric's pre-period mean (outcomes first, then other metrics' baselines)
+        // or, for a monthly baseline, each outcome's pre-period months; the numeric customers columns.
+        // With monthly baselines the months replace the outcomes' means (which they determine).
+        let monthly = !covariates.monthlyWindows.isEmpty
+        var numbers: [(name: String, values: [Double])] = panel.metrics.indices.filter { !monthly || $0 >= covariates.outcomes }.map {
+            ("pre \(panel.metrics[$0])", panel.pre[$0])
         }
-        // log1p for metrics that are never negative (judged on the whole sample).
-        let logged = (0..<k).filter { j in sample.included.allSatisfy { panel.pre[j][$0] >= 0 } }
+        for w in covariates.monthlyWindows {
+            let month = panel.extraWindows[w].lowerBound
+            for j in 0..<covariates.outcomes { numbers.append(("\(panel.metrics[j]) \(month)", panel.extra[w][j])) }
+        }
+        var missingIndicators: [Column] = []
+        for c in covariates.numeric {
+            // A customer without a value gets the mean, and an indicator says so.
+            var values = panel.numericValues[c]
+            let known = sample.included.map { values[$0] }.filter { !$0.isNaN }
+            let mean = known.isEmpty ? 0 : known.reduce(0, +) / Double(known.count)
+            if known.count < sample.included.count {
+                let original = panel.numericValues[c]
+                missingIndicators.append(
+                    Column(name: "\(panel.numericColumns[c]) missing", isMetric: false) { original[rows[$0]].isNaN ? 1 : 0 })
+                values = values.map { $0.isNaN ? mean : $0 }
+            }
+            numbers.append((panel.numericColumns[c], values))
+        }
+        let raw = numbers.map { number in
+            let column = number.values
+            return Column(name: number.name, isMetric: true) { column[rows[$0]] }
+        }
+        // log1p for numbers that are never negative (judged on the whole sample).
+        let logged = numbers.indices.filter { j in sample.included.allSatisfy { numbers[j].values[$0] >= 0 } }
         let logs = logged.map { j in
-            let column = panel.pre[j]
-            return Column(name: "log1p(pre \(panel.metrics[j]))", isMetric: true) { log1p(column[rows[$0]]) }
+            let column = numbers[j].values
+            return Column(name: "log1p(\(numbers[j].name))", isMetric: true) { log1p(column[rows[$0]]) }
         }
         // Dummies: every level present but the first of each dimension (levels sorted by name).
         var dummies: [Column] = []
-        for (d, name) in panel.dimensions.enumerated() where withDimensions && d != excludingDimension {
+        for d in covariates.dimensions where withDimensions && d != excludingDimension {
+            let name = panel.dimensions[d]
             var isPresent = [Bool](repeating: false, count: panel.levels[d].count)
             let codes = panel.dimensionCodes[d]
             for i in rows { isPresent[Int(codes[i])] = true }
@@ -113,6 +161,7 @@ struct UpliftDesigns {
                 dummies.append(Column(name: "\(name)=\(panel.levels[d][code])", isMetric: false) { codes[rows[$0]] == target ? 1 : 0 })
             }
         }
+        if withDimensions { dummies += missingIndicators }
         var dropped: [DroppedCovariate] = []
         func screened(_ columns: [Column]) -> (RowMatrix, [String], Int) {
             let (kept, out) = Self.screen(columns, rows: rows.count)
@@ -125,7 +174,7 @@ struct UpliftDesigns {
             }
             return (matrix, kept.map(\.name), kept.filter(\.isMetric).count)
         }
-        let propensityColumns = (0..<k).map { j in logged.firstIndex(of: j).map { logs[$0] } ?? raw[j] } + dummies
+        let propensityColumns = numbers.indices.map { j in logged.firstIndex(of: j).map { logs[$0] } ?? raw[j] } + dummies
         (outcome, outcomeNames, outcomeMetricColumns) = screened(raw + dummies)
         (propensity, propensityNames, _) = screened(propensityColumns)
         (balance, balanceNames, _) = screened(raw + logs + dummies)

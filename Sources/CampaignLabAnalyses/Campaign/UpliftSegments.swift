@@ -24,7 +24,7 @@ extension UpliftInputs {
         guard !tasks.isEmpty else { return [] }
         let levelTasks = tasks
         progress("segments: \(tasks.count) levels of \(panel.dimensions.count) dimensions")
-        let k = panel.metrics.count
+        let k = covariates.outcomes
         let outcomes = (0..<k).map { values($0).post }
         let slots = ResultSlots<[SegmentUplift]>(count: tasks.count)
         DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
@@ -56,7 +56,7 @@ extension UpliftInputs {
             template.note = .tooFewCustomers
             return outcomes.map { _ in template }
         }
-        var levelDesigns = UpliftDesigns(panel, sample, members: members, excludingDimension: d)
+        var levelDesigns = UpliftDesigns(panel, sample, covariates: covariates, members: members, excludingDimension: d)
         let levelTreated = members.map { treated[$0] }
         var balance: EntropyBalance?
         if method == .entropy {
@@ -66,7 +66,7 @@ extension UpliftInputs {
             do {
                 balance = try EntropyBalancing.weights(covariates: levelDesigns.balance, treated: levelTreated)
             } catch {
-                levelDesigns = UpliftDesigns(panel, sample, members: members, withDimensions: false)
+                levelDesigns = UpliftDesigns(panel, sample, covariates: covariates, members: members, withDimensions: false)
                 do {
                     balance = try EntropyBalancing.weights(covariates: levelDesigns.balance, treated: levelTreated)
                     template.note = .metricsOnlyBalance
