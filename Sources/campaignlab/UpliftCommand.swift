@@ -90,6 +90,8 @@ enum AnalysisCommandRunner {
                 blocks: blocks, source: URL(fileURLWithPath: db).lastPathComponent)
             if let out = output.out {
                 for path in try ReportOutput.write(document, name: name, to: out, formats: formats) { print(path) }
+            } else if formats == ["json"] {
+                print(JSONRenderer().render(document), terminator: "")
             } else {
                 let text = MarkdownRenderer(language: language).render(document.withoutCharts, chartDirectory: "charts").text
                 print(text, terminator: "")

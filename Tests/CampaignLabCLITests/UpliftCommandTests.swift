@@ -80,3 +80,46 @@ struct UpliftCommandTests {
                 == "error: \(dir.file("nb.md")):5: campaign.uplift: option 'pre_months': expected a whole number from 1 to 36, found '0'\n")
     }
 }
+
+/// The flat `estimates` list of the uplift's JSON (README, "Machine-readable estimates").
+struct UpliftEstimatesTests {
+    static let keys = [
+        "metric", "arm", "method", "dimension", "level", "estimate", "low", "high", "p_value", "p_adjusted", "relative",
+        "relative_low", "relative_high", "default", "note",
+    ]
+
+    @Test func estimatesAreAFlatListWithStableKeys() throws {
+        let result = try runCampaignLab([
+            "uplift", "--db", repositoryRoot + "/datasets/demo-small.sqlite", "--campaign", "growth_journey_2026", "--format", "json",
+            "--quiet",
+        ])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        // Key order is part of the contract: read the raw text of the first record.
+        let first = try #require(result.stdout.range(of: "\"estimates\": [")).upperBound
+        let record = result.stdout[first...].prefix { $0 != "}" }
+        let order = Self.keys.map { record.range(of: "\"\($0)\":")?.lowerBound }
+        #expect(order.allSatisfy { $0 != nil } && order.map { $0! } == order.map { $0! }.sorted(), "\(record)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let estimates = try #require(object["estimates"] as? [[String: Any]])
+        #expect(estimates.allSatisfy { Set($0.keys) == Set(Self.keys) })
+        let overall = estimates.filter { $0["dimension"] is NSNull }
+        // 3 metrics × 8 methods, one default per metric.
+        #expect(overall.count == 24)
+        for metric in ["aum", "products_held", "app_logins"] {
+            let rows = overall.filter { $0["metric"] as? String == metric }
+            #expect(
+                rows.map { $0["method"] as? String } == ["naive", "did", "regression", "ipw", "ipw_change", "entropy", "drdid", "aipw"])
+            #expect(rows.filter { $0["default"] as? Bool == true }.map { $0["method"] as? String } == ["entropy"])
+            for row in rows {
+                let (estimate, low, high) = (row["estimate"] as? Double, row["low"] as? Double, row["high"] as? Double)
+                #expect(estimate != nil && low! < estimate! && estimate! < high!)
+                #expect(row["arm"] as? String == "participant" && row["relative"] is Double)
+            }
+        }
+        // Segment rows name their dimension and level; a level that cannot be estimated has
+        // nulls and a note, never a number.
+        let segments = estimates.filter { !($0["dimension"] is NSNull) }
+        #expect(segments.count == 48)
+        #expect(segments.allSatisfy { $0["level"] is String && ($0["estimate"] is Double || $0["note"] is String) })
+    }
+}

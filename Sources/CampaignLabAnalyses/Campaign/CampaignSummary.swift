@@ -33,7 +33,7 @@ public enum CampaignSummary: Analysis {
         let t = context.text
         var happened: [[Inline]] = []
         for m in a.metrics {
-            let style = CampaignUplift.style(m.metric)
+            let style = CampaignUplift.style(m.metric, context)
             guard let e = m.headline?.effect else {
                 let why = m.noVariation ? UpliftNote.noVariation : (m.estimates.first?.note ?? .notEstimable)
                 happened.append([.strong(m.metric), .text(": " + why.text(context) + t(".", "。"))])
@@ -106,6 +106,15 @@ public enum CampaignSummary: Analysis {
             if let b = a.balance {
                 sure.append([.text(balanceSentence(b, context))])
             }
+            let disagree = a.disagreements
+            if !disagree.isEmpty {
+                sure.append([
+                    .text(
+                        t(
+                            "Difference-in-differences tells another story for \(disagree.joined(separator: ", ")): see the warning under the estimates before quoting a number.",
+                            "\(disagree.joined(separator: "、")) 的双重差分给出不同结论：引用数字前请先看估计表下方的提示。"))
+                ])
+            }
         }
         return [.heading(level: 3, [.text(t("How sure we are", "把握有多大"))]), .list(ordered: false, items: sure)]
     }
@@ -147,7 +156,7 @@ public enum CampaignSummary: Analysis {
                         t(
                             "Prioritise \(dimension.dimension) = \(level.level) next time: its effect on \(metric) stands out from the other levels (",
                             "下次优先 \(dimension.dimension) = \(level.level)：其 \(metric) 效应明显高于其他取值（")),
-                    .number(e, CampaignUplift.style(metric)), .text(t(" per customer after shrinkage).", " / 人，收缩估计）。")),
+                    .number(e, CampaignUplift.style(metric, context)), .text(t(" per customer after shrinkage).", " / 人，收缩估计）。")),
                 ])
             } else if !a.segments.isEmpty {
                 todo.append([

@@ -108,7 +108,7 @@ extension CampaignUplift {
             ]),
         ]
         for dimension in a.segments {
-            let style = style(dimension.metric)
+            let style = style(dimension.metric, context)
             let rows: [[Cell]] = dimension.levels.map { s in
                 [
                     .text(s.level), .integer(Int64(s.treated)), .integer(Int64(s.control)), intervalCell(s.effect, style),

@@ -93,9 +93,9 @@ extension CampaignUplift {
         for m in a.metrics {
             let h = m.headline
             rows.append([
-                .text(m.metric), intervalCell(h?.effect, style(m.metric)), relativeCell(h?.relative),
+                .text(m.metric), intervalCell(h?.effect, style(m.metric, context)), relativeCell(h?.relative),
                 h?.effect.map { .number($0.pValue, style: .pValue) } ?? .null,
-                intervalCell(m.arms[1].change, style(m.metric)), intervalCell(m.arms[0].change, style(m.metric)),
+                intervalCell(m.arms[1].change, style(m.metric, context)), intervalCell(m.arms[0].change, style(m.metric, context)),
                 intervalCell(m.growthMultiple, .multiple),
                 m.honestMultiple.map { .number($0, style: .multiple) } ?? .null,
             ])
@@ -142,13 +142,13 @@ extension CampaignUplift {
         for m in a.metrics {
             let naive = m.estimate(.naive)?.effect, adjusted = m.estimate(.regression)
             rows.append([
-                .text(m.metric), .integer(Int64(m.arms[1].customers)), .number(m.arms[1].postMean, style: style(m.metric)),
-                .integer(Int64(m.arms[0].customers)), .number(m.arms[0].postMean, style: style(m.metric)),
-                naive.map { .number($0.estimate, style: style(m.metric)) } ?? .null,
-                naive.map { .number($0.standardError, style: style(m.metric)) } ?? .null,
+                .text(m.metric), .integer(Int64(m.arms[1].customers)), .number(m.arms[1].postMean, style: style(m.metric, context)),
+                .integer(Int64(m.arms[0].customers)), .number(m.arms[0].postMean, style: style(m.metric, context)),
+                naive.map { .number($0.estimate, style: style(m.metric, context)) } ?? .null,
+                naive.map { .number($0.standardError, style: style(m.metric, context)) } ?? .null,
                 naive.map { .number($0.estimate / $0.standardError, style: .decimal(digits: 2)) } ?? .null,
                 naive.map { .number($0.pValue, style: .pValue) } ?? .null,
-                intervalCell(adjusted?.effect, style(m.metric)), relativeCell(adjusted?.relative),
+                intervalCell(adjusted?.effect, style(m.metric, context)), relativeCell(adjusted?.relative),
             ])
         }
         return [
@@ -181,7 +181,7 @@ extension CampaignUplift {
                 let notes = [e.note, e.relativeNote].compactMap { $0?.text(context) }
                 rows.append([
                     .text(m.metric), .text(e.method.title(context) + (e.method == m.defaultMethod ? t(" (default)", "（默认）") : "")),
-                    intervalCell(e.effect, style(m.metric)), relativeCell(e.relative),
+                    intervalCell(e.effect, style(m.metric, context)), relativeCell(e.relative),
                     e.effect.map { .number($0.pValue, style: .pValue) } ?? .null,
                     e.adjustedPValue.map { .number($0, style: .pValue) } ?? .null,
                     .text(notes.joined(separator: "; ")),
@@ -201,6 +201,19 @@ extension CampaignUplift {
                         ReportTable.Column(t("p, adjusted", "校正后 p")), ReportTable.Column(t("Note", "说明")),
                     ],
                     rows: rows)))
+        let disagree = a.disagreements
+        if !disagree.isEmpty {
+            blocks.append(
+                .callout(
+                    .warning,
+                    [
+                        .text(
+                            t(
+                                "For \(disagree.joined(separator: ", ")), difference-in-differences and the default estimate disagree (neither inside the other's interval). They rest on different assumptions: DiD, that both groups would have changed alike without the campaign; the default, that customers alike before the campaign would have changed alike. When joining depends on something the pre-period measures only roughly (a customer's underlying activity), matching on the pre-period under-corrects and DiD is closer; when customers at different levels grow at different rates, DiD is biased and the default is closer. Say which story fits this campaign before quoting either.",
+                                "\(disagree.joined(separator: "、")) 的双重差分与默认估计不一致（互不落在对方区间内）。两者假设不同：双重差分假设没有活动时两组的变化相同；默认方法假设活动前相似的客户变化相同。若参与取决于基期只能粗略反映的因素（客户的潜在活跃度），按基期匹配会校正不足，双重差分更接近；若不同水平的客户增长速度不同，双重差分有偏，默认方法更接近。引用前请先判断哪种情形符合本次活动。"
+                            ))
+                    ]))
+        }
         for m in a.metrics where !m.noVariation {
             let list = m.estimates.compactMap { e in e.effect.map { (e.method, $0) } }
             blocks.append(
@@ -225,6 +238,14 @@ extension UpliftAnalysis {
     var treatedName: String { panel.arms[treatedArm] }
     /// The name of the control arm.
     var controlName: String { panel.arms[0] }
+    /// Metrics whose DiD and default estimates lie outside each other's intervals (observational).
+    var disagreements: [String] {
+        guard !randomized else { return [] }
+        return metrics.filter { m in
+            guard let did = m.estimate(.did)?.effect, let h = m.headline?.effect, m.defaultMethod != .did else { return false }
+            return !did.interval.contains(h.estimate) && !h.interval.contains(did.estimate)
+        }.map(\.metric)
+    }
     /// A suffix for chart ids when several arms are compared ("" for the first).
     var armSuffix: String { treatedArm == 1 ? "" : "-\(slug(treatedName))" }
 }

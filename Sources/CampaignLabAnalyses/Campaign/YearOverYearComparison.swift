@@ -223,7 +223,7 @@ public enum CampaignYearOverYear: Analysis {
         let treatedName = y.panel.arms[y.treatedArm], controlName = y.panel.arms[0]
         var rows: [[Cell]] = []
         for m in y.metrics {
-            let style = CampaignUplift.style(m.metric)
+            let style = CampaignUplift.style(m.metric, context)
             let activity = m.arms[1].factor, market = m.arms[0].factor
             rows.append([
                 .text(m.metric),
@@ -259,8 +259,8 @@ public enum CampaignYearOverYear: Analysis {
             for a in m.arms {
                 growthRows.append([
                     .text(m.metric), .text(a.arm), .integer(Int64(a.customers)),
-                    .number(a.postLastYear, style: CampaignUplift.style(m.metric)),
-                    .number(a.postThisYear, style: CampaignUplift.style(m.metric)),
+                    .number(a.postLastYear, style: CampaignUplift.style(m.metric, context)),
+                    .number(a.postThisYear, style: CampaignUplift.style(m.metric, context)),
                     .interval(
                         estimate: a.growth.estimate, low: a.growth.interval.lower, high: a.growth.interval.upper, style: .percent(digits: 1)
                     ),
@@ -288,7 +288,7 @@ public enum CampaignYearOverYear: Analysis {
                         title: t("\(m.metric) in the campaign months: a year earlier vs this year", "\(m.metric) 活动月份：上年与今年"),
                         subtitle: "\(range(y.previousPost)) → \(range(y.currentPost))",
                         xAxis: Axis(label: t("Arm", "组别")),
-                        yAxis: Axis(label: t("\(m.metric) per customer", "人均 \(m.metric)"), style: CampaignUplift.style(m.metric)),
+                        yAxis: Axis(label: t("\(m.metric) per customer", "人均 \(m.metric)"), style: CampaignUplift.style(m.metric, context)),
                         kind: .bars(
                             BarData(
                                 categories: m.arms.map(\.arm),
