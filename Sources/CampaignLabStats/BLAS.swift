@@ -40,6 +40,22 @@ public enum BLAS {
         }
     }
 
+    /// y = A·x for a row-major `rows` × `columns` matrix A (`cblas_dgemv`).
+    static func multiply(rowMajor a: UnsafeBufferPointer<Double>, rows: Int, columns: Int, by x: [Double]) -> [Double] {
+        _ = singleThreaded
+        precondition(a.count >= rows * columns && x.count == columns, "BLAS.multiply: sizes must match")
+        var y = [Double](repeating: 0, count: rows)
+        guard rows > 0, columns > 0 else { return y }
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                cblas_dgemv(
+                    CblasRowMajor, CblasNoTrans, int32(rows), int32(columns), 1.0, a.baseAddress, int32(columns), xp.baseAddress, 1, 0.0,
+                    yp.baseAddress, 1)
+            }
+        }
+        return y
+    }
+
     /// C ← C + AᵀA for a row-major block A of `rows` × `columns` (`cblas_dsyrk`).
     ///
     /// Only the upper triangle of the column-major `columns` × `columns` matrix C is updated.

@@ -17,6 +17,11 @@ public struct EntropyBalance: Sendable {
     public var collinear: [Int]
     /// Kish's effective number of controls, (Σw)²/Σw².
     public var effectiveControls: Double
+    /// The covariates the weights were solved on (the others are constant or collinear there).
+    public var balancedColumns: [Int] = []
+    /// Controls given no weight because the participants' mean of a covariate sits at the
+    /// controls' extreme value (see `weights`).
+    public var unweightedControls = 0
 }
 
 /// Why entropy balancing found no weights.
@@ -62,16 +67,17 @@ public enum EntropyBalancing {
     ) throws -> EntropyBalance {
         let n = x.rows, p = x.columns
         precondition(treated.count == n, "EntropyBalancing: one indicator per unit")
-        let controls = (0..<n).filter { !treated[$0] }
-        let treatedCount = n - controls.count
-        guard controls.count >= 2, treatedCount >= 2 else { throw EntropyBalancingError.tooFewUnits }
+        let allControls = (0..<n).filter { !treated[$0] }
+        let treatedCount = n - allControls.count
+        guard allControls.count >= 2, treatedCount >= 2 else { throw EntropyBalancingError.tooFewUnits }
         var targets = [Double](repeating: 0, count: p)
+        for i in 0..<n where treated[i] {
+            for j in 0..<p { targets[j] += x.values[i * p + j] / Double(treatedCount) }
+        }
+        let controls = try reachable(x, controls: allControls, targets: targets)
         var controlMoments = [Moments](repeating: Moments(), count: p)
-        for i in 0..<n {
-            for j in 0..<p {
-                let v = x.values[i * p + j]
-                if treated[i] { targets[j] += v / Double(treatedCount) } else { controlMoments[j].add(v) }
-            }
+        for i in controls {
+            for j in 0..<p { controlMoments[j].add(x.values[i * p + j]) }
         }
         // Standardized gaps z = (x − x̄₁)/s over the controls; a column the controls do not vary
         // on is balanced only if the participants sit on the same value.
@@ -98,7 +104,8 @@ public enum EntropyBalancing {
             throw EntropyBalancingError.infeasible(covariate: columns[c])
         }
         var weights = [Double](repeating: 1, count: n)
-        for (r, i) in controls.enumerated() { weights[i] = solution.weights[r] * Double(controls.count) }
+        for i in allControls { weights[i] = 0 }
+        for (r, i) in controls.enumerated() { weights[i] = solution.weights[r] * Double(allControls.count) }
         // The achieved balance on every column (also the collinear and constant ones).
         var largestGap = 0.0
         for j in 0..<p where scale[j] > 0 {
@@ -108,9 +115,40 @@ public enum EntropyBalancing {
         }
         if largestGap > 1e-6, let worst = collinear.first { throw EntropyBalancingError.infeasible(covariate: worst) }
         let sumSquares = solution.weights.reduce(0) { $0 + $1 * $1 }
-        return EntropyBalance(
+        var balance = EntropyBalance(
             weights: weights, targets: targets, iterations: solution.iterations, largestGap: largestGap,
             collinear: collinear, effectiveControls: 1 / sumSquares)
+        balance.balancedColumns = columns
+        balance.unweightedControls = allControls.count - controls.count
+        return balance
+    }
+
+    /// The controls that can carry weight. When the participants' mean of a covariate equals the
+    /// controls' smallest (or largest) value — every participant sits there, e.g. none of them
+    /// in a cell of a dimension where some controls are — exact balance puts zero weight on the
+    /// controls elsewhere: the limit of the dual's solution, taken directly. A mean outside the
+    /// controls' range is infeasible.
+    private static func reachable(_ x: RowMatrix, controls: [Int], targets: [Double]) throws -> [Int] {
+        let p = x.columns
+        var active = controls
+        var changed = true
+        while changed {
+            changed = false
+            for j in 0..<p {
+                var low = Double.infinity, high = -Double.infinity
+                for i in active { low = min(low, x.values[i * p + j]); high = max(high, x.values[i * p + j]) }
+                guard low < high else { continue }
+                let tolerance = 1e-12 * max(1, abs(low), abs(high))
+                if targets[j] < low - tolerance || targets[j] > high + tolerance { throw EntropyBalancingError.infeasible(covariate: j) }
+                let edge: Double? = abs(targets[j] - low) <= tolerance ? low : abs(targets[j] - high) <= tolerance ? high : nil
+                if let edge {
+                    active = active.filter { x.values[$0 * p + j] == edge }
+                    changed = true
+                }
+            }
+        }
+        guard active.count >= 2 else { throw EntropyBalancingError.tooFewUnits }
+        return active
     }
 
     /// The weighted difference of means, treated − balanced controls, with the standard error of
@@ -130,7 +168,7 @@ public enum EntropyBalancing {
             if treated[i] { treatedCount += 1; mu1 += y[i] } else { controlWeight += balance.weights[i]; mu0 += balance.weights[i] * y[i] }
         }
         mu1 /= treatedCount; mu0 /= controlWeight
-        let columns = (0..<p).filter { !balance.collinear.contains($0) }
+        let columns = balance.balancedColumns
         let q = columns.count
         // S and g over the controls, with gaps d = x − x̄₁.
         var s = [Double](repeating: 0, count: q * q), g = [Double](repeating: 0, count: q)
@@ -139,7 +177,7 @@ public enum EntropyBalancing {
             block.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: q, into: &s) }
             filled = 0
         }
-        for i in 0..<n where !treated[i] {
+        for i in 0..<n where !treated[i] && balance.weights[i] > 0 {
             let w = balance.weights[i] / controlWeight, root = w.squareRoot()
             for (a, j) in columns.enumerated() {
                 let d = x.values[i * p + j] - balance.targets[j]
@@ -202,14 +240,8 @@ public enum EntropyBalancing {
     ) throws -> (weights: [Double], iterations: Int) {
         var lambda = [Double](repeating: 0, count: q)
         func evaluate(_ lambda: [Double]) -> (objective: Double, weights: [Double]) {
-            var scores = [Double](repeating: 0, count: m)
-            var largest = -Double.infinity
-            for r in 0..<m {
-                var a = 0.0
-                for c in 0..<q { a += lambda[c] * z[r * q + c] }
-                scores[r] = a
-                largest = max(largest, a)
-            }
+            var scores = z.withUnsafeBufferPointer { BLAS.multiply(rowMajor: $0, rows: m, columns: q, by: lambda) }
+            let largest = scores.max() ?? 0
             var total = 0.0
             for r in 0..<m { scores[r] = exp(scores[r] - largest); total += scores[r] }
             for r in 0..<m { scores[r] /= total }
@@ -217,6 +249,7 @@ public enum EntropyBalancing {
         }
         var current = evaluate(lambda)
         var lastGradient = [Double](repeating: 0, count: q)
+        var recent: [Double] = []
         for iteration in 0..<maxIterations {
             // Gradient (weighted mean of z) and Hessian (weighted covariance of z).
             var gradient = [Double](repeating: 0, count: q)
@@ -236,7 +269,13 @@ public enum EntropyBalancing {
                 if filled == block.count / max(q, 1) { flush() }
             }
             flush()
-            if gradient.allSatisfy({ abs($0) < tolerance }) { return (current.weights, iteration) }
+            let largest = gradient.map { abs($0) }.max() ?? 0
+            if largest < tolerance { return (current.weights, iteration) }
+            // Rounding can stall Newton short of the tolerance on ill-conditioned covariates: a gap
+            // below 1e-7 standard deviations that stopped shrinking is balance for every purpose.
+            recent.append(largest)
+            if recent.count > 3 { recent.removeFirst() }
+            if largest < 1e-7 && recent.count == 3 && recent[2] > 0.5 * recent[0] { return (current.weights, iteration) }
             lastGradient = gradient
             BLAS.symmetrizeFromUpper(&hessian, order: q)
             for b in 0..<q { for a in 0..<q { hessian[a + b * q] -= gradient[a] * gradient[b] } }
