@@ -242,7 +242,7 @@ public enum PropensityWeighting {
     }
 
     /// Crump et al.'s optimal kept set: nil when nothing is to be dropped (max g ≤ 2·mean g).
-    static func crumpOptimalRule(_ propensity: [Double]) -> (alpha: Double, largestKept: Double)? {
+    public static func crumpOptimalRule(_ propensity: [Double]) -> (alpha: Double, largestKept: Double)? {
         let g = propensity.map { 1 / ($0 * (1 - $0)) }.sorted()
         guard let largest = g.last else { return nil }
         let total = g.reduce(0, +)

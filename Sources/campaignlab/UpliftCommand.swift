@@ -52,11 +52,16 @@ struct UpliftCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The pre-period as its mean, or each month as its own covariate.", valueName: "mean|monthly"))
     var baseline: UpliftModel.Baseline = .mean
 
+    @Flag(
+        name: .long,
+        help: "Leave out customers whose propensity to take part has no counterpart in the other arm (Crump et al. 2009's overlap bounds).")
+    var trim = false
+
     @OptionGroup var output: ReportOutputOptions
 
     func run() throws {
         let campaign = selection.source.campaign
-        let model = UpliftModel(covariates: covariates.map(OptionValues.names(in:)), baseline: baseline)
+        let model = UpliftModel(covariates: covariates.map(OptionValues.names(in:)), baseline: baseline, trim: trim)
         try AnalysisCommandRunner.run(
             CampaignUplift.self, options: CampaignUplift.Options(selection.selection, model: model),
             db: selection.source.db, output: output, name: "uplift-\(campaign)",

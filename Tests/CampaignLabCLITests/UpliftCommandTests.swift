@@ -14,6 +14,9 @@ struct UpliftCommandTests {
         #expect(result.stdout.contains("| aum | Entropy balancing (default) |"))
         #expect(result.stdout.contains("| aum | Doubly robust (AIPW) |"))
         #expect(result.stdout.contains("Standardized mean differences"))
+        // Segments are tables with numbers on stdout too, not only charts.
+        #expect(result.stdout.contains("**aum by segment; equal effects across levels: p"))
+        #expect(result.stdout.contains("| affluent | 102 | 247 | ¥8,841 (¥7,323 to ¥10,360) |"))
         #expect(!result.stdout.contains("!["))  // charts are left out of the printed text
     }
 

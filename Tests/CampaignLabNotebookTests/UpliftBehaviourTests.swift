@@ -162,4 +162,39 @@ struct UpliftBehaviourTests {
             _ = try Self.analyses("growth", metrics: ["aum"], model: UpliftModel(covariates: ["shoe_size"]))
         } throws: { "\($0)".contains("'shoe_size' is not a customers column or a metric") }
     }
+
+    /// Poor overlap is said: when participants are the customers with the largest balances, few
+    /// non-participants resemble them and the report warns (and never prints an internal status).
+    @Test func poorOverlapIsWarned() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("bank.sqlite")
+        try SelfSelectedBank.make(
+            at: path,
+            then: """
+                UPDATE assignments SET arm = CASE WHEN customer_id IN (
+                    SELECT customer_id FROM customer_months WHERE month = '2024-03' ORDER BY aum DESC LIMIT 150)
+                  OR customer_id % 97 = 0 THEN 'participant' ELSE 'non_participant' END
+                WHERE campaign_id = 'growth';
+                """)
+        let db = try SQLiteDatabase.open(readOnlyAt: path)
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let blocks = try CampaignUplift.run(context, .init(CampaignSelection(campaign: "growth", metrics: ["aum", "app_logins"])))
+        let text = MarkdownRenderer(language: .en).render(
+            ReportDocument(title: "t", language: .en, parameters: [], blocks: blocks), chartDirectory: "c"
+        ).text
+        #expect(text.contains("Poor overlap: after weighting, the comparison group is worth only"), "\(text.prefix(3000))")
+        #expect(!text.contains("separation(") && !text.contains("notConverged"))
+        // Trimming for overlap leaves out the customers without counterparts, and says so.
+        let trimmed = try CampaignUplift.compute(
+            context, CampaignSelection(campaign: "growth", metrics: ["aum", "app_logins"]), model: UpliftModel(trim: true))[0]
+        let (count, bound) = try #require(trimmed.trimmed)
+        #expect(count > 0 && bound > 0 && bound < 0.5)
+        let untrimmed = try CampaignUplift.compute(context, CampaignSelection(campaign: "growth", metrics: ["aum", "app_logins"]))[0]
+        #expect(trimmed.included.count + count == untrimmed.included.count)
+        let trimmedText = MarkdownRenderer(language: .en).render(
+            ReportDocument(title: "t", language: .en, blocks: CampaignUplift.render([trimmed], context)), chartDirectory: "c"
+        ).text
+        #expect(trimmedText.contains("Trimmed for overlap (Crump et al. 2009): \(formatCount(count)) customers"))
+    }
 }

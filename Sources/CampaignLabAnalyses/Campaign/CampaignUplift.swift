@@ -59,7 +59,7 @@ public enum CampaignUplift: Analysis {
                     monthlyWindows: shared.monthlyWindows)
                 let arms = try selection.arm.map { [try panel.treatedArmIndex($0)] } ?? Array(1..<panel.arms.count)
                 return try arms.map { arm in
-                    try UpliftAnalysis.run(panel, treatedArm: arm, covariates: covariates, progress: context.progress)
+                    try UpliftAnalysis.run(panel, treatedArm: arm, covariates: covariates, trim: model.trim, progress: context.progress)
                 }
             }
         }
@@ -119,10 +119,13 @@ public struct UpliftModel: Sendable, Hashable, CustomStringConvertible {
     /// models adjust for; nil for every dimension and numeric column.
     public var covariates: [String]?
     public var baseline: Baseline = .mean
+    /// Leave out customers without comparable customers in the other arm (Crump et al. 2009).
+    public var trim = false
 
-    public init(covariates: [String]? = nil, baseline: Baseline = .mean) {
+    public init(covariates: [String]? = nil, baseline: Baseline = .mean, trim: Bool = false) {
         self.covariates = covariates
         self.baseline = baseline
+        self.trim = trim
     }
 
     public static let declarations: [AnalysisOption] = [
@@ -131,10 +134,13 @@ public struct UpliftModel: Sendable, Hashable, CustomStringConvertible {
             "what the models adjust for besides each metric's own pre-period value, comma-separated: dimensions (as categories), numeric customers columns (as numbers), other metrics (their pre-period values)",
             default: "every dimension and numeric customers column"),
         AnalysisOption("baseline", "the pre-period as its mean (mean) or as each month on its own (monthly)", default: "mean"),
+        AnalysisOption(
+            "trim", "leave out customers whose propensity to take part has no counterpart in the other arm (true/false)", default: "false"),
     ]
 
     public init(_ values: OptionValues) throws {
         covariates = values.list("covariates")
+        trim = try values.flag("trim") ?? false
         if let text = values.optionalString("baseline") {
             guard let baseline = Baseline(rawValue: text) else {
                 throw AnalysisError(option: "baseline", "expected mean or monthly, found '\(text)'")
@@ -148,7 +154,7 @@ public struct UpliftModel: Sendable, Hashable, CustomStringConvertible {
             + (baseline == .mean ? [] : [("baseline", baseline.rawValue)])
     }
 
-    public var description: String { "\(covariates?.joined(separator: ",") ?? "*")|\(baseline.rawValue)" }
+    public var description: String { "\(covariates?.joined(separator: ",") ?? "*")|\(baseline.rawValue)|\(trim)" }
 
     /// The named covariates sorted by kind (nil lists: all of that kind).
     /// - Throws: `AnalysisError` (option `covariates`) for a name that is none of them.

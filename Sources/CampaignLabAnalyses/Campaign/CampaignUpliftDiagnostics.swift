@@ -8,7 +8,7 @@ extension CampaignUplift {
     /// Balance below this |SMD| after weighting counts as balanced (raw and log scale).
     static let balanceThreshold = 0.1
     /// Overlap counts as poor when the weighted comparison group is worth fewer customers than this
-    /// share of the participants.
+    /// share of its customers (or when no weights balance it at all).
     static let poorOverlapShare = 0.1
 
     /// Balance and overlap after propensity weighting and entropy balancing.
@@ -58,15 +58,15 @@ extension CampaignUplift {
         }
         blocks.append(.keyFigures(figures))
         let worth = min(b.propensity.effectiveSampleSize.comparison, b.entropy?.effectiveControls ?? .infinity)
-        if worth < poorOverlapShare * participants {
+        if worth < poorOverlapShare * Double(controls) || b.entropyNote != nil {
             blocks.append(
                 .callout(
                     .warning,
                     [
                         .text(
                             t(
-                                "Poor overlap: after weighting, the comparison group is worth only \(formatCount(Int(worth.rounded()))) customers for \(formatCount(Int(participants))) participants — few non-participants resemble the participants, so every adjusted estimate leans on a handful of customers.",
-                                "重叠性差：加权后对照组仅相当于 \(formatCount(Int(worth.rounded()))) 位客户，而参与者有 \(formatCount(Int(participants))) 位——与参与者相似的未参与者很少，所有调整后的估计都依赖少数客户。"
+                                "Poor overlap: after weighting, the comparison group is worth only \(formatCount(Int(worth.rounded()))) customers for \(formatCount(Int(participants))) participants — few non-participants resemble the participants, so every adjusted estimate leans on a handful of customers\(a.trimmed == nil ? "; --trim (trim: true) leaves out the customers without counterparts" : "").",
+                                "重叠性差：加权后对照组仅相当于 \(formatCount(Int(worth.rounded()))) 位客户，而参与者有 \(formatCount(Int(participants))) 位——与参与者相似的未参与者很少，所有调整后的估计都依赖少数客户\(a.trimmed == nil ? "；可用 --trim（trim: true）剔除没有可比对象的客户" : "")。"
                             ))
                     ]))
         }

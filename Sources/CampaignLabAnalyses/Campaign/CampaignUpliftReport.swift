@@ -1,6 +1,7 @@
 import CampaignLabData
 import CampaignLabReport
 import CampaignLabStats
+import Foundation
 
 /// The uplift's report text: what was compared, the effect of the campaign (in money and in
 /// per cent), every method in order (naive → DiD → adjusted), balance after weighting, the
@@ -56,6 +57,13 @@ extension CampaignUplift {
                 t(
                     "\(formatCount(a.outsideSupport)) customers are left out because nobody in the other arm shares their \(a.unsupportedLevels.joined(separator: ", ")): there is no one to compare them with.",
                     "\(formatCount(a.outsideSupport)) 位客户未计入：另一组中没有相同 \(a.unsupportedLevels.joined(separator: "、")) 的客户，无从比较。"))
+        }
+        if let trimmed = a.trimmed {
+            let bound = String(format: "%.3f", trimmed.bound), upper = String(format: "%.3f", 1 - trimmed.bound)
+            notes.append(
+                t(
+                    "Trimmed for overlap (Crump et al. 2009): \(formatCount(trimmed.count)) customers whose propensity to take part lies outside \(bound)…\(upper) are left out; the effect is that on the participants who have comparable non-participants.",
+                    "按重叠性修剪（Crump 等，2009）：参与倾向得分不在 \(bound)…\(upper) 内的 \(formatCount(trimmed.count)) 位客户未计入；效应针对有可比未参与者的参与者。"))
         }
         let constant = a.droppedCovariates.filter { $0.reason == .constant }.map(\.name)
         let collinear = a.droppedCovariates.filter { $0.reason == .collinear }.map(\.name)

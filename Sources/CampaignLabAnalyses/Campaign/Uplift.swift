@@ -171,28 +171,44 @@ public struct UpliftAnalysis: Sendable {
     public var balance: BalanceDiagnostics?
     /// Covariates left out of the models.
     public var droppedCovariates: [DroppedCovariate]
+    /// Customers left out for lack of overlap (`trim`), and the bound α of [α, 1 − α].
+    public var trimmed: (count: Int, bound: Double)?
 
     /// Runs every estimator of the design.
-    /// - Parameter covariates: nil for every dimension and numeric column with mean baselines.
+    /// - Parameters:
+    ///   - covariates: nil for every dimension and numeric column with mean baselines.
+    ///   - trim: for an observational design, leave out the customers whose propensity lies
+    ///     outside Crump et al.'s (2009) optimal overlap bounds [α, 1 − α].
     /// - Throws: `AnalysisError` when an arm has too few complete customers.
     public static func run(
-        _ panel: CampaignPanel, treatedArm: Int = 1, covariates: UpliftCovariates? = nil, level: Double = 0.95,
-        segments wantSegments: Bool = true, progress: (String) -> Void = { _ in }
+        _ panel: CampaignPanel, treatedArm: Int = 1, covariates: UpliftCovariates? = nil, trim: Bool = false,
+        level: Double = 0.95, segments wantSegments: Bool = true, progress: (String) -> Void = { _ in }
     ) throws -> UpliftAnalysis {
         let randomized = panel.campaign.design == "randomized"
         let covariates = covariates ?? .all(panel)
-        let sample = try UpliftSample(panel, treatedArm: treatedArm, randomized: randomized, covariates: covariates)
-        let designs = UpliftDesigns(panel, sample, covariates: covariates)
-        let inputs = UpliftInputs(
+        var sample = try UpliftSample(panel, treatedArm: treatedArm, randomized: randomized, covariates: covariates)
+        var designs = UpliftDesigns(panel, sample, covariates: covariates)
+        var inputs = UpliftInputs(
             panel: panel, treatedArm: treatedArm, covariates: covariates, sample: sample, designs: designs, level: level,
             randomized: randomized)
         var balance: BalanceDiagnostics?
         var nuisance = UpliftNuisance()
+        var trimming: (count: Int, bound: Double)?
         if !randomized {
             progress(
                 "propensity model: logistic regression on \(designs.propensityNames.count) covariates, \(formatCount(sample.included.count)) customers; entropy balancing on \(designs.balanceNames.count)"
             )
             nuisance = try UpliftNuisance(inputs)
+            if trim, let rule = PropensityWeighting.crumpOptimalRule(nuisance.scores) {
+                let kept = nuisance.scores.indices.filter { 1 / (nuisance.scores[$0] * (1 - nuisance.scores[$0])) <= rule.largestKept }
+                trimming = (sample.included.count - kept.count, rule.alpha)
+                try sample.keep(kept, panel, treatedArm: treatedArm)
+                progress("trimmed \(formatCount(trimming!.count)) customers outside the overlap bounds")
+                designs = UpliftDesigns(panel, sample, covariates: covariates)
+                inputs.sample = sample
+                inputs.designs = designs
+                nuisance = try UpliftNuisance(inputs)
+            }
             balance = nuisance.diagnostics(inputs)
         }
         progress("estimating \(panel.metrics.prefix(covariates.outcomes).joined(separator: ", "))")
@@ -210,6 +226,6 @@ public struct UpliftAnalysis: Sendable {
         return UpliftAnalysis(
             panel: panel, treatedArm: treatedArm, randomized: randomized, included: sample.included, excluded: sample.excluded,
             outsideSupport: sample.outsideSupport, unsupportedLevels: sample.unsupportedLevels, metrics: metrics,
-            segments: segments, balance: balance, droppedCovariates: designs.dropped)
+            segments: segments, balance: balance, droppedCovariates: designs.dropped, trimmed: trimming)
     }
 }

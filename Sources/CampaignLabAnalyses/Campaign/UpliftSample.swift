@@ -73,6 +73,21 @@ struct UpliftSample {
     }
 }
 
+extension UpliftSample {
+    /// Keeps the included customers at `rows` (indices into `included`).
+    mutating func keep(_ rows: [Int], _ panel: CampaignPanel, treatedArm: Int) throws {
+        included = rows.map { included[$0] }
+        treated = rows.map { treated[$0] }
+        let nTreated = treated.filter { $0 }.count, nControl = treated.count - nTreated
+        guard nTreated >= 10, nControl >= 10 else {
+            throw AnalysisError(
+                option: "trim",
+                "after trimming for overlap, \(nTreated) customers are left in '\(panel.arms[treatedArm])' and \(nControl) in '\(panel.arms[0])' (at least 10 each are needed)"
+            )
+        }
+    }
+}
+
 /// A covariate left out of the models, and why.
 public struct DroppedCovariate: Sendable, Equatable {
     public enum Reason: String, Sendable { case constant, collinear }
