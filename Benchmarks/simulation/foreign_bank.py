@@ -71,6 +71,15 @@ Mechanisms:
       Effects: variant_a: balance 1.02 Y0 + 300, fund_holdings + Bernoulli(0.03),
         mobile_logins + Poisson(0.8); variant_b: balance + 600, fund_holdings
         + Bernoulli(0.06), mobile_logins no effect.
+  observed_selection  (campaign salary_plus_2025q3, observational, participant vs
+      non_participant; dimensions channel, city_tier — unrelated to anything)
+      Outcomes as noisy_selection. Joining depends on what the bank sees: the means of the 3
+      pre-period months before the start, P = logistic(a + 0.8 z(log1p balance) + 0.6
+      z(log1p logins) + 0.3 z(funds)) with z() standardizing over the bank, 18% join (staff
+      invite the customers whose recent statements look active). Conditioning on those
+      means is exactly right; level DiD is not (joiners were picked on a high transient
+      part, which regresses), nor is a regression linear in the levels.
+      Effects as noisy_selection.
 
 Truth JSON: {"mechanism", "seed", "customers", "campaign_id", "design", "control_arm",
 "treated_arms", "metrics", "window", "truth": [{metric, arm, n_treated, att, att_expected,
@@ -90,7 +99,7 @@ import time
 
 import numpy as np
 
-MECHANISMS = ("noisy_selection", "dimension_selection", "randomized_3arm")
+MECHANISMS = ("noisy_selection", "dimension_selection", "randomized_3arm", "observed_selection")
 MONTHS = [f"{2024 + (6 + i) // 12}-{(6 + i) % 12 + 1:02d}" for i in range(15)]  # 2024-07 … 2025-09
 PRE, WINDOW = 12, 3
 STARTS_ON, ENDS_ON = "2025-07-01", "2025-09-30"
@@ -110,6 +119,7 @@ CAMPAIGNS = {
     "noisy_selection": ("wealth_sprint_2025q3", "Wealth sprint Q3 2025 (invite-only tasks)", "observational"),
     "dimension_selection": ("fund_festival_2025", "Fund festival 2025 (fee discount for joiners)", "observational"),
     "randomized_3arm": ("offer_page_test_2025", "Offer page redesign A/B/C 2025", "randomized"),
+    "observed_selection": ("salary_plus_2025q3", "Salary-plus Q3 2025 (invitations by staff)", "observational"),
 }
 
 
@@ -204,6 +214,23 @@ def apply_effects(rng, y0, treated, bal_mult, bal_add, fund_p, login_rate, bal_a
 def gen_noisy_selection(rng, n):
     e, y0 = engagement_bank(rng, n)
     pscore = expit(calibrate(1.2 * e, 0.18) + 1.2 * e)
+    part = rng.random(n) < pscore
+    arms = np.where(part, "participant", "non_participant")
+    dims = {"channel": rng.choice(["app", "branch", "wechat_mini"], n, p=[0.5, 0.3, 0.2]),
+            "city_tier": rng.choice(["tier1", "tier2", "tier3plus"], n, p=[0.25, 0.35, 0.40])}
+    y, expected = apply_effects(rng, y0, part, 1.03, 800.0, 0.05, 1.0)
+    return dict(dims=dims, arms=arms, y0=y0, y=y, expected=expected, control="non_participant", pscore=pscore)
+
+
+def gen_observed_selection(rng, n):
+    _, y0 = engagement_bank(rng, n)
+
+    def z(x):
+        return (x - x.mean()) / x.std()
+
+    pre3 = {k: v[:, PRE - 3:PRE].mean(axis=1) for k, v in y0.items()}
+    lp = 0.8 * z(np.log1p(pre3["balance"])) + 0.6 * z(np.log1p(pre3["mobile_logins"])) + 0.3 * z(pre3["fund_holdings"])
+    pscore = expit(calibrate(lp, 0.18) + lp)
     part = rng.random(n) < pscore
     arms = np.where(part, "participant", "non_participant")
     dims = {"channel": rng.choice(["app", "branch", "wechat_mini"], n, p=[0.5, 0.3, 0.2]),

@@ -24,6 +24,7 @@ import json
 import math
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -101,6 +102,31 @@ def first_lines(text, n=3):
     return " | ".join(lines[:n])[:500] or "(no output)"
 
 
+DEMO = "demo"  # the project's own generator (`campaignlab demo`), truth from its ground_truth table
+DEMO_CAMPAIGN = "growth_journey_2026"
+
+
+def demo_truth(binary, seed, customers, db):
+    """Writes the demo bank with `campaignlab demo` and reads the sample ATTs of
+    growth_journey_2026 from its ground_truth table (no relative truth is stored there)."""
+    p = subprocess.run([binary, "demo", "--customers", str(customers), "--seed", str(seed), "--out", db, "--force"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise ReportError(f"campaignlab demo failed: {first_lines(p.stderr or p.stdout)}")
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    rows = con.execute("SELECT metric, dimension, level, true_value FROM ground_truth WHERE campaign_id = ? "
+                       "AND estimand = 'ATT' AND arm = 'participant'", (DEMO_CAMPAIGN,)).fetchall()
+    con.close()
+    truth = [{"metric": m, "arm": "participant", "att": v, "att_expected": v, "counterfactual_mean": None, "by": {}}
+             for m, d, _, v in rows if d is None]
+    for m, d, level, v in rows:
+        if d is not None:
+            cell = {"att": v, "att_expected": v, "counterfactual_mean": None}
+            next(t for t in truth if t["metric"] == m)["by"].setdefault(d, {})[level] = cell
+    return {"campaign_id": DEMO_CAMPAIGN, "treated_arms": ["participant"], "metrics": [t["metric"] for t in truth],
+            "truth": truth}
+
+
 def run_one(task):
     """One mechanism and seed: {'rows': [...]} or {'error': message} or {'fatal': message}."""
     mechanism, seed, customers, binary, workdir, keep, timeout, estimand = task
@@ -108,7 +134,8 @@ def run_one(task):
     started = time.perf_counter()
     try:
         db = os.path.join(tmp, "bank.sqlite")
-        truth = foreign_bank.generate(mechanism, seed, customers, db, os.path.join(tmp, "truth.json"))
+        truth = (demo_truth(binary, seed, customers, db) if mechanism == DEMO
+                 else foreign_bank.generate(mechanism, seed, customers, db, os.path.join(tmp, "truth.json")))
         arms, rows = truth["treated_arms"], []
         for arm in arms:
             out = os.path.join(tmp, "report-" + arm)
@@ -243,10 +270,10 @@ def main(argv=None):
                         "the treated customers (without the effect's own noise)")
     a = p.parse_args(argv)
     mechanisms = [m.strip() for m in a.mechanisms.split(",") if m.strip()]
-    unknown = [m for m in mechanisms if m not in foreign_bank.MECHANISMS]
+    unknown = [m for m in mechanisms if m not in foreign_bank.MECHANISMS and m != DEMO]
     if unknown or not mechanisms:
         p.error(f"unknown mechanism(s) {', '.join(unknown) or '(none)'}; "
-                f"choose from {', '.join(foreign_bank.MECHANISMS)}")
+                f"choose from {', '.join(foreign_bank.MECHANISMS)}, {DEMO}")
     binary = os.path.abspath(a.binary)
     if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
         p.error(f"{binary} is not an executable file (build it, or pass --binary)")
@@ -290,7 +317,8 @@ def main(argv=None):
     print(f"{len(tasks)} runs ({a.seeds} seeds × {len(mechanisms)} mechanisms, {a.customers:,} customers), "
           f"{len(errors)} failed; binary {binary}; truth: the {a.estimand} ATT")
     for m in mechanisms:
-        print(f"\n{'### ' if a.markdown else ''}{m} (campaign {foreign_bank.CAMPAIGNS[m][0]})\n")
+        campaign = DEMO_CAMPAIGN if m == DEMO else foreign_bank.CAMPAIGNS[m][0]
+        print(f"\n{'### ' if a.markdown else ''}{m} (campaign {campaign})\n")
         failed = [e for e in errors if e.startswith(m + " ")]
         if failed:
             print(f"{len(failed)} runs failed; first: {failed[0]}\n")

@@ -68,7 +68,7 @@ public struct CampaignSelection: AnalysisOptionSet {
         AnalysisOption("campaign", "the campaign_id"),
         AnalysisOption(
             "metrics", "metrics, comma-separated", default: "every customer_months metric, then the events metrics of metric_definitions"),
-        AnalysisOption("arm", "the arm compared with the control arm", default: "the first other arm"),
+        AnalysisOption("arm", "the arm compared with the control arm", default: "uplift: every other arm; year over year: the first"),
         AnalysisOption("pre_months", "months before the campaign used as the pre-period", default: "as many as the campaign lasts"),
     ]
 

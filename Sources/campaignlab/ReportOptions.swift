@@ -60,7 +60,10 @@ struct CampaignSelectionOptions: ParsableArguments {
             valueName: "list"))
     var metrics: String?
 
-    @Option(name: .long, help: ArgumentHelp("The arm compared with the control arm (default: the first other arm).", valueName: "arm"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The arm compared with the control arm (default: uplift compares every other arm, yoy the first).", valueName: "arm"))
     var arm: String?
 
     @Option(name: .long, help: ArgumentHelp("Months before the campaign in the pre-period (default: as many as it lasts).", valueName: "n"))

@@ -76,16 +76,18 @@ struct ReviewBenchmark {
     }
 }
 
-/// The doubly robust estimates in a rendered review: rows "metric | Doubly robust AIPW (ATT) | estimate…".
+/// The AIPW estimates in a rendered review: the `estimates` records with method "aipw".
 func aipwEstimates(_ blocks: [ReportBlock]) -> [String: Double] {
     var found: [String: Double] = [:]
     for block in blocks {
         switch block {
         case .section(_, let inner): found.merge(aipwEstimates(inner)) { a, _ in a }
-        case .table(let table):
-            for row in table.rows where row.count >= 3 {
-                if case .text(let metric) = row[0], case .text(let method) = row[1], method == "Doubly robust AIPW (ATT)",
-                   case .interval(let estimate, _, _, _) = row[2] {
+        case .records(_, let records):
+            for record in records {
+                let field = { (key: String) in record.keys.firstIndex(of: key).map { record.values[$0] } }
+                if case .text("aipw") = field("method"), case .null = field("dimension"), case .text(let metric) = field("metric"),
+                    case .number(let estimate) = field("estimate")
+                {
                     found[metric] = estimate
                 }
             }

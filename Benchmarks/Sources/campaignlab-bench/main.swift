@@ -109,7 +109,7 @@ do {
         if !FileManager.default.fileExists(atPath: reviewPath) {
             print("Post-campaign review: \(reviewPath) is missing (make demo-1m creates it); skipped.")
         } else {
-            print("Post-campaign review of \(reviewCampaign) (notebooks-md/post-campaign-review.md: summary, uplift by five methods with balance and segments, year over year, funnel with time to convert) on \(reviewPath):")
+            print("Post-campaign review of \(reviewCampaign) (notebooks-md/post-campaign-review.md: summary, uplift by eight methods with balance and segments, year over year, funnel with time to convert) on \(reviewPath):")
             let bench = ReviewBenchmark(path: reviewPath, campaign: reviewCampaign, notebook: "notebooks-md/post-campaign-review.md")
             // Best of `repeats` for CampaignLab and SQLite's read (seconds-long runs on a shared
             // machine vary by ±15%); the peer runs once (a minute-long run varies less).
