@@ -48,9 +48,12 @@ public enum AugmentedIPW {
     }
 
     /// The same, with each unit's influence φᵢ (the variance is Σφᵢ²) for a relative effect.
+    ///
+    /// - Parameter controlFit: the control group's outcome model when fitted already (OLS of y on
+    ///   [1, covariates] over the untreated units); fitted here when nil.
     public static func estimateWithInfluence(
         outcomes: [Double], treated: [Bool], propensity: [Double], covariates: RowMatrix,
-        estimand: WeightingEstimand = .att, level: Double = 0.95
+        estimand: WeightingEstimand = .att, level: Double = 0.95, controlFit: LinearRegressionFit? = nil
     ) throws -> (effect: EffectEstimate, influence: [Double]) {
         let n = outcomes.count
         precondition(
@@ -82,7 +85,7 @@ public enum AugmentedIPW {
             for j in 0..<k { value += fit.slopes[j] * x[i * k + j] }
             return value
         }
-        let m0 = try outcomeModel(false)
+        let m0 = try controlFit ?? outcomeModel(false)
         switch estimand {
         case .ate:
             let m1 = try outcomeModel(true)

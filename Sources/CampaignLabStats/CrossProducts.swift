@@ -148,13 +148,19 @@ extension CrossProducts {
     /// and, in input order, a variable is kept when it is not a linear combination of the kept
     /// ones before it (pivoted Cholesky of the correlation matrix of the candidates, relative
     /// tolerance 1e-10).
+    /// - Parameter candidates: the variables to consider (default: all), in the order given.
     /// - Returns: 0-based indices, each list in input order.
-    public func independentColumns(tolerance: Double = 1e-10) -> (kept: [Int], constant: [Int], collinear: [Int]) {
+    public func independentColumns(
+        among candidates: [Int]? = nil, tolerance: Double = 1e-10
+    ) -> (
+        kept: [Int], constant: [Int], collinear: [Int]
+    ) {
         let k = variables
         let scale = (0..<k).map { self[$0, $0].squareRoot() }
-        let constant = (0..<k).filter { !(scale[$0] > 1e-12 * max(1, abs(means[$0])) * count.squareRoot()) }
+        let set = candidates ?? Array(0..<k)
+        let constant = set.filter { !(scale[$0] > 1e-12 * max(1, abs(means[$0])) * count.squareRoot()) }
         var kept: [Int] = [], collinear: [Int] = []
-        for j in 0..<k where !constant.contains(j) {
+        for j in set where !constant.contains(j) {
             let candidate = kept + [j], m = candidate.count
             var correlation = [Double](repeating: 0, count: m * m)
             for (b, c) in candidate.enumerated() {
@@ -163,5 +169,21 @@ extension CrossProducts {
             if BLAS.pivotedRank(correlation, order: m, tolerance: tolerance).rank == m { kept.append(j) } else { collinear.append(j) }
         }
         return (kept, constant, collinear)
+    }
+}
+
+extension CrossProducts {
+    /// The cross products of some of the variables, in the order given: several regressions
+    /// on one design (each outcome against the same covariates) from one pass over the rows.
+    public func selecting(_ indices: [Int]) -> CrossProducts {
+        precondition(indices.allSatisfy { (0..<variables).contains($0) }, "CrossProducts.selecting: index out of range")
+        var result = CrossProducts(variables: indices.count)
+        result.count = count
+        result.means = indices.map { means[$0] }
+        let q = indices.count
+        for b in 0..<q {
+            for a in 0...b { result.upper[a + b * q] = self[indices[a], indices[b]] }
+        }
+        return result
     }
 }

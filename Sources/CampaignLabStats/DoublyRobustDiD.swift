@@ -19,26 +19,18 @@ public enum DoublyRobustDiD {
     ///   - changes: ΔY per unit.
     ///   - propensity: e per unit, strictly in (0, 1), fitted by `propensityFit` on `propensityDesign`.
     ///   - outcomeDesign: the outcome-model covariates per unit (without the intercept).
+    ///   - outcomeFit: the OLS of ΔY on [1, outcomeDesign] over the controls when fitted already.
     /// - Returns: the effect and the per-unit influence infᵢ/n (the variance is their sum of squares).
     /// - Throws: `LinearAlgebraError` only when LAPACK fails on a matrix it should not.
     public static func estimate(
         changes: [Double], treated: [Bool], propensity: [Double], propensityFit: LogisticRegressionFit,
-        propensityDesign z: RowMatrix, outcomeDesign x: RowMatrix, level: Double = 0.95
+        propensityDesign z: RowMatrix, outcomeDesign x: RowMatrix, level: Double = 0.95, outcomeFit: LinearRegressionFit? = nil
     ) throws -> (effect: EffectEstimate, influence: [Double]) {
         let n = changes.count, k = x.columns, kz = z.columns
         precondition(treated.count == n && propensity.count == n && x.rows == n && z.rows == n, "DoublyRobustDiD: one row per unit")
         precondition(propensityFit.coefficients.count == kz + 1, "DoublyRobustDiD: the propensity fit must be on the propensity design")
         // Outcome model on the controls.
-        var cp = CrossProducts(variables: k + 1)
-        var block = [Double](repeating: 0, count: CrossProducts.blockRows * (k + 1)), filled = 0
-        for i in 0..<n where !treated[i] {
-            for j in 0..<k { block[filled * (k + 1) + j] = x.values[i * k + j] }
-            block[filled * (k + 1) + k] = changes[i]
-            filled += 1
-            if filled == CrossProducts.blockRows { block.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: filled) }; filled = 0 }
-        }
-        block.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: filled) }
-        let outcomeFit = try LinearRegression.fit(cp)
+        let outcomeFit = try outcomeFit ?? controlRegression(changes, treated: treated, design: x)
         var residual = [Double](repeating: 0, count: n)
         x.values.withUnsafeBufferPointer { values in
             for i in 0..<n { residual[i] = changes[i] - outcomeFit.predict(UnsafeBufferPointer(rebasing: values[(i * k)..<(i * k + k)])) }
@@ -89,6 +81,21 @@ public enum DoublyRobustDiD {
             eta1 - eta0, se: variance.squareRoot(), df: .infinity, level: level,
             method: "doubly robust difference-in-differences (Sant'Anna & Zhao 2020), influence-function SE")
         return (effect, influence)
+    }
+
+    /// OLS of y on [1, x] over the untreated units.
+    static func controlRegression(_ y: [Double], treated: [Bool], design x: RowMatrix) throws -> LinearRegressionFit {
+        let k = x.columns
+        var cp = CrossProducts(variables: k + 1)
+        var block = [Double](repeating: 0, count: CrossProducts.blockRows * (k + 1)), filled = 0
+        for i in y.indices where !treated[i] {
+            for j in 0..<k { block[filled * (k + 1) + j] = x.values[i * k + j] }
+            block[filled * (k + 1) + k] = y[i]
+            filled += 1
+            if filled == CrossProducts.blockRows { block.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: filled) }; filled = 0 }
+        }
+        block.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: filled) }
+        return try LinearRegression.fit(cp)
     }
 
     /// scale · A·v for a column-major square A.

@@ -22,6 +22,11 @@ public struct EntropyBalance: Sendable {
     /// Controls given no weight because the participants' mean of a covariate sits at the
     /// controls' extreme value (see `weights`).
     public var unweightedControls = 0
+    /// S = Σ w̃ᵢ dᵢdᵢᵀ over the controls, d = x − x̄₁ on `balancedColumns` (w̃ summing to 1),
+    /// column-major: the same for every outcome, so computed once.
+    var gapCovariance: [Double] = []
+    /// λ per covariate, in the covariates' units (0 for those not balanced): wᵢ ∝ exp(λᵀxᵢ).
+    public var coefficients: [Double] = []
 }
 
 /// Why entropy balancing found no weights.
@@ -62,28 +67,34 @@ public enum EntropyBalancing {
     ///   - treated: treatment indicator per unit.
     ///   - tolerance: convergence when every standardized mean gap is below it.
     /// - Throws: ``EntropyBalancingError``.
+    ///   - start: λ to start from, per column of `covariates` (e.g. the solution of a related
+    ///     problem); the solution is the same, found in fewer steps when the start is close.
     public static func weights(
-        covariates x: RowMatrix, treated: [Bool], tolerance: Double = 1e-10, maxIterations: Int = 200
+        covariates x: RowMatrix, treated: [Bool], start: [Double]? = nil, tolerance: Double = 1e-12, maxIterations: Int = 200
     ) throws -> EntropyBalance {
         let n = x.rows, p = x.columns
         precondition(treated.count == n, "EntropyBalancing: one indicator per unit")
         let allControls = (0..<n).filter { !treated[$0] }
         let treatedCount = n - allControls.count
         guard allControls.count >= 2, treatedCount >= 2 else { throw EntropyBalancingError.tooFewUnits }
-        var targets = [Double](repeating: 0, count: p)
-        for i in 0..<n where treated[i] {
-            for j in 0..<p { targets[j] += x.values[i * p + j] / Double(treatedCount) }
-        }
+        let treatedRows = (0..<n).filter { treated[$0] }
+        let targets = columnMeans(x, rows: treatedRows)
         let controls = try reachable(x, controls: allControls, targets: targets)
-        var controlMoments = [Moments](repeating: Moments(), count: p)
-        for i in controls {
-            for j in 0..<p { controlMoments[j].add(x.values[i * p + j]) }
-        }
         // Standardized gaps z = (x − x̄₁)/s over the controls; a column the controls do not vary
         // on is balanced only if the participants sit on the same value.
-        let scale = controlMoments.map { $0.variance.squareRoot() }
+        let controlMeans = columnMeans(x, rows: controls)
+        var scale = [Double](repeating: 0, count: p)
+        x.values.withUnsafeBufferPointer { v in
+            for i in controls {
+                for j in 0..<p {
+                    let d = v[i * p + j] - controlMeans[j]
+                    scale[j] += d * d
+                }
+            }
+        }
+        scale = scale.map { ($0 / Double(controls.count - 1)).squareRoot() }
         for j in 0..<p where !(scale[j] > 0) {
-            if abs(controlMoments[j].mean - targets[j]) > 1e-12 * max(1, abs(targets[j])) {
+            if abs(controlMeans[j] - targets[j]) > 1e-12 * max(1, abs(targets[j])) {
                 throw EntropyBalancingError.infeasible(covariate: j)
             }
         }
@@ -97,9 +108,11 @@ public enum EntropyBalancing {
             columns = kept.map { columns[$0] }
             z = standardized(x, rows: controls, columns: columns, targets: targets, scale: scale)
         }
-        let solution: (weights: [Double], iterations: Int)
+        let solution: (weights: [Double], iterations: Int, lambda: [Double])
         do {
-            solution = try newton(z, rows: controls.count, columns: columns.count, tolerance: tolerance, maxIterations: maxIterations)
+            let initial = start.map { start in columns.map { start[$0] * scale[$0] } }
+            solution = try newton(
+                z, rows: controls.count, columns: columns.count, start: initial, tolerance: tolerance, maxIterations: maxIterations)
         } catch EntropyBalancingError.infeasible(let c) {
             throw EntropyBalancingError.infeasible(covariate: columns[c])
         }
@@ -120,6 +133,9 @@ public enum EntropyBalancing {
             collinear: collinear, effectiveControls: 1 / sumSquares)
         balance.balancedColumns = columns
         balance.unweightedControls = allControls.count - controls.count
+        balance.gapCovariance = gapCovariance(z, weights: solution.weights, columns: columns, scale: scale)
+        balance.coefficients = [Double](repeating: 0, count: p)
+        for (a, j) in columns.enumerated() { balance.coefficients[j] = solution.lambda[a] / scale[j] }
         return balance
     }
 
@@ -131,31 +147,72 @@ public enum EntropyBalancing {
     private static func reachable(_ x: RowMatrix, controls: [Int], targets: [Double]) throws -> [Int] {
         let p = x.columns
         var active = controls
-        var changed = true
-        while changed {
-            changed = false
-            for j in 0..<p {
-                var low = Double.infinity, high = -Double.infinity
-                for i in active { low = min(low, x.values[i * p + j]); high = max(high, x.values[i * p + j]) }
-                guard low < high else { continue }
-                let tolerance = 1e-12 * max(1, abs(low), abs(high))
-                if targets[j] < low - tolerance || targets[j] > high + tolerance { throw EntropyBalancingError.infeasible(covariate: j) }
-                let edge: Double? = abs(targets[j] - low) <= tolerance ? low : abs(targets[j] - high) <= tolerance ? high : nil
-                if let edge {
-                    active = active.filter { x.values[$0 * p + j] == edge }
-                    changed = true
+        while true {
+            // Every column's range over the active controls, in one pass.
+            var low = [Double](repeating: .infinity, count: p), high = [Double](repeating: -.infinity, count: p)
+            x.values.withUnsafeBufferPointer { v in
+                for i in active {
+                    for j in 0..<p {
+                        let value = v[i * p + j]
+                        if value < low[j] { low[j] = value }
+                        if value > high[j] { high[j] = value }
+                    }
                 }
             }
+            var edge: (column: Int, value: Double)?
+            for j in 0..<p where low[j] < high[j] {
+                let tolerance = 1e-12 * max(1, abs(low[j]), abs(high[j]))
+                if targets[j] < low[j] - tolerance || targets[j] > high[j] + tolerance {
+                    throw EntropyBalancingError.infeasible(covariate: j)
+                }
+                if abs(targets[j] - low[j]) <= tolerance { edge = (j, low[j]); break }
+                if abs(targets[j] - high[j]) <= tolerance { edge = (j, high[j]); break }
+            }
+            guard let edge else { break }
+            active = active.filter { x.values[$0 * p + edge.column] == edge.value }
         }
         guard active.count >= 2 else { throw EntropyBalancingError.tooFewUnits }
         return active
+    }
+
+    /// Σ wᵣ zᵣzᵣᵀ of the standardized gaps, rescaled to the covariates' units (dsyrk on √w·z).
+    private static func gapCovariance(_ z: [Double], weights: [Double], columns: [Int], scale: [Double]) -> [Double] {
+        let q = columns.count, m = weights.count
+        var s = [Double](repeating: 0, count: q * q)
+        guard q > 0 else { return s }
+        let blockRows = 4_096
+        var block = [Double](repeating: 0, count: blockRows * q)
+        var start = 0
+        while start < m {
+            let count = min(blockRows, m - start)
+            for r in 0..<count {
+                let root = weights[start + r].squareRoot()
+                for c in 0..<q { block[r * q + c] = root * z[(start + r) * q + c] }
+            }
+            block.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: count, columns: q, into: &s) }
+            start += count
+        }
+        BLAS.symmetrizeFromUpper(&s, order: q)
+        for b in 0..<q { for a in 0..<q { s[a + b * q] *= scale[columns[a]] * scale[columns[b]] } }
+        return s
+    }
+
+    /// The mean of every column over `rows`.
+    private static func columnMeans(_ x: RowMatrix, rows: [Int]) -> [Double] {
+        let p = x.columns
+        var sums = [Double](repeating: 0, count: p)
+        x.values.withUnsafeBufferPointer { v in
+            for i in rows { for j in 0..<p { sums[j] += v[i * p + j] } }
+        }
+        return sums.map { $0 / Double(rows.count) }
     }
 
     /// The weighted difference of means, treated − balanced controls, with the standard error of
     /// the stacked estimating equations (treated means, λ, both outcome means): per unit the
     /// influence Tᵢ(yᵢ − μ₁)/n₁ − [w̃ᵢ(yᵢ − μ₀ − hᵀ(xᵢ − x̄₁)) + Tᵢhᵀ(xᵢ − x̄₁)/n₁], with w̃ the
     /// control weights summing to 1 and h = S⁻¹g the weighted regression slope of y on x among the
-    /// controls (S = Σw̃(x − x̄₁)xᵀ, g = Σw̃(y − μ₀)x). Var = Σφ², normal interval.
+    /// controls (S = Σw̃(x − x̄₁)xᵀ, which exact balance makes Σw̃(x − x̄₁)(x − x̄₁)ᵀ, computed once
+    /// with the weights; g = Σw̃(y − μ₀)(x − x̄₁)). Var = Σφ², normal interval.
     ///
     /// - Returns: the effect and the per-unit influence φ (for a relative effect).
     public static func estimate(
@@ -170,38 +227,30 @@ public enum EntropyBalancing {
         mu1 /= treatedCount; mu0 /= controlWeight
         let columns = balance.balancedColumns
         let q = columns.count
-        // S and g over the controls, with gaps d = x − x̄₁.
-        var s = [Double](repeating: 0, count: q * q), g = [Double](repeating: 0, count: q)
-        var block = [Double](repeating: 0, count: 4_096 * q), filled = 0
-        func flush() {
-            block.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: q, into: &s) }
-            filled = 0
-        }
-        for i in 0..<n where !treated[i] && balance.weights[i] > 0 {
-            let w = balance.weights[i] / controlWeight, root = w.squareRoot()
-            for (a, j) in columns.enumerated() {
-                let d = x.values[i * p + j] - balance.targets[j]
-                block[filled * q + a] = root * d
-                g[a] += w * (y[i] - mu0) * d
+        let shift = columns.map { balance.targets[$0] }
+        // g over the controls, with gaps d = x − x̄₁ (S comes with the weights).
+        var g = [Double](repeating: 0, count: q)
+        x.values.withUnsafeBufferPointer { v in
+            for i in 0..<n where !treated[i] && balance.weights[i] > 0 {
+                let factor = balance.weights[i] / controlWeight * (y[i] - mu0)
+                for (a, j) in columns.enumerated() { g[a] += factor * (v[i * p + j] - shift[a]) }
             }
-            filled += 1
-            if filled == 4_096 { flush() }
         }
-        flush()
-        BLAS.symmetrizeFromUpper(&s, order: q)
-        let h = q > 0 ? ((try? BLAS.solve(s, order: q, rhs: g)) ?? [Double](repeating: 0, count: q)) : []
+        let h = q > 0 ? ((try? BLAS.solve(balance.gapCovariance, order: q, rhs: g)) ?? [Double](repeating: 0, count: q)) : []
         var influence = [Double](repeating: 0, count: n), variance = 0.0
-        for i in 0..<n {
-            var fitted = 0.0
-            for (a, j) in columns.enumerated() { fitted += h[a] * (x.values[i * p + j] - balance.targets[j]) }
-            let phi: Double
-            if treated[i] {
-                phi = (y[i] - mu1) / treatedCount - fitted / treatedCount
-            } else {
-                phi = -balance.weights[i] / controlWeight * (y[i] - mu0 - fitted)
+        x.values.withUnsafeBufferPointer { v in
+            for i in 0..<n {
+                var fitted = 0.0
+                for (a, j) in columns.enumerated() { fitted += h[a] * (v[i * p + j] - shift[a]) }
+                let phi: Double
+                if treated[i] {
+                    phi = (y[i] - mu1 - fitted) / treatedCount
+                } else {
+                    phi = -balance.weights[i] / controlWeight * (y[i] - mu0 - fitted)
+                }
+                influence[i] = phi
+                variance += phi * phi
             }
-            influence[i] = phi
-            variance += phi * phi
         }
         let effect = MeanComparison.tEstimate(
             mu1 - mu0, se: variance.squareRoot(), df: .infinity, level: level,
@@ -215,8 +264,13 @@ public enum EntropyBalancing {
     ) -> [Double] {
         let p = x.columns, q = columns.count
         var z = [Double](repeating: 0, count: rows.count * q)
-        for (r, i) in rows.enumerated() {
-            for (a, j) in columns.enumerated() { z[r * q + a] = (x.values[i * p + j] - targets[j]) / scale[j] }
+        let shift = columns.map { targets[$0] }, inverse = columns.map { 1 / scale[$0] }
+        x.values.withUnsafeBufferPointer { v in
+            z.withUnsafeMutableBufferPointer { out in
+                for (r, i) in rows.enumerated() {
+                    for (a, j) in columns.enumerated() { out[r * q + a] = (v[i * p + j] - shift[a]) * inverse[a] }
+                }
+            }
         }
         return z
     }
@@ -235,21 +289,48 @@ public enum EntropyBalancing {
     }
 
     /// Newton's method on the dual; returns the control weights (summing to 1).
+    ///
+    /// The weights are updated multiplicatively, wᵢ ← wᵢ·exp(t·sᵢ)/Σ with sᵢ = −zᵢᵀd for the Newton
+    /// step d (one BLAS dgemv per iteration), and the line search measures the change of the
+    /// dual directly, log Σ wᵢ exp(t·sᵢ) (with expm1 near zero), so that a decrease far below
+    /// the objective's rounding is still seen and full steps are taken to the end.
     private static func newton(
-        _ z: [Double], rows m: Int, columns q: Int, tolerance: Double, maxIterations: Int
-    ) throws -> (weights: [Double], iterations: Int) {
-        var lambda = [Double](repeating: 0, count: q)
-        func evaluate(_ lambda: [Double]) -> (objective: Double, weights: [Double]) {
-            var scores = z.withUnsafeBufferPointer { BLAS.multiply(rowMajor: $0, rows: m, columns: q, by: lambda) }
-            let largest = scores.max() ?? 0
+        _ z: [Double], rows m: Int, columns q: Int, start: [Double]?, tolerance: Double, maxIterations: Int
+    ) throws -> (weights: [Double], iterations: Int, lambda: [Double]) {
+        var lambda = start ?? [Double](repeating: 0, count: q)
+        var weights = [Double](repeating: 1 / Double(m), count: m)
+        if start != nil {
+            weights = z.withUnsafeBufferPointer { BLAS.multiply(rowMajor: $0, rows: m, columns: q, by: lambda) }
+            let largest = weights.max() ?? 0
             var total = 0.0
-            for r in 0..<m { scores[r] = exp(scores[r] - largest); total += scores[r] }
-            for r in 0..<m { scores[r] /= total }
-            return (largest + log(total), scores)
+            for r in 0..<m { weights[r] = exp(weights[r] - largest); total += weights[r] }
+            for r in 0..<m { weights[r] /= total }
         }
-        var current = evaluate(lambda)
         var lastGradient = [Double](repeating: 0, count: q)
         var recent: [Double] = []
+        var trial = [Double](repeating: 0, count: m)
+        /// log Σ wᵢ exp(t·sᵢ), and the new weights in `trial`.
+        func change(_ t: Double, _ scores: [Double]) -> Double {
+            var largest = -Double.infinity
+            for r in 0..<m { largest = max(largest, t * scores[r]) }
+            if largest < 0.5 {
+                var sum = 0.0
+                for r in 0..<m {
+                    let e = expm1(t * scores[r])
+                    trial[r] = weights[r] * (1 + e)
+                    sum += weights[r] * e
+                }
+                for r in 0..<m { trial[r] /= 1 + sum }
+                return log1p(sum)
+            }
+            var total = 0.0
+            for r in 0..<m {
+                trial[r] = weights[r] * exp(t * scores[r] - largest)
+                total += trial[r]
+            }
+            for r in 0..<m { trial[r] /= total }
+            return largest + log(total)
+        }
         for iteration in 0..<maxIterations {
             // Gradient (weighted mean of z) and Hessian (weighted covariance of z).
             var gradient = [Double](repeating: 0, count: q)
@@ -259,49 +340,58 @@ public enum EntropyBalancing {
                 block.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: q, into: &hessian) }
                 filled = 0
             }
-            for r in 0..<m {
-                let w = current.weights[r], root = w.squareRoot()
-                for c in 0..<q {
-                    gradient[c] += w * z[r * q + c]
-                    block[filled * q + c] = root * z[r * q + c]
+            let blockRows = block.count / max(q, 1)
+            z.withUnsafeBufferPointer { zp in
+                for r in 0..<m {
+                    let w = weights[r], root = w.squareRoot(), base = r * q
+                    block.withUnsafeMutableBufferPointer { bp in
+                        for c in 0..<q {
+                            let value = zp[base + c]
+                            gradient[c] += w * value
+                            bp[filled * q + c] = root * value
+                        }
+                    }
+                    filled += 1
+                    if filled == blockRows { flush() }
                 }
-                filled += 1
-                if filled == block.count / max(q, 1) { flush() }
             }
             flush()
             let largest = gradient.map { abs($0) }.max() ?? 0
-            if largest < tolerance { return (current.weights, iteration) }
+            if largest < tolerance { return (weights, iteration, lambda) }
             // Rounding can stall Newton short of the tolerance on ill-conditioned covariates: a gap
             // below 1e-7 standard deviations that stopped shrinking is balance for every purpose.
             recent.append(largest)
             if recent.count > 3 { recent.removeFirst() }
-            if largest < 1e-7 && recent.count == 3 && recent[2] > 0.5 * recent[0] { return (current.weights, iteration) }
+            if largest < 1e-7 && recent.count == 3 && recent[2] > 0.5 * recent[0] { return (weights, iteration, lambda) }
             lastGradient = gradient
             BLAS.symmetrizeFromUpper(&hessian, order: q)
             for b in 0..<q { for a in 0..<q { hessian[a + b * q] -= gradient[a] * gradient[b] } }
             guard let step = try? BLAS.solve(hessian, order: q, rhs: gradient) else {
                 throw EntropyBalancingError.infeasible(covariate: worstColumn(gradient))
             }
+            let direction = step.map { -$0 }
+            let scores = z.withUnsafeBufferPointer { BLAS.multiply(rowMajor: $0, rows: m, columns: q, by: direction) }
             // Backtracking on the dual (convex): accept a sufficient decrease.
             var t = 1.0, decrease = 0.0
             for c in 0..<q { decrease += gradient[c] * step[c] }
             var accepted = false
             while t > 1e-12 {
-                let trial = (0..<q).map { lambda[$0] - t * step[$0] }
-                let next = evaluate(trial)
-                if next.objective <= current.objective - 1e-4 * t * decrease || next.objective < current.objective {
-                    lambda = trial; current = next; accepted = true
+                let delta = change(t, scores)
+                if delta <= -1e-4 * t * decrease {
+                    swap(&weights, &trial)
+                    for c in 0..<q { lambda[c] += t * direction[c] }
+                    accepted = true
                     break
                 }
                 t /= 2
             }
             if !accepted {
                 // Rounding stops the descent: accept a gap that is zero for every practical purpose.
-                if gradient.allSatisfy({ abs($0) < 1e-7 }) { return (current.weights, iteration) }
+                if gradient.allSatisfy({ abs($0) < 1e-7 }) { return (weights, iteration, lambda) }
                 throw EntropyBalancingError.infeasible(covariate: worstColumn(gradient))
             }
         }
-        if lastGradient.allSatisfy({ abs($0) < 1e-7 }) { return (current.weights, maxIterations) }
+        if lastGradient.allSatisfy({ abs($0) < 1e-7 }) { return (weights, maxIterations, lambda) }
         throw EntropyBalancingError.infeasible(covariate: worstColumn(lastGradient))
     }
 

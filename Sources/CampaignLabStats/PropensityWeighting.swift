@@ -61,23 +61,39 @@ public struct CovariateBalance: Sendable, Equatable {
     /// after (Austin 2009). A covariate with no variation has NaN differences.
     public static func table(_ covariates: RowMatrix, treated: [Bool], weights: [Double]) -> [CovariateBalance] {
         let n = covariates.rows, k = covariates.columns
-        return (0..<k).map { j in
-            var raw = (Moments(), Moments()), weighted = (Moments(), Moments())
+        guard k > 0 else { return [] }
+        // Sums shifted by each column's mean (two passes, no cancellation), all columns at once:
+        // [count, Σd, Σd²] unweighted per group, [Σw, Σwd, Σwd²] weighted per group.
+        var shift = [Double](repeating: 0, count: k)
+        covariates.values.withUnsafeBufferPointer { v in
+            for i in 0..<n { for j in 0..<k { shift[j] += v[i * k + j] } }
+        }
+        shift = shift.map { $0 / Double(n) }
+        var raw = [[Double]](repeating: [Double](repeating: 0, count: 3 * k), count: 2)
+        var weighted = raw
+        covariates.values.withUnsafeBufferPointer { v in
             for i in 0..<n {
-                let x = covariates.values[i * k + j]
-                if treated[i] { raw.0.add(x) } else { raw.1.add(x) }
-                if weights[i] > 0 {
-                    if treated[i] { weighted.0.add(x, weight: weights[i]) } else { weighted.1.add(x, weight: weights[i]) }
+                let g = treated[i] ? 0 : 1, w = weights[i]
+                for j in 0..<k {
+                    let d = v[i * k + j] - shift[j]
+                    raw[g][3 * j] += 1; raw[g][3 * j + 1] += d; raw[g][3 * j + 2] += d * d
+                    if w > 0 { weighted[g][3 * j] += w; weighted[g][3 * j + 1] += w * d; weighted[g][3 * j + 2] += w * d * d }
                 }
             }
-            let pooled = ((raw.0.variance + raw.1.variance) / 2).squareRoot()
+        }
+        func moments(_ s: [Double], _ j: Int, unbiased: Bool) -> (mean: Double, variance: Double) {
+            let count = s[3 * j], mean = s[3 * j + 1] / count
+            let squares = max(0, s[3 * j + 2] - count * mean * mean)
+            return (mean, squares / (unbiased ? count - 1 : count))
+        }
+        return (0..<k).map { j in
+            let t = moments(raw[0], j, unbiased: true), c = moments(raw[1], j, unbiased: true)
+            let wt = moments(weighted[0], j, unbiased: false), wc = moments(weighted[1], j, unbiased: false)
+            let pooled = ((t.variance + c.variance) / 2).squareRoot()
             let denominator = pooled > 0 ? pooled : .nan
-            let weightedVariance0 = weighted.1.sumOfSquaredDeviations / weighted.1.count
-            let weightedVariance1 = weighted.0.sumOfSquaredDeviations / weighted.0.count
             return CovariateBalance(
-                index: j, before: (raw.0.mean - raw.1.mean) / denominator,
-                after: (weighted.0.mean - weighted.1.mean) / denominator,
-                varianceRatioAfter: weightedVariance1 / weightedVariance0)
+                index: j, before: (t.mean - c.mean) / denominator, after: (wt.mean - wc.mean) / denominator,
+                varianceRatioAfter: wt.variance / wc.variance)
         }
     }
 }
@@ -261,7 +277,7 @@ public enum PropensityWeighting {
         return (alpha, g[bestCount - 1])
     }
 
-    /// √(cᵀA⁻¹BA⁻ᵀc) for θ = (logit β, μ₁, μ₀), c = (0, …, 1, −1): A = −Σ∂ψ/∂θ, B = Σψψᵀ with
+    /// √(cᵀA⁻¹BA⁻ᵀc) = √Σ(zᵀψᵢ)² for θ = (logit β, μ₁, μ₀), c = (0, …, 1, −1): A = −Σ∂ψ/∂θ, B = Σψψᵀ with
     /// ψ = ((T − e)x̃, T·w₁(y − μ₁), (1 − T)·w₀(y − μ₀)), x̃ = [1, x], w the estimand's weights;
     /// and each unit's influence zᵀψᵢ with z = A⁻ᵀc (so the variance is Σ(zᵀψᵢ)²).
     private static func estimatedScoreStandardError(
@@ -289,22 +305,19 @@ public enum PropensityWeighting {
             }
         }
         var a = [Double](repeating: 0, count: p * p)  // column-major
-        // B = Σψψᵀ and the logit block of A = Σ e(1 − e)x̃x̃ᵀ are Gram matrices of row blocks
-        // (BLAS dsyrk); the two mean rows of A are accumulated directly.
-        var b = [Double](repeating: 0, count: p * p)
+        // The logit block of A = Σ e(1 − e)x̃x̃ᵀ is a Gram matrix of row blocks (BLAS dsyrk); the
+        // two mean rows of A are accumulated directly. B = Σψψᵀ is never formed: the variance is
+        // Σ(zᵀψᵢ)², from the influence computed anyway.
         var logitBlock = [Double](repeating: 0, count: k * k)
         let blockRows = 4_096
-        var psiRows = [Double](repeating: 0, count: blockRows * p)
         var scaledRows = [Double](repeating: 0, count: blockRows * k)
         var filled = 0
         func flush() {
-            psiRows.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: p, into: &b) }
             scaledRows.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: k, into: &logitBlock) }
             filled = 0
         }
         for i in 0..<n {
             let e = propensity[i], row = i * (k - 1)
-            psiRows.withUnsafeMutableBufferPointer { psi(i, $0.baseAddress! + filled * p) }
             let root = (e * (1 - e)).squareRoot(), scaledBase = filled * k
             scaledRows[scaledBase] = root
             for r in 1..<k { scaledRows[scaledBase + r] = root * x[row + r - 1] }
@@ -338,7 +351,6 @@ public enum PropensityWeighting {
             if filled == blockRows { flush() }
         }
         flush()
-        BLAS.symmetrizeFromUpper(&b, order: p)
         BLAS.symmetrizeFromUpper(&logitBlock, order: k)
         for c in 0..<k { for r in 0..<k { a[r + c * p] = logitBlock[r + c * k] } }
         // z = A⁻ᵀc, then Var = zᵀBz.
@@ -350,7 +362,6 @@ public enum PropensityWeighting {
             return (.nan, [Double](repeating: .nan, count: n))
         }
         var variance = 0.0
-        for r in 0..<p { for c in 0..<p { variance += z[r] * b[r + c * p] * z[c] } }
         var influence = [Double](repeating: 0, count: n)
         var row = [Double](repeating: 0, count: p)
         for i in 0..<n {
@@ -358,6 +369,7 @@ public enum PropensityWeighting {
             var value = 0.0
             for r in 0..<p { value += z[r] * row[r] }
             influence[i] = value
+            variance += value * value
         }
         return (variance.squareRoot(), influence)
     }

@@ -65,13 +65,13 @@ public enum RegressionAdjustment {
         pass { crossProducts.add(rowMajor: $0, rows: $1) }
         let fit = try LinearRegression.fit(crossProducts)
         precondition(fit.keptCovariates.contains(0), "RegressionAdjustment: the treatment indicator is collinear with the covariates")
-        var meat = fit.sandwichAccumulator()
-        pass { meat.add(rowMajor: $0, rows: $1) }
-        let se = fit.standardErrors(fit.robustCovariance(meat))[1]
-        let effect = MeanComparison.tEstimate(
-            fit.slopes[0], se: se, df: .infinity, level: level,
-            method: "regression adjustment: OLS with HC1 standard errors, z interval")
-        guard wanted else { return (effect, fit, nil) }
+        let method = "regression adjustment: OLS with HC1 standard errors, z interval"
+        guard wanted else {
+            var meat = fit.sandwichAccumulator()
+            pass { meat.add(rowMajor: $0, rows: $1) }
+            let se = fit.standardErrors(fit.robustCovariance(meat))[1]
+            return (MeanComparison.tEstimate(fit.slopes[0], se: se, df: .infinity, level: level, method: method), fit, nil)
+        }
         // Row 0 of S⁻¹ (the treatment indicator is kept covariate 0).
         let kept = fit.keptCovariates, m = kept.count
         let inverseRow = (0..<m).map { fit.centredInverse[0 + $0 * m] }
@@ -87,6 +87,9 @@ public enum RegressionAdjustment {
                 unit += 1
             }
         }
-        return (effect, fit, influence)
+        // HC1 from the influence: n/(n − p)·Σφ² (the sandwich's treatment entry, without its pass).
+        let hc0 = influence.reduce(0) { $0 + $1 * $1 }
+        let se = (hc0 * fit.count / fit.residualDegreesOfFreedom).squareRoot()
+        return (MeanComparison.tEstimate(fit.slopes[0], se: se, df: .infinity, level: level, method: method), fit, influence)
     }
 }

@@ -191,6 +191,7 @@ public struct UpliftAnalysis: Sendable {
         var inputs = UpliftInputs(
             panel: panel, treatedArm: treatedArm, covariates: covariates, sample: sample, designs: designs, level: level,
             randomized: randomized)
+        inputs.computeValues()
         var balance: BalanceDiagnostics?
         var nuisance = UpliftNuisance()
         var trimming: (count: Int, bound: Double)?
@@ -207,12 +208,31 @@ public struct UpliftAnalysis: Sendable {
                 designs = UpliftDesigns(panel, sample, covariates: covariates)
                 inputs.sample = sample
                 inputs.designs = designs
+                inputs.computeValues()
                 nuisance = try UpliftNuisance(inputs)
             }
-            balance = nuisance.diagnostics(inputs)
         }
-        progress("estimating \(panel.metrics.prefix(covariates.outcomes).joined(separator: ", "))")
-        var metrics = try inputs.estimateMetrics(nuisance)
+        progress(
+            "estimating \(panel.metrics.prefix(covariates.outcomes).joined(separator: ", "))"
+                + (wantSegments ? "; segments of \(panel.dimensions.count) dimensions" : ""))
+        // The estimates, the segments and the balance table at once (each spreads over the cores).
+        let metricSlot = ResultSlots<[MetricUplift]>(count: 1), segmentSlot = ResultSlots<[SegmentDimension]>(count: 1)
+        let balanceSlot = ResultSlots<BalanceDiagnostics>(count: 1), failures = ResultSlots<Error>(count: 3)
+        let sharedInputs = inputs, sharedNuisance = nuisance
+        DispatchQueue.concurrentPerform(iterations: 3) { part in
+            do {
+                switch part {
+                case 0: metricSlot[0] = try sharedInputs.estimateMetrics(sharedNuisance)
+                case 1: segmentSlot[0] = wantSegments ? try sharedInputs.segmentEstimates(sharedNuisance) : []
+                default: if !randomized { balanceSlot[0] = sharedNuisance.diagnostics(sharedInputs) }
+                }
+            } catch {
+                failures[part] = error
+            }
+        }
+        if let error = failures.values.compactMap({ $0 }).first { throw error }
+        balance = balanceSlot[0]
+        var metrics = metricSlot[0]!
         // Holm across metrics, per method.
         for method in UpliftMethod.methods(randomized: randomized) {
             let indices = metrics.indices.filter { metrics[$0].estimate(method)?.effect != nil }
@@ -222,7 +242,7 @@ public struct UpliftAnalysis: Sendable {
                 metrics[index].estimates[slot].adjustedPValue = p
             }
         }
-        let segments = wantSegments ? try inputs.segmentEstimates(nuisance, progress: progress) : []
+        let segments = segmentSlot[0] ?? []
         return UpliftAnalysis(
             panel: panel, treatedArm: treatedArm, randomized: randomized, included: sample.included, excluded: sample.excluded,
             outsideSupport: sample.outsideSupport, unsupportedLevels: sample.unsupportedLevels, metrics: metrics,

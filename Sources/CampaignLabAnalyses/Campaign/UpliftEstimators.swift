@@ -18,6 +18,11 @@ struct UpliftInputs {
         let post = sample.included.map { panel.post[j][$0] }, pre = sample.included.map { panel.pre[j][$0] }
         return (post, pre, zip(post, pre).map { $0 - $1 })
     }
+
+    /// `values` of every outcome, computed once for all the tasks that read them.
+    var data: [(post: [Double], pre: [Double], change: [Double])] = []
+
+    mutating func computeValues() { data = (0..<covariates.outcomes).map { values($0) } }
 }
 
 /// The models shared by every metric of an observational uplift: the propensity scores and
@@ -27,6 +32,9 @@ struct UpliftNuisance {
     var scores: [Double] = []
     var entropy: EntropyBalance?
     var entropyNote: UpliftNote?
+    /// Per outcome: the control group's OLS of the post value and of the change on the outcome
+    /// design (AIPW and DR-DiD), from one pass of cross products for every outcome.
+    var controlFits: [(post: LinearRegressionFit, change: LinearRegressionFit)] = []
 
     init() {}
 
@@ -35,8 +43,13 @@ struct UpliftNuisance {
         let fit = try LogisticRegression.fit(rows: designs.logitRows(treated: treated), covariates: designs.propensity.columns)
         logit = fit
         scores = fit.probabilities(designs.propensity).map { min(max($0, 1e-9), 1 - 1e-9) }
+        controlFits = try Self.controlFits(inputs)
+        // Newton starts from the logit's tilt (its coefficients on the columns both designs
+        // share): the propensity weights e/(1 − e) already nearly balance, so fewer steps are
+        // needed to the same exact solution.
+        let start = designs.balanceNames.map { name in designs.propensityNames.firstIndex(of: name).map { fit.coefficients[$0 + 1] } ?? 0 }
         do {
-            entropy = try EntropyBalancing.weights(covariates: designs.balance, treated: treated)
+            entropy = try EntropyBalancing.weights(covariates: designs.balance, treated: treated, start: start)
         } catch EntropyBalancingError.infeasible(let covariate) {
             entropyNote = .noBalance(covariate: designs.balanceNames[covariate])
         } catch {
@@ -46,12 +59,35 @@ struct UpliftNuisance {
 
     var propensityReliable: Bool { logit?.status == .converged }
 
+    /// One pass over the controls: cross products of [outcome design, every post value, every change].
+    static func controlFits(_ inputs: UpliftInputs) throws -> [(post: LinearRegressionFit, change: LinearRegressionFit)] {
+        let x = inputs.designs.outcome, p = x.columns, k = inputs.covariates.outcomes, width = p + 2 * k
+        let data = inputs.data, treated = inputs.treated
+        var cp = CrossProducts(variables: width)
+        let blockRows = 4_096
+        var block = [Double](repeating: 0, count: blockRows * width), filled = 0
+        x.values.withUnsafeBufferPointer { v in
+            for i in 0..<x.rows where !treated[i] {
+                let base = filled * width
+                for c in 0..<p { block[base + c] = v[i * p + c] }
+                for j in 0..<k { block[base + p + j] = data[j].post[i]; block[base + p + k + j] = data[j].change[i] }
+                filled += 1
+                if filled == blockRows { block.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: filled) }; filled = 0 }
+            }
+        }
+        block.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: filled) }
+        let design = Array(0..<p)
+        return try (0..<k).map { j in
+            (try LinearRegression.fit(cp.selecting(design + [p + j])), try LinearRegression.fit(cp.selecting(design + [p + k + j])))
+        }
+    }
+
     /// The balance table: every balancing covariate before weighting, after propensity
     /// weighting and after entropy balancing.
     func diagnostics(_ inputs: UpliftInputs) -> BalanceDiagnostics {
         let designs = inputs.designs, treated = inputs.treated
         let weighted = PropensityWeighting.estimate(
-            outcomes: inputs.values(0).post, treated: treated, propensity: scores, covariates: designs.balance, estimand: .att,
+            outcomes: inputs.data[0].post, treated: treated, propensity: scores, covariates: designs.balance, estimand: .att,
             weightScale: .stabilized)
         let afterEntropy = entropy.map { CovariateBalance.table(designs.balance, treated: treated, weights: $0.weights) }
         let rows = weighted.balance.map { b in
@@ -86,7 +122,7 @@ extension UpliftInputs {
                 results[t] =
                     constant[j]
                     ? (MethodEstimate(method: method, note: .noVariation), nil)
-                    : try estimate(method, metric: j, nuisance, honestGrowth: method == preferred)
+                    : try estimate(method, metric: j, data[j], nuisance, honestGrowth: method == preferred)
             } catch {
                 failures[t] = error
             }
@@ -96,7 +132,7 @@ extension UpliftInputs {
             let mine = tasks.indices.filter { tasks[$0].metric == j }.map { results[$0]! }
             let estimates = mine.map(\.0)
             let available = defaultCandidates(nuisance).filter { m in estimates.contains { $0.method == m && $0.effect != nil } }
-            var uplift = business(j, estimates: estimates, noVariation: constant[j])
+            var uplift = business(j, data[j], estimates: estimates, noVariation: constant[j])
             uplift.defaultMethod = available.first
             if let growth = mine.compactMap(\.1).first, available.first == preferred {
                 (uplift.honestMultiple, uplift.honestMultipleNote) = growth.multiple
@@ -116,10 +152,11 @@ extension UpliftInputs {
     }
 
     /// Arm summaries and the naive growth multiple.
-    func business(_ j: Int, estimates: [MethodEstimate], noVariation: Bool) -> MetricUplift {
-        let (y, _, change) = values(j)
+    func business(
+        _ j: Int, _ data: (post: [Double], pre: [Double], change: [Double]), estimates: [MethodEstimate], noVariation: Bool
+    ) -> MetricUplift {
+        let (y, pre, change) = data
         var sums = [[Moments]](repeating: [Moments](repeating: Moments(), count: 2), count: 3)
-        let pre = sample.included.map { panel.pre[j][$0] }
         for r in y.indices {
             let g = treated[r] ? 1 : 0
             sums[0][g].add(y[r]); sums[1][g].add(pre[r]); sums[2][g].add(change[r])
@@ -153,11 +190,10 @@ extension UpliftInputs {
 
     /// One method's estimate of metric j, with its relative effect.
     func estimate(
-        _ method: UpliftMethod, metric j: Int, _ nuisance: UpliftNuisance, honestGrowth: Bool
-    ) throws -> (
-        MethodEstimate, HonestGrowth?
-    ) {
-        let (y, pre, change) = values(j)
+        _ method: UpliftMethod, metric j: Int, _ data: (post: [Double], pre: [Double], change: [Double]), _ nuisance: UpliftNuisance,
+        honestGrowth: Bool
+    ) throws -> (MethodEstimate, HonestGrowth?) {
+        let (y, pre, change) = data
         var result = MethodEstimate(method: method)
         var effect: EffectEstimate, influence: [Double], scale = 1.0
         switch method {
@@ -193,11 +229,12 @@ extension UpliftInputs {
         case .drdid:
             (effect, influence) = try DoublyRobustDiD.estimate(
                 changes: change, treated: treated, propensity: nuisance.scores, propensityFit: nuisance.logit!,
-                propensityDesign: designs.propensity, outcomeDesign: designs.outcome, level: level)
+                propensityDesign: designs.propensity, outcomeDesign: designs.outcome, level: level,
+                outcomeFit: nuisance.controlFits.isEmpty ? nil : nuisance.controlFits[j].change)
         case .aipw:
             (effect, influence) = try AugmentedIPW.estimateWithInfluence(
                 outcomes: y, treated: treated, propensity: nuisance.scores, covariates: designs.outcome, estimand: .att,
-                level: level)
+                level: level, controlFit: nuisance.controlFits.isEmpty ? nil : nuisance.controlFits[j].post)
         }
         guard effect.estimate.isFinite, effect.standardError.isFinite, effect.standardError > 0 else {
             result.note = .notEstimable

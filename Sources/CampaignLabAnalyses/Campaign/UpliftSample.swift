@@ -104,8 +104,6 @@ public struct DroppedCovariate: Sendable, Equatable {
 struct UpliftDesigns {
     var outcome: RowMatrix
     var outcomeNames: [String]
-    /// Outcome-design columns that are pre-period metrics (the rest are dummies).
-    var outcomeMetricColumns: Int
     var propensity: RowMatrix
     var propensityNames: [String]
     var balance: RowMatrix
@@ -113,25 +111,101 @@ struct UpliftDesigns {
     var dropped: [DroppedCovariate]
     var columns: Int { outcome.columns }
 
-    /// A candidate column: its name and its value for the r-th row.
+    /// Which designs to build (a segment needs the balancing set only).
+    struct Needs: OptionSet {
+        let rawValue: Int
+        static let outcome = Needs(rawValue: 1), propensity = Needs(rawValue: 2), balance = Needs(rawValue: 4)
+        static let all: Needs = [.outcome, .propensity, .balance]
+    }
+
+    /// A candidate column and where its values come from.
     struct Column {
+        enum Source {
+            /// A number per customer (panel index).
+            case number([Double])
+            /// log1p of a number per customer.
+            case logNumber([Double])
+            /// 1 when the customer's code of a dimension is `code`.
+            case dummy([Int32], Int32)
+            /// 1 when the number is missing (NaN) for the customer.
+            case missing([Double])
+        }
         var name: String
-        var isMetric: Bool
-        var value: (Int) -> Double
+        var source: Source
+
+        /// The value for panel customer i.
+        @inline(__always) func value(_ i: Int) -> Double {
+            switch source {
+            case .number(let values): return values[i]
+            case .logNumber(let values): return log1p(values[i])
+            case .dummy(let codes, let code): return codes[i] == code ? 1 : 0
+            case .missing(let values): return values[i].isNaN ? 1 : 0
+            }
+        }
     }
 
     /// - Parameters:
     ///   - members: a subset of the included customers (indices into them), for a segment.
     ///   - excludingDimension: a dimension left out (the one the segment is a level of).
     ///   - withDimensions: false to leave every dimension out.
+    ///   - logValues: log1p of the numbers by name, per panel customer, when computed already.
     init(
         _ panel: CampaignPanel, _ sample: UpliftSample, covariates: UpliftCovariates, members: [Int]? = nil,
-        excludingDimension: Int? = nil, withDimensions: Bool = true
+        excludingDimension: Int? = nil, withDimensions: Bool = true, needs: Needs = .all, logValues: [String: [Double]]? = nil
     ) {
         let rows = members.map { $0.map { sample.included[$0] } } ?? sample.included
-        // Numbers: each metric's pre-period mean (outcomes first, then other metrics' baselines)
-        // or, for a monthly baseline, each outcome's pre-period months; the numeric customers columns.
-        // With monthly baselines the months replace the outcomes' means (which they determine).
+        let (numbers, missingIndicators) = Self.numbers(panel, sample, covariates: covariates)
+        let raw = numbers.map { Column(name: $0.name, source: .number($0.values)) }
+        let logged = Self.logged(numbers, sample)
+        let logs = logged.map { j in
+            Column(
+                name: "log1p(\(numbers[j].name))", source: logValues?[numbers[j].name].map { .number($0) } ?? .logNumber(numbers[j].values))
+        }
+        // Dummies: every level present but the first of each dimension (levels sorted by name).
+        var dummies: [Column] = []
+        for d in covariates.dimensions where withDimensions && d != excludingDimension {
+            var isPresent = [Bool](repeating: false, count: panel.levels[d].count)
+            let codes = panel.dimensionCodes[d]
+            for i in rows { isPresent[Int(codes[i])] = true }
+            for code in isPresent.indices.filter({ isPresent[$0] }).dropFirst() {
+                dummies.append(Column(name: "\(panel.dimensions[d])=\(panel.levels[d][code])", source: .dummy(codes, Int32(code))))
+            }
+        }
+        if withDimensions { dummies += missingIndicators }
+        // Every candidate once, in one pass of cross products; each design is screened on its
+        // block of them.
+        let candidates = raw + logs + dummies
+        let outcomeSet = Array(raw.indices) + dummies.indices.map { raw.count + logs.count + $0 }
+        let propensitySet =
+            numbers.indices.map { j in logged.firstIndex(of: j).map { raw.count + $0 } ?? j }
+            + dummies.indices.map { raw.count + logs.count + $0 }
+        let balanceSet = Array(candidates.indices)
+        let crossProducts = Self.crossProducts(candidates, rows: rows)
+        var dropped: [DroppedCovariate] = []
+        func design(_ set: [Int], _ wanted: Bool) -> (RowMatrix, [String]) {
+            guard wanted else { return (RowMatrix(rows: 0, columns: 0), []) }
+            let (kept, constant, collinear) = crossProducts.independentColumns(among: set)
+            for (index, reason) in constant.map({ ($0, DroppedCovariate.Reason.constant) }) + collinear.map({ ($0, .collinear) }) {
+                let item = DroppedCovariate(name: candidates[index].name, reason: reason)
+                if !dropped.contains(item) { dropped.append(item) }
+            }
+            return (Self.matrix(kept.map { candidates[$0] }, rows: rows), kept.map { candidates[$0].name })
+        }
+        (outcome, outcomeNames) = design(outcomeSet, needs.contains(.outcome))
+        (propensity, propensityNames) = design(propensitySet, needs.contains(.propensity))
+        (balance, balanceNames) = design(balanceSet, needs.contains(.balance))
+        self.dropped = dropped
+    }
+
+    /// The numeric covariates: each metric's pre-period mean (outcomes first, then other metrics'
+    /// baselines) or, for a monthly baseline, each outcome's pre-period months (which determine the
+    /// means, so they replace them); the numeric customers columns, a missing value replaced by
+    /// the mean with an indicator column saying so.
+    static func numbers(
+        _ panel: CampaignPanel, _ sample: UpliftSample, covariates: UpliftCovariates
+    ) -> (
+        numbers: [(name: String, values: [Double])], missingIndicators: [Column]
+    ) {
         let monthly = !covariates.monthlyWindows.isEmpty
         var numbers: [(name: String, values: [Double])] = panel.metrics.indices.filter { !monthly || $0 >= covariates.outcomes }.map {
             ("pre \(panel.metrics[$0])", panel.pre[$0])
@@ -142,80 +216,64 @@ struct UpliftDesigns {
         }
         var missingIndicators: [Column] = []
         for c in covariates.numeric {
-            // A customer without a value gets the mean, and an indicator says so.
-            var values = panel.numericValues[c]
-            let known = sample.included.map { values[$0] }.filter { !$0.isNaN }
+            let original = panel.numericValues[c]
+            let known = sample.included.map { original[$0] }.filter { !$0.isNaN }
             let mean = known.isEmpty ? 0 : known.reduce(0, +) / Double(known.count)
+            var values = original
             if known.count < sample.included.count {
-                let original = panel.numericValues[c]
-                missingIndicators.append(
-                    Column(name: "\(panel.numericColumns[c]) missing", isMetric: false) { original[rows[$0]].isNaN ? 1 : 0 })
+                missingIndicators.append(Column(name: "\(panel.numericColumns[c]) missing", source: .missing(original)))
                 values = values.map { $0.isNaN ? mean : $0 }
             }
             numbers.append((panel.numericColumns[c], values))
         }
-        let raw = numbers.map { number in
-            let column = number.values
-            return Column(name: number.name, isMetric: true) { column[rows[$0]] }
-        }
-        // log1p for numbers that are never negative (judged on the whole sample).
-        let logged = numbers.indices.filter { j in sample.included.allSatisfy { numbers[j].values[$0] >= 0 } }
-        let logs = logged.map { j in
-            let column = numbers[j].values
-            return Column(name: "log1p(\(numbers[j].name))", isMetric: true) { log1p(column[rows[$0]]) }
-        }
-        // Dummies: every level present but the first of each dimension (levels sorted by name).
-        var dummies: [Column] = []
-        for d in covariates.dimensions where withDimensions && d != excludingDimension {
-            let name = panel.dimensions[d]
-            var isPresent = [Bool](repeating: false, count: panel.levels[d].count)
-            let codes = panel.dimensionCodes[d]
-            for i in rows { isPresent[Int(codes[i])] = true }
-            for code in isPresent.indices.filter({ isPresent[$0] }).dropFirst() {
-                let target = Int32(code)
-                dummies.append(Column(name: "\(name)=\(panel.levels[d][code])", isMetric: false) { codes[rows[$0]] == target ? 1 : 0 })
-            }
-        }
-        if withDimensions { dummies += missingIndicators }
-        var dropped: [DroppedCovariate] = []
-        func screened(_ columns: [Column]) -> (RowMatrix, [String], Int) {
-            let (kept, out) = Self.screen(columns, rows: rows.count)
-            for d in out where !dropped.contains(d) { dropped.append(d) }
-            var matrix = RowMatrix(rows: rows.count, columns: kept.count)
-            matrix.values.withUnsafeMutableBufferPointer { values in
-                for (c, column) in kept.enumerated() {
-                    for r in 0..<rows.count { values[r * kept.count + c] = column.value(r) }
-                }
-            }
-            return (matrix, kept.map(\.name), kept.filter(\.isMetric).count)
-        }
-        let propensityColumns = numbers.indices.map { j in logged.firstIndex(of: j).map { logs[$0] } ?? raw[j] } + dummies
-        (outcome, outcomeNames, outcomeMetricColumns) = screened(raw + dummies)
-        (propensity, propensityNames, _) = screened(propensityColumns)
-        (balance, balanceNames, _) = screened(raw + logs + dummies)
-        self.dropped = dropped
+        return (numbers, missingIndicators)
     }
 
-    /// Drops constant columns, then columns that are linear combinations of earlier kept ones
-    /// (greedy in input order on the correlation matrix).
-    static func screen(_ columns: [Column], rows n: Int) -> (kept: [Column], dropped: [DroppedCovariate]) {
+    /// The numbers that are never negative among the included customers: they also enter as log1p.
+    static func logged(_ numbers: [(name: String, values: [Double])], _ sample: UpliftSample) -> [Int] {
+        numbers.indices.filter { j in sample.included.allSatisfy { numbers[j].values[$0] >= 0 } }
+    }
+
+    /// log1p of the logged numbers for every panel customer, by name (shared by the segments'
+    /// designs, which would otherwise each compute it).
+    static func logValues(_ panel: CampaignPanel, _ sample: UpliftSample, covariates: UpliftCovariates) -> [String: [Double]] {
+        let numbers = Self.numbers(panel, sample, covariates: covariates).numbers
+        var table: [String: [Double]] = [:]
+        for j in logged(numbers, sample) { table[numbers[j].name] = numbers[j].values.map { log1p($0) } }
+        return table
+    }
+
+    /// Cross products of the candidate columns over the rows, a block at a time.
+    static func crossProducts(_ columns: [Column], rows: [Int]) -> CrossProducts {
         let p = columns.count
-        guard p > 0 else { return ([], []) }
-        var cp = CrossProducts(variables: p)
+        var cp = CrossProducts(variables: max(p, 1))
+        guard p > 0 else { return cp }
         let blockRows = 4_096
         var block = [Double](repeating: 0, count: blockRows * p)
         var start = 0
-        while start < n {
-            let count = min(blockRows, n - start)
-            for r in 0..<count { for c in 0..<p { block[r * p + c] = columns[c].value(start + r) } }
+        while start < rows.count {
+            let count = min(blockRows, rows.count - start)
+            block.withUnsafeMutableBufferPointer { values in
+                for (c, column) in columns.enumerated() {
+                    for r in 0..<count { values[r * p + c] = column.value(rows[start + r]) }
+                }
+            }
             block.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: count) }
             start += count
         }
-        let (kept, constant, collinear) = cp.independentColumns()
-        let dropped =
-            constant.map { DroppedCovariate(name: columns[$0].name, reason: .constant) }
-            + collinear.map { DroppedCovariate(name: columns[$0].name, reason: .collinear) }
-        return (kept.map { columns[$0] }, dropped)
+        return cp
+    }
+
+    /// The rows × columns design.
+    static func matrix(_ columns: [Column], rows: [Int]) -> RowMatrix {
+        var matrix = RowMatrix(rows: rows.count, columns: columns.count)
+        let p = columns.count
+        matrix.values.withUnsafeMutableBufferPointer { values in
+            for (c, column) in columns.enumerated() {
+                for (r, i) in rows.enumerated() { values[r * p + c] = column.value(i) }
+            }
+        }
+        return matrix
     }
 
     /// Rows [T, the first `covariates` columns of the outcome design, y] of customers `range`

@@ -11,7 +11,7 @@ extension UpliftInputs {
     /// observational campaign, regression adjustment for a randomized one); then, per metric and
     /// dimension, Holm and Benjamini–Hochberg across the levels, empirical-Bayes shrinkage and
     /// Cochran's test that the levels share one effect (Holm across the dimensions).
-    func segmentEstimates(_ nuisance: UpliftNuisance, progress: (String) -> Void) throws -> [SegmentDimension] {
+    func segmentEstimates(_ nuisance: UpliftNuisance) throws -> [SegmentDimension] {
         let useEntropy = !randomized && nuisance.entropy != nil
         let method: UpliftMethod = useEntropy ? .entropy : .regression
         // Members of each (dimension, level), as indices into the included customers.
@@ -23,13 +23,14 @@ extension UpliftInputs {
         }
         guard !tasks.isEmpty else { return [] }
         let levelTasks = tasks
-        progress("segments: \(tasks.count) levels of \(panel.dimensions.count) dimensions")
         let k = covariates.outcomes
-        let outcomes = (0..<k).map { values($0).post }
+        let outcomes = data.map(\.post)
+        let logs = UpliftDesigns.logValues(panel, sample, covariates: covariates)
         let slots = ResultSlots<[SegmentUplift]>(count: tasks.count)
         DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
             let task = levelTasks[t]
-            slots[t] = levelEstimates(task.dimension, task.code, members: task.members, outcomes: outcomes, method: method)
+            slots[t] = levelEstimates(
+                task.dimension, task.code, members: task.members, outcomes: outcomes, method: method, logs: logs, nuisance: nuisance)
         }
         var result: [SegmentDimension] = []
         for j in 0..<k {
@@ -48,7 +49,10 @@ extension UpliftInputs {
     }
 
     /// One level's estimate for every metric.
-    func levelEstimates(_ d: Int, _ code: Int, members: [Int], outcomes: [[Double]], method: UpliftMethod) -> [SegmentUplift] {
+    func levelEstimates(
+        _ d: Int, _ code: Int, members: [Int], outcomes: [[Double]], method: UpliftMethod, logs: [String: [Double]],
+        nuisance: UpliftNuisance
+    ) -> [SegmentUplift] {
         let treatedCount = members.filter { treated[$0] }.count, controlCount = members.count - treatedCount
         var template = SegmentUplift(
             dimension: panel.dimensions[d], level: panel.levels[d][code], treated: treatedCount, control: controlCount, method: method)
@@ -56,17 +60,26 @@ extension UpliftInputs {
             template.note = .tooFewCustomers
             return outcomes.map { _ in template }
         }
-        var levelDesigns = UpliftDesigns(panel, sample, covariates: covariates, members: members, excludingDimension: d)
+        let needs: UpliftDesigns.Needs = method == .entropy ? .balance : .outcome
+        var levelDesigns = UpliftDesigns(
+            panel, sample, covariates: covariates, members: members, excludingDimension: d, needs: needs,
+            logValues: logs)
         let levelTreated = members.map { treated[$0] }
         var balance: EntropyBalance?
         if method == .entropy {
             // A small level often has no participant (or no non-participant) of some level of
             // another dimension, which no positive weights can match: then the level is balanced
             // on the pre-period metrics alone.
+            // Started from the whole sample's solution (same covariates by name): the same weights
+            // in fewer Newton steps.
+            let start = nuisance.entropy.map { overall in
+                levelDesigns.balanceNames.map { name in designs.balanceNames.firstIndex(of: name).map { overall.coefficients[$0] } ?? 0 }
+            }
             do {
-                balance = try EntropyBalancing.weights(covariates: levelDesigns.balance, treated: levelTreated)
+                balance = try EntropyBalancing.weights(covariates: levelDesigns.balance, treated: levelTreated, start: start)
             } catch {
-                levelDesigns = UpliftDesigns(panel, sample, covariates: covariates, members: members, withDimensions: false)
+                levelDesigns = UpliftDesigns(
+                    panel, sample, covariates: covariates, members: members, withDimensions: false, needs: .balance, logValues: logs)
                 do {
                     balance = try EntropyBalancing.weights(covariates: levelDesigns.balance, treated: levelTreated)
                     template.note = .metricsOnlyBalance
