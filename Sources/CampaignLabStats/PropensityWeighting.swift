@@ -42,6 +42,9 @@ public enum WeightingStandardError: Sendable, Equatable {
     /// intercept): the M-estimation sandwich of the stacked logit score and weighted-mean
     /// equations (Lunceford & Davidian 2004, §3), as statsmodels `TreatmentEffect.ipw()`.
     case estimatedLogitScores(covariates: RowMatrix)
+    /// The same, with the logit's information Σ e(1 − e)x̃x̃ᵀ (column-major, intercept first)
+    /// computed once by the caller for several outcomes (``PropensityWeighting/logitInformation(_:propensity:)``).
+    case estimatedLogitScoresWithInformation(covariates: RowMatrix, information: [Double])
 }
 
 /// The standardized mean difference of one covariate before and after weighting.
@@ -228,11 +231,17 @@ public enum PropensityWeighting {
             weights[i] == 0 ? 0 : treated[i] ? weights[i] * (outcomes[i] - t.mean) / t.sum : -weights[i] * (outcomes[i] - c.mean) / c.sum
         }
         var seMethod = "SE with known scores"
-        if case .estimatedLogitScores(let design) = standardError {
+        var logitDesign: (RowMatrix, [Double]?)?
+        switch standardError {
+        case .knownScores: break
+        case .estimatedLogitScores(let design): logitDesign = (design, nil)
+        case .estimatedLogitScoresWithInformation(let design, let information): logitDesign = (design, information)
+        }
+        if let (design, information) = logitDesign {
             precondition(design.rows == n, "PropensityWeighting: one propensity-covariate row per unit")
             (se, influence) = estimatedScoreStandardError(
                 outcomes: outcomes, treated: treated, propensity: propensity, design: design,
-                kept: weights.map { $0 > 0 }, estimand: estimand, means: (t.mean, c.mean))
+                kept: weights.map { $0 > 0 }, estimand: estimand, means: (t.mean, c.mean), information: information)
             seMethod = "M-estimation SE for estimated logit scores"
         }
         let effect = MeanComparison.tEstimate(
@@ -255,6 +264,30 @@ public enum PropensityWeighting {
             trimmed: trimmed, balance: balance,
             propensityRange: (treatedLow...treatedHigh, comparisonLow...comparisonHigh),
             overlapBound: bound, weights: weights, weightScale: weightScale, largestWeight: largest, influence: influence)
+    }
+
+    /// The logit's information Σ e(1 − e)x̃x̃ᵀ with x̃ = [1, x], column-major: the block of the
+    /// M-estimation sandwich that is the same for every outcome.
+    public static func logitInformation(_ design: RowMatrix, propensity: [Double]) -> [Double] {
+        let k = design.columns + 1, n = design.rows
+        var information = [Double](repeating: 0, count: k * k)
+        let blockRows = 4_096
+        var block = [Double](repeating: 0, count: blockRows * k)
+        var start = 0
+        design.values.withUnsafeBufferPointer { x in
+            while start < n {
+                let count = min(blockRows, n - start)
+                for r in 0..<count {
+                    let i = start + r, e = propensity[i], root = (e * (1 - e)).squareRoot()
+                    block[r * k] = root
+                    for c in 1..<k { block[r * k + c] = root * x[i * (k - 1) + c - 1] }
+                }
+                block.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: count, columns: k, into: &information) }
+                start += count
+            }
+        }
+        BLAS.symmetrizeFromUpper(&information, order: k)
+        return information
     }
 
     /// Crump et al.'s optimal kept set: nil when nothing is to be dropped (max g ≤ 2·mean g).
@@ -283,7 +316,7 @@ public enum PropensityWeighting {
     private static func estimatedScoreStandardError(
         outcomes: [Double], treated: [Bool], propensity: [Double],
         design: RowMatrix, kept: [Bool], estimand: WeightingEstimand,
-        means: (Double, Double)
+        means: (Double, Double), information: [Double]?
     ) -> (standardError: Double, influence: [Double]) {
         let k = design.columns + 1
         let x = design.values
@@ -313,14 +346,18 @@ public enum PropensityWeighting {
         var scaledRows = [Double](repeating: 0, count: blockRows * k)
         var filled = 0
         func flush() {
-            scaledRows.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: k, into: &logitBlock) }
+            if information == nil {
+                scaledRows.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: k, into: &logitBlock) }
+            }
             filled = 0
         }
         for i in 0..<n {
             let e = propensity[i], row = i * (k - 1)
-            let root = (e * (1 - e)).squareRoot(), scaledBase = filled * k
-            scaledRows[scaledBase] = root
-            for r in 1..<k { scaledRows[scaledBase + r] = root * x[row + r - 1] }
+            if information == nil {
+                let root = (e * (1 - e)).squareRoot(), scaledBase = filled * k
+                scaledRows[scaledBase] = root
+                for r in 1..<k { scaledRows[scaledBase + r] = root * x[row + r - 1] }
+            }
             if kept[i] {
                 let y = outcomes[i]
                 // d/dβ of the mean equations (x̃ with x̃₀ = 1).
@@ -351,7 +388,7 @@ public enum PropensityWeighting {
             if filled == blockRows { flush() }
         }
         flush()
-        BLAS.symmetrizeFromUpper(&logitBlock, order: k)
+        if let information { logitBlock = information } else { BLAS.symmetrizeFromUpper(&logitBlock, order: k) }
         for c in 0..<k { for r in 0..<k { a[r + c * p] = logitBlock[r + c * k] } }
         // z = A⁻ᵀc, then Var = zᵀBz.
         var transposed = [Double](repeating: 0, count: p * p)

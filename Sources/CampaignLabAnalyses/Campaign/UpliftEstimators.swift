@@ -35,6 +35,8 @@ struct UpliftNuisance {
     /// Per outcome: the control group's OLS of the post value and of the change on the outcome
     /// design (AIPW and DR-DiD), from one pass of cross products for every outcome.
     var controlFits: [(post: LinearRegressionFit, change: LinearRegressionFit)] = []
+    /// The logit's information, shared by every outcome's weighting standard error.
+    var logitInformation: [Double] = []
 
     init() {}
 
@@ -44,6 +46,7 @@ struct UpliftNuisance {
         logit = fit
         scores = fit.probabilities(designs.propensity).map { min(max($0, 1e-9), 1 - 1e-9) }
         controlFits = try Self.controlFits(inputs)
+        logitInformation = PropensityWeighting.logitInformation(designs.propensity, propensity: scores)
         // Newton starts from the logit's tilt (its coefficients on the columns both designs
         // share): the propensity weights e/(1 − e) already nearly balance, so fewer steps are
         // needed to the same exact solution.
@@ -217,7 +220,9 @@ extension UpliftInputs {
         case .ipw, .ipwChange:
             let w = PropensityWeighting.estimate(
                 outcomes: method == .ipw ? y : change, treated: treated, propensity: nuisance.scores, covariates: nil,
-                estimand: .att, standardError: .estimatedLogitScores(covariates: designs.propensity), level: level)
+                estimand: .att,
+                standardError: .estimatedLogitScoresWithInformation(covariates: designs.propensity, information: nuisance.logitInformation),
+                level: level)
             (effect, influence) = (w.effect, w.influence)
         case .entropy:
             guard let balance = nuisance.entropy else {

@@ -268,9 +268,18 @@ struct UpliftDesigns {
     static func matrix(_ columns: [Column], rows: [Int]) -> RowMatrix {
         var matrix = RowMatrix(rows: rows.count, columns: columns.count)
         let p = columns.count
+        // A column at a time within blocks of rows, so that the writes stay in cache.
+        let blockRows = 1_024
         matrix.values.withUnsafeMutableBufferPointer { values in
-            for (c, column) in columns.enumerated() {
-                for (r, i) in rows.enumerated() { values[r * p + c] = column.value(i) }
+            rows.withUnsafeBufferPointer { rows in
+                var start = 0
+                while start < rows.count {
+                    let end = min(start + blockRows, rows.count)
+                    for (c, column) in columns.enumerated() {
+                        for r in start..<end { values[r * p + c] = column.value(rows[r]) }
+                    }
+                    start = end
+                }
             }
         }
         return matrix
