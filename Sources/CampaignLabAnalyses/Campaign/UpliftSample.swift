@@ -182,6 +182,10 @@ struct UpliftDesigns {
         let balanceSet = Array(candidates.indices)
         let crossProducts = Self.crossProducts(candidates, rows: rows)
         var dropped: [DroppedCovariate] = []
+        // The balancing design first; the others copy its columns when it has them all (it holds
+        // every candidate), which is cheaper than computing the values again.
+        var balanceKept: [Int] = []
+        var balanceMatrix = RowMatrix(rows: 0, columns: 0)
         func design(_ set: [Int], _ wanted: Bool) -> (RowMatrix, [String]) {
             guard wanted else { return (RowMatrix(rows: 0, columns: 0), []) }
             let (kept, constant, collinear) = crossProducts.independentColumns(among: set)
@@ -189,11 +193,22 @@ struct UpliftDesigns {
                 let item = DroppedCovariate(name: candidates[index].name, reason: reason)
                 if !dropped.contains(item) { dropped.append(item) }
             }
-            return (Self.matrix(kept.map { candidates[$0] }, rows: rows), kept.map { candidates[$0].name })
+            let names = kept.map { candidates[$0].name }
+            if !balanceKept.isEmpty, let positions = Optional(kept.map { balanceKept.firstIndex(of: $0) }),
+                positions.allSatisfy({ $0 != nil })
+            {
+                return (Self.columns(positions.map { $0! }, of: balanceMatrix), names)
+            }
+            return (Self.matrix(kept.map { candidates[$0] }, rows: rows), names)
         }
-        (outcome, outcomeNames) = design(outcomeSet, needs.contains(.outcome))
-        (propensity, propensityNames) = design(propensitySet, needs.contains(.propensity))
-        (balance, balanceNames) = design(balanceSet, needs.contains(.balance))
+        let (balanceDesign, balanceColumnNames) = design(balanceSet, needs.contains(.balance))
+        balanceMatrix = balanceDesign
+        if needs.contains(.balance) { balanceKept = crossProducts.independentColumns(among: balanceSet).kept }
+        let (outcomeDesign, outcomeColumnNames) = design(outcomeSet, needs.contains(.outcome))
+        let (propensityDesign, propensityColumnNames) = design(propensitySet, needs.contains(.propensity))
+        (balance, balanceNames) = (balanceDesign, balanceColumnNames)
+        (outcome, outcomeNames) = (outcomeDesign, outcomeColumnNames)
+        (propensity, propensityNames) = (propensityDesign, propensityColumnNames)
         self.dropped = dropped
     }
 
@@ -262,6 +277,20 @@ struct UpliftDesigns {
             start += count
         }
         return cp
+    }
+
+    /// Some columns of a design, in the order given, copied row by row.
+    static func columns(_ positions: [Int], of source: RowMatrix) -> RowMatrix {
+        let p = source.columns, q = positions.count
+        var matrix = RowMatrix(rows: source.rows, columns: q)
+        source.values.withUnsafeBufferPointer { from in
+            matrix.values.withUnsafeMutableBufferPointer { to in
+                for r in 0..<source.rows {
+                    for (c, position) in positions.enumerated() { to[r * q + c] = from[r * p + position] }
+                }
+            }
+        }
+        return matrix
     }
 
     /// The rows × columns design.
