@@ -110,9 +110,17 @@ public enum EntropyBalancing {
         }
         let solution: (weights: [Double], iterations: Int, lambda: [Double])
         do {
-            let initial = start.map { start in columns.map { start[$0] * scale[$0] } }
-            solution = try newton(
-                z, rows: controls.count, columns: columns.count, start: initial, tolerance: tolerance, maxIterations: maxIterations)
+            // A start that leads nowhere (a separated logit's huge tilt) is dropped for λ = 0.
+            let initial = start.map { start in columns.map { start[$0] * scale[$0] } }.flatMap { $0.allSatisfy(\.isFinite) ? $0 : nil }
+            if let initial,
+                let warm = try? newton(
+                    z, rows: controls.count, columns: columns.count, start: initial, tolerance: tolerance, maxIterations: maxIterations)
+            {
+                solution = warm
+            } else {
+                solution = try newton(
+                    z, rows: controls.count, columns: columns.count, start: nil, tolerance: tolerance, maxIterations: maxIterations)
+            }
         } catch EntropyBalancingError.infeasible(let c) {
             throw EntropyBalancingError.infeasible(covariate: columns[c])
         }

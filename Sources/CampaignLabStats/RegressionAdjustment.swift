@@ -13,6 +13,12 @@
 ///     row[4] = postAUM[i]             // the outcome last
 /// }
 /// ```
+/// Why a regression adjustment has no treatment coefficient.
+public enum RegressionAdjustmentError: Error, Equatable, Sendable {
+    /// The treatment indicator is constant or a linear combination of the covariates.
+    case treatmentCollinear
+}
+
 public enum RegressionAdjustment {
     /// - Parameters:
     ///   - count: the number of units.
@@ -21,7 +27,8 @@ public enum RegressionAdjustment {
     ///   - row: fills unit i's row: [T, covariates…, y] (covariates + 2 values).
     /// - Returns: the treatment coefficient with HC1 SE, z interval, p-value; and the fit.
     /// - Throws: `LinearAlgebraError` when LAPACK fails on a matrix it should not.
-    /// - Precondition: the treatment indicator is not constant or collinear with the covariates.
+    /// - Throws: also `RegressionAdjustmentError.treatmentCollinear` when the treatment indicator is
+    ///   constant or collinear with the covariates.
     public static func estimate(
         count: Int, covariates: Int, level: Double = 0.95,
         row: (Int, inout [Double]) -> Void
@@ -64,7 +71,7 @@ public enum RegressionAdjustment {
         var crossProducts = CrossProducts(variables: width)
         pass { crossProducts.add(rowMajor: $0, rows: $1) }
         let fit = try LinearRegression.fit(crossProducts)
-        precondition(fit.keptCovariates.contains(0), "RegressionAdjustment: the treatment indicator is collinear with the covariates")
+        guard fit.keptCovariates.contains(0) else { throw RegressionAdjustmentError.treatmentCollinear }
         let method = "regression adjustment: OLS with HC1 standard errors, z interval"
         guard wanted else {
             var meat = fit.sandwichAccumulator()

@@ -197,4 +197,41 @@ struct UpliftBehaviourTests {
         ).text
         #expect(trimmedText.contains("Trimmed for overlap (Crump et al. 2009): \(formatCount(count)) customers"))
     }
+
+    /// Data that defeat a model make that model's row a note, never the end of the report: a
+    /// control group smaller than the covariates, a customers column that repeats the arm of a
+    /// randomized test; a small integer code stays a category.
+    @Test func modelsThatCannotBeFittedAreNotesNotCrashes() throws {
+        // 14 non-participants, and a 20-level dimension besides segment and region.
+        let few = try Self.analyses(
+            "growth", metrics: ["aum", "app_logins"],
+            then: """
+                UPDATE assignments SET arm = 'participant' WHERE campaign_id = 'growth' AND customer_id > 14;
+                ALTER TABLE customers ADD COLUMN branch TEXT;
+                UPDATE customers SET branch = 'b' || (customer_id % 20);
+                """)[0]
+        for m in few.metrics {
+            #expect(m.estimate(.naive)?.effect != nil)
+            #expect(m.estimates.allSatisfy { $0.effect != nil || $0.note != nil }, "\(m.metric)")
+        }
+        // A test-cell flag equal to the arm: the regression keeps the arm and drops the flag (or,
+        // should pivoting pick the flag, says the row cannot be estimated) — never a crash.
+        let flagged = try Self.analyses(
+            "ab3", metrics: ["app_logins"],
+            then: """
+                ALTER TABLE customers ADD COLUMN cell TEXT;
+                UPDATE customers SET cell = (SELECT arm FROM assignments a WHERE a.customer_id = customers.customer_id AND a.campaign_id = 'ab3');
+                ALTER TABLE customers ADD COLUMN tier_code INTEGER;
+                UPDATE customers SET tier_code = 1 + customer_id % 4;
+                """)
+        for a in flagged {
+            let m = try #require(a.metrics.first)
+            #expect(m.estimate(.naive)?.effect != nil && m.headline?.effect != nil)
+            #expect(m.estimates.allSatisfy { $0.effect != nil || $0.note == .notEstimable })
+            if let adjusted = m.estimate(.regression)?.effect, let naive = m.estimate(.naive)?.effect {
+                #expect(abs(adjusted.estimate - naive.estimate) < 3 * naive.standardError)
+            }
+            #expect(a.panel.dimensions.contains("tier_code") && a.panel.numericColumns.isEmpty)
+        }
+    }
 }

@@ -151,7 +151,7 @@ public struct UpliftModel: Sendable, Hashable, CustomStringConvertible {
 
     public func encoded() -> [(name: String, value: String)] {
         (covariates.map { [("covariates", $0.joined(separator: ","))] } ?? [])
-            + (baseline == .mean ? [] : [("baseline", baseline.rawValue)])
+            + (baseline == .mean ? [] : [("baseline", baseline.rawValue)]) + (trim ? [("trim", "true")] : [])
     }
 
     public var description: String { "\(covariates?.joined(separator: ",") ?? "*")|\(baseline.rawValue)|\(trim)" }

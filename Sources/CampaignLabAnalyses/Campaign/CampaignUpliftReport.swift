@@ -96,7 +96,10 @@ extension CampaignUplift {
     static func headline(_ a: UpliftAnalysis, _ context: AnalysisContext) -> [ReportBlock] {
         let t = context.text
         var blocks: [ReportBlock] = [.heading(level: 3, [.text(t("The effect of the campaign", "活动效应"))])]
-        let method = a.metrics.compactMap(\.defaultMethod).first
+        // Named in the caption when every metric has the same default (a metric whose default
+        // could not be computed falls back to another method: then the estimates table names it).
+        let defaults = Set(a.metrics.compactMap(\.defaultMethod))
+        let method = defaults.count == 1 ? defaults.first : nil
         var rows: [[Cell]] = []
         for m in a.metrics {
             let h = m.headline

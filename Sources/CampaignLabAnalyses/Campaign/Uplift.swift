@@ -202,8 +202,9 @@ public struct UpliftAnalysis: Sendable {
             nuisance = try UpliftNuisance(inputs)
             if trim, let rule = PropensityWeighting.crumpOptimalRule(nuisance.scores) {
                 let kept = nuisance.scores.indices.filter { 1 / (nuisance.scores[$0] * (1 - nuisance.scores[$0])) <= rule.largestKept }
-                trimming = (sample.included.count - kept.count, rule.alpha)
-                try sample.keep(kept, panel, treatedArm: treatedArm)
+                let before = sample.included.count
+                try sample.keep(kept, panel, treatedArm: treatedArm, dimensions: covariates.dimensions)
+                trimming = (before - sample.included.count, rule.alpha)
                 progress("trimmed \(formatCount(trimming!.count)) customers outside the overlap bounds")
                 designs = UpliftDesigns(panel, sample, covariates: covariates)
                 inputs.sample = sample

@@ -42,15 +42,27 @@ struct UpliftNuisance {
 
     init(_ inputs: UpliftInputs) throws {
         let designs = inputs.designs, treated = inputs.treated
-        let fit = try LogisticRegression.fit(rows: designs.logitRows(treated: treated), covariates: designs.propensity.columns)
-        logit = fit
-        scores = fit.probabilities(designs.propensity).map { min(max($0, 1e-9), 1 - 1e-9) }
-        controlFits = try Self.controlFits(inputs)
+        let n = treated.count, controls = treated.filter { !$0 }.count
+        // The logit needs more customers than coefficients; its scores must be numbers.
+        var fit: LogisticRegressionFit?
+        if n > designs.propensity.columns + 2 {
+            fit = try LogisticRegression.fit(rows: designs.logitRows(treated: treated), covariates: designs.propensity.columns)
+        }
+        if let fit, fit.coefficients.allSatisfy(\.isFinite) {
+            logit = fit
+            scores = fit.probabilities(designs.propensity).map { $0.isFinite ? min(max($0, 1e-9), 1 - 1e-9) : .nan }
+            if scores.contains(where: \.isNaN) { logit = nil; scores = [] }
+        }
+        if logit != nil { logitInformation = PropensityWeighting.logitInformation(designs.propensity, propensity: scores) }
+        // The control group's outcome models need more controls than coefficients.
+        if controls > designs.outcome.columns + 2 { controlFits = try Self.controlFits(inputs) }
         logitInformation = PropensityWeighting.logitInformation(designs.propensity, propensity: scores)
         // Newton starts from the logit's tilt (its coefficients on the columns both designs
         // share): the propensity weights e/(1 − e) already nearly balance, so fewer steps are
         // needed to the same exact solution.
-        let start = designs.balanceNames.map { name in designs.propensityNames.firstIndex(of: name).map { fit.coefficients[$0 + 1] } ?? 0 }
+        let start = logit.map { fit in
+            designs.balanceNames.map { name in designs.propensityNames.firstIndex(of: name).map { fit.coefficients[$0 + 1] } ?? 0 }
+        }
         do {
             entropy = try EntropyBalancing.weights(covariates: designs.balance, treated: treated, start: start)
         } catch EntropyBalancingError.infeasible(let covariate) {
@@ -87,7 +99,8 @@ struct UpliftNuisance {
 
     /// The balance table: every balancing covariate before weighting, after propensity
     /// weighting and after entropy balancing.
-    func diagnostics(_ inputs: UpliftInputs) -> BalanceDiagnostics {
+    func diagnostics(_ inputs: UpliftInputs) -> BalanceDiagnostics? {
+        guard !scores.isEmpty else { return nil }
         let designs = inputs.designs, treated = inputs.treated
         let weighted = PropensityWeighting.estimate(
             outcomes: inputs.data[0].post, treated: treated, propensity: scores, covariates: designs.balance, estimand: .att,
@@ -116,7 +129,6 @@ extension UpliftInputs {
         let k = covariates.outcomes
         let tasks = (0..<k).flatMap { j in methods.map { (metric: j, method: $0) } }
         let results = ResultSlots<(MethodEstimate, HonestGrowth?)>(count: tasks.count)
-        let failures = ResultSlots<Error>(count: tasks.count)
         let preferred = defaultCandidates(nuisance).first
         let constant = (0..<k).map { isConstant($0) }
         DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
@@ -127,10 +139,11 @@ extension UpliftInputs {
                     ? (MethodEstimate(method: method, note: .noVariation), nil)
                     : try estimate(method, metric: j, data[j], nuisance, honestGrowth: method == preferred)
             } catch {
-                failures[t] = error
+                // One method failing on these data (a collinear treatment, a singular system) is a
+                // note on its row, never the end of the report.
+                results[t] = (MethodEstimate(method: method, note: .notEstimable), nil)
             }
         }
-        if let error = failures.values.compactMap({ $0 }).first { throw error }
         return (0..<k).map { j in
             let mine = tasks.indices.filter { tasks[$0].metric == j }.map { results[$0]! }
             let estimates = mine.map(\.0)
@@ -198,6 +211,15 @@ extension UpliftInputs {
     ) throws -> (MethodEstimate, HonestGrowth?) {
         let (y, pre, change) = data
         var result = MethodEstimate(method: method)
+        // Methods whose shared models could not be fitted on these data (too few customers for
+        // the covariates, a logit without finite scores) are reported as not estimable.
+        let needsLogit: Set<UpliftMethod> = [.ipw, .ipwChange, .drdid, .aipw]
+        if (needsLogit.contains(method) && nuisance.scores.isEmpty) || ([.drdid, .aipw].contains(method) && nuisance.controlFits.isEmpty)
+            || (method == .regression && y.count <= designs.columns + 3)
+        {
+            result.note = .notEstimable
+            return (result, nil)
+        }
         var effect: EffectEstimate, influence: [Double], scale = 1.0
         switch method {
         case .naive, .did:

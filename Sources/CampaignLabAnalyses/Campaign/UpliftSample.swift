@@ -75,9 +75,27 @@ struct UpliftSample {
 
 extension UpliftSample {
     /// Keeps the included customers at `rows` (indices into `included`).
-    mutating func keep(_ rows: [Int], _ panel: CampaignPanel, treatedArm: Int) throws {
+    mutating func keep(_ rows: [Int], _ panel: CampaignPanel, treatedArm: Int, dimensions: [Int]) throws {
         included = rows.map { included[$0] }
         treated = rows.map { treated[$0] }
+        // Trimming can leave a dimension level in one arm only: its customers go too.
+        var changed = true
+        while changed {
+            changed = false
+            for d in dimensions {
+                var counts = [(Int, Int)](repeating: (0, 0), count: panel.levels[d].count)
+                for (r, i) in included.enumerated() {
+                    let code = Int(panel.dimensionCodes[d][i])
+                    if treated[r] { counts[code].0 += 1 } else { counts[code].1 += 1 }
+                }
+                let lonely = Set(counts.indices.filter { (counts[$0].0 == 0) != (counts[$0].1 == 0) })
+                guard !lonely.isEmpty else { continue }
+                let kept = included.indices.filter { !lonely.contains(Int(panel.dimensionCodes[d][included[$0]])) }
+                included = kept.map { included[$0] }
+                treated = kept.map { treated[$0] }
+                changed = true
+            }
+        }
         let nTreated = treated.filter { $0 }.count, nControl = treated.count - nTreated
         guard nTreated >= 10, nControl >= 10 else {
             throw AnalysisError(

@@ -53,8 +53,8 @@ public struct ContractSchema: Sendable {
     public var tables: [String: Table]
     /// The columns of `customers` other than customer_id and opened_on, in order.
     public var dimensions: [String]
-    /// Those of `dimensions` that hold numbers (age, income): continuous covariates for the
-    /// uplift's models rather than categories.
+    /// Those of `dimensions` that hold numbers with more than 12 distinct values (age, income):
+    /// continuous covariates for the uplift's models rather than categories.
     public var numericDimensions: [String] = []
     /// The numeric columns of `customer_months` other than customer_id and month, in order.
     public var metrics: [String]
@@ -147,7 +147,11 @@ public struct ContractSchema: Sendable {
             let contractNames = Set(Contract.customers.columns.map { $0.name.lowercased() })
             for column in customers.columns where !contractNames.contains(column.name.lowercased()) {
                 dimensions.append(column.name)
-                if try isNumeric(column, of: customers.name, in: database) { numericDimensions.append(column.name) }
+                if try isNumeric(column, of: customers.name, in: database),
+                    try hasManyValues(column.name, of: customers.name, in: database)
+                {
+                    numericDimensions.append(column.name)
+                }
             }
         }
 
@@ -216,6 +220,15 @@ public struct ContractSchema: Sendable {
             if key.count == columns.count, !key.isEmpty { table.uniqueKeys.append(Set(key)) }
         }
         return table
+    }
+
+    /// Whether a column has more than 12 distinct values: a numeric customers column with fewer
+    /// (a 0/1 flag, a tier coded 1–4, a branch number of a small bank) is read as categories.
+    static func hasManyValues(_ column: String, of table: String, in database: SQLiteDatabase) throws -> Bool {
+        let name = quoteIdentifier(column)
+        let rows = try database.rows(
+            "SELECT count(*) FROM (SELECT DISTINCT \(name) FROM \(quoteIdentifier(table)) WHERE \(name) IS NOT NULL LIMIT 13)")
+        return (rows.first?.first?.doubleValue ?? 0) > 12
     }
 
     /// Whether a column holds numbers: by its declared type's affinity
