@@ -129,7 +129,7 @@ def demo_truth(binary, seed, customers, db):
 
 def run_one(task):
     """One mechanism and seed: {'rows': [...]} or {'error': message} or {'fatal': message}."""
-    mechanism, seed, customers, binary, workdir, keep, timeout, estimand = task
+    mechanism, seed, customers, binary, workdir, keep, timeout, estimand, extra = task
     tmp = tempfile.mkdtemp(prefix=f"{mechanism}-{seed}-", dir=workdir)
     started = time.perf_counter()
     try:
@@ -140,7 +140,7 @@ def run_one(task):
         for arm in arms:
             out = os.path.join(tmp, "report-" + arm)
             cmd = [binary, "uplift", "--db", db, "--campaign", truth["campaign_id"], "--format", "json",
-                   "--out", out, "--quiet"] + (["--arm", arm] if len(arms) > 1 else [])
+                   "--out", out, "--quiet"] + (["--arm", arm] if len(arms) > 1 else []) + extra
             try:
                 p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -265,6 +265,7 @@ def main(argv=None):
     p.add_argument("--workdir", help="where the temporary databases go (default: the system's temp dir)")
     p.add_argument("--keep", action="store_true", help="keep each run's database, truth and report")
     p.add_argument("--csv", help="also write every matched estimate to this CSV file")
+    p.add_argument("--uplift-args", default="", help="more arguments for every uplift run, e.g. '--pre-months 12 --baseline monthly'")
     p.add_argument("--estimand", choices=["sample", "expected"], default="sample",
                    help="truth to compare with: the sample ATT (default) or the expected ATT given "
                         "the treated customers (without the effect's own noise)")
@@ -286,7 +287,7 @@ def main(argv=None):
         except OSError as error:
             p.error(f"--workdir {a.workdir}: {error.strerror}")
     estimand = "att" if a.estimand == "sample" else "att_expected"
-    tasks = [(m, s, a.customers, binary, a.workdir, a.keep, a.timeout, estimand)
+    tasks = [(m, s, a.customers, binary, a.workdir, a.keep, a.timeout, estimand, a.uplift_args.split())
              for m in mechanisms for s in range(a.first_seed, a.first_seed + a.seeds)]
     rows, errors, started = [], [], time.perf_counter()
     with concurrent.futures.ProcessPoolExecutor(max_workers=a.jobs) as pool:
