@@ -43,8 +43,8 @@ extension UpliftNote {
             return t("could not be estimated on these data", "在这些数据上无法估计")
         case .noBalance(let covariate):
             return t(
-                "no weighting of the comparison group matches the participants on every covariate at once (furthest off: \(covariate)); the groups barely overlap",
-                "对照组无论如何加权都无法在所有协变量上同时与参与者一致（差距最大：\(covariate)）；两组几乎没有重叠")
+                "no weighting of the comparison group matches the participants on every covariate at once (among them \(covariate)); the groups barely overlap",
+                "对照组无论如何加权都无法在所有协变量上同时与参与者一致（其中包括 \(covariate)）；两组几乎没有重叠")
         case .propensityUnreliable:
             return t(
                 "the propensity model could not separate the groups cleanly: treat this estimate as unreliable",
