@@ -63,22 +63,7 @@ public enum AugmentedIPW {
         let k = covariates.columns
         let x = covariates.values
         func outcomeModel(_ group: Bool) throws -> LinearRegressionFit {
-            var cp = CrossProducts(variables: k + 1)
-            // The group's rows [x, y], gathered a block at a time.
-            let blockRows = CrossProducts.blockRows
-            var rows = [Double](repeating: 0, count: blockRows * (k + 1))
-            var filled = 0
-            for i in 0..<n where treated[i] == group {
-                for j in 0..<k { rows[filled * (k + 1) + j] = x[i * k + j] }
-                rows[filled * (k + 1) + k] = outcomes[i]
-                filled += 1
-                if filled == blockRows {
-                    rows.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: filled) }
-                    filled = 0
-                }
-            }
-            rows.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: filled) }
-            return try LinearRegression.fit(cp)
+            try LinearRegression.fit(outcomes: outcomes, design: covariates, where: { treated[$0] == group })
         }
         func predict(_ fit: LinearRegressionFit, _ i: Int) -> Double {
             var value = fit.intercept

@@ -30,7 +30,7 @@ public enum DoublyRobustDiD {
         precondition(treated.count == n && propensity.count == n && x.rows == n && z.rows == n, "DoublyRobustDiD: one row per unit")
         precondition(propensityFit.coefficients.count == kz + 1, "DoublyRobustDiD: the propensity fit must be on the propensity design")
         // Outcome model on the controls.
-        let outcomeFit = try outcomeFit ?? controlRegression(changes, treated: treated, design: x)
+        let outcomeFit = try outcomeFit ?? LinearRegression.fit(outcomes: changes, design: x, where: { !treated[$0] })
         var residual = [Double](repeating: 0, count: n)
         x.values.withUnsafeBufferPointer { values in
             for i in 0..<n { residual[i] = changes[i] - outcomeFit.predict(UnsafeBufferPointer(rebasing: values[(i * k)..<(i * k + k)])) }
@@ -81,21 +81,6 @@ public enum DoublyRobustDiD {
             eta1 - eta0, se: variance.squareRoot(), df: .infinity, level: level,
             method: "doubly robust difference-in-differences (Sant'Anna & Zhao 2020), influence-function SE")
         return (effect, influence)
-    }
-
-    /// OLS of y on [1, x] over the untreated units.
-    static func controlRegression(_ y: [Double], treated: [Bool], design x: RowMatrix) throws -> LinearRegressionFit {
-        let k = x.columns
-        var cp = CrossProducts(variables: k + 1)
-        var block = [Double](repeating: 0, count: CrossProducts.blockRows * (k + 1)), filled = 0
-        for i in y.indices where !treated[i] {
-            for j in 0..<k { block[filled * (k + 1) + j] = x.values[i * k + j] }
-            block[filled * (k + 1) + k] = y[i]
-            filled += 1
-            if filled == CrossProducts.blockRows { block.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: filled) }; filled = 0 }
-        }
-        block.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: filled) }
-        return try LinearRegression.fit(cp)
     }
 
     /// scale · A·v for a column-major square A.

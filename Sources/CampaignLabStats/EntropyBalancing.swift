@@ -102,7 +102,9 @@ public enum EntropyBalancing {
         var z = standardized(x, rows: controls, columns: columns, targets: targets, scale: scale)
         // Collinear columns (among the controls) would make the Hessian singular: keep a
         // spanning set; the others are balanced with them when the relation holds for all.
-        let kept = spanningColumns(z, rows: controls.count, columns: columns.count)
+        var zProducts = CrossProducts(variables: max(columns.count, 1))
+        if !columns.isEmpty { zProducts.add(rowMajor: z) }
+        let kept = columns.isEmpty ? [] : zProducts.independentColumns().kept
         let collinear = columns.indices.filter { !kept.contains($0) }.map { columns[$0] }
         if kept.count < columns.count {
             columns = kept.map { columns[$0] }
@@ -185,23 +187,32 @@ public enum EntropyBalancing {
 
     /// Σ wᵣ zᵣzᵣᵀ of the standardized gaps, rescaled to the covariates' units (dsyrk on √w·z).
     private static func gapCovariance(_ z: [Double], weights: [Double], columns: [Int], scale: [Double]) -> [Double] {
-        let q = columns.count, m = weights.count
+        let q = columns.count
+        var s = weightedGram(z, weights: weights, columns: q)
+        for b in 0..<q { for a in 0..<q { s[a + b * q] *= scale[columns[a]] * scale[columns[b]] } }
+        return s
+    }
+
+    /// Σ wᵣ zᵣzᵣᵀ for row-major z (BLAS dsyrk on blocks of √w·z), both triangles, column-major.
+    private static func weightedGram(_ z: [Double], weights: [Double], columns q: Int) -> [Double] {
+        let m = weights.count
         var s = [Double](repeating: 0, count: q * q)
         guard q > 0 else { return s }
         let blockRows = 4_096
-        var block = [Double](repeating: 0, count: blockRows * q)
+        var block = [Double](repeating: 0, count: min(m, blockRows) * q)
         var start = 0
-        while start < m {
-            let count = min(blockRows, m - start)
-            for r in 0..<count {
-                let root = weights[start + r].squareRoot()
-                for c in 0..<q { block[r * q + c] = root * z[(start + r) * q + c] }
+        z.withUnsafeBufferPointer { zp in
+            while start < m {
+                let count = min(blockRows, m - start)
+                for r in 0..<count {
+                    let root = weights[start + r].squareRoot(), base = (start + r) * q
+                    for c in 0..<q { block[r * q + c] = root * zp[base + c] }
+                }
+                block.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: count, columns: q, into: &s) }
+                start += count
             }
-            block.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: count, columns: q, into: &s) }
-            start += count
         }
         BLAS.symmetrizeFromUpper(&s, order: q)
-        for b in 0..<q { for a in 0..<q { s[a + b * q] *= scale[columns[a]] * scale[columns[b]] } }
         return s
     }
 
@@ -283,19 +294,6 @@ public enum EntropyBalancing {
         return z
     }
 
-    /// Columns of z (its centred Gram matrix) that span the rest, in input order.
-    private static func spanningColumns(_ z: [Double], rows: Int, columns q: Int) -> [Int] {
-        guard q > 1 else { return Array(0..<q) }
-        var cp = CrossProducts(variables: q)
-        cp.add(rowMajor: z)
-        var correlation = [Double](repeating: 0, count: q * q)
-        for b in 0..<q {
-            for a in 0..<q { correlation[a + b * q] = cp[a, b] / (cp[a, a] * cp[b, b]).squareRoot() }
-        }
-        let (rank, pivots) = BLAS.pivotedRank(correlation, order: q, tolerance: 1e-10)
-        return rank < q ? pivots.prefix(rank).sorted() : Array(0..<q)
-    }
-
     /// Newton's method on the dual; returns the control weights (summing to 1).
     ///
     /// The weights are updated multiplicatively, wᵢ ← wᵢ·exp(t·sᵢ)/Σ with sᵢ = −zᵢᵀd for the Newton
@@ -342,28 +340,12 @@ public enum EntropyBalancing {
         for iteration in 0..<maxIterations {
             // Gradient (weighted mean of z) and Hessian (weighted covariance of z).
             var gradient = [Double](repeating: 0, count: q)
-            var hessian = [Double](repeating: 0, count: q * q)
-            var block = [Double](repeating: 0, count: min(m, 4_096) * q), filled = 0
-            func flush() {
-                block.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: q, into: &hessian) }
-                filled = 0
-            }
-            let blockRows = block.count / max(q, 1)
             z.withUnsafeBufferPointer { zp in
                 for r in 0..<m {
-                    let w = weights[r], root = w.squareRoot(), base = r * q
-                    block.withUnsafeMutableBufferPointer { bp in
-                        for c in 0..<q {
-                            let value = zp[base + c]
-                            gradient[c] += w * value
-                            bp[filled * q + c] = root * value
-                        }
-                    }
-                    filled += 1
-                    if filled == blockRows { flush() }
+                    let w = weights[r], base = r * q
+                    for c in 0..<q { gradient[c] += w * zp[base + c] }
                 }
             }
-            flush()
             let largest = gradient.map { abs($0) }.max() ?? 0
             if largest < tolerance { return (weights, iteration, lambda) }
             // Rounding can stall Newton short of the tolerance on ill-conditioned covariates: a gap
@@ -372,7 +354,7 @@ public enum EntropyBalancing {
             if recent.count > 3 { recent.removeFirst() }
             if largest < 1e-7 && recent.count == 3 && recent[2] > 0.5 * recent[0] { return (weights, iteration, lambda) }
             lastGradient = gradient
-            BLAS.symmetrizeFromUpper(&hessian, order: q)
+            var hessian = weightedGram(z, weights: weights, columns: q)
             for b in 0..<q { for a in 0..<q { hessian[a + b * q] -= gradient[a] * gradient[b] } }
             guard let step = try? BLAS.solve(hessian, order: q, rhs: gradient) else {
                 throw EntropyBalancingError.infeasible(covariate: worstColumn(gradient))

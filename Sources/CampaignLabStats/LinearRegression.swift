@@ -81,6 +81,30 @@ public enum LinearRegression {
     }
 }
 
+extension LinearRegression {
+    /// OLS of y on [1, x] over the units `include` selects (a group of a comparison), the rows
+    /// [x, y] gathered into ``CrossProducts`` a block at a time.
+    public static func fit(outcomes y: [Double], design x: RowMatrix, where include: (Int) -> Bool) throws -> LinearRegressionFit {
+        let k = x.columns
+        precondition(y.count == x.rows, "LinearRegression.fit: one outcome per design row")
+        var cp = CrossProducts(variables: k + 1)
+        let blockRows = CrossProducts.blockRows
+        var rows = [Double](repeating: 0, count: blockRows * (k + 1))
+        var filled = 0
+        for i in 0..<y.count where include(i) {
+            for j in 0..<k { rows[filled * (k + 1) + j] = x.values[i * k + j] }
+            rows[filled * (k + 1) + k] = y[i]
+            filled += 1
+            if filled == blockRows {
+                rows.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: filled) }
+                filled = 0
+            }
+        }
+        rows.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: filled) }
+        return try fit(cp)
+    }
+}
+
 /// The result of ``LinearRegression/fit(_:tolerance:)``.
 public struct LinearRegressionFit: Sendable {
     /// Rows used.

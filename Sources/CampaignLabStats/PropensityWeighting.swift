@@ -338,26 +338,12 @@ public enum PropensityWeighting {
             }
         }
         var a = [Double](repeating: 0, count: p * p)  // column-major
-        // The logit block of A = Σ e(1 − e)x̃x̃ᵀ is a Gram matrix of row blocks (BLAS dsyrk); the
-        // two mean rows of A are accumulated directly. B = Σψψᵀ is never formed: the variance is
+        // The logit block of A = Σ e(1 − e)x̃x̃ᵀ is the logit's information (BLAS dsyrk, or the
+        // caller's); the two mean rows of A are accumulated directly. B = Σψψᵀ is never formed: the variance is
         // Σ(zᵀψᵢ)², from the influence computed anyway.
-        var logitBlock = [Double](repeating: 0, count: k * k)
-        let blockRows = 4_096
-        var scaledRows = [Double](repeating: 0, count: blockRows * k)
-        var filled = 0
-        func flush() {
-            if information == nil {
-                scaledRows.withUnsafeBufferPointer { BLAS.addGram(of: $0, rows: filled, columns: k, into: &logitBlock) }
-            }
-            filled = 0
-        }
+        let logitBlock = information ?? logitInformation(design, propensity: propensity)
         for i in 0..<n {
             let e = propensity[i], row = i * (k - 1)
-            if information == nil {
-                let root = (e * (1 - e)).squareRoot(), scaledBase = filled * k
-                scaledRows[scaledBase] = root
-                for r in 1..<k { scaledRows[scaledBase + r] = root * x[row + r - 1] }
-            }
             if kept[i] {
                 let y = outcomes[i]
                 // d/dβ of the mean equations (x̃ with x̃₀ = 1).
@@ -384,11 +370,7 @@ public enum PropensityWeighting {
                     }
                 }
             }
-            filled += 1
-            if filled == blockRows { flush() }
         }
-        flush()
-        if let information { logitBlock = information } else { BLAS.symmetrizeFromUpper(&logitBlock, order: k) }
         for c in 0..<k { for r in 0..<k { a[r + c * p] = logitBlock[r + c * k] } }
         // z = A⁻ᵀc, then Var = zᵀBz.
         var transposed = [Double](repeating: 0, count: p * p)

@@ -14,12 +14,7 @@ public enum CampaignSummary: Analysis {
         let analyses = try CampaignUplift.compute(context, options.selection, model: options.model)
         var blocks: [ReportBlock] = []
         for a in analyses {
-            if analyses.count > 1 {
-                blocks.append(
-                    .heading(
-                        level: 3,
-                        [.text(context.text("'\(a.treatedName)' against '\(a.controlName)'", "'\(a.treatedName)' 对比 '\(a.controlName)'"))]))
-            }
+            if analyses.count > 1 { blocks.append(a.comparisonHeading(context)) }
             let significant = a.metrics.filter { ($0.headline?.adjustedPValue ?? 1) < 0.05 }.map(\.metric)
             let nothing = a.metrics.map(\.metric).filter { !significant.contains($0) }
             blocks +=

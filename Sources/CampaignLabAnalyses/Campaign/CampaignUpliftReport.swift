@@ -10,12 +10,7 @@ extension CampaignUplift {
     public static func render(_ analyses: [UpliftAnalysis], _ context: AnalysisContext, showSegments: Bool = true) -> [ReportBlock] {
         var blocks: [ReportBlock] = []
         for a in analyses {
-            if analyses.count > 1 {
-                blocks.append(
-                    .heading(
-                        level: 3,
-                        [.text(context.text("'\(a.treatedName)' against '\(a.controlName)'", "'\(a.treatedName)' 对比 '\(a.controlName)'"))]))
-            }
+            if analyses.count > 1 { blocks.append(a.comparisonHeading(context)) }
             blocks += intro(a, context)
             blocks += a.randomized ? armTable(a, context) : headline(a, context)
             blocks += methods(a, context) + balance(a, context) + (showSegments ? segments(a, context) : [])
@@ -249,6 +244,10 @@ extension UpliftAnalysis {
     var treatedName: String { panel.arms[treatedArm] }
     /// The name of the control arm.
     var controlName: String { panel.arms[0] }
+    /// "'variant_a' against 'control'": the heading of each arm's part when several are compared.
+    func comparisonHeading(_ context: AnalysisContext) -> ReportBlock {
+        .heading(level: 3, [.text(context.text("'\(treatedName)' against '\(controlName)'", "'\(treatedName)' 对比 '\(controlName)'"))])
+    }
     /// Metrics whose DiD and default estimates lie outside each other's intervals (observational).
     var disagreements: [String] {
         guard !randomized else { return [] }

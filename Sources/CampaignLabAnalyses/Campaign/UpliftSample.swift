@@ -45,17 +45,10 @@ struct UpliftSample {
         // Common support on the dimensions: a level with customers in one arm only has nobody
         // to compare them with (and makes the propensity model separate), so its customers are
         // left out of every estimate and named in `unsupportedLevels`.
-        var unsupported: [(dimension: Int, code: Int32)] = []
-        for d in covariates.dimensions where !randomized {
-            var treatedCount = [Int](repeating: 0, count: panel.levels[d].count), controlCount = treatedCount
-            for i in complete {
-                let code = Int(panel.dimensionCodes[d][i])
-                if panel.arm[i] == treatedArm { treatedCount[code] += 1 } else { controlCount[code] += 1 }
-            }
-            for code in panel.levels[d].indices where (treatedCount[code] == 0) != (controlCount[code] == 0) {
-                unsupported.append((d, Int32(code)))
-            }
-        }
+        let unsupported =
+            randomized
+            ? []
+            : Self.oneArmLevels(panel, customers: complete, treated: complete.map { panel.arm[$0] == treatedArm }, covariates.dimensions)
         included = complete.filter { i in !unsupported.contains { panel.dimensionCodes[$0.dimension][i] == $0.code } }
         unsupportedLevels = unsupported.map { "\(panel.dimensions[$0.dimension])=\(panel.levels[$0.dimension][Int($0.code)])" }
         outsideSupport = complete.count - included.count
@@ -74,27 +67,37 @@ struct UpliftSample {
 }
 
 extension UpliftSample {
+    /// The levels of `dimensions` that only one arm has among `customers`: nobody to compare
+    /// their customers with (and a propensity model that separates).
+    static func oneArmLevels(
+        _ panel: CampaignPanel, customers: [Int], treated: [Bool], _ dimensions: [Int]
+    ) -> [(dimension: Int, code: Int32)] {
+        var lonely: [(dimension: Int, code: Int32)] = []
+        for d in dimensions {
+            var treatedCount = [Int](repeating: 0, count: panel.levels[d].count), controlCount = treatedCount
+            for (r, i) in customers.enumerated() {
+                let code = Int(panel.dimensionCodes[d][i])
+                if treated[r] { treatedCount[code] += 1 } else { controlCount[code] += 1 }
+            }
+            for code in panel.levels[d].indices where (treatedCount[code] == 0) != (controlCount[code] == 0) {
+                lonely.append((d, Int32(code)))
+            }
+        }
+        return lonely
+    }
+
     /// Keeps the included customers at `rows` (indices into `included`).
     mutating func keep(_ rows: [Int], _ panel: CampaignPanel, treatedArm: Int, dimensions: [Int]) throws {
         included = rows.map { included[$0] }
         treated = rows.map { treated[$0] }
-        // Trimming can leave a dimension level in one arm only: its customers go too.
-        var changed = true
-        while changed {
-            changed = false
-            for d in dimensions {
-                var counts = [(Int, Int)](repeating: (0, 0), count: panel.levels[d].count)
-                for (r, i) in included.enumerated() {
-                    let code = Int(panel.dimensionCodes[d][i])
-                    if treated[r] { counts[code].0 += 1 } else { counts[code].1 += 1 }
-                }
-                let lonely = Set(counts.indices.filter { (counts[$0].0 == 0) != (counts[$0].1 == 0) })
-                guard !lonely.isEmpty else { continue }
-                let kept = included.indices.filter { !lonely.contains(Int(panel.dimensionCodes[d][included[$0]])) }
-                included = kept.map { included[$0] }
-                treated = kept.map { treated[$0] }
-                changed = true
-            }
+        // Trimming can leave a dimension level in one arm only: its customers go too (and then
+        // perhaps another level, so until none is left).
+        var lonely = Self.oneArmLevels(panel, customers: included, treated: treated, dimensions)
+        while !lonely.isEmpty {
+            let kept = included.indices.filter { r in !lonely.contains { panel.dimensionCodes[$0.dimension][included[r]] == $0.code } }
+            included = kept.map { included[$0] }
+            treated = kept.map { treated[$0] }
+            lonely = Self.oneArmLevels(panel, customers: included, treated: treated, dimensions)
         }
         let nTreated = treated.filter { $0 }.count, nControl = treated.count - nTreated
         guard nTreated >= 10, nControl >= 10 else {
