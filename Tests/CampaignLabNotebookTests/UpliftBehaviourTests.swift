@@ -113,6 +113,23 @@ struct UpliftBehaviourTests {
         #expect(analyses[0].included.count + analyses[0].excluded == analyses[0].metrics[0].arms.map(\.customers).reduce(0, +))
     }
 
+    /// A word among the numbers of a numeric customers column is an error naming table, column
+    /// and row, not a silent category or a crash.
+    @Test func textInANumericCustomersColumnNamesTheRow() throws {
+        #expect {
+            _ = try Self.analyses(
+                "growth", metrics: ["aum"],
+                then: """
+                    ALTER TABLE customers ADD COLUMN age INTEGER;
+                    UPDATE customers SET age = 20 + customer_id % 50;
+                    UPDATE customers SET age = 'unknown' WHERE customer_id = 33;
+                    """)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("table customers, column age") && text.contains("customer_id=33") && text.contains("is not a number")
+        }
+    }
+
     /// A NULL arm is an error naming the rows, never an arm of its own.
     @Test func missingArmIsAnErrorNamingTheRows() throws {
         #expect {
