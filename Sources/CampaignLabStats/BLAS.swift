@@ -40,17 +40,20 @@ public enum BLAS {
         }
     }
 
-    /// y = A·x for a row-major `rows` × `columns` matrix A (`cblas_dgemv`).
-    static func multiply(rowMajor a: UnsafeBufferPointer<Double>, rows: Int, columns: Int, by x: [Double]) -> [Double] {
+    /// y = A·x (or Aᵀ·x when `transposed`) for a row-major `rows` × `columns` matrix A
+    /// (`cblas_dgemv`).
+    static func multiply(
+        rowMajor a: UnsafeBufferPointer<Double>, rows: Int, columns: Int, by x: [Double], transposed: Bool = false
+    ) -> [Double] {
         _ = singleThreaded
-        precondition(a.count >= rows * columns && x.count == columns, "BLAS.multiply: sizes must match")
-        var y = [Double](repeating: 0, count: rows)
+        precondition(a.count >= rows * columns && x.count == (transposed ? rows : columns), "BLAS.multiply: sizes must match")
+        var y = [Double](repeating: 0, count: transposed ? columns : rows)
         guard rows > 0, columns > 0 else { return y }
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
                 cblas_dgemv(
-                    CblasRowMajor, CblasNoTrans, int32(rows), int32(columns), 1.0, a.baseAddress, int32(columns), xp.baseAddress, 1, 0.0,
-                    yp.baseAddress, 1)
+                    CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, int32(rows), int32(columns), 1.0, a.baseAddress, int32(columns),
+                    xp.baseAddress, 1, 0.0, yp.baseAddress, 1)
             }
         }
         return y

@@ -130,12 +130,14 @@ public enum EntropyBalancing {
         for i in allControls { weights[i] = 0 }
         for (r, i) in controls.enumerated() { weights[i] = solution.weights[r] * Double(allControls.count) }
         // The achieved balance on every column (also the collinear and constant ones).
-        var largestGap = 0.0
-        for j in 0..<p where scale[j] > 0 {
-            var mean = 0.0
-            for (r, i) in controls.enumerated() { mean += solution.weights[r] * x.values[i * p + j] }
-            largestGap = max(largestGap, abs(mean - targets[j]) / scale[j])
+        var means = [Double](repeating: 0, count: p)
+        x.values.withUnsafeBufferPointer { v in
+            for (r, i) in controls.enumerated() {
+                let w = solution.weights[r], base = i * p
+                for j in 0..<p { means[j] += w * v[base + j] }
+            }
         }
+        let largestGap = (0..<p).filter { scale[$0] > 0 }.map { abs(means[$0] - targets[$0]) / scale[$0] }.max() ?? 0
         if largestGap > 1e-6, let worst = collinear.first { throw EntropyBalancingError.infeasible(covariate: worst) }
         let sumSquares = solution.weights.reduce(0) { $0 + $1 * $1 }
         var balance = EntropyBalance(
@@ -339,13 +341,7 @@ public enum EntropyBalancing {
         }
         for iteration in 0..<maxIterations {
             // Gradient (weighted mean of z) and Hessian (weighted covariance of z).
-            var gradient = [Double](repeating: 0, count: q)
-            z.withUnsafeBufferPointer { zp in
-                for r in 0..<m {
-                    let w = weights[r], base = r * q
-                    for c in 0..<q { gradient[c] += w * zp[base + c] }
-                }
-            }
+            let gradient = z.withUnsafeBufferPointer { BLAS.multiply(rowMajor: $0, rows: m, columns: q, by: weights, transposed: true) }
             let largest = gradient.map { abs($0) }.max() ?? 0
             if largest < tolerance { return (weights, iteration, lambda) }
             // Rounding can stall Newton short of the tolerance on ill-conditioned covariates: a gap

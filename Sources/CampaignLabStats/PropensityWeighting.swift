@@ -63,40 +63,58 @@ public struct CovariateBalance: Sendable, Equatable {
     /// left out of the weighted means): the unweighted pooled SD is the denominator before and
     /// after (Austin 2009). A covariate with no variation has NaN differences.
     public static func table(_ covariates: RowMatrix, treated: [Bool], weights: [Double]) -> [CovariateBalance] {
-        let n = covariates.rows, k = covariates.columns
-        guard k > 0 else { return [] }
-        // Sums shifted by each column's mean (two passes, no cancellation), all columns at once:
-        // [count, Σd, Σd²] unweighted per group, [Σw, Σwd, Σwd²] weighted per group.
+        tables(covariates, treated: treated, weights: [weights])[0]
+    }
+
+    /// ``table(_:treated:weights:)`` under several weightings at once (two passes over the
+    /// covariates in all): one table per weighting.
+    public static func tables(_ covariates: RowMatrix, treated: [Bool], weights: [[Double]]) -> [[CovariateBalance]] {
+        let n = covariates.rows, k = covariates.columns, m = weights.count
+        guard k > 0 else { return weights.map { _ in [] } }
+        precondition(treated.count == n && weights.allSatisfy { $0.count == n }, "CovariateBalance: one indicator and weight per unit")
+        // Sums shifted by each column's mean (two passes, no cancellation), all columns at once.
+        // Per group g (0 treated, 1 control) and weighting: [Σw, Σwd, Σwd²] per column, the
+        // unweighted sums being weighting 0 (w = 1).
         var shift = [Double](repeating: 0, count: k)
         covariates.values.withUnsafeBufferPointer { v in
             for i in 0..<n { for j in 0..<k { shift[j] += v[i * k + j] } }
         }
         shift = shift.map { $0 / Double(n) }
-        var raw = [[Double]](repeating: [Double](repeating: 0, count: 3 * k), count: 2)
-        var weighted = raw
+        let width = 3 * k
+        var sums = [Double](repeating: 0, count: 2 * (m + 1) * width)
+        var weightRow = [Double](repeating: 0, count: m + 1)
         covariates.values.withUnsafeBufferPointer { v in
-            for i in 0..<n {
-                let g = treated[i] ? 0 : 1, w = weights[i]
-                for j in 0..<k {
-                    let d = v[i * k + j] - shift[j]
-                    raw[g][3 * j] += 1; raw[g][3 * j + 1] += d; raw[g][3 * j + 2] += d * d
-                    if w > 0 { weighted[g][3 * j] += w; weighted[g][3 * j + 1] += w * d; weighted[g][3 * j + 2] += w * d * d }
+            sums.withUnsafeMutableBufferPointer { s in
+                for i in 0..<n {
+                    let g = treated[i] ? 0 : 1
+                    weightRow[0] = 1
+                    for h in 0..<m { weightRow[h + 1] = weights[h][i] }
+                    for h in 0...m where weightRow[h] > 0 {
+                        let w = weightRow[h], o = (g * (m + 1) + h) * width
+                        for j in 0..<k {
+                            let d = v[i * k + j] - shift[j], wd = w * d
+                            s[o + 3 * j] += w; s[o + 3 * j + 1] += wd; s[o + 3 * j + 2] += wd * d
+                        }
+                    }
                 }
             }
         }
-        func moments(_ s: [Double], _ j: Int, unbiased: Bool) -> (mean: Double, variance: Double) {
-            let count = s[3 * j], mean = s[3 * j + 1] / count
-            let squares = max(0, s[3 * j + 2] - count * mean * mean)
+        func moments(_ g: Int, _ h: Int, _ j: Int, unbiased: Bool) -> (mean: Double, variance: Double) {
+            let o = (g * (m + 1) + h) * width + 3 * j
+            let count = sums[o], mean = sums[o + 1] / count
+            let squares = max(0, sums[o + 2] - count * mean * mean)
             return (mean, squares / (unbiased ? count - 1 : count))
         }
-        return (0..<k).map { j in
-            let t = moments(raw[0], j, unbiased: true), c = moments(raw[1], j, unbiased: true)
-            let wt = moments(weighted[0], j, unbiased: false), wc = moments(weighted[1], j, unbiased: false)
-            let pooled = ((t.variance + c.variance) / 2).squareRoot()
-            let denominator = pooled > 0 ? pooled : .nan
-            return CovariateBalance(
-                index: j, before: (t.mean - c.mean) / denominator, after: (wt.mean - wc.mean) / denominator,
-                varianceRatioAfter: wt.variance / wc.variance)
+        return (1..<m + 1).map { h in
+            (0..<k).map { j in
+                let t = moments(0, 0, j, unbiased: true), c = moments(1, 0, j, unbiased: true)
+                let wt = moments(0, h, j, unbiased: false), wc = moments(1, h, j, unbiased: false)
+                let pooled = ((t.variance + c.variance) / 2).squareRoot()
+                let denominator = pooled > 0 ? pooled : .nan
+                return CovariateBalance(
+                    index: j, before: (t.mean - c.mean) / denominator, after: (wt.mean - wc.mean) / denominator,
+                    varianceRatioAfter: wt.variance / wc.variance)
+            }
         }
     }
 }

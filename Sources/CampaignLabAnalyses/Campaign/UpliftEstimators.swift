@@ -56,7 +56,6 @@ struct UpliftNuisance {
         if logit != nil { logitInformation = PropensityWeighting.logitInformation(designs.propensity, propensity: scores) }
         // The control group's outcome models need more controls than coefficients.
         if controls > designs.outcome.columns + 2 { controlFits = try Self.controlFits(inputs) }
-        logitInformation = PropensityWeighting.logitInformation(designs.propensity, propensity: scores)
         // Newton starts from the logit's tilt (its coefficients on the columns both designs
         // share): the propensity weights e/(1 − e) already nearly balance, so fewer steps are
         // needed to the same exact solution.
@@ -103,13 +102,13 @@ struct UpliftNuisance {
         guard !scores.isEmpty else { return nil }
         let designs = inputs.designs, treated = inputs.treated
         let weighted = PropensityWeighting.estimate(
-            outcomes: inputs.data[0].post, treated: treated, propensity: scores, covariates: designs.balance, estimand: .att,
-            weightScale: .stabilized)
-        let afterEntropy = entropy.map { CovariateBalance.table(designs.balance, treated: treated, weights: $0.weights) }
-        let rows = weighted.balance.map { b in
+            outcomes: inputs.data[0].post, treated: treated, propensity: scores, estimand: .att, weightScale: .stabilized)
+        // Both weightings' balance in one pass over the design.
+        let tables = CovariateBalance.tables(designs.balance, treated: treated, weights: [weighted.weights] + (entropy.map { [$0.weights] } ?? []))
+        let rows = tables[0].map { b in
             BalanceDiagnostics.Row(
                 covariate: designs.balanceNames[b.index], before: b.before, afterPropensity: b.after,
-                afterEntropy: afterEntropy?[b.index].after)
+                afterEntropy: tables.count > 1 ? tables[1][b.index].after : nil)
         }
         return BalanceDiagnostics(
             rows: rows, propensity: weighted, propensityStatus: logit?.status ?? .converged, entropy: entropy,
@@ -234,7 +233,7 @@ extension UpliftInputs {
         case .regression:
             let p = designs.columns
             let fit = try RegressionAdjustment.estimate(count: y.count, covariates: p, level: level, influence: true) { range, block in
-                designs.fillRows(block, range, treated: treated, covariates: p, outcome: y)
+                UpliftDesigns.fillRows(block, range, design: designs.outcome, treated: treated, outcome: y)
             }
             effect = fit.effect
             influence = fit.influence!

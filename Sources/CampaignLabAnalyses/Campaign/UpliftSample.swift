@@ -125,18 +125,19 @@ public struct DroppedCovariate: Sendable, Equatable {
 struct UpliftDesigns {
     var outcome: RowMatrix
     var outcomeNames: [String]
+    var outcomeGroups: [Group]
     var propensity: RowMatrix
     var propensityNames: [String]
     var balance: RowMatrix
     var balanceNames: [String]
+    var balanceGroups: [Group]
     var dropped: [DroppedCovariate]
     var columns: Int { outcome.columns }
 
-    /// Which designs to build (a segment needs the balancing set only).
-    struct Needs: OptionSet {
-        let rawValue: Int
-        static let outcome = Needs(rawValue: 1), propensity = Needs(rawValue: 2), balance = Needs(rawValue: 4)
-        static let all: Needs = [.outcome, .propensity, .balance]
+    /// What a column stands for: a number (a pre-period value, a numeric customers column or
+    /// its log1p), a level of a dimension, or the indicator of a missing number.
+    enum Group: Equatable {
+        case number, dimension(Int), missing
     }
 
     /// A candidate column and where its values come from.
@@ -153,6 +154,7 @@ struct UpliftDesigns {
         }
         var name: String
         var source: Source
+        var group: Group
 
         /// The value for panel customer i.
         @inline(__always) func value(_ i: Int) -> Double {
@@ -165,34 +167,26 @@ struct UpliftDesigns {
         }
     }
 
-    /// - Parameters:
-    ///   - members: a subset of the included customers (indices into them), for a segment.
-    ///   - excludingDimension: a dimension left out (the one the segment is a level of).
-    ///   - withDimensions: false to leave every dimension out.
-    ///   - logValues: log1p of the numbers by name, per panel customer, when computed already.
-    init(
-        _ panel: CampaignPanel, _ sample: UpliftSample, covariates: UpliftCovariates, members: [Int]? = nil,
-        excludingDimension: Int? = nil, withDimensions: Bool = true, needs: Needs = .all, logValues: [String: [Double]]? = nil
-    ) {
-        let rows = members.map { $0.map { sample.included[$0] } } ?? sample.included
+    /// The designs over the sample's included customers (a segment copies its rows and columns
+    /// of them: see ``columns(_:excluding:numbersOnly:)``).
+    init(_ panel: CampaignPanel, _ sample: UpliftSample, covariates: UpliftCovariates) {
+        let rows = sample.included
         let (numbers, missingIndicators) = Self.numbers(panel, sample, covariates: covariates)
-        let raw = numbers.map { Column(name: $0.name, source: .number($0.values)) }
+        let raw = numbers.map { Column(name: $0.name, source: .number($0.values), group: .number) }
         let logged = Self.logged(numbers, sample)
-        let logs = logged.map { j in
-            Column(
-                name: "log1p(\(numbers[j].name))", source: logValues?[numbers[j].name].map { .number($0) } ?? .logNumber(numbers[j].values))
-        }
+        let logs = logged.map { j in Column(name: "log1p(\(numbers[j].name))", source: .logNumber(numbers[j].values), group: .number) }
         // Dummies: every level present but the first of each dimension (levels sorted by name).
         var dummies: [Column] = []
-        for d in covariates.dimensions where withDimensions && d != excludingDimension {
+        for d in covariates.dimensions {
             var isPresent = [Bool](repeating: false, count: panel.levels[d].count)
             let codes = panel.dimensionCodes[d]
             for i in rows { isPresent[Int(codes[i])] = true }
             for code in isPresent.indices.filter({ isPresent[$0] }).dropFirst() {
-                dummies.append(Column(name: "\(panel.dimensions[d])=\(panel.levels[d][code])", source: .dummy(codes, Int32(code))))
+                dummies.append(
+                    Column(name: "\(panel.dimensions[d])=\(panel.levels[d][code])", source: .dummy(codes, Int32(code)), group: .dimension(d)))
             }
         }
-        if withDimensions { dummies += missingIndicators }
+        dummies += missingIndicators
         // Every candidate once, in one pass of cross products; each design is screened on its
         // block of them.
         let candidates = raw + logs + dummies
@@ -203,34 +197,34 @@ struct UpliftDesigns {
         let balanceSet = Array(candidates.indices)
         let crossProducts = Self.crossProducts(candidates, rows: rows)
         var dropped: [DroppedCovariate] = []
-        // The balancing design first; the others copy its columns when it has them all (it holds
-        // every candidate), which is cheaper than computing the values again.
-        var balanceKept: [Int] = []
-        var balanceMatrix = RowMatrix(rows: 0, columns: 0)
-        func design(_ set: [Int], _ wanted: Bool) -> (RowMatrix, [String]) {
-            guard wanted else { return (RowMatrix(rows: 0, columns: 0), []) }
+        func screen(_ set: [Int]) -> [Int] {
             let (kept, constant, collinear) = crossProducts.independentColumns(among: set)
             for (index, reason) in constant.map({ ($0, DroppedCovariate.Reason.constant) }) + collinear.map({ ($0, .collinear) }) {
                 let item = DroppedCovariate(name: candidates[index].name, reason: reason)
                 if !dropped.contains(item) { dropped.append(item) }
             }
-            let names = kept.map { candidates[$0].name }
-            if !balanceKept.isEmpty, let positions = Optional(kept.map { balanceKept.firstIndex(of: $0) }),
-                positions.allSatisfy({ $0 != nil })
-            {
-                return (Self.columns(positions.map { $0! }, of: balanceMatrix), names)
-            }
-            return (Self.matrix(kept.map { candidates[$0] }, rows: rows), names)
+            return kept
         }
-        let (balanceDesign, balanceColumnNames) = design(balanceSet, needs.contains(.balance))
-        balanceMatrix = balanceDesign
-        if needs.contains(.balance) { balanceKept = crossProducts.independentColumns(among: balanceSet).kept }
-        let (outcomeDesign, outcomeColumnNames) = design(outcomeSet, needs.contains(.outcome))
-        let (propensityDesign, propensityColumnNames) = design(propensitySet, needs.contains(.propensity))
-        (balance, balanceNames) = (balanceDesign, balanceColumnNames)
-        (outcome, outcomeNames) = (outcomeDesign, outcomeColumnNames)
-        (propensity, propensityNames) = (propensityDesign, propensityColumnNames)
+        // The balancing design holds every candidate: the others copy their columns from it.
+        let balanceKept = screen(balanceSet), outcomeKept = screen(outcomeSet), propensityKept = screen(propensitySet)
+        let balanceMatrix = Self.matrix(balanceKept.map { candidates[$0] }, rows: rows)
+        func design(_ kept: [Int]) -> RowMatrix {
+            if let positions = Optional(kept.map { balanceKept.firstIndex(of: $0) }), positions.allSatisfy({ $0 != nil }) {
+                return Self.columns(positions.map { $0! }, of: balanceMatrix)
+            }
+            return Self.matrix(kept.map { candidates[$0] }, rows: rows)
+        }
+        (balance, outcome, propensity) = (balanceMatrix, design(outcomeKept), design(propensityKept))
+        (balanceNames, balanceGroups) = (balanceKept.map { candidates[$0].name }, balanceKept.map { candidates[$0].group })
+        (outcomeNames, outcomeGroups) = (outcomeKept.map { candidates[$0].name }, outcomeKept.map { candidates[$0].group })
+        propensityNames = propensityKept.map { candidates[$0].name }
         self.dropped = dropped
+    }
+
+    /// The positions of the columns of `groups` not of dimension `d` (all numbers only when
+    /// `numbersOnly`): a segment's covariates.
+    static func columns(_ groups: [Group], excluding d: Int, numbersOnly: Bool = false) -> [Int] {
+        groups.indices.filter { numbersOnly ? groups[$0] == .number : groups[$0] != .dimension(d) }
     }
 
     /// The numeric covariates: each metric's pre-period mean (outcomes first, then other metrics'
@@ -257,7 +251,7 @@ struct UpliftDesigns {
             let mean = known.isEmpty ? 0 : known.reduce(0, +) / Double(known.count)
             var values = original
             if known.count < sample.included.count {
-                missingIndicators.append(Column(name: "\(panel.numericColumns[c]) missing", source: .missing(original)))
+                missingIndicators.append(Column(name: "\(panel.numericColumns[c]) missing", source: .missing(original), group: .missing))
                 values = values.map { $0.isNaN ? mean : $0 }
             }
             numbers.append((panel.numericColumns[c], values))
@@ -268,15 +262,6 @@ struct UpliftDesigns {
     /// The numbers that are never negative among the included customers: they also enter as log1p.
     static func logged(_ numbers: [(name: String, values: [Double])], _ sample: UpliftSample) -> [Int] {
         numbers.indices.filter { j in sample.included.allSatisfy { numbers[j].values[$0] >= 0 } }
-    }
-
-    /// log1p of the logged numbers for every panel customer, by name (shared by the segments'
-    /// designs, which would otherwise each compute it).
-    static func logValues(_ panel: CampaignPanel, _ sample: UpliftSample, covariates: UpliftCovariates) -> [String: [Double]] {
-        let numbers = Self.numbers(panel, sample, covariates: covariates).numbers
-        var table: [String: [Double]] = [:]
-        for j in logged(numbers, sample) { table[numbers[j].name] = numbers[j].values.map { log1p($0) } }
-        return table
     }
 
     /// Cross products of the candidate columns over the rows, a block at a time.
@@ -300,18 +285,20 @@ struct UpliftDesigns {
         return cp
     }
 
-    /// Some columns of a design, in the order given, copied row by row.
-    static func columns(_ positions: [Int], of source: RowMatrix) -> RowMatrix {
-        let p = source.columns, q = positions.count
-        var matrix = RowMatrix(rows: source.rows, columns: q)
-        source.values.withUnsafeBufferPointer { from in
-            matrix.values.withUnsafeMutableBufferPointer { to in
-                for r in 0..<source.rows {
-                    for (c, position) in positions.enumerated() { to[r * q + c] = from[r * p + position] }
+    /// Some columns of a design, in the order given, of some of its rows (all when nil), copied
+    /// row by row.
+    static func columns(_ positions: [Int], of source: RowMatrix, rows: [Int]? = nil) -> RowMatrix {
+        let p = source.columns, q = positions.count, n = rows?.count ?? source.rows
+        let values = [Double](unsafeUninitializedCapacity: n * q) { to, count in
+            source.values.withUnsafeBufferPointer { from in
+                for r in 0..<n {
+                    let base = (rows?[r] ?? r) * p
+                    for (c, position) in positions.enumerated() { to[r * q + c] = from[base + position] }
                 }
             }
+            count = n * q
         }
-        return matrix
+        return RowMatrix(values: values, columns: q)
     }
 
     /// The rows × columns design.
@@ -335,19 +322,17 @@ struct UpliftDesigns {
         return matrix
     }
 
-    /// Rows [T, the first `covariates` columns of the outcome design, y] of customers `range`
-    /// (or of members[range]), for a streamed regression.
-    func fillRows(
-        _ block: UnsafeMutableBufferPointer<Double>, _ range: Range<Int>, of members: [Int]? = nil, treated: [Bool],
-        covariates: Int, outcome y: [Double]
+    /// Rows [T, the columns of `design`, y] of units `range`, for a streamed regression.
+    static func fillRows(
+        _ block: UnsafeMutableBufferPointer<Double>, _ range: Range<Int>, design: RowMatrix, treated: [Bool], outcome y: [Double]
     ) {
-        let width = covariates + 2, p = outcome.columns
-        outcome.values.withUnsafeBufferPointer { x in
-            for (offset, index) in range.enumerated() {
-                let r = members?[index] ?? index, o = offset * width
+        let p = design.columns, width = p + 2
+        design.values.withUnsafeBufferPointer { x in
+            for (offset, r) in range.enumerated() {
+                let o = offset * width
                 block[o] = treated[r] ? 1 : 0
-                for c in 0..<covariates { block[o + 1 + c] = x[r * p + c] }
-                block[o + 1 + covariates] = y[r]
+                for c in 0..<p { block[o + 1 + c] = x[r * p + c] }
+                block[o + 1 + p] = y[r]
             }
         }
     }

@@ -25,12 +25,11 @@ extension UpliftInputs {
         let levelTasks = tasks
         let k = covariates.outcomes
         let outcomes = data.map(\.post)
-        let logs = UpliftDesigns.logValues(panel, sample, covariates: covariates)
         let slots = ResultSlots<[SegmentUplift]>(count: tasks.count)
         DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
             let task = levelTasks[t]
             slots[t] = levelEstimates(
-                task.dimension, task.code, members: task.members, outcomes: outcomes, method: method, logs: logs, nuisance: nuisance)
+                task.dimension, task.code, members: task.members, outcomes: outcomes, method: method, nuisance: nuisance)
         }
         var result: [SegmentDimension] = []
         for j in 0..<k {
@@ -48,10 +47,10 @@ extension UpliftInputs {
         return result
     }
 
-    /// One level's estimate for every metric.
+    /// One level's estimate for every metric: its rows of the sample's designs, without the
+    /// columns of its own dimension.
     func levelEstimates(
-        _ d: Int, _ code: Int, members: [Int], outcomes: [[Double]], method: UpliftMethod, logs: [String: [Double]],
-        nuisance: UpliftNuisance
+        _ d: Int, _ code: Int, members: [Int], outcomes: [[Double]], method: UpliftMethod, nuisance: UpliftNuisance
     ) -> [SegmentUplift] {
         let treatedCount = members.filter { treated[$0] }.count, controlCount = members.count - treatedCount
         var template = SegmentUplift(
@@ -60,31 +59,27 @@ extension UpliftInputs {
             template.note = .tooFewCustomers
             return outcomes.map { _ in template }
         }
-        let needs: UpliftDesigns.Needs = method == .entropy ? .balance : .outcome
-        var levelDesigns = UpliftDesigns(
-            panel, sample, covariates: covariates, members: members, excludingDimension: d, needs: needs,
-            logValues: logs)
         let levelTreated = members.map { treated[$0] }
         var balance: EntropyBalance?
+        var columns = UpliftDesigns.columns(method == .entropy ? designs.balanceGroups : designs.outcomeGroups, excluding: d)
+        var x = UpliftDesigns.columns(columns, of: method == .entropy ? designs.balance : designs.outcome, rows: members)
         if method == .entropy {
-            // A small level often has no participant (or no non-participant) of some level of
-            // another dimension, which no positive weights can match: then the level is balanced
-            // on the pre-period metrics alone.
-            // Started from the whole sample's solution (same covariates by name): the same weights
-            // in fewer Newton steps.
-            let start = nuisance.entropy.map { overall in
-                levelDesigns.balanceNames.map { name in designs.balanceNames.firstIndex(of: name).map { overall.coefficients[$0] } ?? 0 }
-            }
+            // Started from the whole sample's solution: the same weights in fewer Newton steps.
+            let start = nuisance.entropy.map { overall in columns.map { overall.coefficients[$0] } }
             do {
-                balance = try EntropyBalancing.weights(covariates: levelDesigns.balance, treated: levelTreated, start: start)
+                balance = try EntropyBalancing.weights(covariates: x, treated: levelTreated, start: start)
             } catch {
-                levelDesigns = UpliftDesigns(
-                    panel, sample, covariates: covariates, members: members, withDimensions: false, needs: .balance, logValues: logs)
+                // A small level often has no participant (or no non-participant) of some level of
+                // another dimension, which no positive weights can match: then the level is
+                // balanced on the pre-period metrics alone.
+                let numbers = UpliftDesigns.columns(designs.balanceGroups, excluding: d, numbersOnly: true)
+                x = UpliftDesigns.columns(numbers.map { columns.firstIndex(of: $0)! }, of: x)
+                columns = numbers
                 do {
-                    balance = try EntropyBalancing.weights(covariates: levelDesigns.balance, treated: levelTreated)
+                    balance = try EntropyBalancing.weights(covariates: x, treated: levelTreated)
                     template.note = .metricsOnlyBalance
                 } catch EntropyBalancingError.infeasible(let covariate) {
-                    template.note = .noBalance(covariate: levelDesigns.balanceNames[covariate])
+                    template.note = .noBalance(covariate: designs.balanceNames[columns[covariate]])
                     return outcomes.map { _ in template }
                 } catch {
                     template.note = .notEstimable
@@ -97,16 +92,13 @@ extension UpliftInputs {
             let y = members.map { all[$0] }
             let effect: EffectEstimate?
             if let balance {
-                effect =
-                    EntropyBalancing.estimate(
-                        outcomes: y, treated: levelTreated, covariates: levelDesigns.balance, balance: balance, level: level
-                    ).effect
+                effect = EntropyBalancing.estimate(outcomes: y, treated: levelTreated, covariates: x, balance: balance, level: level).effect
             } else {
-                let p = levelDesigns.columns
+                let p = x.columns
                 effect =
                     members.count > p + 2
                     ? try? RegressionAdjustment.estimate(count: y.count, covariates: p, level: level) { range, block in
-                        levelDesigns.fillRows(block, range, treated: levelTreated, covariates: p, outcome: y)
+                        UpliftDesigns.fillRows(block, range, design: x, treated: levelTreated, outcome: y)
                     }.effect : nil
             }
             if let effect, effect.estimate.isFinite, effect.standardError.isFinite, effect.standardError > 0 {
