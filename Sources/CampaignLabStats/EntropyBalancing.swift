@@ -248,30 +248,31 @@ public enum EntropyBalancing {
         mu1 /= treatedCount; mu0 /= controlWeight
         let columns = balance.balancedColumns
         let q = columns.count
-        let shift = columns.map { balance.targets[$0] }
-        // g over the controls, with gaps d = x − x̄₁ (S comes with the weights).
-        var g = [Double](repeating: 0, count: q)
-        x.values.withUnsafeBufferPointer { v in
-            for i in 0..<n where !treated[i] && balance.weights[i] > 0 {
-                let factor = balance.weights[i] / controlWeight * (y[i] - mu0)
-                for (a, j) in columns.enumerated() { g[a] += factor * (v[i * p + j] - shift[a]) }
-            }
+        // g over the controls, with gaps d = x − x̄₁ (S comes with the weights): Xᵀf − x̄₁Σf for
+        // f = w̃(y − μ₀) on the controls, 0 on the treated (BLAS dgemv over every column).
+        var f = [Double](repeating: 0, count: n), total = 0.0
+        for i in 0..<n where !treated[i] && balance.weights[i] > 0 {
+            f[i] = balance.weights[i] / controlWeight * (y[i] - mu0)
+            total += f[i]
         }
+        let xf = x.values.withUnsafeBufferPointer { BLAS.multiply(rowMajor: $0, rows: n, columns: p, by: f, transposed: true) }
+        let g = columns.map { xf[$0] - balance.targets[$0] * total }
         let h = q > 0 ? ((try? BLAS.solve(balance.gapCovariance, order: q, rhs: g)) ?? [Double](repeating: 0, count: q)) : []
+        // The fitted gaps hᵀ(xᵢ − x̄₁) = (X·h)ᵢ − hᵀx̄₁, h zero on the columns not balanced.
+        var slope = [Double](repeating: 0, count: p), offset = 0.0
+        for (a, j) in columns.enumerated() { slope[j] = h[a]; offset += h[a] * balance.targets[j] }
+        let xh = x.values.withUnsafeBufferPointer { BLAS.multiply(rowMajor: $0, rows: n, columns: p, by: slope) }
         var influence = [Double](repeating: 0, count: n), variance = 0.0
-        x.values.withUnsafeBufferPointer { v in
-            for i in 0..<n {
-                var fitted = 0.0
-                for (a, j) in columns.enumerated() { fitted += h[a] * (v[i * p + j] - shift[a]) }
-                let phi: Double
-                if treated[i] {
-                    phi = (y[i] - mu1 - fitted) / treatedCount
-                } else {
-                    phi = -balance.weights[i] / controlWeight * (y[i] - mu0 - fitted)
-                }
-                influence[i] = phi
-                variance += phi * phi
+        for i in 0..<n {
+            let fitted = xh[i] - offset
+            let phi: Double
+            if treated[i] {
+                phi = (y[i] - mu1 - fitted) / treatedCount
+            } else {
+                phi = -balance.weights[i] / controlWeight * (y[i] - mu0 - fitted)
             }
+            influence[i] = phi
+            variance += phi * phi
         }
         let effect = MeanComparison.tEstimate(
             mu1 - mu0, se: variance.squareRoot(), df: .infinity, level: level,

@@ -337,57 +337,51 @@ public enum PropensityWeighting {
         means: (Double, Double), information: [Double]?
     ) -> (standardError: Double, influence: [Double]) {
         let k = design.columns + 1
-        let x = design.values
         let p = k + 2
         let n = outcomes.count
-        /// Writes ψᵢ into `row` (p values).
-        func psi(_ i: Int, _ row: UnsafeMutablePointer<Double>) {
-            let e = propensity[i], t = treated[i] ? 1.0 : 0.0, base = i * (k - 1)
-            row[0] = t - e
-            for r in 1..<k { row[r] = (t - e) * x[base + r - 1] }
-            row[k] = 0; row[k + 1] = 0
-            guard kept[i] else { return }
-            let y = outcomes[i]
+        // Per unit, ψᵢ = [(t − e)x̃ᵢ, m₁ᵢ, m₀ᵢ] (the logit score, then the two mean equations).
+        var m1 = [Double](repeating: 0, count: n), m0 = [Double](repeating: 0, count: n)
+        for i in 0..<n where kept[i] {
+            let e = propensity[i], y = outcomes[i]
             switch estimand {
-            case .ate:
-                if treated[i] { row[k] = (y - means.0) / e } else { row[k + 1] = (y - means.1) / (1 - e) }
-            case .att:
-                if treated[i] { row[k] = y - means.0 } else { row[k + 1] = e / (1 - e) * (y - means.1) }
+            case .ate: if treated[i] { m1[i] = (y - means.0) / e } else { m0[i] = (y - means.1) / (1 - e) }
+            case .att: if treated[i] { m1[i] = y - means.0 } else { m0[i] = e / (1 - e) * (y - means.1) }
             }
         }
         var a = [Double](repeating: 0, count: p * p)  // column-major
         // The logit block of A = Σ e(1 − e)x̃x̃ᵀ is the logit's information (BLAS dsyrk, or the
-        // caller's); the two mean rows of A are accumulated directly. B = Σψψᵀ is never formed: the variance is
-        // Σ(zᵀψᵢ)², from the influence computed anyway.
+        // caller's); the two mean rows of A, d/dβ of the mean equations Σ fᵢx̃ᵢ, by BLAS dgemv.
+        // B = Σψψᵀ is never formed: the variance is Σ(zᵀψᵢ)², from the influence computed anyway.
         let logitBlock = information ?? logitInformation(design, propensity: propensity)
-        for i in 0..<n {
-            let e = propensity[i], row = i * (k - 1)
-            if kept[i] {
-                let y = outcomes[i]
-                // d/dβ of the mean equations (x̃ with x̃₀ = 1).
-                func addToMeanRow(_ r: Int, _ factor: Double) {
-                    a[r] += factor
-                    for c in 1..<k { a[r + c * p] += factor * x[row + c - 1] }
+        var f1 = [Double](repeating: 0, count: n), f0 = [Double](repeating: 0, count: n)
+        for i in 0..<n where kept[i] {
+            let e = propensity[i], y = outcomes[i]
+            switch estimand {
+            case .ate:
+                if treated[i] {
+                    a[k + k * p] += 1 / e
+                    f1[i] = (y - means.0) * (1 - e) / e
+                } else {
+                    a[(k + 1) + (k + 1) * p] += 1 / (1 - e)
+                    f0[i] = -(y - means.1) * e / (1 - e)
                 }
-                switch estimand {
-                case .ate:
-                    if treated[i] {
-                        a[k + k * p] += 1 / e
-                        addToMeanRow(k, (y - means.0) * (1 - e) / e)
-                    } else {
-                        a[(k + 1) + (k + 1) * p] += 1 / (1 - e)
-                        addToMeanRow(k + 1, -(y - means.1) * e / (1 - e))
-                    }
-                case .att:
-                    let odds = e / (1 - e)
-                    if treated[i] {
-                        a[k + k * p] += 1
-                    } else {
-                        a[(k + 1) + (k + 1) * p] += odds
-                        addToMeanRow(k + 1, -(y - means.1) * odds)
-                    }
+            case .att:
+                let odds = e / (1 - e)
+                if treated[i] {
+                    a[k + k * p] += 1
+                } else {
+                    a[(k + 1) + (k + 1) * p] += odds
+                    f0[i] = -(y - means.1) * odds
                 }
             }
+        }
+        let columns = k - 1
+        for (r, factors) in [(k, f1), (k + 1, f0)] {
+            a[r] = factors.reduce(0, +)
+            let sums = design.values.withUnsafeBufferPointer {
+                BLAS.multiply(rowMajor: $0, rows: n, columns: columns, by: factors, transposed: true)
+            }
+            for c in 1..<k { a[r + c * p] = sums[c - 1] }
         }
         for c in 0..<k { for r in 0..<k { a[r + c * p] = logitBlock[r + c * k] } }
         // z = A⁻ᵀc, then Var = zᵀBz.
@@ -398,13 +392,13 @@ public enum PropensityWeighting {
         guard let z = try? BLAS.solve(transposed, order: p, rhs: contrast) else {
             return (.nan, [Double](repeating: .nan, count: n))
         }
+        // zᵀψᵢ = (tᵢ − eᵢ)(z₀ + (X·z₁…)ᵢ) + z_k m₁ᵢ + z_{k+1} m₀ᵢ.
+        let xz = design.values.withUnsafeBufferPointer { BLAS.multiply(rowMajor: $0, rows: n, columns: columns, by: Array(z[1..<k])) }
         var variance = 0.0
         var influence = [Double](repeating: 0, count: n)
-        var row = [Double](repeating: 0, count: p)
         for i in 0..<n {
-            row.withUnsafeMutableBufferPointer { psi(i, $0.baseAddress!) }
-            var value = 0.0
-            for r in 0..<p { value += z[r] * row[r] }
+            let residual = (treated[i] ? 1.0 : 0.0) - propensity[i]
+            let value = residual * (z[0] + xz[i]) + z[k] * m1[i] + z[k + 1] * m0[i]
             influence[i] = value
             variance += value * value
         }

@@ -104,7 +104,8 @@ struct UpliftNuisance {
         let weighted = PropensityWeighting.estimate(
             outcomes: inputs.data[0].post, treated: treated, propensity: scores, estimand: .att, weightScale: .stabilized)
         // Both weightings' balance in one pass over the design.
-        let tables = CovariateBalance.tables(designs.balance, treated: treated, weights: [weighted.weights] + (entropy.map { [$0.weights] } ?? []))
+        let tables = CovariateBalance.tables(
+            designs.balance, treated: treated, weights: [weighted.weights] + (entropy.map { [$0.weights] } ?? []))
         let rows = tables[0].map { b in
             BalanceDiagnostics.Row(
                 covariate: designs.balanceNames[b.index], before: b.before, afterPropensity: b.after,

@@ -183,7 +183,8 @@ struct UpliftDesigns {
             for i in rows { isPresent[Int(codes[i])] = true }
             for code in isPresent.indices.filter({ isPresent[$0] }).dropFirst() {
                 dummies.append(
-                    Column(name: "\(panel.dimensions[d])=\(panel.levels[d][code])", source: .dummy(codes, Int32(code)), group: .dimension(d)))
+                    Column(
+                        name: "\(panel.dimensions[d])=\(panel.levels[d][code])", source: .dummy(codes, Int32(code)), group: .dimension(d)))
             }
         }
         dummies += missingIndicators
@@ -264,36 +265,51 @@ struct UpliftDesigns {
         numbers.indices.filter { j in sample.included.allSatisfy { numbers[j].values[$0] >= 0 } }
     }
 
+    /// Rows are cut into this many slices, filled on the cores at once and combined in slice
+    /// order (so the result does not depend on the number of cores).
+    static let slices = 4
+
     /// Cross products of the candidate columns over the rows, a block at a time.
     static func crossProducts(_ columns: [Column], rows: [Int]) -> CrossProducts {
         let p = columns.count
-        var cp = CrossProducts(variables: max(p, 1))
-        guard p > 0 else { return cp }
-        let blockRows = 4_096
-        var block = [Double](repeating: 0, count: blockRows * p)
-        var start = 0
-        while start < rows.count {
-            let count = min(blockRows, rows.count - start)
-            block.withUnsafeMutableBufferPointer { values in
-                for (c, column) in columns.enumerated() {
-                    for r in 0..<count { values[r * p + c] = column.value(rows[start + r]) }
+        guard p > 0 else { return CrossProducts(variables: 1) }
+        let parts = ResultSlots<CrossProducts>(count: slices)
+        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            var cp = CrossProducts(variables: p)
+            let blockRows = 4_096
+            var block = [Double](repeating: 0, count: blockRows * p)
+            var start = rows.count * slice / slices
+            let end = rows.count * (slice + 1) / slices
+            while start < end {
+                let count = min(blockRows, end - start)
+                block.withUnsafeMutableBufferPointer { values in
+                    for (c, column) in columns.enumerated() {
+                        for r in 0..<count { values[r * p + c] = column.value(rows[start + r]) }
+                    }
                 }
+                block.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: count) }
+                start += count
             }
-            block.withUnsafeBufferPointer { cp.add(rowMajor: $0, rows: count) }
-            start += count
+            parts[slice] = cp
         }
-        return cp
+        return parts.values.dropFirst().reduce(parts.values[0]!) { $0 + $1! }
     }
 
     /// Some columns of a design, in the order given, of some of its rows (all when nil), copied
     /// row by row.
     static func columns(_ positions: [Int], of source: RowMatrix, rows: [Int]? = nil) -> RowMatrix {
         let p = source.columns, q = positions.count, n = rows?.count ?? source.rows
+        guard q > 0 else { return RowMatrix(rows: n, columns: 0) }
         let values = [Double](unsafeUninitializedCapacity: n * q) { to, count in
             source.values.withUnsafeBufferPointer { from in
-                for r in 0..<n {
-                    let base = (rows?[r] ?? r) * p
-                    for (c, position) in positions.enumerated() { to[r * q + c] = from[base + position] }
+                positions.withUnsafeBufferPointer { positions in
+                    let rows = rows ?? Array(0..<n)
+                    rows.withUnsafeBufferPointer { rows in
+                        for r in 0..<n {
+                            let base = rows[r] * p, out = r * q
+                            for c in 0..<q { to[out + c] = from[base + positions[c]] }
+                        }
+                    }
                 }
             }
             count = n * q
@@ -303,23 +319,26 @@ struct UpliftDesigns {
 
     /// The rows × columns design.
     static func matrix(_ columns: [Column], rows: [Int]) -> RowMatrix {
-        var matrix = RowMatrix(rows: rows.count, columns: columns.count)
-        let p = columns.count
-        // A column at a time within blocks of rows, so that the writes stay in cache.
-        let blockRows = 1_024
-        matrix.values.withUnsafeMutableBufferPointer { values in
-            rows.withUnsafeBufferPointer { rows in
-                var start = 0
-                while start < rows.count {
-                    let end = min(start + blockRows, rows.count)
+        let p = columns.count, n = rows.count
+        guard p > 0 else { return RowMatrix(rows: n, columns: 0) }
+        let values = [Double](unsafeUninitializedCapacity: n * p) { buffer, count in
+            nonisolated(unsafe) let values = buffer  // each slice writes its own rows
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                // A column at a time within blocks of rows, so that the writes stay in cache.
+                let blockRows = 1_024
+                var start = n * slice / slices
+                let end = n * (slice + 1) / slices
+                while start < end {
+                    let stop = min(start + blockRows, end)
                     for (c, column) in columns.enumerated() {
-                        for r in start..<end { values[r * p + c] = column.value(rows[r]) }
+                        for r in start..<stop { values[r * p + c] = column.value(rows[r]) }
                     }
-                    start = end
+                    start = stop
                 }
             }
+            count = n * p
         }
-        return matrix
+        return RowMatrix(values: values, columns: p)
     }
 
     /// Rows [T, the columns of `design`, y] of units `range`, for a streamed regression.
