@@ -73,6 +73,7 @@ let package = Package(
         .executableTarget(
             name: "campaignlab",
             dependencies: [
+                "CampaignLabStats",
                 "CampaignLabData",
                 "CampaignLabDemo",
                 "CampaignLabReport",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CampaignLabData
+import CampaignLabStats
 
 /// The `campaignlab` command-line tool. Subcommands are thin: they parse arguments,
 /// call the library and turn its errors into one-line messages and exit codes.
@@ -24,6 +25,7 @@ struct CampaignLabCommand: ParsableCommand {
     )
 
     static func main() {
+        ProcessMemory.keepFreedMemory()
         Interruption.install()
         main(nil)
     }

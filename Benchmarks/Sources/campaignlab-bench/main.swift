@@ -6,6 +6,8 @@ import Foundation
 //                   [--review-db FILE] [--campaign ID]
 // Prints, from one run, each benchmark's figures and its ratios to the peers.
 
+// The allocator policy of the command-line tool, so that the review is timed as it runs there.
+ProcessMemory.keepFreedMemory()
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String) -> String? {
     guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }

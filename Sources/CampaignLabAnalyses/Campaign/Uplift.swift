@@ -216,24 +216,32 @@ public struct UpliftAnalysis: Sendable {
         progress(
             "estimating \(panel.metrics.prefix(covariates.outcomes).joined(separator: ", "))"
                 + (wantSegments ? "; segments of \(panel.dimensions.count) dimensions" : ""))
-        // The estimates, the segments and the balance table at once (each spreads over the cores).
-        let metricSlot = ResultSlots<[MetricUplift]>(count: 1), segmentSlot = ResultSlots<[SegmentDimension]>(count: 1)
-        let balanceSlot = ResultSlots<BalanceDiagnostics>(count: 1), failures = ResultSlots<Error>(count: 3)
-        let sharedInputs = inputs, sharedNuisance = nuisance
-        DispatchQueue.concurrentPerform(iterations: 3) { part in
-            do {
-                switch part {
-                case 0: metricSlot[0] = try sharedInputs.estimateMetrics(sharedNuisance)
-                case 1: segmentSlot[0] = wantSegments ? try sharedInputs.segmentEstimates(sharedNuisance) : []
-                default: if !randomized { balanceSlot[0] = sharedNuisance.diagnostics(sharedInputs) }
-                }
-            } catch {
-                failures[part] = error
+        // The estimates, the segments' levels and the balance table as one list of tasks on
+        // every core, the costliest first (a level's entropy balancing costs about three passes
+        // of its customers per metric-method task's one of everybody's), so that no core waits
+        // at the end for a large level started last.
+        enum Task { case metric(Int), level(Int), balance }
+        let metricTasks = inputs.metricTasks(), levelTasks = wantSegments ? inputs.levelTasks() : []
+        let n = sample.included.count
+        var tasks: [(task: Task, cost: Int)] = metricTasks.indices.map { (.metric($0), n) }
+        tasks += levelTasks.indices.map { (.level($0), 3 * levelTasks[$0].members.count) }
+        if !randomized { tasks.append((.balance, 2 * n)) }
+        let order = tasks.indices.sorted { (tasks[$0].cost, $1) > (tasks[$1].cost, $0) }.map { tasks[$0].task }
+        let constant = (0..<covariates.outcomes).map { inputs.isConstant($0) }
+        let metricSlots = ResultSlots<(MethodEstimate, HonestGrowth?)>(count: metricTasks.count)
+        let levelSlots = ResultSlots<[SegmentUplift]>(count: levelTasks.count), balanceSlot = ResultSlots<BalanceDiagnostics>(count: 1)
+        let sharedInputs = inputs, sharedNuisance = nuisance, segmentMethod = inputs.segmentMethod(nuisance)
+        DispatchQueue.concurrentPerform(iterations: order.count) { t in
+            switch order[t] {
+            case .metric(let i):
+                metricSlots[i] = sharedInputs.run(metricTasks[i], sharedNuisance, constant: constant[metricTasks[i].metric])
+            case .level(let i): levelSlots[i] = sharedInputs.levelEstimates(levelTasks[i], method: segmentMethod, nuisance: sharedNuisance)
+            case .balance: balanceSlot[0] = sharedNuisance.diagnostics(sharedInputs)
             }
         }
-        if let error = failures.values.compactMap({ $0 }).first { throw error }
         balance = balanceSlot[0]
-        var metrics = metricSlot[0]!
+        var metrics = inputs.assembleMetrics(metricTasks, metricSlots.values.map { $0! }, nuisance, constant: constant)
+        let segments = inputs.assembleSegments(levelTasks, levelSlots.values.map { $0! })
         // Holm across metrics, per method.
         for method in UpliftMethod.methods(randomized: randomized) {
             let indices = metrics.indices.filter { metrics[$0].estimate(method)?.effect != nil }
@@ -243,7 +251,6 @@ public struct UpliftAnalysis: Sendable {
                 metrics[index].estimates[slot].adjustedPValue = p
             }
         }
-        let segments = segmentSlot[0] ?? []
         return UpliftAnalysis(
             panel: panel, treatedArm: treatedArm, randomized: randomized, included: sample.included, excluded: sample.excluded,
             outsideSupport: sample.outsideSupport, unsupportedLevels: sample.unsupportedLevels, metrics: metrics,

@@ -123,29 +123,38 @@ extension UpliftInputs {
         UpliftMethod.defaults(randomized: randomized).filter { $0 != .entropy || nuisance.entropy != nil }
     }
 
-    /// Every metric's estimates, as independent tasks on every core.
-    func estimateMetrics(_ nuisance: UpliftNuisance) throws -> [MetricUplift] {
+    /// One estimate of the uplift's work: a metric by one method.
+    struct MetricTask {
+        var metric: Int
+        var method: UpliftMethod
+    }
+
+    /// Every metric × method, metric by metric.
+    func metricTasks() -> [MetricTask] {
         let methods = UpliftMethod.methods(randomized: randomized)
-        let k = covariates.outcomes
-        let tasks = (0..<k).flatMap { j in methods.map { (metric: j, method: $0) } }
-        let results = ResultSlots<(MethodEstimate, HonestGrowth?)>(count: tasks.count)
+        return (0..<covariates.outcomes).flatMap { j in methods.map { MetricTask(metric: j, method: $0) } }
+    }
+
+    /// One metric × method estimate (`constant`: the metric has no variation). A method failing
+    /// on these data (a collinear treatment, a singular system) is a note on its row, never the
+    /// end of the report.
+    func run(_ task: MetricTask, _ nuisance: UpliftNuisance, constant: Bool) -> (MethodEstimate, HonestGrowth?) {
+        guard !constant else { return (MethodEstimate(method: task.method, note: .noVariation), nil) }
         let preferred = defaultCandidates(nuisance).first
-        let constant = (0..<k).map { isConstant($0) }
-        DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
-            let (j, method) = tasks[t]
-            do {
-                results[t] =
-                    constant[j]
-                    ? (MethodEstimate(method: method, note: .noVariation), nil)
-                    : try estimate(method, metric: j, data[j], nuisance, honestGrowth: method == preferred)
-            } catch {
-                // One method failing on these data (a collinear treatment, a singular system) is a
-                // note on its row, never the end of the report.
-                results[t] = (MethodEstimate(method: method, note: .notEstimable), nil)
-            }
+        do {
+            return try estimate(task.method, metric: task.metric, data[task.metric], nuisance, honestGrowth: task.method == preferred)
+        } catch {
+            return (MethodEstimate(method: task.method, note: .notEstimable), nil)
         }
-        return (0..<k).map { j in
-            let mine = tasks.indices.filter { tasks[$0].metric == j }.map { results[$0]! }
+    }
+
+    /// Every metric's uplift from its tasks' results (in `metricTasks` order).
+    func assembleMetrics(
+        _ tasks: [MetricTask], _ results: [(MethodEstimate, HonestGrowth?)], _ nuisance: UpliftNuisance, constant: [Bool]
+    ) -> [MetricUplift] {
+        let preferred = defaultCandidates(nuisance).first
+        return (0..<covariates.outcomes).map { j in
+            let mine = tasks.indices.filter { tasks[$0].metric == j }.map { results[$0] }
             let estimates = mine.map(\.0)
             let available = defaultCandidates(nuisance).filter { m in estimates.contains { $0.method == m && $0.effect != nil } }
             var uplift = business(j, data[j], estimates: estimates, noVariation: constant[j])

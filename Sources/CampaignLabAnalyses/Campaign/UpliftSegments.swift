@@ -6,36 +6,44 @@ extension UpliftInputs {
     /// Customers needed in each arm of a level before it is estimated.
     static let segmentMinimum = 10
 
-    /// The effect within each level of each dimension, by the design's default method (entropy
-    /// balancing within the level on the pre-period metrics and the other dimensions for an
-    /// observational campaign, regression adjustment for a randomized one); then, per metric and
-    /// dimension, Holm and Benjamini–Hochberg across the levels, empirical-Bayes shrinkage and
-    /// Cochran's test that the levels share one effect (Holm across the dimensions).
-    func segmentEstimates(_ nuisance: UpliftNuisance) throws -> [SegmentDimension] {
-        let useEntropy = !randomized && nuisance.entropy != nil
-        let method: UpliftMethod = useEntropy ? .entropy : .regression
-        // Members of each (dimension, level), as indices into the included customers.
-        var tasks: [(dimension: Int, code: Int, members: [Int])] = []
+    /// One level of one dimension: its members, as indices into the included customers.
+    struct LevelTask {
+        var dimension: Int
+        var code: Int
+        var members: [Int]
+    }
+
+    /// Every level with customers, dimension by dimension.
+    func levelTasks() -> [LevelTask] {
+        var tasks: [LevelTask] = []
         for d in panel.dimensions.indices {
             var members = [[Int]](repeating: [], count: panel.levels[d].count)
             for (r, i) in sample.included.enumerated() { members[Int(panel.dimensionCodes[d][i])].append(r) }
-            for code in members.indices where !members[code].isEmpty { tasks.append((d, code, members[code])) }
+            for code in members.indices where !members[code].isEmpty {
+                tasks.append(LevelTask(dimension: d, code: code, members: members[code]))
+            }
         }
+        return tasks
+    }
+
+    /// The segments' method: entropy balancing within the level on the pre-period metrics and
+    /// the other dimensions for an observational campaign, regression adjustment for a
+    /// randomized one.
+    func segmentMethod(_ nuisance: UpliftNuisance) -> UpliftMethod {
+        !randomized && nuisance.entropy != nil ? .entropy : .regression
+    }
+
+    /// The effect within each level of each dimension (the tasks' results, in `levelTasks`
+    /// order); then, per metric and dimension, Holm and Benjamini–Hochberg across the levels,
+    /// empirical-Bayes shrinkage and Cochran's test that the levels share one effect (Holm
+    /// across the dimensions).
+    func assembleSegments(_ tasks: [LevelTask], _ results: [[SegmentUplift]]) -> [SegmentDimension] {
         guard !tasks.isEmpty else { return [] }
-        let levelTasks = tasks
-        let k = covariates.outcomes
-        let outcomes = data.map(\.post)
-        let slots = ResultSlots<[SegmentUplift]>(count: tasks.count)
-        DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
-            let task = levelTasks[t]
-            slots[t] = levelEstimates(
-                task.dimension, task.code, members: task.members, outcomes: outcomes, method: method, nuisance: nuisance)
-        }
         var result: [SegmentDimension] = []
-        for j in 0..<k {
+        for j in 0..<covariates.outcomes {
             var perMetric: [SegmentDimension] = []
             for d in panel.dimensions.indices {
-                let levels = tasks.indices.filter { tasks[$0].dimension == d }.map { slots[$0]![j] }
+                let levels = tasks.indices.filter { tasks[$0].dimension == d }.map { results[$0][j] }
                 perMetric.append(Self.combine(metric: panel.metrics[j], dimension: panel.dimensions[d], levels))
             }
             let tested = perMetric.indices.filter { perMetric[$0].heterogeneityPValue != nil }
@@ -49,9 +57,9 @@ extension UpliftInputs {
 
     /// One level's estimate for every metric: its rows of the sample's designs, without the
     /// columns of its own dimension.
-    func levelEstimates(
-        _ d: Int, _ code: Int, members: [Int], outcomes: [[Double]], method: UpliftMethod, nuisance: UpliftNuisance
-    ) -> [SegmentUplift] {
+    func levelEstimates(_ task: LevelTask, method: UpliftMethod, nuisance: UpliftNuisance) -> [SegmentUplift] {
+        let d = task.dimension, code = task.code, members = task.members
+        let outcomes = data.map(\.post)
         let treatedCount = members.filter { treated[$0] }.count, controlCount = members.count - treatedCount
         var template = SegmentUplift(
             dimension: panel.dimensions[d], level: panel.levels[d][code], treated: treatedCount, control: controlCount, method: method)
