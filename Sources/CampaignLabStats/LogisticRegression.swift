@@ -93,16 +93,39 @@ public enum LogisticRegression {
         let width = k + 1
         precondition(k >= 0 && rows.count % width == 0, "LogisticRegression.fit: rows must hold k + 1 values per row")
         let n = rows.count / width
+        let labels = (0..<n).map { rows[$0 * width + k] }
+        return try fit(
+            values: rows, stride: width, covariates: k, labels: labels, weights: weights, maxIterations: maxIterations, tolerance: tolerance
+        )
+    }
+
+    /// The same with the covariates in one ``RowMatrix`` (one row per unit, no copy) and the
+    /// outcome apart.
+    public static func fit(
+        design: RowMatrix, outcomes: [Bool], weights: [Double]? = nil, maxIterations: Int = 100, tolerance: Double = 1e-12
+    ) throws -> LogisticRegressionFit {
+        precondition(outcomes.count == design.rows, "LogisticRegression.fit: one outcome per row")
+        return try fit(
+            values: design.values, stride: design.columns, covariates: design.columns, labels: outcomes.map { $0 ? 1 : 0 },
+            weights: weights, maxIterations: maxIterations, tolerance: tolerance)
+    }
+
+    /// The fit on row-major values with `stride` values per row, the first `k` of them the
+    /// covariates, and the outcomes in `labels`.
+    private static func fit(
+        values rows: [Double], stride width: Int, covariates k: Int, labels: [Double], weights: [Double]?,
+        maxIterations: Int, tolerance: Double
+    ) throws -> LogisticRegressionFit {
+        let n = labels.count
         precondition(weights == nil || weights!.count == n, "LogisticRegression.fit: one weight per row")
         precondition(n > k + 1, "LogisticRegression.fit: \(n) rows for \(k + 1) parameters")
-        for r in 0..<n {
-            let y = rows[r * width + k]
+        for (r, y) in labels.enumerated() {
             precondition(y == 0 || y == 1, "LogisticRegression.fit: y must be 0 or 1 (row \(r) has \(y))")
         }
 
         // Which covariates are identifiable: rank of the centred, equilibrated XᵀX.
-        var cp = CrossProducts(variables: width)
-        cp.add(rowMajor: rows)
+        var cp = CrossProducts(variables: max(width, 1))
+        if width > 0 { cp.add(rowMajor: rows) }
         let scale = (0..<k).map { cp[$0, $0].squareRoot() }
         var kept = (0..<k).filter { scale[$0] > 0 }
         if !kept.isEmpty {
@@ -140,7 +163,7 @@ public enum LogisticRegression {
                         let base = r * width
                         var eta = beta[0]
                         for (a, j) in keptColumns.enumerated() { eta += beta[a + 1] * data[base + j] }
-                        let y = data[base + k]
+                        let y = labels[r]
                         let caseWeight = weights?[r] ?? 1
                         let mu = logistic(eta)
                         logLikelihood += caseWeight * (y * eta - softplus(eta))  // y·η − log(1 + e^η)

@@ -33,6 +33,14 @@ public struct Moments: Sendable, Equatable {
         for value in values { add(value) }
     }
 
+    /// Statistics of an array of values (the same, compiled for arrays here rather than
+    /// generically at the caller: several times faster on a million values).
+    public init(_ values: [Double]) {
+        values.withUnsafeBufferPointer { buffer in
+            for value in buffer { add(value) }
+        }
+    }
+
     /// Statistics from raw sums (as a SQL engine returns them): n, Σy, Σy².
     ///
     /// Precision is that of the sums given; prefer streaming values when you have them.

@@ -36,6 +36,18 @@ struct LogisticRegressionTests {
         #expect(p > 0 && p < 1)
     }
 
+    /// The design and the outcomes apart (no copy into rows) fit the same model: statsmodels'
+    /// figures again (logit.py).
+    @Test func aDesignAndItsOutcomesMatchStatsmodels() throws {
+        let rows = logitRows()
+        let design = RowMatrix(values: (0..<500).flatMap { rows[$0 * 4..<$0 * 4 + 3] }, columns: 3)
+        let fit = try LogisticRegression.fit(design: design, outcomes: (0..<500).map { rows[$0 * 4 + 3] == 1 })
+        #expect(fit.status == .converged)
+        for (got, want) in zip(fit.coefficients, Self.params) { #expect(close(got, want, 1e-9), "\(got) vs \(want)") }
+        for (got, want) in zip(fit.standardErrors, Self.bse) { #expect(close(got, want, 1e-9), "\(got) vs \(want)") }
+        #expect(close(fit.logLikelihood, Self.llf, 1e-12))
+    }
+
     /// Frequency weights of 2 give the same coefficients as every row twice (hand check).
     @Test func caseWeightsActAsFrequencies() throws {
         let rows = logitRows()

@@ -46,7 +46,7 @@ struct UpliftNuisance {
         // The logit needs more customers than coefficients; its scores must be numbers.
         var fit: LogisticRegressionFit?
         if n > designs.propensity.columns + 2 {
-            fit = try LogisticRegression.fit(rows: designs.logitRows(treated: treated), covariates: designs.propensity.columns)
+            fit = try LogisticRegression.fit(design: designs.propensity, outcomes: treated)
         }
         if let fit, fit.coefficients.allSatisfy(\.isFinite) {
             logit = fit
@@ -285,8 +285,9 @@ extension UpliftInputs {
         } catch {
             result.relativeNote = .noRelativeBase
         }
-        let treatedPre = pre.indices.filter { treated[$0] }.map { abs(pre[$0]) }
-        let size = treatedPre.reduce(0, +) / Double(max(1, treatedPre.count))
+        var treatedCount = 0.0, treatedSize = 0.0
+        for r in pre.indices where treated[r] { treatedCount += 1; treatedSize += abs(pre[r]) }
+        let size = treatedSize / max(1, treatedCount)
         let growth =
             honestGrowth
             ? HonestGrowth(change: change, treated: treated, effect: effect.estimate, influence: influence, level: level, scale: size) : nil

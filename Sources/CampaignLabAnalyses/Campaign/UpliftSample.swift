@@ -355,17 +355,4 @@ struct UpliftDesigns {
             }
         }
     }
-
-    /// Rows [propensity covariates…, treated] for the logistic regression.
-    func logitRows(treated: [Bool]) -> [Double] {
-        let n = propensity.rows, p = propensity.columns
-        var rows = [Double](repeating: 0, count: n * (p + 1))
-        propensity.values.withUnsafeBufferPointer { z in
-            for r in 0..<n {
-                for c in 0..<p { rows[r * (p + 1) + c] = z[r * p + c] }
-                rows[r * (p + 1) + p] = treated[r] ? 1 : 0
-            }
-        }
-        return rows
-    }
 }
