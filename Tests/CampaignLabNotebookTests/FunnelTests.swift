@@ -29,6 +29,47 @@ struct FunnelTests {
         #expect(close(lr.statistic, r["statistic"], floor: 1) && close(lr.pValue, r["p"], floor: 1))
     }
 
+    /// The run reads a campaign's assignments once for the uplift and the funnel; a value only
+    /// one of them uses stops that one alone: an unparsable `assigned_at` fails the funnel
+    /// naming the row while the uplift goes on, a word in a numeric customers column fails the
+    /// uplift naming the row while the funnel goes on.
+    @Test func aSharedReadKeepsEachAnalysisToItsOwnProblems() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        func context(_ sql: String) throws -> AnalysisContext {
+            let path = dir.file("bank-\(sql.count).sqlite")
+            try? FileManager.default.removeItem(atPath: path)
+            try FileManager.default.copyItem(atPath: repositoryRoot + "/datasets/demo-small.sqlite", toPath: path)
+            let writer = try SQLiteDatabase(path: path, mode: .readWrite(create: false))
+            try writer.execute(sql)
+            let db = try SQLiteDatabase.open(readOnlyAt: path)
+            return AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        }
+        let selection = CampaignSelection(campaign: "growth_journey_2026", metrics: ["aum"])
+        let badTime = try context(
+            "UPDATE assignments SET assigned_at = 'soon' WHERE campaign_id = 'growth_journey_2026' AND customer_id = 1")
+        #expect(try CampaignUplift.compute(badTime, selection).first?.metrics.first?.headline != nil)
+        #expect {
+            _ = try CampaignFunnel.compute(badTime, .init(campaign: "growth_journey_2026"))
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("assigned_at") && text.contains("customer_id=1") && text.contains("'soon' is not an ISO 8601 timestamp")
+        }
+        let badNumber = try context(
+            """
+            ALTER TABLE customers ADD COLUMN age INTEGER;
+            UPDATE customers SET age = 20 + customer_id % 50;
+            UPDATE customers SET age = 'unknown' WHERE customer_id = 3;
+            """)
+        #expect(try CampaignFunnel.compute(badNumber, .init(campaign: "growth_journey_2026")).reached.first ?? 0 > 0)
+        #expect {
+            _ = try CampaignUplift.compute(badNumber, selection)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("column age") && text.contains("customer_id=3") && text.contains("is not a number")
+        }
+    }
+
     /// Scanning events in two rowid ranges on two connections gives the same funnel.
     @Test func twoRangesGiveTheSameFunnel() throws {
         let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")

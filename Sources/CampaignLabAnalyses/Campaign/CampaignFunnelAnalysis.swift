@@ -114,12 +114,14 @@ public enum CampaignFunnel: Analysis {
                     option: "by",
                     "'\(dimension)' is not a dimension of customers (dimensions: \(context.schema.dimensions.joined(separator: ", ")))")
             }
-            let entrants = try readEntrants(campaign, arm: options.arm, dimension: dimension, context)
+            // The events first: they do not depend on the assignments, which the uplift's panel
+            // is reading at the same time for both.
             let eventSteps = steps.enumerated().filter { $0.element != "assigned" }
             context.progress("funnel of \(id): reading events \(eventSteps.map(\.element).joined(separator: ", "))")
             let events = try CampaignEvents.stepEvents(
                 of: campaign, steps: Dictionary(uniqueKeysWithValues: eventSteps.map { ($0.element, $0.offset) }),
                 schema: context.schema, database: context.database)
+            let entrants = try readEntrants(campaign, arm: options.arm, dimension: dimension, context)
             var times = [[(step: Int, time: Double)]](repeating: [], count: entrants.entry.count)
             var cutoff = -Double.infinity
             for e in events {
@@ -141,10 +143,15 @@ public enum CampaignFunnel: Analysis {
 
     /// The customers of `arm` (or of every arm but the control) with their entry time.
     static func readEntrants(_ campaign: CampaignInfo, arm: String?, dimension: String?, _ context: AnalysisContext) throws -> Entrants {
-        context.progress("funnel of \(campaign.id): reading the customers")
-        let assignments = try CampaignAssignments.read(
-            campaign, dimensions: dimension.map { [$0] } ?? [], withAssignedAt: true,
-            database: context.database)
+        // The run's shared read, unless the dimension is a numeric column (read there as numbers).
+        var assignments = try CampaignAssignments.shared(campaign, context)
+        var d = dimension.map { assignments.dimensions.firstIndex(of: $0) } ?? nil
+        if let dimension, d == nil {
+            context.progress("funnel of \(campaign.id): reading the customers")
+            assignments = try CampaignAssignments.read(campaign, dimensions: [dimension], withAssignedAt: true, database: context.database)
+            d = 0
+        }
+        try assignments.requireAssignedAt()
         let code = arm.map { assignments.arms.firstIndex(of: $0) ?? -1 }
         var entrants = Entrants()
         let missing = context.text("(missing)", "（缺失）")
@@ -154,8 +161,8 @@ public enum CampaignFunnel: Analysis {
             if dimension == nil {
                 entrants.segment.append(missing)
             } else {
-                let level = assignments.dimensionCodes[0][i]
-                entrants.segment.append(level == assignments.missingLevel[0] ? missing : assignments.levels[0][Int(level)])
+                let level = assignments.dimensionCodes[d!][i]
+                entrants.segment.append(level == assignments.missingLevel[d!] ? missing : assignments.levels[d!][Int(level)])
             }
         }
         guard !entrants.entry.isEmpty else {

@@ -44,7 +44,8 @@ struct SharedCampaignPanel: Sendable {
             }
             let panel = try CampaignPanel.load(
                 campaign, windows: windows, extraWindows: extra, metrics: metrics, optional: optional,
-                schema: context.schema, database: context.database, progress: context.progress)
+                schema: context.schema, database: context.database, assignments: try CampaignAssignments.shared(campaign, context),
+                progress: context.progress)
             return SharedCampaignPanel(panel: panel, yearOverYear: yearOverYear, monthlyWindows: monthlyWindows)
         }
     }
@@ -60,5 +61,16 @@ extension CampaignPanel {
                 option: "arm", "'\(name)' is not a non-control arm of '\(campaign.id)' (arms: \(arms.dropFirst().joined(separator: ", ")))")
         }
         return index
+    }
+}
+
+extension CampaignAssignments {
+    /// The campaign's assignments for this run, read once (`readAll`) and shared by the panel
+    /// and the funnel, which would otherwise each read them at the same time.
+    static func shared(_ campaign: CampaignInfo, _ context: AnalysisContext) throws -> CampaignAssignments {
+        try context.memo("assignments|\(campaign.id)") {
+            context.progress("reading the assignments of \(campaign.id)")
+            return try CampaignAssignments.readAll(campaign, schema: context.schema, database: context.database)
+        }
     }
 }

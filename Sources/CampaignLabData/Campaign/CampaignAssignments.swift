@@ -27,6 +27,12 @@ public struct CampaignAssignments: Sendable {
     public var numericColumns: [String] = []
     /// Per numeric column, per customer: the value (NaN for NULL).
     public var numericValues: [[Double]] = []
+    /// Problems in values that only some analyses use (an unparsable `assigned_at`, a word in
+    /// a numeric customers column), kept rather than thrown when the assignments are read once
+    /// for every analysis of a run (`readAll`): each analysis checks the ones it uses, so that
+    /// the funnel's problem does not stop the uplift, nor the other way round.
+    public var assignedAtProblem: DataError?
+    public var numericProblem: DataError?
 
     public var count: Int { ids.count }
     public static let missingLevelName = "(missing)"
@@ -37,9 +43,11 @@ public struct CampaignAssignments: Sendable {
     ///   for an unparsable `assigned_at`, naming the row.
     /// - Parameter numericColumns: customers columns read as numbers (after the dimensions); a
     ///   value that is not a number is a contract error naming the row.
+    /// - Parameter deferringValueProblems: keep an unparsable `assigned_at` or a word in a numeric
+    ///   column in `assignedAtProblem` / `numericProblem` (the value NaN) instead of throwing.
     public static func read(
         _ campaign: CampaignInfo, dimensions: [String], numericColumns: [String] = [], withAssignedAt: Bool = false,
-        database: SQLiteDatabase
+        deferringValueProblems: Bool = false, database: SQLiteDatabase
     ) throws -> CampaignAssignments {
         let dimensionColumns = (dimensions + numericColumns).map { ", c." + quoteIdentifier($0) }.joined()
         let statement = try database.prepare(
@@ -57,6 +65,7 @@ public struct CampaignAssignments: Sendable {
         var interners = [LevelInterner](repeating: LevelInterner(), count: dimensions.count)
         let missing = Array(missingLevelName.utf8)
         var withoutArm: [SQLiteValue] = [], withoutArmCount = 0
+        var assignedAtProblem: DataError?, numericProblem: DataError?
         while try statement.step() {
             ids.append(statement.storageClass(0) == .integer ? .integer(statement.int64(0)) : statement.value(0))
             if statement.storageClass(1) == .null {
@@ -68,13 +77,17 @@ public struct CampaignAssignments: Sendable {
                 arm.append(Int(statement.withUTF8(1) { armInterner.code(for: $0) }))
             }
             if withAssignedAt {
-                guard statement.storageClass(2) == .text, let time = statement.withUTF8(2, { Timestamp.parse($0) }) else {
-                    throw DataError.contract(
+                if statement.storageClass(2) == .text, let time = statement.withUTF8(2, { Timestamp.parse($0) }) {
+                    assignedAt.append(time.secondsSinceEpoch)
+                } else {
+                    let problem = DataError.contract(
                         table: "assignments", column: "assigned_at",
                         row: "campaign_id='\(campaign.id)', customer_id=\(ids.last!)",
                         message: "\(statement.value(2)) is not an ISO 8601 timestamp")
+                    guard deferringValueProblems else { throw problem }
+                    assignedAtProblem = assignedAtProblem ?? problem
+                    assignedAt.append(.nan)
                 }
-                assignedAt.append(time.secondsSinceEpoch)
             }
             for d in dimensions.indices {
                 codes[d].append(
@@ -90,9 +103,12 @@ public struct CampaignAssignments: Sendable {
                 } else if storage == .integer || storage == .real, statement.double(index).isFinite {
                     numbers[c].append(statement.double(index))
                 } else {
-                    throw DataError.contract(
+                    let problem = DataError.contract(
                         table: "customers", column: name, row: "customer_id=\(ids.last!)",
                         message: "\(statement.value(index)) is not a number (the column holds numbers elsewhere)")
+                    guard deferringValueProblems else { throw problem }
+                    numericProblem = numericProblem ?? problem
+                    numbers[c].append(.nan)
                 }
             }
         }
@@ -129,7 +145,30 @@ public struct CampaignAssignments: Sendable {
             dimensions: dimensions, levels: levels, missingLevel: missingLevel, dimensionCodes: codes)
         result.numericColumns = numericColumns
         result.numericValues = numbers
+        (result.assignedAtProblem, result.numericProblem) = (assignedAtProblem, numericProblem)
         return result
+    }
+
+    /// What every analysis of a campaign reads from its assignments, in one pass: every
+    /// customers dimension (numeric columns as numbers, as `CampaignPanel` takes them) and
+    /// `assigned_at` when the table has it, value problems kept for the analyses that use the
+    /// values (`requireAssignedAt`, `requireNumbers`).
+    public static func readAll(_ campaign: CampaignInfo, schema: ContractSchema, database: SQLiteDatabase) throws -> CampaignAssignments {
+        let numericColumns = schema.numericDimensions
+        return try read(
+            campaign, dimensions: schema.dimensions.filter { !numericColumns.contains($0) }, numericColumns: numericColumns,
+            withAssignedAt: schema.has(Contract.assignments, column: "assigned_at"), deferringValueProblems: true, database: database)
+    }
+
+    /// - Throws: the first unparsable `assigned_at` (`DataError.contract`, naming the row).
+    public func requireAssignedAt() throws {
+        if let assignedAtProblem { throw assignedAtProblem }
+        precondition(assignedAt.count == count, "CampaignAssignments: assigned_at was not read")
+    }
+
+    /// - Throws: the first word in a numeric customers column (`DataError.contract`, naming the row).
+    public func requireNumbers() throws {
+        if let numericProblem { throw numericProblem }
     }
 
     /// Checks that the control arm has customers and that there is another arm to compare.

@@ -45,10 +45,12 @@ public struct CampaignPanel: Sendable {
     /// - Throws: `CampaignReadError` for a campaign without assignments, a control arm with no
     ///   customers, a campaign with one arm only, or no customer_months row in the pre-period
     ///   at all; `DataError` for contract problems.
+    /// - Parameter assignments: the campaign's assignments as `CampaignAssignments.readAll`
+    ///   returns them (read once and shared with other analyses); read here when nil.
     public static func load(
         _ campaign: CampaignInfo, windows: CampaignWindows, extraWindows: [ClosedRange<YearMonth>] = [],
         metrics requested: [String], optional: Set<String> = [], schema: ContractSchema,
-        database: SQLiteDatabase, progress: (String) -> Void = { _ in }
+        database: SQLiteDatabase, assignments given: CampaignAssignments? = nil, progress: (String) -> Void = { _ in }
     ) throws -> CampaignPanel {
         try schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm"])
         try schema.require(Contract.customers, columns: ["customer_id"])
@@ -69,9 +71,12 @@ public struct CampaignPanel: Sendable {
         if !eventDefinitions.isEmpty { try schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"]) }
         let rollups = definitions.filter { $0.source == .months }.map(\.rollup)
 
-        progress("reading the assignments of \(campaign.id)")
-        let assignments = try CampaignAssignments.read(
-            campaign, dimensions: dimensions, numericColumns: numericColumns, database: database)
+        if given == nil { progress("reading the assignments of \(campaign.id)") }
+        let assignments = try given ?? CampaignAssignments.readAll(campaign, schema: schema, database: database)
+        precondition(
+            assignments.dimensions == dimensions && assignments.numericColumns == numericColumns,
+            "CampaignPanel.load: the assignments must be read by CampaignAssignments.readAll")
+        try assignments.requireNumbers()
         try assignments.requireComparison()
         let ids = assignments.ids
 
