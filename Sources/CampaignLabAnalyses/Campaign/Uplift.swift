@@ -216,32 +216,9 @@ public struct UpliftAnalysis: Sendable {
         progress(
             "estimating \(panel.metrics.prefix(covariates.outcomes).joined(separator: ", "))"
                 + (wantSegments ? "; segments of \(panel.dimensions.count) dimensions" : ""))
-        // The estimates, the segments' levels and the balance table as one list of tasks on
-        // every core, the costliest first (a level's entropy balancing costs about three passes
-        // of its customers per metric-method task's one of everybody's), so that no core waits
-        // at the end for a large level started last.
-        enum Task { case metric(Int), level(Int), balance }
-        let metricTasks = inputs.metricTasks(), levelTasks = wantSegments ? inputs.levelTasks() : []
-        let n = sample.included.count
-        var tasks: [(task: Task, cost: Int)] = metricTasks.indices.map { (.metric($0), n) }
-        tasks += levelTasks.indices.map { (.level($0), 3 * levelTasks[$0].members.count) }
-        if !randomized { tasks.append((.balance, 2 * n)) }
-        let order = tasks.indices.sorted { (tasks[$0].cost, $1) > (tasks[$1].cost, $0) }.map { tasks[$0].task }
-        let constant = (0..<covariates.outcomes).map { inputs.isConstant($0) }
-        let metricSlots = ResultSlots<(MethodEstimate, HonestGrowth?)>(count: metricTasks.count)
-        let levelSlots = ResultSlots<[SegmentUplift]>(count: levelTasks.count), balanceSlot = ResultSlots<BalanceDiagnostics>(count: 1)
-        let sharedInputs = inputs, sharedNuisance = nuisance, segmentMethod = inputs.segmentMethod(nuisance)
-        DispatchQueue.concurrentPerform(iterations: order.count) { t in
-            switch order[t] {
-            case .metric(let i):
-                metricSlots[i] = sharedInputs.run(metricTasks[i], sharedNuisance, constant: constant[metricTasks[i].metric])
-            case .level(let i): levelSlots[i] = sharedInputs.levelEstimates(levelTasks[i], method: segmentMethod, nuisance: sharedNuisance)
-            case .balance: balanceSlot[0] = sharedNuisance.diagnostics(sharedInputs)
-            }
-        }
-        balance = balanceSlot[0]
-        var metrics = inputs.assembleMetrics(metricTasks, metricSlots.values.map { $0! }, nuisance, constant: constant)
-        let segments = inputs.assembleSegments(levelTasks, levelSlots.values.map { $0! })
+        let (estimated, segments, diagnostics) = inputs.estimateAll(&nuisance, segments: wantSegments)
+        var metrics = estimated
+        balance = diagnostics
         // Holm across metrics, per method.
         for method in UpliftMethod.methods(randomized: randomized) {
             let indices = metrics.indices.filter { metrics[$0].estimate(method)?.effect != nil }

@@ -56,14 +56,19 @@ struct UpliftNuisance {
         if logit != nil { logitInformation = PropensityWeighting.logitInformation(designs.propensity, propensity: scores) }
         // The control group's outcome models need more controls than coefficients.
         if controls > designs.outcome.columns + 2 { controlFits = try Self.controlFits(inputs) }
-        // Newton starts from the logit's tilt (its coefficients on the columns both designs
-        // share): the propensity weights e/(1 − e) already nearly balance, so fewer steps are
-        // needed to the same exact solution.
+    }
+
+    /// The entropy-balancing weights of the whole sample (or why there are none). Newton starts
+    /// from the logit's tilt (its coefficients on the columns both designs share): the
+    /// propensity weights e/(1 − e) already nearly balance, so fewer steps are needed to the
+    /// same exact solution.
+    mutating func balance(_ inputs: UpliftInputs) {
+        let designs = inputs.designs
         let start = logit.map { fit in
             designs.balanceNames.map { name in designs.propensityNames.firstIndex(of: name).map { fit.coefficients[$0 + 1] } ?? 0 }
         }
         do {
-            entropy = try EntropyBalancing.weights(covariates: designs.balance, treated: treated, start: start)
+            entropy = try EntropyBalancing.weights(covariates: designs.balance, treated: inputs.treated, start: start)
         } catch EntropyBalancingError.infeasible(let covariate) {
             entropyNote = .noBalance(covariate: designs.balanceNames[covariate])
         } catch {
@@ -140,9 +145,11 @@ extension UpliftInputs {
     /// end of the report.
     func run(_ task: MetricTask, _ nuisance: UpliftNuisance, constant: Bool) -> (MethodEstimate, HonestGrowth?) {
         guard !constant else { return (MethodEstimate(method: task.method, note: .noVariation), nil) }
-        let preferred = defaultCandidates(nuisance).first
+        // The growth multiple for every method that may be the default (which one is, depends on
+        // which estimates exist: known when every task is done).
+        let candidate = UpliftMethod.defaults(randomized: randomized).contains(task.method)
         do {
-            return try estimate(task.method, metric: task.metric, data[task.metric], nuisance, honestGrowth: task.method == preferred)
+            return try estimate(task.method, metric: task.metric, data[task.metric], nuisance, honestGrowth: candidate)
         } catch {
             return (MethodEstimate(method: task.method, note: .notEstimable), nil)
         }
@@ -159,7 +166,7 @@ extension UpliftInputs {
             let available = defaultCandidates(nuisance).filter { m in estimates.contains { $0.method == m && $0.effect != nil } }
             var uplift = business(j, data[j], estimates: estimates, noVariation: constant[j])
             uplift.defaultMethod = available.first
-            if let growth = mine.compactMap(\.1).first, available.first == preferred {
+            if let growth = mine.first(where: { $0.0.method == preferred })?.1, available.first == preferred {
                 (uplift.honestMultiple, uplift.honestMultipleNote) = growth.multiple
             } else if !constant[j] {
                 uplift.honestMultipleNote = .notEstimable
