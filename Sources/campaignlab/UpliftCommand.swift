@@ -45,7 +45,7 @@ struct UpliftCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "What the models adjust for besides each metric's own pre-period value, comma-separated: dimensions (as categories), numeric customers columns (as numbers), other metrics (their pre-period values). Default: every customers column.",
+            "What the models adjust for besides each metric's own pre-period value, comma-separated: dimensions (as categories), numeric customers columns (as numbers; age:5 for five bands of about equal size instead), other metrics (their pre-period values). Default: every customers column.",
             valueName: "list"))
     var covariates: String?
 

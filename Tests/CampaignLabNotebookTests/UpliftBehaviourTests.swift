@@ -178,6 +178,20 @@ struct UpliftBehaviourTests {
         #expect {
             _ = try Self.analyses("growth", metrics: ["aum"], model: UpliftModel(covariates: ["shoe_size"]))
         } throws: { "\($0)".contains("'shoe_size' is not a customers column or a metric") }
+
+        // Banded on request: age 20…69 in four bands of about equal size enter as three
+        // categories (the first the reference), not as a number.
+        let banded = try Self.analyses("growth", metrics: ["aum"], model: UpliftModel(covariates: ["segment", "age:4"]), then: extra)[0]
+        let bandNames = try #require(banded.balance).rows.map(\.covariate)
+        #expect(bandNames.filter { $0.hasPrefix("age [") } == ["age [32, 45)", "age [45, 57)", "age [57, 69]"], "\(bandNames)")
+        #expect(!bandNames.contains("age") && !bandNames.contains("log1p(age)"))
+        #expect(banded.metrics[0].headline?.effect?.interval.contains(SelfSelectedBank.aumEffect) == true)
+        #expect {
+            _ = try Self.analyses("growth", metrics: ["aum"], model: UpliftModel(covariates: ["segment:3"]), then: extra)
+        } throws: { "\($0)".contains("only a numeric customers column can be banded") }
+        #expect {
+            _ = try Self.analyses("growth", metrics: ["aum"], model: UpliftModel(covariates: ["age:1"]), then: extra)
+        } throws: { "\($0)".contains("from 2 to 20") }
     }
 
     /// Poor overlap is said: when participants are the customers with the largest balances, few

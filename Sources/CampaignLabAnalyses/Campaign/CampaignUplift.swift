@@ -52,11 +52,12 @@ public enum CampaignUplift: Analysis {
                     context, campaign: selection.campaign, metrics: outcomes + chosen.baselineMetrics, optional: optional,
                     preMonths: selection.preMonths, monthly: model.baseline == .monthly)
                 let panel = shared.panel
-                let covariates = UpliftCovariates(
+                var covariates = UpliftCovariates(
                     outcomes: panel.metrics.count - chosen.baselineMetrics.count,
                     dimensions: panel.dimensions.indices.filter { chosen.dimensions?.contains(panel.dimensions[$0]) ?? true },
                     numeric: panel.numericColumns.indices.filter { chosen.numeric?.contains(panel.numericColumns[$0]) ?? true },
                     monthlyWindows: shared.monthlyWindows)
+                for (name, count) in chosen.banded { covariates.banded[panel.numericColumns.firstIndex(of: name)!] = count }
                 let arms = try selection.arm.map { [try panel.treatedArmIndex($0)] } ?? Array(1..<panel.arms.count)
                 return try arms.map { arm in
                     try UpliftAnalysis.run(panel, treatedArm: arm, covariates: covariates, trim: model.trim, progress: context.progress)
@@ -131,7 +132,7 @@ public struct UpliftModel: Sendable, Hashable, CustomStringConvertible {
     public static let declarations: [AnalysisOption] = [
         AnalysisOption(
             "covariates",
-            "what the models adjust for besides each metric's own pre-period value, comma-separated: dimensions (as categories), numeric customers columns (as numbers), other metrics (their pre-period values)",
+            "what the models adjust for besides each metric's own pre-period value, comma-separated: dimensions (as categories), numeric customers columns (as numbers; 'age:5' as five bands of about equal size), other metrics (their pre-period values)",
             default: "every dimension and numeric customers column"),
         AnalysisOption("baseline", "the pre-period as its mean (mean) or as each month on its own (monthly)", default: "mean"),
         AnalysisOption(
@@ -161,12 +162,27 @@ public struct UpliftModel: Sendable, Hashable, CustomStringConvertible {
     func resolve(
         _ schema: ContractSchema, outcomes: [String]
     ) throws -> (
-        dimensions: [String]?, numeric: [String]?, baselineMetrics: [String]
+        dimensions: [String]?, numeric: [String]?, baselineMetrics: [String], banded: [String: Int]
     ) {
-        guard let covariates else { return (nil, nil, []) }
-        var dimensions: [String] = [], numeric: [String] = [], metrics: [String] = []
-        for name in covariates {
-            if schema.numericDimensions.contains(name) {
+        guard let covariates else { return (nil, nil, [], [:]) }
+        var dimensions: [String] = [], numeric: [String] = [], metrics: [String] = [], banded: [String: Int] = [:]
+        for item in covariates {
+            // "age:5": a numeric column as five bands of about equal size.
+            let parts = item.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+            let name = parts[0]
+            if parts.count == 2 {
+                guard schema.numericDimensions.contains(name) else {
+                    throw AnalysisError(
+                        option: "covariates",
+                        "'\(item)': only a numeric customers column can be banded (numeric columns: \(schema.numericDimensions.isEmpty ? "none" : schema.numericDimensions.joined(separator: ", ")))"
+                    )
+                }
+                guard let count = Int(parts[1]), (2...20).contains(count) else {
+                    throw AnalysisError(
+                        option: "covariates", "'\(item)': the number of bands after ':' must be a whole number from 2 to 20")
+                }
+                banded[name] = count
+            } else if schema.numericDimensions.contains(name) {
                 numeric.append(name)
             } else if schema.dimensions.contains(name) {
                 dimensions.append(name)
@@ -179,6 +195,6 @@ public struct UpliftModel: Sendable, Hashable, CustomStringConvertible {
                 )
             }
         }
-        return (dimensions, numeric, metrics)
+        return (dimensions, numeric, metrics, banded)
     }
 }

@@ -11,6 +11,9 @@ public struct UpliftCovariates: Sendable, Equatable {
     public var dimensions: [Int]
     /// Numeric customers columns (indices into `panel.numericColumns`) entered as numbers.
     public var numeric: [Int]
+    /// Numeric customers columns entered as categories instead: column index → number of bands
+    /// of about equal size (asked for as `age:5`).
+    public var banded: [Int: Int] = [:]
     /// Indices into `panel.extra` of the pre-period months, one window each, when every
     /// pre-period month of every outcome is its own covariate (`baseline: monthly`).
     public var monthlyWindows: [Int]
@@ -137,7 +140,7 @@ struct UpliftDesigns {
     /// What a column stands for: a number (a pre-period value, a numeric customers column or
     /// its log1p), a level of a dimension, or the indicator of a missing number.
     enum Group: Equatable {
-        case number, dimension(Int), missing
+        case number, dimension(Int), missing, band
     }
 
     /// A candidate column and where its values come from.
@@ -187,6 +190,9 @@ struct UpliftDesigns {
                         name: "\(panel.dimensions[d])=\(panel.levels[d][code])", source: .dummy(codes, Int32(code)), group: .dimension(d)))
             }
         }
+        for (c, count) in covariates.banded.sorted(by: { $0.key < $1.key }) {
+            dummies += Self.bands(panel.numericColumns[c], panel.numericValues[c], count: count, sample: sample)
+        }
         dummies += missingIndicators
         // Every candidate once, in one pass of cross products; each design is screened on its
         // block of them.
@@ -226,6 +232,33 @@ struct UpliftDesigns {
     /// `numbersOnly`): a segment's covariates.
     static func columns(_ groups: [Group], excluding d: Int, numbersOnly: Bool = false) -> [Int] {
         groups.indices.filter { numbersOnly ? groups[$0] == .number : groups[$0] != .dimension(d) }
+    }
+
+    /// A numeric column as `count` bands of about equal size among the included customers (cut
+    /// at its quantiles; fewer when values repeat), one dummy per band but the first, and one
+    /// for a missing value when some are: named "age [35, 50)".
+    static func bands(_ name: String, _ values: [Double], count: Int, sample: UpliftSample) -> [Column] {
+        let known = sample.included.map { values[$0] }.filter { !$0.isNaN }.sorted()
+        guard let low = known.first, let high = known.last else { return [] }
+        var cuts: [Double] = []
+        for k in 1..<count {
+            let cut = known[min(known.count - 1, known.count * k / count)]
+            if cut > low && cut > (cuts.last ?? low) { cuts.append(cut) }
+        }
+        // Band b holds [cuts[b − 1], cuts[b]); the missing band comes last.
+        let codes = values.map { value -> Int32 in
+            value.isNaN ? Int32(cuts.count + 1) : Int32(cuts.filter { $0 <= value }.count)
+        }
+        let bounds = [low] + cuts + [high]
+        func label(_ b: Int) -> String {
+            let closing = b == cuts.count ? "]" : ")"
+            return "\(name) [\(formatPlain(bounds[b])), \(formatPlain(bounds[b + 1]))\(closing)"
+        }
+        var columns = (1..<cuts.count + 1).map { Column(name: label($0), source: .dummy(codes, Int32($0)), group: .band) }
+        if sample.included.contains(where: { values[$0].isNaN }) {
+            columns.append(Column(name: "\(name) missing", source: .dummy(codes, Int32(cuts.count + 1)), group: .band))
+        }
+        return columns
     }
 
     /// The numeric covariates: each metric's pre-period mean (outcomes first, then other metrics'
