@@ -34,6 +34,11 @@ struct ImportCommand: ParsableCommand {
     @Flag(name: .long, help: "Empty each loaded table before loading it (in the same transaction).")
     var replace = false
 
+    @Flag(
+        name: .long,
+        help: "With --replace, let a file without data rows empty its table (refused otherwise: a header-only export would wipe it).")
+    var allowEmpty = false
+
     @Argument(help: ArgumentHelp("CSV files: table=path.csv, or path.csv named after its table.", valueName: "source"))
     var sources: [String]
 
@@ -59,7 +64,8 @@ struct ImportCommand: ParsableCommand {
         // is rolled back by the importer (Cancellation) and stays as it was.
         let token = Interruption.writing(existed ? [] : [db])
         defer { Interruption.finished(token) }
-        let importer = ContractImporter(databasePath: db, replace: replace) { printError($0) }
+        var importer = ContractImporter(databasePath: db, replace: replace) { printError($0) }
+        importer.allowEmpty = allowEmpty
         let summary: ImportSummary
         do {
             summary = try importer.run(parsed)

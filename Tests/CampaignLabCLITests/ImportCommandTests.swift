@@ -83,6 +83,30 @@ struct ImportCommandTests {
         #expect(try db.scalarInt("SELECT count(*) FROM assignments") == 5)  // not loaded: untouched
     }
 
+    /// A header-only export with --replace would wipe the table: refused (exit 1, the database
+    /// unchanged) unless --allow-empty says it is meant.
+    @Test func replaceWithAHeaderOnlyFileIsRefusedUnlessAllowed() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let paths = try SampleCSV.writeAll(in: dir)
+        let database = dir.file("bank.sqlite")
+        #expect(try runCampaignLab(["import", "--db", database] + paths).exitCode == 0)
+        let before = try fileBytes(database)
+        let empty = dir.file("empty_campaigns.csv")
+        try writeFile(empty, "campaign_id,name,design,starts_on,ends_on,control_arm\n")
+        let refused = try runCampaignLab(["import", "--db", database, "--replace", "campaigns=" + empty])
+        #expect(refused.exitCode == 1)
+        #expect(
+            refused.stderr.contains(
+                "\(empty) (table campaigns): has no data rows: --replace would empty table campaigns (2 rows); add --allow-empty to empty it on purpose"
+            ), "\(refused.stderr)")
+        #expect(refused.stderr.hasSuffix("Nothing was imported; \(database) is unchanged.\n"))
+        #expect(try fileBytes(database) == before)
+        let allowed = try runCampaignLab(["import", "--db", database, "--replace", "--allow-empty", "campaigns=" + empty])
+        #expect(allowed.exitCode == 0, "\(allowed.stderr)")
+        #expect(try SQLiteDatabase.open(readOnlyAt: database).scalarInt("SELECT count(*) FROM campaigns") == 0)
+    }
+
     @Test func sourceThatNamesNoTableExitsWithOne() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -97,7 +121,7 @@ struct ImportCommandTests {
     @Test func helpShowsExamples() throws {
         let help = try runCampaignLab(["import", "--help"])
         #expect(help.exitCode == 0)
-        #expect(help.stdout.contains("USAGE: campaignlab import --db <file> [--replace] <source> ..."))
+        #expect(help.stdout.contains("USAGE: campaignlab import --db <file> [--replace] [--allow-empty] <source> ..."))
         #expect(help.stdout.contains("campaignlab import --db bank.sqlite customers.csv customer_months.csv"))
     }
 }

@@ -136,6 +136,9 @@ public struct ContractImporter {
     public var databasePath: String
     /// Whether each loaded table is emptied first (inside the same transaction).
     public var replace: Bool
+    /// With `replace`, whether files without data rows may empty their tables (otherwise
+    /// refused: a header-only export would silently wipe a table).
+    public var allowEmpty = false
     /// Called with a progress line ("customer_months.csv: 1,000,000 rows checked (48%)").
     public var progress: ((String) -> Void)?
     /// Rows between two progress lines.
@@ -257,6 +260,7 @@ private final class ImportRun {
             for source in sources {
                 if let plan = try check(source) { plans.append(plan) }
             }
+            if let db = database, options.replace && !options.allowEmpty { try refuseEmptying(db, plans: plans) }
             guard problems.isEmpty else { throw problems.error }
 
             let usesIDs = tableOrder.contains { $0.columns.contains { $0.kind == .identifier } }
@@ -302,6 +306,23 @@ private final class ImportRun {
                 for suffix in ["", "-journal", "-wal", "-shm"] { unlink(path + suffix) }
             }
             throw importError(for: error)
+        }
+    }
+
+    /// With `replace`: a table that has rows and whose files have none would be emptied by a
+    /// header-only export; that is refused (a problem naming the files) unless `allowEmpty`.
+    func refuseEmptying(_ db: SQLiteDatabase, plans: [FilePlan]) throws {
+        for table in tableOrder where existing[table.name]?.kind == "table" {
+            let mine = plans.filter { $0.table == table.name }
+            guard !mine.isEmpty, mine.allSatisfy({ $0.rowsChecked == 0 }) else { continue }
+            let rows = try db.scalarInt("SELECT count(*) FROM \(quoteIdentifier(table.name))") ?? 0
+            guard rows > 0 else { continue }
+            problems.append(
+                ImportProblem(
+                    file: mine.map(\.path).joined(separator: ", "), table: table.name,
+                    message:
+                        "has no data rows: --replace would empty table \(table.name) (\(formatCount(rows)) row\(rows == 1 ? "" : "s")); add --allow-empty to empty it on purpose"
+                ))
         }
     }
 
