@@ -37,6 +37,13 @@ extension Analysis {
         try options.validate()
         return try run(context, options)
     }
+
+    /// Decodes and validates a notebook block's options without running anything: a mistake
+    /// in the notebook, found before any block runs.
+    /// - Throws: `AnalysisError` naming the option at fault.
+    public static func check(decoding values: OptionValues) throws {
+        try Options(values).validate()
+    }
 }
 
 /// Every analysis the tool knows, by name.

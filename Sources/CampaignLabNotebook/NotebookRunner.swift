@@ -26,6 +26,9 @@ public struct NotebookRunner {
     /// 300 s: several times what the heaviest shipped block needs on a 1M-customer bank
     /// (events by type, ~15 s), short enough that a runaway query does not hold a run for long.
     public static let defaultSQLTimeLimit: Double = 300
+    /// A block that cannot run on these data fails the run (`render --strict`) instead of
+    /// leaving a visible note in its place and in `ReportDocument.notes`.
+    public var strict = false
 
     public init(
         database: SQLiteDatabase, databaseName: String, language: ReportLanguage,
@@ -119,6 +122,11 @@ public struct NotebookRunner {
                     if !value.isEmpty { given[key] = value }
                 }
                 let analysisOptions = OptionValues(given)
+                // A wrong option value is the notebook's mistake: it fails the render (a block
+                // that cannot run on the data leaves a note instead).
+                do { try analysis.check(decoding: analysisOptions) } catch let error as AnalysisError {
+                    throw fail(error.option.flatMap { options[$0]?.line } ?? line, "\(name): \(error)")
+                }
                 pieces.append(.job(jobs.count))
                 jobs.append(
                     Job(label: "[\(jobs.count + 1)/\(runnable)] \(name) (line \(line))") { context in
@@ -127,22 +135,55 @@ public struct NotebookRunner {
                         } catch let error as AnalysisError {
                             let at = error.option.flatMap { options[$0]?.line } ?? line
                             throw fail(at, "\(name): \(error)")
+                        } catch DataError.interrupted {
+                            throw DataError.interrupted
                         } catch let error as DataError {
+                            throw fail(line, "\(name): \(error)")
+                        } catch let error as NotebookError {
+                            throw error
+                        } catch {
                             throw fail(line, "\(name): \(error)")
                         }
                     })
             }
         }
         let outputs = try runJobs(jobs, context: context)
-        var blocks: [ReportBlock] = []
+        var blocks: [ReportBlock] = [], notes: [String] = []
         for piece in pieces {
             switch piece {
             case .blocks(let list): blocks += list
-            case .job(let index): blocks.append(outputs[index])
+            case .job(let index):
+                switch outputs[index] {
+                case .success(let block): blocks.append(block)
+                case .failure(let error):
+                    // A block that cannot run on these data: a visible note in its place (the
+                    // rest of the report renders), listed in the document's notes.
+                    guard !strict, let failure = error as? NotebookError else { throw error }
+                    notes.append("line \(failure.line), \(failure.message)")
+                    blocks.append(.section(id: "not-computed-\(failure.line)", [.callout(.warning, Self.notComputed(failure, language))]))
+                }
             }
         }
         let title = notebook.title[language] ?? notebook.title[.en] ?? notebook.name
-        return ReportDocument(title: title, language: language, parameters: ordered, blocks: blocks, source: databaseName)
+        var document = ReportDocument(title: title, language: language, parameters: ordered, blocks: blocks, source: databaseName)
+        document.notes = notes
+        return document
+    }
+
+    /// The note that stands for a block that could not run.
+    static func notComputed(_ error: NotebookError, _ language: ReportLanguage) -> [Inline] {
+        switch language {
+        case .zh:
+            return [
+                .strong("此部分无法计算"), .text("（笔记本第 \(error.line) 行）：\(error.message)。"),
+                .text("请补齐所缺的数据或改正该选项后重新生成；报告其余部分不受影响。"),
+            ]
+        case .en:
+            return [
+                .strong("This section could not be computed"), .text(" (notebook line \(error.line)): \(error.message). "),
+                .text("Add the missing data or correct the option named, then render again; the rest of the report is unaffected."),
+            ]
+        }
     }
 
     private enum Piece { case blocks([ReportBlock]), job(Int) }
@@ -152,14 +193,13 @@ public struct NotebookRunner {
         var run: (AnalysisContext) throws -> ReportBlock
     }
 
-    /// Runs the jobs and returns their blocks in order; the first failing job's error (in
-    /// notebook order) is thrown, whatever finished first.
-    private func runJobs(_ jobs: [Job], context: AnalysisContext) throws -> [ReportBlock] {
+    /// Runs the jobs and returns each one's block or error, in order.
+    private func runJobs(_ jobs: [Job], context: AnalysisContext) throws -> [Result<ReportBlock, Error>] {
         let concurrent = runsBlocksAtOnce && jobs.count > 1 && database.isSharedFile
         guard concurrent else {
-            return try jobs.map { job in
+            return jobs.map { job in
                 progress(job.label)
-                return try job.run(context)
+                return Result { try job.run(context) }
             }
         }
         let results = ResultSlots<Result<ReportBlock, Error>>(count: jobs.count)
@@ -181,7 +221,7 @@ public struct NotebookRunner {
             thread.start()
         }
         group.wait()
-        return try results.values.map { try $0!.get() }
+        return results.values.map { $0! }
     }
 
     /// `{{name}}` in an option value, checked.

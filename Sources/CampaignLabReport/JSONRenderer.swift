@@ -18,6 +18,7 @@ public struct JSONRenderer: Sendable {
                     w.key("name"); w.string(p.name); w.key("value"); w.string(p.value)
                 }
             }
+            w.key("notes"); w.array(document.notes) { w.string($0) }
             w.key("blocks"); blocks(document.blocks, w)
             var lists: [(name: String, records: [DataRecord])] = []
             func collect(_ list: [ReportBlock]) {

@@ -19,6 +19,9 @@ public struct ReportDocument: Sendable, Equatable {
     public var blocks: [ReportBlock]
     /// Where the data came from (file name, not a path that would change between machines).
     public var source: String?
+    /// The blocks that could not run on these data, each "line N, name: what happened" (their
+    /// places in `blocks` hold a visible note instead).
+    public var notes: [String] = []
 
     public init(
         title: String, language: ReportLanguage, parameters: [(name: String, value: String)] = [],
@@ -33,6 +36,7 @@ public struct ReportDocument: Sendable, Equatable {
 
     public static func == (lhs: ReportDocument, rhs: ReportDocument) -> Bool {
         lhs.title == rhs.title && lhs.language == rhs.language && lhs.blocks == rhs.blocks && lhs.source == rhs.source
+            && lhs.notes == rhs.notes
             && lhs.parameters.map(\.name) == rhs.parameters.map(\.name)
             && lhs.parameters.map(\.value) == rhs.parameters.map(\.value)
     }

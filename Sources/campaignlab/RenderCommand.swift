@@ -63,6 +63,12 @@ struct RenderCommand: ParsableCommand {
     @Flag(name: .long, help: "List the analyses a notebook can call, with their options, and exit.")
     var listAnalyses = false
 
+    @Flag(
+        name: .long,
+        help:
+            "Fail (exit 1) when a block cannot run on the data, instead of writing the report with a visible note in the block's place.")
+    var strict = false
+
     func run() throws {
         if listAnalyses {
             print(AnalysisCatalog.text, terminator: "")
@@ -104,10 +110,13 @@ struct RenderCommand: ParsableCommand {
                 database: database, databaseName: URL(fileURLWithPath: db).lastPathComponent,
                 language: language, progress: progress)
             runner.sqlTimeLimit = sqlTimeLimit
+            runner.strict = strict
             let document = try runner.run(parsed, parameters: parameters)
             let written = try ReportOutput.write(document, name: parsed.name, to: out, formats: formats)
             progress("done")
             for path in written { print(path) }
+            // Blocks that could not run are notes in the report; said here too (--strict fails instead).
+            for note in document.notes { printError("warning: \(notebook) \(note) (the report shows a note in its place)") }
         }
     }
 }

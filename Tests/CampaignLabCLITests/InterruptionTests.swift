@@ -27,7 +27,7 @@ struct InterruptionTests {
         let started = Date()
         let result = try runCampaignLab([
             "render", dir.file("endless.md"), "--db", repositoryRoot + "/datasets/demo-small.sqlite",
-            "--out", dir.file("out"), "--quiet", "--sql-time-limit", "1",
+            "--out", dir.file("out"), "--quiet", "--sql-time-limit", "1", "--strict",
         ])
         #expect(Date().timeIntervalSince(started) < 30)
         #expect(result.exitCode == 1)

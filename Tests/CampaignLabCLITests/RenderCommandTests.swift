@@ -70,6 +70,28 @@ struct RenderCommandTests {
         #expect(result.stderr.contains("campaign.uplift") && result.stderr.split(separator: "\n").count == 1)
     }
 
+    /// A block the bank's data cannot support: the report is written with a note in its place,
+    /// the note repeated on stderr, exit 0; `--strict` makes it an error (exit 1, no report).
+    @Test func aBlockThatCannotRunIsAWarningUnlessStrict() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let notebook = dir.file("bank.md")
+        try writeFile(notebook, "# Bank\n\n```sql\nSELECT count(*) AS n FROM branches\n```\n\n```sql\nSELECT 1 AS one\n```\n")
+        let db = repositoryRoot + "/datasets/demo-small.sqlite"
+        let result = try runCampaignLab(["render", notebook, "--db", db, "--out", dir.file("out"), "--quiet"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(
+            result.stderr
+                == "warning: \(notebook) line 3, the SQL block cannot run: no such table: branches (the report shows a note in its place)\n"
+        )
+        let html = try String(contentsOfFile: dir.file("out/bank.en.html"), encoding: .utf8)
+        #expect(html.contains("This section could not be computed"))
+        let strict = try runCampaignLab(["render", notebook, "--db", db, "--out", dir.file("strict"), "--quiet", "--strict"])
+        #expect(strict.exitCode == 1)
+        #expect(strict.stderr == "error: \(notebook):3: the SQL block cannot run: no such table: branches\n")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("strict/bank.en.html")))
+    }
+
     @Test func badArgumentsAndUnreadableFilesAreOneLine() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

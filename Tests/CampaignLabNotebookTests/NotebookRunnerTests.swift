@@ -10,12 +10,13 @@ import Testing
 /// Runs notebook text against a database file and returns the document.
 func runNotebook(
     _ text: String, db path: String, language: ReportLanguage = .en,
-    parameters: [String: String] = [:], file: String = "test.md"
+    parameters: [String: String] = [:], file: String = "test.md", strict: Bool = true
 ) throws -> ReportDocument {
     let notebook = try NotebookParser.parse(text, file: file)
     let database = try SQLiteDatabase.open(readOnlyAt: path)
-    return try NotebookRunner(database: database, databaseName: "fixture.sqlite", language: language)
-        .run(notebook, parameters: parameters)
+    var runner = NotebookRunner(database: database, databaseName: "fixture.sqlite", language: language)
+    runner.strict = strict
+    return try runner.run(notebook, parameters: parameters)
 }
 
 /// Expects `body` to throw a NotebookError at `line` whose message contains `words`.
@@ -108,16 +109,58 @@ struct NotebookRunnerTests {
 
     /// A recursive CTE that never ends is stopped by the block's time limit (the runner's
     /// default, or the block's own `time_limit`), naming the block's line.
+    /// A block that cannot run on the data (here a funnel step no event has, and a table the
+    /// bank lacks) leaves a visible note in its place and in the document's notes; the rest
+    /// renders. Strict, the first such block fails the run naming its line.
+    @Test func aBlockThatCannotRunLeavesANote() throws {
+        let db = repositoryRoot + "/datasets/demo-small.sqlite"
+        let text = """
+            # Degrades
+
+            ```campaignlab campaign.funnel
+            campaign: growth_journey_2026
+            steps: assigned, page_view, reward_points
+            ```
+
+            ```sql
+            SELECT count(*) AS n FROM branches
+            ```
+
+            ```sql
+            SELECT count(*) AS customers FROM customers
+            ```
+            """
+        for language in ReportLanguage.allCases {
+            let document = try runNotebook(text, db: db, language: language, strict: false)
+            #expect(document.notes.count == 2, "\(document.notes)")
+            // The funnel's note names the line of the option at fault.
+            #expect(document.notes.first?.hasPrefix("line 5, campaign.funnel:") == true && document.notes[0].contains("reward_points"))
+            #expect(document.notes.last?.hasPrefix("line 8,") == true && document.notes[1].contains("no such table: branches"))
+            let callouts = document.blocks.compactMap { block -> [Inline]? in
+                if case .section(_, let inner) = block, case .callout(.warning, let words) = inner.first { return words }
+                return nil
+            }
+            #expect(callouts.count == 2)
+            let markdown = MarkdownRenderer(language: language).render(document, chartDirectory: "x").text
+            #expect(markdown.contains(language == .en ? "This section could not be computed" : "此部分无法计算"))
+            // The last block still ran: demo-small's 2,000 customers.
+            #expect(markdown.contains("2,000"))
+            #expect(JSONRenderer().render(document).contains("\"notes\": ["))
+        }
+        expectNotebookError(line: 5, "campaign.funnel", "reward_points") { _ = try runNotebook(text, db: db, strict: true) }
+    }
+
     @Test func anEndlessQueryStopsAtItsTimeLimit() throws {
         let db = repositoryRoot + "/datasets/demo-small.sqlite"
         let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
         let notebook = try NotebookParser.parse("# T\n\n```sql\n--| time_limit: 0.5\n\(endless)\n```\n", file: "t.md")
         let started = Date()
+        var runner = NotebookRunner(database: try SQLiteDatabase.open(readOnlyAt: db), databaseName: "x", language: .en)
+        runner.strict = true
         expectNotebookError(line: 3, "stopped after its 'time_limit' of 0.5 s", "--| time_limit: SECONDS") {
-            _ = try NotebookRunner(database: try SQLiteDatabase.open(readOnlyAt: db), databaseName: "x", language: .en).run(notebook)
+            _ = try runner.run(notebook)
         }
         #expect(Date().timeIntervalSince(started) < 20)
-        var runner = NotebookRunner(database: try SQLiteDatabase.open(readOnlyAt: db), databaseName: "x", language: .en)
         runner.sqlTimeLimit = 0.5
         expectNotebookError(line: 3, "stopped after the time limit for SQL blocks of 0.5 s") {
             _ = try runner.run(try NotebookParser.parse("# T\n\n```sql\n\(endless)\n```\n", file: "t.md"))
