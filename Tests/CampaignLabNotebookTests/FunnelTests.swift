@@ -1,4 +1,5 @@
 import CampaignLabData
+import CampaignLabReport
 import CampaignLabStats
 import CampaignLabTestSupport
 import Foundation
@@ -68,6 +69,28 @@ struct FunnelTests {
             let text = "\(error)"
             return text.contains("column age") && text.contains("customer_id=3") && text.contains("is not a number")
         }
+    }
+
+    /// A bank without one of the default steps' events: the default funnel leaves it out and
+    /// says so; steps named explicitly must all exist (an error naming the option).
+    @Test func defaultStepsAreThoseTheBankHas() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("bank.sqlite")
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/datasets/demo-small.sqlite", toPath: path)
+        try SQLiteDatabase(path: path, mode: .readWrite(create: false)).execute("DELETE FROM events WHERE event = 'reward'")
+        let db = try SQLiteDatabase.open(readOnlyAt: path)
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let f = try CampaignFunnel.compute(context, .init(campaign: "growth_journey_2026"))
+        #expect(f.steps == ["assigned", "page_view", "click", "enroll", "task_complete"])
+        #expect(f.omittedSteps == ["reward"])
+        let text = MarkdownRenderer(language: .en).render(
+            ReportDocument(title: "t", language: .en, blocks: CampaignFunnel.steps(f, context)), chartDirectory: "x"
+        ).text
+        #expect(text.contains("Default steps this bank has no events of were left out: reward."))
+        #expect {
+            _ = try CampaignFunnel.compute(context, .init(campaign: "growth_journey_2026", steps: ["assigned", "page_view", "reward"]))
+        } throws: { "\($0)".contains("no event 'reward' in table events") }
     }
 
     /// Scanning events in two rowid ranges on two connections gives the same funnel.

@@ -31,6 +31,8 @@ public struct CampaignFunnelResult: Sendable {
     public var curve: KaplanMeier?
     public var segments: [(level: String, customers: Int, converted: Int, median: SurvivalTime?)]
     public var logRank: LogRankTest?
+    /// Default steps left out because table events has none of them.
+    public var omittedSteps: [String] = []
 }
 
 public enum CampaignFunnel: Analysis {
@@ -103,11 +105,27 @@ public enum CampaignFunnel: Analysis {
 
     public static func compute(_ context: AnalysisContext, _ options: Options) throws -> CampaignFunnelResult {
         try AnalysisError.namingReadErrors {
-            let id = options.campaign, steps = options.steps
+            let id = options.campaign
+            var steps = options.steps, omitted: [String] = []
             let campaign = try CampaignInfo.load(id, from: context.database)
             try context.schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
             try context.schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm", "assigned_at"])
-            try CampaignEvents.requireEvents(steps.filter { $0 != "assigned" }, database: context.database)
+            if steps == CampaignFunnel.defaultSteps {
+                // The default steps are a common shape, not every bank's events: those it has.
+                let wanted = steps.filter { $0 != "assigned" }
+                let present = try CampaignEvents.presentEvents(wanted, database: context.database)
+                omitted = wanted.filter { !present.contains($0) }
+                steps = steps.filter { $0 == "assigned" || present.contains($0) }
+                guard steps.count >= 2 else {
+                    let known = try CampaignEvents.knownEvents(context.database)
+                    throw AnalysisError(
+                        option: "steps",
+                        "none of the default steps (\(wanted.joined(separator: ", "))) is in table events (events: \(known.joined(separator: ", "))); name the funnel's steps"
+                    )
+                }
+            } else {
+                try CampaignEvents.requireEvents(steps.filter { $0 != "assigned" }, database: context.database)
+            }
             let dimension = options.by ?? context.schema.dimensions.first
             if let dimension, !context.schema.dimensions.contains(dimension) {
                 throw AnalysisError(
@@ -135,9 +153,11 @@ public enum CampaignFunnel: Analysis {
                     "no events \(eventSteps.map(\.element).joined(separator: ", ")) of campaign '\(id)' between \(campaign.startsOn) and its end"
                 )
             }
-            return walk(
+            var result = walk(
                 campaign, steps: steps, entrants: entrants, times: times, cutoff: cutoff, windowDays: options.windowDays,
                 dimension: dimension)
+            result.omittedSteps = omitted
+            return result
         }
     }
 
@@ -251,6 +271,18 @@ public enum CampaignFunnel: Analysis {
                         "步骤：\(f.steps.joined(separator: " → "))。入口为分组时间；每个步骤只在上一步之后第一次出现时计数一次，须在转化窗口内（\(window)）；计入本活动或未标注活动的事件。转化时间从入口算到 '\(f.steps.last!)'；未转化客户在其窗口结束时删失（数据截止 \(Timestamp(secondsSinceEpoch: f.cutoff).description)）。"
                     ))
             ]))
+        if !f.omittedSteps.isEmpty {
+            let names = f.omittedSteps.joined(separator: ", ")
+            blocks.append(
+                .callout(
+                    .note,
+                    [
+                        .text(
+                            t(
+                                "Default steps this bank has no events of were left out: \(names). Name the funnel's steps (option steps, or the review's steps parameter) to choose others.",
+                                "本行事件表中没有的默认步骤已略去：\(names)。可用 steps 选项（或复盘报告的 steps 参数）指定其他步骤。"))
+                    ]))
+        }
         var rows: [[Cell]] = []
         for (k, step) in f.steps.enumerated() {
             rows.append([

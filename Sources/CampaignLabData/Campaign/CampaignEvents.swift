@@ -9,10 +9,21 @@ public enum CampaignEvents {
     /// row; the list of events for the message is read only when one is missing).
     /// - Throws: `CampaignReadError(.steps)` naming the missing event and the events there are.
     public static func requireEvents(_ events: [String], database: SQLiteDatabase) throws {
-        for event in events where try database.scalarInt("SELECT 1 FROM events WHERE event = ? LIMIT 1", [.text(event)]) == nil {
-            let known = try database.rows("SELECT DISTINCT event FROM events ORDER BY event").compactMap { $0[0].textValue }
-            throw CampaignReadError(.steps, "no event '\(event)' in table events (events: \(known.joined(separator: ", ")))")
+        let present = try presentEvents(events, database: database)
+        if let event = events.first(where: { !present.contains($0) }) {
+            throw CampaignReadError(
+                .steps, "no event '\(event)' in table events (events: \(try knownEvents(database).joined(separator: ", ")))")
         }
+    }
+
+    /// Those of `events` that table events has at least one row of.
+    public static func presentEvents(_ events: [String], database: SQLiteDatabase) throws -> Set<String> {
+        Set(try events.filter { try database.scalarInt("SELECT 1 FROM events WHERE event = ? LIMIT 1", [.text($0)]) != nil })
+    }
+
+    /// Every event name in table events, sorted.
+    public static func knownEvents(_ database: SQLiteDatabase) throws -> [String] {
+        try database.rows("SELECT DISTINCT event FROM events ORDER BY event").compactMap { $0[0].textValue }
     }
 
     /// The events whose name is a key of `steps` that belong to `campaign` or to no campaign,
