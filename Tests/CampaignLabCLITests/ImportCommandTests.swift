@@ -5,6 +5,14 @@ import Testing
 
 /// `campaignlab import`, end to end through the built executable.
 struct ImportCommandTests {
+    /// SampleCSV's files imported into a new bank.sqlite in `dir`; its path.
+    static func importedSample(in dir: TemporaryDirectory) throws -> String {
+        let database = dir.file("bank.sqlite")
+        let result = try runCampaignLab(["import", "--db", database] + (try SampleCSV.writeAll(in: dir)))
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        return database
+    }
+
     @Test func importsAllTablesAndSuggestsCheck() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -50,9 +58,7 @@ struct ImportCommandTests {
     @Test func failureIntoAnExistingDatabaseLeavesItUnchanged() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let paths = try SampleCSV.writeAll(in: dir)
-        let database = dir.file("bank.sqlite")
-        #expect(try runCampaignLab(["import", "--db", database] + paths).exitCode == 0)
+        let database = try Self.importedSample(in: dir)
         let before = try fileBytes(database)
         // The same rows again: every key is already there.
         let again = try runCampaignLab(["import", "--db", database, dir.file("campaigns.csv")])
@@ -65,9 +71,7 @@ struct ImportCommandTests {
     @Test func replaceEmptiesTheLoadedTableFirst() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let paths = try SampleCSV.writeAll(in: dir)
-        let database = dir.file("bank.sqlite")
-        #expect(try runCampaignLab(["import", "--db", database] + paths).exitCode == 0)
+        let database = try Self.importedSample(in: dir)
         try writeFile(
             dir.file("new_campaigns.csv"),
             """
@@ -88,9 +92,7 @@ struct ImportCommandTests {
     @Test func replaceWithAHeaderOnlyFileIsRefusedUnlessAllowed() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let paths = try SampleCSV.writeAll(in: dir)
-        let database = dir.file("bank.sqlite")
-        #expect(try runCampaignLab(["import", "--db", database] + paths).exitCode == 0)
+        let database = try Self.importedSample(in: dir)
         let before = try fileBytes(database)
         let empty = dir.file("empty_campaigns.csv")
         try writeFile(empty, "campaign_id,name,design,starts_on,ends_on,control_arm\n")
