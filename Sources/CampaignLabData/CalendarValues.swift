@@ -133,12 +133,19 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
     public static func < (a: YearMonth, b: YearMonth) -> Bool { a.index < b.index }
 }
 
-/// An instant, as seconds since 1970-01-01T00:00:00Z, parsed from the contract's ISO 8601
-/// forms: 'YYYY-MM-DD HH:MM:SS' or 'YYYY-MM-DDTHH:MM:SS', an optional fraction '.fff',
-/// and an optional 'Z' or '±HH:MM' offset. Without an offset the time is taken as given
-/// (the bank's local time), with one it is converted to UTC.
+/// A time of day in the reporting time zone, as seconds since 1970-01-01 00:00 of that zone's
+/// wall clock, parsed from the contract's ISO 8601 forms: 'YYYY-MM-DD HH:MM:SS' or
+/// 'YYYY-MM-DDTHH:MM:SS', an optional fraction '.fff', and an optional 'Z' or '±HH:MM'
+/// offset. Without an offset the time is taken as given (already the reporting zone's, the
+/// bank's local time); with one it is converted to the reporting zone
+/// (`reportingOffsetSeconds`), so that '2026-09-03T10:00:00+08:00', '2026-09-03 02:00:00Z'
+/// and '2026-09-03 10:00:00' are the same time for a bank reporting in UTC+08:00.
 public struct Timestamp: Hashable, Comparable, Sendable {
     public var secondsSinceEpoch: Double
+
+    /// The reporting time zone's offset from UTC in seconds: UTC+08:00 (China Standard Time)
+    /// unless the command line says otherwise (`--time-zone`). Set once at start-up.
+    nonisolated(unsafe) public static var reportingOffsetSeconds = 8 * 3600
 
     public init(secondsSinceEpoch: Double) { self.secondsSinceEpoch = secondsSinceEpoch }
 
@@ -146,6 +153,17 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         var text = String(text)
         guard let parsed = text.withUTF8({ Timestamp.parse($0) }) else { return nil }
         self = parsed
+    }
+
+    /// '+08:00', '-05:30', 'UTC' or 'Z' as seconds east of UTC; nil otherwise.
+    public static func parseOffset(_ text: String) -> Int? {
+        if text == "UTC" || text == "Z" { return 0 }
+        let b = Array(text.utf8)
+        guard b.count == 6, b[0] == UInt8(ascii: "+") || b[0] == UInt8(ascii: "-"), b[3] == UInt8(ascii: ":"),
+            let hours = Int(String(decoding: b[1..<3], as: UTF8.self)), let minutes = Int(String(decoding: b[4..<6], as: UTF8.self)),
+            hours <= 14, minutes < 60
+        else { return nil }
+        return (b[0] == UInt8(ascii: "+") ? 1 : -1) * (hours * 3600 + minutes * 60)
     }
 
     /// Parses one of the accepted forms from UTF-8 bytes; nil when it is not one of them.
@@ -172,13 +190,14 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         }
         if i < b.count {
             if b[i] == UInt8(ascii: "Z") {
+                seconds += Double(reportingOffsetSeconds)
                 i += 1
             } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
                 guard b.count - i == 6, b[i + 3] == UInt8(ascii: ":"),
                     let oh = digits(b, i + 1, 2), let om = digits(b, i + 4, 2), oh <= 14, om < 60
                 else { return nil }
                 let offset = Double(oh * 3600 + om * 60)
-                seconds += b[i] == UInt8(ascii: "+") ? -offset : offset
+                seconds += Double(reportingOffsetSeconds) - (b[i] == UInt8(ascii: "+") ? offset : -offset)
                 i += 6
             } else {
                 return nil
@@ -188,7 +207,7 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         return Timestamp(secondsSinceEpoch: seconds)
     }
 
-    /// The calendar date of the instant (UTC, or local time when the text had no offset).
+    /// The calendar date in the reporting time zone.
     public var date: CivilDate {
         CivilDate(daysSinceEpoch: Int((secondsSinceEpoch / 86_400).rounded(.down)))
     }

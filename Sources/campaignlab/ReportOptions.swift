@@ -1,5 +1,6 @@
 import ArgumentParser
 import CampaignLabAnalyses
+import CampaignLabData
 import CampaignLabReport
 import Foundation
 
@@ -21,12 +22,25 @@ struct ReportOutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not print progress to standard error.")
     var quiet = false
 
-    /// `--lang`, or a one-line error and exit 1.
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The reporting time zone: timestamps with an offset (…+08:00, …Z) are converted to it, those without are taken as its local time.",
+            valueName: "+HH:MM|UTC"))
+    var timeZone = "+08:00"
+
+    /// `--lang`, or a one-line error and exit 1; also applies `--time-zone` (every report
+    /// command asks for its language first).
     func language() throws -> ReportLanguage {
         guard let language = ReportLanguage(rawValue: lang) else {
             printError("error: --lang must be en or zh, not '\(lang)'")
             throw ExitCode(1)
         }
+        guard let offset = Timestamp.parseOffset(timeZone) else {
+            printError("error: --time-zone takes an offset such as +08:00 or -05:00, or UTC, not '\(timeZone)'")
+            throw ExitCode(1)
+        }
+        Timestamp.reportingOffsetSeconds = offset
         return language
     }
 

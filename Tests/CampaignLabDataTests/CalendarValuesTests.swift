@@ -27,11 +27,18 @@ struct CalendarValuesTests {
     }
 
     @Test func timestamps() throws {
-        // Reference: Python datetime.fromisoformat('2024-03-01T08:30:00+08:00').timestamp() = 1709253000.0
-        #expect(Timestamp("2024-03-01T08:30:00+08:00")?.secondsSinceEpoch == 1_709_253_000)
-        #expect(Timestamp("2024-03-01 00:30:00Z")?.secondsSinceEpoch == 1_709_253_000)
+        // Reference: Python datetime.fromisoformat('2024-03-01T00:30:00').replace(tzinfo=timezone.utc)
+        // .timestamp() = 1709253000.0: a time without offset is taken as given.
         #expect(Timestamp("2024-03-01 00:30:00")?.secondsSinceEpoch == 1_709_253_000)
         #expect(Timestamp("2024-03-01T00:30:00.250")?.secondsSinceEpoch == 1_709_253_000.25)
+        // With an offset, converted to the reporting zone (UTC+08:00 by default): 08:30+08:00 and
+        // 00:30Z are 08:30 there, 1709253000 + 8 × 3600; 02:30+02:00 too.
+        #expect(Timestamp.reportingOffsetSeconds == 28_800)
+        for text in ["2024-03-01T08:30:00+08:00", "2024-03-01 00:30:00Z", "2024-03-01T02:30:00+02:00", "2024-02-29T19:30:00-05:00"] {
+            #expect(Timestamp(text)?.secondsSinceEpoch == 1_709_281_800, "\(text)")
+        }
+        #expect(Timestamp.parseOffset("+08:00") == 28_800 && Timestamp.parseOffset("-05:30") == -19_800)
+        #expect(Timestamp.parseOffset("UTC") == 0 && Timestamp.parseOffset("8") == nil && Timestamp.parseOffset("+15:00") == nil)
         for bad in [
             "2024-03-01", "2024-03-01 24:00:00", "2024-03-01 10:00", "2024-03-01X10:00:00",
             "2024-03-01 10:00:00+8", "2024-03-01 10:00:00 ", "2024-02-30 10:00:00",

@@ -85,8 +85,9 @@ struct ChunkedScanCalendarTests {
         let chunk = try #require(try scan.next())
         #expect(chunk.integers(0) == [Int64(YearMonth(year: 2026, month: 2)!.index)])
         #expect(chunk.integers(1) == [Int64(CivilDate(year: 2026, month: 2, day: 17)!.daysSinceEpoch)])
-        // Python: datetime.fromisoformat('2026-02-17T08:00:00+08:00').timestamp() == 1771286400.0
-        #expect(chunk.doubles(2) == [1_771_286_400])
+        // Python: datetime.fromisoformat('2026-02-17T08:00:00+08:00').timestamp() == 1771286400.0,
+        // as wall-clock time of the reporting zone (UTC+08:00): + 8 × 3600.
+        #expect(chunk.doubles(2) == [1_771_286_400 + 28_800])
     }
 
     @Test(arguments: [("2026-13", "m"), (nil, "m")] as [(String?, String)])

@@ -93,6 +93,25 @@ struct FunnelTests {
         } throws: { "\($0)".contains("no event 'reward' in table events") }
     }
 
+    /// Events exported with an offset ('…T10:00:00+08:00', or the same instant in UTC '…02:00:00Z')
+    /// count at the same reporting-zone time as the bank's local '… 10:00:00': the same funnel.
+    @Test func eventsWithOffsetsGiveTheSameFunnel() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        func funnel(_ sql: String?) throws -> [Int] {
+            let path = dir.file("bank-\(sql?.count ?? 0).sqlite")
+            try FileManager.default.copyItem(atPath: repositoryRoot + "/datasets/demo-small.sqlite", toPath: path)
+            if let sql { try SQLiteDatabase(path: path, mode: .readWrite(create: false)).execute(sql) }
+            let db = try SQLiteDatabase.open(readOnlyAt: path)
+            let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+            return try CampaignFunnel.compute(context, .init(campaign: "growth_journey_2026")).reached
+        }
+        let local = try funnel(nil)
+        #expect(local[1] > 0)
+        #expect(try funnel("UPDATE events SET occurred_at = replace(occurred_at, ' ', 'T') || '+08:00'") == local)
+        #expect(try funnel("UPDATE events SET occurred_at = datetime(occurred_at, '-8 hours') || 'Z'") == local)
+    }
+
     /// Scanning events in two rowid ranges on two connections gives the same funnel.
     @Test func twoRangesGiveTheSameFunnel() throws {
         let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")

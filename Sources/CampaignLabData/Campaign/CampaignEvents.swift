@@ -44,8 +44,7 @@ public enum CampaignEvents {
         }
         let ranges = rowidRanges
         let job = StepEventsJob(
-            path: database.path, campaign: campaign.id, stepOf: steps, from: campaign.startsOn.description,
-            until: campaign.endsOn.adding(days: 1).description)
+            path: database.path, campaign: campaign.id, stepOf: steps, first: campaign.startsOn, last: campaign.endsOn)
         let parts = ResultSlots<[(customer: SQLiteValue, step: Int, time: Double)]>(count: ranges.count)
         let failures = ResultSlots<Error>(count: ranges.count)
         let singleConnection = UncheckedBox(database)
@@ -65,8 +64,8 @@ private struct StepEventsJob: Sendable {
     var campaign: String
     /// Event name → its position in the funnel's steps.
     var stepOf: [String: Int]
-    var from: String
-    var until: String
+    var first: CivilDate
+    var last: CivilDate
 
     func read(rowids: (Int64, Int64)?, database shared: SQLiteDatabase?) throws -> [(customer: SQLiteValue, step: Int, time: Double)] {
         let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
@@ -76,7 +75,13 @@ private struct StepEventsJob: Sendable {
             WHERE event IN (\(events.map { _ in "?" }.joined(separator: ", ")))
               AND (campaign_id = ? OR campaign_id IS NULL) AND occurred_at >= ? AND occurred_at < ?
             """
-        var bindings: [SQLiteValue] = events.map { .text($0) } + [.text(campaign), .text(from), .text(until)]
+        // The text of a timestamp with an offset may be a day off the reporting zone's date: the
+        // query takes a day more on each side, the parsed time decides.
+        let from = Double(first.daysSinceEpoch) * 86_400, until = Double(last.adding(days: 1).daysSinceEpoch) * 86_400
+        var bindings: [SQLiteValue] =
+            events.map { .text($0) } + [
+                .text(campaign), .text(first.adding(days: -1).description), .text(last.adding(days: 2).description),
+            ]
         if let rowids {
             sql += " AND rowid >= ? AND rowid < ?"
             bindings += [.integer(rowids.0), .integer(rowids.1)]
@@ -91,6 +96,7 @@ private struct StepEventsJob: Sendable {
                     table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0)), event='\(event)'",
                     message: "\(statement.value(2)) is not an ISO 8601 timestamp")
             }
+            guard time.secondsSinceEpoch >= from && time.secondsSinceEpoch < until else { continue }
             found.append((statement.value(0), position, time.secondsSinceEpoch))
         }
         return found
