@@ -225,19 +225,17 @@ public struct CampaignPanel: Sendable {
             SELECT customer_id, event, occurred_at, value FROM events
             WHERE event IN (\(events.map { _ in "?" }.joined(separator: ", "))) AND occurred_at >= ? AND occurred_at < ?
             """)
-        try statement.bind(events.map { .text($0) } + [.text(first.description), .text(last.adding(months: 1).description)])
+        // A day more on each side: the text of a timestamp with an offset may be a day off its
+        // date in the reporting zone, which decides the month.
+        let from = CivilDate(year: first.year, month: first.month, day: 1)!.adding(days: -1)
+        let until = CivilDate(year: last.adding(months: 1).year, month: last.adding(months: 1).month, day: 1)!.adding(days: 1)
+        try statement.bind(events.map { .text($0) } + [.text(from.description), .text(until.description)])
         var values = [String: [[Double]]]()
         for d in definitions { values[d.metric] = Array(repeating: [Double](repeating: 0, count: n), count: windows.count) }
         let byEvent = Dictionary(grouping: definitions, by: { $0.event ?? "" })
         while try statement.step() {
             guard let i = position[statement.value(0)], let event = statement.text(1), let list = byEvent[event] else { continue }
-            guard
-                let month = statement.withUTF8(
-                    2,
-                    { bytes -> YearMonth? in
-                        bytes.count >= 7 ? YearMonth.parse(UnsafeBufferPointer(rebasing: bytes[0..<7])) : nil
-                    })
-            else {
+            guard let month = statement.withUTF8(2, { Timestamp.parse($0) })?.date.yearMonth else {
                 throw DataError.contract(
                     table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0)), event='\(event)'",
                     message: "\(statement.value(2)) is not an ISO 8601 timestamp")
