@@ -13,6 +13,11 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
     case notSQLite(path: String)
     /// SQLite reported the file as damaged while reading it.
     case corrupt(path: String, detail: String)
+    /// Another program holds a lock that keeps readers out (it is writing to the file).
+    case locked(path: String)
+    /// SQLite cannot open the file for reading here: no permission on the file, or a WAL
+    /// database whose directory this user cannot write (SQLite needs its -shm/-wal files).
+    case cannotOpen(path: String, detail: String)
     /// An SQLite call failed; `sql` is the statement involved, when there is one.
     case sqlite(code: Int32, message: String, sql: String?)
     /// The data breaks the data contract at a named place.
@@ -36,6 +41,12 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(path): not an SQLite database (the file does not start with the SQLite header)."
         case .corrupt(let path, let detail):
             return "\(path): the database file is corrupt (\(detail))."
+        case .locked(let path):
+            return
+                "\(path): the database is locked by another program that is writing to it; try again when it has finished, or work on a copy of the file."
+        case .cannotOpen(let path, let detail):
+            return
+                "\(path): SQLite cannot open the database for reading here (\(detail)); check the file's permissions, and for a database in WAL mode that its folder is writable (or work on a copy)."
         case .sqlite(let code, let message, let sql):
             if let sql { return "SQLite error \(code): \(message) (in: \(sql))" }
             return "SQLite error \(code): \(message)"

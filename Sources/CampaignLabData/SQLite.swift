@@ -88,7 +88,12 @@ public final class SQLiteDatabase {
             // Reading the schema makes SQLite look at the file's pages.
             _ = try db.scalarInt("SELECT count(*) FROM sqlite_schema")
         } catch DataError.sqlite(let code, let message, _) {
-            throw DataError.corrupt(path: path, detail: "SQLite error \(code): \(message)")
+            switch code & 0xff {
+            case SQLITE_BUSY, SQLITE_LOCKED: throw DataError.locked(path: path)
+            case SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_READONLY, SQLITE_AUTH:
+                throw DataError.cannotOpen(path: path, detail: "SQLite error \(code): \(message)")
+            default: throw DataError.corrupt(path: path, detail: "SQLite error \(code): \(message)")
+            }
         }
         return db
     }

@@ -41,7 +41,7 @@ enum CommandFailure {
     /// 2 when the database cannot be read at all, 130 when interrupted, else 1.
     static func status(of error: DataError) -> Int32 {
         switch error {
-        case .fileNotFound, .isDirectory, .emptyFile, .notSQLite, .corrupt, .sqlite: 2
+        case .fileNotFound, .isDirectory, .emptyFile, .notSQLite, .corrupt, .locked, .cannotOpen, .sqlite: 2
         case .interrupted: 130
         case .contract, .refusedQuery, .timeLimitExceeded: 1
         }

@@ -1,9 +1,27 @@
+import CampaignLabData
 import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import Foundation
 import Testing
 
 struct CheckCommandTests {
+    /// A database another program is writing to (an exclusive lock) is "locked", exit 2 — it
+    /// was reported as "corrupt".
+    @Test func aLockedDatabaseSaysSo() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("bank.sqlite")
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/datasets/demo-small.sqlite", toPath: path)
+        let writer = try SQLiteDatabase(path: path, mode: .readWrite(create: false))
+        try writer.execute("PRAGMA journal_mode = DELETE")
+        try writer.execute("BEGIN EXCLUSIVE")
+        let locked = try runCampaignLab(["check", "--db", path, "--quiet"])
+        #expect(locked.exitCode == 2)
+        #expect(locked.stderr.contains("\(path): the database is locked by another program that is writing to it"), "\(locked.stderr)")
+        try writer.execute("ROLLBACK")
+        #expect(try runCampaignLab(["check", "--db", path, "--quiet"]).exitCode != 2)
+    }
+
     @Test func validFileExitsZero() throws {
         let dir = try TemporaryDirectory("check-cli")
         defer { dir.remove() }
