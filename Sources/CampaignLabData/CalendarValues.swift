@@ -157,11 +157,16 @@ public struct Timestamp: Hashable, Comparable, Sendable {
 
     /// '+08:00', '-05:30', 'UTC' or 'Z' as seconds east of UTC; nil otherwise.
     public static func parseOffset(_ text: String) -> Int? {
-        if text == "UTC" || text == "Z" { return 0 }
-        let b = Array(text.utf8)
+        if text == "UTC" { return 0 }
+        var text = text
+        return text.withUTF8 { offsetSeconds($0) }
+    }
+
+    /// 'Z' (0) or '±HH:MM' (hours ≤ 14) filling `b` exactly, as seconds east of UTC; nil otherwise.
+    private static func offsetSeconds(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        if b.count == 1 && b[0] == UInt8(ascii: "Z") { return 0 }
         guard b.count == 6, b[0] == UInt8(ascii: "+") || b[0] == UInt8(ascii: "-"), b[3] == UInt8(ascii: ":"),
-            let hours = Int(String(decoding: b[1..<3], as: UTF8.self)), let minutes = Int(String(decoding: b[4..<6], as: UTF8.self)),
-            hours <= 14, minutes < 60
+            let hours = digits(b, 1, 2), let minutes = digits(b, 4, 2), hours <= 14, minutes < 60
         else { return nil }
         return (b[0] == UInt8(ascii: "+") ? 1 : -1) * (hours * 3600 + minutes * 60)
     }
@@ -189,21 +194,10 @@ public struct Timestamp: Hashable, Comparable, Sendable {
             if i == start { return nil }
         }
         if i < b.count {
-            if b[i] == UInt8(ascii: "Z") {
-                seconds += Double(reportingOffsetSeconds)
-                i += 1
-            } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
-                guard b.count - i == 6, b[i + 3] == UInt8(ascii: ":"),
-                    let oh = digits(b, i + 1, 2), let om = digits(b, i + 4, 2), oh <= 14, om < 60
-                else { return nil }
-                let offset = Double(oh * 3600 + om * 60)
-                seconds += Double(reportingOffsetSeconds) - (b[i] == UInt8(ascii: "+") ? offset : -offset)
-                i += 6
-            } else {
-                return nil
-            }
+            // 'Z' or '±HH:MM' to the end: converted to the reporting zone.
+            guard let offset = offsetSeconds(UnsafeBufferPointer(rebasing: b[i...])) else { return nil }
+            seconds += Double(reportingOffsetSeconds - offset)
         }
-        guard i == b.count else { return nil }
         return Timestamp(secondsSinceEpoch: seconds)
     }
 

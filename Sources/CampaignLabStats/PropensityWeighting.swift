@@ -340,41 +340,39 @@ public enum PropensityWeighting {
         let p = k + 2
         let n = outcomes.count
         // Per unit, ψᵢ = [(t − e)x̃ᵢ, m₁ᵢ, m₀ᵢ] (the logit score, then the two mean equations).
+        // A = −Σ∂ψ/∂θ: its logit block Σ e(1 − e)x̃x̃ᵀ is the logit's information (BLAS dsyrk, or
+        // the caller's); the two mean rows are d/dβ of the mean equations, Σ fᵢx̃ᵢ (BLAS dgemv
+        // below), and their diagonal. B = Σψψᵀ is never formed: the variance is Σ(zᵀψᵢ)², from
+        // the influence computed anyway.
         var m1 = [Double](repeating: 0, count: n), m0 = [Double](repeating: 0, count: n)
-        for i in 0..<n where kept[i] {
-            let e = propensity[i], y = outcomes[i]
-            switch estimand {
-            case .ate: if treated[i] { m1[i] = (y - means.0) / e } else { m0[i] = (y - means.1) / (1 - e) }
-            case .att: if treated[i] { m1[i] = y - means.0 } else { m0[i] = e / (1 - e) * (y - means.1) }
-            }
-        }
-        var a = [Double](repeating: 0, count: p * p)  // column-major
-        // The logit block of A = Σ e(1 − e)x̃x̃ᵀ is the logit's information (BLAS dsyrk, or the
-        // caller's); the two mean rows of A, d/dβ of the mean equations Σ fᵢx̃ᵢ, by BLAS dgemv.
-        // B = Σψψᵀ is never formed: the variance is Σ(zᵀψᵢ)², from the influence computed anyway.
-        let logitBlock = information ?? logitInformation(design, propensity: propensity)
         var f1 = [Double](repeating: 0, count: n), f0 = [Double](repeating: 0, count: n)
+        var a = [Double](repeating: 0, count: p * p)  // column-major
         for i in 0..<n where kept[i] {
             let e = propensity[i], y = outcomes[i]
             switch estimand {
             case .ate:
                 if treated[i] {
+                    m1[i] = (y - means.0) / e
                     a[k + k * p] += 1 / e
                     f1[i] = (y - means.0) * (1 - e) / e
                 } else {
+                    m0[i] = (y - means.1) / (1 - e)
                     a[(k + 1) + (k + 1) * p] += 1 / (1 - e)
                     f0[i] = -(y - means.1) * e / (1 - e)
                 }
             case .att:
                 let odds = e / (1 - e)
                 if treated[i] {
+                    m1[i] = y - means.0
                     a[k + k * p] += 1
                 } else {
+                    m0[i] = odds * (y - means.1)
                     a[(k + 1) + (k + 1) * p] += odds
                     f0[i] = -(y - means.1) * odds
                 }
             }
         }
+        let logitBlock = information ?? logitInformation(design, propensity: propensity)
         let columns = k - 1
         for (r, factors) in [(k, f1), (k + 1, f0)] {
             a[r] = factors.reduce(0, +)

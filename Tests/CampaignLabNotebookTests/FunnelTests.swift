@@ -37,18 +37,11 @@ struct FunnelTests {
     @Test func aSharedReadKeepsEachAnalysisToItsOwnProblems() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        func context(_ sql: String) throws -> AnalysisContext {
-            let path = dir.file("bank-\(sql.count).sqlite")
-            try? FileManager.default.removeItem(atPath: path)
-            try FileManager.default.copyItem(atPath: repositoryRoot + "/datasets/demo-small.sqlite", toPath: path)
-            let writer = try SQLiteDatabase(path: path, mode: .readWrite(create: false))
-            try writer.execute(sql)
-            let db = try SQLiteDatabase.open(readOnlyAt: path)
-            return AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
-        }
         let selection = CampaignSelection(campaign: "growth_journey_2026", metrics: ["aum"])
-        let badTime = try context(
-            "UPDATE assignments SET assigned_at = 'soon' WHERE campaign_id = 'growth_journey_2026' AND customer_id = 1")
+        let badTime = try demoSmallCopy(
+            in: dir,
+            then:
+                "UPDATE assignments SET assigned_at = 'soon' WHERE campaign_id = 'growth_journey_2026' AND customer_id = 1")
         #expect(try CampaignUplift.compute(badTime, selection).first?.metrics.first?.headline != nil)
         #expect {
             _ = try CampaignFunnel.compute(badTime, .init(campaign: "growth_journey_2026"))
@@ -56,12 +49,14 @@ struct FunnelTests {
             let text = "\(error)"
             return text.contains("assigned_at") && text.contains("customer_id=1") && text.contains("'soon' is not an ISO 8601 timestamp")
         }
-        let badNumber = try context(
-            """
-            ALTER TABLE customers ADD COLUMN age INTEGER;
-            UPDATE customers SET age = 20 + customer_id % 50;
-            UPDATE customers SET age = 'unknown' WHERE customer_id = 3;
-            """)
+        let badNumber = try demoSmallCopy(
+            in: dir,
+            then:
+                """
+                ALTER TABLE customers ADD COLUMN age INTEGER;
+                UPDATE customers SET age = 20 + customer_id % 50;
+                UPDATE customers SET age = 'unknown' WHERE customer_id = 3;
+                """)
         #expect(try CampaignFunnel.compute(badNumber, .init(campaign: "growth_journey_2026")).reached.first ?? 0 > 0)
         #expect {
             _ = try CampaignUplift.compute(badNumber, selection)
@@ -76,11 +71,7 @@ struct FunnelTests {
     @Test func defaultStepsAreThoseTheBankHas() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let path = dir.file("bank.sqlite")
-        try FileManager.default.copyItem(atPath: repositoryRoot + "/datasets/demo-small.sqlite", toPath: path)
-        try SQLiteDatabase(path: path, mode: .readWrite(create: false)).execute("DELETE FROM events WHERE event = 'reward'")
-        let db = try SQLiteDatabase.open(readOnlyAt: path)
-        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let context = try demoSmallCopy(in: dir, then: "DELETE FROM events WHERE event = 'reward'")
         let f = try CampaignFunnel.compute(context, .init(campaign: "growth_journey_2026"))
         #expect(f.steps == ["assigned", "page_view", "click", "enroll", "task_complete"])
         #expect(f.omittedSteps == ["reward"])
@@ -99,12 +90,7 @@ struct FunnelTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         func funnel(_ sql: String?) throws -> [Int] {
-            let path = dir.file("bank-\(sql?.count ?? 0).sqlite")
-            try FileManager.default.copyItem(atPath: repositoryRoot + "/datasets/demo-small.sqlite", toPath: path)
-            if let sql { try SQLiteDatabase(path: path, mode: .readWrite(create: false)).execute(sql) }
-            let db = try SQLiteDatabase.open(readOnlyAt: path)
-            let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
-            return try CampaignFunnel.compute(context, .init(campaign: "growth_journey_2026")).reached
+            try CampaignFunnel.compute(try demoSmallCopy(in: dir, then: sql), .init(campaign: "growth_journey_2026")).reached
         }
         let local = try funnel(nil)
         #expect(local[1] > 0)

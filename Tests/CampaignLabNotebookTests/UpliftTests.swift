@@ -302,13 +302,8 @@ struct EventMetricTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         func panel(_ sql: String?) throws -> CampaignPanel {
-            let path = dir.file("bank-\(sql?.count ?? 0).sqlite")
-            try FileManager.default.copyItem(atPath: repositoryRoot + "/datasets/demo-small.sqlite", toPath: path)
-            if let sql { try SQLiteDatabase(path: path, mode: .readWrite(create: false)).execute(sql) }
-            let db = try SQLiteDatabase.open(readOnlyAt: path)
-            let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
-            return try SharedCampaignPanel.load(
-                context, campaign: "page_ab_2026", metrics: ["page_views", "purchase_amount"], preMonths: nil
+            try SharedCampaignPanel.load(
+                try demoSmallCopy(in: dir, then: sql), campaign: "page_ab_2026", metrics: ["page_views", "purchase_amount"], preMonths: nil
             ).panel
         }
         let local = try panel(nil), utc = try panel("UPDATE events SET occurred_at = datetime(occurred_at, '-8 hours') || 'Z'")

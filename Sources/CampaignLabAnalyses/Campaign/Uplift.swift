@@ -192,7 +192,6 @@ public struct UpliftAnalysis: Sendable {
             panel: panel, treatedArm: treatedArm, covariates: covariates, sample: sample, designs: designs, level: level,
             randomized: randomized)
         inputs.computeValues()
-        var balance: BalanceDiagnostics?
         var nuisance = UpliftNuisance()
         var trimming: (count: Int, bound: Double)?
         if !randomized {
@@ -216,9 +215,8 @@ public struct UpliftAnalysis: Sendable {
         progress(
             "estimating \(panel.metrics.prefix(covariates.outcomes).joined(separator: ", "))"
                 + (wantSegments ? "; segments of \(panel.dimensions.count) dimensions" : ""))
-        let (estimated, segments, diagnostics) = inputs.estimateAll(&nuisance, segments: wantSegments)
+        let (estimated, segments, balance) = inputs.estimateAll(&nuisance, segments: wantSegments)
         var metrics = estimated
-        balance = diagnostics
         // Holm across metrics, per method.
         for method in UpliftMethod.methods(randomized: randomized) {
             let indices = metrics.indices.filter { metrics[$0].estimate(method)?.effect != nil }

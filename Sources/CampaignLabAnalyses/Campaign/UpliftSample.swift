@@ -247,7 +247,7 @@ struct UpliftDesigns {
         }
         // Band b holds [cuts[b − 1], cuts[b]); the missing band comes last.
         let codes = values.map { value -> Int32 in
-            value.isNaN ? Int32(cuts.count + 1) : Int32(cuts.filter { $0 <= value }.count)
+            value.isNaN ? Int32(cuts.count + 1) : Int32(cuts.lastIndex { $0 <= value }.map { $0 + 1 } ?? 0)
         }
         let bounds = [low] + cuts + [high]
         func label(_ b: Int) -> String {

@@ -21,6 +21,13 @@ public enum CampaignEvents {
         Set(try events.filter { try database.scalarInt("SELECT 1 FROM events WHERE event = ? LIMIT 1", [.text($0)]) != nil })
     }
 
+    /// The `occurred_at` text range ['from', 'until') a query takes for events dated `first`…`last`
+    /// in the reporting zone: a day more on each side, because the text of a timestamp with an
+    /// offset may be a day off its reporting-zone date (the parsed time decides).
+    static func occurredAtRange(_ first: CivilDate, _ last: CivilDate) -> (from: String, until: String) {
+        (first.adding(days: -1).description, last.adding(days: 2).description)
+    }
+
     /// Every event name in table events, sorted.
     public static func knownEvents(_ database: SQLiteDatabase) throws -> [String] {
         try database.rows("SELECT DISTINCT event FROM events ORDER BY event").compactMap { $0[0].textValue }
@@ -75,13 +82,9 @@ private struct StepEventsJob: Sendable {
             WHERE event IN (\(events.map { _ in "?" }.joined(separator: ", ")))
               AND (campaign_id = ? OR campaign_id IS NULL) AND occurred_at >= ? AND occurred_at < ?
             """
-        // The text of a timestamp with an offset may be a day off the reporting zone's date: the
-        // query takes a day more on each side, the parsed time decides.
         let from = Double(first.daysSinceEpoch) * 86_400, until = Double(last.adding(days: 1).daysSinceEpoch) * 86_400
-        var bindings: [SQLiteValue] =
-            events.map { .text($0) } + [
-                .text(campaign), .text(first.adding(days: -1).description), .text(last.adding(days: 2).description),
-            ]
+        let range = CampaignEvents.occurredAtRange(first, last)
+        var bindings: [SQLiteValue] = events.map { .text($0) } + [.text(campaign), .text(range.from), .text(range.until)]
         if let rowids {
             sql += " AND rowid >= ? AND rowid < ?"
             bindings += [.integer(rowids.0), .integer(rowids.1)]

@@ -225,11 +225,9 @@ public struct CampaignPanel: Sendable {
             SELECT customer_id, event, occurred_at, value FROM events
             WHERE event IN (\(events.map { _ in "?" }.joined(separator: ", "))) AND occurred_at >= ? AND occurred_at < ?
             """)
-        // A day more on each side: the text of a timestamp with an offset may be a day off its
-        // date in the reporting zone, which decides the month.
-        let from = CivilDate(year: first.year, month: first.month, day: 1)!.adding(days: -1)
-        let until = CivilDate(year: last.adding(months: 1).year, month: last.adding(months: 1).month, day: 1)!.adding(days: 1)
-        try statement.bind(events.map { .text($0) } + [.text(from.description), .text(until.description)])
+        // The month is that of the reporting-zone time.
+        let range = CampaignEvents.occurredAtRange(first.firstDay, last.lastDay)
+        try statement.bind(events.map { .text($0) } + [.text(range.from), .text(range.until)])
         var values = [String: [[Double]]]()
         for d in definitions { values[d.metric] = Array(repeating: [Double](repeating: 0, count: n), count: windows.count) }
         let byEvent = Dictionary(grouping: definitions, by: { $0.event ?? "" })
