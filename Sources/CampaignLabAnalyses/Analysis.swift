@@ -75,6 +75,8 @@ public final class AnalysisContext: @unchecked Sendable {
     public let language: ReportLanguage
     /// Reports a step of long work (the CLI prints it on stderr).
     public let progress: @Sendable (String) -> Void
+    /// Rows breaking the contract: refused (the default) or left out and counted for the report.
+    public let badRows: BadRows
 
     private let memos: MemoStore
 
@@ -86,22 +88,23 @@ public final class AnalysisContext: @unchecked Sendable {
     }
 
     public convenience init(
-        database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage,
+        database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage, badRows: BadRows = .refusing,
         progress: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.init(
-            database: database, schema: schema, language: language, progress: progress,
+            database: database, schema: schema, language: language, progress: progress, badRows: badRows,
             memos: MemoStore())
     }
 
     private init(
         database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage,
-        progress: @escaping @Sendable (String) -> Void, memos: MemoStore
+        progress: @escaping @Sendable (String) -> Void, badRows: BadRows, memos: MemoStore
     ) {
         self.database = database
         self.schema = schema
         self.language = language
         self.progress = progress
+        self.badRows = badRows
         self.memos = memos
     }
 
@@ -109,7 +112,7 @@ public final class AnalysisContext: @unchecked Sendable {
     /// own thread: a connection is used by one thread at a time), sharing the remembered values.
     public func onConnection(_ database: SQLiteDatabase) -> AnalysisContext {
         AnalysisContext(
-            database: database, schema: schema, language: language, progress: progress,
+            database: database, schema: schema, language: language, progress: progress, badRows: badRows,
             memos: memos)
     }
 

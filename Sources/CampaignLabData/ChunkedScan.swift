@@ -99,6 +99,8 @@ public final class ChunkedScan {
     private let statement: SQLiteStatement
     private var rowsRead = 0
     private var finished = false
+    private let badRows: BadRows
+    private var badNumbers: BadRows.Tally
 
     /// Prepares the scan.
     ///
@@ -109,15 +111,19 @@ public final class ChunkedScan {
     ///   - bindings: values for the query's parameters.
     ///   - types: how to read each result column.
     ///   - chunkSize: rows per chunk.
+    ///   - badRows: what to do with a value that is not a number in a `.double` column:
+    ///     refuse it, or read it as missing (NaN) and count it (recorded when the scan ends).
     /// - Throws: `DataError.sqlite` when the query does not prepare (e.g. a missing column).
     public init(
         database: SQLiteDatabase, table: String, sql: String, bindings: [SQLiteValue] = [],
-        types: [ScanColumnType], chunkSize: Int = 65_536
+        types: [ScanColumnType], chunkSize: Int = 65_536, badRows: BadRows = .refusing
     ) throws {
         precondition(chunkSize > 0, "ChunkedScan needs a positive chunk size")
         self.table = table
         self.types = types
         self.chunkSize = chunkSize
+        self.badRows = badRows
+        badNumbers = BadRows.Tally(badRows.policy)
         statement = try database.prepare(sql)
         precondition(
             statement.columnCount == types.count,
@@ -144,6 +150,7 @@ public final class ChunkedScan {
         while count < chunkSize {
             guard try statement.step() else {
                 finished = true
+                try badNumbers.report(to: badRows)
                 break
             }
             for column in 0..<slots.count {
@@ -157,7 +164,9 @@ public final class ChunkedScan {
                         doubles[slot].append(.nan)
                         nulls[column] += 1
                     case let other:
-                        throw typeError(column, other, expected: "a number")
+                        try badNumbers.add(
+                            typeError(column, other, expected: "a number"), summary: "not a number", treatment: "treated as missing")
+                        doubles[slot].append(.nan)
                     }
                 case .integer:
                     let storage = statement.storageClass(column)
@@ -205,7 +214,7 @@ public final class ChunkedScan {
     private func typeError(_ column: Int, _ found: SQLiteStorageClass, expected: String) -> DataError {
         let key = statement.columnName(0) + "=" + statement.value(0).description
         return DataError.contract(
-            table: table, column: statement.columnName(column), row: "\(rowsRead + 1) (\(key))",
+            table: table, column: statement.columnName(column), row: "\(key) (row \(rowsRead + 1) of the scan)",
             message: "expected \(expected), found \(found == .null ? "NULL" : "\(found) value \(statement.value(column).description)")")
     }
 }

@@ -13,6 +13,17 @@ import Darwin
 /// The storage class of one SQLite value (`typeof()` in SQL).
 public enum SQLiteStorageClass: Sendable, Equatable {
     case integer, real, text, blob, null
+
+    /// "INTEGER", "REAL", … as SQLite's `typeof()` would say it, upper-cased for messages.
+    public var name: String {
+        switch self {
+        case .integer: return "INTEGER"
+        case .real: return "REAL"
+        case .text: return "TEXT"
+        case .blob: return "BLOB"
+        case .null: return "NULL"
+        }
+    }
 }
 
 /// How to open a database file.
@@ -398,6 +409,31 @@ public enum SQLiteValue: Sendable, Equatable, Hashable, CustomStringConvertible 
     public var textValue: String? {
         if case .text(let v) = self { return v }
         return nil
+    }
+
+    /// The customer an id stands for, whatever its storage class: 17, 17.0 and '17' are one
+    /// customer (a bank's tables often store the id as INTEGER in one and TEXT in another), so
+    /// ids matched in Swift use this key. Text that is not the plain decimal of an integer
+    /// ('0017', ' 17', 'C17') stays text: it names another customer than 17.
+    public var customerKey: SQLiteValue {
+        switch self {
+        case .text(let text):
+            guard let number = Int64(text), String(number) == text else { return self }
+            return .integer(number)
+        case .real(let v) where v.rounded() == v && abs(v) < 9e15: return .integer(Int64(v))
+        default: return self
+        }
+    }
+
+    /// The value's storage class.
+    public var storageClass: SQLiteStorageClass {
+        switch self {
+        case .integer: return .integer
+        case .real: return .real
+        case .text: return .text
+        case .blob: return .blob
+        case .null: return .null
+        }
     }
 }
 

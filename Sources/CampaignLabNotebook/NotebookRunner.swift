@@ -29,6 +29,9 @@ public struct NotebookRunner {
     /// A block that cannot run on these data fails the run (`render --strict`) instead of
     /// leaving a visible note in its place and in `ReportDocument.notes`.
     public var strict = false
+    /// Rows breaking the data contract are left out and listed at the top of the report
+    /// (`render --exclude-bad-rows`) instead of stopping the blocks that read them.
+    public var excludeBadRows = false
 
     public init(
         database: SQLiteDatabase, databaseName: String, language: ReportLanguage,
@@ -85,7 +88,8 @@ public struct NotebookRunner {
 
         let schema: ContractSchema
         do { schema = try ContractSchema.discover(in: database) } catch { throw fail(1, "cannot read the database schema: \(error)") }
-        let context = AnalysisContext(database: database, schema: schema, language: language, progress: progress)
+        let badRows = BadRows(excludeBadRows ? .exclude : .refuse)
+        let context = AnalysisContext(database: database, schema: schema, language: language, badRows: badRows, progress: progress)
 
         // Every block is checked first (so a mistake anywhere is reported before any work),
         // then the blocks run — at once, each on its own connection, when the database is a
@@ -164,9 +168,11 @@ public struct NotebookRunner {
                 }
             }
         }
+        if excludeBadRows { blocks.insert(ExcludedRows.section(badRows.excluded, language), at: 0) }
         let title = notebook.title[language] ?? notebook.title[.en] ?? notebook.name
         var document = ReportDocument(title: title, language: language, parameters: ordered, blocks: blocks, source: databaseName)
         document.notes = notes
+        document.excludedRows = badRows.excluded.map(\.description)
         return document
     }
 

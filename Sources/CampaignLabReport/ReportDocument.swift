@@ -22,6 +22,9 @@ public struct ReportDocument: Sendable, Equatable {
     /// The blocks that could not run on these data, each "line N, name: what happened" (their
     /// places in `blocks` hold a visible note instead).
     public var notes: [String] = []
+    /// Rows left out for breaking the data contract (`--exclude-bad-rows`), each "table.column:
+    /// N rows problem (e.g. row), treatment"; the report lists them at its top.
+    public var excludedRows: [String] = []
 
     public init(
         title: String, language: ReportLanguage, parameters: [(name: String, value: String)] = [],
@@ -36,7 +39,7 @@ public struct ReportDocument: Sendable, Equatable {
 
     public static func == (lhs: ReportDocument, rhs: ReportDocument) -> Bool {
         lhs.title == rhs.title && lhs.language == rhs.language && lhs.blocks == rhs.blocks && lhs.source == rhs.source
-            && lhs.notes == rhs.notes
+            && lhs.notes == rhs.notes && lhs.excludedRows == rhs.excludedRows
             && lhs.parameters.map(\.name) == rhs.parameters.map(\.name)
             && lhs.parameters.map(\.value) == rhs.parameters.map(\.value)
     }

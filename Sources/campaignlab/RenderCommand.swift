@@ -111,12 +111,14 @@ struct RenderCommand: ParsableCommand {
                 language: language, progress: progress)
             runner.sqlTimeLimit = sqlTimeLimit
             runner.strict = strict
+            runner.excludeBadRows = output.excludeBadRows
             let document = try runner.run(parsed, parameters: parameters)
             let written = try ReportOutput.write(document, name: parsed.name, to: out, formats: formats)
             progress("done")
             for path in written { print(path) }
             // Blocks that could not run are notes in the report; said here too (--strict fails instead).
             for note in document.notes { printError("warning: \(notebook) \(note) (the report shows a note in its place)") }
+            output.sayExcludedRows(document)
         }
     }
 }

@@ -29,6 +29,21 @@ struct ReportOutputOptions: ParsableArguments {
             valueName: "+HH:MM|UTC"))
     var timeZone = "+08:00"
 
+    @Flag(
+        name: .long,
+        help:
+            "Leave out rows that break the data contract (a word in a numeric column, an unparsable date, a customer assigned twice or unknown) and list them at the top of the report, instead of stopping at the first."
+    )
+    var excludeBadRows = false
+
+    /// What to do with rows that break the contract (`--exclude-bad-rows`).
+    func badRows() -> BadRows { BadRows(excludeBadRows ? .exclude : .refuse) }
+
+    /// Says on stderr what was left out (the report lists it at its top).
+    func sayExcludedRows(_ document: ReportDocument) {
+        for excluded in document.excludedRows { printError("note: left out \(excluded) (listed at the top of the report)") }
+    }
+
     /// `--lang`, or a one-line error and exit 1; also applies `--time-zone` (every report
     /// command asks for its language first).
     func language() throws -> ReportLanguage {

@@ -85,14 +85,17 @@ enum AnalysisCommandRunner {
         try CommandFailure.handling {
             try options.validate()
             let database = try SQLiteDatabase.open(readOnlyAt: db)
+            let badRows = output.badRows()
             let context = AnalysisContext(
-                database: database, schema: try ContractSchema.discover(in: database), language: language,
+                database: database, schema: try ContractSchema.discover(in: database), language: language, badRows: badRows,
                 progress: progress)
-            let blocks = try analysis.run(context, options)
-            let document = ReportDocument(
+            var blocks = try analysis.run(context, options)
+            if output.excludeBadRows { blocks.insert(ExcludedRows.section(badRows.excluded, language), at: 0) }
+            var document = ReportDocument(
                 title: title(language), language: language,
                 parameters: options.encoded().sorted { $0.name < $1.name }.map { ($0.name, $0.value) },
                 blocks: blocks, source: URL(fileURLWithPath: db).lastPathComponent)
+            document.excludedRows = badRows.excluded.map(\.description)
             if let out = output.out {
                 for path in try ReportOutput.write(document, name: name, to: out, formats: formats) { print(path) }
             } else if formats == ["json"] {
@@ -102,6 +105,7 @@ enum AnalysisCommandRunner {
                 print(text, terminator: "")
             }
             progress("done")
+            output.sayExcludedRows(document)
         }
     }
 }

@@ -1,3 +1,4 @@
+import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import Foundation
 import Testing
@@ -92,6 +93,101 @@ struct RenderCommandTests {
         #expect(!FileManager.default.fileExists(atPath: dir.file("strict/bank.en.html")))
     }
 
+    /// A foreign bank's data, reproduced on a copy of demo-small: both notebooks render
+    /// (exit 0) with a visible note where a block cannot run, and the same figures where the
+    /// difference is only in form (offsets, TEXT ids). Each case: the change, and the warnings
+    /// on stderr of the review and of the overview.
+    @Test(arguments: [
+        ("no reward events", "DELETE FROM events WHERE event = 'reward'", [String](), [String]()),
+        (
+            "no year-earlier data", "DELETE FROM customer_months WHERE month < '2026-01'; DELETE FROM events WHERE occurred_at < '2026-01'",
+            [
+                "line 87, campaign.yoy: option 'campaign': no customer of 'growth_journey_2026' has a value of aum in customer_months a year earlier"
+            ],
+            []
+        ),
+        ("events stamped +08:00", "UPDATE events SET occurred_at = replace(occurred_at, ' ', 'T') || '+08:00'", [], []),
+        (
+            "TEXT customer ids in events",
+            "ALTER TABLE events RENAME TO events_raw; CREATE VIEW events AS SELECT CAST(customer_id AS TEXT) AS customer_id, event, occurred_at, value, campaign_id FROM events_raw",
+            [], []
+        ),
+        (
+            "a text value in aum", "UPDATE customer_months SET aum = 'n/a' WHERE customer_id = 1 AND month = '2026-10'",
+            [34, 66, 86].map {
+                "line \($0), campaign.\($0 == 34 ? "summary" : $0 == 66 ? "uplift" : "yoy"): table customer_months, column aum, row customer_id=1, month='2026-10': 'n/a' is not a number (--exclude-bad-rows leaves such rows out)"
+            },
+            []
+        ),
+        (
+            "a customer listed twice",
+            "ALTER TABLE customers RENAME TO customers_raw; CREATE VIEW customers AS SELECT * FROM customers_raw UNION ALL SELECT * FROM customers_raw WHERE customer_id = 2",
+            [(34, "summary"), (66, "uplift"), (86, "yoy"), (106, "funnel")].map {
+                "line \($0.0), campaign.\($0.1): table customers, column customer_id, row customer_id=2: the customer has more than one row in customers"
+            },
+            []
+        ),
+    ])
+    func theReportsRenderOnAForeignBank(_ name: String, _ sql: String, reviewWarnings: [String], overviewWarnings: [String]) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("bank.sqlite")
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/datasets/demo-small.sqlite", toPath: db)
+        try makeDatabase(at: db, sql: sql)
+        func render(_ notebook: String, _ database: String, _ out: String) throws -> (stderr: [String], json: [String: Any]) {
+            let path = repositoryRoot + "/notebooks-md/\(notebook).md"
+            let result = try runCampaignLab(["render", path, "--db", database, "--out", out, "--quiet", "--lang", "en"])
+            #expect(result.exitCode == 0, "\(name): \(result.stderr)")
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/\(notebook).en.json")))
+            let warnings = result.stderr.split(separator: "\n").map {
+                String($0).replacingOccurrences(of: "warning: \(path) ", with: "").replacingOccurrences(
+                    of: " (the report shows a note in its place)", with: "")
+            }
+            return (warnings, json as! [String: Any])
+        }
+        let review = try render("post-campaign-review", db, dir.file("review"))
+        #expect(review.stderr.count == reviewWarnings.count, "\(name): \(review.stderr)")
+        for (got, expected) in zip(review.stderr, reviewWarnings) { #expect(got.hasPrefix(expected), "\(name): \(got)") }
+        #expect((review.json["notes"] as! [String]).count == reviewWarnings.count)
+        let html = try String(contentsOfFile: dir.file("review/post-campaign-review.en.html"), encoding: .utf8)
+        #expect(html.components(separatedBy: "This section could not be computed").count - 1 == reviewWarnings.count)
+        let overview = try render("data-overview", db, dir.file("overview"))
+        #expect(overview.stderr == overviewWarnings, "\(name)")
+        // Where only the form differs, the funnel is demo-small's own.
+        if reviewWarnings.isEmpty {
+            let original = try render("post-campaign-review", repositoryRoot + "/datasets/demo-small.sqlite", dir.file("original"))
+            func funnel(_ json: [String: Any]) -> String {
+                "\(tables(in: json["blocks"] as! [[String: Any]]).first { ($0["caption"] as? String) == "Customers reaching each step" }?["rows"] ?? "none")"
+            }
+            let steps = funnel(review.json), originalSteps = funnel(original.json)
+            #expect(name == "no reward events" ? !steps.contains("reward") && steps != "none" : steps == originalSteps, "\(name): \(steps)")
+        }
+        if name == "a customer listed twice" {
+            let markdown = try String(contentsOfFile: dir.file("overview/data-overview.en.md"), encoding: .utf8)
+            #expect(markdown.contains("- **Customers**: 2,000 (2,001 rows, 1 of them repeats — see the data checks)"))
+        }
+        if name == "a text value in aum" {
+            // The overview lists the value among its findings and still draws its figures.
+            let markdown = try String(contentsOfFile: dir.file("overview/data-overview.en.md"), encoding: .utf8)
+            #expect(
+                markdown.contains("1 value is not a number (e.g. customer\\_id=1, month='2026-10') and is left out of the figures below"))
+            // Asked to, the review leaves the value out and says so at its top and in the JSON.
+            let lenient = try runCampaignLab([
+                "render", repositoryRoot + "/notebooks-md/post-campaign-review.md", "--db", db, "--out", dir.file("lenient"), "--quiet",
+                "--lang", "en", "--exclude-bad-rows",
+            ])
+            #expect(lenient.exitCode == 0)
+            #expect(
+                lenient.stderr
+                    == "note: left out customer_months.aum: 1 row not a number (e.g. customer_id=1, month='2026-10'), treated as missing (listed at the top of the report)\n"
+            )
+            let json = try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: dir.file("lenient/post-campaign-review.en.json"))))
+            let excluded = (json as! [String: Any])["excluded_rows"] as! [[String: Any]]
+            #expect(excluded.count == 1 && excluded[0]["column"] as? String == "aum" && excluded[0]["rows"] as? Int == 1)
+        }
+    }
+
     @Test func badArgumentsAndUnreadableFilesAreOneLine() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -116,5 +212,13 @@ struct RenderCommandTests {
         #expect(result.exitCode == 0)
         #expect(result.stdout.contains("overview.customers\n"))
         #expect(result.stdout.contains("tiers: ascending tier boundaries in CNY, comma-separated (default: 50000, 500000, 6000000)"))
+    }
+}
+
+/// Every table block in a report's JSON blocks, sections opened.
+private func tables(in blocks: [[String: Any]]) -> [[String: Any]] {
+    blocks.flatMap { block -> [[String: Any]] in
+        if block["type"] as? String == "section" { return tables(in: block["blocks"] as! [[String: Any]]) }
+        return block["type"] as? String == "table" ? [block] : []
     }
 }

@@ -61,11 +61,25 @@ struct ChunkedScanTests {
             sql: "SELECT customer_id, aum FROM customer_months", types: [.integer, .double])
         #expect(
             throws: DataError.contract(
-                table: "customer_months", column: "aum", row: "2 (customer_id=2)",
-                message: "expected a number, found text value 'lots'")
+                table: "customer_months", column: "aum", row: "customer_id=2 (row 2 of the scan)",
+                message: "expected a number, found text value 'lots' (--exclude-bad-rows leaves such rows out)")
         ) {
             while try scan.next() != nil {}
         }
+        // Leaving bad rows out, the word is a missing value, counted once the scan ends.
+        let badRows = BadRows(.exclude)
+        let lenient = try ChunkedScan(
+            database: db, table: "customer_months",
+            sql: "SELECT customer_id, aum FROM customer_months", types: [.integer, .double], badRows: badRows)
+        var values: [Double] = []
+        while let chunk = try lenient.next() { values += chunk.doubles(1) }
+        #expect(values.count == 2 && values[0] == 5 && values[1].isNaN)
+        #expect(
+            badRows.excluded == [
+                BadRows.Excluded(
+                    table: "customer_months", column: "aum", problem: "not a number", count: 1,
+                    exampleRow: "customer_id=2 (row 2 of the scan)", treatment: "treated as missing")
+            ])
     }
 }
 
@@ -105,7 +119,7 @@ struct ChunkedScanCalendarTests {
         } catch let DataError.contract(table, col, row, message) {
             #expect(table == "t")
             #expect(col == column)
-            #expect(row == "1 (k=7)")
+            #expect(row == "k=7 (row 1 of the scan)")
             #expect(message.contains("a month 'YYYY-MM'"))
         }
     }

@@ -98,6 +98,55 @@ struct FunnelTests {
         #expect(try funnel("UPDATE events SET occurred_at = datetime(occurred_at, '-8 hours') || 'Z'") == local)
     }
 
+    /// TEXT customer ids in events against INTEGER ids in assignments give the same funnel;
+    /// zero-padded ids ('00017') are refused with both storage forms named.
+    @Test func customerIdsAreMatchedAcrossStorageTypes() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        func funnel(_ id: String?) throws -> [Int] {
+            let view = id.map {
+                "ALTER TABLE events RENAME TO events_raw; CREATE VIEW events AS SELECT \($0) AS customer_id, event, occurred_at, value, campaign_id FROM events_raw"
+            }
+            return try CampaignFunnel.compute(try demoSmallCopy(in: dir, then: view), .init(campaign: "growth_journey_2026")).reached
+        }
+        let stored = try funnel(nil)
+        #expect(stored[1] > 0)
+        #expect(try funnel("CAST(customer_id AS TEXT)") == stored)
+        #expect(throws: DataError.self) { try funnel("printf('%05d', customer_id)") }
+    }
+
+    /// A customer listed twice in customers (through a view) and an assigned customer customers
+    /// lacks — errors to `check` — are refused naming the row, as `check` would; leaving bad
+    /// rows out, the funnel counts neither and the run lists both (demo-small's customer 2 is
+    /// a participant of growth_journey_2026).
+    @Test(arguments: [
+        (
+            "ALTER TABLE customers RENAME TO customers_raw; CREATE VIEW customers AS SELECT * FROM customers_raw UNION ALL SELECT * FROM customers_raw WHERE customer_id = 2",
+            "table customers, column customer_id, row customer_id=2: the customer has more than one row in customers", -1
+        ),
+        (
+            "INSERT INTO assignments VALUES ('growth_journey_2026', 999999, 'participant', '2026-09-05 10:00:00')",
+            "table assignments, column customer_id, row campaign_id='growth_journey_2026', customer_id=999999: the customer is not in table customers",
+            0
+        ),
+    ])
+    func customersAssignedTwiceOrUnknownAreRefusedOrLeftOut(sql: String, message: String, change: Int) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let options = CampaignFunnel.Options(campaign: "growth_journey_2026")
+        let original = try CampaignFunnel.compute(try demoSmallCopy(in: dir), options).reached
+        do {
+            _ = try CampaignFunnel.compute(try demoSmallCopy(in: dir, then: sql), options)
+            Issue.record("expected the bad row to be refused")
+        } catch {
+            #expect("\(error)".hasPrefix(message) && "\(error)".hasSuffix("(--exclude-bad-rows leaves such rows out)"), "\(error)")
+        }
+        let badRows = BadRows(.exclude)
+        let lenient = try CampaignFunnel.compute(try demoSmallCopy(in: dir, then: sql, badRows: badRows), options).reached
+        #expect(lenient[0] == original[0] + change)
+        #expect(badRows.excluded.count == 1 && badRows.excluded[0].count == 1, "\(badRows.excluded)")
+    }
+
     /// Scanning events in two rowid ranges on two connections gives the same funnel.
     @Test func twoRangesGiveTheSameFunnel() throws {
         let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")

@@ -311,6 +311,32 @@ struct EventMetricTests {
         #expect(utc.pre == local.pre && utc.post == local.post)
     }
 
+    /// events.customer_id stored as TEXT ('17') while customers and assignments store INTEGER
+    /// (17), through a view as a bank's export often has it: the same customers, the same panel.
+    /// Ids in another form ('00017') are refused with both forms named, not counted as zeros.
+    @Test func customerIdsAreMatchedAcrossStorageTypes() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        func panel(_ sql: String?) throws -> CampaignPanel {
+            try SharedCampaignPanel.load(
+                try demoSmallCopy(in: dir, then: sql), campaign: "page_ab_2026", metrics: ["page_views", "purchase_amount"], preMonths: nil
+            ).panel
+        }
+        func eventsView(_ id: String) -> String {
+            "ALTER TABLE events RENAME TO events_raw; CREATE VIEW events AS SELECT \(id) AS customer_id, event, occurred_at, value, campaign_id FROM events_raw"
+        }
+        let stored = try panel(nil), text = try panel(eventsView("CAST(customer_id AS TEXT)"))
+        #expect(stored.post[0].reduce(0, +) > 0)
+        #expect(text.pre == stored.pre && text.post == stored.post)
+        #expect(throws: DataError.self) { try panel(eventsView("printf('%05d', customer_id)")) }
+        do {
+            _ = try panel(eventsView("printf('%05d', customer_id)"))
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("events") && message.contains("stored as TEXT here but as INTEGER in assignments"), "\(message)")
+        }
+    }
+
     @Test func ratioMetricsAreRefusedClearly() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

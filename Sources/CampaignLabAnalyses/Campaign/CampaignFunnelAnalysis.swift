@@ -98,6 +98,7 @@ public enum CampaignFunnel: Analysis {
 
     /// The customers entering the funnel: entry time and segment level, in customer order.
     struct Entrants {
+        /// Customer (`SQLiteValue.customerKey`) → position.
         var index: [SQLiteValue: Int] = [:]
         var entry: [Double] = []
         var segment: [String] = []
@@ -138,14 +139,20 @@ public enum CampaignFunnel: Analysis {
             context.progress("funnel of \(id): reading events \(eventSteps.map(\.element).joined(separator: ", "))")
             let events = try CampaignEvents.stepEvents(
                 of: campaign, steps: Dictionary(uniqueKeysWithValues: eventSteps.map { ($0.element, $0.offset) }),
-                schema: context.schema, database: context.database)
+                schema: context.schema, database: context.database, badRows: context.badRows)
             let entrants = try readEntrants(campaign, arm: options.arm, dimension: dimension, context)
             var times = [[(step: Int, time: Double)]](repeating: [], count: entrants.entry.count)
-            var cutoff = -Double.infinity
+            var cutoff = -Double.infinity, matched = 0
             for e in events {
                 cutoff = max(cutoff, e.time)
                 guard let i = entrants.index[e.customer] else { continue }
                 times[i].append((e.step, e.time))
+                matched += 1
+            }
+            if let example = events.first?.customer {
+                try CampaignEvents.requireMatches(
+                    matched, of: events.count, example: example, assigned: entrants.index.keys.first,
+                    what: "funnel events of campaign '\(id)'")
             }
             guard cutoff > -Double.infinity else {
                 throw AnalysisError(
@@ -168,15 +175,19 @@ public enum CampaignFunnel: Analysis {
         var d = dimension.map { assignments.dimensions.firstIndex(of: $0) } ?? nil
         if let dimension, d == nil {
             context.progress("funnel of \(campaign.id): reading the customers")
-            assignments = try CampaignAssignments.read(campaign, dimensions: [dimension], withAssignedAt: true, database: context.database)
+            assignments = try CampaignAssignments.read(
+                campaign, dimensions: [dimension], withAssignedAt: true, deferringValueProblems: true, badRows: context.badRows,
+                database: context.database)
             d = 0
         }
-        try assignments.requireAssignedAt()
+        try assignments.requireAssignedAt(context.badRows)
         let code = arm.map { assignments.arms.firstIndex(of: $0) ?? -1 }
         var entrants = Entrants()
         let missing = context.text("(missing)", "（缺失）")
-        for i in 0..<assignments.count where code.map({ assignments.arm[i] == $0 }) ?? (assignments.arm[i] != 0) {
-            entrants.index[assignments.ids[i]] = entrants.entry.count
+        // (An unparsable assigned_at is NaN here only when bad rows are left out.)
+        for i in 0..<assignments.count
+        where code.map({ assignments.arm[i] == $0 }) ?? (assignments.arm[i] != 0) && !assignments.assignedAt[i].isNaN {
+            entrants.index[assignments.ids[i].customerKey] = entrants.entry.count
             entrants.entry.append(assignments.assignedAt[i])
             if dimension == nil {
                 entrants.segment.append(missing)

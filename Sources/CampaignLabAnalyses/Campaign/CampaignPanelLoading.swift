@@ -45,7 +45,7 @@ struct SharedCampaignPanel: Sendable {
             let panel = try CampaignPanel.load(
                 campaign, windows: windows, extraWindows: extra, metrics: metrics, optional: optional,
                 schema: context.schema, database: context.database, assignments: try CampaignAssignments.shared(campaign, context),
-                progress: context.progress)
+                badRows: context.badRows, progress: context.progress)
             return SharedCampaignPanel(panel: panel, yearOverYear: yearOverYear, monthlyWindows: monthlyWindows)
         }
     }
@@ -70,7 +70,8 @@ extension CampaignAssignments {
     static func shared(_ campaign: CampaignInfo, _ context: AnalysisContext) throws -> CampaignAssignments {
         try context.memo("assignments|\(campaign.id)") {
             context.progress("reading the assignments of \(campaign.id)")
-            return try CampaignAssignments.readAll(campaign, schema: context.schema, database: context.database)
+            return try CampaignAssignments.readAll(
+                campaign, schema: context.schema, database: context.database, badRows: context.badRows)
         }
     }
 }

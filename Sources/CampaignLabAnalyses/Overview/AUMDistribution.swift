@@ -37,23 +37,30 @@ public enum AUMDistribution: Analysis {
         let metric = options.metric
         try requireMetric(metric, option: "metric", in: schema)
         let month = try options.month?.description ?? latestMonth(context)
-        let values = try balances(of: metric, in: month, context)
+        // A word in the column is a finding of the overview (and of its data checks), not a stop.
+        let leftOut = BadRows(.exclude)
+        let values = try balances(of: metric, in: month, badRows: leftOut, context)
         context.progress("Lorenz curve of \(values.values.count) values")
         let lorenz = LorenzCurve(values: values.values)
-        return concentration(values.values, lorenz, missing: values.missing, metric: metric, month: month, context)
+        return LeftOutValues.note(leftOut.excluded, context)
+            + concentration(values.values, lorenz, missing: values.missing, metric: metric, month: month, context)
             + bands(values.values, total: lorenz.totalAmount, metric: metric, month: month, context)
     }
 
     /// The non-NULL values of `metric` in `month` and the number of NULLs.
-    /// - Throws: `DataError.contract` for a negative, infinite or non-numeric value (naming
-    ///   the row); `AnalysisError` when fewer than two values are positive.
-    static func balances(of metric: String, in month: String, _ context: AnalysisContext) throws -> (values: [Double], missing: Int) {
+    /// - Throws: `DataError.contract` for a negative or infinite value, or a non-numeric one
+    ///   unless `badRows` leaves it out (naming the row); `AnalysisError` when fewer than two
+    ///   values are positive.
+    static func balances(
+        of metric: String, in month: String, badRows: BadRows = .refusing, _ context: AnalysisContext
+    ) throws -> (values: [Double], missing: Int) {
         context.progress("reading \(metric) for \(month)")
         let statement = try context.database.prepare(
             "SELECT customer_id, \(quoteIdentifier(metric)) FROM customer_months WHERE month = ?")
         try statement.bind(month, at: 1)
         var values: [Double] = []
         var missing = 0
+        var words = BadRows.Tally(badRows.policy)
         while try statement.step() {
             switch statement.storageClass(1) {
             case .null: missing += 1; continue
@@ -69,12 +76,14 @@ public enum AUMDistribution: Analysis {
                 }
                 values.append(v)
             default:
-                throw DataError.contract(
-                    table: Contract.customerMonths.name, column: metric,
-                    row: "customer_id=\(statement.value(0)), month='\(month)'",
-                    message: "the value \(statement.value(1)) is not a number")
+                try words.add(
+                    DataError.contract(
+                        table: Contract.customerMonths.name, column: metric,
+                        row: "customer_id=\(statement.value(0)), month='\(month)'",
+                        message: "the value \(statement.value(1)) is not a number"), summary: "not a number", treatment: "left out")
             }
         }
+        try words.report(to: badRows)
         guard values.count >= 2, values.contains(where: { $0 > 0 }) else {
             throw AnalysisError(option: "month", "customer_months has fewer than two positive \(metric) values in \(month)")
         }

@@ -52,13 +52,18 @@ public enum MonthlyKPIs: Analysis {
         guard !metrics.isEmpty else { throw AnalysisError(option: "metrics", "customer_months has no metric columns") }
         let active = options.active ?? (schema.metrics.contains("app_logins") ? "app_logins" : nil)
         if let active { try requireMetric(active, option: "active", in: schema) }
-        var rows = try monthlyRows(metrics: metrics, active: active, context)
+        // A word in a metric column is a finding of the overview (and of its data checks), not a stop.
+        let leftOut = BadRows(.exclude)
+        var rows = try monthlyRows(metrics: metrics, active: active, badRows: leftOut, context)
         if let lastN = options.months, rows.count > lastN { rows = Array(rows.suffix(lastN)) }
-        return report(rows, metrics: metrics, active: active, context)
+        return LeftOutValues.note(leftOut.excluded, context) + report(rows, metrics: metrics, active: active, context)
     }
 
     /// One row per month: [month, customers, (mean, non-null count) per metric, active share].
-    static func monthlyRows(metrics: [String], active: String?, _ context: AnalysisContext) throws -> [[SQLiteValue]] {
+    /// A value that is not a number is refused, or left out and recorded in `badRows`.
+    static func monthlyRows(
+        metrics: [String], active: String?, badRows: BadRows = .refusing, _ context: AnalysisContext
+    ) throws -> [[SQLiteValue]] {
         // One streaming pass in month order of arrival (customer_months is usually keyed by
         // customer): sums per month in Swift, instead of SQLite sorting every row by month.
         var scanColumns = metrics
@@ -68,7 +73,7 @@ public enum MonthlyKPIs: Analysis {
         let scan = try ChunkedScan(
             database: context.database, table: Contract.customerMonths.name,
             sql: "SELECT month, \(scanColumns.map(quoteIdentifier).joined(separator: ", ")) FROM customer_months",
-            types: [.month] + scanColumns.map { _ in .double })
+            types: [.month] + scanColumns.map { _ in .double }, badRows: badRows)
         struct MonthTotals {
             var rows = 0
             var sums: [CompensatedSum]

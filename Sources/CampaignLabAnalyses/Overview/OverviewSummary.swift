@@ -13,8 +13,17 @@ public enum OverviewSummary: Analysis {
         try context.schema.require(Contract.customers, columns: ["customer_id"])
         context.progress("counting customers")
         var figures: [KeyFigure] = []
-        let customers = try db.scalarInt("SELECT count(*) FROM customers") ?? 0
-        figures.append(KeyFigure(label: context.text("Customers", "客户数"), value: Double(customers), style: .count))
+        // Customers, not rows: a customer listed twice (a view, a table without its key) is
+        // one customer, and the duplicate a finding (the data checks name it).
+        let counts = try db.rows("SELECT count(DISTINCT customer_id), count(*) FROM customers").first ?? []
+        let customers = counts.first?.intValue ?? 0, rows = counts.last?.intValue ?? 0
+        figures.append(
+            KeyFigure(
+                label: context.text("Customers", "客户数"), value: Double(customers), style: .count,
+                detail: rows > customers
+                    ? context.text(
+                        "\(formatCount(rows)) rows, \(formatCount(rows - customers)) of them repeats — see the data checks",
+                        "共 \(formatCount(rows)) 行，其中 \(formatCount(rows - customers)) 行重复，见数据检查") : nil))
         if context.schema.has(Contract.customerMonths) {
             context.progress("reading the months covered")
             let rows = try db.rows("SELECT min(month), max(month), count(DISTINCT month), count(*) FROM customer_months")

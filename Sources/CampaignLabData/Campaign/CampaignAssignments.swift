@@ -33,6 +33,8 @@ public struct CampaignAssignments: Sendable {
     /// the funnel's problem does not stop the uplift, nor the other way round.
     public var assignedAtProblem: DataError?
     public var numericProblem: DataError?
+    /// How many customers have each kind of problem.
+    public var assignedAtProblems = 0, numericProblems = 0
 
     public var count: Int { ids.count }
     public static let missingLevelName = "(missing)"
@@ -45,14 +47,17 @@ public struct CampaignAssignments: Sendable {
     ///   value that is not a number is a contract error naming the row.
     /// - Parameter deferringValueProblems: keep an unparsable `assigned_at` or a word in a numeric
     ///   column in `assignedAtProblem` / `numericProblem` (the value NaN) instead of throwing.
+    /// - Parameter badRows: what to do with an assignment without an arm, a customer assigned
+    ///   twice (or listed twice in customers) and an assigned customer not in customers — the
+    ///   errors `check` reports — refused (naming the row) or left out and counted.
     public static func read(
         _ campaign: CampaignInfo, dimensions: [String], numericColumns: [String] = [], withAssignedAt: Bool = false,
-        deferringValueProblems: Bool = false, database: SQLiteDatabase
+        deferringValueProblems: Bool = false, badRows: BadRows = .refusing, database: SQLiteDatabase
     ) throws -> CampaignAssignments {
         let dimensionColumns = (dimensions + numericColumns).map { ", c." + quoteIdentifier($0) }.joined()
         let statement = try database.prepare(
             """
-            SELECT a.customer_id, a.arm\(withAssignedAt ? ", a.assigned_at" : ", NULL")\(dimensionColumns)
+            SELECT a.customer_id, a.arm\(withAssignedAt ? ", a.assigned_at" : ", NULL")\(dimensionColumns), c.customer_id IS NULL
             FROM assignments a LEFT JOIN customers c ON c.customer_id = a.customer_id
             WHERE a.campaign_id = ? ORDER BY a.customer_id
             """)
@@ -65,14 +70,36 @@ public struct CampaignAssignments: Sendable {
         var interners = [LevelInterner](repeating: LevelInterner(), count: dimensions.count)
         let missing = Array(missingLevelName.utf8)
         var withoutArm: [SQLiteValue] = [], withoutArmCount = 0
-        var assignedAtProblem: DataError?, numericProblem: DataError?
+        var assignedAtProblem: DataError?, numericProblem: DataError?, assignedAtProblems = 0, numericProblems = 0
+        // Rows to leave out (excluding bad rows): positions in customer order.
+        var leftOut = Set<Int>()
+        var tally = BadRows.Tally(badRows.policy)
+        let orphanColumn = 3 + dimensions.count + numericColumns.count
         while try statement.step() {
             ids.append(statement.storageClass(0) == .integer ? .integer(statement.int64(0)) : statement.value(0))
+            let position = ids.count - 1
+            if position > 0, ids[position] == ids[position - 1] {
+                // One customer twice: assigned twice (or to two arms), or listed twice in customers.
+                try tally.add(
+                    duplicate(ids[position], campaign, database), summary: "the same customer more than once",
+                    treatment: "left out of the campaign (every row of the customer)")
+                leftOut.formUnion([position - 1, position])
+            }
+            if statement.int64(orphanColumn) == 1 {
+                try tally.add(
+                    DataError.contract(
+                        table: "assignments", column: "customer_id", row: "campaign_id='\(campaign.id)', customer_id=\(ids[position])",
+                        message:
+                            "the customer is not in table customers; every assigned customer needs a customers row (check reports these as orphan-customer)"
+                    ), summary: "not in table customers", treatment: "left out of the campaign")
+                leftOut.insert(position)
+            }
             if statement.storageClass(1) == .null {
                 // Not an arm: the contract says NOT NULL, and an unknown arm cannot be compared.
                 withoutArmCount += 1
                 if withoutArm.count < 5 { withoutArm.append(ids.last!) }
                 arm.append(0)
+                if badRows.policy == .exclude { leftOut.insert(position) }
             } else {
                 arm.append(Int(statement.withUTF8(1) { armInterner.code(for: $0) }))
             }
@@ -86,6 +113,7 @@ public struct CampaignAssignments: Sendable {
                         message: "\(statement.value(2)) is not an ISO 8601 timestamp")
                     guard deferringValueProblems else { throw problem }
                     assignedAtProblem = assignedAtProblem ?? problem
+                    assignedAtProblems += 1
                     assignedAt.append(.nan)
                 }
             }
@@ -108,12 +136,32 @@ public struct CampaignAssignments: Sendable {
                         message: "\(statement.value(index)) is not a number (the column holds numbers elsewhere)")
                     guard deferringValueProblems else { throw problem }
                     numericProblem = numericProblem ?? problem
+                    numericProblems += 1
                     numbers[c].append(.nan)
                 }
             }
         }
         guard !ids.isEmpty else {
             throw CampaignReadError(.campaign, "campaign '\(campaign.id)' has no rows in table assignments")
+        }
+        if badRows.policy == .exclude, withoutArmCount > 0 {
+            try tally.add(
+                DataError.contract(
+                    table: "assignments", column: "arm", row: "campaign_id='\(campaign.id)', customer_id=\(withoutArm[0])",
+                    message: "no arm (NULL)"), summary: "without an arm (NULL)", treatment: "left out of the campaign")
+            withoutArmCount = 0
+        }
+        try tally.report(to: badRows)
+        if !leftOut.isEmpty {
+            let keep = ids.indices.filter { !leftOut.contains($0) }
+            ids = keep.map { ids[$0] }
+            arm = keep.map { arm[$0] }
+            if withAssignedAt { assignedAt = keep.map { assignedAt[$0] } }
+            codes = codes.map { column in keep.map { column[$0] } }
+            numbers = numbers.map { column in keep.map { column[$0] } }
+            guard !ids.isEmpty else {
+                throw CampaignReadError(.campaign, "campaign '\(campaign.id)' has no customers left once its bad rows are left out")
+            }
         }
         guard withoutArmCount == 0 else {
             let listed = withoutArm.map { "customer_id=\($0)" }.joined(separator: ", ")
@@ -146,29 +194,56 @@ public struct CampaignAssignments: Sendable {
         result.numericColumns = numericColumns
         result.numericValues = numbers
         (result.assignedAtProblem, result.numericProblem) = (assignedAtProblem, numericProblem)
+        (result.assignedAtProblems, result.numericProblems) = (assignedAtProblems, numericProblems)
         return result
+    }
+
+    /// The error for `customer` met twice: assigned twice (or to two arms) in assignments, or
+    /// listed twice in customers (a view, a table without its key).
+    private static func duplicate(_ customer: SQLiteValue, _ campaign: CampaignInfo, _ database: SQLiteDatabase) -> DataError {
+        let assignedTwice =
+            ((try? database.scalarInt(
+                "SELECT count(*) FROM assignments WHERE campaign_id = ? AND customer_id = ?", [.text(campaign.id), customer])) ?? 0) > 1
+        return assignedTwice
+            ? DataError.contract(
+                table: "assignments", column: "customer_id", row: "campaign_id='\(campaign.id)', customer_id=\(customer)",
+                message: "the customer is assigned more than once (to one arm or to several); a customer has one assignment per campaign")
+            : DataError.contract(
+                table: "customers", column: "customer_id", row: "customer_id=\(customer)",
+                message:
+                    "the customer has more than one row in customers (a view or a table without its primary key?); a customer has one row")
     }
 
     /// What every analysis of a campaign reads from its assignments, in one pass: every
     /// customers dimension (numeric columns as numbers, as `CampaignPanel` takes them) and
     /// `assigned_at` when the table has it, value problems kept for the analyses that use the
     /// values (`requireAssignedAt`, `requireNumbers`).
-    public static func readAll(_ campaign: CampaignInfo, schema: ContractSchema, database: SQLiteDatabase) throws -> CampaignAssignments {
+    public static func readAll(
+        _ campaign: CampaignInfo, schema: ContractSchema, database: SQLiteDatabase, badRows: BadRows = .refusing
+    ) throws -> CampaignAssignments {
         let numericColumns = schema.numericDimensions
         return try read(
             campaign, dimensions: schema.dimensions.filter { !numericColumns.contains($0) }, numericColumns: numericColumns,
-            withAssignedAt: schema.has(Contract.assignments, column: "assigned_at"), deferringValueProblems: true, database: database)
+            withAssignedAt: schema.has(Contract.assignments, column: "assigned_at"), deferringValueProblems: true, badRows: badRows,
+            database: database)
     }
 
+    /// Refuses an unparsable `assigned_at` or, excluding bad rows, counts those customers
+    /// (their `assignedAt` is NaN: the caller leaves them out).
     /// - Throws: the first unparsable `assigned_at` (`DataError.contract`, naming the row).
-    public func requireAssignedAt() throws {
-        if let assignedAtProblem { throw assignedAtProblem }
+    public func requireAssignedAt(_ badRows: BadRows = .refusing) throws {
         precondition(assignedAt.count == count, "CampaignAssignments: assigned_at was not read")
+        guard let assignedAtProblem else { return }
+        try badRows.handle(
+            assignedAtProblem, count: assignedAtProblems, summary: "not an ISO 8601 timestamp", treatment: "left out of the funnel")
     }
 
-    /// - Throws: the first word in a numeric customers column (`DataError.contract`, naming the row).
-    public func requireNumbers() throws {
-        if let numericProblem { throw numericProblem }
+    /// Refuses a word in a numeric customers column or, excluding bad rows, counts it (the
+    /// value is missing, NaN).
+    /// - Throws: the first such value (`DataError.contract`, naming the row).
+    public func requireNumbers(_ badRows: BadRows = .refusing) throws {
+        guard let numericProblem else { return }
+        try badRows.handle(numericProblem, count: numericProblems, summary: "not a number", treatment: "treated as missing")
     }
 
     /// Checks that the control arm has customers and that there is another arm to compare.

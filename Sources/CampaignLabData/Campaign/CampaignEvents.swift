@@ -33,14 +33,41 @@ public enum CampaignEvents {
         try database.rows("SELECT DISTINCT event FROM events ORDER BY event").compactMap { $0[0].textValue }
     }
 
+    /// The error for the row `statement` is on (customer_id, event, occurred_at…): its
+    /// `occurred_at` is not a timestamp.
+    static func unparsableTime(_ statement: SQLiteStatement, event: String) -> DataError {
+        DataError.contract(
+            table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0)), event='\(event)'",
+            message: "\(statement.value(2)) is not an ISO 8601 timestamp")
+    }
+
+    /// Checks that some of `count` events read belong to an assigned customer when their ids
+    /// are stored in another form than the assignments' ('0017' against 17, which
+    /// `SQLiteValue.customerKey` does not match): otherwise every count would be zero without a
+    /// word. Zero matches between ids of one form are a fact (a small campaign, a rare event).
+    /// - Parameters: `example`: an event's customer id; `assigned`: an assigned customer's id.
+    /// - Throws: `DataError.contract` naming both forms.
+    public static func requireMatches(
+        _ matched: Int, of count: Int, example: SQLiteValue, assigned: SQLiteValue?, what: String
+    ) throws {
+        guard matched == 0, count > 0, let assigned,
+            example.customerKey.storageClass != assigned.customerKey.storageClass
+        else { return }
+        throw DataError.contract(
+            table: "events", column: "customer_id", row: "customer_id=\(example)",
+            message:
+                "none of the \(formatCount(count)) \(what) belongs to an assigned customer: customer_id is stored as \(example.storageClass.name) here but as \(assigned.storageClass.name) in assignments (e.g. \(assigned)); store customer ids in one form in every table (e.g. CAST in a view)"
+        )
+    }
+
     /// The events whose name is a key of `steps` that belong to `campaign` or to no campaign,
-    /// from its first day to the end of its last day: customer, the step (the value in
+    /// from its first day to the end of its last day: customer (`SQLiteValue.customerKey`), the step (the value in
     /// `steps`) and the time in seconds since 1970 (reporting zone). Large tables are scanned
     /// in two rowid ranges on two connections at once.
     /// - Throws: `DataError.contract` for an `occurred_at` that is not a timestamp, naming the row.
     public static func stepEvents(
         of campaign: CampaignInfo, steps: [String: Int], schema: ContractSchema,
-        database: SQLiteDatabase
+        database: SQLiteDatabase, badRows: BadRows = .refusing
     ) throws -> [(customer: SQLiteValue, step: Int, time: Double)] {
         var rowidRanges: [(Int64, Int64)?] = [nil]
         if schema.table("events")?.hasRowID == true, database.isSharedFile,
@@ -51,8 +78,9 @@ public enum CampaignEvents {
         }
         let ranges = rowidRanges
         let job = StepEventsJob(
-            path: database.path, campaign: campaign.id, stepOf: steps, first: campaign.startsOn, last: campaign.endsOn)
-        let parts = ResultSlots<[(customer: SQLiteValue, step: Int, time: Double)]>(count: ranges.count)
+            path: database.path, campaign: campaign.id, stepOf: steps, first: campaign.startsOn, last: campaign.endsOn,
+            policy: badRows.policy)
+        let parts = ResultSlots<([(customer: SQLiteValue, step: Int, time: Double)], BadRows.Tally)>(count: ranges.count)
         let failures = ResultSlots<Error>(count: ranges.count)
         let singleConnection = UncheckedBox(database)
         DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
@@ -61,7 +89,10 @@ public enum CampaignEvents {
             } catch { failures[k] = error }
         }
         if let error = failures.values.compactMap({ $0 }).first { throw error }
-        return parts.values.flatMap { $0 ?? [] }
+        var tally = BadRows.Tally(badRows.policy)
+        for part in parts.values { tally.merge(part!.1) }
+        try tally.report(to: badRows)
+        return parts.values.flatMap { $0!.0 }
     }
 }
 
@@ -73,8 +104,11 @@ private struct StepEventsJob: Sendable {
     var stepOf: [String: Int]
     var first: CivilDate
     var last: CivilDate
+    var policy: BadRows.Policy
 
-    func read(rowids: (Int64, Int64)?, database shared: SQLiteDatabase?) throws -> [(customer: SQLiteValue, step: Int, time: Double)] {
+    func read(
+        rowids: (Int64, Int64)?, database shared: SQLiteDatabase?
+    ) throws -> ([(customer: SQLiteValue, step: Int, time: Double)], BadRows.Tally) {
         let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
         let events = stepOf.keys.sorted()
         var sql = """
@@ -92,16 +126,18 @@ private struct StepEventsJob: Sendable {
         let statement = try database.prepare(sql)
         try statement.bind(bindings)
         var found: [(customer: SQLiteValue, step: Int, time: Double)] = []
+        var bad = BadRows.Tally(policy)
         while try statement.step() {
             guard let event = statement.text(1), let position = stepOf[event] else { continue }
             guard let time = statement.withUTF8(2, { Timestamp.parse($0) }) else {
-                throw DataError.contract(
-                    table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0)), event='\(event)'",
-                    message: "\(statement.value(2)) is not an ISO 8601 timestamp")
+                try bad.add(
+                    CampaignEvents.unparsableTime(statement, event: event), summary: "not an ISO 8601 timestamp", treatment: "left out")
+                continue
             }
             guard time.secondsSinceEpoch >= from && time.secondsSinceEpoch < until else { continue }
-            found.append((statement.value(0), position, time.secondsSinceEpoch))
+            let customer = statement.storageClass(0) == .integer ? .integer(statement.int64(0)) : statement.value(0).customerKey
+            found.append((customer, position, time.secondsSinceEpoch))
         }
-        return found
+        return (found, bad)
     }
 }

@@ -50,7 +50,8 @@ public struct CampaignPanel: Sendable {
     public static func load(
         _ campaign: CampaignInfo, windows: CampaignWindows, extraWindows: [ClosedRange<YearMonth>] = [],
         metrics requested: [String], optional: Set<String> = [], schema: ContractSchema,
-        database: SQLiteDatabase, assignments given: CampaignAssignments? = nil, progress: (String) -> Void = { _ in }
+        database: SQLiteDatabase, assignments given: CampaignAssignments? = nil, badRows: BadRows = .refusing,
+        progress: (String) -> Void = { _ in }
     ) throws -> CampaignPanel {
         try schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm"])
         try schema.require(Contract.customers, columns: ["customer_id"])
@@ -76,7 +77,7 @@ public struct CampaignPanel: Sendable {
         precondition(
             assignments.dimensions == dimensions && assignments.numericColumns == numericColumns,
             "CampaignPanel.load: the assignments must be read by CampaignAssignments.readAll")
-        try assignments.requireNumbers()
+        try assignments.requireNumbers(badRows)
         try assignments.requireComparison()
         let ids = assignments.ids
 
@@ -84,7 +85,7 @@ public struct CampaignPanel: Sendable {
         // Per window (pre, post, extra…), per metric, per customer.
         let months = try readMonthsMetrics(
             monthsMetrics, rollups: rollups, ids: ids, windows: allWindows, campaign: campaign.id,
-            database: database, progress: progress)
+            database: database, badRows: badRows, progress: progress)
         for (j, metric) in monthsMetrics.enumerated() {
             if months[0][j].allSatisfy(\.isNaN) {
                 throw CampaignReadError(
@@ -103,7 +104,8 @@ public struct CampaignPanel: Sendable {
         var eventValues: [String: [[Double]]] = [:]
         var leftOut: [String] = []
         if !eventDefinitions.isEmpty {
-            eventValues = try readEventMetrics(eventDefinitions, ids: ids, windows: allWindows, database: database, progress: progress)
+            eventValues = try readEventMetrics(
+                eventDefinitions, ids: ids, windows: allWindows, database: database, badRows: badRows, progress: progress)
             for definition in eventDefinitions where eventValues[definition.metric]![0].allSatisfy({ $0 == 0 }) {
                 // A metric nobody asked for by name is left out (and said so) rather than failing.
                 if optional.contains(definition.metric) {
@@ -141,7 +143,7 @@ public struct CampaignPanel: Sendable {
     static func readMonthsMetrics(
         _ monthsMetrics: [String], rollups: [MetricRollup], ids: [SQLiteValue],
         windows allWindows: [ClosedRange<YearMonth>], campaign: String, database: SQLiteDatabase,
-        progress: (String) -> Void
+        badRows: BadRows = .refusing, progress: (String) -> Void
     ) throws -> [[[Double]]] {
         let w = allWindows.count
         var wanted: [YearMonth] = []
@@ -166,7 +168,7 @@ public struct CampaignPanel: Sendable {
         let job = MonthsReadJob(
             path: database.path, campaign: campaign, metricColumns: metricColumns, metrics: monthsMetrics,
             wanted: wanted, firstIndex: firstIndex, slotsByOffset: slotsByOffset, windowCount: w,
-            rollups: rollups, ids: ids)
+            rollups: rollups, ids: ids, policy: badRows.policy)
         let slices = ResultSlots<MonthsSlice>(count: sliceCount)
         let failures = ResultSlots<Error>(count: sliceCount)
         withoutActuallyEscaping(progress) { progress in
@@ -182,6 +184,9 @@ public struct CampaignPanel: Sendable {
         if let error = failures.values.compactMap({ $0 }).first { throw error }
         // Each window's rolled-up values, straight from the slices (no concatenated copy).
         let parts = slices.values.map { $0! }
+        var tally = BadRows.Tally(badRows.policy)
+        for part in parts { tally.merge(part.bad) }
+        try tally.report(to: badRows)
         var result = [[[Double]]](repeating: [[Double]](repeating: [], count: k), count: w)
         for j in 0..<k {
             for window in 0..<w {
@@ -211,12 +216,12 @@ public struct CampaignPanel: Sendable {
     /// last month (by the date written in `occurred_at`). Customers without events get 0.
     static func readEventMetrics(
         _ definitions: [MetricDefinition], ids: [SQLiteValue], windows: [ClosedRange<YearMonth>],
-        database: SQLiteDatabase, progress: (String) -> Void
+        database: SQLiteDatabase, badRows: BadRows, progress: (String) -> Void
     ) throws -> [String: [[Double]]] {
         let n = ids.count
         var position: [SQLiteValue: Int] = [:]
         position.reserveCapacity(n)
-        for (i, id) in ids.enumerated() { position[id] = i }
+        for (i, id) in ids.enumerated() { position[id.customerKey] = i }
         let events = Array(Set(definitions.compactMap(\.event))).sorted()
         let first = windows.map(\.lowerBound).min()!, last = windows.map(\.upperBound).max()!
         progress("reading events \(events.joined(separator: ", ")) from \(first) to \(last)")
@@ -231,12 +236,20 @@ public struct CampaignPanel: Sendable {
         var values = [String: [[Double]]]()
         for d in definitions { values[d.metric] = Array(repeating: [Double](repeating: 0, count: n), count: windows.count) }
         let byEvent = Dictionary(grouping: definitions, by: { $0.event ?? "" })
+        var rows = 0, matched = 0, example = SQLiteValue.null
+        var tally = BadRows.Tally(badRows.policy)
         while try statement.step() {
-            guard let i = position[statement.value(0)], let event = statement.text(1), let list = byEvent[event] else { continue }
+            rows += 1
+            if rows == 1 { example = statement.value(0) }
+            guard let i = position[statement.value(0).customerKey], let event = statement.text(1), let list = byEvent[event] else {
+                continue
+            }
+            matched += 1
             guard let month = statement.withUTF8(2, { Timestamp.parse($0) })?.date.yearMonth else {
-                throw DataError.contract(
-                    table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0)), event='\(event)'",
-                    message: "\(statement.value(2)) is not an ISO 8601 timestamp")
+                try tally.add(
+                    CampaignEvents.unparsableTime(statement, event: event), summary: "not an ISO 8601 timestamp",
+                    treatment: "left out")
+                continue
             }
             let amount = statement.storageClass(3) == .null ? 0 : statement.double(3)
             for (w, window) in windows.enumerated() where window.contains(month) {
@@ -249,6 +262,9 @@ public struct CampaignPanel: Sendable {
                 }
             }
         }
+        try tally.report(to: badRows)
+        try CampaignEvents.requireMatches(
+            matched, of: rows, example: example, assigned: ids.first, what: "events \(events.joined(separator: ", ")) read")
         return values
     }
 }
@@ -265,13 +281,14 @@ private struct MonthsReadJob: Sendable {
     var windowCount: Int
     var rollups: [MetricRollup]
     var ids: [SQLiteValue]
+    var policy: BadRows.Policy
 
     func read(customers range: Range<Int>, progress: (String) -> Void) throws -> MonthsSlice {
         let k = metrics.count, w = windowCount, n = range.count
         var slice = MonthsSlice(
             sums: [Double](repeating: 0, count: n * w * k), counts: [Int32](repeating: 0, count: n * w * k),
             lasts: rollups.map { $0 == .last ? [Double](repeating: .nan, count: n * w) : [] },
-            maxima: rollups.map { $0 == .max ? [Double](repeating: -.infinity, count: n * w) : [] })
+            maxima: rollups.map { $0 == .max ? [Double](repeating: -.infinity, count: n * w) : [] }, bad: BadRows.Tally(policy))
         guard n > 0 else { return slice }
         let database = try SQLiteDatabase.open(readOnlyAt: path)
         var filter = "a.customer_id >= ?"
@@ -316,9 +333,12 @@ private struct MonthsReadJob: Sendable {
                         message: "rows arrived out of customer order; is customer_id stored with mixed types?")
                 }
                 guard months.storageClass(1) == .text, let month = months.withUTF8(1, { YearMonth.parse($0) }) else {
-                    throw DataError.contract(
-                        table: "customer_months", column: "month", row: "customer_id=\(months.value(0))",
-                        message: "\(months.value(1)) is not a month 'YYYY-MM'")
+                    try slice.bad.add(
+                        DataError.contract(
+                            table: "customer_months", column: "month", row: "customer_id=\(months.value(0))",
+                            message: "\(months.value(1)) is not a month 'YYYY-MM'"),
+                        summary: "not a month 'YYYY-MM'", treatment: "left out")
+                    continue
                 }
                 let offset = month.index - firstIndex
                 guard offset >= 0 && offset < slotsByOffset.count else { continue }
@@ -330,9 +350,12 @@ private struct MonthsReadJob: Sendable {
                     case .integer, .real:
                         let v = months.double(2 + j)
                         guard v.isFinite else {
-                            throw DataError.contract(
-                                table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
-                                message: "the value is not finite (\(v))")
+                            try slice.bad.add(
+                                DataError.contract(
+                                    table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
+                                    message: "the value is not finite (\(v))"),
+                                summary: "not a finite number", treatment: "treated as missing")
+                            continue
                         }
                         for position in slotRange {
                             let cell = cursor * w + slots[position], at = cell * k + j
@@ -347,9 +370,11 @@ private struct MonthsReadJob: Sendable {
                             }
                         }
                     default:
-                        throw DataError.contract(
-                            table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
-                            message: "\(months.value(2 + j)) is not a number")
+                        try slice.bad.add(
+                            DataError.contract(
+                                table: "customer_months", column: metrics[j], row: "customer_id=\(months.value(0)), month='\(month)'",
+                                message: "\(months.value(2 + j)) is not a number"),
+                            summary: "not a number", treatment: "treated as missing")
                     }
                 }
                 rows += 1
@@ -381,6 +406,7 @@ private struct MonthsSlice: Sendable {
     var counts: [Int32]
     var lasts: [[Double]]
     var maxima: [[Double]]
+    var bad: BadRows.Tally
 }
 
 /// Hands a non-Sendable value to concurrent code that uses it from one thread only.

@@ -243,7 +243,7 @@ extension ContractChecker {
         problems.count(
             .error, .wrongStorageType, table: table, column: column, example: namer.describe(),
             message:
-                "the value \(statement.value(i).shortDescription) is stored as \(storageName(storage)); the column must hold \(kind.expectation).\(hint)"
+                "the value \(statement.value(i).shortDescription) is stored as \(storage.name); the column must hold \(kind.expectation).\(hint)"
         )
     }
 
@@ -266,16 +266,5 @@ extension ContractChecker {
         problems.count(
             .warning, .negativeBalance, table: table, column: column, example: namer.describe(),
             message: "a balance is negative (\(statement.value(i))); check the source data (overdrafts or sign errors?)")
-    }
-}
-
-/// "INTEGER", "REAL", … as SQLite's `typeof()` would say it, upper-cased for messages.
-func storageName(_ storage: SQLiteStorageClass) -> String {
-    switch storage {
-    case .integer: return "INTEGER"
-    case .real: return "REAL"
-    case .text: return "TEXT"
-    case .blob: return "BLOB"
-    case .null: return "NULL"
     }
 }
