@@ -5,8 +5,8 @@ click -> enroll -> task_complete -> reward), recomputed with pandas and lifeline
 The rule (Sources/CampaignLabAnalyses/Campaign/CampaignFunnelAnalysis.swift): entry = assigned_at;
 a step counts at the first occurrence of its event at or after the previous step's time, within
 the window; events whose campaign_id is this campaign or NULL, from starts_on to the end of
-ends_on; the window ends at min(end of the campaign's last day, data cut-off = latest of these
-events). Time to convert = days from entry to 'reward'; others censored at their window end.
+ends_on; the window ends at min(end of the campaign's last day, data cut-off = the latest event
+of any kind, of any campaign, up to the end of the campaign's last day: where the data end). Time to convert = days from entry to 'reward'; others censored at their window end.
 KM: lifelines KaplanMeierFitter (log-log confidence intervals, its default); quantile:
 qth_survival_time; log-rank across segments: multivariate_logrank_test.
 Writes Tests/References/funnel_demo_small.json. Run: python3 Tests/References/funnel.py
@@ -32,8 +32,10 @@ ev = pd.read_sql_query(f"""SELECT customer_id, event, occurred_at FROM events WH
 secs = lambda s: pd.to_datetime(s).astype("int64") / 1e9
 ev["t"] = secs(ev.occurred_at)
 ev["step"] = ev.event.map({s: i for i, s in enumerate(STEPS)})
-cutoff = ev.t.max()
 campaign_end = pd.Timestamp(end_next).value / 1e9
+every = pd.read_sql_query("SELECT occurred_at FROM events", con)
+every_t = secs(every.occurred_at)
+cutoff = max(ev.t.max(), every_t[(every_t >= secs(pd.Series([starts]))[0]) & (every_t < campaign_end)].max())
 people["entry"] = secs(people.assigned_at)
 by_customer = {k: g.sort_values(["t", "step"]) for k, g in ev.groupby("customer_id")}
 reached = [0] * len(STEPS)

@@ -154,6 +154,13 @@ public enum CampaignFunnel: Analysis {
                     matched, of: events.count, example: example, assigned: entrants.index.keys.first,
                     what: "funnel events of campaign '\(id)'")
             }
+            // The data's end, not the funnel's last event: a bank whose goal events stop early
+            // (a reward paid out weekly) still has customers at risk until its data end.
+            if cutoff > -Double.infinity,
+                let end = try CampaignEvents.latestTime(from: campaign.startsOn, through: campaign.endsOn, database: context.database)
+            {
+                cutoff = max(cutoff, end)
+            }
             guard cutoff > -Double.infinity else {
                 throw AnalysisError(
                     option: "steps",

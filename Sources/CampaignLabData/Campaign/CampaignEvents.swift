@@ -28,6 +28,20 @@ public enum CampaignEvents {
         (first.adding(days: -1).description, last.adding(days: 2).description)
     }
 
+    /// The time of the latest event of any kind from `first` to the end of `last` (reporting
+    /// zone): where the data end, so that customers who have not converted are censored there
+    /// and not at the last event of the funnel's own steps. Nil without events in the range
+    /// (or without a parsable latest one).
+    public static func latestTime(from first: CivilDate, through last: CivilDate, database: SQLiteDatabase) throws -> Double? {
+        let range = occurredAtRange(first, last)
+        guard
+            let text = try database.scalarText(
+                "SELECT max(occurred_at) FROM events WHERE occurred_at >= ? AND occurred_at < ?", [.text(range.from), .text(range.until)]),
+            let time = Array(text.utf8).withUnsafeBufferPointer({ Timestamp.parse($0) })
+        else { return nil }
+        return min(time.secondsSinceEpoch, Double(last.adding(days: 1).daysSinceEpoch) * 86_400)
+    }
+
     /// Every event name in table events, sorted.
     public static func knownEvents(_ database: SQLiteDatabase) throws -> [String] {
         try database.rows("SELECT DISTINCT event FROM events ORDER BY event").compactMap { $0[0].textValue }
