@@ -147,20 +147,22 @@ struct FunnelTests {
         #expect(badRows.excluded.count == 1 && badRows.excluded[0].count == 1, "\(badRows.excluded)")
     }
 
-    /// Customers who have not converted are censored where the data end — the latest event of
-    /// any kind up to the campaign's end — not at the last event of the funnel's steps (on
-    /// demo-small the last reward is on 2026-10-14, the data run to 2026-10-31).
+    /// Customers who have not converted are censored where the data end, not at the last
+    /// event of the funnel's steps (on demo-small the last reward is on 2026-10-14): at the
+    /// campaign's end when events reach its last day, else at the latest event of any kind.
     @Test func theDataCutOffIsTheEndOfTheData() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
+        let options = CampaignFunnel.Options(campaign: "growth_journey_2026")
         let context = try demoSmallCopy(in: dir)
-        let result = try CampaignFunnel.compute(context, .init(campaign: "growth_journey_2026"))
-        let latest = try #require(
-            try context.database.scalarText(
-                "SELECT max(occurred_at) FROM events WHERE occurred_at >= '2026-09-01' AND occurred_at < '2026-11-01'"))
         let lastReward = try #require(try context.database.scalarText("SELECT max(occurred_at) FROM events WHERE event = 'reward'"))
-        #expect(lastReward < latest)
-        #expect(Timestamp(secondsSinceEpoch: result.cutoff).description == latest)
+        #expect(lastReward < "2026-10-15")
+        #expect(Timestamp(secondsSinceEpoch: try CampaignFunnel.compute(context, options).cutoff).description == "2026-11-01 00:00:00")
+        // Data extracted on 2026-10-20: the latest event before then.
+        let early = try demoSmallCopy(in: dir, then: "DELETE FROM events WHERE occurred_at >= '2026-10-20 12:00:00'")
+        let latest = try #require(try early.database.scalarText("SELECT max(occurred_at) FROM events"))
+        #expect(latest > lastReward)
+        #expect(Timestamp(secondsSinceEpoch: try CampaignFunnel.compute(early, options).cutoff).description == latest)
     }
 
     /// Scanning events in two rowid ranges on two connections gives the same funnel.

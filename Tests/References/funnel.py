@@ -5,8 +5,9 @@ click -> enroll -> task_complete -> reward), recomputed with pandas and lifeline
 The rule (Sources/CampaignLabAnalyses/Campaign/CampaignFunnelAnalysis.swift): entry = assigned_at;
 a step counts at the first occurrence of its event at or after the previous step's time, within
 the window; events whose campaign_id is this campaign or NULL, from starts_on to the end of
-ends_on; the window ends at min(end of the campaign's last day, data cut-off = the latest event
-of any kind, of any campaign, up to the end of the campaign's last day: where the data end). Time to convert = days from entry to 'reward'; others censored at their window end.
+ends_on; the window ends at min(end of the campaign's last day, data cut-off = where the data
+end: the end of the campaign's last day when events of any kind reach that day, else the latest
+event of any kind). Time to convert = days from entry to 'reward'; others censored at their window end.
 KM: lifelines KaplanMeierFitter (log-log confidence intervals, its default); quantile:
 qth_survival_time; log-rank across segments: multivariate_logrank_test.
 Writes Tests/References/funnel_demo_small.json. Run: python3 Tests/References/funnel.py
@@ -33,9 +34,9 @@ secs = lambda s: pd.to_datetime(s).astype("int64") / 1e9
 ev["t"] = secs(ev.occurred_at)
 ev["step"] = ev.event.map({s: i for i, s in enumerate(STEPS)})
 campaign_end = pd.Timestamp(end_next).value / 1e9
-every = pd.read_sql_query("SELECT occurred_at FROM events", con)
-every_t = secs(every.occurred_at)
-cutoff = max(ev.t.max(), every_t[(every_t >= secs(pd.Series([starts]))[0]) & (every_t < campaign_end)].max())
+every_t = secs(pd.read_sql_query("SELECT occurred_at FROM events", con).occurred_at)
+data_end = campaign_end if (every_t >= campaign_end - 86400).any() else every_t[every_t < campaign_end].max()
+cutoff = max(ev.t.max(), data_end)
 people["entry"] = secs(people.assigned_at)
 by_customer = {k: g.sort_values(["t", "step"]) for k, g in ev.groupby("customer_id")}
 reached = [0] * len(STEPS)

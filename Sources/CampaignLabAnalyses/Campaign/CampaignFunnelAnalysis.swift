@@ -157,7 +157,8 @@ public enum CampaignFunnel: Analysis {
             // The data's end, not the funnel's last event: a bank whose goal events stop early
             // (a reward paid out weekly) still has customers at risk until its data end.
             if cutoff > -Double.infinity,
-                let end = try CampaignEvents.latestTime(from: campaign.startsOn, through: campaign.endsOn, database: context.database)
+                let end = try CampaignEvents.dataEnd(
+                    from: campaign.startsOn, through: campaign.endsOn, schema: context.schema, database: context.database)
             {
                 cutoff = max(cutoff, end)
             }

@@ -28,18 +28,31 @@ public enum CampaignEvents {
         (first.adding(days: -1).description, last.adding(days: 2).description)
     }
 
-    /// The time of the latest event of any kind from `first` to the end of `last` (reporting
-    /// zone): where the data end, so that customers who have not converted are censored there
-    /// and not at the last event of the funnel's own steps. Nil without events in the range
-    /// (or without a parsable latest one).
-    public static func latestTime(from first: CivilDate, through last: CivilDate, database: SQLiteDatabase) throws -> Double? {
+    /// Where the data end, from `first` to the end of `last` (reporting zone), so that
+    /// customers who have not converted are censored there and not at the last event of the
+    /// funnel's own steps: the end of `last` when the events reach that day (the report comes
+    /// after the campaign: one event on or after it says so, found by scanning from the
+    /// table's end, where exports append), else the time of the latest event. Nil without
+    /// events in the range (or without a parsable latest one).
+    public static func dataEnd(
+        from first: CivilDate, through last: CivilDate, schema: ContractSchema, database: SQLiteDatabase
+    ) throws -> Double? {
+        let end = Double(last.adding(days: 1).daysSinceEpoch) * 86_400
+        let fromEnd = schema.table("events")?.hasRowID == true ? " ORDER BY rowid DESC" : ""
+        if let text = try database.scalarText(
+            "SELECT occurred_at FROM events WHERE occurred_at >= ?\(fromEnd) LIMIT 1", [.text(last.description)]),
+            let time = Array(text.utf8).withUnsafeBufferPointer({ Timestamp.parse($0) }),
+            time.secondsSinceEpoch >= end - 86_400
+        {
+            return end
+        }
         let range = occurredAtRange(first, last)
         guard
             let text = try database.scalarText(
                 "SELECT max(occurred_at) FROM events WHERE occurred_at >= ? AND occurred_at < ?", [.text(range.from), .text(range.until)]),
             let time = Array(text.utf8).withUnsafeBufferPointer({ Timestamp.parse($0) })
         else { return nil }
-        return min(time.secondsSinceEpoch, Double(last.adding(days: 1).daysSinceEpoch) * 86_400)
+        return min(time.secondsSinceEpoch, end)
     }
 
     /// Every event name in table events, sorted.
