@@ -1,3 +1,5 @@
+import CSQLite
+
 /// A problem with a database file or with the data in it, phrased for the analyst.
 ///
 /// Every case names what the user has to look at: the file, and where it applies the
@@ -48,6 +50,10 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
             return
                 "\(path): SQLite cannot open the database for reading here (\(detail)); check the file's permissions, and for a database in WAL mode that its folder is writable (or work on a copy)."
         case .sqlite(let code, let message, let sql):
+            if let trouble = trouble {
+                // Not the query's fault: what happened to the file, in plain words.
+                return "\(Self.troubleWords[trouble]!) (SQLite error \(code): \(message))"
+            }
             if let sql { return "SQLite error \(code): \(message) (in: \(sql))" }
             return "SQLite error \(code): \(message)"
         case .contract(let table, let column, let row, let message):
@@ -64,4 +70,56 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
                 "stopped after its time limit of \(formatPlain(seconds)) s (a query that never ends, such as a recursive CTE without a stop, or one that needs more time)"
         }
     }
+}
+
+extension DataError {
+    /// What went wrong with the file or the machine rather than with the data or a query:
+    /// the classes each with its own message and exit status.
+    public enum Trouble: String, Sendable, CaseIterable {
+        /// Missing, a directory.
+        case notFound
+        /// Empty, or not an SQLite file.
+        case notADatabase
+        /// Damaged pages, or an I/O error while reading.
+        case corrupt
+        /// Another program holds a lock (it is writing): try again later.
+        case locked
+        /// No permission to read here (file mode; a WAL database in a folder this user cannot write).
+        case permission
+        /// The disk (or the temporary space SQLite sorts in) is full.
+        case diskFull
+    }
+
+    /// The class of an error that is not the data's or the query's fault (nil for those).
+    public var trouble: Trouble? {
+        switch self {
+        case .fileNotFound, .isDirectory: return .notFound
+        case .emptyFile, .notSQLite: return .notADatabase
+        case .corrupt: return .corrupt
+        case .locked: return .locked
+        case .cannotOpen: return .permission
+        case .sqlite(let code, _, _):
+            switch code & 0xFF {
+            case SQLITE_BUSY, SQLITE_LOCKED: return .locked
+            case SQLITE_CORRUPT, SQLITE_IOERR: return .corrupt
+            case SQLITE_NOTADB: return .notADatabase
+            case SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_READONLY, SQLITE_AUTH: return .permission
+            case SQLITE_FULL: return .diskFull
+            default: return nil
+            }
+        case .contract, .refusedQuery, .timeLimitExceeded, .interrupted: return nil
+        }
+    }
+
+    static let troubleWords: [Trouble: String] = [
+        .notFound: "the database file cannot be found",
+        .notADatabase: "the file is not an SQLite database",
+        .corrupt: "the database file is damaged or could not be read from the disk; work on a fresh copy",
+        .locked:
+            "the database is locked by another program that is writing to it; try again when it has finished, or work on a copy of the file",
+        .permission:
+            "SQLite may not read the database here; check the file's permissions, and for a database in WAL mode that its folder is writable (or work on a copy)",
+        .diskFull:
+            "the disk is full (SQLite writes temporary data while sorting large tables); free some space, or point TMPDIR (SQLITE_TMPDIR) at a larger disk",
+    ]
 }

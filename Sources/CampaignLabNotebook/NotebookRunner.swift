@@ -141,6 +141,9 @@ public struct NotebookRunner {
                             throw fail(at, "\(name): \(error)")
                         } catch DataError.interrupted {
                             throw DataError.interrupted
+                        } catch let error as DataError where error.trouble != nil {
+                            // The file or the machine, not this block: the run stops (no note).
+                            throw error
                         } catch let error as DataError {
                             throw fail(line, "\(name): \(error)")
                         } catch let error as NotebookError {
@@ -254,6 +257,8 @@ public struct NotebookRunner {
         let statement: SQLiteStatement
         do {
             statement = try database.prepareReadOnlyQuery(query)
+        } catch let error as DataError where error.trouble != nil {
+            throw error
         } catch let error as DataError {
             throw fail(line, "the SQL block cannot run: \(Self.describe(error))")
         }
@@ -340,6 +345,8 @@ public struct NotebookRunner {
                 line,
                 "the SQL block was stopped after \(set) of \(formatPlain(seconds)) s; if it is meant to run longer, raise it with '--| time_limit: SECONDS' on the block or campaignlab render --sql-time-limit SECONDS"
             )
+        } catch let error as DataError where error.trouble != nil {
+            throw error
         } catch let error as DataError {
             throw fail(line, "the SQL block failed while running: \(Self.describe(error))")
         }

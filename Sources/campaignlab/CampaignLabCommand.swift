@@ -16,7 +16,9 @@ struct CampaignLabCommand: ParsableCommand {
 
             Start with:  campaignlab demo --out demo.sqlite
                          campaignlab check --db demo.sqlite
-            """,
+
+            Exit status (every command):
+            """ + ExitStatus.table,
         version: CampaignLabVersion.current,
         subcommands: [
             CheckCommand.self, ImportCommand.self, DemoCommand.self, RenderCommand.self, UpliftCommand.self, YearOverYearCommand.self,

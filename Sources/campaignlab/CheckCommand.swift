@@ -38,9 +38,10 @@ struct CheckCommand: ParsableCommand {
               - a campaign without any customer_months before it starts (no
                 pre-period, so no baseline).
 
-            Exit status: 0 when there are no errors (warnings allowed), 1 when
-            there is at least one error, 2 when the file cannot be read as an
-            SQLite database (missing, a directory, empty, not SQLite, corrupt).
+            Exit status: 0 when there are no errors (warnings allowed), 8 when
+            there is at least one error; when the file cannot be read: 2 missing
+            or a directory, 3 empty or not SQLite, 4 corrupt, 5 locked by a
+            program writing to it, 6 no permission (campaignlab --help lists all).
 
             Examples:
               campaignlab check --db bank.sqlite
@@ -72,7 +73,7 @@ struct CheckCommand: ParsableCommand {
         } else {
             print(CheckReportText.render(report, path: db), terminator: "")
         }
-        if report.hasErrors { throw ExitCode(1) }
+        if report.hasErrors { throw ExitStatus.badData.code }
     }
 }
 

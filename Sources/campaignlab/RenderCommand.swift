@@ -31,9 +31,10 @@ struct RenderCommand: ParsableCommand {
               NAME.LANG.html   one self-contained file (inline CSS and SVG)
               NAME.LANG.json   every number with full precision
 
-            Exit status: 0 on success; 1 for a mistake in the notebook or the
-            data (the message names the notebook file and line); 2 when the
-            database or notebook cannot be read.
+            Exit status: 0 on success, also when a block leaves a note; 1 for a
+            mistake in the notebook (the message names its file and line) or,
+            with --strict, a block that cannot run; 2 and above when a file
+            cannot be read or written (the map: campaignlab --help).
 
             Examples:
               campaignlab render notebooks-md/data-overview.md --db bank.sqlite --out reports
@@ -99,7 +100,7 @@ struct RenderCommand: ParsableCommand {
             printError(
                 "error: \(notebook): cannot read the notebook (\(FileManager.default.fileExists(atPath: notebook) ? "not UTF-8 text?" : "no such file"))"
             )
-            throw ExitCode(2)
+            throw ExitStatus.notFound.code
         }
         let started = Date()
         let progress = output.progress(since: started)

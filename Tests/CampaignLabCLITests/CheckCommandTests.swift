@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 struct CheckCommandTests {
-    /// A database another program is writing to (an exclusive lock) is "locked", exit 2 — it
+    /// A database another program is writing to (an exclusive lock) is "locked", exit 5 — it
     /// was reported as "corrupt".
     @Test func aLockedDatabaseSaysSo() throws {
         let dir = try TemporaryDirectory()
@@ -16,10 +16,15 @@ struct CheckCommandTests {
         try writer.execute("PRAGMA journal_mode = DELETE")
         try writer.execute("BEGIN EXCLUSIVE")
         let locked = try runCampaignLab(["check", "--db", path, "--quiet"])
-        #expect(locked.exitCode == 2)
+        #expect(locked.exitCode == 5)
         #expect(locked.stderr.contains("\(path): the database is locked by another program that is writing to it"), "\(locked.stderr)")
+        // Every command says the same (render too: no report with a note per block).
+        let render = try runCampaignLab([
+            "render", repositoryRoot + "/notebooks-md/data-overview.md", "--db", path, "--out", dir.file("out"), "--quiet",
+        ])
+        #expect(render.exitCode == 5 && render.stderr.contains("locked by another program"), "\(render.stderr)")
         try writer.execute("ROLLBACK")
-        #expect(try runCampaignLab(["check", "--db", path, "--quiet"]).exitCode != 2)
+        #expect(try runCampaignLab(["check", "--db", path, "--quiet"]).exitCode != 5)
     }
 
     @Test func validFileExitsZero() throws {
@@ -48,7 +53,7 @@ struct CheckCommandTests {
                 """)
         let before = try fileBytes(path)
         let result = try runCampaignLab(["check", "--db", path, "--quiet"])
-        #expect(result.exitCode == 1)
+        #expect(result.exitCode == 8)
         #expect(
             result.stdout.contains(
                 """
@@ -79,7 +84,7 @@ struct CheckCommandTests {
         let path = dir.file("bank.sqlite")
         try ContractFixtures.makeDatabase(at: path, then: "UPDATE campaigns SET design = 'ab' WHERE campaign_id = 'page_ab'")
         let result = try runCampaignLab(["check", "--db", path, "--json"])
-        #expect(result.exitCode == 1)
+        #expect(result.exitCode == 8)
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
         let json = try #require(object as? [String: Any])
         #expect(json["errors"] as? Int == 1)
@@ -114,13 +119,14 @@ struct CheckCommandTests {
         for i in 16..<min(bytes.count, 4096) { bytes[i] = 0xA5 }
         try bytes.write(to: URL(fileURLWithPath: corrupt))
 
-        let cases: [(path: String, phrase: String)] = [
-            (missing, "no such file"), (dir.path, "is a directory"), (empty, "the file is empty"),
-            (text, "not an SQLite database"), (corrupt, "corrupt"),
+        // Exit statuses: ExitStatus (campaignlab --help, README).
+        let cases: [(path: String, phrase: String, status: Int32)] = [
+            (missing, "no such file", 2), (dir.path, "is a directory", 2), (empty, "the file is empty", 3),
+            (text, "not an SQLite database", 3), (corrupt, "corrupt", 4),
         ]
-        for (path, phrase) in cases {
+        for (path, phrase, status) in cases {
             let result = try runCampaignLab(["check", "--db", path])
-            #expect(result.exitCode == 2, "\(path): \(result.stderr)")
+            #expect(result.exitCode == status, "\(path): \(result.stderr)")
             #expect(result.stdout.isEmpty)
             let lines = result.stderr.split(separator: "\n")
             #expect(lines.count == 1, "\(path): \(result.stderr)")
