@@ -76,6 +76,14 @@ struct UpliftCommandTests {
         let arm = try runCampaignLab(["yoy", "--db", db, "--campaign", "growth_journey_2026", "--arm", "ghost", "--quiet"])
         #expect(
             arm.exitCode == 1 && arm.stderr.hasPrefix("error: option '--arm': 'ghost' is not a non-control arm of 'growth_journey_2026'"))
+        // A pre-period reaching back before the data (demo-small's months start at 2023-11)
+        // names the months without data.
+        let early = try runCampaignLab(["uplift", "--db", db, "--campaign", "growth_journey_2026", "--pre-months", "35", "--quiet"])
+        #expect(early.exitCode == 0)
+        #expect(
+            early.stdout.contains(
+                "The pre-period reaches back before the data: no customer of this campaign has a monthly snapshot in 2023-10; the pre-period values are over its other 34 months"
+            ))
         try writeFile(dir.file("nb.md"), "# N\n\n```campaignlab campaign.uplift\ncampaign: growth_journey_2026\npre_months: 0\n```\n")
         let notebook = try runCampaignLab(["render", dir.file("nb.md"), "--db", db, "--out", dir.path, "--quiet"])
         #expect(notebook.exitCode == 1)

@@ -41,6 +41,16 @@ extension CampaignUplift {
             ])
         ]
         var notes: [String] = []
+        let missing = a.panel.preMonthsWithoutData
+        if !missing.isEmpty {
+            let preCount = a.panel.windows.pre.upperBound.index - a.panel.windows.pre.lowerBound.index + 1
+            let months = missing.map(\.description).joined(separator: ", ")
+            notes.append(
+                t(
+                    "The pre-period reaches back before the data: no customer of this campaign has a monthly snapshot in \(months); the pre-period values are over its other \(preCount - missing.count) months (a shorter pre-period avoids this).",
+                    "活动前基期早于数据起点：本活动客户在 \(missing.map(\.description).joined(separator: "、")) 没有月度快照；基期数值按其余 \(preCount - missing.count) 个月计算（缩短基期可避免）。"
+                ))
+        }
         if !a.panel.metricsLeftOut.isEmpty {
             notes.append(
                 t(

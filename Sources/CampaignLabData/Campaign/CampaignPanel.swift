@@ -33,6 +33,10 @@ public struct CampaignPanel: Sendable {
     /// Numeric customers columns (age, income): per column, per customer, the value (NaN for NULL).
     public var numericColumns: [String] = []
     public var numericValues: [[Double]] = []
+    /// Months of the pre-period in which no customer of the campaign has a customer_months
+    /// row (a pre-period reaching back before the data): the pre-period values are over the
+    /// other months.
+    public var preMonthsWithoutData: [YearMonth] = []
 
     public var count: Int { arm.count }
 
@@ -83,9 +87,10 @@ public struct CampaignPanel: Sendable {
 
         let allWindows = [windows.pre, windows.post] + extraWindows
         // Per window (pre, post, extra…), per metric, per customer.
+        var seen = Set<YearMonth>()
         let months = try readMonthsMetrics(
             monthsMetrics, rollups: rollups, ids: ids, windows: allWindows, campaign: campaign.id,
-            database: database, badRows: badRows, progress: progress)
+            database: database, badRows: badRows, monthsSeen: &seen, progress: progress)
         for (j, metric) in monthsMetrics.enumerated() {
             if months[0][j].allSatisfy(\.isNaN) {
                 throw CampaignReadError(
@@ -132,6 +137,10 @@ public struct CampaignPanel: Sendable {
             pre: assemble(months[0], 0), post: assemble(months[1], 1),
             extraWindows: extraWindows, extra: extraWindows.indices.map { assemble(months[2 + $0], 2 + $0) })
         panel.metricsLeftOut = leftOut
+        if !monthsMetrics.isEmpty {
+            panel.preMonthsWithoutData = (windows.pre.lowerBound.index...windows.pre.upperBound.index).map { YearMonth(index: $0) }
+                .filter { !seen.contains($0) }
+        }
         panel.numericColumns = numericColumns
         panel.numericValues = assignments.numericValues
         return panel
@@ -143,7 +152,7 @@ public struct CampaignPanel: Sendable {
     static func readMonthsMetrics(
         _ monthsMetrics: [String], rollups: [MetricRollup], ids: [SQLiteValue],
         windows allWindows: [ClosedRange<YearMonth>], campaign: String, database: SQLiteDatabase,
-        badRows: BadRows = .refusing, progress: (String) -> Void
+        badRows: BadRows = .refusing, monthsSeen: inout Set<YearMonth>, progress: (String) -> Void
     ) throws -> [[[Double]]] {
         let w = allWindows.count
         var wanted: [YearMonth] = []
@@ -185,7 +194,10 @@ public struct CampaignPanel: Sendable {
         // Each window's rolled-up values, straight from the slices (no concatenated copy).
         let parts = slices.values.map { $0! }
         var tally = BadRows.Tally(badRows.policy)
-        for part in parts { tally.merge(part.bad) }
+        for part in parts {
+            tally.merge(part.bad)
+            for (offset, seen) in part.seen.enumerated() where seen { monthsSeen.insert(YearMonth(index: firstIndex + offset)) }
+        }
         try tally.report(to: badRows)
         var result = [[[Double]]](repeating: [[Double]](repeating: [], count: k), count: w)
         for j in 0..<k {
@@ -288,7 +300,8 @@ private struct MonthsReadJob: Sendable {
         var slice = MonthsSlice(
             sums: [Double](repeating: 0, count: n * w * k), counts: [Int32](repeating: 0, count: n * w * k),
             lasts: rollups.map { $0 == .last ? [Double](repeating: .nan, count: n * w) : [] },
-            maxima: rollups.map { $0 == .max ? [Double](repeating: -.infinity, count: n * w) : [] }, bad: BadRows.Tally(policy))
+            maxima: rollups.map { $0 == .max ? [Double](repeating: -.infinity, count: n * w) : [] }, bad: BadRows.Tally(policy),
+            seen: [Bool](repeating: false, count: slotsByOffset.count))
         guard n > 0 else { return slice }
         let database = try SQLiteDatabase.open(readOnlyAt: path)
         var filter = "a.customer_id >= ?"
@@ -342,6 +355,7 @@ private struct MonthsReadJob: Sendable {
                 }
                 let offset = month.index - firstIndex
                 guard offset >= 0 && offset < slotsByOffset.count else { continue }
+                slice.seen[offset] = true
                 let slotRange = slotStart[offset]..<slotStart[offset + 1]
                 if slotRange.isEmpty { continue }
                 for j in 0..<k {
@@ -407,6 +421,8 @@ private struct MonthsSlice: Sendable {
     var lasts: [[Double]]
     var maxima: [[Double]]
     var bad: BadRows.Tally
+    /// Per month offset: whether any row of the slice is in that month.
+    var seen: [Bool]
 }
 
 /// Hands a non-Sendable value to concurrent code that uses it from one thread only.
