@@ -201,6 +201,24 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         return Timestamp(secondsSinceEpoch: seconds)
     }
 
+    /// The offset a parsable timestamp is written with, in seconds east of UTC ('Z' is 0);
+    /// nil when it has none (taken as reporting-zone time). Only for text `parse` accepts.
+    public static func writtenOffset(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 19
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < b.count, digit(b[i]) != nil { i += 1 }
+        }
+        return i < b.count ? offsetSeconds(UnsafeBufferPointer(rebasing: b[i...])) : nil
+    }
+
+    /// "UTC+08:00", "UTC−05:30", "UTC" for an offset in seconds.
+    public static func offsetName(_ seconds: Int) -> String {
+        guard seconds != 0 else { return "UTC" }
+        let minutes = abs(seconds) / 60
+        return "UTC" + (seconds > 0 ? "+" : "−") + pad(minutes / 60, 2) + ":" + pad(minutes % 60, 2)
+    }
+
     /// The calendar date in the reporting time zone.
     public var date: CivilDate {
         CivilDate(daysSinceEpoch: Int((secondsSinceEpoch / 86_400).rounded(.down)))

@@ -176,6 +176,7 @@ public struct NotebookRunner {
         var document = ReportDocument(title: title, language: language, parameters: ordered, blocks: blocks, source: databaseName)
         document.notes = notes
         document.excludedRows = badRows.excluded.map(\.description)
+        document.timeZone = Timestamp.offsetName(Timestamp.reportingOffsetSeconds)
         return document
     }
 

@@ -30,14 +30,15 @@ public struct HTMLRenderer: Sendable {
             """
         var meta: [String] = []
         if let source = document.source {
-            meta.append("<span>\(Escape.html(words.source)): <code>\(Escape.html(source))</code></span>")
+            meta.append("<span>\(Escape.html(words.source + words.colon))<code>\(Escape.html(source))</code></span>")
         }
+        if let zone = document.timeZone { meta.append("<span>\(Escape.html(words.timeZone + words.colon))\(Escape.html(zone))</span>") }
         if !document.parameters.isEmpty {
             let list = document.parameters.map {
                 "<code>\(Escape.html($0.name))</code> = "
                     + ($0.value.isEmpty ? Escape.html(words.defaultValue) : "<code>\(Escape.html($0.value))</code>")
             }
-            meta.append("<span>\(Escape.html(words.parameters)): \(list.joined(separator: ", "))</span>")
+            meta.append("<span>\(Escape.html(words.parameters + words.colon))\(list.joined(separator: ", "))</span>")
         }
         if !meta.isEmpty { out += "<p class=\"cl-meta\">" + meta.joined(separator: " · ") + "</p>\n" }
         out += "</header>\n"

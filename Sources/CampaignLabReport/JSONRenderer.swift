@@ -12,6 +12,7 @@ public struct JSONRenderer: Sendable {
             w.key("title"); w.string(document.title)
             w.key("language"); w.string(document.language.rawValue)
             w.key("source"); document.source.map { w.string($0) } ?? w.raw("null")
+            w.key("time_zone"); document.timeZone.map { w.string($0) } ?? w.raw("null")
             w.key("parameters");
             w.array(document.parameters) { p in
                 w.object {

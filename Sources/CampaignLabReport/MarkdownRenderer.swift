@@ -18,10 +18,11 @@ public struct MarkdownRenderer: Sendable {
     public func render(_ document: ReportDocument, chartDirectory: String) -> (text: String, files: [(path: String, contents: String)]) {
         var out = "# " + Escape.markdown(document.title) + "\n\n"
         var meta: [String] = []
-        if let source = document.source { meta.append(words.source + ": " + Escape.markdown(source)) }
+        if let source = document.source { meta.append(words.source + words.colon + Escape.markdown(source)) }
+        if let zone = document.timeZone { meta.append(words.timeZone + words.colon + Escape.markdown(zone)) }
         if !document.parameters.isEmpty {
             meta.append(
-                words.parameters + ": "
+                words.parameters + words.colon
                     + document.parameters.map {
                         "`\(codeSpan($0.name))` = " + ($0.value.isEmpty ? Escape.markdown(words.defaultValue) : "`\(codeSpan($0.value))`")
                     }.joined(separator: ", "))

@@ -19,6 +19,8 @@ public struct ReportDocument: Sendable, Equatable {
     public var blocks: [ReportBlock]
     /// Where the data came from (file name, not a path that would change between machines).
     public var source: String?
+    /// The reporting time zone every time in the report is in ("UTC+08:00"), when it reads times.
+    public var timeZone: String?
     /// The blocks that could not run on these data, each "line N, name: what happened" (their
     /// places in `blocks` hold a visible note instead).
     public var notes: [String] = []
@@ -39,6 +41,7 @@ public struct ReportDocument: Sendable, Equatable {
 
     public static func == (lhs: ReportDocument, rhs: ReportDocument) -> Bool {
         lhs.title == rhs.title && lhs.language == rhs.language && lhs.blocks == rhs.blocks && lhs.source == rhs.source
+            && lhs.timeZone == rhs.timeZone
             && lhs.notes == rhs.notes && lhs.excludedRows == rhs.excludedRows
             && lhs.parameters.map(\.name) == rhs.parameters.map(\.name)
             && lhs.parameters.map(\.value) == rhs.parameters.map(\.value)

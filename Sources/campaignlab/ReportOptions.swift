@@ -25,7 +25,7 @@ struct ReportOutputOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The reporting time zone: timestamps with an offset (…+08:00, …Z) are converted to it, those without are taken as its local time.",
+            "The reporting time zone: timestamps with an offset (…+08:00, …Z) are converted to it, those without are taken as its local time (west of UTC: --time-zone=-05:00).",
             valueName: "+HH:MM|UTC"))
     var timeZone = "+08:00"
 

@@ -96,6 +96,7 @@ enum AnalysisCommandRunner {
                 parameters: options.encoded().sorted { $0.name < $1.name }.map { ($0.name, $0.value) },
                 blocks: blocks, source: URL(fileURLWithPath: db).lastPathComponent)
             document.excludedRows = badRows.excluded.map(\.description)
+            document.timeZone = Timestamp.offsetName(Timestamp.reportingOffsetSeconds)
             if let out = output.out {
                 for path in try ReportOutput.write(document, name: name, to: out, formats: formats) { print(path) }
             } else if formats == ["json"] {

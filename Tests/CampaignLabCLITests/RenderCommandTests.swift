@@ -188,6 +188,22 @@ struct RenderCommandTests {
         }
     }
 
+    /// The report names its time zone (the default UTC+08:00, or --time-zone's).
+    @Test func theReportNamesItsTimeZone() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = repositoryRoot + "/datasets/demo-small.sqlite"
+        let result = try runCampaignLab([
+            "render", repositoryRoot + "/notebooks-md/data-overview.md", "--db", db, "--out", dir.path, "--quiet", "--lang", "en",
+            "--format", "md", "--time-zone=-05:30",
+        ])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let markdown = try String(contentsOfFile: dir.file("data-overview.en.md"), encoding: .utf8)
+        #expect(markdown.contains("Data: demo-small.sqlite · Times: UTC−05:30 · Parameters:"))
+        let uplift = try runCampaignLab(["uplift", "--db", db, "--campaign", "growth_journey_2026", "--quiet", "--lang", "zh"])
+        #expect(uplift.stdout.contains("数据来源：demo-small.sqlite · 时间：UTC+08:00 · 参数："), "\(uplift.stdout.prefix(300))")
+    }
+
     @Test func badArgumentsAndUnreadableFilesAreOneLine() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -62,9 +62,9 @@ public enum ContractFixtures {
         "events": """
         INSERT INTO events (customer_id, event, occurred_at, value, campaign_id) VALUES
           (1, 'app_login', '2024-03-02 09:15:00', NULL, NULL),
-          (1, 'enroll', '2024-04-03T10:00:00+08:00', NULL, 'growth'),
+          (1, 'enroll', '2024-04-03T10:00:00', NULL, 'growth'),
           (2, 'enroll', '2024-04-05 11:00:00', NULL, 'growth'),
-          (1, 'purchase', '2024-04-20 14:30:00Z', 5000.0, 'growth'),
+          (1, 'purchase', '2024-04-20 22:30:00', 5000.0, 'growth'),
           (3, 'app_login', '2024-05-02 08:00:00', NULL, NULL),
           (4, 'page_view', '2024-05-03 12:00:00.250', NULL, 'page_ab'),
           (5, 'click', '2024-05-03 12:01:00', NULL, 'page_ab'),

@@ -124,6 +124,13 @@ let defects: [Defect] = [
         sql: "UPDATE customer_months SET deposit_balance = -1 WHERE customer_id = 2 AND month = '2024-05'",
         severity: .warning, kind: .negativeBalance, table: "customer_months", column: "deposit_balance",
         example: "customer_id=2, month='2024-05' (rowid 11)", affected: 1),
+    // Time zones: events rows 2 and 4 written with offsets, the rest without (events rowids 1…8).
+    Defect(
+        name: "timestamps with and without offsets",
+        sql:
+            "UPDATE events SET occurred_at = '2024-04-03T10:00:00+08:00' WHERE rowid = 2; UPDATE events SET occurred_at = '2024-04-20 14:30:00Z' WHERE rowid = 4",
+        severity: .warning, kind: .mixedTimeZones, table: "events", column: "occurred_at",
+        example: "customer_id=1, event='purchase', occurred_at='2024-04-20 14:30:00Z' (rowid 4)", affected: 2),
     // Identifier types
     Defect(
         name: "customer_id TEXT in one table, INTEGER in another",

@@ -48,6 +48,7 @@ public struct ContractProblem: Sendable, Equatable, Hashable, Encodable {
         case singleArm = "single-arm"
         case customerInTwoArms = "customer-in-two-arms"
         case noPrePeriod = "no-pre-period"
+        case mixedTimeZones = "mixed-time-zones"
         // Monthly snapshots
         case monthGaps = "month-gaps"
         case monthsBeforeOpening = "months-before-opening"

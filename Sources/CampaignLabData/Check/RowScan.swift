@@ -108,6 +108,8 @@ extension ContractChecker {
         var rows = 0
         var parsed = [Int?](repeating: nil, count: columns.count)
         var identifiers = IdentifierStats()
+        // Per timestamp column: rows per written offset (Int.min: none), with a first row each.
+        var offsetForms = [[Int: (rows: Int, example: String)]](repeating: [:], count: columns.count)
         progress("checking \(name)…")
         while try statement.step() {
             rows += 1
@@ -172,7 +174,13 @@ extension ContractChecker {
                         guard storage == .text else {
                             wrongStorage(statement, i, storage, kind, column.name, table: name, namer: namer); continue
                         }
-                        if statement.withUTF8(i, { Timestamp.parse($0) }) == nil {
+                        if let form = statement.withUTF8(i, { Timestamp.parse($0) == nil ? nil : Timestamp.writtenOffset($0) ?? Int.min }) {
+                            if let known = offsetForms[c][form] {
+                                offsetForms[c][form]!.rows = known.rows + 1
+                            } else {
+                                offsetForms[c][form] = (1, namer.describe())
+                            }
+                        } else {
                             unparsable(statement, i, kind, column.name, table: name, namer: namer)
                         }
                     case .text:
@@ -205,8 +213,26 @@ extension ContractChecker {
             onRow(ScannedRow(statement: statement, parsed: parsed, columns: columns, namer: namer))
         }
         if columns.contains(where: { $0.name == "customer_id" }) { identifierStats[name] = identifiers }
+        for (c, forms) in offsetForms.enumerated() where forms.count > 1 { mixedTimeZones(forms, columns[c].name, table: name) }
         if rows >= Self.progressInterval && rows % Self.progressInterval != 0 { progress("checking \(name)… \(formatCount(rows)) rows") }
         return rows
+    }
+
+    /// Timestamps of one column written with different offsets (or some with none): each is
+    /// converted to the reporting zone, but a time without an offset is only right if it was
+    /// written in that zone — worth a look when the export mixes forms.
+    private func mixedTimeZones(_ forms: [Int: (rows: Int, example: String)], _ column: String, table: String) {
+        let ordered = forms.sorted { $0.value.rows != $1.value.rows ? $0.value.rows > $1.value.rows : $0.key < $1.key }
+        func name(_ form: Int) -> String { form == Int.min ? "without an offset" : "with offset \(Timestamp.offsetName(form))" }
+        let listed = ordered.map { "\(formatCount($0.value.rows)) \(name($0.key))" }.joined(separator: ", ")
+        let minority = ordered.dropFirst()
+        problems.add(
+            ContractProblem(
+                .warning, .mixedTimeZones, table: table, column: column, exampleRow: minority.first?.value.example,
+                affectedRows: minority.reduce(0) { $0 + $1.value.rows },
+                message:
+                    "timestamps are written in \(forms.count) forms (\(listed)); those with an offset are converted to the reporting time zone (\(Timestamp.offsetName(Timestamp.reportingOffsetSeconds)), --time-zone), those without are taken as its local time — check that they were written in it"
+            ))
     }
 
     private func checkMetric(
