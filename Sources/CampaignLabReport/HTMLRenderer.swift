@@ -123,7 +123,17 @@ public struct HTMLRenderer: Sendable {
             out +=
                 "<tr>"
                 + row.indices.map { i in
-                    let text = Escape.html(formatter.cellText(row[i], columnStyle: table.columns[i].style))
+                    // An interval goes on a line of its own under its estimate: tables of
+                    // estimates stay narrow enough for the page.
+                    let text: String
+                    if case .interval(let v, let low, let high, let style) = row[i] {
+                        let s = style ?? table.columns[i].style
+                        text =
+                            Escape.html(formatter.format(v, s)) + "<span class=\"cl-ci\">"
+                            + Escape.html(formatter.interval(low, high, s)) + "</span>"
+                    } else {
+                        text = Escape.html(formatter.cellText(row[i], columnStyle: table.columns[i].style))
+                    }
                     return (numeric[i] ? "<td class=\"cl-n\">" : "<td>") + text + "</td>"
                 }.joined() + "</tr>\n"
         }
@@ -156,7 +166,10 @@ public struct HTMLRenderer: Sendable {
         caption { text-align: left; font-weight: 600; padding: 0 0 6px; }
         th, td { border-bottom: 1px solid var(--line); padding: 5px 10px; text-align: left; vertical-align: top; }
         thead th { border-bottom: 2px solid var(--ink); background: var(--soft); }
-        td.cl-n, th.cl-n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+        td.cl-n, th.cl-n { text-align: right; font-variant-numeric: tabular-nums; }
+        td.cl-n { white-space: nowrap; }
+        th { min-width: 4em; }
+        .cl-ci { display: block; color: var(--muted); font-size: 12px; }
         tbody tr:nth-child(even) { background: #fbfcfd; }
         .cl-more { color: var(--muted); font-size: 13px; }
         .cl-figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 12px; margin: 8px 0 20px; }

@@ -51,10 +51,10 @@ struct HeadlessBrowserTests {
         // One chart too many or too few is a problem.
         #expect(HeadlessBrowser.reportProblems(page, expectedCharts: 3) == ["2 charts (<svg> elements) in the page, expected 3"])
 
-        // The screenshot is the page: 1200 px wide, as tall as the content, and the charts'
+        // The screenshot is the page: 1280 px wide, as tall as the content, and the charts'
         // colours are in it.
         let image = try PNGImage(png: page.screenshot)
-        #expect(image.width == 1200)
+        #expect(image.width == 1280)
         #expect(image.height > 400 && image.height < 3000)
         // Computed by hand: the orange bar is a 100×80 rectangle at whole-pixel coordinates
         // (scale 1; the axis below it covers row 180 only), so 8,000 pixels of #E69F00.
@@ -102,7 +102,30 @@ struct HeadlessBrowserTests {
         #expect(
             HeadlessBrowser.reportProblems(page, expectedCharts: 0) == ["the screenshot is blank (100.0 % of its pixels are one colour)"])
         #expect(page.consoleMessages == [])
-        #expect(try PNGImage(png: page.screenshot).width == 1200)
+        #expect(try PNGImage(png: page.screenshot).width == 1280)
+    }
+
+    /// What does not fit at 1280 px is found: a table wider than its scrolling box, a chart
+    /// wider than its column, chart text outside the chart, a page wider than the window.
+    @Test func whatDoesNotFitIsFound() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cells = (1...40).map { "<td>column \($0) with a long header</td>" }.joined()
+        let html = """
+            <!doctype html><html><head><meta charset="utf-8"><style>.cl-table { overflow-x: auto; } td { white-space: nowrap; }</style></head>
+            <body style="margin:0"><div style="max-width: 900px">
+            <div class="cl-table"><table><caption>Too wide</caption><tr>\(cells)</tr></table></div>
+            <figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100" width="200" height="100" aria-labelledby="t">
+            <title id="t">Clipped</title><text x="190" y="50">¥300k and more</text></svg></figure>
+            </div><div style="width: 1500px; height: 10px"></div></body></html>
+            """
+        try writeFile(dir.file("overflow.html"), html)
+        let page = try HeadlessBrowser.load(htmlFile: dir.file("overflow.html"))
+        #expect(page.overflows.contains { $0.hasPrefix("table \"Too wide\" is ") && $0.hasSuffix(" px box") }, "\(page.overflows)")
+        #expect(page.overflows.contains("chart \"Clipped\": the text \"¥300k and more\" reaches outside the chart and is cut off"))
+        #expect(page.overflows.contains { $0.hasPrefix("the page is ") }, "\(page.overflows)")
+        #expect(
+            HeadlessBrowser.reportProblems(page, expectedCharts: 1).filter { $0.hasPrefix("does not fit: ") }.count == page.overflows.count)
     }
 
     @Test func externalStylesheetsAndImagesAreCaught() throws {

@@ -22,11 +22,15 @@ public struct BrowserPage: Sendable {
     /// Every URL the page asked the browser to fetch (images, styles, fonts, frames, scripts,
     /// navigations), except the page itself. A self-contained report requests nothing.
     public var requestedURLs: [String]
+    /// What does not fit at the window's width: tables wider than their box, charts wider than
+    /// the column, chart text cut off at the chart's edge, a page wider than the window.
+    public var overflows: [String]
 
     public init(
         dom: String, consoleMessages: [String] = [], screenshot: [UInt8] = [], blankFraction: Double = 0,
-        svgCount: Int = 0, requestedURLs: [String] = []
+        svgCount: Int = 0, requestedURLs: [String] = [], overflows: [String] = []
     ) {
+        self.overflows = overflows
         self.dom = dom
         self.consoleMessages = consoleMessages
         self.screenshot = screenshot

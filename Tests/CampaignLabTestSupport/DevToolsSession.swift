@@ -110,7 +110,8 @@ final class DevToolsSession {
             throw failure("cannot read the page: \(Self.describe(exception: exception))")
         }
         guard let value = (facts["result"] as? [String: Any])?["value"] as? [String: Any],
-            let dom = value["dom"] as? String, let svgs = value["svgs"] as? Int, let contentHeight = value["height"] as? Int
+            let dom = value["dom"] as? String, let svgs = value["svgs"] as? Int, let contentHeight = value["height"] as? Int,
+            let overflows = value["overflows"] as? [String]
         else { throw failure("cannot read the page's DOM") }
         // The screenshot covers the content (at least one pixel row, at most the viewport).
         let clipHeight = max(1, min(contentHeight, height))
@@ -129,18 +130,46 @@ final class DevToolsSession {
         // Late events (a failed image reported after load) arrive before the screenshot reply.
         return BrowserPage(
             dom: dom, consoleMessages: console, screenshot: screenshot,
-            blankFraction: image.mostCommonColourFraction, svgCount: svgs, requestedURLs: requested)
+            blankFraction: image.mostCommonColourFraction, svgCount: svgs, requestedURLs: requested, overflows: overflows)
     }
 
     /// Runs in the page's isolated world after load: waits for fonts and two frames, then
-    /// returns the serialized DOM (as `--dump-dom`), the `<svg>` count and the content height.
+    /// returns the serialized DOM (as `--dump-dom`), the `<svg>` count, the content height and
+    /// what does not fit: a table wider than its box (it scrolls sideways, its last columns out
+    /// of sight and out of print), a chart wider than the page, a chart's text outside the
+    /// chart (clipped: SVG draws nothing outside its viewport), a page wider than the window.
     static let pageFactsScript = """
         (async () => {
           await document.fonts.ready;
           await new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
           const root = document.documentElement;
           const doctype = document.doctype ? new XMLSerializer().serializeToString(document.doctype) + "\\n" : "";
+          const overflows = [];
+          const short = text => (text || "").trim().replace(/\\s+/g, " ").slice(0, 60);
+          for (const box of document.querySelectorAll(".cl-table")) {
+            if (box.scrollWidth > box.clientWidth + 1) {
+              const caption = box.querySelector("caption");
+              overflows.push(`table "${short(caption ? caption.textContent : box.textContent)}" is ${box.scrollWidth} px wide in its ${box.clientWidth} px box`);
+            }
+          }
+          for (const svg of document.querySelectorAll("svg")) {
+            const area = svg.getBoundingClientRect();
+            const figure = svg.closest("figure");
+            const labelled = document.getElementById((svg.getAttribute("aria-labelledby") || "").split(" ")[0]);
+            const title = short(labelled ? labelled.textContent : (figure && figure.querySelector("figcaption") ? figure.querySelector("figcaption").textContent : "chart"));
+            const holder = svg.parentElement.getBoundingClientRect();
+            if (area.right > holder.right + 1) overflows.push(`chart "${title}" is ${Math.round(area.width)} px wide in a ${Math.round(holder.width)} px column`);
+            for (const text of svg.querySelectorAll("text")) {
+              const box = text.getBoundingClientRect();
+              if (box.width === 0) continue;
+              if (box.left < area.left - 1 || box.right > area.right + 1 || box.top < area.top - 1 || box.bottom > area.bottom + 1) {
+                overflows.push(`chart "${title}": the text "${short(text.textContent)}" reaches outside the chart and is cut off`);
+              }
+            }
+          }
+          if (root && root.scrollWidth > window.innerWidth + 1) overflows.push(`the page is ${root.scrollWidth} px wide in a ${window.innerWidth} px window`);
           return {
+            overflows,
             dom: doctype + (root ? root.outerHTML : ""),
             svgs: document.getElementsByTagName("svg").length,
             height: root ? Math.ceil(root.getBoundingClientRect().height) : 0

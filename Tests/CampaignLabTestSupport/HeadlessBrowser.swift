@@ -91,7 +91,7 @@ public enum HeadlessBrowser {
     /// - Complexity: one chromium launch: about 1 s for a small page, 4 s for a 10-chart report
     ///   (1200×3000 screenshot; about 1 s of that is decoding the PNG in a debug build).
     public static func load(
-        htmlFile: String, width: Int = 1200, height: Int = 3000,
+        htmlFile: String, width: Int = 1280, height: Int = 3000,
         timeLimit: TimeInterval = defaultTimeLimit
     ) throws -> BrowserPage {
         precondition(width > 0 && height > 0 && timeLimit > 0, "the viewport and the time limit must be positive")

@@ -34,6 +34,7 @@ extension HeadlessBrowser {
         }
         problems += domProblems(page.dom)
         problems += page.requestedURLs.map { "the page fetched another resource: \($0) (an external resource; a report must load nothing)" }
+        problems += page.overflows.map { "does not fit: " + $0 }
         if page.svgCount != expectedCharts {
             problems.append("\(page.svgCount) charts (<svg> elements) in the page, expected \(expectedCharts)")
         }

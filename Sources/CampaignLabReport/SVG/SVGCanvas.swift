@@ -60,7 +60,19 @@ struct SVGCanvas {
         maxWidth: Double? = nil, rotate: Double? = nil, fill: String? = nil
     ) {
         var shown = s, cut = false
-        if let maxWidth { (shown, cut) = Self.fit(s, maxWidth: maxWidth, size: cls == "cl-t" ? 16 : cls == "cl-m" ? 11 : 12) }
+        let size: Double = cls == "cl-t" ? 16 : cls == "cl-m" ? 11 : 12
+        if let maxWidth { (shown, cut) = Self.fit(s, maxWidth: maxWidth, size: size) }
+        // Text the canvas edge would cut (a tick label under the last gridline) moves inside.
+        var x = x, anchor = anchor
+        if rotate == nil {
+            let w = Self.textWidth(shown, size: size)
+            let left = anchor == "middle" ? x - w / 2 : anchor == "end" ? x - w : x
+            if left + w > width - 2 {
+                (x, anchor) = (width - 2, "end")
+            } else if left < 2 {
+                (x, anchor) = (2, "start")
+            }
+        }
         var attributes = "x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" class=\"\(cls)\""
         if anchor != "start" { attributes += " text-anchor=\"\(anchor)\"" }
         if let rotate { attributes += " transform=\"rotate(\(Self.n(rotate)) \(Self.n(x)) \(Self.n(y)))\"" }
