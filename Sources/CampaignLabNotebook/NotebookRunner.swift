@@ -52,6 +52,10 @@ public struct NotebookRunner {
         AnalysisOption("y", "columns to plot, comma-separated", default: "every numeric column but x"),
         AnalysisOption("y_label", "the chart's value-axis label (with the unit)", default: "the y column names"),
         AnalysisOption("format", "number formats per column, e.g. 'aum=currency, share=percent'"),
+        AnalysisOption(
+            "labels", "column headings and chart labels, e.g. 'arm=Arm, customers=Customers' (English; both languages unless labels_zh)",
+            default: "the column names"),
+        AnalysisOption("labels_zh", "column headings and chart labels in Chinese reports, e.g. 'arm=组别, customers=客户数'"),
         AnalysisOption("limit", "rows shown in the table", default: "50"),
         AnalysisOption("table", "show the table (true/false)", default: "true"),
         AnalysisOption(
@@ -298,6 +302,21 @@ public struct NotebookRunner {
                 formats[pieces[0]] = style
             }
         }
+        // What the reader sees for a column: its label in the report's language, else its name.
+        var labels: [String: String] = [:]
+        for key in language == .zh ? ["labels", "labels_zh"] : ["labels"] {
+            guard let text = option[key] else { continue }
+            for part in text.split(separator: ",") {
+                let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard pieces.count == 2, columnNames.contains(pieces[0]), !pieces[1].isEmpty else {
+                    throw fail(
+                        options[key]!.line,
+                        "option '\(key)': expected 'column=label' with a column of the result (\(columnNames.joined(separator: ", "))), found '\(part.trimmingCharacters(in: .whitespaces))'"
+                    )
+                }
+                labels[pieces[0]] = pieces[1]
+            }
+        }
         var timeLimit = sqlTimeLimit
         if let text = option["time_limit"] {
             guard let seconds = Double(text), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
@@ -360,7 +379,7 @@ public struct NotebookRunner {
                     try chart(
                         kind, columns: columnNames, rows: allRows, option: option, options: options,
                         title: title ?? columnNames.joined(separator: ", "), line: line, notebook: notebook,
-                        formats: formats)))
+                        formats: formats, labels: labels)))
         }
         let showTable: Bool
         switch option["table"]?.lowercased() {
@@ -372,7 +391,7 @@ public struct NotebookRunner {
             inner.append(
                 .table(
                     ReportTable(
-                        columns: columnNames.map { ReportTable.Column($0, style: formats[$0] ?? .automatic) },
+                        columns: columnNames.map { ReportTable.Column(labels[$0] ?? $0, style: formats[$0] ?? .automatic) },
                         rows: rows, totalRows: total > rows.count ? total : nil)))
         }
         return .section(id: "sql-\(line)", inner)
@@ -381,7 +400,7 @@ public struct NotebookRunner {
     private func chart(
         _ kind: String, columns: [String], rows: [[SQLiteValue]], option: [String: String],
         options: [String: LocatedValue], title: String, line: Int, notebook: Notebook,
-        formats: [String: NumberStyle]
+        formats: [String: NumberStyle], labels: [String: String]
     ) throws -> Chart {
         func fail(_ key: String, _ message: String) -> NotebookError {
             NotebookError(file: notebook.file, line: options[key]?.line ?? line, message: message)
@@ -393,14 +412,23 @@ public struct NotebookRunner {
         guard let xIndex = columns.firstIndex(of: x) else {
             throw fail("x", "option 'x': '\(x)' is not a column of the result (\(columns.joined(separator: ", ")))")
         }
-        let ys: [String]
+        var ys: [String]
         if let list = option["y"] {
             ys = list.split(separator: ",").map { String($0.filter { $0 != " " }) }
             for y in ys where !columns.contains(y) {
                 throw fail("y", "option 'y': '\(y)' is not a column of the result (\(columns.joined(separator: ", ")))")
             }
+            // One value axis, one unit: a share and a count on one axis hide the share.
+            if let other = ys.first(where: { (formats[$0] ?? .automatic) != (formats[ys[0]] ?? .automatic) }) {
+                throw fail(
+                    "y",
+                    "option 'y': '\(ys[0])' and '\(other)' have different formats and would share one value axis; chart them in separate blocks"
+                )
+            }
         } else {
             ys = columns.indices.filter { i in i != xIndex && rows.contains { $0[i].doubleValue != nil } }.map { columns[$0] }
+            // By default, the columns in the first one's format (the others stay in the table).
+            if let first = ys.first { ys = ys.filter { (formats[$0] ?? .automatic) == (formats[first] ?? .automatic) } }
         }
         guard !ys.isEmpty else { throw fail("y", "the result has no numeric column to chart besides '\(x)'") }
         for y in ys {
@@ -411,27 +439,27 @@ public struct NotebookRunner {
         }
         let categories = rows.map { $0[xIndex].label }
         let style = formats[ys[0]] ?? .automatic
-        let yLabel = option["y_label"] ?? ys.joined(separator: ", ")
+        let yLabel = option["y_label"] ?? ys.map { labels[$0] ?? $0 }.joined(separator: ", ")
         let id = "sql-\(line)"
         if kind == "lines" {
             return Chart(
-                id: id, title: title, xAxis: Axis(label: x), yAxis: Axis(label: yLabel, style: style),
+                id: id, title: title, xAxis: Axis(label: labels[x] ?? x), yAxis: Axis(label: yLabel, style: style),
                 kind: .lines(
                     LineData(
                         categories: categories,
                         series: ys.map { y in
                             let i = columns.firstIndex(of: y)!
-                            return LineData.Series(name: y, values: rows.map { $0[i].doubleValue })
+                            return LineData.Series(name: labels[y] ?? y, values: rows.map { $0[i].doubleValue })
                         })))
         }
         return Chart(
-            id: id, title: title, xAxis: Axis(label: x), yAxis: Axis(label: yLabel, style: style),
+            id: id, title: title, xAxis: Axis(label: labels[x] ?? x), yAxis: Axis(label: yLabel, style: style),
             kind: .bars(
                 BarData(
                     categories: categories,
                     series: ys.map { y in
                         let i = columns.firstIndex(of: y)!
-                        return BarData.Series(name: y, values: rows.map { $0[i].doubleValue ?? 0 })
+                        return BarData.Series(name: labels[y] ?? y, values: rows.map { $0[i].doubleValue ?? 0 })
                     }, horizontal: kind == "hbars")))
     }
 

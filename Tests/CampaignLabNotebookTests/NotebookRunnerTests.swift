@@ -150,6 +150,39 @@ struct NotebookRunnerTests {
         expectNotebookError(line: 5, "campaign.funnel", "reward_points") { _ = try runNotebook(text, db: db, strict: true) }
     }
 
+    /// A chart never puts two units on one axis: by default it draws the columns in the first
+    /// one's format (the share stays in the table); asked for both, it says why not. Labels
+    /// name columns and series in the report's language.
+    @Test func aChartHasOneUnitPerAxisAndTheReportsWords() throws {
+        let db = repositoryRoot + "/datasets/demo-small.sqlite"
+        func block(_ y: String) -> String {
+            """
+            # Arms
+
+            ```sql
+            --| chart: hbars
+            \(y)--| format: customers=count, share=percent
+            --| labels: arm=Arm, customers=Customers, share=Share
+            --| labels_zh: arm=组别, customers=客户数, share=占比
+            SELECT arm, count(*) AS customers, count(*) * 1.0 / sum(count(*)) OVER () AS share
+            FROM assignments WHERE campaign_id = 'growth_journey_2026' GROUP BY arm
+            ```
+            """
+        }
+        for language in ReportLanguage.allCases {
+            let document = try runNotebook(block(""), db: db, language: language)
+            let chart = try #require(document.charts.first)
+            guard case .bars(let bars) = chart.kind else { Issue.record("expected bars"); continue }
+            #expect(bars.series.map(\.name) == [language == .zh ? "客户数" : "Customers"])
+            #expect(chart.xAxis.label == (language == .zh ? "组别" : "Arm"))
+            let markdown = MarkdownRenderer(language: language).render(document, chartDirectory: "x").text
+            #expect(markdown.contains(language == .zh ? "| 组别 | 客户数 | 占比 |" : "| Arm | Customers | Share |"), "\(markdown)")
+        }
+        expectNotebookError(line: 5, "option 'y': 'customers' and 'share' have different formats") {
+            _ = try runNotebook(block("--| y: customers, share\n"), db: db)
+        }
+    }
+
     @Test func anEndlessQueryStopsAtItsTimeLimit() throws {
         let db = repositoryRoot + "/datasets/demo-small.sqlite"
         let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
