@@ -12,7 +12,7 @@
 /// campaigns(campaign_id TEXT PRIMARY KEY, name, design, starts_on, ends_on, control_arm)
 /// assignments(campaign_id, customer_id, arm, assigned_at, PRIMARY KEY (campaign_id, customer_id))
 /// metric_definitions(metric TEXT PRIMARY KEY, label, unit, source, rollup, event,
-///                    numerator, denominator, higher_is_better)   -- optional
+///                    numerator, denominator, higher_is_better, label_zh)   -- optional
 /// ```
 public enum Contract {
     public static let customers = ContractTable(
@@ -86,6 +86,7 @@ public enum Contract {
             .init("numerator", .text, isRequired: false, isNotNull: false),
             .init("denominator", .text, isRequired: false, isNotNull: false),
             .init("higher_is_better", .integer, isRequired: false, isNotNull: false),
+            .init("label_zh", .text, isRequired: false, isNotNull: false),
         ],
         primaryKey: ["metric"],
         isOptional: true,

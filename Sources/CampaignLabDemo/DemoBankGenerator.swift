@@ -350,34 +350,40 @@ private final class ChunkWriter {
                 .text(test.start.description), .text(test.end.description), .text("control"),
             ])
 
-        // metric, label, unit, source, rollup, event, numerator, denominator, higher_is_better
+        // metric, label, unit, source, rollup, event, numerator, denominator, higher_is_better, label_zh
         let n = SQLiteValue.null
         let definitions: [[SQLiteValue]] = [
             [
                 .text("aum"), .text("AUM (monthly average daily balance)"), .text("CNY"), .text("months"), .text("mean"), n, n, n,
-                .integer(1),
+                .integer(1), .text("管理资产（月日均）"),
             ],
-            [.text("products_held"), .text("Products held"), .text("products"), .text("months"), .text("mean"), n, n, n, .integer(1)],
-            [.text("app_logins"), .text("App logins per month"), .text("logins"), .text("months"), .text("mean"), n, n, n, .integer(1)],
+            [
+                .text("products_held"), .text("Products held"), .text("products"), .text("months"), .text("mean"), n, n, n, .integer(1),
+                .text("持有产品数"),
+            ],
+            [
+                .text("app_logins"), .text("App logins per month"), .text("logins"), .text("months"), .text("mean"), n, n, n, .integer(1),
+                .text("月度 App 登录次数"),
+            ],
             [
                 .text("purchase_conversion"), .text("Purchase conversion (any purchase)"), .text("share"), .text("events"), .text("any"),
-                .text("purchase"), n, n, .integer(1),
+                .text("purchase"), n, n, .integer(1), .text("购买转化率"),
             ],
             [
                 .text("purchase_amount"), .text("Purchase amount per customer"), .text("CNY"), .text("events"), .text("sum"),
-                .text("purchase"), n, n, .integer(1),
+                .text("purchase"), n, n, .integer(1), .text("人均购买金额"),
             ],
             [
                 .text("page_views"), .text("Activity-page views"), .text("views"), .text("events"), .text("count"), .text("page_view"), n,
-                n, .integer(1),
+                n, .integer(1), .text("活动页浏览次数"),
             ],
             [
                 .text("clicks"), .text("Activity-page clicks"), .text("clicks"), .text("events"), .text("count"), .text("click"), n, n,
-                .integer(1),
+                .integer(1), .text("活动页点击次数"),
             ],
             [
-                .text("ctr"), .text("Click-through rate (clicks per page view)"), .text("share"), n, n, n,
-                .text("clicks"), .text("page_views"), .integer(1),
+                .text("ctr"), .text("Click-through rate (clicks per page view)"), .text("share"), n, n, n, .text("clicks"),
+                .text("page_views"), .integer(1), .text("点击率（点击/浏览）"),
             ],
         ]
         for row in definitions { try insertRow("metric_definitions", row) }

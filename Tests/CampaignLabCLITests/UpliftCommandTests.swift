@@ -11,11 +11,12 @@ struct UpliftCommandTests {
         ])
         #expect(result.exitCode == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("# Campaign uplift: growth\\_journey\\_2026\n"))
-        #expect(result.stdout.contains("| aum | Entropy balancing (default) |"))
-        #expect(result.stdout.contains("| aum | Doubly robust (AIPW) |"))
+        // Metrics by their metric_definitions labels.
+        #expect(result.stdout.contains("| AUM (monthly average daily balance) | Entropy balancing (default) |"))
+        #expect(result.stdout.contains("| AUM (monthly average daily balance) | Doubly robust (AIPW) |"))
         #expect(result.stdout.contains("Standardized mean differences"))
         // Segments are tables with numbers on stdout too, not only charts.
-        #expect(result.stdout.contains("**aum by segment; equal effects across levels: p"))
+        #expect(result.stdout.contains("**AUM (monthly average daily balance) by segment; equal effects across levels: p"))
         #expect(result.stdout.contains("| affluent | 102 | 247 | ¥8,841 (¥7,323 to ¥10,360) |"))
         #expect(!result.stdout.contains("!["))  // charts are left out of the printed text
     }

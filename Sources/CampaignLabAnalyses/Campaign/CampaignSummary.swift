@@ -28,14 +28,15 @@ public enum CampaignSummary: Analysis {
         let t = context.text
         var happened: [[Inline]] = []
         for m in a.metrics {
-            let style = CampaignUplift.style(m.metric, context)
+            let style = MetricWords.effectStyle(m.metric, context)
             guard let e = m.headline?.effect else {
                 let why = m.noVariation ? UpliftNote.noVariation : (m.estimates.first?.note ?? .notEstimable)
-                happened.append([.strong(m.metric), .text(": " + why.text(context) + t(".", "。"))])
+                happened.append([.strong(MetricWords.label(m.metric, context)), .text(": " + why.text(context) + t(".", "。"))])
                 continue
             }
             var line: [Inline] = [
-                .strong(m.metric), .text(t(": '\(a.treatedName)' customers changed by ", "：'\(a.treatedName)' 客户人均变化 ")),
+                .strong(MetricWords.label(m.metric, context)),
+                .text(t(": '\(a.treatedName)' customers changed by ", "：'\(a.treatedName)' 客户人均变化 ")),
                 .number(m.arms[1].change.estimate, style),
                 .text(t(" per customer, '\(a.controlName)' by ", "，'\(a.controlName)' 客户人均变化 ")),
                 .number(m.arms[0].change.estimate, style),
@@ -149,16 +150,16 @@ public enum CampaignSummary: Analysis {
                 todo.append([
                     .text(
                         t(
-                            "Prioritise \(dimension.dimension) = \(level.level) next time: its effect on \(metric) stands out from the other levels (",
-                            "下次优先 \(dimension.dimension) = \(level.level)：其 \(metric) 效应明显高于其他取值（")),
-                    .number(e, CampaignUplift.style(metric, context)), .text(t(" per customer after shrinkage).", " / 人，收缩估计）。")),
+                            "Prioritise \(dimension.dimension) = \(level.level) next time: its effect on \(MetricWords.label(metric, context)) stands out from the other levels (",
+                            "下次优先 \(dimension.dimension) = \(level.level)：其\(MetricWords.label(metric, context))效应明显高于其他取值（")),
+                    .number(e, MetricWords.effectStyle(metric, context)), .text(t(" per customer after shrinkage).", " / 人，收缩估计）。")),
                 ])
             } else if !a.segments.isEmpty {
                 todo.append([
                     .text(
                         t(
-                            "No segment stands out: the differences between segments' effects on \(metric) are within what chance produces.",
-                            "没有哪个分群明显突出：各分群在 \(metric) 上的效应差异在偶然波动范围内。"))
+                            "No segment stands out: the differences between segments' effects on \(MetricWords.label(metric, context)) are within what chance produces.",
+                            "没有哪个分群明显突出：各分群在\(MetricWords.label(metric, context))上的效应差异在偶然波动范围内。"))
                 ])
             }
             todo.append([

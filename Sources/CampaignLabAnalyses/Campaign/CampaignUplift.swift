@@ -74,18 +74,11 @@ public enum CampaignUplift: Analysis {
         .chart(
             Chart(
                 id: "\(id)-\(slug(metric))", title: title, subtitle: subtitle,
-                xAxis: Axis(label: context.text("Effect on \(metric) per customer", "每位客户 \(metric) 的效应"), style: style(metric, context)),
+                xAxis: Axis(
+                    label: context.text(
+                        "Effect on \(MetricWords.label(metric, context)) per customer", "每位客户\(MetricWords.label(metric, context))的效应"),
+                    style: MetricWords.effectStyle(metric, context)),
                 yAxis: Axis(label: ""), kind: .forest(ForestData(rows: rows))))
-    }
-
-    /// Money (¥ / 万元) for a metric whose metric_definitions unit is a currency (or for `aum`
-    /// without a definition), three decimals otherwise.
-    static func style(_ metric: String, _ context: AnalysisContext) -> NumberStyle {
-        let money: Set<String> = ["cny", "rmb", "yuan", "元", "人民币", "¥"]
-        if let unit = (try? context.schema.definition(of: metric))?.unit?.lowercased() {
-            return money.contains(unit) ? .currency : .decimal(digits: 3)
-        }
-        return metric == "aum" ? .currency : .decimal(digits: 3)
     }
 
     /// The metrics named by the `metrics` option, or by default every customer_months metric

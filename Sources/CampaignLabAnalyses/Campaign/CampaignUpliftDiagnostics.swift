@@ -108,7 +108,7 @@ extension CampaignUplift {
             ]),
         ]
         for dimension in a.segments {
-            let style = style(dimension.metric, context)
+            let style = MetricWords.effectStyle(dimension.metric, context)
             let rows: [[Cell]] = dimension.levels.map { s in
                 [
                     .text(s.level), .integer(Int64(s.treated)), .integer(Int64(s.control)), intervalCell(s.effect, style),
@@ -128,7 +128,8 @@ extension CampaignUplift {
                 .table(
                     ReportTable(
                         caption: t(
-                            "\(dimension.metric) by \(dimension.dimension)\(test)", "\(dimension.metric) 按 \(dimension.dimension)\(test)"),
+                            "\(MetricWords.label(dimension.metric, context)) by \(dimension.dimension)\(test)",
+                            "\(MetricWords.label(dimension.metric, context))，按 \(dimension.dimension)\(test)"),
                         columns: [
                             ReportTable.Column(dimension.dimension), ReportTable.Column(a.treatedName),
                             ReportTable.Column(a.controlName), ReportTable.Column(t("Effect (95% CI)", "效应（95% 区间）")),
@@ -154,7 +155,7 @@ extension CampaignUplift {
             blocks.append(
                 effectForest(
                     id: "uplift-segments\(a.armSuffix)", metric: m.metric, context,
-                    title: t("\(m.metric): effect by segment", "\(m.metric)：分群效应"),
+                    title: t("\(MetricWords.label(m.metric, context)): effect by segment", "\(MetricWords.label(m.metric, context))：分群效应"),
                     subtitle: "n = \(a.treatedName) / \(a.controlName)", rows: forest))
         }
         return blocks

@@ -109,9 +109,11 @@ extension CampaignUplift {
         for m in a.metrics {
             let h = m.headline
             rows.append([
-                .text(m.metric), intervalCell(h?.effect, style(m.metric, context)), relativeCell(h?.relative),
+                .text(MetricWords.label(m.metric, context)), intervalCell(h?.effect, MetricWords.effectStyle(m.metric, context)),
+                relativeCell(h?.relative),
                 h?.effect.map { .number($0.pValue, style: .pValue) } ?? .null,
-                intervalCell(m.arms[1].change, style(m.metric, context)), intervalCell(m.arms[0].change, style(m.metric, context)),
+                intervalCell(m.arms[1].change, MetricWords.effectStyle(m.metric, context)),
+                intervalCell(m.arms[0].change, MetricWords.effectStyle(m.metric, context)),
                 intervalCell(m.growthMultiple, .multiple),
                 m.honestMultiple.map { .number($0, style: .multiple) } ?? .null,
             ])
@@ -145,7 +147,9 @@ extension CampaignUplift {
             if let note = m.multipleNote { why.append(t("usual multiple — ", "常见口径倍数：") + note.text(context)) }
             if let note = m.honestMultipleNote { why.append(t("honest multiple — ", "真实倍数：") + note.text(context)) }
             if m.noVariation { why = [UpliftNote.noVariation.text(context)] }
-            if !why.isEmpty { blocks.append(.callout(.note, [.strong(m.metric), .text(": " + why.joined(separator: "; "))])) }
+            if !why.isEmpty {
+                blocks.append(.callout(.note, [.strong(MetricWords.label(m.metric, context)), .text(": " + why.joined(separator: "; "))]))
+            }
         }
         return blocks
     }
@@ -158,13 +162,14 @@ extension CampaignUplift {
         for m in a.metrics {
             let naive = m.estimate(.naive)?.effect, adjusted = m.estimate(.regression)
             rows.append([
-                .text(m.metric), .integer(Int64(m.arms[1].customers)), .number(m.arms[1].postMean, style: style(m.metric, context)),
-                .integer(Int64(m.arms[0].customers)), .number(m.arms[0].postMean, style: style(m.metric, context)),
-                naive.map { .number($0.estimate, style: style(m.metric, context)) } ?? .null,
-                naive.map { .number($0.standardError, style: style(m.metric, context)) } ?? .null,
+                .text(MetricWords.label(m.metric, context)), .integer(Int64(m.arms[1].customers)),
+                .number(m.arms[1].postMean, style: MetricWords.valueStyle(m.metric, context)),
+                .integer(Int64(m.arms[0].customers)), .number(m.arms[0].postMean, style: MetricWords.valueStyle(m.metric, context)),
+                naive.map { .number($0.estimate, style: MetricWords.effectStyle(m.metric, context)) } ?? .null,
+                naive.map { .number($0.standardError, style: MetricWords.effectStyle(m.metric, context)) } ?? .null,
                 naive.map { .number($0.estimate / $0.standardError, style: .decimal(digits: 2)) } ?? .null,
                 naive.map { .number($0.pValue, style: .pValue) } ?? .null,
-                intervalCell(adjusted?.effect, style(m.metric, context)), relativeCell(adjusted?.relative),
+                intervalCell(adjusted?.effect, MetricWords.effectStyle(m.metric, context)), relativeCell(adjusted?.relative),
             ])
         }
         return [
@@ -196,8 +201,9 @@ extension CampaignUplift {
             for e in m.estimates {
                 let notes = [e.note, e.relativeNote].compactMap { $0?.text(context) }
                 rows.append([
-                    .text(m.metric), .text(e.method.title(context) + (e.method == m.defaultMethod ? t(" (default)", "（默认）") : "")),
-                    intervalCell(e.effect, style(m.metric, context)), relativeCell(e.relative),
+                    .text(MetricWords.label(m.metric, context)),
+                    .text(e.method.title(context) + (e.method == m.defaultMethod ? t(" (default)", "（默认）") : "")),
+                    intervalCell(e.effect, MetricWords.effectStyle(m.metric, context)), relativeCell(e.relative),
                     e.effect.map { .number($0.pValue, style: .pValue) } ?? .null,
                     e.adjustedPValue.map { .number($0, style: .pValue) } ?? .null,
                     .text(notes.joined(separator: "; ")),
@@ -235,7 +241,7 @@ extension CampaignUplift {
             blocks.append(
                 effectForest(
                     id: "uplift-methods\(a.armSuffix)", metric: m.metric, context,
-                    title: t("\(m.metric): effect by method", "\(m.metric)：各方法的效应"),
+                    title: t("\(MetricWords.label(m.metric, context)): effect by method", "\(MetricWords.label(m.metric, context))：各方法的效应"),
                     subtitle: a.randomized
                         ? t("randomized: every method is fair; adjustment narrows the interval", "随机分组：各方法都公平，调整可缩小区间")
                         : t("naive comparisons include who chose to join", "简单对比包含了自选择的影响"),

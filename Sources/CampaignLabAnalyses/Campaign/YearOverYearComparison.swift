@@ -223,10 +223,10 @@ public enum CampaignYearOverYear: Analysis {
         let treatedName = y.panel.arms[y.treatedArm], controlName = y.panel.arms[0]
         var rows: [[Cell]] = []
         for m in y.metrics {
-            let style = CampaignUplift.style(m.metric, context)
+            let style = MetricWords.effectStyle(m.metric, context)
             let activity = m.arms[1].factor, market = m.arms[0].factor
             rows.append([
-                .text(m.metric),
+                .text(MetricWords.label(m.metric, context)),
                 .interval(estimate: activity.estimate, low: activity.interval.lower, high: activity.interval.upper, style: style),
                 .interval(estimate: market.estimate, low: market.interval.lower, high: market.interval.upper, style: style),
                 .interval(
@@ -258,9 +258,9 @@ public enum CampaignYearOverYear: Analysis {
         for m in y.metrics {
             for a in m.arms {
                 growthRows.append([
-                    .text(m.metric), .text(a.arm), .integer(Int64(a.customers)),
-                    .number(a.postLastYear, style: CampaignUplift.style(m.metric, context)),
-                    .number(a.postThisYear, style: CampaignUplift.style(m.metric, context)),
+                    .text(MetricWords.label(m.metric, context)), .text(a.arm), .integer(Int64(a.customers)),
+                    .number(a.postLastYear, style: MetricWords.valueStyle(m.metric, context)),
+                    .number(a.postThisYear, style: MetricWords.valueStyle(m.metric, context)),
                     .interval(
                         estimate: a.growth.estimate, low: a.growth.interval.lower, high: a.growth.interval.upper, style: .percent(digits: 1)
                     ),
@@ -285,10 +285,14 @@ public enum CampaignYearOverYear: Analysis {
                 .chart(
                     Chart(
                         id: "yoy-\(slug(m.metric))",
-                        title: t("\(m.metric) in the campaign months: a year earlier vs this year", "\(m.metric) 活动月份：上年与今年"),
-                        subtitle: "\(range(y.previousPost)) → \(range(y.currentPost))",
+                        title: MetricWords.label(m.metric, context),
+                        subtitle: t(
+                            "Campaign months, a year earlier vs this year: \(range(y.previousPost)) → \(range(y.currentPost))",
+                            "活动月份，上年对比今年：\(range(y.previousPost)) → \(range(y.currentPost))"),
                         xAxis: Axis(label: t("Arm", "组别")),
-                        yAxis: Axis(label: t("\(m.metric) per customer", "人均 \(m.metric)"), style: CampaignUplift.style(m.metric, context)),
+                        yAxis: Axis(
+                            label: t("\(MetricWords.label(m.metric, context)) per customer", "人均\(MetricWords.label(m.metric, context))"),
+                            style: MetricWords.valueStyle(m.metric, context)),
                         kind: .bars(
                             BarData(
                                 categories: m.arms.map(\.arm),

@@ -129,8 +129,8 @@ public enum MonthlyKPIs: Analysis {
             ReportTable.Column(context.text("Customers", "客户数"), style: .count),
         ]
         for metric in metrics {
-            let style: NumberStyle = metric == "aum" ? .currency : .decimal(digits: 2)
-            columns.append(ReportTable.Column(context.text("\(metric) per customer", "人均 \(metric)"), style: style))
+            let style = MetricWords.valueStyle(metric, context), label = MetricWords.label(metric, context)
+            columns.append(ReportTable.Column(context.text("\(label) per customer", "人均\(label)"), style: style))
         }
         if let active {
             columns.append(
@@ -152,7 +152,8 @@ public enum MonthlyKPIs: Analysis {
             .callout(
                 .note,
                 [
-                    .text(context.text("\(metrics[j]): ", "\(metrics[j])：")), .number(Double(nullCounts[j]), .count),
+                    .text(context.text("\(MetricWords.label(metrics[j], context)): ", "\(MetricWords.label(metrics[j], context))：")),
+                    .number(Double(nullCounts[j]), .count),
                     .text(context.text(" monthly rows are NULL and left out of the means.", " 条月度记录为空（NULL），未计入均值。")),
                 ])
         }
@@ -167,22 +168,22 @@ public enum MonthlyKPIs: Analysis {
     ) -> [ReportBlock] {
         var blocks: [ReportBlock] = []
         for (j, metric) in metrics.enumerated() {
-            let style: NumberStyle = metric == "aum" ? .currency : .decimal(digits: 1)
+            let style = MetricWords.valueStyle(metric, context), label = MetricWords.label(metric, context)
             blocks.append(
                 .chart(
                     Chart(
                         id: "monthly-\(slug(metric))",
-                        title: context.text("\(metric) per customer by month", "按月人均 \(metric)"),
+                        title: context.text("\(label) per customer by month", "按月人均\(label)"),
                         xAxis: Axis(label: context.text("Month", "月份")),
                         yAxis: Axis(
-                            label: metric == "aum"
-                                ? context.text("\(metric) per customer (CNY)", "人均 \(metric)（元）")
-                                : context.text("\(metric) per customer", "人均 \(metric)"), style: style),
+                            label: style == .currency
+                                ? context.text("\(label) per customer (CNY)", "人均\(label)（元）")
+                                : context.text("\(label) per customer", "人均\(label)"), style: style),
                         kind: .lines(
                             LineData(
                                 categories: months,
                                 series: [
-                                    LineData.Series(name: metric, values: rows.map { $0[2 + 2 * j].doubleValue })
+                                    LineData.Series(name: label, values: rows.map { $0[2 + 2 * j].doubleValue })
                                 ])))))
         }
         if let active {

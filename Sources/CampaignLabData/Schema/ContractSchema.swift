@@ -261,7 +261,7 @@ public struct ContractSchema: Sendable {
     )
         throws -> ([MetricDefinition], [MetricDefinitionIssue])
     {
-        let fields = ["metric", "label", "unit", "source", "rollup", "event", "numerator", "denominator", "higher_is_better"]
+        let fields = ["metric", "label", "unit", "source", "rollup", "event", "numerator", "denominator", "higher_is_better", "label_zh"]
         let select = fields.map { table.column(named: $0).map { quoteIdentifier($0.name) } ?? "NULL" }
         let rowid = table.hasRowID ? "_rowid_" : "NULL"
         let statement = try database.prepare(
@@ -271,10 +271,11 @@ public struct ContractSchema: Sendable {
             let metric = statement.value(1)
             var description = "metric=\(metric.shortDescription)"
             if statement.storageClass(0) != .null { description += " (rowid \(statement.int64(0)))" }
-            let row = MetricDefinitionRow(
+            var row = MetricDefinitionRow(
                 rowDescription: description, metric: metric, label: statement.value(2), unit: statement.value(3),
                 source: statement.value(4), rollup: statement.value(5), event: statement.value(6),
                 numerator: statement.value(7), denominator: statement.value(8), higherIsBetter: statement.value(9))
+            row.labelZh = statement.value(10)
             switch row.parse() {
             case .success(let definition): parsed.append((definition, description))
             case .failure(let issue): issues.append(issue)

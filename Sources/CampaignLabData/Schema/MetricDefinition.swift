@@ -26,6 +26,8 @@ public struct MetricDefinition: Sendable, Equatable, Hashable, Encodable {
     public var metric: String
     /// The name shown in reports.
     public var label: String
+    /// The name shown in Chinese reports (`label_zh`; nil: `label`).
+    public var labelZh: String?
     /// The unit shown in reports ("CNY", "logins"), if any.
     public var unit: String?
     /// Where the values come from.
@@ -47,7 +49,7 @@ public struct MetricDefinition: Sendable, Equatable, Hashable, Encodable {
     public var isRatio: Bool { numerator != nil && denominator != nil }
 
     private enum CodingKeys: String, CodingKey {
-        case metric, label, unit, source, rollup, event, numerator, denominator,
+        case metric, label, labelZh = "label_zh", unit, source, rollup, event, numerator, denominator,
             higherIsBetter = "higher_is_better", isDefault = "is_default"
     }
 
@@ -55,6 +57,7 @@ public struct MetricDefinition: Sendable, Equatable, Hashable, Encodable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(metric, forKey: .metric)
         try c.encode(label, forKey: .label)
+        try c.encode(labelZh, forKey: .labelZh)
         try c.encode(unit, forKey: .unit)
         try c.encode(source.rawValue, forKey: .source)
         try c.encode(rollup.rawValue, forKey: .rollup)
@@ -124,6 +127,7 @@ struct MetricDefinitionRow {
     var rowDescription: String
     var metric: SQLiteValue
     var label: SQLiteValue = .null
+    var labelZh: SQLiteValue = .null
     var unit: SQLiteValue = .null
     var source: SQLiteValue = .null
     var rollup: SQLiteValue = .null
@@ -192,10 +196,11 @@ struct MetricDefinitionRow {
         default:
             return issue("higher_is_better", "higher_is_better is \(self.higherIsBetter); use 1 (higher is better) or 0")
         }
-        return .success(
-            MetricDefinition(
-                metric: name, label: nonEmptyText(label), unit: nonEmptyText(unit), source: source, rollup: rollup,
-                event: event, numerator: numerator, denominator: denominator, higherIsBetter: higherIsBetter))
+        var definition = MetricDefinition(
+            metric: name, label: nonEmptyText(label), unit: nonEmptyText(unit), source: source, rollup: rollup,
+            event: event, numerator: numerator, denominator: denominator, higherIsBetter: higherIsBetter)
+        definition.labelZh = nonEmptyText(labelZh)
+        return .success(definition)
     }
 
     private func nonEmptyText(_ value: SQLiteValue) -> String? {

@@ -125,7 +125,8 @@ struct SVGCanvas {
             "<style>.cl-t{font-size:16px;font-weight:600;fill:#1f2328}.cl-s{font-size:13px;fill:#59636e}.cl-l{font-size:12px;fill:#1f2328}.cl-m{font-size:11px;fill:#59636e}.cl-a{font-size:12px;fill:#59636e}</style>\n"
         out += "<rect width=\"\(Self.n(width))\" height=\"\(Self.n(height))\" fill=\"#ffffff\"/>\n"
         var header = ""
-        let (shownTitle, cut) = Self.fit(title, maxWidth: width - 24, size: 16)
+        // (Bold: about a tenth wider than the estimate for regular text.)
+        let (shownTitle, cut) = Self.fit(title, maxWidth: (width - 24) / 1.1, size: 16)
         header +=
             "<text x=\"12\" y=\"22\" class=\"cl-t\">\(cut ? "<title>\(Escape.html(title))</title>" : "")\(Escape.html(shownTitle))</text>\n"
         if let subtitle {

@@ -1,0 +1,49 @@
+import CampaignLabData
+import CampaignLabReport
+
+/// How a metric reads in a report, from `metric_definitions`: its label (`label_zh` in Chinese
+/// reports) and its numbers' style from its unit — money for a currency, per cent for a share
+/// (and percentage points, 个百分点, for a difference of shares), decimals otherwise.
+/// Machine-readable records keep the metric's id.
+public enum MetricWords {
+    static let moneyUnits: Set<String> = ["cny", "rmb", "yuan", "元", "人民币", "¥"]
+    static let shareUnits: Set<String> = ["share", "%", "percent", "ratio", "rate", "比例", "占比", "比率"]
+
+    /// The name readers see.
+    public static func label(_ metric: String, _ context: AnalysisContext) -> String {
+        guard let definition = try? context.schema.definition(of: metric) else { return metric }
+        return context.language == .zh ? (definition.labelZh ?? definition.label) : definition.label
+    }
+
+    /// The style of the metric's values (means per customer).
+    public static func valueStyle(_ metric: String, _ context: AnalysisContext) -> NumberStyle {
+        switch kind(metric, context) {
+        case .money: return .currency
+        case .share: return .percent(digits: 1)
+        case .other: return .decimal(digits: 3)
+        }
+    }
+
+    /// The style of differences of the metric's values (effects, changes).
+    public static func effectStyle(_ metric: String, _ context: AnalysisContext) -> NumberStyle {
+        switch kind(metric, context) {
+        case .money: return .currency
+        case .share: return .percentagePoints(digits: 1)
+        case .other: return .decimal(digits: 3)
+        }
+    }
+
+    enum Kind { case money, share, other }
+
+    /// Money for a currency unit (or `aum` without a definition), a share for a share unit or
+    /// an any-event metric (0/1 per customer).
+    static func kind(_ metric: String, _ context: AnalysisContext) -> Kind {
+        guard let definition = try? context.schema.definition(of: metric), !definition.isDefault else {
+            return metric == "aum" ? .money : .other
+        }
+        let unit = definition.unit?.lowercased() ?? ""
+        if moneyUnits.contains(unit) { return .money }
+        if shareUnits.contains(unit) || definition.rollup == .any { return .share }
+        return .other
+    }
+}
