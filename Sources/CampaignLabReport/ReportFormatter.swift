@@ -50,7 +50,7 @@ public struct ReportFormatter: Sendable {
             return Self.grouped(value, digits: 3)
         case .multiple:
             // One decimal below 10× (after rounding: 9.96 is "10×"), whole multiples from 10×.
-            return Self.grouped(value, digits: Self.roundsBelow(abs(value), 10, digits: 1) ? 1 : 0) + "×"
+            return Self.grouped(value, digits: Self.roundsBelow(abs(value), 10, digits: 1) ? 1 : 0) + (language == .zh ? "倍" : "×")
         }
     }
 
@@ -70,6 +70,26 @@ public struct ReportFormatter: Sendable {
 
     /// A short tick label for chart axes: compact counts and amounts (en 12k, 3.4M, 1.2B;
     /// zh 1.2万, 3.4亿), percentages for percent styles.
+    /// The labels of one axis's ticks, in one unit for the whole axis: "0, 0.5万, 1万, 1.5万",
+    /// never "5,000" next to "1万" (the unit is the one of the largest tick).
+    public func ticks(_ values: [Double], _ style: NumberStyle) -> [String] {
+        switch style {
+        case .automatic, .count, .currency:
+            let largest = values.filter(\.isFinite).map(abs).max() ?? 0
+            let units: [(Double, String)] =
+                language == .zh ? [(1e8, "亿"), (1e4, "万")] : [(1e9, "B"), (1e6, "M"), (1e3, "k")]
+            guard let (size, name) = units.first(where: { largest >= $0.0 }) else { return values.map { tick($0, style) } }
+            let prefix = style == .currency && language == .en ? "¥" : ""
+            return values.map { value in
+                guard value.isFinite else { return tick(value, style) }
+                if value == 0 { return prefix + "0" }
+                return (value < 0 ? "−" : "") + prefix + Self.trimmed(abs(value) / size, digits: 2) + name
+            }
+        default:
+            return values.map { tick($0, style) }
+        }
+    }
+
     public func tick(_ value: Double, _ style: NumberStyle) -> String {
         if value.isNaN { return "—" }
         if value.isInfinite { return value > 0 ? "∞" : "−∞" }
@@ -78,7 +98,7 @@ public struct ReportFormatter: Sendable {
             let percent = value * 100
             return Self.trimmed(percent, digits: 2) + "%"
         case .pValue, .decimal, .signed, .multiple:
-            return Self.trimmed(value, digits: 3) + (style == .multiple ? "×" : "")
+            return Self.trimmed(value, digits: 3) + (style == .multiple ? (language == .zh ? "倍" : "×") : "")
         case .automatic, .count, .currency:
             let prefix = style == .currency && language == .en ? "¥" : ""
             let magnitude = abs(value)

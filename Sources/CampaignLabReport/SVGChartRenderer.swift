@@ -59,19 +59,19 @@ public struct SVGChartRenderer: Sendable {
 
     /// Value-axis gridlines and tick labels on the left (vertical axis).
     private func leftAxis(_ scale: LinearScale, _ canvas: inout SVGCanvas, left: Double, right: Double, style: NumberStyle) {
-        for t in scale.ticks {
+        for (t, label) in zip(scale.ticks, formatter.ticks(scale.ticks, style)) {
             let y = scale(t)
             canvas.line(left, y, right, y, stroke: t == 0 ? "#8c959f" : "#e6eaef")
-            canvas.text(formatter.tick(t, style), x: left - 6, y: y + 4, anchor: "end", cls: "cl-a")
+            canvas.text(label, x: left - 6, y: y + 4, anchor: "end", cls: "cl-a")
         }
     }
 
     /// Value-axis gridlines and tick labels at the bottom (horizontal axis).
     private func bottomAxis(_ scale: LinearScale, _ canvas: inout SVGCanvas, top: Double, bottom: Double, style: NumberStyle) {
-        for t in scale.ticks {
+        for (t, label) in zip(scale.ticks, formatter.ticks(scale.ticks, style)) {
             let x = scale(t)
             canvas.line(x, top, x, bottom, stroke: t == 0 ? "#8c959f" : "#e6eaef")
-            canvas.text(formatter.tick(t, style), x: x, y: bottom + 16, anchor: "middle", cls: "cl-a")
+            canvas.text(label, x: x, y: bottom + 16, anchor: "middle", cls: "cl-a")
         }
     }
 
@@ -295,8 +295,8 @@ public struct SVGChartRenderer: Sendable {
         let xScale = LinearScale(covering: xs + [0], range: (plotLeft, plotRight), includeZero: true)
         let yScale = LinearScale(domain: (yLow, yHigh), range: (plotBottom, plotTop))
         leftAxis(yScale, &canvas, left: plotLeft, right: plotRight, style: chart.yAxis.style)
-        for t in xScale.ticks {
-            canvas.text(formatter.tick(t, chart.xAxis.style), x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a")
+        for (t, label) in zip(xScale.ticks, formatter.ticks(xScale.ticks, chart.xAxis.style)) {
+            canvas.text(label, x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a")
         }
         canvas.line(plotLeft, plotBottom, plotRight, plotBottom, stroke: "#8c959f")
         for (index, s) in usable.enumerated() {
@@ -460,8 +460,8 @@ public struct SVGChartRenderer: Sendable {
         skipNonFinite(data.counts.filter { !$0.isFinite }.count, &canvas)
         let yScale = LinearScale(covering: counts, range: (plotBottom, plotTop), includeZero: true)
         leftAxis(yScale, &canvas, left: plotLeft, right: plotRight, style: chart.yAxis.style)
-        for t in xScale.ticks {
-            canvas.text(formatter.tick(t, chart.xAxis.style), x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a")
+        for (t, label) in zip(xScale.ticks, formatter.ticks(xScale.ticks, chart.xAxis.style)) {
+            canvas.text(label, x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a")
         }
         for (i, c) in counts.enumerated() {
             let x0 = xScale(edges[i]), x1 = xScale(edges[i + 1])
@@ -494,8 +494,8 @@ public struct SVGChartRenderer: Sendable {
         let xScale = LinearScale(domain: (0, 1), range: (plotLeft, plotRight))
         let yScale = LinearScale(domain: (0, 1), range: (plotBottom, plotTop))
         leftAxis(yScale, &canvas, left: plotLeft, right: plotRight, style: chart.yAxis.style)
-        for t in xScale.ticks {
-            canvas.text(formatter.tick(t, chart.xAxis.style), x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a")
+        for (t, label) in zip(xScale.ticks, formatter.ticks(xScale.ticks, chart.xAxis.style)) {
+            canvas.text(label, x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a")
         }
         canvas.line(xScale(0), yScale(0), xScale(1), yScale(1), stroke: "#59636e", width: 1.5, dash: "4 3")
         var d = ""

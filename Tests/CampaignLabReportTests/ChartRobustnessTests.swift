@@ -71,11 +71,19 @@ struct ChartRobustnessTests {
     }
 
     @Test func ordinaryTicksAreUnchanged() {
-        // Values 0…1500 → nice step 500 (computed by hand): 0, 500, 1k, 1.5k, each once.
+        // Values 0…1500 → nice step 500 (computed by hand): 0, 500, 1k, 1.5k, each once, all in
+        // the axis's one unit (k).
         let chart = Self.chart(
             "bars-plain", .bars(BarData(categories: ["a", "b"], series: [BarData.Series(name: "s", values: [0, 1500])])))
         let texts = Self.axisTexts(SVGChartRenderer(formatter: ReportFormatter(language: .en)).render(chart))
-        #expect(texts.filter { $0 != "x" && $0 != "y" } == ["0", "500", "1k", "1.5k"])
+        #expect(texts.filter { $0 != "x" && $0 != "y" } == ["0", "0.5k", "1k", "1.5k"])
+        let zh = Self.axisTexts(SVGChartRenderer(formatter: ReportFormatter(language: .zh)).render(chart))
+        #expect(zh.filter { $0 != "x" && $0 != "y" } == ["0", "500", "1,000", "1,500"])
+        // Past 1万 every tick is in 万 ("0.5万", not "5,000" next to "1万").
+        let wan = Self.chart(
+            "bars-wan", .bars(BarData(categories: ["a", "b"], series: [BarData.Series(name: "s", values: [0, 15_000])])))
+        let wanTexts = Self.axisTexts(SVGChartRenderer(formatter: ReportFormatter(language: .zh)).render(wan))
+        #expect(wanTexts.filter { $0 != "x" && $0 != "y" } == ["0", "0.5万", "1万", "1.5万"])
     }
 
     /// (value, style, language, expected) — computed by hand: the unit or decimals are chosen

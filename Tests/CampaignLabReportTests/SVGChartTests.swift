@@ -128,8 +128,9 @@ struct SVGChartTests {
 
     @Test func ticksAreNiceNumbers() {
         let svg = renderer.render(sampleCharts[0])
-        // Values −10…1500 (+ intervals to 1300): nice step 500 → ticks 0, 500, 1k, 1.5k and −500 below zero.
-        for tick in ["−500", ">0<", ">500<", ">1k<", ">1.5k<"] { #expect(svg.contains(tick), "\(tick)") }
+        // Values −10…1500 (+ intervals to 1300): nice step 500 → ticks 0, 500, 1k, 1.5k and −500
+        // below zero, all in thousands (one unit per axis).
+        for tick in ["−0.5k", ">0<", ">0.5k<", ">1k<", ">1.5k<"] { #expect(svg.contains(tick), "\(tick)") }
     }
 
     @Test func hostileLabelsAreEscaped() throws {
