@@ -47,3 +47,18 @@ public enum MetricWords {
         return .other
     }
 }
+
+/// How an arm reads in prose: the usual arm names in words ("participating", 参与), any
+/// other arm by its name in quotes, as the data have it. Tables and records keep the names.
+public enum ArmWords {
+    static let known: [String: (en: String, zh: String)] = [
+        "participant": ("participating", "参与"), "participants": ("participating", "参与"),
+        "non_participant": ("non-participating", "未参与"), "non_participants": ("non-participating", "未参与"),
+        "control": ("control", "对照组"), "treatment": ("treatment", "实验组"),
+    ]
+
+    public static func name(_ arm: String, _ context: AnalysisContext) -> String {
+        guard let words = known[arm.lowercased()] else { return "'\(arm)'" }
+        return context.language == .zh ? words.zh : words.en
+    }
+}

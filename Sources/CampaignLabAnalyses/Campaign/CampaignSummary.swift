@@ -36,9 +36,12 @@ public enum CampaignSummary: Analysis {
             }
             var line: [Inline] = [
                 .strong(MetricWords.label(m.metric, context)),
-                .text(t(": '\(a.treatedName)' customers changed by ", "：'\(a.treatedName)' 客户人均变化 ")),
+                .text(
+                    t(
+                        ": \(ArmWords.name(a.treatedName, context)) customers changed by ",
+                        "：\(ArmWords.name(a.treatedName, context))客户人均变化 ")),
                 .number(m.arms[1].change.estimate, style),
-                .text(t(" per customer, '\(a.controlName)' by ", "，'\(a.controlName)' 客户人均变化 ")),
+                .text(t(" per customer, \(ArmWords.name(a.controlName, context)) by ", "，\(ArmWords.name(a.controlName, context))客户人均变化 ")),
                 .number(m.arms[0].change.estimate, style),
             ]
             if let multiple = m.growthMultiple {
@@ -73,16 +76,17 @@ public enum CampaignSummary: Analysis {
             sure.append([
                 .text(
                     t(
-                        "Clear effects (less than a 5% chance of a difference this large without any effect, allowing for \(count) metrics tested at once): \(significant.joined(separator: ", ")).",
-                        "效应明确（在同时检验 \(count) 个指标的前提下，若无效应，出现这么大差异的概率低于 5%）：\(significant.joined(separator: "、"))。"))
+                        "Clear effects (less than a 5% chance of a difference this large without any effect, allowing for \(count) metrics tested at once): \(significant.map { MetricWords.label($0, context) }.joined(separator: ", ")).",
+                        "效应明确（在同时检验 \(count) 个指标的前提下，若无效应，出现这么大差异的概率低于 5%）：\(significant.map { MetricWords.label($0, context) }.joined(separator: "、"))。"
+                    ))
             ])
         }
         if !nothing.isEmpty {
             sure.append([
                 .text(
                     t(
-                        "No clear effect on: \(nothing.joined(separator: ", ")) — do not claim one.",
-                        "以下指标无明确效应：\(nothing.joined(separator: "、"))——不要宣称有效果。"))
+                        "No clear effect on: \(nothing.map { MetricWords.label($0, context) }.joined(separator: ", ")) — do not claim one.",
+                        "以下指标无明确效应：\(nothing.map { MetricWords.label($0, context) }.joined(separator: "、"))——不要宣称有效果。"))
             ])
         }
         if !a.randomized {
@@ -90,7 +94,7 @@ public enum CampaignSummary: Analysis {
             let agree = a.metrics.filter { m in
                 let estimates = adjusted.compactMap { m.estimate($0)?.effect }
                 return estimates.count > 1 && estimates.allSatisfy { e in estimates.allSatisfy { e.interval.contains($0.estimate) } }
-            }.map(\.metric)
+            }.map { MetricWords.label($0.metric, context) }
             if !agree.isEmpty {
                 sure.append([
                     .text(
@@ -102,13 +106,13 @@ public enum CampaignSummary: Analysis {
             if let b = a.balance {
                 sure.append([.text(balanceSentence(b, context))])
             }
-            let disagree = a.disagreements
+            let disagree = a.disagreements.map { MetricWords.label($0, context) }
             if !disagree.isEmpty {
                 sure.append([
                     .text(
                         t(
                             "Difference-in-differences tells another story for \(disagree.joined(separator: ", ")): see the warning under the estimates before quoting a number.",
-                            "\(disagree.joined(separator: "、")) 的双重差分给出不同结论：引用数字前请先看估计表下方的提示。"))
+                            "\(disagree.joined(separator: "、"))的双重差分给出不同结论：引用数字前请先看估计表下方的提示。"))
                 ])
             }
         }
@@ -165,15 +169,15 @@ public enum CampaignSummary: Analysis {
             todo.append([
                 .text(
                     t(
-                        "Keep the campaign for \(significant.joined(separator: ", ")); compare its cost with the effect per customer above.",
-                        "就 \(significant.joined(separator: "、")) 而言值得保留该活动；请将成本与上面的人均效应对比。"))
+                        "Keep the campaign for \(significant.map { MetricWords.label($0, context) }.joined(separator: ", ")); compare its cost with the effect per customer above.",
+                        "就\(significant.map { MetricWords.label($0, context) }.joined(separator: "、"))而言值得保留该活动；请将成本与上面的人均效应对比。"))
             ])
         } else if a.randomized {
             todo.append([
                 .text(
                     t(
-                        "The test shows no clear effect of '\(a.treatedName)': do not roll it out on this evidence; a longer or larger test could detect a smaller effect.",
-                        "本次测试未显示 '\(a.treatedName)' 有明确效应：不宜据此推广；更长或更大的测试才能发现更小的效应。"))
+                        "The test shows no clear effect of \(ArmWords.name(a.treatedName, context)): do not roll it out on this evidence; a longer or larger test could detect a smaller effect.",
+                        "本次测试未显示\(ArmWords.name(a.treatedName, context))有明确效应：不宜据此推广；更长或更大的测试才能发现更小的效应。"))
             ])
         } else {
             todo.append([

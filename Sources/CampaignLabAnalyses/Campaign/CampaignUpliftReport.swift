@@ -32,7 +32,10 @@ extension CampaignUplift {
                         "campaign months \(a.panel.windows.post.lowerBound)…\(a.panel.windows.post.upperBound), pre-period \(a.panel.windows.pre.lowerBound)…\(a.panel.windows.pre.upperBound). ",
                         "活动月份 \(a.panel.windows.post.lowerBound)…\(a.panel.windows.post.upperBound)，活动前基期 \(a.panel.windows.pre.lowerBound)…\(a.panel.windows.pre.upperBound)。"
                     )),
-                .text(t("Compared: '\(a.treatedName)' against '\(a.controlName)'. ", "比较：'\(a.treatedName)' 对比 '\(a.controlName)'。")),
+                .text(
+                    t(
+                        "Compared: \(ArmWords.name(a.treatedName, context)) against \(ArmWords.name(a.controlName, context)). ",
+                        "比较：\(ArmWords.name(a.treatedName, context)) 对比 \(ArmWords.name(a.controlName, context))。")),
                 .number(Double(a.included.count), .count),
                 .text(t(" customers have every metric in both periods", " 位客户在两个时期都有全部指标")),
                 .text(
@@ -54,8 +57,9 @@ extension CampaignUplift {
         if !a.panel.metricsLeftOut.isEmpty {
             notes.append(
                 t(
-                    "Events metrics left out: \(a.panel.metricsLeftOut.joined(separator: ", ")) — no customer of this campaign has their event in the pre-period, so there is no baseline.",
-                    "未纳入的事件指标：\(a.panel.metricsLeftOut.joined(separator: "、"))——本活动客户在基期内没有相应事件，无基线可比。"))
+                    "Events metrics left out: \(a.panel.metricsLeftOut.map { MetricWords.label($0, context) }.joined(separator: ", ")) — no customer of this campaign has their event in the pre-period, so there is no baseline.",
+                    "未纳入的事件指标：\(a.panel.metricsLeftOut.map { MetricWords.label($0, context) }.joined(separator: "、"))——本活动客户在基期内没有相应事件，无基线可比。"
+                ))
         }
         if a.outsideSupport > 0 {
             notes.append(
@@ -122,8 +126,8 @@ extension CampaignUplift {
             .table(
                 ReportTable(
                     caption: t(
-                        "Effect per '\(a.treatedName)' customer\(method.map { " (\($0.title(context)))" } ?? ""), in money and in per cent of what they would have had without the campaign; mean change from the pre-period to the campaign months; 95% intervals",
-                        "每位 '\(a.treatedName)' 客户的效应\(method.map { "（\($0.title(context))）" } ?? "")，以金额及相对无活动时水平的百分比表示；基期到活动月份的平均变化；95% 区间"
+                        "Effect per \(ArmWords.name(a.treatedName, context)) customer\(method.map { " (\($0.title(context)))" } ?? ""), in money and in per cent of what they would have had without the campaign; mean change from the pre-period to the campaign months; 95% intervals",
+                        "每位\(ArmWords.name(a.treatedName, context))客户的效应\(method.map { "（\($0.title(context))）" } ?? "")，以金额及相对无活动时水平的百分比表示；基期到活动月份的平均变化；95% 区间"
                     ),
                     columns: [
                         ReportTable.Column(t("Metric", "指标")), ReportTable.Column(t("Effect", "效应")),
@@ -177,8 +181,9 @@ extension CampaignUplift {
             .table(
                 ReportTable(
                     caption: t(
-                        "Campaign-month means per arm; difference '\(a.treatedName)' − '\(a.controlName)' (Welch), and the estimate adjusted for pre-period values (CUPED-like regression, narrower when the pre-period predicts the outcome); 95% intervals",
-                        "各组活动期均值；'\(a.treatedName)' − '\(a.controlName)' 的差（Welch），以及用基期值调整后的估计（类 CUPED 回归，基期越能预测结果区间越窄）；95% 区间"),
+                        "Campaign-month means per arm; difference \(ArmWords.name(a.treatedName, context)) − \(ArmWords.name(a.controlName, context)) (Welch), and the estimate adjusted for pre-period values (CUPED-like regression, narrower when the pre-period predicts the outcome); 95% intervals",
+                        "各组活动期均值；\(ArmWords.name(a.treatedName, context)) − \(ArmWords.name(a.controlName, context)) 的差（Welch），以及用基期值调整后的估计（类 CUPED 回归，基期越能预测结果区间越窄）；95% 区间"
+                    ),
                     columns: [
                         ReportTable.Column(t("Metric", "指标")), ReportTable.Column(t("\(a.treatedName) n", "\(a.treatedName) 人数")),
                         ReportTable.Column(t("\(a.treatedName) mean", "\(a.treatedName) 均值")),
@@ -214,8 +219,8 @@ extension CampaignUplift {
             .table(
                 ReportTable(
                     caption: t(
-                        "Effect on '\(a.treatedName)' customers, 95% intervals; p adjusted (Holm) across metrics per method",
-                        "对 '\(a.treatedName)' 客户的效应，95% 区间；p 值按方法在指标间做 Holm 校正"),
+                        "Effect on \(ArmWords.name(a.treatedName, context)) customers, 95% intervals; p adjusted (Holm) across metrics per method",
+                        "对\(ArmWords.name(a.treatedName, context))客户的效应，95% 区间；p 值按方法在指标间做 Holm 校正"),
                     columns: [
                         ReportTable.Column(t("Metric", "指标")), ReportTable.Column(t("Method", "方法")),
                         ReportTable.Column(t("Effect (95% CI)", "效应（95% 区间）")),
@@ -223,7 +228,7 @@ extension CampaignUplift {
                         ReportTable.Column(t("p, adjusted", "校正后 p")), ReportTable.Column(t("Note", "说明")),
                     ],
                     rows: rows)))
-        let disagree = a.disagreements
+        let disagree = a.disagreements.map { MetricWords.label($0, context) }
         if !disagree.isEmpty {
             blocks.append(
                 .callout(
@@ -262,7 +267,14 @@ extension UpliftAnalysis {
     var controlName: String { panel.arms[0] }
     /// "'variant_a' against 'control'": the heading of each arm's part when several are compared.
     func comparisonHeading(_ context: AnalysisContext) -> ReportBlock {
-        .heading(level: 3, [.text(context.text("'\(treatedName)' against '\(controlName)'", "'\(treatedName)' 对比 '\(controlName)'"))])
+        .heading(
+            level: 3,
+            [
+                .text(
+                    context.text(
+                        "\(ArmWords.name(treatedName, context)) against \(ArmWords.name(controlName, context))",
+                        "\(ArmWords.name(treatedName, context)) 对比 \(ArmWords.name(controlName, context))"))
+            ])
     }
     /// Metrics whose DiD and default estimates lie outside each other's intervals (observational).
     var disagreements: [String] {

@@ -239,8 +239,8 @@ public enum CampaignYearOverYear: Analysis {
             .table(
                 ReportTable(
                     caption: t(
-                        "Activity factor ('\(treatedName)') vs market factor ('\(controlName)'), per customer, 95% intervals",
-                        "活动因素（'\(treatedName)'）与市场因素（'\(controlName)'），人均，95% 区间"),
+                        "Activity factor (\(ArmWords.name(treatedName, context))) vs market factor (\(ArmWords.name(controlName, context))), per customer, 95% intervals",
+                        "活动因素（\(ArmWords.name(treatedName, context))）与市场因素（\(ArmWords.name(controlName, context))），人均，95% 区间"),
                     columns: [
                         ReportTable.Column(t("Metric", "指标")), ReportTable.Column(t("Activity factor", "活动因素")),
                         ReportTable.Column(t("Market factor", "市场因素")), ReportTable.Column(t("Triple difference", "三重差分")),
