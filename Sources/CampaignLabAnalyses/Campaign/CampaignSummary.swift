@@ -49,8 +49,8 @@ public enum CampaignSummary: Analysis {
             }
             line += [
                 .text(t(". The campaign's own effect: ", "。活动本身的效应：")), .number(e.estimate, style),
-                .text(t(" per customer (95% CI ", " / 人（95% 区间 ")), .number(e.interval.lower, style), .text(t(" to ", " 至 ")),
-                .number(e.interval.upper, style), .text(t(")", "）")),
+                .text(t(" per customer (most likely between ", " / 人（大概率在 ")), .number(e.interval.lower, style), .text(t(" and ", " 至 ")),
+                .number(e.interval.upper, style), .text(t(")", " 之间）")),
             ]
             if let r = m.headline?.relative {
                 line += [
@@ -99,8 +99,8 @@ public enum CampaignSummary: Analysis {
                 sure.append([
                     .text(
                         t(
-                            "The adjusted methods agree (each inside the others' intervals) for: \(agree.joined(separator: ", ")).",
-                            "各调整方法的结果相互一致（彼此落在对方区间内）的指标：\(agree.joined(separator: "、"))。"))
+                            "The careful ways of comparing give consistent answers for: \(agree.joined(separator: ", ")).",
+                            "几种严谨的比较方法结论一致的指标：\(agree.joined(separator: "、"))。"))
                 ])
             }
             if let b = a.balance {
@@ -111,8 +111,8 @@ public enum CampaignSummary: Analysis {
                 sure.append([
                     .text(
                         t(
-                            "Difference-in-differences tells another story for \(disagree.joined(separator: ", ")): see the warning under the estimates before quoting a number.",
-                            "\(disagree.joined(separator: "、"))的双重差分给出不同结论：引用数字前请先看估计表下方的提示。"))
+                            "A simpler comparison (each group's change over time) gives a different answer for \(disagree.joined(separator: ", ")): read the note under the estimates before quoting a number.",
+                            "对\(disagree.joined(separator: "、"))，更简单的比较（各组前后变化之差）给出不同结论：引用数字前请先看估计表下方的说明。"))
                 ])
             }
         }
@@ -124,8 +124,8 @@ public enum CampaignSummary: Analysis {
         let t = context.text
         if b.entropy != nil {
             return t(
-                "Entropy balancing weights the non-participants so that their pre-period averages (and dimension shares) equal the participants' exactly; the effect compares like with like on everything measured before the campaign — not on what was not measured.",
-                "熵平衡加权使未参与者的基期均值（及各维度占比）与参与者完全一致；效应是在活动前可观测的方面同类相比——未观测的差异无法排除。")
+                "Participants are compared with non-participants who looked the same before the campaign — the same averages on every metric and the same mix of customers — so the effect is like for like on everything measured; what was not measured could still differ. (How: the next section.)",
+                "参与客户与活动前看起来一样的未参与客户相比——各项指标的平均水平相同、客户构成相同——因此在可观测的方面是同类相比；未观测的差异仍可能存在（方法见下一节）。")
         }
         let imbalanced = b.rows.filter { abs($0.afterPropensity) > CampaignUplift.balanceThreshold }.count
         return imbalanced == 0
