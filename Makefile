@@ -16,7 +16,7 @@ DEMO_SEED    ?= 42
 DEMO_DB      := datasets/demo.sqlite
 REPORTS      := reports
 
-.PHONY: help deps test-deps apt-install bench-deps build demo demo-small demo-1m test bench clean format lint
+.PHONY: help deps test-deps apt-install bench-deps build demo demo-small demo-1m screenshots test bench clean format lint
 
 help:
 	@echo "make demo    install dependencies, build, generate + check the demo bank ($(DEMO_DB)), render the data overview"
@@ -60,6 +60,11 @@ demo: build
 	@echo "Reports:          $(REPORTS)/data-overview.en.html  $(REPORTS)/data-overview.zh.html"
 	@echo "                  $(REPORTS)/post-campaign-review.en.html  $(REPORTS)/post-campaign-review.zh.html"
 	@echo "                  (also .md with charts in *_files/, and .json)"
+
+# Screenshots of the shipped notebooks at 1280 px, both languages (docs/screenshots/).
+screenshots: build
+	@python3 -c 'import PIL, numpy' 2>/dev/null || python3 -m pip install --quiet pillow numpy || python3 -m pip install --quiet --break-system-packages pillow numpy
+	python3 docs/screenshots.py $(BIN)
 
 # Regenerates the small demo file committed in datasets/.
 demo-small: build

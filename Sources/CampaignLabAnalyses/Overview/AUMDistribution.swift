@@ -120,18 +120,20 @@ public enum AUMDistribution: Analysis {
                         .number(Double(missing), .count),
                         .text(
                             context.text(
-                                " customers have no \(metric) value (NULL) in \(month) and are left out.",
-                                " 位客户在 \(month) 的 \(metric) 为空（NULL），未计入。")),
+                                " customers have no \(MetricWords.label(metric, context)) value (NULL) in \(month) and are left out.",
+                                " 位客户在 \(month) 的\(MetricWords.label(metric, context))为空（NULL），未计入。")),
                     ]))
         }
         var grid = (0...100).map { Double($0) / 100 }
         grid.insert(contentsOf: (1...9).map { 0.99 + Double($0) / 1000 }, at: 100)
         let chart = Chart(
             id: "lorenz-\(slug(metric))-\(month)",
-            title: context.text("Concentration of \(metric)", "\(metric) 集中度"),
+            title: context.text("Concentration of \(MetricWords.label(metric, context))", "\(MetricWords.label(metric, context))集中度"),
             subtitle: context.text("\(month), \(formatCount(values.count)) customers", "\(month)，\(formatCount(values.count)) 位客户"),
             xAxis: Axis(label: context.text("Share of customers (poorest first)", "客户占比（由低到高）"), style: .percent(digits: 0)),
-            yAxis: Axis(label: context.text("Share of total \(metric)", "\(metric) 累计占比"), style: .percent(digits: 0)),
+            yAxis: Axis(
+                label: context.text("Share of total \(MetricWords.label(metric, context))", "\(MetricWords.label(metric, context))累计占比"),
+                style: .percent(digits: 0)),
             kind: .lorenz(LorenzData(points: lorenz.points(at: grid).map { ($0.population, $0.share) }, gini: gini)),
             note: context.text(
                 "Gini coefficient by the population definition; the dashed diagonal is perfect equality.",
@@ -155,10 +157,13 @@ public enum AUMDistribution: Analysis {
         blocks.append(
             .table(
                 ReportTable(
-                    caption: context.text("Share of total \(metric) held", "持有的 \(metric) 占比"),
+                    caption: context.text(
+                        "Share of total \(MetricWords.label(metric, context)) held", "持有的\(MetricWords.label(metric, context))占比"),
                     columns: [
                         ReportTable.Column(context.text("Customers", "客户")),
-                        ReportTable.Column(context.text("Share of \(metric)", "\(metric) 占比"), style: .percent(digits: 1)),
+                        ReportTable.Column(
+                            context.text("Share of \(MetricWords.label(metric, context))", "\(MetricWords.label(metric, context))占比"),
+                            style: .percent(digits: 1)),
                     ],
                     rows: shares.map { [.text(context.text($0.0, $0.1)), .number($0.2)] })))
 
@@ -175,8 +180,8 @@ public enum AUMDistribution: Analysis {
             .table(
                 ReportTable(
                     caption: context.text(
-                        "Quantiles of \(metric) (numpy 'linear'; 95% distribution-free interval)",
-                        "\(metric) 分位数（numpy 'linear' 定义；95% 非参数区间）"),
+                        "Quantiles of \(MetricWords.label(metric, context)) (numpy 'linear'; 95% distribution-free interval)",
+                        "\(MetricWords.label(metric, context))分位数（numpy 'linear' 定义；95% 非参数区间）"),
                     columns: [
                         ReportTable.Column(context.text("Statistic", "统计量")),
                         ReportTable.Column(context.text("Value", "数值"), style: .currency),
@@ -206,9 +211,13 @@ public enum AUMDistribution: Analysis {
             .chart(
                 Chart(
                     id: "bands-\(slug(metric))-\(month)",
-                    title: context.text("Customers and \(metric) by balance band", "各余额段的客户与 \(metric) 占比"),
+                    title: context.text(
+                        "Customers and \(MetricWords.label(metric, context)) by balance band",
+                        "各余额段的客户与\(MetricWords.label(metric, context))占比"),
                     subtitle: month,
-                    xAxis: Axis(label: context.text("\(metric) band (CNY)", "\(metric) 区间（元）")),
+                    xAxis: Axis(
+                        label: context.text(
+                            "\(MetricWords.label(metric, context)) band (CNY)", "\(MetricWords.label(metric, context))区间（元）")),
                     yAxis: Axis(label: context.text("Share", "占比"), style: .percent(digits: 0)),
                     kind: .bars(
                         BarData(

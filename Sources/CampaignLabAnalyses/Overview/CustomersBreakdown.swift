@@ -169,20 +169,25 @@ public enum CustomersBreakdown: Analysis {
             [.text(context.text("All", "合计"))] + slots.map { .integer(Int64(tierTotals[$0])) } + [.integer(Int64(total)), .number(1)])
         let byDimension = ReportTable(
             caption: context.text(
-                "Customers by \(dimension) and \(metric) tier, \(month)",
-                "按 \(dimension) 与 \(metric) 层级的客户数（\(month)）"),
+                "Customers by \(dimension) and \(MetricWords.label(metric, context)) tier, \(month)",
+                "按 \(dimension) 与\(MetricWords.label(metric, context))层级的客户数（\(month)）"),
             columns: columns, rows: tableRows)
 
         let amountTotal = tierAmounts.reduce(0, +)
         let withSnapshot = tierTotals[0...bounds.count].reduce(0, +)
         let tierTable = ReportTable(
-            caption: context.text("Tiers by \(metric), \(month)", "按 \(metric) 分层（\(month)）"),
+            caption: context.text(
+                "Tiers by \(MetricWords.label(metric, context)), \(month)", "按\(MetricWords.label(metric, context))分层（\(month)）"),
             columns: [
                 ReportTable.Column(context.text("Tier", "层级")),
                 ReportTable.Column(context.text("Customers", "客户数"), style: .count),
                 ReportTable.Column(context.text("Share of customers", "客户占比"), style: .percent(digits: 1)),
-                ReportTable.Column(context.text("Total \(metric)", "\(metric) 合计"), style: .currency),
-                ReportTable.Column(context.text("Share of \(metric)", "\(metric) 占比"), style: .percent(digits: 1)),
+                ReportTable.Column(
+                    context.text("Total \(MetricWords.label(metric, context))", "\(MetricWords.label(metric, context))合计"), style: .currency
+                ),
+                ReportTable.Column(
+                    context.text("Share of \(MetricWords.label(metric, context))", "\(MetricWords.label(metric, context))占比"),
+                    style: .percent(digits: 1)),
             ],
             rows: (0...bounds.count).map { t in
                 [
