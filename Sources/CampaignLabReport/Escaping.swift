@@ -75,6 +75,8 @@ struct RendererWords {
     var parameters: String { language == .zh ? "参数" : "Parameters" }
     var source: String { language == .zh ? "数据来源" : "Data" }
     var timeZone: String { language == .zh ? "时间" : "Times" }
+    /// Before a key figure's interval.
+    var interval: String { language == .zh ? "95% 区间 " : "95% CI " }
     /// After a label: "：" in Chinese, ": " in English.
     var colon: String { language == .zh ? "：" : ": " }
     var warning: String { language == .zh ? "警告" : "Warning" }

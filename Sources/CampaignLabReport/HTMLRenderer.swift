@@ -69,7 +69,14 @@ public struct HTMLRenderer: Sendable {
                     for figure in figures {
                         out +=
                             "<div class=\"cl-figure\"><div class=\"cl-figure-label\">" + Escape.html(figure.label)
-                            + "</div><div class=\"cl-figure-value\">" + Escape.html(formatter.figureText(figure)) + "</div>"
+                            + "</div><div class=\"cl-figure-value\">" + Escape.html(formatter.format(figure.value, figure.style)) + "</div>"
+                        // The interval on a line of its own: a card stays two lines high.
+                        if let interval = figure.interval {
+                            out +=
+                                "<div class=\"cl-figure-detail\">"
+                                + Escape.html(
+                                    words.interval + formatter.interval(interval.lowerBound, interval.upperBound, figure.style)) + "</div>"
+                        }
                         if let detail = figure.detail { out += "<div class=\"cl-figure-detail\">" + Escape.html(detail) + "</div>" }
                         out += "</div>\n"
                     }

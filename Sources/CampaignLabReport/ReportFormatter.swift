@@ -68,8 +68,6 @@ public struct ReportFormatter: Sendable {
         return format(value, style) + " (" + levelText + " CI " + interval(low, high, style) + ")"
     }
 
-    /// A short tick label for chart axes: compact counts and amounts (en 12k, 3.4M, 1.2B;
-    /// zh 1.2万, 3.4亿), percentages for percent styles.
     /// The labels of one axis's ticks, in one unit for the whole axis: "0, 0.5万, 1万, 1.5万",
     /// never "5,000" next to "1万" (the unit is the one of the largest tick).
     public func ticks(_ values: [Double], _ style: NumberStyle) -> [String] {
@@ -90,6 +88,8 @@ public struct ReportFormatter: Sendable {
         }
     }
 
+    /// A short tick label for chart axes: compact counts and amounts (en 12k, 3.4M, 1.2B;
+    /// zh 1.2万, 3.4亿), percentages for percent styles.
     public func tick(_ value: Double, _ style: NumberStyle) -> String {
         if value.isNaN { return "—" }
         if value.isInfinite { return value > 0 ? "∞" : "−∞" }

@@ -279,7 +279,7 @@ public enum CampaignFunnel: Analysis {
             f.windowDays.map {
                 t(
                     "\(formatCount(Int($0))) days after entry, and no later than the campaign's end",
-                    "入口后 \(formatCount(Int($0))) 天内，且不晚于活动结束")
+                    "进入漏斗后 \(formatCount(Int($0))) 天内，且不晚于活动结束")
             }
             ?? t("until the campaign's end (\(f.campaign.endsOn))", "至活动结束（\(f.campaign.endsOn)）")
         blocks.append(
@@ -287,7 +287,7 @@ public enum CampaignFunnel: Analysis {
                 .text(
                     t(
                         "Steps: \(f.steps.joined(separator: " → ")). Entry is the assignment time; each step counts once, at its first occurrence after the previous step, within the conversion window (\(window)); events of this campaign or without a campaign count. Time to convert runs from entry to '\(f.steps.last!)'; customers who have not reached it are censored at their window end (data cut-off \(Timestamp(secondsSinceEpoch: f.cutoff).description)).",
-                        "步骤：\(f.steps.joined(separator: " → "))。入口为分组时间；每个步骤只在上一步之后第一次出现时计数一次，须在转化窗口内（\(window)）；计入本活动或未标注活动的事件。转化时间从入口算到 '\(f.steps.last!)'；未转化客户在其窗口结束时删失（数据截止 \(Timestamp(secondsSinceEpoch: f.cutoff).description)）。"
+                        "步骤：\(f.steps.joined(separator: " → "))。客户在分组时进入漏斗；每个步骤只在上一步之后第一次出现时计数一次，须在转化窗口内（\(window)）；计入本活动或未标注活动的事件。转化时间从进入漏斗算到 '\(f.steps.last!)'；未转化客户在其窗口结束时删失（数据截止 \(Timestamp(secondsSinceEpoch: f.cutoff).description)）。"
                     ))
             ]))
         if !f.omittedSteps.isEmpty {
@@ -372,7 +372,7 @@ public enum CampaignFunnel: Analysis {
                 Chart(
                     id: "funnel-time-\(slug(f.campaign.id))", title: t("Share converted over time", "随时间的累计转化率"),
                     subtitle: t("Kaplan–Meier, non-converters censored at their window end", "Kaplan–Meier，未转化者在窗口结束时删失"),
-                    xAxis: Axis(label: t("Days since entry", "入口后天数")),
+                    xAxis: Axis(label: t("Days since entering the funnel", "进入漏斗后天数")),
                     yAxis: Axis(label: t("Converted", "已转化"), style: .percent(digits: 0)),
                     kind: .steps(series))))
         return blocks
