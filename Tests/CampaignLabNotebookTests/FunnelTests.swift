@@ -165,6 +165,23 @@ struct FunnelTests {
         #expect(Timestamp(secondsSinceEpoch: try CampaignFunnel.compute(early, options).cutoff).description == latest)
     }
 
+    /// The time-to-convert chart of a large funnel keeps a few hundred points of the curve,
+    /// each exact, and the curve drawn through them is within 0.001 of the full one.
+    @Test func aLongCurveIsThinnedForTheChart() {
+        // 100,000 steps of a smooth curve (a stand-in for a million customers' KM steps).
+        let points = [(x: 0.0, y: 0.0)] + (1...100_000).map { i in (x: Double(i) * 60 / 100_000, y: 0.4 * (1 - exp(-Double(i) / 20_000))) }
+        let kept = CampaignFunnel.thinned(points)
+        #expect(kept.count < 1_500 && kept.count > 100, "\(kept.count)")
+        #expect(kept.first! == points.first! && kept.last! == points.last!)
+        // The step curve through the kept points, evaluated at every original point.
+        var k = 0, worst = 0.0
+        for p in points {
+            while k + 1 < kept.count && kept[k + 1].x <= p.x { k += 1 }
+            worst = max(worst, abs(p.y - kept[k].y))
+        }
+        #expect(worst <= 0.001 + 1e-12, "\(worst)")
+    }
+
     /// Scanning events in two rowid ranges on two connections gives the same funnel.
     @Test func twoRangesGiveTheSameFunnel() throws {
         let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")

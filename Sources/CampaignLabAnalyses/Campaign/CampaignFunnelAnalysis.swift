@@ -366,7 +366,7 @@ public enum CampaignFunnel: Analysis {
                     })))
         var series: [StepSeries] = []
         let overall = km.steps.map { (x: $0.time, y: 1 - $0.survival) }
-        series.append(StepSeries(name: t("All", "全部"), points: [(x: 0, y: 0)] + overall))
+        series.append(StepSeries(name: t("All", "全部"), points: thinned([(x: 0, y: 0)] + overall)))
         blocks.append(
             .chart(
                 Chart(
@@ -376,6 +376,22 @@ public enum CampaignFunnel: Analysis {
                     yAxis: Axis(label: t("Converted", "已转化"), style: .percent(digits: 0)),
                     kind: .steps(series))))
         return blocks
+    }
+
+    /// The points of a step curve that a chart can show: a point where the curve has risen by a
+    /// tenth of a percentage point, or moved on by a five-hundredth of the days shown, since the
+    /// last point kept (and the last one). A million customers make one step per conversion
+    /// time — 176,000 points, 12.8 MB of JSON — which no reader can tell from 500 (the curve
+    /// drawn is within 0.001 of the exact one; the table above has the exact quantiles).
+    static func thinned(_ points: [(x: Double, y: Double)]) -> [(x: Double, y: Double)] {
+        guard points.count > 500, let first = points.first, let last = points.last else { return points }
+        let xStep = (last.x - first.x) / 500
+        var kept = [first]
+        for point in points.dropFirst().dropLast() where point.y - kept.last!.y >= 0.001 || point.x - kept.last!.x >= xStep {
+            kept.append(point)
+        }
+        kept.append(last)
+        return kept
     }
 
     /// Time to convert by the segment dimension, with the log-rank test.
