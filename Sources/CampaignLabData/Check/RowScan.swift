@@ -109,7 +109,8 @@ extension ContractChecker {
         var parsed = [Int?](repeating: nil, count: columns.count)
         var identifiers = IdentifierStats()
         // Per timestamp column: rows per written offset (Int.min: none), with a first row each.
-        var offsetForms = [[Int: (rows: Int, example: String)]](repeating: [:], count: columns.count)
+        // (A short list searched in order: an export has one or two forms.)
+        var offsetForms = [[(form: Int, rows: Int, example: String)]](repeating: [], count: columns.count)
         progress("checking \(name)…")
         while try statement.step() {
             rows += 1
@@ -175,10 +176,10 @@ extension ContractChecker {
                             wrongStorage(statement, i, storage, kind, column.name, table: name, namer: namer); continue
                         }
                         if let form = statement.withUTF8(i, { Timestamp.parse($0) == nil ? nil : Timestamp.writtenOffset($0) ?? Int.min }) {
-                            if let known = offsetForms[c][form] {
-                                offsetForms[c][form]!.rows = known.rows + 1
+                            if let k = offsetForms[c].firstIndex(where: { $0.form == form }) {
+                                offsetForms[c][k].rows += 1
                             } else {
-                                offsetForms[c][form] = (1, namer.describe())
+                                offsetForms[c].append((form, 1, namer.describe()))
                             }
                         } else {
                             unparsable(statement, i, kind, column.name, table: name, namer: namer)
@@ -213,7 +214,11 @@ extension ContractChecker {
             onRow(ScannedRow(statement: statement, parsed: parsed, columns: columns, namer: namer))
         }
         if columns.contains(where: { $0.name == "customer_id" }) { identifierStats[name] = identifiers }
-        for (c, forms) in offsetForms.enumerated() where forms.count > 1 { mixedTimeZones(forms, columns[c].name, table: name) }
+        for (c, forms) in offsetForms.enumerated() where forms.count > 1 {
+            mixedTimeZones(
+                Dictionary(uniqueKeysWithValues: forms.map { ($0.form, (rows: $0.rows, example: $0.example)) }), columns[c].name,
+                table: name)
+        }
         if rows >= Self.progressInterval && rows % Self.progressInterval != 0 { progress("checking \(name)… \(formatCount(rows)) rows") }
         return rows
     }
