@@ -9,6 +9,24 @@ public enum MetricWords {
     static let moneyUnits: Set<String> = ["cny", "rmb", "yuan", "元", "人民币", "¥"]
     static let shareUnits: Set<String> = ["share", "%", "percent", "ratio", "rate", "比例", "占比", "比率"]
 
+    /// The balance the overview's tiers and concentration are about: `aum`, else the first
+    /// customer_months metric whose unit is money, else the first whose name says balance.
+    /// - Throws: `AnalysisError` (option `metric`) when there is none.
+    public static func balanceMetric(_ schema: ContractSchema) throws -> String {
+        let metrics = schema.metrics
+        if metrics.contains("aum") { return "aum" }
+        if let money = metrics.first(where: { m in
+            (try? schema.definition(of: m)).map { moneyUnits.contains($0.unit?.lowercased() ?? "") } ?? false
+        }) {
+            return money
+        }
+        if let named = metrics.first(where: { ["balance", "aum", "余额", "资产"].contains(where: $0.lowercased().contains) }) { return named }
+        throw AnalysisError(
+            option: "metric",
+            "no balance metric: customer_months has no 'aum', no metric with a money unit in metric_definitions and none named like a balance (metrics: \(metrics.joined(separator: ", "))); name one"
+        )
+    }
+
     /// The name readers see.
     public static func label(_ metric: String, _ context: AnalysisContext) -> String {
         guard let definition = try? context.schema.definition(of: metric) else { return metric }

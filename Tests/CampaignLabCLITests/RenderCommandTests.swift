@@ -127,6 +127,11 @@ struct RenderCommandTests {
             },
             []
         ),
+        (
+            "a balance column not called aum",
+            "ALTER TABLE customer_months RENAME COLUMN aum TO balance; UPDATE metric_definitions SET metric = 'balance' WHERE metric = 'aum'",
+            [], []
+        ),
     ])
     func theReportsRenderOnAForeignBank(_ name: String, _ sql: String, reviewWarnings: [String], overviewWarnings: [String]) throws {
         let dir = try TemporaryDirectory()

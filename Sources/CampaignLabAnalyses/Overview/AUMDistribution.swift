@@ -10,31 +10,31 @@ public enum AUMDistribution: Analysis {
     public static let summary = "Concentration of a balance metric in one month: Lorenz curve, Gini, top and bottom shares, quantiles."
     public struct Options: AnalysisOptionSet {
         /// The customer_months column.
-        public var metric = "aum"
+        public var metric: String?
         /// The month (nil: the latest month with data).
         public var month: YearMonth?
 
         public static let declarations: [AnalysisOption] = [
-            AnalysisOption("metric", "the customer_months column", default: "aum"),
+            AnalysisOption("metric", "the customer_months column", default: "aum, else the first money metric"),
             AnalysisOption("month", "the month YYYY-MM", default: "the latest month"),
         ]
-        public init(metric: String = "aum", month: YearMonth? = nil) {
+        public init(metric: String? = nil, month: YearMonth? = nil) {
             self.metric = metric
             self.month = month
         }
         public init(_ values: OptionValues) throws {
-            metric = values.string("metric", default: "aum")
+            metric = values.optionalString("metric")
             month = try values.month("month")
         }
         public func encoded() -> [(name: String, value: String)] {
-            [("metric", metric)] + (month.map { [("month", $0.description)] } ?? [])
+            (metric.map { [("metric", $0)] } ?? []) + (month.map { [("month", $0.description)] } ?? [])
         }
     }
 
     public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
         let schema = context.schema
         try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
-        let metric = options.metric
+        let metric = try options.metric ?? MetricWords.balanceMetric(context.schema)
         try requireMetric(metric, option: "metric", in: schema)
         let month = try options.month?.description ?? latestMonth(context)
         // A word in the column is a finding of the overview (and of its data checks), not a stop.

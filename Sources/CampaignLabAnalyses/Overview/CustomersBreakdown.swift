@@ -12,8 +12,8 @@ public enum CustomersBreakdown: Analysis {
     public struct Options: AnalysisOptionSet {
         /// A customers dimension (nil: the first).
         public var by: String?
-        /// The customer_months column tiers are set on.
-        public var metric = "aum"
+        /// The customer_months column tiers are set on (nil: the balance metric, `MetricWords.balanceMetric`).
+        public var metric: String?
         /// Ascending tier boundaries in CNY.
         public var tiers: [Double] = CustomersBreakdown.standardTiers
         /// The month (nil: the latest month with data).
@@ -21,12 +21,11 @@ public enum CustomersBreakdown: Analysis {
 
         public static let declarations: [AnalysisOption] = [
             AnalysisOption("by", "a customers dimension (column)", default: "the first dimension"),
-            AnalysisOption("metric", "the customer_months column tiers are set on", default: "aum"),
+            AnalysisOption("metric", "the customer_months column tiers are set on", default: "aum, else the first money metric"),
             AnalysisOption("tiers", "ascending tier boundaries in CNY, comma-separated", default: "50000, 500000, 6000000"),
             AnalysisOption("month", "the month YYYY-MM", default: "the latest month"),
         ]
-        public init(by: String? = nil, metric: String = "aum", tiers: [Double] = CustomersBreakdown.standardTiers, month: YearMonth? = nil)
-        {
+        public init(by: String? = nil, metric: String? = nil, tiers: [Double] = CustomersBreakdown.standardTiers, month: YearMonth? = nil) {
             self.by = by
             self.metric = metric
             self.tiers = tiers
@@ -34,7 +33,7 @@ public enum CustomersBreakdown: Analysis {
         }
         public init(_ values: OptionValues) throws {
             by = values.optionalString("by")
-            metric = values.string("metric", default: "aum")
+            metric = values.optionalString("metric")
             tiers = try values.ascendingNumbers("tiers") ?? CustomersBreakdown.standardTiers
             month = try values.month("month")
         }
@@ -46,7 +45,7 @@ public enum CustomersBreakdown: Analysis {
         public func encoded() -> [(name: String, value: String)] {
             var list: [(name: String, value: String)] = []
             if let by { list.append(("by", by)) }
-            list.append(("metric", metric))
+            if let metric { list.append(("metric", metric)) }
             list.append(("tiers", tiers.map { $0.rounded() == $0 ? String(Int($0)) : String($0) }.joined(separator: ",")))
             if let month { list.append(("month", month.description)) }
             return list
@@ -97,7 +96,7 @@ public enum CustomersBreakdown: Analysis {
             throw AnalysisError(
                 option: "by", "'\(dimension)' is not a dimension of customers (dimensions: \(schema.dimensions.joined(separator: ", ")))")
         }
-        let metric = options.metric
+        let metric = try options.metric ?? MetricWords.balanceMetric(context.schema)
         try requireMetric(metric, option: "metric", in: schema)
         let bounds = options.tiers
         let month = try options.month?.description ?? latestMonth(context)
