@@ -14,3 +14,9 @@ func demoSmallCopy(in dir: TemporaryDirectory, then sql: String? = nil, badRows:
     let db = try SQLiteDatabase.open(readOnlyAt: path)
     return AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en, badRows: badRows)
 }
+
+/// SQL that puts table events behind a view whose customer_id is `id` (an expression of the
+/// stored id: `CAST(customer_id AS TEXT)`), as a bank's export may store it.
+func eventsView(_ id: String) -> String {
+    "ALTER TABLE events RENAME TO events_raw; CREATE VIEW events AS SELECT \(id) AS customer_id, event, occurred_at, value, campaign_id FROM events_raw"
+}

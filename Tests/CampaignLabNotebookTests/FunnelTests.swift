@@ -104,10 +104,7 @@ struct FunnelTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         func funnel(_ id: String?) throws -> [Int] {
-            let view = id.map {
-                "ALTER TABLE events RENAME TO events_raw; CREATE VIEW events AS SELECT \($0) AS customer_id, event, occurred_at, value, campaign_id FROM events_raw"
-            }
-            return try CampaignFunnel.compute(try demoSmallCopy(in: dir, then: view), .init(campaign: "growth_journey_2026")).reached
+            try CampaignFunnel.compute(try demoSmallCopy(in: dir, then: id.map(eventsView)), .init(campaign: "growth_journey_2026")).reached
         }
         let stored = try funnel(nil)
         #expect(stored[1] > 0)

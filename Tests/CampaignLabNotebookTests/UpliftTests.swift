@@ -295,17 +295,20 @@ struct EventMetricTests {
         }
     }
 
+    /// page_ab_2026's page views and purchase amounts on a changed copy of demo-small.
+    static func pageViewsPanel(in dir: TemporaryDirectory, then sql: String?) throws -> CampaignPanel {
+        try SharedCampaignPanel.load(
+            try demoSmallCopy(in: dir, then: sql), campaign: "page_ab_2026", metrics: ["page_views", "purchase_amount"], preMonths: nil
+        ).panel
+    }
+
     /// An events metric counts an event in the month of its reporting-zone time: exported in UTC
     /// ('…Z', eight hours earlier, so some fall on the previous day or month as text) the
     /// panel is the same as from the bank's local times.
     @Test func eventsWithOffsetsCountInTheirReportingZoneMonth() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        func panel(_ sql: String?) throws -> CampaignPanel {
-            try SharedCampaignPanel.load(
-                try demoSmallCopy(in: dir, then: sql), campaign: "page_ab_2026", metrics: ["page_views", "purchase_amount"], preMonths: nil
-            ).panel
-        }
+        func panel(_ sql: String?) throws -> CampaignPanel { try Self.pageViewsPanel(in: dir, then: sql) }
         let local = try panel(nil), utc = try panel("UPDATE events SET occurred_at = datetime(occurred_at, '-8 hours') || 'Z'")
         #expect(local.post[0].reduce(0, +) > 0)
         #expect(utc.pre == local.pre && utc.post == local.post)
@@ -317,14 +320,7 @@ struct EventMetricTests {
     @Test func customerIdsAreMatchedAcrossStorageTypes() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        func panel(_ sql: String?) throws -> CampaignPanel {
-            try SharedCampaignPanel.load(
-                try demoSmallCopy(in: dir, then: sql), campaign: "page_ab_2026", metrics: ["page_views", "purchase_amount"], preMonths: nil
-            ).panel
-        }
-        func eventsView(_ id: String) -> String {
-            "ALTER TABLE events RENAME TO events_raw; CREATE VIEW events AS SELECT \(id) AS customer_id, event, occurred_at, value, campaign_id FROM events_raw"
-        }
+        func panel(_ sql: String?) throws -> CampaignPanel { try Self.pageViewsPanel(in: dir, then: sql) }
         let stored = try panel(nil), text = try panel(eventsView("CAST(customer_id AS TEXT)"))
         #expect(stored.post[0].reduce(0, +) > 0)
         #expect(text.pre == stored.pre && text.post == stored.post)
