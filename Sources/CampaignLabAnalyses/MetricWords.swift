@@ -7,7 +7,9 @@ import CampaignLabReport
 /// Machine-readable records keep the metric's id.
 public enum MetricWords {
     static let moneyUnits: Set<String> = ["cny", "rmb", "yuan", "元", "人民币", "¥"]
-    static let shareUnits: Set<String> = ["share", "%", "percent", "ratio", "rate", "比例", "占比", "比率"]
+    /// Units of values from 0 to 1 (not "%" or "rate": a bank's column of 45.0 per cent would
+    /// read 4,500%).
+    static let shareUnits: Set<String> = ["share", "ratio", "proportion", "比例", "占比"]
 
     /// The balance the overview's tiers and concentration are about: `aum`, else the first
     /// customer_months metric whose unit is money, else the first whose name says balance.

@@ -100,11 +100,12 @@ public final class BadRows: @unchecked Sendable {
         }
     }
 
-    /// What was left out, in the order first met.
+    /// What was left out, by table, column, problem and example row (not in the order met:
+    /// blocks running at once meet them in any order, and a report is the same every run).
     public var excluded: [Excluded] {
         lock.lock()
         defer { lock.unlock() }
-        return order.map { entries[$0]! }
+        return order.sorted().map { entries[$0]! }
     }
 }
 

@@ -170,6 +170,16 @@ struct RenderCommandTests {
         if name == "a customer listed twice" {
             let markdown = try String(contentsOfFile: dir.file("overview/data-overview.en.md"), encoding: .utf8)
             #expect(markdown.contains("- **Customers**: 2,000 (2,001 rows, 1 of them repeats — see the data checks)"))
+            // Asked to, the review leaves the customer out of every block (their monthly rows too).
+            let lenient = try runCampaignLab([
+                "render", repositoryRoot + "/notebooks-md/post-campaign-review.md", "--db", db, "--out", dir.file("lenient"), "--quiet",
+                "--lang", "en", "--exclude-bad-rows",
+            ])
+            #expect(lenient.exitCode == 0)
+            #expect(
+                lenient.stderr
+                    == "note: left out customers.customer_id: 2 rows repeating a customer (e.g. customer_id=2), left out of the campaign with every row of the customer (listed at the top of the report)\n"
+            )
         }
         if name == "a text value in aum" {
             // The overview lists the value among its findings and still draws its figures.

@@ -34,8 +34,8 @@ extension CampaignUplift {
                     )),
                 .text(
                     t(
-                        "Compared: \(ArmWords.name(a.treatedName, context)) against \(ArmWords.name(a.controlName, context)). ",
-                        "比较：\(ArmWords.name(a.treatedName, context)) 对比 \(ArmWords.name(a.controlName, context))。")),
+                        "Compared: \(ArmWords.name(a.treatedName, context)) customers against \(ArmWords.name(a.controlName, context)) customers. ",
+                        "比较：\(ArmWords.name(a.treatedName, context))客户对比\(ArmWords.name(a.controlName, context))客户。")),
                 .number(Double(a.included.count), .count),
                 .text(t(" customers have every metric in both periods", " 位客户在两个时期都有全部指标")),
                 .text(
@@ -237,7 +237,7 @@ extension CampaignUplift {
                         .text(
                             t(
                                 "For \(disagree.joined(separator: ", ")), difference-in-differences and the default estimate disagree (neither inside the other's interval). They rest on different assumptions: DiD, that both groups would have changed alike without the campaign; the default, that customers alike before the campaign would have changed alike. When joining depends on something the pre-period measures only roughly (a customer's underlying activity), matching on the pre-period under-corrects and DiD is closer; when customers at different levels grow at different rates, DiD is biased and the default is closer. Say which story fits this campaign before quoting either.",
-                                "\(disagree.joined(separator: "、")) 的双重差分与默认估计不一致（互不落在对方区间内）。两者假设不同：双重差分假设没有活动时两组的变化相同；默认方法假设活动前相似的客户变化相同。若参与取决于基期只能粗略反映的因素（客户的潜在活跃度），按基期匹配会校正不足，双重差分更接近；若不同水平的客户增长速度不同，双重差分有偏，默认方法更接近。引用前请先判断哪种情形符合本次活动。"
+                                "\(disagree.joined(separator: "、"))的双重差分与默认估计不一致（互不落在对方区间内）。两者假设不同：双重差分假设没有活动时两组的变化相同；默认方法假设活动前相似的客户变化相同。若参与取决于基期只能粗略反映的因素（客户的潜在活跃度），按基期匹配会校正不足，双重差分更接近；若不同水平的客户增长速度不同，双重差分有偏，默认方法更接近。引用前请先判断哪种情形符合本次活动。"
                             ))
                     ]))
         }
@@ -273,7 +273,7 @@ extension UpliftAnalysis {
                 .text(
                     context.text(
                         "\(ArmWords.name(treatedName, context)) against \(ArmWords.name(controlName, context))",
-                        "\(ArmWords.name(treatedName, context)) 对比 \(ArmWords.name(controlName, context))"))
+                        "\(ArmWords.name(treatedName, context))对比\(ArmWords.name(controlName, context))"))
             ])
     }
     /// Metrics whose DiD and default estimates lie outside each other's intervals (observational).

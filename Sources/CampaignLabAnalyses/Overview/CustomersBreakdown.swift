@@ -108,7 +108,9 @@ public enum CustomersBreakdown: Analysis {
         dimension: String, metric: String, bounds: [Double], month: String,
         _ context: AnalysisContext
     ) throws -> TierCounts {
-        var tierCase = "CASE WHEN m.\(quoteIdentifier(metric)) IS NULL THEN NULL"
+        // A value that is not a number (a finding of the data checks) has no tier, like NULL:
+        // SQLite sorts text above every number, which would put it in the top tier.
+        var tierCase = "CASE WHEN typeof(m.\(quoteIdentifier(metric))) NOT IN ('integer', 'real') THEN NULL"
         for (i, bound) in bounds.enumerated() { tierCase += " WHEN m.\(quoteIdentifier(metric)) < \(bound) THEN \(i)" }
         tierCase += " ELSE \(bounds.count) END"
         context.progress("customers by \(dimension) and tier in \(month)")

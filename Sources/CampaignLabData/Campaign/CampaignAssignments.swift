@@ -35,6 +35,8 @@ public struct CampaignAssignments: Sendable {
     public var numericProblem: DataError?
     /// How many customers have each kind of problem.
     public var assignedAtProblems = 0, numericProblems = 0
+    /// Customers left out (bad rows excluded): readers of their other rows skip them.
+    public var leftOutIDs: Set<SQLiteValue> = []
 
     public var count: Int { ids.count }
     public static let missingLevelName = "(missing)"
@@ -73,6 +75,7 @@ public struct CampaignAssignments: Sendable {
         var assignedAtProblem: DataError?, numericProblem: DataError?, assignedAtProblems = 0, numericProblems = 0
         // Rows to leave out (excluding bad rows): positions in customer order.
         var leftOut = Set<Int>()
+        var firstDuplicate: DataError?
         var tally = BadRows.Tally(badRows.policy)
         let orphanColumn = 3 + dimensions.count + numericColumns.count
         while try statement.step() {
@@ -80,9 +83,12 @@ public struct CampaignAssignments: Sendable {
             let position = ids.count - 1
             if position > 0, ids[position] == ids[position - 1] {
                 // One customer twice: assigned twice (or to two arms), or listed twice in customers.
-                try tally.add(
-                    duplicate(ids[position], campaign, database), summary: "the same customer more than once",
-                    treatment: "left out of the campaign (every row of the customer)")
+                // Counted per row dropped; where the duplicate comes from is looked up once.
+                let problem = firstDuplicate ?? duplicate(ids[position], campaign, database)
+                firstDuplicate = problem
+                let summary = "repeating a customer", treatment = "left out of the campaign with every row of the customer"
+                if !leftOut.contains(position - 1) { try tally.add(problem, summary: summary, treatment: treatment) }
+                try tally.add(problem, summary: summary, treatment: treatment)
                 leftOut.formUnion([position - 1, position])
             }
             if statement.int64(orphanColumn) == 1 {
@@ -152,6 +158,7 @@ public struct CampaignAssignments: Sendable {
             withoutArmCount = 0
         }
         try tally.report(to: badRows)
+        let leftOutIDs = Set(leftOut.map { ids[$0] })
         if !leftOut.isEmpty {
             let keep = ids.indices.filter { !leftOut.contains($0) }
             ids = keep.map { ids[$0] }
@@ -172,10 +179,11 @@ public struct CampaignAssignments: Sendable {
                     "\(formatCount(withoutArmCount)) assignment\(withoutArmCount == 1 ? " has" : "s have") no arm (NULL); every assigned customer needs one (fix the rows or leave them out of the view)"
             )
         }
-        // Control first, then the other arms by name.
+        // Control first, then the other arms by name (an arm whose every row was left out is gone).
         let names = armInterner.names
-        let sortedArms = [names[0]] + names.dropFirst().sorted()
-        let armRemap = names.map { sortedArms.firstIndex(of: $0)! }
+        let present = Set(arm)
+        let sortedArms = [names[0]] + names.indices.dropFirst().filter { present.contains($0) }.map { names[$0] }.sorted()
+        let armRemap = names.map { sortedArms.firstIndex(of: $0) ?? 0 }
         arm = arm.map { armRemap[$0] }
         // Each dimension's levels sorted by name, so that dummy coding is stable (as statsmodels' C()).
         var levels: [[String]] = [], missingLevel: [Int32?] = []
@@ -195,6 +203,7 @@ public struct CampaignAssignments: Sendable {
         result.numericValues = numbers
         (result.assignedAtProblem, result.numericProblem) = (assignedAtProblem, numericProblem)
         (result.assignedAtProblems, result.numericProblems) = (assignedAtProblems, numericProblems)
+        result.leftOutIDs = leftOutIDs
         return result
     }
 

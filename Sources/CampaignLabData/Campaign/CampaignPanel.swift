@@ -90,7 +90,7 @@ public struct CampaignPanel: Sendable {
         var seen = Set<YearMonth>()
         let months = try readMonthsMetrics(
             monthsMetrics, rollups: rollups, ids: ids, windows: allWindows, campaign: campaign.id,
-            database: database, badRows: badRows, monthsSeen: &seen, progress: progress)
+            database: database, badRows: badRows, skipping: assignments.leftOutIDs, monthsSeen: &seen, progress: progress)
         for (j, metric) in monthsMetrics.enumerated() {
             if months[0][j].allSatisfy(\.isNaN) {
                 throw CampaignReadError(
@@ -152,7 +152,8 @@ public struct CampaignPanel: Sendable {
     static func readMonthsMetrics(
         _ monthsMetrics: [String], rollups: [MetricRollup], ids: [SQLiteValue],
         windows allWindows: [ClosedRange<YearMonth>], campaign: String, database: SQLiteDatabase,
-        badRows: BadRows = .refusing, monthsSeen: inout Set<YearMonth>, progress: (String) -> Void
+        badRows: BadRows = .refusing, skipping leftOut: Set<SQLiteValue> = [], monthsSeen: inout Set<YearMonth>,
+        progress: (String) -> Void
     ) throws -> [[[Double]]] {
         let w = allWindows.count
         var wanted: [YearMonth] = []
@@ -177,7 +178,7 @@ public struct CampaignPanel: Sendable {
         let job = MonthsReadJob(
             path: database.path, campaign: campaign, metricColumns: metricColumns, metrics: monthsMetrics,
             wanted: wanted, firstIndex: firstIndex, slotsByOffset: slotsByOffset, windowCount: w,
-            rollups: rollups, ids: ids, policy: badRows.policy)
+            rollups: rollups, ids: ids, policy: badRows.policy, leftOut: leftOut)
         let slices = ResultSlots<MonthsSlice>(count: sliceCount)
         let failures = ResultSlots<Error>(count: sliceCount)
         withoutActuallyEscaping(progress) { progress in
@@ -294,6 +295,8 @@ private struct MonthsReadJob: Sendable {
     var rollups: [MetricRollup]
     var ids: [SQLiteValue]
     var policy: BadRows.Policy
+    /// Assigned customers left out as bad rows: their rows still come from the join; skipped.
+    var leftOut: Set<SQLiteValue>
 
     func read(customers range: Range<Int>, progress: (String) -> Void) throws -> MonthsSlice {
         let k = metrics.count, w = windowCount, n = range.count
@@ -333,6 +336,7 @@ private struct MonthsReadJob: Sendable {
             try months.bind([.text(run.lowerBound.description), .text(run.upperBound.description)] + bounds)
             var cursor = 0
             while try months.step() {
+                if !leftOut.isEmpty, leftOut.contains(months.value(0)) { continue }
                 if let integerIDs, months.storageClass(0) == .integer {
                     let id = months.int64(0)
                     while cursor < n && integerIDs[cursor] != id { cursor += 1 }
