@@ -186,6 +186,8 @@ struct RenderCommandTests {
             let markdown = try String(contentsOfFile: dir.file("overview/data-overview.en.md"), encoding: .utf8)
             #expect(
                 markdown.contains("1 value is not a number (e.g. customer\\_id=1, month='2026-10') and is left out of the figures below"))
+            // …counted once: not also as a NULL.
+            #expect(!markdown.contains("monthly rows are NULL"))
             // Asked to, the review leaves the value out and says so at its top and in the JSON.
             let lenient = try runCampaignLab([
                 "render", repositoryRoot + "/notebooks-md/post-campaign-review.md", "--db", db, "--out", dir.file("lenient"), "--quiet",

@@ -56,7 +56,8 @@ public enum MonthlyKPIs: Analysis {
         let leftOut = BadRows(.exclude)
         var rows = try monthlyRows(metrics: metrics, active: active, badRows: leftOut, context)
         if let lastN = options.months, rows.count > lastN { rows = Array(rows.suffix(lastN)) }
-        return LeftOutValues.note(leftOut.excluded, context) + report(rows, metrics: metrics, active: active, context)
+        let words = Dictionary(leftOut.excluded.compactMap { e in e.column.map { ($0, e.count) } }, uniquingKeysWith: +)
+        return LeftOutValues.note(leftOut.excluded, context) + report(rows, metrics: metrics, active: active, words: words, context)
     }
 
     /// One row per month: [month, customers, (mean, non-null count) per metric, active share].
@@ -121,7 +122,10 @@ public enum MonthlyKPIs: Analysis {
         return rows
     }
 
-    static func report(_ rows: [[SQLiteValue]], metrics: [String], active: String?, _ context: AnalysisContext) -> [ReportBlock] {
+    /// `words`: per metric, the values left out for not being numbers (counted apart from NULLs).
+    static func report(
+        _ rows: [[SQLiteValue]], metrics: [String], active: String?, words: [String: Int] = [:], _ context: AnalysisContext
+    ) -> [ReportBlock] {
         let months = rows.map { $0[0].label(context) }
 
         var columns = [
@@ -137,7 +141,7 @@ public enum MonthlyKPIs: Analysis {
                 ReportTable.Column(context.text("Monthly active (\(active) > 0)", "月活跃占比（\(active) > 0）"), style: .percent(digits: 1)))
         }
         var tableRows: [[Cell]] = []
-        var nullCounts = [Int](repeating: 0, count: metrics.count)
+        var nullCounts = metrics.map { -(words[$0] ?? 0) }
         for row in rows {
             let n = row[1].integerValue ?? 0
             var cells: [Cell] = [.text(row[0].label(context)), .integer(n)]
