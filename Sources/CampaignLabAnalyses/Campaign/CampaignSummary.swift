@@ -154,8 +154,8 @@ public enum CampaignSummary: Analysis {
                 todo.append([
                     .text(
                         t(
-                            "Prioritise \(dimension.dimension) = \(level.level) next time: its effect on \(MetricWords.label(metric, context)) stands out from the other levels (",
-                            "下次优先 \(dimension.dimension) = \(level.level)：其\(MetricWords.label(metric, context))效应明显高于其他取值（")),
+                            "Next time, prioritise customers whose \(dimension.dimension) is \(level.level): the effect on \(MetricWords.label(metric, context)) stands out from the other customers (",
+                            "下次优先考虑 \(dimension.dimension) 为 \(level.level) 的客户：其\(MetricWords.label(metric, context))效应明显高于其他客户（")),
                     .number(e, MetricWords.effectStyle(metric, context)), .text(t(" per customer after shrinkage).", " / 人，收缩估计）。")),
                 ])
             } else if !a.segments.isEmpty {

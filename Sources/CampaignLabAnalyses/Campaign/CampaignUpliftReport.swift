@@ -132,8 +132,10 @@ extension CampaignUplift {
                     columns: [
                         ReportTable.Column(t("Metric", "指标")), ReportTable.Column(t("Effect", "效应")),
                         ReportTable.Column(t("Effect in %", "提升率")), ReportTable.Column("p"),
-                        ReportTable.Column(t("\(a.treatedName) change", "\(a.treatedName) 变化")),
-                        ReportTable.Column(t("\(a.controlName) change", "\(a.controlName) 变化")),
+                        ReportTable.Column(
+                            t("Change, \(ArmWords.name(a.treatedName, context)) customers", "\(ArmWords.name(a.treatedName, context))客户变化")),
+                        ReportTable.Column(
+                            t("Change, \(ArmWords.name(a.controlName, context)) customers", "\(ArmWords.name(a.controlName, context))客户变化")),
                         ReportTable.Column(t("Growth multiple as usually quoted", "常见口径增长倍数")),
                         ReportTable.Column(t("Honest multiple", "真实倍数")),
                     ],
