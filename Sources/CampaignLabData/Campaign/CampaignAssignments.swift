@@ -32,9 +32,10 @@ public struct CampaignAssignments: Sendable {
     /// for every analysis of a run (`readAll`): each analysis checks the ones it uses, so that
     /// the funnel's problem does not stop the uplift, nor the other way round.
     public var assignedAtProblem: DataError?
-    public var numericProblem: DataError?
+    /// Per numeric column with words in it (in column order): the first such value and how many.
+    public var numericProblems: [(problem: DataError, count: Int)] = []
     /// How many customers have each kind of problem.
-    public var assignedAtProblems = 0, numericProblems = 0
+    public var assignedAtProblems = 0
     /// Customers left out (bad rows excluded): readers of their other rows skip them.
     public var leftOutIDs: Set<SQLiteValue> = []
 
@@ -48,7 +49,7 @@ public struct CampaignAssignments: Sendable {
     /// - Parameter numericColumns: customers columns read as numbers (after the dimensions); a
     ///   value that is not a number is a contract error naming the row.
     /// - Parameter deferringValueProblems: keep an unparsable `assigned_at` or a word in a numeric
-    ///   column in `assignedAtProblem` / `numericProblem` (the value NaN) instead of throwing.
+    ///   column in `assignedAtProblem` / `numericProblems` (the value NaN) instead of throwing.
     /// - Parameter badRows: what to do with an assignment without an arm, a customer assigned
     ///   twice (or listed twice in customers) and an assigned customer not in customers — the
     ///   errors `check` reports — refused (naming the row) or left out and counted.
@@ -72,7 +73,8 @@ public struct CampaignAssignments: Sendable {
         var interners = [LevelInterner](repeating: LevelInterner(), count: dimensions.count)
         let missing = Array(missingLevelName.utf8)
         var withoutArm: [SQLiteValue] = [], withoutArmCount = 0
-        var assignedAtProblem: DataError?, numericProblem: DataError?, assignedAtProblems = 0, numericProblems = 0
+        var assignedAtProblem: DataError?, assignedAtProblems = 0
+        var numericProblems = [(problem: DataError, count: Int)?](repeating: nil, count: numericColumns.count)
         // Rows to leave out (excluding bad rows): positions in customer order.
         var leftOut = Set<Int>()
         var firstDuplicate: DataError?
@@ -141,8 +143,7 @@ public struct CampaignAssignments: Sendable {
                         table: "customers", column: name, row: "customer_id=\(ids.last!)",
                         message: "\(statement.value(index)) is not a number (the column holds numbers elsewhere)")
                     guard deferringValueProblems else { throw problem }
-                    numericProblem = numericProblem ?? problem
-                    numericProblems += 1
+                    numericProblems[c] = (numericProblems[c]?.problem ?? problem, (numericProblems[c]?.count ?? 0) + 1)
                     numbers[c].append(.nan)
                 }
             }
@@ -201,8 +202,8 @@ public struct CampaignAssignments: Sendable {
             dimensions: dimensions, levels: levels, missingLevel: missingLevel, dimensionCodes: codes)
         result.numericColumns = numericColumns
         result.numericValues = numbers
-        (result.assignedAtProblem, result.numericProblem) = (assignedAtProblem, numericProblem)
-        (result.assignedAtProblems, result.numericProblems) = (assignedAtProblems, numericProblems)
+        (result.assignedAtProblem, result.assignedAtProblems) = (assignedAtProblem, assignedAtProblems)
+        result.numericProblems = numericProblems.compactMap { $0 }
         result.leftOutIDs = leftOutIDs
         return result
     }
@@ -251,8 +252,9 @@ public struct CampaignAssignments: Sendable {
     /// value is missing, NaN).
     /// - Throws: the first such value (`DataError.contract`, naming the row).
     public func requireNumbers(_ badRows: BadRows = .refusing) throws {
-        guard let numericProblem else { return }
-        try badRows.handle(numericProblem, count: numericProblems, summary: "not a number", treatment: "treated as missing")
+        for (problem, count) in numericProblems {
+            try badRows.handle(problem, count: count, summary: "not a number", treatment: "treated as missing")
+        }
     }
 
     /// Checks that the control arm has customers and that there is another arm to compare.
