@@ -333,6 +333,39 @@ struct EventMetricTests {
         }
     }
 
+    /// A customer's month twice in customer_months (through a view) would count twice in a sum
+    /// and weigh twice in a mean: refused as `check` refuses a duplicate key, or, leaving bad
+    /// rows out, the repeat is dropped and the panel is the original one.
+    @Test func aRepeatedMonthIsRefusedOrLeftOut() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let repeated = """
+            ALTER TABLE customer_months RENAME TO months_raw;
+            CREATE VIEW customer_months AS SELECT * FROM months_raw
+              UNION ALL SELECT * FROM months_raw WHERE customer_id = 2 AND month = '2026-09'
+            """
+        func panel(_ sql: String?, _ badRows: BadRows = .refusing) throws -> CampaignPanel {
+            try SharedCampaignPanel.load(
+                try demoSmallCopy(in: dir, then: sql, badRows: badRows), campaign: "growth_journey_2026", metrics: ["aum"], preMonths: nil
+            ).panel
+        }
+        let original = try panel(nil)
+        do {
+            _ = try panel(repeated)
+            Issue.record("expected the repeated month to be refused")
+        } catch {
+            #expect(
+                "\(error)".hasPrefix(
+                    "table customer_months, column month, row customer_id=2, month='2026-09': the customer has more than one row for this month"
+                ),
+                "\(error)")
+        }
+        let badRows = BadRows(.exclude)
+        let lenient = try panel(repeated, badRows)
+        #expect(lenient.pre == original.pre && lenient.post == original.post)
+        #expect(badRows.excluded.map(\.count) == [1] && badRows.excluded.first?.problem == "repeating a customer's month")
+    }
+
     @Test func ratioMetricsAreRefusedClearly() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -334,7 +334,7 @@ private struct MonthsReadJob: Sendable {
                 WHERE a.campaign_id = ? AND \(filter) ORDER BY a.customer_id, m.month
                 """)
             try months.bind([.text(run.lowerBound.description), .text(run.upperBound.description)] + bounds)
-            var cursor = 0
+            var cursor = 0, previous = (cursor: -1, month: -1)
             while try months.step() {
                 if !leftOut.isEmpty, leftOut.contains(months.value(0)) { continue }
                 if let integerIDs, months.storageClass(0) == .integer {
@@ -357,6 +357,16 @@ private struct MonthsReadJob: Sendable {
                         summary: "not a month 'YYYY-MM'", treatment: "left out")
                     continue
                 }
+                // A customer's month twice (a view, a table without its key) would count twice.
+                if previous == (cursor, month.index) {
+                    try slice.bad.add(
+                        DataError.contract(
+                            table: "customer_months", column: "month", row: "customer_id=\(months.value(0)), month='\(month)'",
+                            message: "the customer has more than one row for this month (a view, or a table without its primary key?)"),
+                        summary: "repeating a customer's month", treatment: "left out (the first row kept)")
+                    continue
+                }
+                previous = (cursor, month.index)
                 let offset = month.index - firstIndex
                 guard offset >= 0 && offset < slotsByOffset.count else { continue }
                 slice.seen[offset] = true
