@@ -13,6 +13,14 @@ public enum CampaignSummary: Analysis {
     public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
         let analyses = try CampaignUplift.compute(context, options.selection, model: options.model)
         var blocks: [ReportBlock] = []
+        // The campaign by its name and dates (the reader may not know its id).
+        if let campaign = analyses.first?.panel.campaign {
+            blocks.append(
+                .paragraph([
+                    .strong(campaign.name),
+                    .text(context.text(", \(campaign.startsOn) to \(campaign.endsOn).", "，\(campaign.startsOn) 至 \(campaign.endsOn)。")),
+                ]))
+        }
         for a in analyses {
             if analyses.count > 1 { blocks.append(a.comparisonHeading(context)) }
             let significant = a.metrics.filter { ($0.headline?.adjustedPValue ?? 1) < 0.05 }.map(\.metric)
