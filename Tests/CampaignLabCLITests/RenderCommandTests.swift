@@ -150,6 +150,12 @@ struct RenderCommandTests {
             }
             return (warnings, json as! [String: Any])
         }
+        func renderLeavingBadRowsOut() throws -> CommandResult {
+            try runCampaignLab([
+                "render", repositoryRoot + "/notebooks-md/post-campaign-review.md", "--db", db, "--out", dir.file("lenient"), "--quiet",
+                "--lang", "en", "--exclude-bad-rows",
+            ])
+        }
         let review = try render("post-campaign-review", db, dir.file("review"))
         #expect(review.stderr.count == reviewWarnings.count, "\(name): \(review.stderr)")
         for (got, expected) in zip(review.stderr, reviewWarnings) { #expect(got.hasPrefix(expected), "\(name): \(got)") }
@@ -171,10 +177,7 @@ struct RenderCommandTests {
             let markdown = try String(contentsOfFile: dir.file("overview/data-overview.en.md"), encoding: .utf8)
             #expect(markdown.contains("- **Customers**: 2,000 (2,001 rows, 1 of them repeats — see the data checks)"))
             // Asked to, the review leaves the customer out of every block (their monthly rows too).
-            let lenient = try runCampaignLab([
-                "render", repositoryRoot + "/notebooks-md/post-campaign-review.md", "--db", db, "--out", dir.file("lenient"), "--quiet",
-                "--lang", "en", "--exclude-bad-rows",
-            ])
+            let lenient = try renderLeavingBadRowsOut()
             #expect(lenient.exitCode == 0)
             #expect(
                 lenient.stderr
@@ -189,10 +192,7 @@ struct RenderCommandTests {
             // …counted once: not also as a NULL.
             #expect(!markdown.contains("monthly rows are NULL"))
             // Asked to, the review leaves the value out and says so at its top and in the JSON.
-            let lenient = try runCampaignLab([
-                "render", repositoryRoot + "/notebooks-md/post-campaign-review.md", "--db", db, "--out", dir.file("lenient"), "--quiet",
-                "--lang", "en", "--exclude-bad-rows",
-            ])
+            let lenient = try renderLeavingBadRowsOut()
             #expect(lenient.exitCode == 0)
             #expect(
                 lenient.stderr

@@ -326,6 +326,12 @@ private struct MonthsReadJob: Sendable {
         // month of the run by primary key and steps through the rest (a seek per wanted month,
         // as `month IN (…)` does, costs 1.6× more on the 1M demo). The runs come in month
         // order, so a `last` rollup still ends on the latest month of its window.
+        /// A bad month row: refused, or left out and counted.
+        func badMonth(_ row: String, _ message: String, _ summary: String, _ treatment: String) throws {
+            try slice.bad.add(
+                DataError.contract(table: "customer_months", column: "month", row: row, message: message), summary: summary,
+                treatment: treatment)
+        }
         for run in CampaignPanel.consecutiveRuns(wanted) {
             let months = try database.prepare(
                 """
@@ -350,20 +356,17 @@ private struct MonthsReadJob: Sendable {
                         message: "rows arrived out of customer order; is customer_id stored with mixed types?")
                 }
                 guard months.storageClass(1) == .text, let month = months.withUTF8(1, { YearMonth.parse($0) }) else {
-                    try slice.bad.add(
-                        DataError.contract(
-                            table: "customer_months", column: "month", row: "customer_id=\(months.value(0))",
-                            message: "\(months.value(1)) is not a month 'YYYY-MM'"),
-                        summary: "not a month 'YYYY-MM'", treatment: "left out")
+                    try badMonth(
+                        "customer_id=\(months.value(0))", "\(months.value(1)) is not a month 'YYYY-MM'", "not a month 'YYYY-MM'", "left out"
+                    )
                     continue
                 }
                 // A customer's month twice (a view, a table without its key) would count twice.
                 if previous == (cursor, month.index) {
-                    try slice.bad.add(
-                        DataError.contract(
-                            table: "customer_months", column: "month", row: "customer_id=\(months.value(0)), month='\(month)'",
-                            message: "the customer has more than one row for this month (a view, or a table without its primary key?)"),
-                        summary: "repeating a customer's month", treatment: "left out (the first row kept)")
+                    try badMonth(
+                        "customer_id=\(months.value(0)), month='\(month)'",
+                        "the customer has more than one row for this month (a view, or a table without its primary key?)",
+                        "repeating a customer's month", "left out (the first row kept)")
                     continue
                 }
                 previous = (cursor, month.index)
