@@ -60,6 +60,7 @@ public enum AnalysisRegistry {
         CampaignSummary.self,
         CampaignYearOverYear.self,
         CampaignFunnel.self,
+        ExperimentHealth.self,
     ]
 
     public static func named(_ name: String) -> (any Analysis.Type)? {

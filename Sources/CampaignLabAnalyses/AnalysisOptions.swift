@@ -168,15 +168,16 @@ public struct OptionValues: Sendable, ExpressibleByDictionaryLiteral {
         return number
     }
 
-    /// A comma-separated list of numbers, ascending.
-    public func ascendingNumbers(_ key: String) throws -> [Double]? {
+    /// A comma-separated list of numbers, ascending unless `requireAscending` is false.
+    public func ascendingNumbers(_ key: String, requireAscending: Bool = true) throws -> [Double]? {
         guard let text = values[key] else { return nil }
         let parts = text.split(separator: ",").map { $0.filter { $0 != " " && $0 != "_" } }
         let numbers = parts.compactMap { Double($0) }
         guard numbers.count == parts.count, !numbers.isEmpty, numbers.allSatisfy(\.isFinite),
-            zip(numbers, numbers.dropFirst()).allSatisfy({ $0 < $1 })
+            !requireAscending || zip(numbers, numbers.dropFirst()).allSatisfy({ $0 < $1 })
         else {
-            throw AnalysisError(option: key, "expected ascending numbers separated by commas, found '\(text)'")
+            throw AnalysisError(
+                option: key, "expected \(requireAscending ? "ascending " : "")numbers separated by commas, found '\(text)'")
         }
         return numbers
     }
