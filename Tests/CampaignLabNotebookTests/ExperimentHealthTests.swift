@@ -20,6 +20,24 @@ struct ExperimentHealthTests {
         #expect(abs(result.overall.test.pValue - 0.36213144276679193) < 1e-9)
         #expect(result.passed && result.days.count == 2 && result.outsideWindow == 0)
         #expect(result.levels.map(\.scope).contains("wealth"))
+        // Every customer with an event of the test is assigned to it (SQL NOT EXISTS gives 0).
+        #expect(result.exposedWithoutAssignment?.count == 0)
+    }
+
+    /// Customers with the test's events but no assignment (their rows lost from the log): counted
+    /// and named, with one of them (demo-small's customers 25 and 27 have page_ab_2026 events).
+    @Test func exposureWithoutAssignmentIsCounted() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let context = try demoSmallCopy(
+            in: dir, then: "DELETE FROM assignments WHERE campaign_id = 'page_ab_2026' AND customer_id IN (25, 27)")
+        let result = try ExperimentHealth.compute(context, .init(campaign: "page_ab_2026"))
+        #expect(result.exposedWithoutAssignment?.count == 2)
+        #expect(result.exposedWithoutAssignment?.example == .integer(25) || result.exposedWithoutAssignment?.example == .integer(27))
+        let blocks = try ExperimentHealth.run(context, .init(campaign: "page_ab_2026"))
+        let text = MarkdownRenderer(language: .en).render(ReportDocument(title: "t", language: .en, blocks: blocks), chartDirectory: "x")
+            .text
+        #expect(text.contains("customers have events of this test but no assignment to it"))
     }
 
     /// variant_a's customers of the second day lost (a release that broke its page): the

@@ -67,6 +67,9 @@ public enum ExperimentHealth: Analysis {
         public var levels: [Check]
         /// Customers assigned before the test's first day or after its last.
         public var outsideWindow: Int
+        /// Customers with events of this test but no assignment to it (nil: no events table),
+        /// and one of them.
+        public var exposedWithoutAssignment: (count: Int, example: SQLiteValue?)?
         public var passed: Bool { !overall.flagged && outsideWindow == 0 }
     }
 
@@ -116,10 +119,26 @@ public enum ExperimentHealth: Analysis {
                     code == assignments.missingLevel[d!] ? CampaignAssignments.missingLevelName : assignments.levels[d!][Int(code)],
                     byLevel[code]!)
             }
+            // Exposure without assignment: customers whose events name this test but who are
+            // not assigned to it (ids matched across storage types, as everywhere).
+            var exposed: (count: Int, example: SQLiteValue?)?
+            if context.schema.has(Contract.events, column: "campaign_id") {
+                let assigned = Set(assignments.ids.map(\.customerKey))
+                var count = 0
+                var example: SQLiteValue?
+                let statement = try context.database.prepare("SELECT DISTINCT customer_id FROM events WHERE campaign_id = ?")
+                try statement.bind(campaign.id, at: 1)
+                while try statement.step() {
+                    guard !assigned.contains(statement.value(0).customerKey) else { continue }
+                    count += 1
+                    example = example ?? statement.value(0)
+                }
+                exposed = (count, example)
+            }
             return Result(
                 campaign: campaign, arms: arms, planned: planned,
                 overall: Check(scope: "overall", counts: total, test: SampleRatioMismatch(observed: total, allocation: planned)),
-                days: days, dimension: dimension, levels: levels, outsideWindow: outside)
+                days: days, dimension: dimension, levels: levels, outsideWindow: outside, exposedWithoutAssignment: exposed)
         }
     }
 
@@ -178,6 +197,19 @@ public enum ExperimentHealth: Analysis {
                             t(
                                 " customers were assigned outside the test's window (\(r.campaign.startsOn) to \(r.campaign.endsOn)): check the assignment dates.",
                                 " 位客户的分组时间不在测试期内（\(r.campaign.startsOn) 至 \(r.campaign.endsOn)）：请检查分组时间。")),
+                    ]))
+        }
+        if let exposed = r.exposedWithoutAssignment, exposed.count > 0 {
+            let example = exposed.example.map { "\($0)" } ?? ""
+            blocks.append(
+                .callout(
+                    .warning,
+                    [
+                        .number(Double(exposed.count), .count),
+                        .text(
+                            t(
+                                " customers have events of this test but no assignment to it (e.g. customer_id \(example)): the assignment log may be missing rows, and these customers are in no arm.",
+                                " 位客户有本测试的事件却没有分组记录（例如 customer_id \(example)）：分组日志可能缺行，这些客户不属于任何组。")),
                     ]))
         }
         let total = r.overall.counts.reduce(0, +), plannedTotal = r.planned.reduce(0, +)
