@@ -25,7 +25,7 @@ public enum ExcludedRows {
                 ])
         }
         let items: [[Inline]] = excluded.map { e in
-            let place = e.column.map { "\(e.table).\($0)" } ?? e.table
+            let place = e.place
             let problem = zh ? (wordsZh[e.problem] ?? e.problem) : e.problem
             let treatment = zh ? (wordsZh[e.treatment] ?? e.treatment) : e.treatment
             return zh

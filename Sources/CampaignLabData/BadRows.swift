@@ -27,9 +27,11 @@ public final class BadRows: @unchecked Sendable {
                 (table, column, problem, count, exampleRow, treatment)
         }
 
+        /// "table.column" (or the table alone).
+        public var place: String { column.map { "\(table).\($0)" } ?? table }
+
         public var description: String {
-            let place = column.map { "\(table).\($0)" } ?? table
-            return "\(place): \(formatCount(count)) row\(count == 1 ? "" : "s") \(problem) (e.g. \(exampleRow)), \(treatment)"
+            "\(place): \(formatCount(count)) row\(count == 1 ? "" : "s") \(problem) (e.g. \(exampleRow)), \(treatment)"
         }
     }
 
@@ -89,8 +91,6 @@ public final class BadRows: @unchecked Sendable {
                 }
             }
         }
-
-        public var isEmpty: Bool { items.isEmpty }
 
         /// Records the counts in `badRows`.
         public func report(to badRows: BadRows) throws {

@@ -44,8 +44,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
         case .corrupt(let path, let detail):
             return "\(path): the database file is corrupt (\(detail))."
         case .locked(let path):
-            return
-                "\(path): the database is locked by another program that is writing to it; try again when it has finished, or work on a copy of the file."
+            return "\(path): \(Self.troubleWords[.locked]!)."
         case .cannotOpen(let path, let detail):
             return
                 "\(path): SQLite cannot open the database for reading here (\(detail)); check the file's permissions, and for a database in WAL mode that its folder is writable (or work on a copy)."

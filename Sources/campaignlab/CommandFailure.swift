@@ -93,7 +93,7 @@ enum CommandFailure {
         }
     }
 
-    static func writeReason(_ error: CocoaError) -> String {
+    private static func writeReason(_ error: CocoaError) -> String {
         switch error.code {
         case .fileWriteNoPermission: "permission denied"
         case .fileWriteOutOfSpace: "the disk is full"

@@ -104,7 +104,7 @@ public enum ExperimentHealth: Analysis {
                 let a = assignments.arm[i], at = assignments.assignedAt[i]
                 guard !at.isNaN else { continue }
                 total[a] += 1
-                byDay[Int((at / 86_400).rounded(.down)), default: [Double](repeating: 0, count: arms.count)][a] += 1
+                byDay[Timestamp(secondsSinceEpoch: at).date.daysSinceEpoch, default: [Double](repeating: 0, count: arms.count)][a] += 1
                 if let d { byLevel[assignments.dimensionCodes[d][i], default: [Double](repeating: 0, count: arms.count)][a] += 1 }
                 if at < first || at >= end { outside += 1 }
             }

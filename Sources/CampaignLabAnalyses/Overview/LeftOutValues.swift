@@ -7,7 +7,7 @@ enum LeftOutValues {
     /// A visible note per kind of value left out (none: no blocks).
     static func note(_ excluded: [BadRows.Excluded], _ context: AnalysisContext) -> [ReportBlock] {
         excluded.map { e in
-            let place = e.column.map { "\(e.table).\($0)" } ?? e.table
+            let place = e.place
             return .callout(
                 .note,
                 context.language == .zh

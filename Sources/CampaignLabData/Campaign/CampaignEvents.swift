@@ -41,8 +41,7 @@ public enum CampaignEvents {
         let fromEnd = schema.table("events")?.hasRowID == true ? " ORDER BY rowid DESC" : ""
         if let text = try database.scalarText(
             "SELECT occurred_at FROM events WHERE occurred_at >= ?\(fromEnd) LIMIT 1", [.text(last.description)]),
-            let time = Array(text.utf8).withUnsafeBufferPointer({ Timestamp.parse($0) }),
-            time.secondsSinceEpoch >= end - 86_400
+            let time = Timestamp(text), time.secondsSinceEpoch >= end - 86_400
         {
             return end
         }
@@ -50,7 +49,7 @@ public enum CampaignEvents {
         guard
             let text = try database.scalarText(
                 "SELECT max(occurred_at) FROM events WHERE occurred_at >= ? AND occurred_at < ?", [.text(range.from), .text(range.until)]),
-            let time = Array(text.utf8).withUnsafeBufferPointer({ Timestamp.parse($0) })
+            let time = Timestamp(text)
         else { return nil }
         return min(time.secondsSinceEpoch, end)
     }
