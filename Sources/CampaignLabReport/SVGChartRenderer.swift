@@ -75,6 +75,14 @@ public struct SVGChartRenderer: Sendable {
         }
     }
 
+    /// The tick labels under a horizontal value axis, in one unit for the axis (charts that
+    /// draw their own vertical lines).
+    private func bottomTickLabels(_ scale: LinearScale, _ canvas: inout SVGCanvas, bottom: Double, style: NumberStyle) {
+        for (t, label) in zip(scale.ticks, formatter.ticks(scale.ticks, style)) {
+            canvas.text(label, x: scale(t), y: bottom + 16, anchor: "middle", cls: "cl-a")
+        }
+    }
+
     private func axisLabels(
         _ chart: Chart, _ canvas: inout SVGCanvas, plotLeft: Double, plotRight: Double, plotTop: Double,
         plotBottom: Double, xLabelY: Double
@@ -295,9 +303,7 @@ public struct SVGChartRenderer: Sendable {
         let xScale = LinearScale(covering: xs + [0], range: (plotLeft, plotRight), includeZero: true)
         let yScale = LinearScale(domain: (yLow, yHigh), range: (plotBottom, plotTop))
         leftAxis(yScale, &canvas, left: plotLeft, right: plotRight, style: chart.yAxis.style)
-        for (t, label) in zip(xScale.ticks, formatter.ticks(xScale.ticks, chart.xAxis.style)) {
-            canvas.text(label, x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a")
-        }
+        bottomTickLabels(xScale, &canvas, bottom: plotBottom, style: chart.xAxis.style)
         canvas.line(plotLeft, plotBottom, plotRight, plotBottom, stroke: "#8c959f")
         for (index, s) in usable.enumerated() {
             let points = s.points.filter { $0.x.isFinite && $0.y.isFinite }
@@ -460,9 +466,7 @@ public struct SVGChartRenderer: Sendable {
         skipNonFinite(data.counts.filter { !$0.isFinite }.count, &canvas)
         let yScale = LinearScale(covering: counts, range: (plotBottom, plotTop), includeZero: true)
         leftAxis(yScale, &canvas, left: plotLeft, right: plotRight, style: chart.yAxis.style)
-        for (t, label) in zip(xScale.ticks, formatter.ticks(xScale.ticks, chart.xAxis.style)) {
-            canvas.text(label, x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a")
-        }
+        bottomTickLabels(xScale, &canvas, bottom: plotBottom, style: chart.xAxis.style)
         for (i, c) in counts.enumerated() {
             let x0 = xScale(edges[i]), x1 = xScale(edges[i + 1])
             canvas.rect(
@@ -494,9 +498,7 @@ public struct SVGChartRenderer: Sendable {
         let xScale = LinearScale(domain: (0, 1), range: (plotLeft, plotRight))
         let yScale = LinearScale(domain: (0, 1), range: (plotBottom, plotTop))
         leftAxis(yScale, &canvas, left: plotLeft, right: plotRight, style: chart.yAxis.style)
-        for (t, label) in zip(xScale.ticks, formatter.ticks(xScale.ticks, chart.xAxis.style)) {
-            canvas.text(label, x: xScale(t), y: plotBottom + 16, anchor: "middle", cls: "cl-a")
-        }
+        bottomTickLabels(xScale, &canvas, bottom: plotBottom, style: chart.xAxis.style)
         canvas.line(xScale(0), yScale(0), xScale(1), yScale(1), stroke: "#59636e", width: 1.5, dash: "4 3")
         var d = ""
         for (i, p) in points.enumerated() {
