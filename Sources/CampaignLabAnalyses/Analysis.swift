@@ -61,6 +61,7 @@ public enum AnalysisRegistry {
         CampaignYearOverYear.self,
         CampaignFunnel.self,
         ExperimentHealth.self,
+        ExperimentReadout.self,
     ]
 
     public static func named(_ name: String) -> (any Analysis.Type)? {

@@ -75,8 +75,10 @@ extension UpliftModel.Baseline: ExpressibleByArgument {}
 enum AnalysisCommandRunner {
     /// Validates the options (the same check a notebook block gets), runs the analysis on the
     /// database read-only, and prints the report as Markdown or writes it to `--out`.
+    /// - Parameters: `db`: nil for an analysis that reads a file of its own (an empty
+    ///   in-memory database stands in); `source`: the report's data source (default: the db's name).
     static func run<A: Analysis>(
-        _ analysis: A.Type, options: A.Options, db: String, output: ReportOutputOptions,
+        _ analysis: A.Type, options: A.Options, db: String?, source: String? = nil, output: ReportOutputOptions,
         name: String, title: (ReportLanguage) -> String
     ) throws {
         let language = try output.language()
@@ -84,7 +86,7 @@ enum AnalysisCommandRunner {
         let progress = output.progress(since: Date())
         try CommandFailure.handling {
             try options.validate()
-            let database = try SQLiteDatabase.open(readOnlyAt: db)
+            let database = try db.map(SQLiteDatabase.open(readOnlyAt:)) ?? SQLiteDatabase(path: ":memory:", mode: .readOnly)
             let badRows = output.badRows()
             let context = AnalysisContext(
                 database: database, schema: try ContractSchema.discover(in: database), language: language, badRows: badRows,
@@ -94,7 +96,7 @@ enum AnalysisCommandRunner {
             var document = ReportDocument(
                 title: title(language), language: language,
                 parameters: options.encoded().sorted { $0.name < $1.name }.map { ($0.name, $0.value) },
-                blocks: blocks, source: URL(fileURLWithPath: db).lastPathComponent)
+                blocks: blocks, source: source ?? db.map { URL(fileURLWithPath: $0).lastPathComponent })
             document.excludedRows = badRows.excluded.map(\.description)
             document.timeZone = Timestamp.offsetName(Timestamp.reportingOffsetSeconds)
             if let out = output.out {

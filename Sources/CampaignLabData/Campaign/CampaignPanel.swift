@@ -149,7 +149,7 @@ public struct CampaignPanel: Sendable {
     /// The `customer_months` metrics of `ids` rolled up over each window: [window][metric][customer]
     /// (NaN for a customer without a value in the window). Read by primary-key ranges in
     /// customer order, in two slices on two connections at once for large campaigns.
-    static func readMonthsMetrics(
+    public static func readMonthsMetrics(
         _ monthsMetrics: [String], rollups: [MetricRollup], ids: [SQLiteValue],
         windows allWindows: [ClosedRange<YearMonth>], campaign: String, database: SQLiteDatabase,
         badRows: BadRows = .refusing, skipping leftOut: Set<SQLiteValue> = [], monthsSeen: inout Set<YearMonth>,

@@ -1,0 +1,280 @@
+import CampaignLabData
+import CampaignLabReport
+import CampaignLabStats
+import Foundation
+
+/// A variant against control on one metric, as the readout reports it.
+struct ReadoutComparison: Sendable {
+    /// Index into the readout's arms.
+    var arm: Int
+    var comparison: VariantComparison?
+    /// Why there is no comparison (nil when there is one).
+    var unavailable: ComparisonUnavailable?
+    /// The estimates the readout reads: the always-valid ones at an interim look, else the
+    /// fixed-horizon default.
+    var reported: EffectEstimate?
+    var reportedRelative: EffectEstimate?
+    var pAdjusted: Double?
+    /// On the relative effect (flat or normal prior).
+    var posterior: NormalPosterior?
+    /// P(the variant is better), in the metric's good direction.
+    var chanceToWin: Double?
+    /// E[loss of shipping the variant], relative to control, in the good direction.
+    var expectedLoss: Double?
+    /// Fixed-horizon power at the target effect and the minimum detectable effect (80 %).
+    var power: Double?
+    var minimumDetectable: Double?
+    var guardrail: GuardrailStatus?
+
+    /// The effect in the metric's good direction (positive = better).
+    func goodDirection(_ value: Double, _ metric: ReadoutMetric) -> Double { metric.higherIsBetter ? value : -value }
+}
+
+enum GuardrailStatus: String, Sendable {
+    /// The interval rules out a worsening beyond the margin.
+    case holds
+    /// The interval lies entirely beyond the margin on the bad side.
+    case harmful
+    /// Neither yet.
+    case unclear
+}
+
+struct ReadoutMetricResult: Sendable {
+    var metric: ReadoutMetric
+    var comparisons: [ReadoutComparison]
+    var guardrail: ExperimentReadout.Guardrail?
+    var isPrimary: Bool
+}
+
+struct ReadoutDecision: Sendable {
+    enum Kind: String, Sendable { case ship, dontShip = "dont_ship", keepRunning = "keep_running", blocked }
+    var kind: Kind
+    /// The variant to ship (ship) or the best one so far.
+    var variant: Int?
+    /// Keep running until this day.
+    var until: CivilDate?
+    /// Days still needed at the observed traffic to detect the target effect (primary, best variant).
+    var daysNeeded: Double?
+    /// The best variant against the runner-up on the primary metric (multi-arm tests).
+    var runnerUp: (arm: Int, effect: EffectEstimate)?
+}
+
+struct ReadoutResult: Sendable {
+    var input: ReadoutInput
+    var options: ExperimentReadout.Options
+    var metrics: [ReadoutMetricResult]
+    var primary: Int
+    /// The confidence sequences' N* per variant, at an interim look.
+    var tuning: [Double]?
+    /// The relative effect the power is about, per variant (primary metric).
+    var target: [Double?]
+    var decision: ReadoutDecision
+    var healthFailed: Bool
+    var summarySRM: SampleRatioMismatch?
+
+    static let alpha = 0.05
+}
+
+extension ExperimentReadout {
+    /// Every estimate, the corrections across metrics × variants, and the decision.
+    static func estimate(_ input: ReadoutInput, _ options: Options) throws -> ReadoutResult {
+        guard input.planned.count == input.arms.count else {
+            throw AnalysisError(
+                option: "split",
+                "\(input.planned.count) shares for \(input.arms.count) arms (\(input.arms.joined(separator: ", ")), control first); give one share per arm"
+            )
+        }
+        let names = input.metrics.map(\.metric)
+        let primaryName = options.primary ?? input.metrics.first(where: \.isConversion)?.metric ?? names[0]
+        guard let primary = names.firstIndex(of: primaryName) else {
+            throw AnalysisError(
+                option: "primary", "'\(primaryName)' is not one of the readout's metrics (\(names.joined(separator: ", ")))")
+        }
+        for g in options.guardrails where !names.contains(g.metric) {
+            throw AnalysisError(
+                option: "guardrails", "'\(g.metric)' is not one of the readout's metrics (\(names.joined(separator: ", ")))")
+        }
+        let interim = input.interim
+        let prior = options.priorSD.map { NormalPrior(mean: 0, standardDeviation: $0) }
+        var tuning: [Double]?
+        if interim, let elapsed = input.elapsedDays, let planned = input.plannedDays {
+            tuning = (1..<input.arms.count).map { v in
+                options.tuning ?? max(1, ((input.customers[v] + input.customers[0]) * planned / max(elapsed, 1e-9)).rounded())
+            }
+        }
+        var results: [ReadoutMetricResult] = []
+        for (k, metric) in input.metrics.enumerated() {
+            var comparisons: [ReadoutComparison] = []
+            for v in 1..<input.arms.count {
+                var c = ReadoutComparison(arm: v)
+                do {
+                    let comparison = try ExperimentComparison.compare(
+                        treatment: metric.sums[v], control: metric.sums[0], adjust: options.cuped, relativeMethod: options.relativeInterval)
+                    c.comparison = comparison
+                    var reported = comparison.absolute, relative = comparison.relative
+                    if let tuning {
+                        let cs = ConfidenceSequence(tuningSampleSize: tuning[v - 1])
+                        let n = metric.sums[v].count + metric.sums[0].count
+                        reported = cs.effect(reported, sampleSize: n)
+                        relative = relative.map { cs.effect($0, sampleSize: n) }
+                    }
+                    c.reported = reported
+                    c.reportedRelative = relative
+                    if let relative, relative.standardError > 0 {
+                        let posterior = NormalPosterior(estimate: relative.estimate, standardError: relative.standardError, prior: prior)
+                        c.posterior = posterior
+                        c.chanceToWin = metric.higherIsBetter ? posterior.chanceToBeatControl : 1 - posterior.chanceToBeatControl
+                        c.expectedLoss = metric.higherIsBetter ? posterior.expectedLossOfTreatment : posterior.expectedLossOfControl
+                    }
+                    c.minimumDetectable = ExperimentComparison.minimumDetectableEffect(standardError: comparison.absolute.standardError)
+                } catch let reason as ComparisonUnavailable {
+                    c.unavailable = reason
+                }
+                comparisons.append(c)
+            }
+            results.append(
+                ReadoutMetricResult(
+                    metric: metric, comparisons: comparisons, guardrail: options.guardrails.first { $0.metric == metric.metric },
+                    isPrimary: k == primary))
+        }
+        // Corrections across every metric × variant with a p-value.
+        var slots: [(Int, Int)] = []
+        var pValues: [Double] = []
+        for (k, r) in results.enumerated() {
+            for (j, c) in r.comparisons.enumerated() {
+                if let p = c.reported?.pValue, !p.isNaN {
+                    slots.append((k, j))
+                    pValues.append(p)
+                }
+            }
+        }
+        let adjusted = options.correction == .holm ? MultipleTesting.holm(pValues) : MultipleTesting.benjaminiHochberg(pValues)
+        for (slot, p) in zip(slots, adjusted) { results[slot.0].comparisons[slot.1].pAdjusted = p }
+        // Guardrails: non-inferiority against the margin, on the reported interval.
+        for k in results.indices {
+            guard let g = results[k].guardrail else { continue }
+            let metric = results[k].metric
+            for j in results[k].comparisons.indices {
+                guard let e = results[k].comparisons[j].reported else { continue }
+                let margin = g.relative ? g.margin * abs(metric.sums[0].value) : g.margin
+                // The interval's ends in the good direction.
+                let worst = metric.higherIsBetter ? e.interval.lower : -e.interval.upper
+                let best = metric.higherIsBetter ? e.interval.upper : -e.interval.lower
+                results[k].comparisons[j].guardrail = worst > -margin ? .holds : best < -margin ? .harmful : .unclear
+            }
+        }
+        // Power at the target effect (primary metric).
+        var target: [Double?] = []
+        for j in results[primary].comparisons.indices {
+            let c = results[primary].comparisons[j]
+            guard let comparison = c.comparison else {
+                target.append(nil)
+                continue
+            }
+            let observed = comparison.relative.map { c.goodDirection($0.estimate, results[primary].metric) }
+            let relativeTarget = options.target ?? observed.flatMap { $0 > 0 ? $0 : nil }
+            target.append(relativeTarget)
+            if let relativeTarget {
+                let absolute = relativeTarget * abs(results[primary].metric.sums[0].value)
+                results[primary].comparisons[j].power = ExperimentComparison.power(
+                    effect: absolute, standardError: comparison.absolute.standardError)
+            }
+        }
+        var result = ReadoutResult(
+            input: input, options: options, metrics: results, primary: primary, tuning: tuning, target: target,
+            decision: ReadoutDecision(kind: .keepRunning), healthFailed: false)
+        if let health = input.health {
+            result.healthFailed = !health.passed
+        } else {
+            let srm = SampleRatioMismatch(observed: input.customers, allocation: input.planned)
+            result.summarySRM = srm
+            result.healthFailed = srm.pValue < ExperimentHealth.threshold
+        }
+        result.decision = decide(result)
+        return result
+    }
+
+    /// Ship / don't ship / keep running, from the health check, the primary metric (its
+    /// p-values corrected across the variants only) and the guardrails.
+    static func decide(_ r: ReadoutResult) -> ReadoutDecision {
+        let primary = r.metrics[r.primary]
+        let metric = primary.metric
+        let comparisons = primary.comparisons
+        let pAcrossVariants = MultipleTesting.holm(comparisons.map { $0.reported?.pValue ?? 1 })
+        func good(_ j: Int) -> Double {
+            comparisons[j].reported.map { comparisons[j].goodDirection($0.estimate, metric) } ?? -.infinity
+        }
+        func significant(_ j: Int) -> Bool { pAcrossVariants[j] < ReadoutResult.alpha }
+        let ranked = comparisons.indices.filter { comparisons[$0].reported != nil }.sorted { good($0) > good($1) }
+        var decision = ReadoutDecision(kind: .keepRunning, variant: ranked.first.map { comparisons[$0].arm })
+        if ranked.count >= 2 {
+            let best = comparisons[ranked[0]].arm, second = comparisons[ranked[1]].arm
+            if let direct = try? ExperimentComparison.compare(
+                treatment: metric.sums[best], control: metric.sums[second], adjust: r.options.cuped)
+            {
+                var effect = direct.absolute
+                if let tuning = r.tuning {
+                    effect = ConfidenceSequence(tuningSampleSize: tuning[ranked[0]]).effect(
+                        effect, sampleSize: metric.sums[best].count + metric.sums[second].count)
+                }
+                decision.runnerUp = (second, effect)
+            }
+        }
+        // Days still needed at the observed traffic for the best variant to detect the target.
+        if let j = ranked.first, let comparison = comparisons[j].comparison, let relativeTarget = r.target[j],
+            let elapsed = r.input.elapsedDays, elapsed > 0
+        {
+            let absolute = relativeTarget * abs(metric.sums[0].value)
+            let needed = absolute / (ExperimentComparison.minimumDetectableEffect(standardError: 1))
+            let factor = (comparison.absolute.standardError / needed) * (comparison.absolute.standardError / needed)
+            decision.daysNeeded = max(0, elapsed * factor - elapsed)
+        }
+        if r.healthFailed {
+            decision.kind = .blocked
+            return decision
+        }
+        guard let best = ranked.first else {
+            decision.kind = .dontShip
+            return decision
+        }
+        let winners = ranked.filter { good($0) > 0 && significant($0) }
+        if let w = winners.first {
+            decision.variant = comparisons[w].arm
+            let statuses = r.metrics.compactMap { m in m.guardrail == nil ? nil : m.comparisons[w].guardrail }
+            if statuses.contains(.harmful) {
+                decision.kind = .dontShip
+            } else if statuses.contains(.unclear) {
+                decision.kind = r.input.interim || r.input.plannedDays == nil ? .keepRunning : .dontShip
+                if r.input.interim, let through = r.input.readThrough, let elapsed = r.input.elapsedDays, let planned = r.input.plannedDays
+                {
+                    decision.until = through.adding(days: Int((planned - elapsed).rounded(.up)))
+                }
+            } else {
+                decision.kind = .ship
+            }
+            return decision
+        }
+        if ranked.allSatisfy({ good($0) < 0 && significant($0) }) {
+            decision.kind = .dontShip
+            return decision
+        }
+        // Nothing conclusive yet.
+        guard let elapsed = r.input.elapsedDays, let planned = r.input.plannedDays else {
+            decision.kind = good(best) > 0 ? .keepRunning : .dontShip
+            return decision
+        }
+        func day(_ more: Double) -> CivilDate? { r.input.readThrough?.adding(days: Int(more.rounded(.up))) }
+        if r.input.interim {
+            decision.kind = .keepRunning
+            decision.until = day(max(planned - elapsed, decision.daysNeeded ?? 0))
+            return decision
+        }
+        if good(best) > 0, let days = decision.daysNeeded, days <= planned {
+            decision.kind = .keepRunning
+            decision.until = day(days)
+        } else {
+            decision.kind = .dontShip
+        }
+        return decision
+    }
+}

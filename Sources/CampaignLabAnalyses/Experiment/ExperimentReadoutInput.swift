@@ -1,0 +1,247 @@
+import CampaignLabData
+import CampaignLabReport
+import CampaignLabStats
+import Foundation
+
+extension ReadoutInput {
+    /// The test's customers and metrics from the database's rows: customers assigned before
+    /// the end of the readout, each metric counted from the customer's `assigned_at` to that
+    /// end, the pre-period (as many days before the test as it lasts) as CUPED's covariate.
+    static func fromRows(_ options: ExperimentReadout.Options, _ context: AnalysisContext) throws -> ReadoutInput {
+        try AnalysisError.namingReadErrors {
+            let database = context.database, schema = context.schema
+            let campaign = try CampaignInfo.load(options.campaign!, from: database)
+            guard campaign.design.lowercased() == "randomized" else {
+                throw AnalysisError(
+                    option: "campaign",
+                    "'\(campaign.id)' is an \(campaign.design) campaign (campaigns.design = '\(campaign.design)'), not a randomized test: its arms chose themselves, so read it with the post-campaign review (campaignlab uplift --campaign \(campaign.id), or notebooks-md/post-campaign-review.md), which adjusts for self-selection"
+                )
+            }
+            let health = try ExperimentHealth.compute(context, ExperimentHealth.Options(campaign: campaign.id, split: options.split))
+            let assignments = try CampaignAssignments.shared(campaign, context)
+            try assignments.requireAssignedAt(context.badRows)
+
+            // The end of the readout: the planned end, the as-of day, or where the data end.
+            let start = Double(campaign.startsOn.daysSinceEpoch) * 86_400
+            let plannedEnd = Double(campaign.endsOn.adding(days: 1).daysSinceEpoch) * 86_400
+            var end = plannedEnd
+            if let asOf = options.asOf {
+                guard asOf >= campaign.startsOn else {
+                    throw AnalysisError(
+                        option: "as_of", "\(asOf) is before the test starts (\(campaign.startsOn)); give a day from \(campaign.startsOn) on"
+                    )
+                }
+                end = min(end, Double(asOf.adding(days: 1).daysSinceEpoch) * 86_400)
+            } else if schema.table(Contract.events.name) != nil,
+                let dataEnd = try CampaignEvents.dataEnd(
+                    from: campaign.startsOn, through: campaign.endsOn, schema: schema, database: database)
+            {
+                end = min(end, dataEnd)
+            }
+            let days = Double(campaign.endsOn.daysSinceEpoch - campaign.startsOn.daysSinceEpoch + 1)
+
+            // Customers in the test by the end of the readout (NaN: not counted).
+            var assignedAt = assignments.assignedAt
+            for i in assignedAt.indices where !(assignedAt[i] < end) { assignedAt[i] = .nan }
+            let included = assignedAt.map { !$0.isNaN }
+            var customers = [Double](repeating: 0, count: assignments.arms.count)
+            for i in included.indices where included[i] { customers[assignments.arm[i]] += 1 }
+            for (a, arm) in assignments.arms.enumerated() where customers[a] == 0 {
+                throw AnalysisError(
+                    option: "campaign",
+                    "arm '\(arm)' of '\(campaign.id)' has no customers assigned by \(Timestamp(secondsSinceEpoch: end - 1).date) (table assignments); there is nothing to compare"
+                )
+            }
+
+            // The metrics and what they are read from.
+            let (definitions, notes) = try readoutDefinitions(options.metrics, schema: schema, database: database)
+            var base: [MetricDefinition] = []
+            for d in definitions {
+                let parts = d.isRatio ? [try schema.definition(of: d.numerator!), try schema.definition(of: d.denominator!)] : [d]
+                for part in parts where !base.contains(part) { base.append(part) }
+            }
+            let eventMetrics = base.filter { $0.source == .events }
+            let monthsMetrics = base.filter { $0.source == .months }
+            if !eventMetrics.isEmpty { try schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at", "value"]) }
+            let span = ExperimentEvents.Span(end: end, preStart: start - days * 86_400, preEnd: start)
+            context.progress("reading the events of \(campaign.id) from each customer's assignment")
+            let events = try ExperimentEvents.values(
+                eventMetrics, campaign: campaign.id, ids: assignments.ids, assignedAt: assignedAt, span: span, schema: schema,
+                database: database, badRows: context.badRows)
+            var months: [[[Double]]] = [[], []]
+            if !monthsMetrics.isEmpty {
+                try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
+                let windows = CampaignWindows(campaign: campaign)
+                var seen = Set<YearMonth>()
+                months = try CampaignPanel.readMonthsMetrics(
+                    monthsMetrics.map(\.metric), rollups: monthsMetrics.map(\.rollup), ids: assignments.ids,
+                    windows: [windows.pre, windows.post], campaign: campaign.id, database: database, badRows: context.badRows,
+                    skipping: assignments.leftOutIDs, monthsSeen: &seen, progress: context.progress)
+            }
+            // Per base metric: (post, pre) per customer; a months metric's missing pre value is
+            // the mean of those that exist (a constant: θ does not depend on the arm).
+            func values(_ d: MetricDefinition) -> (post: [Double], pre: [Double], hasPre: Bool) {
+                if let j = eventMetrics.firstIndex(of: d) {
+                    let pre = events.pre[j]
+                    return (events.post[j], pre, zip(pre, included).contains { $1 && $0 != 0 })
+                }
+                let j = monthsMetrics.firstIndex(of: d)!
+                var sum = 0.0, count = 0.0
+                for (value, inside) in zip(months[0][j], included) where inside && !value.isNaN {
+                    sum += value
+                    count += 1
+                }
+                let fill = count > 0 ? sum / count : 0
+                return (months[1][j], months[0][j].map { $0.isNaN ? fill : $0 }, count > 0)
+            }
+            var metrics: [ReadoutMetric] = []
+            let arms = assignments.arms
+            for d in definitions {
+                var moments = [PairedMoments](repeating: PairedMoments(), count: arms.count)
+                var hasCovariate = false
+                if d.isRatio {
+                    let numerator = values(try schema.definition(of: d.numerator!)),
+                        denominator = values(try schema.definition(of: d.denominator!))
+                    for i in included.indices where included[i] && !numerator.post[i].isNaN && !denominator.post[i].isNaN {
+                        moments[assignments.arm[i]].add(x: denominator.post[i], y: numerator.post[i])
+                    }
+                } else {
+                    let v = values(d)
+                    hasCovariate = v.hasPre
+                    for i in included.indices where included[i] && !v.post[i].isNaN {
+                        moments[assignments.arm[i]].add(x: v.pre[i], y: v.post[i])
+                    }
+                }
+                metrics.append(
+                    ReadoutMetric(
+                        metric: d.metric, kind: d.isRatio ? .ratio : .mean, higherIsBetter: d.higherIsBetter,
+                        sums: moments.map { MetricSums(kind: d.isRatio ? .ratio : .mean, moments: $0) }, hasCovariate: hasCovariate,
+                        isConversion: !d.isRatio && d.source == .events && d.rollup == .any))
+            }
+            var input = ReadoutInput(
+                campaign: campaign, arms: arms, metrics: metrics, customers: customers,
+                planned: options.split ?? [Double](repeating: 1, count: arms.count), health: health,
+                elapsedDays: (end - start) / 86_400, plannedDays: days, readThrough: Timestamp(secondsSinceEpoch: end - 1).date)
+            input.notes = notes
+            return input
+        }
+    }
+
+    /// The metrics of the readout: those named, or every metric of metric_definitions (else
+    /// every customer_months metric). An events metric of the default list whose event is not
+    /// in table events is left out with a note; one named is an error.
+    static func readoutDefinitions(
+        _ named: [String]?, schema: ContractSchema, database: SQLiteDatabase
+    ) throws -> (definitions: [MetricDefinition], notes: [String]) {
+        var definitions: [MetricDefinition] = []
+        for metric in named ?? schema.metricDefinitions.map(\.metric) {
+            do { definitions.append(try schema.definition(of: metric)) } catch let error as DataError {
+                throw AnalysisError(option: "metrics", "\(error)")
+            }
+        }
+        func events(_ d: MetricDefinition) throws -> [String] {
+            if d.isRatio {
+                return try [d.numerator!, d.denominator!].flatMap { try events(schema.definition(of: $0)) }
+            }
+            return d.source == .events ? [d.event ?? ""] : []
+        }
+        let wanted = Set(try definitions.flatMap(events))
+        let present =
+            wanted.isEmpty || schema.table(Contract.events.name) == nil
+            ? [] : try CampaignEvents.presentEvents(Array(wanted).sorted(), database: database)
+        var notes: [String] = []
+        var kept: [MetricDefinition] = []
+        for d in definitions {
+            let missing = try events(d).filter { !present.contains($0) }
+            guard let event = missing.first else {
+                kept.append(d)
+                continue
+            }
+            let known =
+                schema.table(Contract.events.name) == nil
+                ? "there is no table events" : "events: \(try CampaignEvents.knownEvents(database).joined(separator: ", "))"
+            if named != nil {
+                throw AnalysisError(
+                    option: "metrics", "metric '\(d.metric)' counts event '\(event)', which table events does not have (\(known))")
+            }
+            notes.append("\(d.metric): no '\(event)' events in table events (\(known)); left out")
+        }
+        guard !kept.isEmpty else {
+            throw AnalysisError(option: "metrics", "none of the metrics can be read: \(notes.joined(separator: "; "))")
+        }
+        return (kept, notes)
+    }
+
+    /// The same from a summary-statistics file: one row per metric × arm (× segment), segments
+    /// added up; the control arm named by the `control` option.
+    static func fromSummary(_ options: ExperimentReadout.Options, _ context: AnalysisContext) throws -> ReadoutInput {
+        let path = options.summary!, control = options.control!
+        let rows = try SummaryStatisticsFile.read(path: path)
+        let file = URL(fileURLWithPath: path).lastPathComponent
+        var armNames = Set(rows.map(\.arm))
+        guard armNames.contains(control) else {
+            throw AnalysisError(
+                option: "control",
+                "no arm '\(control)' in \(file) (column arm: \(armNames.sorted().joined(separator: ", "))); name the control arm")
+        }
+        armNames.remove(control)
+        let arms = [control] + armNames.sorted()
+        guard arms.count >= 2 else {
+            throw DataError.contract(
+                table: file, column: "arm", row: nil,
+                message: "only the control arm '\(control)' is in the file; there is nothing to compare")
+        }
+        var order: [String] = []
+        var byMetric: [String: [SummaryStatisticsRow]] = [:]
+        for row in rows {
+            if byMetric[row.metric] == nil { order.append(row.metric) }
+            byMetric[row.metric, default: []].append(row)
+        }
+        let wanted = options.metrics ?? order
+        var metrics: [ReadoutMetric] = []
+        for metric in wanted {
+            guard let list = byMetric[metric] else {
+                throw AnalysisError(option: "metrics", "no metric '\(metric)' in \(file) (metrics: \(order.joined(separator: ", ")))")
+            }
+            let kinds = Set(list.map(\.kind))
+            guard kinds.count == 1 else {
+                let other = list.first { $0.kind != list[0].kind }!
+                throw DataError.contract(
+                    table: file, column: "kind", row: "line \(other.line)",
+                    message:
+                        "metric '\(metric)' is '\(list[0].kind.rawValue)' on line \(list[0].line) but '\(other.kind.rawValue)' here; one kind per metric"
+                )
+            }
+            var sums = [PairedMoments](repeating: PairedMoments(), count: arms.count)
+            for row in list {
+                guard let a = arms.firstIndex(of: row.arm) else { continue }
+                let part =
+                    row.kind == .ratio
+                    ? PairedMoments(
+                        count: row.users, sumX: row.denominatorSum!, sumY: row.mainSum, sumXX: row.denominatorSumSquares!,
+                        sumYY: row.mainSumSquares, sumXY: row.mainDenominatorSumProduct!)
+                    : PairedMoments(
+                        count: row.users, sumX: row.covariateSum ?? 0, sumY: row.mainSum, sumXX: row.covariateSumSquares ?? 0,
+                        sumYY: row.mainSumSquares, sumXY: row.mainCovariateSumProduct ?? 0)
+                sums[a] = sums[a] + part
+            }
+            if let missing = arms.indices.first(where: { sums[$0].count == 0 }) {
+                throw DataError.contract(
+                    table: file, column: "arm", row: nil,
+                    message: "metric '\(metric)' has no row (or no users) for arm '\(arms[missing])'; every metric needs every arm")
+            }
+            let kind: MetricSums.Kind = list[0].kind == .ratio ? .ratio : .mean
+            metrics.append(
+                ReadoutMetric(
+                    metric: metric, kind: kind, higherIsBetter: true, sums: sums.map { MetricSums(kind: kind, moments: $0) },
+                    hasCovariate: list[0].covariateSum != nil, isConversion: list[0].kind == .proportion))
+        }
+        let customers = metrics[0].sums.map(\.count)
+        var input = ReadoutInput(
+            campaign: nil, arms: arms, metrics: metrics, customers: customers,
+            planned: options.split ?? [Double](repeating: 1, count: arms.count), health: nil,
+            elapsedDays: options.days, plannedDays: options.plannedDays ?? options.days)
+        input.summaryFile = file
+        return input
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+
+/// Per-customer values of events metrics in a randomized test, counted from each customer's
+/// own assignment: the metric's events from `assigned_at` to the end of the readout (what the
+/// variant could change), and the same rollup over a pre-period before the test (what CUPED
+/// adjusts with).
+///
+/// One filtered pass over `events` (in two rowid ranges on two connections at once for large
+/// tables), accumulated straight into per-customer arrays: memory is O(customers × metrics),
+/// never O(events).
+public enum ExperimentEvents {
+    /// The time span of a readout, in seconds since 1970 (reporting zone).
+    public struct Span: Sendable, Equatable {
+        /// Events before this are not the test's (each customer's own start is its `assigned_at`).
+        public var end: Double
+        /// The pre-period [preStart, preEnd).
+        public var preStart: Double
+        public var preEnd: Double
+        public init(end: Double, preStart: Double, preEnd: Double) {
+            self.end = end
+            self.preStart = preStart
+            self.preEnd = preEnd
+        }
+    }
+
+    /// Per metric, per customer: the value from assignment to `span.end` (`post`) and over the
+    /// pre-period (`pre`). `any` is 1 or 0, `count` the number of events, `sum` the sum of
+    /// `value` (NULL counts 0); a customer without events has 0. Events of `campaign` or of no
+    /// campaign count (another campaign's events do not), when events has a campaign_id column.
+    /// - Parameters: `definitions`: events metrics (source events, not ratios); `assignedAt`:
+    ///   per customer, NaN for a customer left out.
+    /// - Throws: `DataError.contract` for an unparsable `occurred_at` (unless bad rows are
+    ///   excluded) or ids stored in forms that never match the assignments'.
+    public static func values(
+        _ definitions: [MetricDefinition], campaign: String, ids: [SQLiteValue], assignedAt: [Double], span: Span,
+        schema: ContractSchema, database: SQLiteDatabase, badRows: BadRows = .refusing
+    ) throws -> (post: [[Double]], pre: [[Double]]) {
+        precondition(definitions.allSatisfy { $0.source == .events && !$0.isRatio }, "ExperimentEvents: events metrics only")
+        guard !definitions.isEmpty else { return ([], []) }
+        var rowidRanges: [(Int64, Int64)?] = [nil]
+        if schema.table("events")?.hasRowID == true, database.isSharedFile,
+            let maxRowid = try database.scalarInt("SELECT max(rowid) FROM events"), maxRowid > CampaignEvents.parallelReadThreshold
+        {
+            let middle = Int64(maxRowid / 2)
+            rowidRanges = [(Int64.min, middle), (middle, Int64.max)]
+        }
+        let ranges = rowidRanges
+        let job = ExperimentEventsJob(
+            path: database.path, campaign: schema.has(Contract.events, column: "campaign_id") ? campaign : nil,
+            definitions: definitions, index: CustomerIndex(ids), assignedAt: assignedAt, span: span, policy: badRows.policy)
+        let parts = ResultSlots<ExperimentEventsJob.Part>(count: ranges.count)
+        let failures = ResultSlots<Error>(count: ranges.count)
+        let singleConnection = UncheckedBox(database)
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
+            do {
+                parts[k] = try job.read(rowids: ranges[k], database: ranges.count == 1 ? singleConnection.value : nil)
+            } catch { failures[k] = error }
+        }
+        if let error = failures.values.compactMap({ $0 }).first { throw error }
+        var result = parts.values[0]!
+        var tally = result.bad
+        for part in parts.values.dropFirst() {
+            let other = part!
+            tally.merge(other.bad)
+            result.rows += other.rows
+            result.matched += other.matched
+            if result.example == .null { result.example = other.example }
+            for (j, d) in definitions.enumerated() {
+                for i in ids.indices {
+                    if d.rollup == .any {
+                        result.post[j][i] = max(result.post[j][i], other.post[j][i])
+                        result.pre[j][i] = max(result.pre[j][i], other.pre[j][i])
+                    } else {
+                        result.post[j][i] += other.post[j][i]
+                        result.pre[j][i] += other.pre[j][i]
+                    }
+                }
+            }
+        }
+        try tally.report(to: badRows)
+        let events = Array(Set(definitions.compactMap(\.event))).sorted()
+        try CampaignEvents.requireMatches(
+            result.matched, of: result.rows, example: result.example, assigned: ids.first,
+            what: "events \(events.joined(separator: ", ")) read")
+        return (result.post, result.pre)
+    }
+}
+
+/// Customer id → position, with a fast path for INTEGER ids (no `SQLiteValue` per row).
+struct CustomerIndex: Sendable {
+    private var integers: [Int64: Int32] = [:]
+    private var others: [SQLiteValue: Int32] = [:]
+
+    init(_ ids: [SQLiteValue]) {
+        integers.reserveCapacity(ids.count)
+        for (i, id) in ids.enumerated() {
+            if case .integer(let n) = id.customerKey { integers[n] = Int32(i) } else { others[id.customerKey] = Int32(i) }
+        }
+    }
+
+    /// The position of the customer in column `column` of the statement's row.
+    func position(_ statement: SQLiteStatement, _ column: Int) -> Int? {
+        if statement.storageClass(column) == .integer { return integers[statement.int64(column)].map(Int.init) }
+        let key = statement.value(column).customerKey
+        if case .integer(let n) = key { return integers[n].map(Int.init) }
+        return others[key].map(Int.init)
+    }
+}
+
+/// Reads the test's events, optionally one rowid range, on its own connection.
+private struct ExperimentEventsJob: Sendable {
+    var path: String
+    /// The campaign whose events count (with those of no campaign); nil: every event.
+    var campaign: String?
+    var definitions: [MetricDefinition]
+    var index: CustomerIndex
+    var assignedAt: [Double]
+    var span: ExperimentEvents.Span
+
+    var policy: BadRows.Policy
+
+    struct Part: Sendable {
+        var post: [[Double]]
+        var pre: [[Double]]
+        var rows = 0
+        var matched = 0
+        var example = SQLiteValue.null
+        var bad: BadRows.Tally
+    }
+
+    func read(rowids: (Int64, Int64)?, database shared: SQLiteDatabase?) throws -> Part {
+        let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
+        let events = Array(Set(definitions.compactMap(\.event))).sorted()
+        let first = Timestamp(secondsSinceEpoch: span.preStart).date
+        let last = Timestamp(secondsSinceEpoch: span.end - 1).date
+        let range = CampaignEvents.occurredAtRange(first, last)
+        var sql = """
+            SELECT customer_id, event, occurred_at, value FROM events
+            WHERE event IN (\(events.map { _ in "?" }.joined(separator: ", "))) AND occurred_at >= ? AND occurred_at < ?
+            """
+        var bindings: [SQLiteValue] = events.map { .text($0) } + [.text(range.from), .text(range.until)]
+        if let campaign {
+            sql += " AND (campaign_id = ? OR campaign_id IS NULL)"
+            bindings.append(.text(campaign))
+        }
+        if let rowids {
+            sql += " AND rowid >= ? AND rowid < ?"
+            bindings += [.integer(rowids.0), .integer(rowids.1)]
+        }
+        let statement = try database.prepare(sql)
+        try statement.bind(bindings)
+        let n = assignedAt.count
+        var part = Part(
+            post: [[Double]](repeating: [Double](repeating: 0, count: n), count: definitions.count),
+            pre: [[Double]](repeating: [Double](repeating: 0, count: n), count: definitions.count),
+            bad: BadRows.Tally(policy))
+        // Event name → the metrics it feeds.
+        var metricsOf: [String: [Int]] = [:]
+        for (j, d) in definitions.enumerated() { metricsOf[d.event ?? "", default: []].append(j) }
+        while try statement.step() {
+            part.rows += 1
+            if part.rows == 1 { part.example = statement.value(0) }
+            guard let i = index.position(statement, 0), let event = statement.text(1), let list = metricsOf[event] else { continue }
+            part.matched += 1
+            guard let time = statement.withUTF8(2, { Timestamp.parse($0) })?.secondsSinceEpoch else {
+                try part.bad.add(
+                    CampaignEvents.unparsableTime(statement, event: event), summary: "not an ISO 8601 timestamp",
+                    treatment: "left out")
+                continue
+            }
+            let inTest = time >= assignedAt[i] && time < span.end
+            let inPre = time >= span.preStart && time < span.preEnd
+            guard inTest || inPre else { continue }
+            let amount = statement.storageClass(3) == .null ? 0 : statement.double(3)
+            for j in list {
+                let add: Double
+                switch definitions[j].rollup {
+                case .sum: add = amount
+                default: add = 1
+                }
+                if definitions[j].rollup == .any {
+                    if inTest { part.post[j][i] = 1 }
+                    if inPre { part.pre[j][i] = 1 }
+                } else {
+                    if inTest { part.post[j][i] += add }
+                    if inPre { part.pre[j][i] += add }
+                }
+            }
+        }
+        return part
+    }
+}
