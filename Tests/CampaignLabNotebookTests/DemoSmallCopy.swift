@@ -7,9 +7,12 @@ import Foundation
 /// An analysis context on a copy of datasets/demo-small.sqlite in `dir`, changed by `sql` first
 /// (nil: as it is): a foreign bank's quirk reproduced on known data. Each call makes its own file.
 /// `badRows`: the run's policy for rows breaking the contract (refused by default).
-func demoSmallCopy(in dir: TemporaryDirectory, then sql: String? = nil, badRows: BadRows = .refusing) throws -> AnalysisContext {
+/// `file`: another committed database of datasets/ (e.g. "foreign-ab.sqlite").
+func demoSmallCopy(
+    in dir: TemporaryDirectory, then sql: String? = nil, badRows: BadRows = .refusing, file: String = "demo-small.sqlite"
+) throws -> AnalysisContext {
     let path = dir.file("bank-\(UUID().uuidString).sqlite")
-    try FileManager.default.copyItem(atPath: repositoryRoot + "/datasets/demo-small.sqlite", toPath: path)
+    try FileManager.default.copyItem(atPath: repositoryRoot + "/datasets/" + file, toPath: path)
     if let sql { try SQLiteDatabase(path: path, mode: .readWrite(create: false)).execute(sql) }
     let db = try SQLiteDatabase.open(readOnlyAt: path)
     return AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en, badRows: badRows)

@@ -167,6 +167,11 @@ public enum ExperimentHealth: Analysis {
             "整体失衡：分组后客户流失不均（某组页面加载或埋点失败），或计划比例与实际使用的不同（请设置 split 选项）。")
     }
 
+    /// "p = 0.362" or "p < 0.001" in prose (the number keeps its full precision in JSON).
+    static func pInline(_ p: Double, _ prefix: String = "p") -> [Inline] {
+        [.text(p < 0.001 ? "\(prefix) " : "\(prefix) = "), .number(p, .pValue)]
+    }
+
     static func render(_ r: Result, _ context: AnalysisContext) -> [ReportBlock] {
         let t = context.text
         var blocks: [ReportBlock] = []
@@ -177,15 +182,17 @@ public enum ExperimentHealth: Analysis {
                     .warning,
                     [
                         .strong(t("Failed: the split is not the planned one", "未通过：分组比例与计划不符")),
-                        .text(t(" (χ² p = ", "（χ² p = ")), .number(p, .pValue), .text(t("); ", "）；")), .text(cause(r, context)),
+                        .text(t(" (", "（")),
+                    ] + pInline(p, "χ² p") + [
+                        .text(t("); ", "）；")), .text(cause(r, context)),
                         .text(t(" Do not act on this test's results until the cause is found.", "查明原因前，不要依据本次测试结果做决定。")),
                     ]))
         } else {
             blocks.append(
-                .paragraph([
-                    .text(t("The split matches the plan (χ² p = ", "分组比例与计划相符（χ² p = ")), .number(p, .pValue),
-                    .text(t("; a mismatch is flagged below p = 0.001).", "；p < 0.001 视为失衡）。")),
-                ]))
+                .paragraph(
+                    [.text(t("The split matches the plan (", "分组比例与计划相符（"))] + pInline(p, "χ² p") + [
+                        .text(t("; a mismatch is flagged below p = 0.001).", "；p < 0.001 视为失衡）。"))
+                    ]))
         }
         if r.outsideWindow > 0 {
             blocks.append(

@@ -103,9 +103,9 @@ extension ExperimentReadout {
                 .text(t(" to ", " 至 ")), .number(e.interval.upper, style), .text(t(")", "）")),
             ]
             if let rel = c.reportedRelative {
-                line += [.text(t(", relative ", "，相对 ")), .number(rel.estimate, .percent(digits: 1))]
+                line += [.text(t(", relative ", "，相对 ") + (rel.estimate > 0 ? "+" : "")), .number(rel.estimate, .percent(digits: 1))]
             }
-            line += [.text(", p = "), .number(e.pValue, .pValue)]
+            line += [.text(t(", ", "，"))] + ExperimentHealth.pInline(e.pValue)
             if let chance = c.chanceToWin {
                 line += [.text(t("; chance to beat control ", "；胜过对照组的概率 ")), .number(chance, .percent(digits: 1))]
             }
@@ -114,17 +114,17 @@ extension ExperimentReadout {
         }
         if let (second, effect) = d.runnerUp, let best = d.variant {
             let distinct = effect.pValue < ReadoutResult.alpha
-            reasons.append([
-                .text(
-                    distinct
-                        ? t(
-                            "'\(armName(r, best))' is distinguishable from the runner-up '\(armName(r, second))' (p = ",
-                            "「\(armName(r, best))」与次优的「\(armName(r, second))」有显著差异（p = ")
-                        : t(
-                            "'\(armName(r, best))' is not distinguishable from the runner-up '\(armName(r, second))' (p = ",
-                            "「\(armName(r, best))」与次优的「\(armName(r, second))」无显著差异（p = ")),
-                .number(effect.pValue, .pValue), .text(t(").", "）。")),
-            ])
+            reasons.append(
+                [
+                    .text(
+                        distinct
+                            ? t(
+                                "'\(armName(r, best))' is distinguishable from the runner-up '\(armName(r, second))' (",
+                                "「\(armName(r, best))」与次优的「\(armName(r, second))」有显著差异（")
+                            : t(
+                                "'\(armName(r, best))' is not distinguishable from the runner-up '\(armName(r, second))' (",
+                                "「\(armName(r, best))」与次优的「\(armName(r, second))」无显著差异（"))
+                ] + ExperimentHealth.pInline(effect.pValue) + [.text(t(").", "）。"))])
         }
         for m in r.metrics where m.guardrail != nil {
             let g = m.guardrail!

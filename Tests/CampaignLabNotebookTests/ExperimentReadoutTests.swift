@@ -1,0 +1,290 @@
+import CampaignLabData
+import CampaignLabReport
+import CampaignLabStats
+import CampaignLabTestSupport
+import Foundation
+import Testing
+
+@testable import CampaignLabAnalyses
+
+/// The A/B readout (issue 14) of demo-small's page_ab_2026 against Tests/References/readout.py
+/// (pandas, scipy 1.17, statsmodels, gbstats' confidence sequence transcribed), whose outputs
+/// are the fixtures Tests/References/readout_demo_small.json (the whole test) and
+/// readout_demo_small_interim.json (as of 2026-06-14, N* = 381).
+struct ExperimentReadoutTests {
+    static func reference(_ name: String) throws -> [[String: Any]] {
+        let url = URL(fileURLWithPath: repositoryRoot + "/Tests/References/\(name)")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+        return object?["estimates"] as? [[String: Any]] ?? []
+    }
+
+    static func demoSmall() throws -> AnalysisContext {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        return AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+    }
+
+    static func readout(_ context: AnalysisContext, _ options: ExperimentReadout.Options) throws -> ReadoutResult {
+        try options.validate()
+        let input =
+            try options.summary != nil ? ReadoutInput.fromSummary(options, context) : ReadoutInput.fromRows(options, context)
+        return try ExperimentReadout.estimate(input, options)
+    }
+
+    static func close(_ a: Double?, _ b: Any?, _ what: String) {
+        guard let a, let b = b as? Double else {
+            Issue.record("\(what): \(String(describing: a)) against \(String(describing: b))")
+            return
+        }
+        #expect(abs(a - b) <= 1e-9 * max(1, abs(b)), "\(what): \(a) against \(b)")
+    }
+
+    /// Every metric × variant of the readout, fixed-horizon, against the reference.
+    @Test func agreesWithThePandasRecomputation() throws {
+        let result = try Self.readout(Self.demoSmall(), .init(campaign: "page_ab_2026"))
+        #expect(!result.input.interim && result.input.readThrough?.description == "2026-06-28")
+        let references = try Self.reference("readout_demo_small.json")
+        #expect(references.count == 16)
+        for ref in references {
+            let metric = ref["metric"] as! String, arm = ref["arm"] as! String
+            let m = try #require(result.metrics.first { $0.metric.metric == metric })
+            let c = try #require(m.comparisons.first { result.input.arms[$0.arm] == arm })
+            let comparison = try #require(c.comparison)
+            let what = "\(metric) \(arm)"
+            #expect(comparison.theta != nil || !(ref["cuped"] as! Bool), "\(what): CUPED")
+            #expect(m.metric.sums[c.arm].count == ref["n_treatment"] as! Double, "\(what): n")
+            Self.close(comparison.absolute.estimate, ref["estimate"], what + " estimate")
+            Self.close(comparison.absolute.interval.lower, ref["low"], what + " low")
+            Self.close(comparison.absolute.interval.upper, ref["high"], what + " high")
+            Self.close(comparison.absolute.pValue, ref["p_value"], what + " p")
+            Self.close(comparison.relative?.estimate, ref["relative"], what + " relative")
+            Self.close(comparison.relative?.interval.lower, ref["relative_low"], what + " relative low")
+            Self.close(comparison.relative?.interval.upper, ref["relative_high"], what + " relative high")
+            Self.close(comparison.unadjusted.estimate, ref["unadjusted_estimate"], what + " unadjusted")
+            Self.close(comparison.unadjusted.pValue, ref["unadjusted_p_value"], what + " unadjusted p")
+            Self.close(c.pAdjusted, ref["p_adjusted"], what + " Holm")
+            Self.close(c.chanceToWin, ref["chance_to_win"], what + " chance to win")
+            Self.close(c.expectedLoss, ref["expected_loss"], what + " expected loss")
+        }
+    }
+
+    /// A bank the project did not make (datasets/foreign/foreign_ab.py: TEXT ids, events in
+    /// India time read in UTC+08:00, other event names, heavy-tailed orders, a 50/25/25 split,
+    /// another campaign's events mixed in): every estimate agrees with the reference run on
+    /// the same file (Tests/References/readout_foreign_ab.json).
+    @Test func agreesWithThePandasRecomputationOnAForeignBank() throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/foreign-ab.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let result = try Self.readout(context, .init(campaign: "checkout_copy_q3", split: [50, 25, 25]))
+        #expect(result.input.arms == ["holdout", "bold_copy", "new_copy"] && !result.healthFailed)
+        let references = try Self.reference("readout_foreign_ab.json")
+        #expect(references.count == 16)
+        for ref in references {
+            let metric = ref["metric"] as! String, arm = ref["arm"] as! String
+            let m = try #require(result.metrics.first { $0.metric.metric == metric })
+            let c = try #require(m.comparisons.first { result.input.arms[$0.arm] == arm })
+            let what = "\(metric) \(arm) (foreign)"
+            #expect(m.metric.sums[c.arm].count == ref["n_treatment"] as! Double, "\(what): n")
+            Self.close(c.comparison?.absolute.estimate, ref["estimate"], what + " estimate")
+            Self.close(c.comparison?.absolute.interval.lower, ref["low"], what + " low")
+            Self.close(c.comparison?.relative?.interval.upper, ref["relative_high"], what + " relative high")
+            Self.close(c.pAdjusted, ref["p_adjusted"], what + " Holm")
+            Self.close(c.expectedLoss, ref["expected_loss"], what + " expected loss")
+        }
+        // A logging outage on the test's fourth day: 80% of new_copy's customers of that day lost.
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let broken = try demoSmallCopy(
+            in: dir,
+            then: """
+                DELETE FROM assignments WHERE campaign_id = 'checkout_copy_q3' AND arm = 'new_copy'
+                AND datetime(assigned_at, '+8 hours') >= '2026-08-06' AND datetime(assigned_at, '+8 hours') < '2026-08-07'
+                AND CAST(substr(customer_id, 3) AS INTEGER) % 5 < 4
+                """, file: "foreign-ab.sqlite")
+        let health = try ExperimentHealth.compute(broken, .init(campaign: "checkout_copy_q3", split: [50, 25, 25]))
+        #expect(health.days.filter(\.flagged).map(\.scope) == ["2026-08-06"])
+    }
+
+    /// An interim look (as of the 14th day): the always-valid intervals agree with gbstats'
+    /// sequential interval as transcribed by the reference, and are wider than the fixed ones.
+    @Test func anInterimLookHasAlwaysValidIntervals() throws {
+        let result = try Self.readout(
+            Self.demoSmall(), .init(campaign: "page_ab_2026", asOf: CivilDate("2026-06-14"), tuning: 381))
+        #expect(result.input.interim && result.input.elapsedDays == 14 && result.input.plannedDays == 28)
+        for ref in try Self.reference("readout_demo_small_interim.json") {
+            let metric = ref["metric"] as! String, arm = ref["arm"] as! String
+            let m = try #require(result.metrics.first { $0.metric.metric == metric })
+            let c = try #require(m.comparisons.first { result.input.arms[$0.arm] == arm })
+            let what = "\(metric) \(arm) (interim)"
+            Self.close(c.comparison?.absolute.estimate, ref["estimate"], what + " estimate")
+            Self.close(c.reported?.interval.lower, ref["cs_low"], what + " sequence low")
+            Self.close(c.reported?.interval.upper, ref["cs_high"], what + " sequence high")
+            #expect(c.reported!.interval.lower < c.comparison!.absolute.interval.lower)
+        }
+        // An interim look without a clear winner keeps running at least until the planned end.
+        #expect(result.decision.kind == .keepRunning)
+        #expect(result.decision.until.map { $0 >= CivilDate("2026-06-28")! } == true)
+    }
+
+    /// The demo's true effects (table ground_truth) lie in the readout's 95% intervals.
+    @Test func theIntervalsCoverTheDemosGroundTruth() throws {
+        let context = try Self.demoSmall()
+        let result = try Self.readout(context, .init(campaign: "page_ab_2026"))
+        let truth = try context.database.rows(
+            "SELECT metric, arm, true_value FROM ground_truth WHERE campaign_id = 'page_ab_2026' AND estimand = 'ATE'")
+        #expect(truth.count == 6)
+        for row in truth {
+            let metric = row[0].textValue!, arm = row[1].textValue!, value = row[2].doubleValue!
+            let m = try #require(result.metrics.first { $0.metric.metric == metric })
+            let e = try #require(m.comparisons.first { result.input.arms[$0.arm] == arm }?.reported)
+            #expect(e.interval.contains(value), "\(metric) \(arm): \(value) outside \(e.interval)")
+        }
+    }
+
+    /// The README's SQL turns the rows into a summary file; the readout from that file equals
+    /// the readout from the rows.
+    @Test func theReadoutFromTheREADMEsSumsEqualsTheOneFromRows() throws {
+        let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
+        let marker = try #require(readme.range(of: "<!-- readout-summary-sql -->"))
+        let after = readme[marker.upperBound...]
+        let start = try #require(after.range(of: "```sql\n")),
+            end = try #require(after.range(of: "\n```", range: start.upperBound..<after.endIndex))
+        let sql = String(after[start.upperBound..<end.lowerBound])
+        let context = try Self.demoSmall()
+        let statement = try context.database.prepare(sql)
+        var csv = (0..<statement.columnCount).map { statement.columnName($0) }.joined(separator: ",") + "\n"
+        var rows = 0
+        while try statement.step() {
+            rows += 1
+            csv +=
+                (0..<statement.columnCount).map { i -> String in
+                    let value = statement.value(i)
+                    switch value {
+                    case .null: return ""
+                    case .text(let s): return s
+                    case .integer(let n): return String(n)
+                    case .real(let x): return "\(x)"
+                    default: return "\(value)"
+                    }
+                }.joined(separator: ",") + "\n"
+        }
+        #expect(rows == 9)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let file = dir.file("sums.csv")
+        try csv.write(toFile: file, atomically: true, encoding: .utf8)
+        let metrics = ["purchase_conversion", "purchase_amount", "ctr"]
+        let fromRows = try Self.readout(context, .init(campaign: "page_ab_2026", metrics: metrics))
+        let fromSums = try Self.readout(context, .init(metrics: metrics, summary: file, control: "control", days: 28))
+        #expect(fromSums.input.arms == fromRows.input.arms)
+        for (a, b) in zip(fromRows.metrics, fromSums.metrics) {
+            #expect(a.metric.metric == b.metric.metric)
+            for (x, y) in zip(a.comparisons, b.comparisons) {
+                let what = "\(a.metric.metric) \(fromRows.input.arms[x.arm])"
+                Self.close(y.reported?.estimate, x.reported?.estimate, what + " estimate")
+                Self.close(y.reported?.interval.lower, x.reported?.interval.lower, what + " low")
+                Self.close(y.reported?.pValue, x.reported?.pValue, what + " p")
+                Self.close(y.reportedRelative?.interval.upper, x.reportedRelative?.interval.upper, what + " relative high")
+                Self.close(y.pAdjusted, x.pAdjusted, what + " p adjusted")
+                Self.close(y.chanceToWin, x.chanceToWin, what + " chance to win")
+                #expect((x.comparison?.theta == nil) == (y.comparison?.theta == nil))
+            }
+        }
+        #expect(fromSums.decision.kind == fromRows.decision.kind)
+        Self.close(fromSums.decision.daysNeeded, fromRows.decision.daysNeeded, "days needed")
+    }
+
+    /// variant_a's customers of the second day lost: the health check fails and no decision
+    /// ships, whatever the metrics say.
+    @Test func aBrokenSplitBlocksTheDecision() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let context = try demoSmallCopy(
+            in: dir,
+            then: "DELETE FROM assignments WHERE campaign_id = 'page_ab_2026' AND arm = 'variant_a' AND assigned_at >= '2026-06-02'")
+        let result = try Self.readout(context, .init(campaign: "page_ab_2026"))
+        #expect(result.healthFailed && result.decision.kind == .blocked)
+        let blocks = ExperimentReadout.render(result, context)
+        let text = MarkdownRenderer(language: .en).render(ReportDocument(title: "t", language: .en, blocks: blocks), chartDirectory: "x")
+            .text
+        #expect(text.hasPrefix("# t\n\n> [!WARNING]\n> **Decision: none — the test failed its health check.**"))
+        #expect(text.contains("the split broke on 2026-06-02 only"))
+    }
+
+    /// A clear winner with its guardrails holding ships; a guardrail harmed stops it, one not
+    /// yet ruled out does too at the planned end.
+    @Test func aClearWinnerShipsUnlessAGuardrailIsHarmed() throws {
+        // Every variant_b customer converts (an effect no interval can miss), and in the second
+        // copy loses the test's page views too.
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let converts = """
+            INSERT INTO events (customer_id, event, occurred_at, value, campaign_id)
+            SELECT customer_id, 'purchase', datetime(assigned_at, '+1 hour'), 100, NULL FROM assignments
+            WHERE campaign_id = 'page_ab_2026' AND arm = 'variant_b'
+            """
+        let context = try demoSmallCopy(in: dir, then: converts)
+        let ship = try Self.readout(
+            context, .init(campaign: "page_ab_2026", guardrails: [.init(metric: "products_held", margin: 1, relative: false)]))
+        #expect(ship.decision.kind == .ship && ship.input.arms[ship.decision.variant!] == "variant_b")
+        #expect(ship.metrics.first { $0.metric.metric == "products_held" }!.comparisons[1].guardrail == .holds)
+        // A margin of 0 on aum, where variant_b is lower (−¥4,090, interval −¥8,998 to ¥818):
+        // harm is not ruled out, and the test has reached its planned end.
+        let unclear = try Self.readout(
+            context, .init(campaign: "page_ab_2026", guardrails: [.init(metric: "aum", margin: 0, relative: false)]))
+        #expect(unclear.metrics[0].comparisons[1].guardrail == .unclear)
+        #expect(unclear.decision.kind == .dontShip)
+        let fewerViews = try demoSmallCopy(
+            in: dir,
+            then: converts + """
+                ; DELETE FROM events WHERE event = 'page_view' AND campaign_id = 'page_ab_2026'
+                AND customer_id IN (SELECT customer_id FROM assignments WHERE campaign_id = 'page_ab_2026' AND arm = 'variant_b')
+                """)
+        let harmful = try Self.readout(
+            fewerViews, .init(campaign: "page_ab_2026", guardrails: [.init(metric: "page_views", margin: 0.1, relative: true)]))
+        #expect(harmful.metrics.first { $0.metric.metric == "page_views" }!.comparisons[1].guardrail == .harmful)
+        #expect(harmful.decision.kind == .dontShip && harmful.input.arms[harmful.decision.variant!] == "variant_b")
+    }
+
+    /// Bad input: a clear message naming what to change.
+    @Test func badInputIsNamed() throws {
+        let context = try Self.demoSmall()
+        func message(_ options: ExperimentReadout.Options) -> String {
+            do {
+                _ = try Self.readout(context, options)
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        #expect(message(.init(campaign: "growth_journey_2026")).contains("not a randomized test"))
+        #expect(message(.init(campaign: "growth_journey_2026")).contains("post-campaign review"))
+        #expect(message(.init(campaign: "nope")).contains("no campaign 'nope' in table campaigns"))
+        #expect(message(.init(campaign: "page_ab_2026", metrics: ["nope"])).contains("no metric 'nope'"))
+        #expect(message(.init(campaign: "page_ab_2026", primary: "nope")).contains("'nope' is not one of the readout's metrics"))
+        #expect(message(.init(campaign: "page_ab_2026", asOf: CivilDate("2026-05-01"))).contains("before the test starts"))
+        #expect(message(.init(campaign: "page_ab_2026", split: [1, 1])).contains("2 shares for 3 arms"))
+        #expect(message(.init()).contains("required"))
+        #expect(throws: AnalysisError.self) { try ExperimentReadout.Options(["guardrails": "aum:-2%"]) }
+        #expect(throws: AnalysisError.self) { try ExperimentReadout.Options(["relative_interval": "bootstrap"]) }
+    }
+
+    /// An arm with no customers, and a metric whose event the bank does not log.
+    @Test func anEmptyArmAndAMetricWithoutEventsAreNamed() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let empty = try demoSmallCopy(
+            in: dir,
+            then: "UPDATE assignments SET assigned_at = '2026-07-15 10:00:00' WHERE campaign_id = 'page_ab_2026' AND arm = 'variant_a'")
+        do {
+            _ = try Self.readout(empty, .init(campaign: "page_ab_2026", asOf: CivilDate("2026-06-20")))
+            Issue.record("no error")
+        } catch { #expect("\(error)".contains("arm 'variant_a' of 'page_ab_2026' has no customers assigned by 2026-06-20")) }
+        let noClicks = try demoSmallCopy(in: dir, then: "DELETE FROM events WHERE event = 'click'")
+        do {
+            _ = try Self.readout(noClicks, .init(campaign: "page_ab_2026", metrics: ["clicks"]))
+            Issue.record("no error")
+        } catch { #expect("\(error)".contains("metric 'clicks' counts event 'click', which table events does not have")) }
+        // In the default list the metric and the ratio built on it are left out, with a note.
+        let result = try Self.readout(noClicks, .init(campaign: "page_ab_2026"))
+        #expect(!result.metrics.contains { ["clicks", "ctr"].contains($0.metric.metric) })
+        #expect(result.input.notes.count == 2)
+    }
+}
