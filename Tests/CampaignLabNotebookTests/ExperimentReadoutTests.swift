@@ -76,6 +76,12 @@ struct ExperimentReadoutTests {
         let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
         let result = try Self.readout(context, .init(campaign: "checkout_copy_q3", split: [50, 25, 25]))
         #expect(result.input.arms == ["holdout", "bold_copy", "new_copy"] && !result.healthFailed)
+        // Exposure without assignment, found in the readout's one pass over events, is the
+        // health check's own count (the generator dropped 5 customers' assignment rows).
+        let own = try ExperimentHealth.compute(context, .init(campaign: "checkout_copy_q3", split: [50, 25, 25]))
+        #expect(own.exposedWithoutAssignment?.count == 5)
+        #expect(result.input.health?.exposedWithoutAssignment?.count == 5)
+        #expect(result.input.health?.exposedWithoutAssignment?.example == own.exposedWithoutAssignment?.example)
         let references = try Self.reference("readout_foreign_ab.json")
         #expect(references.count == 16)
         for ref in references {

@@ -73,7 +73,9 @@ public enum ExperimentHealth: Analysis {
         public var passed: Bool { !overall.flagged && outsideWindow == 0 }
     }
 
-    public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
+    /// - Parameter countingExposure: scan events for customers exposed without assignment
+    ///   (the readout finds them in its own pass over events instead).
+    public static func compute(_ context: AnalysisContext, _ options: Options, countingExposure: Bool = true) throws -> Result {
         try AnalysisError.namingReadErrors {
             let campaign = try CampaignInfo.load(options.campaign, from: context.database)
             try context.schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm", "assigned_at"])
@@ -122,7 +124,7 @@ public enum ExperimentHealth: Analysis {
             // Exposure without assignment: customers whose events name this test but who are
             // not assigned to it (ids matched across storage types, as everywhere).
             var exposed: (count: Int, example: SQLiteValue?)?
-            if context.schema.has(Contract.events, column: "campaign_id") {
+            if countingExposure && context.schema.has(Contract.events, column: "campaign_id") {
                 let assigned = Set(assignments.ids.map(\.customerKey))
                 var count = 0
                 var example: SQLiteValue?
@@ -131,7 +133,9 @@ public enum ExperimentHealth: Analysis {
                 while try statement.step() {
                     guard !assigned.contains(statement.value(0).customerKey) else { continue }
                     count += 1
-                    example = example ?? statement.value(0)
+                    // The smallest id (by its text) names them: the same whatever the scan's order.
+                    let id = statement.value(0)
+                    if example.map({ "\(id)" < "\($0)" }) ?? true { example = id }
                 }
                 exposed = (count, example)
             }

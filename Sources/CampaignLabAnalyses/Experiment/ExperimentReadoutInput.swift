@@ -17,8 +17,10 @@ extension ReadoutInput {
                     "'\(campaign.id)' is an \(campaign.design) campaign (campaigns.design = '\(campaign.design)'), not a randomized test: its arms chose themselves, so read it with the post-campaign review (campaignlab uplift --campaign \(campaign.id), or notebooks-md/post-campaign-review.md), which adjusts for self-selection"
                 )
             }
-            let health = try ExperimentHealth.compute(context, ExperimentHealth.Options(campaign: campaign.id, split: options.split))
             let assignments = try CampaignAssignments.shared(campaign, context)
+            context.progress("checking the split of \(campaign.id)")
+            var health = try ExperimentHealth.compute(
+                context, ExperimentHealth.Options(campaign: campaign.id, split: options.split), countingExposure: false)
             try assignments.requireAssignedAt(context.badRows)
 
             // The end of the readout: the planned end, the as-of day, or where the data end.
@@ -33,6 +35,7 @@ extension ReadoutInput {
                 }
                 end = min(end, Double(asOf.adding(days: 1).daysSinceEpoch) * 86_400)
             } else if schema.table(Contract.events.name) != nil,
+                case () = context.progress("finding where the events end"),
                 let dataEnd = try CampaignEvents.dataEnd(
                     from: campaign.startsOn, through: campaign.endsOn, schema: schema, database: database)
             {
@@ -64,10 +67,14 @@ extension ReadoutInput {
             let monthsMetrics = base.filter { $0.source == .months }
             if !eventMetrics.isEmpty { try schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at", "value"]) }
             let span = ExperimentEvents.Span(end: end, preStart: start - days * 86_400, preEnd: start)
-            context.progress("reading the events of \(campaign.id) from each customer's assignment")
-            let events = try ExperimentEvents.values(
-                eventMetrics, campaign: campaign.id, ids: assignments.ids, assignedAt: assignedAt, span: span, schema: schema,
-                database: database, badRows: context.badRows)
+            var events: (post: [[Double]], pre: [[Double]], unassigned: (count: Int, example: SQLiteValue?)?) = ([], [], nil)
+            if schema.table(Contract.events.name) != nil {
+                context.progress("reading the events of \(campaign.id) from each customer's assignment")
+                events = try ExperimentEvents.values(
+                    eventMetrics, campaign: campaign.id, ids: assignments.ids, assignedAt: assignedAt, span: span, schema: schema,
+                    database: database, badRows: context.badRows)
+                health.exposedWithoutAssignment = events.unassigned
+            }
             var months: [[[Double]]] = [[], []]
             if !monthsMetrics.isEmpty {
                 try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])

@@ -29,14 +29,17 @@ public enum ExperimentEvents {
     /// campaign count (another campaign's events do not), when events has a campaign_id column.
     /// - Parameters: `definitions`: events metrics (source events, not ratios); `assignedAt`:
     ///   per customer, NaN for a customer left out.
+    ///
+    /// The same pass finds the customers with events of `campaign` (any event, any time) who
+    /// are not among `ids` — exposure without assignment, a health check — when events has a
+    /// campaign_id column (`unassigned` is nil otherwise).
     /// - Throws: `DataError.contract` for an unparsable `occurred_at` (unless bad rows are
     ///   excluded) or ids stored in forms that never match the assignments'.
     public static func values(
         _ definitions: [MetricDefinition], campaign: String, ids: [SQLiteValue], assignedAt: [Double], span: Span,
         schema: ContractSchema, database: SQLiteDatabase, badRows: BadRows = .refusing
-    ) throws -> (post: [[Double]], pre: [[Double]]) {
+    ) throws -> (post: [[Double]], pre: [[Double]], unassigned: (count: Int, example: SQLiteValue?)?) {
         precondition(definitions.allSatisfy { $0.source == .events && !$0.isRatio }, "ExperimentEvents: events metrics only")
-        guard !definitions.isEmpty else { return ([], []) }
         var rowidRanges: [(Int64, Int64)?] = [nil]
         if schema.table("events")?.hasRowID == true, database.isSharedFile,
             let maxRowid = try database.scalarInt("SELECT max(rowid) FROM events"), maxRowid > CampaignEvents.parallelReadThreshold
@@ -62,6 +65,7 @@ public enum ExperimentEvents {
         for part in parts.values.dropFirst() {
             let other = part!
             tally.merge(other.bad)
+            result.unassigned.formUnion(other.unassigned)
             result.rows += other.rows
             result.matched += other.matched
             if result.example == .null { result.example = other.example }
@@ -82,7 +86,8 @@ public enum ExperimentEvents {
         try CampaignEvents.requireMatches(
             result.matched, of: result.rows, example: result.example, assigned: ids.first,
             what: "events \(events.joined(separator: ", ")) read")
-        return (result.post, result.pre)
+        let unassigned = job.campaign == nil ? nil : (result.unassigned.count, result.unassigned.min { "\($0)" < "\($1)" })
+        return (result.post, result.pre, unassigned)
     }
 }
 
@@ -126,6 +131,8 @@ private struct ExperimentEventsJob: Sendable {
         var matched = 0
         var example = SQLiteValue.null
         var bad: BadRows.Tally
+        /// Customers with events of the campaign who are not assigned (keys).
+        var unassigned: Set<SQLiteValue> = []
     }
 
     func read(rowids: (Int64, Int64)?, database shared: SQLiteDatabase?) throws -> Part {
@@ -134,14 +141,17 @@ private struct ExperimentEventsJob: Sendable {
         let first = Timestamp(secondsSinceEpoch: span.preStart).date
         let last = Timestamp(secondsSinceEpoch: span.end - 1).date
         let range = CampaignEvents.occurredAtRange(first, last)
-        var sql = """
-            SELECT customer_id, event, occurred_at, value FROM events
-            WHERE event IN (\(events.map { _ in "?" }.joined(separator: ", "))) AND occurred_at >= ? AND occurred_at < ?
-            """
+        // The metrics' events in the time range (of the campaign or of none), and every event
+        // of the campaign (for exposure without assignment): one scan.
+        var metricRows = "event IN (\(events.map { _ in "?" }.joined(separator: ", "))) AND occurred_at >= ? AND occurred_at < ?"
         var bindings: [SQLiteValue] = events.map { .text($0) } + [.text(range.from), .text(range.until)]
+        var sql: String
         if let campaign {
-            sql += " AND (campaign_id = ? OR campaign_id IS NULL)"
-            bindings.append(.text(campaign))
+            metricRows += " AND (campaign_id = ? OR campaign_id IS NULL)"
+            sql = "SELECT customer_id, event, occurred_at, value, campaign_id = ? FROM events WHERE ((\(metricRows)) OR campaign_id = ?)"
+            bindings = [.text(campaign)] + bindings + [.text(campaign), .text(campaign)]
+        } else {
+            sql = "SELECT customer_id, event, occurred_at, value, 0 FROM events WHERE \(metricRows)"
         }
         if let rowids {
             sql += " AND rowid >= ? AND rowid < ?"
@@ -158,9 +168,12 @@ private struct ExperimentEventsJob: Sendable {
         var metricsOf: [String: [Int]] = [:]
         for (j, d) in definitions.enumerated() { metricsOf[d.event ?? "", default: []].append(j) }
         while try statement.step() {
+            let position = index.position(statement, 0)
+            if position == nil && statement.int64(4) == 1 { part.unassigned.insert(statement.value(0).customerKey) }
+            guard let event = statement.text(1), let list = metricsOf[event] else { continue }
             part.rows += 1
             if part.rows == 1 { part.example = statement.value(0) }
-            guard let i = index.position(statement, 0), let event = statement.text(1), let list = metricsOf[event] else { continue }
+            guard let i = position else { continue }
             part.matched += 1
             guard let time = statement.withUTF8(2, { Timestamp.parse($0) })?.secondsSinceEpoch else {
                 try part.bad.add(
