@@ -146,8 +146,8 @@ if len(mo_defs):
     POST = [shift(start, k) for k in range(n_months)]
     PRE = [shift(start, k - n_months) for k in range(n_months)]
     cols = list(dict.fromkeys(mo_defs.metric))
-    mo = sql(f"""SELECT customer_id, substr(trim(month), 1, 7) AS month, {', '.join(f'"{c}"' for c in cols)}
-        FROM customer_months WHERE substr(trim(month), 1, 7) IN ({','.join('?' * (2 * n_months))})
+    mo = sql(f"""SELECT customer_id, month, {', '.join(f'"{c}"' for c in cols)}
+        FROM customer_months WHERE month IN ({','.join('?' * (2 * n_months))})
           AND customer_id IN (SELECT customer_id FROM assignments WHERE campaign_id = ?)""",
              (*PRE, *POST, campaign))
     mo["pos"] = cust.get_indexer(mo.customer_id)
@@ -253,4 +253,6 @@ if os.environ.get("READOUT_PEER_FULL"):
     out["arm_counts"] = dict(zip(arms, counts))
     out["full"] = {k: {c: (v.item() if hasattr(v, "item") else v) for c, v in r.items()}
                    for k, r in res.drop(columns="hib").set_index(key).to_dict(orient="index").items()}
+    for r in out["full"].values():
+        r["theta"] = None if pd.isna(r["theta"]) else r["theta"]
 print(json.dumps(out))

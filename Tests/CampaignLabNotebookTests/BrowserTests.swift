@@ -32,6 +32,29 @@ struct BrowserTests {
         #expect(HeadlessBrowser.reportProblems(page, expectedCharts: document.charts.count) == [])
     }
 
+    /// The A/B readout on the demo and on a foreign bank (TEXT ids, a 50/25/25 split, its own
+    /// metric names), in both languages: loads cleanly, every chart drawn, nothing overflows.
+    @Test(arguments: [
+        (ReportLanguage.en, "demo-small.sqlite", ["campaign": "page_ab_2026"]),
+        (ReportLanguage.zh, "demo-small.sqlite", ["campaign": "page_ab_2026", "as_of": "2026-06-14"]),
+        (ReportLanguage.en, "foreign-ab.sqlite", ["campaign": "checkout_copy_q3", "split": "50,25,25", "guardrails": "complaints:0.01"]),
+        (ReportLanguage.zh, "foreign-ab.sqlite", ["campaign": "checkout_copy_q3", "split": "50,25,25"]),
+    ])
+    func theReadoutLoadsCleanly(language: ReportLanguage, file: String, parameters: [String: String]) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let document = try renderOverview(
+            db: repositoryRoot + "/datasets/" + file, language: language, notebook: repositoryRoot + "/notebooks-md/ab-readout.md",
+            parameters: parameters)
+        #expect(document.notes.isEmpty, "\(document.notes)")
+        #expect(document.charts.count == 1)
+        let path = dir.file("readout-\(language.rawValue).html")
+        try Data(HTMLRenderer(language: language).render(document).utf8).write(to: URL(fileURLWithPath: path))
+        let page = try HeadlessBrowser.load(htmlFile: path)
+        #expect(HeadlessBrowser.reportProblems(page, expectedCharts: document.charts.count) == [])
+        #expect(page.dom.contains(language == .zh ? "结论：" : "Decision: "))
+    }
+
     @Test func hostileDataShowsAsText() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

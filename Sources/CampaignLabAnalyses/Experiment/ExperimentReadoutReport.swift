@@ -212,10 +212,9 @@ extension ExperimentReadout {
                         } ?? .null)
                     row.append(.number(e.pValue))
                     row.append(c.pAdjusted.map { .number($0) } ?? .null)
-                    row.append(c.chanceToWin.map { .number($0) } ?? .null)
                 } else {
                     row.append(.text(unavailableText(c.unavailable, context)))
-                    row += [.null, .null, .null, .null]
+                    row += [.null, .null, .null]
                 }
                 rows.append(row)
             }
@@ -232,7 +231,6 @@ extension ExperimentReadout {
                         ReportTable.Column(t("Control", "对照组")), ReportTable.Column(t("Variant value", "版本取值")),
                         ReportTable.Column(t("Effect", "效应")), ReportTable.Column(t("Relative", "相对效应"), style: .percent(digits: 1)),
                         ReportTable.Column("p", style: .pValue), ReportTable.Column(t("p adjusted", "校正后 p"), style: .pValue),
-                        ReportTable.Column(t("Chance to win", "胜出概率"), style: .percent(digits: 1)),
                     ],
                     rows: rows)))
         // Relative effects at a glance.
@@ -279,6 +277,7 @@ extension ExperimentReadout {
                         high: comparison.unadjusted.interval.upper, style: style),
                     c.minimumDetectable.map { .number($0, style: style) } ?? .null,
                     c.power.map { .number($0, style: .percent(digits: 0)) } ?? .null,
+                    c.chanceToWin.map { .number($0, style: .percent(digits: 1)) } ?? .null,
                     c.expectedLoss.map { .number($0, style: .percent(digits: 2)) } ?? .null,
                 ])
             }
@@ -287,8 +286,8 @@ extension ExperimentReadout {
             .table(
                 ReportTable(
                     caption: t(
-                        "Variance reduction with the pre-period, the unadjusted effect, the smallest effect detectable with 80% power now, the power at the target effect, and the expected loss of shipping (relative)",
-                        "实验前数据的方差缩减、未调整效应、当前以 80% 功效可检出的最小效应、目标效应下的功效，以及上线的期望损失（相对）"),
+                        "Variance reduction with the pre-period, the unadjusted effect, the smallest effect detectable with 80% power now, the power at the target effect, the chance to beat control and the expected loss of shipping (relative)",
+                        "实验前数据的方差缩减、未调整效应、当前以 80% 功效可检出的最小效应、目标效应下的功效、胜过对照组的概率，以及上线的期望损失（相对）"),
                     columns: [
                         ReportTable.Column(t("Metric", "指标")), ReportTable.Column(t("Variant", "版本")),
                         ReportTable.Column(t("Estimator", "估计方法")),
@@ -296,6 +295,7 @@ extension ExperimentReadout {
                         ReportTable.Column(t("Unadjusted effect", "未调整效应")),
                         ReportTable.Column(t("Detectable effect (80%)", "可检出效应（80%）")),
                         ReportTable.Column(t("Power at target", "目标效应功效"), style: .percent(digits: 0)),
+                        ReportTable.Column(t("Chance to win", "胜出概率"), style: .percent(digits: 1)),
                         ReportTable.Column(t("Expected loss", "期望损失"), style: .percent(digits: 2)),
                     ],
                     rows: rows)))

@@ -1,0 +1,107 @@
+import CampaignLabTestSupport
+import Foundation
+import Testing
+
+/// `campaignlab readout` from the command line (issue 14): the decision first, the JSON lists,
+/// the summary file, and bad input as one line with its exit status and nothing written.
+struct ReadoutCommandTests {
+    static let demoSmall = repositoryRoot + "/datasets/demo-small.sqlite"
+
+    @Test func printsTheDecisionFirst() throws {
+        let result = try runCampaignLab(["readout", "--db", Self.demoSmall, "--campaign", "page_ab_2026", "--quiet"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        // Title, header, then the decision (Tests/References/readout.py: variant_a +6.8 pp, p = 0.050).
+        #expect(lines.count > 5 && lines[2] == "> [!WARNING]" && lines[3].hasPrefix("> **Decision: "), "\(lines.prefix(5))")
+        #expect(result.stdout.contains("on Purchase conversion (any purchase) (the primary metric): +6.8 pp"))
+    }
+
+    @Test func writesTheEstimatesAndTheDecisionAsJSON() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let result = try runCampaignLab([
+            "readout", "--db", Self.demoSmall, "--campaign", "page_ab_2026", "--quiet", "--out", dir.path, "--format", "json,html",
+            "--as-of", "2026-06-14", "--guardrails", "aum:2%",
+        ])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: dir.file("readout-page_ab_2026.en.json")))) as! [String: Any]
+        let estimates = json["estimates"] as! [[String: Any]]
+        let keys = [
+            "metric", "arm", "method", "estimate", "low", "high", "p_value", "p_adjusted", "relative", "relative_low", "relative_high",
+            "default", "chance_to_win", "expected_loss",
+        ]
+        #expect(estimates.allSatisfy { Set($0.keys) == Set(keys) })
+        // An interim look: the always-valid row is the default, one per metric × variant.
+        #expect(estimates.filter { $0["default"] as? Bool == true }.allSatisfy { $0["method"] as? String == "sequential" })
+        #expect(estimates.filter { $0["method"] as? String == "sequential" }.count == 16)
+        #expect(estimates.filter { $0["method"] as? String == "bayesian" }.allSatisfy { $0["chance_to_win"] is Double })
+        let decision = (json["decision"] as! [[String: Any]])[0]
+        #expect(decision["interim"] as? Bool == true && decision["read_through"] as? String == "2026-06-14")
+        #expect(FileManager.default.fileExists(atPath: dir.file("readout-page_ab_2026.en.html")))
+    }
+
+    /// The README's summary file path, from the CLI: the same decision as from the rows.
+    @Test func readsASummaryFile() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let csv = dir.file("sums.csv")
+        try """
+        metric,kind,arm,users,main_sum,main_sum_squares
+        conversion,proportion,control,10000,1210,1210
+        conversion,proportion,B,10020,1302,1302
+        """.write(toFile: csv, atomically: true, encoding: .utf8)
+        let result = try runCampaignLab(["readout", "--summary", csv, "--control", "control", "--quiet", "--format", "json"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let row = (json["estimates"] as! [[String: Any]]).first { $0["method"] as? String == "unadjusted" }!
+        // scipy 1.17 stats.ttest_ind(b, a, equal_var=False) on 1302 ones of 10,020 against 1210
+        // of 10,000: difference 0.008940119760479037, p 0.056216119196950666.
+        #expect(abs((row["estimate"] as! Double) - 0.008940119760479037) < 1e-12)
+        #expect(abs((row["p_value"] as! Double) - 0.056216119196950666) < 1e-9)
+        #expect(json["source"] as? String == "sums.csv")
+    }
+
+    @Test(arguments: [
+        (["--db", demoSmall, "--campaign", "growth_journey_2026"], "not a randomized test", 1),
+        (["--db", demoSmall, "--campaign", "nope"], "no campaign 'nope' in table campaigns", 1),
+        (["--db", demoSmall, "--campaign", "page_ab_2026", "--metrics", "nope"], "no metric 'nope'", 1),
+        (["--db", demoSmall, "--campaign", "page_ab_2026", "--guardrails", "aum:-3"], "option '--guardrails'", 1),
+        (["--db", demoSmall, "--campaign", "page_ab_2026", "--relative-interval", "bootstrap"], "option '--relative-interval'", 1),
+        (["--db", demoSmall], "option '--campaign'", 1),
+        (["--campaign", "page_ab_2026"], "give --db FILE --campaign ID, or --summary FILE --control ARM", 1),
+        (["--db", "/nonexistent/bank.sqlite", "--campaign", "x"], "/nonexistent/bank.sqlite", 2),
+    ])
+    func badInputIsOneClearLine(arguments: [String], message: String, status: Int32) throws {
+        let result = try runCampaignLab(["readout", "--quiet"] + arguments)
+        #expect(result.exitCode == status, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    /// A summary file that breaks its rules: exit 8, the file, column and line named, nothing written.
+    @Test(arguments: [
+        ("metric,kind,arm,users,main_sum\nm,mean,control,10,5\n", "sums.csv, column main_sum_squares"),
+        ("metric,kind,arm,users,main_sum,main_sum_squares\nm,mean,control,-3,5,9\nm,mean,B,10,5,9\n", "column users, row line 2"),
+        (
+            "metric,kind,arm,users,main_sum,main_sum_squares\nm,mean,control,10,50,200\nm,mean,B,10,5,9\n",
+            "column main_sum_squares, row line 2"
+        ),
+        (
+            "metric,kind,arm,users,main_sum,main_sum_squares\nm,mean,control,10,5,9\nm,mean,B,10,5,9\nk,mean,control,10,5,9\n",
+            "has no row (or no users) for arm 'B'"
+        ),
+    ])
+    func aBrokenSummaryFileIsNamed(text: String, message: String) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let csv = dir.file("sums.csv")
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        let out = dir.file("out")
+        let result = try runCampaignLab(["readout", "--summary", csv, "--control", "control", "--quiet", "--out", out])
+        #expect(result.exitCode == 8, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains(message), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+}
