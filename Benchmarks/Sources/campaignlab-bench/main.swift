@@ -2,8 +2,8 @@ import CampaignLabData
 import CampaignLabStats
 import Foundation
 
-// campaignlab-bench [--db FILE] [--repeats N] [--only scan|ols|logit|km|calibration|review] [--ols-rows N] [--simulations N]
-//                   [--review-db FILE] [--campaign ID]
+// campaignlab-bench [--db FILE] [--repeats N] [--only scan|ols|logit|km|calibration|review|readout] [--ols-rows N] [--simulations N]
+//                   [--review-db FILE] [--campaign ID] [--test ID]
 // Prints, from one run, each benchmark's figures and its ratios to the peers.
 
 // The allocator policy of the command-line tool, so that the review is timed as it runs there.
@@ -20,6 +20,7 @@ let olsRows = Int(option("--ols-rows") ?? "10000000") ?? 10_000_000
 let simulations = Int(option("--simulations") ?? "20000") ?? 20_000
 let reviewPath = option("--review-db") ?? "datasets/demo-1m.sqlite"
 let reviewCampaign = option("--campaign") ?? "growth_journey_2026"
+let readoutCampaign = option("--test") ?? "page_ab_2026"
 
 func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
 
@@ -143,6 +144,35 @@ do {
                     let ours = aipwEstimates(lab.document.blocks)
                     let differences = aipw.map { key, value in abs((ours[key] ?? .nan) - value) / max(abs(value), 1e-300) }
                     print("  agreement of the AIPW estimates with the peer: \(String(format: "%.1e", differences.max() ?? .nan)) (max relative difference, \(aipw.count) metrics)")
+                }
+            }
+        }
+    }
+    if only == nil || only == "readout" {
+        print()
+        if !FileManager.default.fileExists(atPath: reviewPath) {
+            print("A/B readout: \(reviewPath) is missing (make demo-1m creates it); skipped.")
+        } else {
+            print("A/B readout of \(readoutCampaign) (campaignlab readout: health, every metric of metric_definitions × every variant, CUPED, Bayesian, power) on \(reviewPath):")
+            let bench = ReadoutBenchmark(path: reviewPath, campaign: readoutCampaign)
+            var lab = try bench.campaignLab()
+            for _ in 1..<max(repeats, 1) {
+                let again = try bench.campaignLab()
+                if again.seconds < lab.seconds { lab = again }
+            }
+            print("  CampaignLab                 \(String(format: "%7.2f s  (best of %d; peak memory %.0f MB)", lab.seconds, max(repeats, 1), peakMemoryMB()))")
+            var floor = try bench.sqliteFloor()
+            for _ in 1..<max(repeats, 1) {
+                let again = try bench.sqliteFloor()
+                if again.seconds < floor.seconds { floor = again }
+            }
+            print("  SQLite alone reading the rows \(String(format: "%7.2f s  (%d rows) → CampaignLab takes %.2f× SQLite's read", floor.seconds, floor.rows, lab.seconds / floor.seconds))")
+            if let peer = runPeer(peersDirectory + "/readout_peer.py", [reviewPath, readoutCampaign]) {
+                let seconds = peer["seconds"] as? Double ?? .nan
+                print("  pandas + scipy + statsmodels \(String(format: "%7.2f s  (one run; of which reading %.2f s) → CampaignLab is %.1f× faster", seconds, peer["read_seconds"] as? Double ?? .nan, seconds / lab.seconds))")
+                if let theirs = peer["estimates"] as? [String: Double] {
+                    let differences = theirs.map { key, value in abs((lab.estimates[key] ?? .nan) - value) / max(abs(value), 1e-300) }
+                    print("  agreement of the default estimates with the peer: \(String(format: "%.1e", differences.max() ?? .nan)) (max relative difference, \(theirs.count) metric × variant pairs)")
                 }
             }
         }

@@ -25,6 +25,10 @@ struct ReadoutComparison: Sendable {
     var power: Double?
     var minimumDetectable: Double?
     var guardrail: GuardrailStatus?
+    /// Pre-period balance: the variant's pre-period mean minus the control's (Welch), and the
+    /// standardized difference (pooled SD); nil without a pre-period.
+    var balance: EffectEstimate?
+    var standardizedBalance: Double?
 
     /// The effect in the metric's good direction (positive = better).
     func goodDirection(_ value: Double, _ metric: ReadoutMetric) -> Double { metric.higherIsBetter ? value : -value }
@@ -73,6 +77,16 @@ struct ReadoutResult: Sendable {
     var summarySRM: SampleRatioMismatch?
 
     static let alpha = 0.05
+
+    /// The pre-period comparisons out of balance (p below the health threshold): randomized
+    /// arms differing before the test means the randomization or the assignment log is broken.
+    var imbalanced: [(metric: Int, comparison: Int)] {
+        metrics.indices.flatMap { k in
+            metrics[k].comparisons.indices.compactMap { j in
+                (metrics[k].comparisons[j].balance?.pValue ?? 1) < ExperimentHealth.threshold ? (k, j) : nil
+            }
+        }
+    }
 }
 
 extension ExperimentReadout {
@@ -129,6 +143,11 @@ extension ExperimentReadout {
                     c.minimumDetectable = ExperimentComparison.minimumDetectableEffect(standardError: comparison.absolute.standardError)
                 } catch let reason as ComparisonUnavailable {
                     c.unavailable = reason
+                }
+                let x1 = metric.sums[v].moments.x, x0 = metric.sums[0].moments.x
+                if metric.kind == .mean && metric.hasCovariate && x1.count > 1 && x0.count > 1 && x1.variance + x0.variance > 0 {
+                    c.balance = MeanComparison.absoluteDifference(treatment: x1, control: x0)
+                    c.standardizedBalance = (x1.mean - x0.mean) / ((x1.variance + x0.variance) / 2).squareRoot()
                 }
                 comparisons.append(c)
             }
@@ -190,6 +209,7 @@ extension ExperimentReadout {
             result.summarySRM = srm
             result.healthFailed = srm.pValue < ExperimentHealth.threshold
         }
+        if !result.imbalanced.isEmpty { result.healthFailed = true }
         result.decision = decide(result)
         return result
     }

@@ -38,6 +38,7 @@ extension ExperimentReadout {
                             "数据来自汇总文件：按日、按分群的分组检查、测试期外的分组和实验前均衡无法从汇总值检查，请在明细数据所在处检查。"))
                 ]))
         }
+        health += balanceBlocks(r, context)
         blocks.append(.section(id: "readout-health", health))
         blocks.append(.section(id: "readout-metrics", metricBlocks(r, context)))
         blocks.append(.section(id: "readout-method", methodBlocks(r, context)))
@@ -66,7 +67,32 @@ extension ExperimentReadout {
         case .blocked: headline = t("Decision: none — the test failed its health check.", "结论：暂不决策——测试未通过健康检查。")
         }
         var reasons: [[Inline]] = []
-        if r.healthFailed {
+        let splitFailed = r.input.health.map(\.overall.flagged) ?? (r.summarySRM.map { $0.pValue < ExperimentHealth.threshold } ?? false)
+        if let outside = r.input.health?.outsideWindow, outside > 0 {
+            reasons.append([
+                .number(Double(outside), .count),
+                .text(
+                    t(
+                        " customers were assigned outside the test's window: the log of assignments is not the test's; no effect below can be trusted until it is explained.",
+                        " 位客户的分组时间不在测试期内：分组记录与测试不符；在查明之前，下方任何效应都不可信。")),
+            ])
+        }
+        for (k, j) in r.imbalanced {
+            let m = r.metrics[k]
+            reasons.append(
+                [
+                    .text(
+                        t(
+                            "Before the test, '\(armName(r, m.comparisons[j].arm))' already differed from control on \(MetricWords.label(m.metric.metric, context)) (",
+                            "测试开始前，「\(armName(r, m.comparisons[j].arm))」在\(MetricWords.label(m.metric.metric, context))上已与对照组不同（"))
+                ] + ExperimentHealth.pInline(m.comparisons[j].balance!.pValue) + [
+                    .text(
+                        t(
+                            "): randomized arms should not differ before the test; check how customers were assigned.",
+                            "）：随机分组在测试前不应有差异，请检查客户的分组方式。"))
+                ])
+        }
+        if splitFailed {
             reasons.append([
                 .text(
                     t(
@@ -175,6 +201,39 @@ extension ExperimentReadout {
         return [
             .callout(kind, [.strong(headline)]),
             .list(ordered: false, items: reasons),
+        ]
+    }
+
+    /// Pre-period balance of every metric with a pre-period: randomized arms should not differ.
+    static func balanceBlocks(_ r: ReadoutResult, _ context: AnalysisContext) -> [ReportBlock] {
+        let t = context.text
+        var rows: [[Cell]] = []
+        for m in r.metrics {
+            for c in m.comparisons {
+                guard let b = c.balance else { continue }
+                let style = MetricWords.valueStyle(m.metric.metric, context)
+                rows.append([
+                    .text(MetricWords.label(m.metric.metric, context)), .text(armName(r, c.arm)),
+                    .number(m.metric.sums[0].moments.meanX, style: style), .number(m.metric.sums[c.arm].moments.meanX, style: style),
+                    c.standardizedBalance.map { .number($0, style: .signed(digits: 3)) } ?? .null, .number(b.pValue),
+                    .text(b.pValue < ExperimentHealth.threshold ? t("yes", "是") : ""),
+                ])
+            }
+        }
+        guard !rows.isEmpty else { return [] }
+        return [
+            .table(
+                ReportTable(
+                    caption: t(
+                        "Pre-period balance: each metric before the test (randomized arms should not differ; flagged below p = 0.001)",
+                        "实验前均衡：各指标在测试前的取值（随机分组不应有差异；p < 0.001 视为失衡）"),
+                    columns: [
+                        ReportTable.Column(t("Metric", "指标")), ReportTable.Column(t("Variant", "版本")),
+                        ReportTable.Column(t("Control before", "对照组（测试前）")), ReportTable.Column(t("Variant before", "版本（测试前）")),
+                        ReportTable.Column(t("Standardized difference", "标准化差异")), ReportTable.Column("p", style: .pValue),
+                        ReportTable.Column(t("Imbalance", "失衡")),
+                    ],
+                    rows: rows))
         ]
     }
 
