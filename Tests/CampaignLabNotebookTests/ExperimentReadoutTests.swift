@@ -64,6 +64,7 @@ struct ExperimentReadoutTests {
             Self.close(c.pAdjusted, ref["p_adjusted"], what + " Holm")
             Self.close(c.chanceToWin, ref["chance_to_win"], what + " chance to win")
             Self.close(c.expectedLoss, ref["expected_loss"], what + " expected loss")
+            if ref["balance_p_value"] is Double { Self.close(c.balance?.pValue, ref["balance_p_value"], what + " balance p") }
         }
     }
 
@@ -214,6 +215,30 @@ struct ExperimentReadoutTests {
             .text
         #expect(text.hasPrefix("# t\n\n> [!WARNING]\n> **Decision: none — the test failed its health check.**"))
         #expect(text.contains("the split broke on 2026-06-02 only"))
+    }
+
+    /// variant_a's customers given extra page views in the weeks before the test (as if the
+    /// assignment had picked the active ones): the pre-period balance fails, and so does the
+    /// health check, though the split's counts are fine.
+    @Test func aPrePeriodImbalanceFailsTheHealthCheck() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let context = try demoSmallCopy(
+            in: dir,
+            then: """
+                INSERT INTO events (customer_id, event, occurred_at, value, campaign_id)
+                SELECT customer_id, 'page_view', '2026-05-20 10:00:00', NULL, NULL FROM assignments
+                WHERE campaign_id = 'page_ab_2026' AND arm = 'variant_a'
+                """)
+        let result = try Self.readout(context, .init(campaign: "page_ab_2026"))
+        #expect(result.input.health?.passed == true)
+        let views = try #require(result.metrics.firstIndex { $0.metric.metric == "page_views" })
+        #expect(result.imbalanced.map(\.metric) == [views])
+        #expect(result.healthFailed && result.decision.kind == .blocked)
+        let text = MarkdownRenderer(language: .en).render(
+            ReportDocument(title: "t", language: .en, blocks: ExperimentReadout.render(result, context)), chartDirectory: "x"
+        ).text
+        #expect(text.contains("Before the test, 'variant\\_a' already differed from control on Activity-page views"))
     }
 
     /// A clear winner with its guardrails holding ships; a guardrail harmed stops it, one not

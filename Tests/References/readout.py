@@ -497,6 +497,8 @@ class Readout:
             "mean_control": float(yc.mean()) if len(yc) else math.nan,
             "cuped": use_cuped, "theta": theta,
             "df": default["df"],
+            # Pre-period balance: scipy.stats.ttest_ind(x_t, x_c, equal_var=False) when x varies.
+            "balance_p_value": float(stats.ttest_ind(xt, xc, equal_var=False).pvalue) if use_cuped else None,
         }
         e.update(common(default, unadj, hib))
         return e
