@@ -111,6 +111,32 @@ struct ExperimentReadoutTests {
         #expect(health.days.filter(\.flagged).map(\.scope) == ["2026-08-06"])
     }
 
+    /// The planned split from a campaigns column (`planned_split`): named shares or in the
+    /// arms' order; without it the foreign bank's 50/25/25 test fails against an equal split.
+    @Test func thePlannedSplitComesFromTheCampaignsTable() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        func health(_ value: String?) throws -> ExperimentHealth.Result {
+            let sql =
+                value.map {
+                    "ALTER TABLE campaigns ADD COLUMN planned_split TEXT; UPDATE campaigns SET planned_split = '\($0)' WHERE campaign_id = 'checkout_copy_q3'"
+                } ?? "SELECT 1"
+            let context = try demoSmallCopy(in: dir, then: sql, file: "foreign-ab.sqlite")
+            return try ExperimentHealth.compute(context, .init(campaign: "checkout_copy_q3"))
+        }
+        #expect(try health(nil).overall.flagged)
+        #expect(try health("holdout:50, bold_copy:25, new_copy:25").planned == [50, 25, 25])
+        #expect(try !health("holdout:50, bold_copy:25, new_copy:25").overall.flagged)
+        #expect(try health("2,1,1").planned == [2, 1, 1])
+        do {
+            _ = try health("holdout:50,blue:50")
+            Issue.record("no error")
+        } catch {
+            #expect("\(error)".contains("campaigns, column planned_split, row campaign_id='checkout_copy_q3'"))
+            #expect("\(error)".contains("'blue' is not an arm of the campaign"))
+        }
+    }
+
     /// An interim look (as of the 14th day): the always-valid intervals agree with gbstats'
     /// sequential interval as transcribed by the reference, and are wider than the fixed ones.
     @Test func anInterimLookHasAlwaysValidIntervals() throws {

@@ -23,7 +23,9 @@ public enum ExperimentHealth: Analysis {
 
         public static let declarations: [AnalysisOption] = [
             AnalysisOption("campaign", "the campaign_id of a randomized test"),
-            AnalysisOption("split", "planned shares per arm, control first then the others by name, e.g. 50,25,25", default: "equal"),
+            AnalysisOption(
+                "split", "planned shares per arm, control first then the others by name, e.g. 50,25,25",
+                default: "campaigns.planned_split, else equal"),
             AnalysisOption("by", "a customers dimension whose levels are checked one by one", default: "the first dimension"),
         ]
         public init(campaign: String, split: [Double]? = nil, by: String? = nil) {
@@ -83,7 +85,7 @@ public enum ExperimentHealth: Analysis {
             try assignments.requireAssignedAt(context.badRows)
             try assignments.requireComparison()
             let arms = assignments.arms
-            let planned = options.split ?? [Double](repeating: 1, count: arms.count)
+            let planned = try options.split ?? plannedSplit(campaign, arms: arms, context) ?? [Double](repeating: 1, count: arms.count)
             guard planned.count == arms.count else {
                 throw AnalysisError(
                     option: "split",
@@ -144,6 +146,46 @@ public enum ExperimentHealth: Analysis {
                 overall: Check(scope: "overall", counts: total, test: SampleRatioMismatch(observed: total, allocation: planned)),
                 days: days, dimension: dimension, levels: levels, outsideWindow: outside, exposedWithoutAssignment: exposed)
         }
+    }
+
+    /// The split planned in the campaigns row, when the table has a `planned_split` column and
+    /// the row a value: shares by arm ("control:50,variant_a:25,variant_b:25") or in the arms'
+    /// order (control first, then the others by name: "50,25,25").
+    /// - Throws: `DataError.contract` naming the row for a value that is not such a list.
+    static func plannedSplit(_ campaign: CampaignInfo, arms: [String], _ context: AnalysisContext) throws -> [Double]? {
+        guard context.schema.has(Contract.campaigns, column: "planned_split"),
+            let text = try context.database.scalarText(
+                "SELECT planned_split FROM campaigns WHERE campaign_id = ?", [.text(campaign.id)]),
+            !text.trimmingCharacters(in: .whitespaces).isEmpty
+        else { return nil }
+        func fail(_ message: String) -> DataError {
+            DataError.contract(table: "campaigns", column: "planned_split", row: "campaign_id='\(campaign.id)'", message: message)
+        }
+        let items = OptionValues.names(in: text)
+        if items.allSatisfy({ $0.contains(":") }) {
+            var shares = [Double?](repeating: nil, count: arms.count)
+            for item in items {
+                let parts = item.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard let a = arms.firstIndex(of: parts[0]) else {
+                    throw fail("'\(parts[0])' is not an arm of the campaign (arms: \(arms.joined(separator: ", ")))")
+                }
+                guard let share = Double(parts[1]), share.isFinite, share > 0 else {
+                    throw fail("the share of '\(parts[0])' is '\(parts[1])', not a positive number")
+                }
+                shares[a] = share
+            }
+            if let missing = shares.firstIndex(where: { $0 == nil }) { throw fail("no share for arm '\(arms[missing])'") }
+            return shares.map { $0! }
+        }
+        let numbers = items.compactMap(Double.init)
+        guard numbers.count == items.count, numbers.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw fail("'\(text)' is not a list of positive shares such as 'control:50,variant_a:50' or '50,50'")
+        }
+        guard numbers.count == arms.count else {
+            throw fail(
+                "\(numbers.count) shares for \(arms.count) arms (\(arms.joined(separator: ", ")), control first); give one share per arm")
+        }
+        return numbers
     }
 
     public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {

@@ -65,7 +65,8 @@ public enum ExperimentReadout: Analysis {
             AnalysisOption("relative_interval", "interval of relative effects: delta, fieller or log-ratio", default: "delta"),
             AnalysisOption("prior_sd", "standard deviation of a normal prior on the relative effect, e.g. 0.3", default: "flat prior"),
             AnalysisOption("as_of", "read the test as of this day YYYY-MM-DD", default: "the end of the data"),
-            AnalysisOption("split", "planned shares per arm, control first then the others by name", default: "equal"),
+            AnalysisOption(
+                "split", "planned shares per arm, control first then the others by name", default: "campaigns.planned_split, else equal"),
             AnalysisOption("target", "the relative effect worth detecting, e.g. 2%", default: "the observed effect"),
             AnalysisOption(
                 "tuning", "the sample size at which the always-valid intervals are tightest",

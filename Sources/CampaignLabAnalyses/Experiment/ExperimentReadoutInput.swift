@@ -127,7 +127,7 @@ extension ReadoutInput {
             }
             var input = ReadoutInput(
                 campaign: campaign, arms: arms, metrics: metrics, customers: customers,
-                planned: options.split ?? [Double](repeating: 1, count: arms.count), health: health,
+                planned: health.planned, health: health,
                 elapsedDays: (end - start) / 86_400, plannedDays: days, readThrough: Timestamp(secondsSinceEpoch: end - 1).date)
             input.notes = notes
             return input
