@@ -129,3 +129,51 @@ extension RatioMetric {
             method: "relative difference of ratio metrics, delta method, z interval")
     }
 }
+
+/// A quantile of a metric (P50, P90) in a variant against control.
+public struct QuantileComparison: Sendable, Equatable {
+    public var probability: Double
+    /// Each arm's sample quantile (type 7, as numpy) with its distribution-free interval.
+    public var treatment: QuantileInterval
+    public var control: QuantileInterval
+    public var treatmentValue: Double
+    public var controlValue: Double
+    /// Variant − control, and variant / control − 1 (nil when the control's quantile is 0).
+    public var difference: EffectEstimate
+    public var relative: EffectEstimate?
+}
+
+extension ExperimentComparison {
+    /// Compares the `p`-quantiles of two samples.
+    ///
+    /// Each arm's quantile gets a standard error from its distribution-free interval,
+    /// SE = (x₍ᵤ₎ − x₍ₗ₎)/(2·z₁₋α/₂) (the order-statistic approach of Price & Bonett 2001, as the
+    /// experiment platforms' quantile metrics); the difference has SE √(SE₁² + SE₀²) with a
+    /// normal interval, the ratio the delta-method SE √(SE₁²/q₀² + q₁²SE₀²/q₀⁴).
+    /// - Throws: `ComparisonUnavailable.tooFewCustomers` when an arm is too small for a finite
+    ///   interval; `.noVariation` when both intervals have no width.
+    public static func quantiles(treatment: [Double], control: [Double], p: Double, level: Double = 0.95) throws -> QuantileComparison {
+        guard treatment.count > 1 && control.count > 1 else {
+            throw ComparisonUnavailable.tooFewCustomers(treatment: Double(treatment.count), control: Double(control.count))
+        }
+        let t = SortedSample(treatment), c = SortedSample(control)
+        let ti = t.quantileInterval(p, level: level), ci = c.quantileInterval(p, level: level)
+        guard ti.interval.lower.isFinite && ti.interval.upper.isFinite && ci.interval.lower.isFinite && ci.interval.upper.isFinite else {
+            throw ComparisonUnavailable.tooFewCustomers(treatment: Double(treatment.count), control: Double(control.count))
+        }
+        let z = NormalDistribution.standard.quantile(0.5 + level / 2)
+        let se1 = (ti.interval.upper - ti.interval.lower) / (2 * z), se0 = (ci.interval.upper - ci.interval.lower) / (2 * z)
+        guard se1 + se0 > 0 else { throw ComparisonUnavailable.noVariation }
+        let q1 = t.quantile(p), q0 = c.quantile(p)
+        let difference = MeanComparison.tEstimate(
+            q1 - q0, se: (se1 * se1 + se0 * se0).squareRoot(), df: .infinity, level: level,
+            method: "difference of quantiles, order-statistic standard errors, z interval")
+        let relative =
+            q0 != 0
+            ? MeanComparison.tEstimate(
+                q1 / q0 - 1, se: (se1 * se1 / (q0 * q0) + q1 * q1 * se0 * se0 / (q0 * q0 * q0 * q0)).squareRoot(), df: .infinity,
+                level: level, method: "relative difference of quantiles, delta method, z interval") : nil
+        return QuantileComparison(
+            probability: p, treatment: ti, control: ci, treatmentValue: q1, controlValue: q0, difference: difference, relative: relative)
+    }
+}

@@ -89,6 +89,12 @@ struct ReadoutCommand: ParsableCommand {
             "Sample size at which the always-valid intervals are tightest (default: projected at the planned end).", valueName: "n"))
     var tuning: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Metrics whose P50 and P90 are compared, or none (default: every events metric with rollup sum).", valueName: "list"))
+    var quantiles: String?
+
     @Option(name: .long, help: ArgumentHelp("With --summary: the days of data the sums cover.", valueName: "n"))
     var days: String?
 
@@ -102,7 +108,7 @@ struct ReadoutCommand: ParsableCommand {
         let given: [(String, String?)] = [
             ("campaign", campaign), ("summary", summary), ("control", control), ("metrics", metrics), ("primary", primary),
             ("guardrails", guardrails), ("prior_sd", priorSd), ("as_of", asOf), ("split", split), ("target", target), ("tuning", tuning),
-            ("days", days), ("planned_days", plannedDays),
+            ("days", days), ("planned_days", plannedDays), ("quantiles", quantiles),
         ]
         for (key, value) in given { if let value { values[key] = value } }
         let options: ExperimentReadout.Options

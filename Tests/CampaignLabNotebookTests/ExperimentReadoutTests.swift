@@ -12,10 +12,10 @@ import Testing
 /// are the fixtures Tests/References/readout_demo_small.json (the whole test) and
 /// readout_demo_small_interim.json (as of 2026-06-14, N* = 381).
 struct ExperimentReadoutTests {
-    static func reference(_ name: String) throws -> [[String: Any]] {
+    static func reference(_ name: String, list: String = "estimates") throws -> [[String: Any]] {
         let url = URL(fileURLWithPath: repositoryRoot + "/Tests/References/\(name)")
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
-        return object?["estimates"] as? [[String: Any]] ?? []
+        return object?[list] as? [[String: Any]] ?? []
     }
 
     static func demoSmall() throws -> AnalysisContext {
@@ -109,6 +109,40 @@ struct ExperimentReadoutTests {
                 """, file: "foreign-ab.sqlite")
         let health = try ExperimentHealth.compute(broken, .init(campaign: "checkout_copy_q3", split: [50, 25, 25]))
         #expect(health.days.filter(\.flagged).map(\.scope) == ["2026-08-06"])
+    }
+
+    /// P50 and P90 of the amounts among customers who bought, on the foreign bank's heavy
+    /// tails and on the demo, against the reference (numpy type-7 quantiles, binomial ranks).
+    @Test(arguments: [
+        ("foreign-ab.sqlite", "checkout_copy_q3", [50.0, 25, 25], "readout_foreign_ab.json"),
+        ("demo-small.sqlite", "page_ab_2026", nil, "readout_demo_small.json"),
+    ])
+    func quantilesAgreeWithTheReference(file: String, campaign: String, split: [Double]?, reference: String) throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/" + file)
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let result = try Self.readout(context, .init(campaign: campaign, split: split))
+        let references = try Self.reference(reference, list: "quantiles")
+        #expect(references.count == 4)
+        var compared = 0
+        for ref in references {
+            let metric = ref["metric"] as! String, arm = ref["arm"] as! String, p = ref["p"] as! Double
+            let m = try #require(result.metrics.first { $0.metric.metric == metric })
+            let j = try #require(m.comparisons.firstIndex { result.input.arms[$0.arm] == arm })
+            let q = try #require(ReadoutResult.quantileLevels.firstIndex(of: p))
+            let what = "\(metric) \(arm) P\(Int(p * 100))"
+            guard ref["estimate"] is Double else {
+                #expect(throws: ComparisonUnavailable.self, "\(what)") { try m.quantiles[j][q].get() }
+                continue
+            }
+            let c = try m.quantiles[j][q].get()
+            Self.close(c.treatmentValue, ref["treatment"], what + " variant")
+            Self.close(c.controlValue, ref["control"], what + " control")
+            Self.close(c.difference.interval.lower, ref["low"], what + " low")
+            Self.close(c.difference.interval.upper, ref["high"], what + " high")
+            Self.close(c.difference.pValue, ref["p_value"], what + " p")
+            compared += 1
+        }
+        #expect(compared >= 2)
     }
 
     /// The planned split from a campaigns column (`planned_split`): named shares or in the

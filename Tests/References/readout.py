@@ -428,6 +428,7 @@ class Readout:
         tuning = float(self.tuning if self.tuning is not None else self.total_assigned)
 
         estimates = []
+        quantiles = []
         for d in self.defs:
             name = d["metric"]
             hib = True if d.get("higher_is_better") is None else bool(int(d["higher_is_better"]))
@@ -447,6 +448,10 @@ class Readout:
                 post, pre = self.base_values(d)
                 for arm in self.variants:
                     estimates.append(self.mean_estimate(name, arm, post, pre, hib))
+                if d.get("source", "events" if d.get("event") else "months") == "events" and d.get("rollup") == "sum":
+                    for arm in self.variants:
+                        for p in (0.5, 0.9):
+                            quantiles.append(self.quantile_estimate(name, arm, post, p))
 
         for e in estimates:  # confidence sequence (gbstats) on the default absolute estimate
             n = e["n_treatment"] + e["n_control"]
@@ -469,6 +474,7 @@ class Readout:
             "customers": dict(zip(self.arms, counts)),
             "srm": {"statistic": float(srm.statistic), "p_value": float(srm.pvalue)},
             "estimates": estimates,
+            "quantiles": quantiles,
         })
 
     def arm_values(self, series, arm):
@@ -502,6 +508,32 @@ class Readout:
         }
         e.update(common(default, unadj, hib))
         return e
+
+    def quantile_estimate(self, name, arm, post, p):
+        """P50/P90 among customers with a nonzero value: numpy's default (type 7) quantile per
+        arm; its standard error from the distribution-free order-statistic interval (ranks
+        l = binom.ppf(alpha/2, n, p), u = binom.ppf(1 - alpha/2, n, p) + 1, 1-based; Conover),
+        SE = (x_(u) - x_(l)) / (2 z) (Price & Bonett 2001); difference with a z interval."""
+        z = stats.norm.ppf(1 - ALPHA / 2)
+
+        def arm_quantile(values):
+            x = np.sort(values[values != 0])
+            n = len(x)
+            l = int(stats.binom.ppf(ALPHA / 2, n, p))
+            u = int(stats.binom.ppf(1 - ALPHA / 2, n, p)) + 1
+            if n < 2 or l < 1 or u > n:
+                return None
+            return float(np.quantile(x, p)), (x[u - 1] - x[l - 1]) / (2 * z), n
+
+        t = arm_quantile(self.arm_values(post, arm).to_numpy(float))
+        c = arm_quantile(self.arm_values(post, self.control).to_numpy(float))
+        out = {"metric": name, "arm": arm, "p": p}
+        if t is None or c is None:
+            return out
+        est, se = t[0] - c[0], math.sqrt(t[1] ** 2 + c[1] ** 2)
+        out.update({"treatment": t[0], "control": c[0], "n_treatment": t[2], "n_control": c[2], "estimate": est,
+                    "low": est - z * se, "high": est + z * se, "p_value": float(2 * stats.norm.sf(abs(est / se)))})
+        return out
 
     def ratio_estimate(self, name, arm, pair, hib):
         t = self.arm_values(pair.N, arm).index

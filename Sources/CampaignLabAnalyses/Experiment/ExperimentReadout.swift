@@ -46,6 +46,8 @@ public enum ExperimentReadout: Analysis {
         /// A summary-statistics file read instead of the database's rows, and its control arm.
         public var summary: String?
         public var control: String?
+        /// Metrics whose P50 and P90 are compared (nil: every events metric with rollup sum; empty: none).
+        public var quantiles: [String]?
         /// With a summary file: the days of data its sums cover, and the days planned.
         public var days: Double?
         public var plannedDays: Double?
@@ -73,6 +75,9 @@ public enum ExperimentReadout: Analysis {
                 default: "the customers projected at the planned end"),
             AnalysisOption("summary", "a summary-statistics CSV read instead of the rows (with control)"),
             AnalysisOption("control", "the control arm of the summary file", default: "the campaign's control_arm"),
+            AnalysisOption(
+                "quantiles", "metrics whose medians and 90th percentiles are compared (among customers with a value), or none",
+                default: "every events metric with rollup sum"),
             AnalysisOption("days", "with a summary file: the days of data its sums cover (for the days still needed)"),
             AnalysisOption("planned_days", "with a summary file: the days the test is planned to run", default: "days"),
         ]
@@ -81,7 +86,8 @@ public enum ExperimentReadout: Analysis {
             campaign: String? = nil, metrics: [String]? = nil, primary: String? = nil, guardrails: [Guardrail] = [],
             cuped: Bool = true, correction: Correction = .holm, relativeInterval: RelativeIntervalMethod = .delta,
             priorSD: Double? = nil, asOf: CivilDate? = nil, split: [Double]? = nil, target: Double? = nil, tuning: Double? = nil,
-            summary: String? = nil, control: String? = nil, days: Double? = nil, plannedDays: Double? = nil
+            summary: String? = nil, control: String? = nil, days: Double? = nil, plannedDays: Double? = nil,
+            quantiles: [String]? = nil
         ) {
             self.campaign = campaign
             self.metrics = metrics
@@ -99,6 +105,7 @@ public enum ExperimentReadout: Analysis {
             self.control = control
             self.days = days
             self.plannedDays = plannedDays
+            self.quantiles = quantiles
         }
 
         public init(_ values: OptionValues) throws {
@@ -134,6 +141,7 @@ public enum ExperimentReadout: Analysis {
             tuning = try values.optionalNumber("tuning")
             summary = values.optionalString("summary")
             control = values.optionalString("control")
+            quantiles = values.list("quantiles").map { $0 == ["none"] ? [] : $0 }
             days = try values.optionalNumber("days")
             plannedDays = try values.optionalNumber("planned_days")
         }
@@ -232,6 +240,7 @@ public enum ExperimentReadout: Analysis {
             if let split { list.append(("split", split.map(formatPlain).joined(separator: ","))) }
             if let target { list.append(("target", "\(formatPlain(target * 100))%")) }
             if let tuning { list.append(("tuning", formatPlain(tuning))) }
+            if let quantiles { list.append(("quantiles", quantiles.isEmpty ? "none" : quantiles.joined(separator: ","))) }
             if let days { list.append(("days", formatPlain(days))) }
             if let plannedDays { list.append(("planned_days", formatPlain(plannedDays))) }
             return list
@@ -255,6 +264,9 @@ struct ReadoutMetric: Sendable {
     var hasCovariate: Bool
     /// A conversion (rollup any, or kind proportion): the default primary metric.
     var isConversion: Bool
+    /// Per arm, the values of the customers with a value (events: nonzero), for the quantile
+    /// comparison (nil: not asked for, or from sums).
+    var quantileValues: [[Double]]? = nil
 }
 
 /// What the estimates are computed from, whichever the source.

@@ -46,6 +46,8 @@ enum GuardrailStatus: String, Sendable {
 struct ReadoutMetricResult: Sendable {
     var metric: ReadoutMetric
     var comparisons: [ReadoutComparison]
+    /// Per variant (as `comparisons`), P50 and P90 against control, or why not.
+    var quantiles: [[Result<QuantileComparison, ComparisonUnavailable>]] = []
     var guardrail: ExperimentReadout.Guardrail?
     var isPrimary: Bool
 }
@@ -77,6 +79,8 @@ struct ReadoutResult: Sendable {
     var summarySRM: SampleRatioMismatch?
 
     static let alpha = 0.05
+    /// The quantiles compared for quantile metrics.
+    static let quantileLevels = [0.5, 0.9]
 
     /// The pre-period comparisons out of balance (p below the health threshold): randomized
     /// arms differing before the test means the randomization or the assignment log is broken.
@@ -151,10 +155,19 @@ extension ExperimentReadout {
                 }
                 comparisons.append(c)
             }
+            var quantiles: [[Result<QuantileComparison, ComparisonUnavailable>]] = []
+            if let values = metric.quantileValues {
+                quantiles = (1..<input.arms.count).map { v in
+                    ReadoutResult.quantileLevels.map { p in
+                        Result { try ExperimentComparison.quantiles(treatment: values[v], control: values[0], p: p) }
+                            .mapError { $0 as? ComparisonUnavailable ?? .noVariation }
+                    }
+                }
+            }
             results.append(
                 ReadoutMetricResult(
-                    metric: metric, comparisons: comparisons, guardrail: options.guardrails.first { $0.metric == metric.metric },
-                    isPrimary: k == primary))
+                    metric: metric, comparisons: comparisons, quantiles: quantiles,
+                    guardrail: options.guardrails.first { $0.metric == metric.metric }, isPrimary: k == primary))
         }
         // Corrections across every metric × variant with a p-value.
         var slots: [(Int, Int)] = []

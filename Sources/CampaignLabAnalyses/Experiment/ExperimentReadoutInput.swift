@@ -103,6 +103,12 @@ extension ReadoutInput {
             }
             var metrics: [ReadoutMetric] = []
             let arms = assignments.arms
+            let quantileMetrics = Set(options.quantiles ?? definitions.filter { $0.source == .events && $0.rollup == .sum }.map(\.metric))
+            for name in quantileMetrics where !definitions.contains(where: { $0.metric == name && !$0.isRatio }) {
+                throw AnalysisError(
+                    option: "quantiles",
+                    "'\(name)' is not one of the readout's metrics, or is a ratio (its quantiles are not defined per customer)")
+            }
             for d in definitions {
                 var moments = [PairedMoments](repeating: PairedMoments(), count: arms.count)
                 var hasCovariate = false
@@ -119,11 +125,19 @@ extension ReadoutInput {
                         moments[assignments.arm[i]].add(x: v.pre[i], y: v.post[i])
                     }
                 }
-                metrics.append(
-                    ReadoutMetric(
-                        metric: d.metric, kind: d.isRatio ? .ratio : .mean, higherIsBetter: d.higherIsBetter,
-                        sums: moments.map { MetricSums(kind: d.isRatio ? .ratio : .mean, moments: $0) }, hasCovariate: hasCovariate,
-                        isConversion: !d.isRatio && d.source == .events && d.rollup == .any))
+                var metric = ReadoutMetric(
+                    metric: d.metric, kind: d.isRatio ? .ratio : .mean, higherIsBetter: d.higherIsBetter,
+                    sums: moments.map { MetricSums(kind: d.isRatio ? .ratio : .mean, moments: $0) }, hasCovariate: hasCovariate,
+                    isConversion: !d.isRatio && d.source == .events && d.rollup == .any)
+                if quantileMetrics.contains(d.metric) {
+                    let post = values(d).post
+                    var perArm = [[Double]](repeating: [], count: arms.count)
+                    for i in included.indices where included[i] && !post[i].isNaN && (d.source == .months || post[i] != 0) {
+                        perArm[assignments.arm[i]].append(post[i])
+                    }
+                    metric.quantileValues = perArm
+                }
+                metrics.append(metric)
             }
             var input = ReadoutInput(
                 campaign: campaign, arms: arms, metrics: metrics, customers: customers,

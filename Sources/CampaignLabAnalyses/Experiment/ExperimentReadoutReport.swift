@@ -292,6 +292,7 @@ extension ExperimentReadout {
                         ReportTable.Column("p", style: .pValue), ReportTable.Column(t("p adjusted", "校正后 p"), style: .pValue),
                     ],
                     rows: rows)))
+        blocks += quantileBlocks(r, context)
         // Relative effects at a glance.
         var forest: [ForestData.Row] = []
         for m in r.metrics {
@@ -314,6 +315,53 @@ extension ExperimentReadout {
                         yAxis: Axis(label: ""), kind: .forest(ForestData(rows: forest)))))
         }
         return blocks
+    }
+
+    /// Medians and 90th percentiles of the quantile metrics, among customers with a value.
+    static func quantileBlocks(_ r: ReadoutResult, _ context: AnalysisContext) -> [ReportBlock] {
+        let t = context.text
+        var rows: [[Cell]] = []
+        for m in r.metrics where !m.quantiles.isEmpty {
+            let style = MetricWords.valueStyle(m.metric.metric, context)
+            let effectStyle =
+                MetricWords.kind(m.metric.metric, context) == .share ? MetricWords.effectStyle(m.metric.metric, context) : style
+            for (j, list) in m.quantiles.enumerated() {
+                for (q, result) in zip(ReadoutResult.quantileLevels, list) {
+                    var row: [Cell] = [
+                        .text(MetricWords.label(m.metric.metric, context)), .text(armName(r, m.comparisons[j].arm)),
+                        .text("P\(Int(q * 100))"),
+                    ]
+                    switch result {
+                    case .success(let c):
+                        row += [
+                            .number(c.controlValue, style: style), .number(c.treatmentValue, style: style),
+                            .interval(
+                                estimate: c.difference.estimate, low: c.difference.interval.lower, high: c.difference.interval.upper,
+                                style: effectStyle),
+                            .number(c.difference.pValue),
+                        ]
+                    case .failure(let reason):
+                        row += [.null, .null, .text(unavailableText(reason, context)), .null]
+                    }
+                    rows.append(row)
+                }
+            }
+        }
+        guard !rows.isEmpty else { return [] }
+        return [
+            .table(
+                ReportTable(
+                    caption: t(
+                        "Medians (P50) and 90th percentiles (P90) per customer among the customers with a value (for events metrics: those who did it), variant − control with 95% intervals",
+                        "有取值客户（事件类指标：有该行为的客户）的人均中位数（P50）与第 90 百分位数（P90），实验组 − 对照组，含 95% 区间"),
+                    columns: [
+                        ReportTable.Column(t("Metric", "指标")), ReportTable.Column(t("Variant", "版本")),
+                        ReportTable.Column(t("Quantile", "分位数")), ReportTable.Column(t("Control", "对照组")),
+                        ReportTable.Column(t("Variant value", "版本取值")), ReportTable.Column(t("Difference", "差异")),
+                        ReportTable.Column("p", style: .pValue),
+                    ],
+                    rows: rows))
+        ]
     }
 
     static func methodBlocks(_ r: ReadoutResult, _ context: AnalysisContext) -> [ReportBlock] {
@@ -413,7 +461,7 @@ extension ExperimentReadout {
     static func estimateRecords(_ r: ReadoutResult) -> [DataRecord] {
         var records: [DataRecord] = []
         for m in r.metrics {
-            for c in m.comparisons {
+            for (j, c) in m.comparisons.enumerated() {
                 guard let comparison = c.comparison else { continue }
                 let arm = armName(r, c.arm)
                 func record(
@@ -442,6 +490,13 @@ extension ExperimentReadout {
                         pAdjusted: !adjusted && r.tuning == nil ? c.pAdjusted : nil, isDefault: !adjusted && r.tuning == nil))
                 if r.tuning != nil {
                     records.append(record("sequential", c.reported, c.reportedRelative, pAdjusted: c.pAdjusted, isDefault: true))
+                }
+                if j < m.quantiles.count {
+                    for (q, result) in zip(ReadoutResult.quantileLevels, m.quantiles[j]) {
+                        guard case .success(let quantile) = result else { continue }
+                        records.append(
+                            record("p\(Int(q * 100))", quantile.difference, quantile.relative, pAdjusted: nil, isDefault: false))
+                    }
                 }
                 if let posterior = c.posterior {
                     let interval = posterior.credibleInterval()
