@@ -24,6 +24,10 @@ public enum CalibrationScenario: String, Sendable, CaseIterable {
     /// Outcome y = 0.8·x + N(0, 6²) + 2·treated with a pre-period x ~ N(50, 10²), 300 per arm;
     /// CUPED with pooled θ, Welch interval.
     case cuped = "CUPED (pooled θ)"
+    /// The readout's relative effect: y = 0.8·x + N(0, 6²) with x ~ N(50, 10²) in control and
+    /// 1.05 × that in the variant (a relative effect of exactly 5%), 300 per arm; CUPED-adjusted
+    /// means, delta-method interval of their ratio (`ExperimentComparison`).
+    case cupedRelative = "CUPED relative effect (delta method)"
     /// Self-selection on a covariate: x ~ N(0, 1), P(treated) = 1/(1 + e^{−(−0.3 + 0.8x)}),
     /// y = 1 + 2x + 1.5·treated + N(0, 1), 1,000 units; IPW (ATE) with the known scores.
     case ipwKnownPropensity = "IPW, known propensity (ATE)"
@@ -35,6 +39,7 @@ public enum CalibrationScenario: String, Sendable, CaseIterable {
         case .proportionDifference: return 0.02
         case .ratioMetric: return 0.03
         case .cuped: return 2
+        case .cupedRelative: return 0.05
         case .ipwKnownPropensity: return 1.5
         }
     }
@@ -87,6 +92,18 @@ public enum CalibrationScenario: String, Sendable, CaseIterable {
                 }
             }
             return CUPED.absoluteDifference(treatment: treated, control: control, level: level).effect.interval
+        case .cupedRelative:
+            var treated = PairedMoments(), control = PairedMoments()
+            for arm in 0..<2 {
+                for _ in 0..<300 {
+                    let x = rng.normal(mean: 50, standardDeviation: 10)
+                    let y = (0.8 * x + rng.normal(mean: 0, standardDeviation: 6)) * (arm == 1 ? 1.05 : 1)
+                    if arm == 0 { control.add(x: x, y: y) } else { treated.add(x: x, y: y) }
+                }
+            }
+            let comparison = try? ExperimentComparison.compare(
+                treatment: MetricSums(kind: .mean, moments: treated), control: MetricSums(kind: .mean, moments: control), level: level)
+            return comparison?.relative?.interval ?? ConfidenceInterval(lower: .nan, upper: .nan, level: level)
         case .ipwKnownPropensity:
             var y = [Double](), treated = [Bool](), scores = [Double]()
             for _ in 0..<1000 {
@@ -179,6 +196,48 @@ public enum Calibration {
                 if effect.interval.lower > 0 || effect.interval.upper < 0 { fixed = true }
                 let always = sequence.effect(effect, sampleSize: a.count + b.count)
                 if always.interval.lower > 0 || always.interval.upper < 0 { sequential = true }
+            }
+            return (sequential, fixed)
+        }
+        return PeekingResult(
+            simulations: simulations, looks: looks,
+            sequentialRejections: outcomes.filter(\.0).count,
+            fixedRejections: outcomes.filter(\.1).count)
+    }
+}
+
+extension Calibration {
+    /// Continuous peeking at a test with a real effect, as the readout reads it: after every
+    /// batch of `batchSize` customers per arm, the CUPED-adjusted difference (y = 0.8·x +
+    /// N(0, 6²) + 2·variant, x ~ N(50, 10²)) and its always-valid sequence (N* = the customers at
+    /// the last look). Returns the share of simulations in which the sequence ever missed the
+    /// true effect 2 — at most 1 − level if the sequence is time-uniformly valid — and the same
+    /// for the fixed-n interval.
+    public static func sequentialCoverage(
+        simulations: Int, looks: Int, batchSize: Int, seed: UInt64, level: Double = 0.95
+    ) -> PeekingResult {
+        precondition(simulations > 0 && looks > 0 && batchSize > 1, "Calibration.sequentialCoverage: needs simulations, looks and batches")
+        let root = Xoshiro256StarStar(seed: seed)
+        let sequence = ConfidenceSequence(tuningSampleSize: Double(2 * looks * batchSize), level: level)
+        let truth = 2.0
+        let outcomes = mapInParallel(simulations) { i -> (Bool, Bool) in
+            var rng = root.stream(for: UInt64(i))
+            var arms = [PairedMoments(), PairedMoments()]
+            var sequential = false, fixed = false
+            for _ in 0..<looks {
+                for _ in 0..<batchSize {
+                    for a in 0..<2 {
+                        let x = rng.normal(mean: 50, standardDeviation: 10)
+                        arms[a].add(x: x, y: 0.8 * x + rng.normal(mean: 0, standardDeviation: 6) + (a == 1 ? truth : 0))
+                    }
+                }
+                guard
+                    let c = try? ExperimentComparison.compare(
+                        treatment: MetricSums(kind: .mean, moments: arms[1]), control: MetricSums(kind: .mean, moments: arms[0]),
+                        level: level)
+                else { continue }
+                if !c.absolute.interval.contains(truth) { fixed = true }
+                if !sequence.effect(c.absolute, sampleSize: arms[0].count + arms[1].count).interval.contains(truth) { sequential = true }
             }
             return (sequential, fixed)
         }

@@ -106,6 +106,10 @@ do {
         print("  A/A test checked after each of 100 batches (\(peeks.simulations) simulations), false-positive rate:")
         print("    always-valid confidence sequence \(String(format: "%5.2f%%", 100 * peeks.sequentialRate))  (target ≤ 5%)")
         print("    fixed-n Welch interval           \(String(format: "%5.2f%%", 100 * peeks.fixedRate))  (the peeking problem)")
+        let real = Calibration.sequentialCoverage(simulations: simulations / 4, looks: 100, batchSize: 100, seed: 2027)
+        print("  A/B test with a real effect, CUPED-adjusted, checked after each of 100 batches (\(real.simulations) simulations), truth missed at some look:")
+        print("    always-valid confidence sequence \(String(format: "%5.2f%%", 100 * real.sequentialRate))  (target ≤ 5%)")
+        print("    fixed-n interval                 \(String(format: "%5.2f%%", 100 * real.fixedRate))")
     }
     if only == nil || only == "review" {
         print()
