@@ -260,6 +260,40 @@ struct ExperimentReadoutTests {
         Self.close(fromSums.decision.daysNeeded, fromRows.decision.daysNeeded, "days needed")
     }
 
+    /// GrowthBook's published test cases, read from a summary file as a warehouse would send
+    /// them (packages/stats/tests/frequentist/test_tests.py at commit 8f1db445: TestTwoSidedTTest
+    /// test_two_sided_ttest and _absolute; TestSequentialTTest test_sequential_test_runs with
+    /// N* = 1000), at their 5 decimals.
+    @Test func growthBooksPublishedCasesFromASummaryFile() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        func readout(_ n: Int, days: Double? = nil, planned: Double? = nil, tuning: Double? = nil) throws -> ReadoutComparison {
+            let file = dir.file("gb-\(n).csv")
+            try """
+            metric,kind,arm,users,main_sum,main_sum_squares
+            m,mean,a,\(n),1396.87,52377.9767
+            m,mean,b,3461,2422.7,134698.29
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            let result = try Self.readout(
+                Self.demoSmall(), .init(tuning: tuning, summary: file, control: "a", days: days, plannedDays: planned))
+            return result.metrics[0].comparisons[0]
+        }
+        func rounded(_ x: Double?) -> Double { ((x ?? .nan) * 100_000).rounded() / 100_000 }
+        let fixed = try readout(3407)
+        #expect(rounded(fixed.reported?.estimate) == 0.29)
+        #expect(rounded(fixed.reported?.interval.lower) == 0.04538 && rounded(fixed.reported?.interval.upper) == 0.53462)
+        #expect(rounded(fixed.reported?.pValue) == 0.02016)
+        #expect(rounded(fixed.reportedRelative?.estimate) == 0.70732)
+        #expect(rounded(fixed.reportedRelative?.interval.lower) == -0.03526 && rounded(fixed.reportedRelative?.interval.upper) == 1.44989)
+        #expect(rounded(fixed.reportedRelative?.pValue) == 0.06191)
+        #expect(rounded(fixed.reportedRelative?.standardError) == 0.37879)
+        // An interim look (7 of 14 days) with gbstats' tuning parameter 1000.
+        let sequential = try readout(3000, days: 7, planned: 14, tuning: 1000)
+        #expect(rounded(sequential.reportedRelative?.estimate) == 0.50336)
+        #expect(rounded(sequential.reportedRelative?.interval.lower) == -0.55844)
+        #expect(rounded(sequential.reportedRelative?.interval.upper) == 1.56516)
+    }
+
     /// variant_a's customers of the second day lost: the health check fails and no decision
     /// ships, whatever the metrics say.
     @Test func aBrokenSplitBlocksTheDecision() throws {
