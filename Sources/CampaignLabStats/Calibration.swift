@@ -27,7 +27,7 @@ public enum CalibrationScenario: String, Sendable, CaseIterable {
     /// The readout's relative effect: y = 0.8·x + N(0, 6²) with x ~ N(50, 10²) in control and
     /// 1.05 × that in the variant (a relative effect of exactly 5%), 300 per arm; CUPED-adjusted
     /// means, delta-method interval of their ratio (`ExperimentComparison`).
-    case cupedRelative = "CUPED relative effect (delta method)"
+    case cupedRelative = "CUPED relative (delta method)"
     /// Self-selection on a covariate: x ~ N(0, 1), P(treated) = 1/(1 + e^{−(−0.3 + 0.8x)}),
     /// y = 1 + 2x + 1.5·treated + N(0, 1), 1,000 units; IPW (ATE) with the known scores.
     case ipwKnownPropensity = "IPW, known propensity (ATE)"

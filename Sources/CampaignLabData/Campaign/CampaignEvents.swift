@@ -95,6 +95,24 @@ public enum CampaignEvents {
         of campaign: CampaignInfo, steps: [String: Int], schema: ContractSchema,
         database: SQLiteDatabase, badRows: BadRows = .refusing
     ) throws -> [(customer: SQLiteValue, step: Int, time: Double)] {
+        let job = StepEventsJob(
+            path: database.path, campaign: campaign.id, stepOf: steps, first: campaign.startsOn, last: campaign.endsOn,
+            policy: badRows.policy)
+        let parts = try scanInRowidRanges(schema: schema, database: database) { try job.read(rowids: $0, database: $1) }
+        var tally = BadRows.Tally(badRows.policy)
+        for part in parts { tally.merge(part.1) }
+        try tally.report(to: badRows)
+        return parts.flatMap(\.0)
+    }
+
+    /// Runs `read` over table events: once on `database` for a small table, else on two rowid
+    /// halves at once, each on its own connection (nil), for a caller to merge. Scans of events
+    /// (which has no index the contract promises) are the readers' bottleneck.
+    /// - Returns: the parts in rowid order.
+    static func scanInRowidRanges<Part: Sendable>(
+        schema: ContractSchema, database: SQLiteDatabase,
+        _ read: @escaping @Sendable ((Int64, Int64)?, SQLiteDatabase?) throws -> Part
+    ) throws -> [Part] {
         var rowidRanges: [(Int64, Int64)?] = [nil]
         if schema.table("events")?.hasRowID == true, database.isSharedFile,
             let maxRowid = try database.scalarInt("SELECT max(rowid) FROM events"), maxRowid > parallelReadThreshold
@@ -103,22 +121,16 @@ public enum CampaignEvents {
             rowidRanges = [(Int64.min, middle), (middle, Int64.max)]
         }
         let ranges = rowidRanges
-        let job = StepEventsJob(
-            path: database.path, campaign: campaign.id, stepOf: steps, first: campaign.startsOn, last: campaign.endsOn,
-            policy: badRows.policy)
-        let parts = ResultSlots<([(customer: SQLiteValue, step: Int, time: Double)], BadRows.Tally)>(count: ranges.count)
+        let parts = ResultSlots<Part>(count: ranges.count)
         let failures = ResultSlots<Error>(count: ranges.count)
         let singleConnection = UncheckedBox(database)
         DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
             do {
-                parts[k] = try job.read(rowids: ranges[k], database: ranges.count == 1 ? singleConnection.value : nil)
+                parts[k] = try read(ranges[k], ranges.count == 1 ? singleConnection.value : nil)
             } catch { failures[k] = error }
         }
         if let error = failures.values.compactMap({ $0 }).first { throw error }
-        var tally = BadRows.Tally(badRows.policy)
-        for part in parts.values { tally.merge(part!.1) }
-        try tally.report(to: badRows)
-        return parts.values.flatMap { $0!.0 }
+        return parts.values.map { $0! }
     }
 }
 

@@ -40,30 +40,13 @@ public enum ExperimentEvents {
         schema: ContractSchema, database: SQLiteDatabase, badRows: BadRows = .refusing
     ) throws -> (post: [[Double]], pre: [[Double]], unassigned: (count: Int, example: SQLiteValue?)?) {
         precondition(definitions.allSatisfy { $0.source == .events && !$0.isRatio }, "ExperimentEvents: events metrics only")
-        var rowidRanges: [(Int64, Int64)?] = [nil]
-        if schema.table("events")?.hasRowID == true, database.isSharedFile,
-            let maxRowid = try database.scalarInt("SELECT max(rowid) FROM events"), maxRowid > CampaignEvents.parallelReadThreshold
-        {
-            let middle = Int64(maxRowid / 2)
-            rowidRanges = [(Int64.min, middle), (middle, Int64.max)]
-        }
-        let ranges = rowidRanges
         let job = ExperimentEventsJob(
             path: database.path, campaign: schema.has(Contract.events, column: "campaign_id") ? campaign : nil,
             definitions: definitions, index: CustomerIndex(ids), assignedAt: assignedAt, span: span, policy: badRows.policy)
-        let parts = ResultSlots<ExperimentEventsJob.Part>(count: ranges.count)
-        let failures = ResultSlots<Error>(count: ranges.count)
-        let singleConnection = UncheckedBox(database)
-        DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
-            do {
-                parts[k] = try job.read(rowids: ranges[k], database: ranges.count == 1 ? singleConnection.value : nil)
-            } catch { failures[k] = error }
-        }
-        if let error = failures.values.compactMap({ $0 }).first { throw error }
-        var result = parts.values[0]!
+        let parts = try CampaignEvents.scanInRowidRanges(schema: schema, database: database) { try job.read(rowids: $0, database: $1) }
+        var result = parts[0]
         var tally = result.bad
-        for part in parts.values.dropFirst() {
-            let other = part!
+        for other in parts.dropFirst() {
             tally.merge(other.bad)
             result.unassigned.formUnion(other.unassigned)
             result.rows += other.rows
