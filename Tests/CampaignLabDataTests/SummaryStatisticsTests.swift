@@ -82,6 +82,21 @@ struct SummaryStatisticsTests {
         }
     }
 
+    /// The optional direction column: 1 or 0, anything else named.
+    @Test func theDirectionColumnIsRead() throws {
+        let rows = try read(
+            """
+            metric,kind,arm,users,main_sum,main_sum_squares,higher_is_better
+            complaints,mean,control,4,1,1,0
+            complaints,mean,B,4,2,2,0
+            revenue,mean,control,4,10,30,
+            """)
+        #expect(rows.map(\.higherIsBetter) == [false, false, true])
+        #expect(throws: DataError.self) {
+            try read("metric,kind,arm,users,main_sum,main_sum_squares,higher_is_better\nm,mean,a,4,1,1,yes\n")
+        }
+    }
+
     @Test func aHeaderWithoutRowsIsRefused() {
         #expect(throws: DataError.contract(table: "sums.csv", column: nil, row: nil, message: "the file has a header but no rows")) {
             _ = try read(Self.header + "\n")

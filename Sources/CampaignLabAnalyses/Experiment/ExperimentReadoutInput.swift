@@ -251,10 +251,16 @@ extension ReadoutInput {
                     table: file, column: "arm", row: nil,
                     message: "metric '\(metric)' has no row (or no users) for arm '\(arms[missing])'; every metric needs every arm")
             }
+            if let other = list.first(where: { $0.higherIsBetter != list[0].higherIsBetter }) {
+                throw DataError.contract(
+                    table: file, column: "higher_is_better", row: "line \(other.line)",
+                    message: "metric '\(metric)' has another direction here than on line \(list[0].line); one per metric")
+            }
             let kind: MetricSums.Kind = list[0].kind == .ratio ? .ratio : .mean
             metrics.append(
                 ReadoutMetric(
-                    metric: metric, kind: kind, higherIsBetter: true, sums: sums.map { MetricSums(kind: kind, moments: $0) },
+                    metric: metric, kind: kind, higherIsBetter: list[0].higherIsBetter,
+                    sums: sums.map { MetricSums(kind: kind, moments: $0) },
                     hasCovariate: list[0].covariateSum != nil, isConversion: list[0].kind == .proportion))
         }
         let customers = metrics[0].sums.map(\.count)

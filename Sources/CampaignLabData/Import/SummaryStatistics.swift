@@ -13,7 +13,8 @@ import Foundation
 /// Columns: `metric`, `kind` (`mean`, `proportion`, `ratio`), `arm`, `segment` (optional),
 /// `users`, `main_sum`, `main_sum_squares`; for ratio metrics `denominator_sum`,
 /// `denominator_sum_squares`, `main_denominator_sum_product`; for variance reduction (all three
-/// or none) `covariate_sum`, `covariate_sum_squares`, `main_covariate_sum_product`.
+/// or none) `covariate_sum`, `covariate_sum_squares`, `main_covariate_sum_product`; optionally
+/// `higher_is_better` (1 or 0, default 1: the good direction guardrails and decisions use).
 public struct SummaryStatisticsRow: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable { case mean, proportion, ratio }
 
@@ -32,6 +33,8 @@ public struct SummaryStatisticsRow: Sendable, Equatable {
     public var covariateSum: Double?
     public var covariateSumSquares: Double?
     public var mainCovariateSumProduct: Double?
+    /// Whether an increase is good news (optional column `higher_is_better`, 1 or 0; default 1).
+    public var higherIsBetter = true
     /// The file's line, for messages.
     public var line: Int
 }
@@ -142,6 +145,12 @@ public enum SummaryStatisticsFile {
                 try checkProduct(
                     row.mainCovariateSumProduct!, "main_covariate_sum_product", x: (row.mainSum, row.mainSumSquares),
                     y: (covariateSum, row.covariateSumSquares!), users: users, fail)
+            }
+            if let better = text("higher_is_better") {
+                guard better == "0" || better == "1" else {
+                    throw fail("higher_is_better", "'\(better)' is not 1 (higher is better) or 0 (lower is better)")
+                }
+                row.higherIsBetter = better == "1"
             }
             let key = [metric, arm, row.segment ?? ""].joined(separator: "\u{1F}")
             if let first = seen[key] {
