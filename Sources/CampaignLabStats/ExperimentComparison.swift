@@ -93,7 +93,9 @@ public enum ExperimentComparison {
         let t = CUPED.adjusted(treatment.moments, theta: theta, pooledMeanX: pooled.meanX)
         let c = CUPED.adjusted(control.moments, theta: theta, pooledMeanX: pooled.meanX)
         var relative: EffectEstimate?
-        if c.mean != 0 {
+        if control.moments.meanY != 0 && relativeMethod == .delta {
+            relative = cupedRelative(treatment: treatment.moments, control: control.moments, theta: theta, absolute: absolute, level: level)
+        } else if c.mean != 0 && relativeMethod != .delta {
             relative = MeanComparison.relativeDifference(treatment: t, control: c, level: level, method: relativeMethod)
             relative!.method = "relative difference of CUPED-adjusted means, " + relative!.method.dropFirst("relative difference, ".count)
         }
@@ -101,6 +103,26 @@ public enum ExperimentComparison {
         return VariantComparison(
             absolute: absolute, relative: relative, unadjusted: unadjusted, unadjustedRelative: unadjustedRelative, theta: theta,
             varianceReduction: reduction)
+    }
+
+    /// The CUPED-adjusted difference relative to the control's unadjusted mean, Δ/ȳ₀, with the
+    /// delta-method variance of GrowthBook's engine (gbstats `frequentist_variance_relative_cuped`):
+    /// (s²_y1 + θ²s²_x1 − 2θs_xy1)/(n₁ȳ₀²) + (s²_y0·ȳ₁²/ȳ₀² − 2θs_xy0·ȳ₁/ȳ₀ + θ²s²_x0)/(n₀ȳ₀²), and
+    /// the adjusted difference's Welch–Satterthwaite degrees of freedom. Dividing by the
+    /// unadjusted control mean keeps the relative effect what a reader computes from the
+    /// table (effect / control), and keeps it finite when the adjusted control mean is near 0.
+    static func cupedRelative(
+        treatment: PairedMoments, control: PairedMoments, theta: Double, absolute: EffectEstimate, level: Double
+    ) -> EffectEstimate {
+        let m0 = control.meanY, m1 = treatment.meanY
+        let v1 =
+            (treatment.y.variance + theta * theta * treatment.x.variance - 2 * theta * treatment.covariance) / (treatment.count * m0 * m0)
+        let v0 =
+            (control.y.variance * m1 * m1 / (m0 * m0) - 2 * theta * control.covariance * m1 / m0 + theta * theta * control.x.variance)
+            / (control.count * m0 * m0)
+        return MeanComparison.tEstimate(
+            absolute.estimate / abs(m0), se: max(v1 + v0, 0).squareRoot(), df: absolute.degreesOfFreedom, level: level,
+            method: "CUPED-adjusted difference relative to the control's mean, delta method, Welch t (Welch–Satterthwaite df)")
     }
 
     /// The power a test with standard error `se` has to detect an effect of size `effect`

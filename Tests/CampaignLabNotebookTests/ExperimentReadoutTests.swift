@@ -263,7 +263,7 @@ struct ExperimentReadoutTests {
     /// GrowthBook's published test cases, read from a summary file as a warehouse would send
     /// them (packages/stats/tests/frequentist/test_tests.py at commit 8f1db445: TestTwoSidedTTest
     /// test_two_sided_ttest and _absolute; TestSequentialTTest test_sequential_test_runs with
-    /// N* = 1000), at their 5 decimals.
+    /// N* = 1000 and test_sequential_test_runs_ra), at their 5 decimals.
     @Test func growthBooksPublishedCasesFromASummaryFile() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -292,6 +292,21 @@ struct ExperimentReadoutTests {
         #expect(rounded(sequential.reportedRelative?.estimate) == 0.50336)
         #expect(rounded(sequential.reportedRelative?.interval.lower) == -0.55844)
         #expect(rounded(sequential.reportedRelative?.interval.upper) == 1.56516)
+        // test_sequential_test_runs_ra: CUPED (RegressionAdjustedStatistic, θ pooled) with the
+        // default tuning parameter 5000; the relative effect over the control's unadjusted mean.
+        let file = dir.file("gb-ra.csv")
+        try """
+        metric,kind,arm,users,main_sum,main_sum_squares,covariate_sum,covariate_sum_squares,main_covariate_sum_product
+        m,mean,a,3000,1396.87,52377.9767,16.87,527.9767,1
+        m,mean,b,3461,2422.7,134698.29,22.7,1348.29,1
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let ra = try Self.readout(Self.demoSmall(), .init(tuning: 5000, summary: file, control: "a", days: 7, plannedDays: 14))
+            .metrics[0].comparisons[0]
+        #expect(ra.comparison?.theta != nil)
+        #expect(rounded(ra.reportedRelative?.estimate) == 0.50338)
+        #expect(rounded(ra.reportedRelative?.standardError) == 0.33341)
+        #expect(rounded(ra.reportedRelative?.interval.lower) == -0.50969)
+        #expect(rounded(ra.reportedRelative?.interval.upper) == 1.51646)
     }
 
     /// variant_a's customers of the second day lost: the health check fails and no decision

@@ -496,6 +496,20 @@ class Readout:
             xbar, ybar = x.mean(), y.mean()
             theta = float(np.sum((x - xbar) * (y - ybar)) / np.sum((x - xbar) ** 2))
             default = welch(yt - theta * (xt - xbar), yc - theta * (xc - xbar))
+            # Relative CUPED effect as GrowthBook's engine: the adjusted difference over the
+            # control's unadjusted mean, variance by gbstats models/tests.py
+            # frequentist_variance_relative_cuped (commit 8f1db445), the adjusted Welch df.
+            mt, mc = float(yt.mean()), float(yc.mean())
+            if mc != 0 and _ok(default["se"]) and default["se"] > 0:
+                cov_t, cov_c = float(np.cov(xt, yt, ddof=1)[0, 1]), float(np.cov(xc, yc, ddof=1)[0, 1])
+                v_trt = (yt.var(ddof=1) + theta ** 2 * xt.var(ddof=1) - 2 * theta * cov_t) / (len(yt) * mc ** 2)
+                v_ctrl = (yc.var(ddof=1) * mt ** 2 / mc ** 2 - 2 * theta * cov_c * mt / mc
+                          + theta ** 2 * xc.var(ddof=1)) / (len(yc) * mc ** 2)
+                rel, rse = default["estimate"] / abs(mc), math.sqrt(max(v_trt + v_ctrl, 0))
+                q = float(stats.t.ppf(1 - ALPHA / 2, default["df"]))
+                default = dict(default, relative=rel, relative_se=rse, relative_low=rel - q * rse, relative_high=rel + q * rse)
+            else:
+                default = dict(default, relative=math.nan, relative_se=math.nan, relative_low=math.nan, relative_high=math.nan)
         e = {
             "metric": name, "arm": arm, "kind": "mean",
             "n_treatment": len(yt), "n_control": len(yc),
