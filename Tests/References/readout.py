@@ -239,6 +239,16 @@ class Readout:
         self.tuning = tuning
         self.defs = load_metric_definitions(self.con)
         self.by_name = {d["metric"]: d for d in self.defs}
+        # An interim look that ends inside the test's last month: monthly snapshots (and ratios
+        # built on them) are left out, that month is not over.
+        last_month_end = pd.Timestamp(self.ends_on[:7] + "-01") + pd.offsets.MonthEnd(0)
+        planned_end = date_ns(self.ends_on, "campaigns.ends_on") + DAY_NS
+        if self.T1 < planned_end and self.T1 <= int(last_month_end.value):
+            def monthly(d):
+                if self.is_ratio(d):
+                    return any(self.by_name.get(d.get(r), {}).get("source") == "months" for r in ("numerator", "denominator"))
+                return (d.get("source") or ("events" if d.get("event") else "months")) == "months"
+            self.defs = [d for d in self.defs if not monthly(d)]
         self._events = None
         self._months = {}
 

@@ -19,9 +19,16 @@ public enum ExperimentReadout: Analysis {
 
     public struct Guardrail: Sendable, Hashable {
         public var metric: String
-        /// The worsening tolerated (≥ 0), in the metric's units or, when `relative`, as a share of control.
-        public var margin: Double
+        /// The worsening tolerated (≥ 0), in the metric's units or, when `relative`, as a share of
+        /// control: non-inferiority. Nil: no margin — the guardrail is harmed only by a
+        /// significant worsening.
+        public var margin: Double?
         public var relative: Bool
+        public init(metric: String, margin: Double?, relative: Bool) {
+            self.metric = metric
+            self.margin = margin
+            self.relative = relative
+        }
     }
 
     public enum Correction: String, Sendable, Hashable, CaseIterable { case holm, bh }
@@ -60,7 +67,8 @@ public enum ExperimentReadout: Analysis {
             AnalysisOption(
                 "primary", "the metric the decision is about", default: "the first conversion (rollup any), else the first metric"),
             AnalysisOption(
-                "guardrails", "metrics that must not get worse, each metric:margin (margin 2% of control, or 0.5 in the metric's units)",
+                "guardrails",
+                "metrics that must not get worse: metric (no significant worsening) or metric:margin (a worsening beyond 2% of control, or 0.5 in the metric's units, ruled out)",
                 default: "none"),
             AnalysisOption("cuped", "variance reduction with the pre-period (on or off)", default: "on"),
             AnalysisOption("correction", "across metrics × variants: holm or bh", default: "holm"),
@@ -168,7 +176,7 @@ public enum ExperimentReadout: Analysis {
                 guard let metric = parts.first, !metric.isEmpty else {
                     throw AnalysisError(option: "guardrails", "expected metric:margin, found '\(item)'")
                 }
-                guard parts.count == 2 else { return Guardrail(metric: metric, margin: 0, relative: false) }
+                guard parts.count == 2 else { return Guardrail(metric: metric, margin: nil, relative: false) }
                 let text = parts[1]
                 guard let margin = share(text), margin.isFinite, margin >= 0 else {
                     throw AnalysisError(
@@ -228,7 +236,8 @@ public enum ExperimentReadout: Analysis {
                     (
                         "guardrails",
                         guardrails.map { g in
-                            g.relative ? "\(g.metric):\(formatPlain(g.margin * 100))%" : "\(g.metric):\(formatPlain(g.margin))"
+                            g.margin.map { g.relative ? "\(g.metric):\(formatPlain($0 * 100))%" : "\(g.metric):\(formatPlain($0))" }
+                                ?? g.metric
                         }.joined(separator: ",")
                     ))
             }
@@ -285,8 +294,13 @@ struct ReadoutInput: Sendable {
     var plannedDays: Double?
     /// The last day read.
     var readThrough: CivilDate?
+    /// Customers assigned per day lately (all arms; the last 7 days read, or fewer): what
+    /// waiting adds. From a summary file: customers over its days.
+    var assignmentRate: Double?
     /// Metrics that could not be read, with why.
-    var notes: [String] = []
+    var notes: [(en: String, zh: String)] = []
+    /// Their names: a guardrail on one of them cannot be said to hold.
+    var leftOut: [String] = []
 
     var interim: Bool {
         guard let elapsedDays, let plannedDays else { return false }

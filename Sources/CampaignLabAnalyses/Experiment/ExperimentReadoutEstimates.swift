@@ -59,8 +59,13 @@ struct ReadoutDecision: Sendable {
     var variant: Int?
     /// Keep running until this day.
     var until: CivilDate?
-    /// Days still needed at the observed traffic to detect the target effect (primary, best variant).
+    /// Days still needed at the observed traffic to detect the target effect (primary, best
+    /// variant); nil when it cannot be said (no target, a control mean of 0, no new customers).
     var daysNeeded: Double?
+    /// Why there is no `daysNeeded` although there is a target: no customer assigned lately.
+    var noNewCustomers = false
+    /// `daysNeeded` is beyond `ReadoutResult.longestWait` planned lengths: not worth waiting for.
+    var tooLong = false
     /// The best variant against the runner-up on the primary metric (multi-arm tests).
     var runnerUp: (arm: Int, effect: EffectEstimate)?
 }
@@ -79,8 +84,27 @@ struct ReadoutResult: Sendable {
     var summarySRM: SampleRatioMismatch?
 
     static let alpha = 0.05
+    /// Waiting longer than this many times the planned length is not a recommendation.
+    static let longestWait = 3.0
     /// The quantiles compared for quantile metrics.
     static let quantileLevels = [0.5, 0.9]
+
+    /// Fewer conversions (or non-conversions) than this in an arm make the normal intervals of
+    /// a conversion rough (the usual n·p ≥ 30 rule of the experiment platforms).
+    static let fewestConversions = 30.0
+
+    /// The conversion metrics with too few conversions in some arm, and each arm's conversions.
+    var fewConversions: [(metric: Int, conversions: [Double])] {
+        metrics.indices.compactMap { k in
+            let m = metrics[k].metric
+            guard m.isConversion else { return nil }
+            let conversions = m.sums.map { $0.moments.meanY * $0.count }
+            let short = zip(conversions, m.sums).contains { c, s in
+                c.rounded() < Self.fewestConversions || (s.count - c).rounded() < Self.fewestConversions
+            }
+            return short ? (k, conversions) : nil
+        }
+    }
 
     /// The pre-period comparisons out of balance (p below the health threshold): randomized
     /// arms differing before the test means the randomization or the assignment log is broken.
@@ -108,7 +132,7 @@ extension ExperimentReadout {
             throw AnalysisError(
                 option: "primary", "'\(primaryName)' is not one of the readout's metrics (\(names.joined(separator: ", ")))")
         }
-        for g in options.guardrails where !names.contains(g.metric) {
+        for g in options.guardrails where !names.contains(g.metric) && !input.leftOut.contains(g.metric) {
             throw AnalysisError(
                 option: "guardrails", "'\(g.metric)' is not one of the readout's metrics (\(names.joined(separator: ", ")))")
         }
@@ -116,8 +140,12 @@ extension ExperimentReadout {
         let prior = options.priorSD.map { NormalPrior(mean: 0, standardDeviation: $0) }
         var tuning: [Double]?
         if interim, let elapsed = input.elapsedDays, let planned = input.plannedDays {
+            // N*: the two arms' customers projected at the planned end at the recent traffic.
+            let total = input.customers.reduce(0, +)
             tuning = (1..<input.arms.count).map { v in
-                options.tuning ?? max(1, ((input.customers[v] + input.customers[0]) * planned / max(elapsed, 1e-9)).rounded())
+                let pair = input.customers[v] + input.customers[0]
+                let more = (input.assignmentRate ?? total / max(elapsed, 1e-9)) * (pair / max(total, 1)) * max(planned - elapsed, 0)
+                return options.tuning ?? max(1, (pair + more).rounded())
             }
         }
         var results: [ReadoutMetricResult] = []
@@ -188,10 +216,15 @@ extension ExperimentReadout {
             let metric = results[k].metric
             for j in results[k].comparisons.indices {
                 guard let e = results[k].comparisons[j].reported else { continue }
-                let margin = g.relative ? g.margin * abs(metric.sums[0].value) : g.margin
                 // The interval's ends in the good direction.
                 let worst = metric.higherIsBetter ? e.interval.lower : -e.interval.upper
                 let best = metric.higherIsBetter ? e.interval.upper : -e.interval.lower
+                guard let given = g.margin else {
+                    // No margin: harmed only by a significant worsening.
+                    results[k].comparisons[j].guardrail = best < 0 ? .harmful : .holds
+                    continue
+                }
+                let margin = g.relative ? given * abs(metric.sums[0].value) : given
                 results[k].comparisons[j].guardrail = worst > -margin ? .holds : best < -margin ? .harmful : .unclear
             }
         }
@@ -253,27 +286,48 @@ extension ExperimentReadout {
                 decision.runnerUp = (second, effect)
             }
         }
-        // Days still needed at the observed traffic for the best variant to detect the target.
+        // Days still needed for the best variant to detect the target: the customers the pair
+        // needs (the standard error shrinks as 1/√n) over the pair's share of the recent traffic.
         if let j = ranked.first, let comparison = comparisons[j].comparison, let relativeTarget = r.target[j],
-            let elapsed = r.input.elapsedDays, elapsed > 0
+            let rate = r.input.assignmentRate
         {
             let absolute = relativeTarget * abs(metric.sums[0].value)
-            let needed = absolute / (ExperimentComparison.minimumDetectableEffect(standardError: 1))
-            let factor = (comparison.absolute.standardError / needed) * (comparison.absolute.standardError / needed)
-            decision.daysNeeded = max(0, elapsed * factor - elapsed)
+            let neededSE = absolute / ExperimentComparison.minimumDetectableEffect(standardError: 1)
+            let factor = (comparison.absolute.standardError / neededSE) * (comparison.absolute.standardError / neededSE)
+            let pair = metric.sums[comparisons[j].arm].count + metric.sums[0].count
+            let share = pair / max(r.input.customers.reduce(0, +), 1)
+            if neededSE > 0 && factor.isFinite {
+                if factor <= 1 {
+                    decision.daysNeeded = 0
+                } else if rate * share > 0 {
+                    let days = pair * (factor - 1) / (rate * share)
+                    let limit = ReadoutResult.longestWait * (r.input.plannedDays ?? 122)
+                    decision.daysNeeded = min(days, limit)
+                    decision.tooLong = days > limit
+                } else {
+                    decision.noNewCustomers = true
+                }
+            }
         }
         if r.healthFailed {
             decision.kind = .blocked
             return decision
         }
         guard let best = ranked.first else {
-            decision.kind = .dontShip
+            // Nothing comparable on the primary metric: early on, wait; at the end, nothing to ship.
+            decision.kind = r.input.interim ? .keepRunning : .dontShip
+            if r.input.interim, let elapsed = r.input.elapsedDays, let planned = r.input.plannedDays {
+                decision.until = r.input.readThrough?.adding(days: Int((planned - elapsed).rounded(.up)))
+            }
             return decision
         }
         let winners = ranked.filter { good($0) > 0 && significant($0) }
         if let w = winners.first {
             decision.variant = comparisons[w].arm
-            let statuses = r.metrics.compactMap { m in m.guardrail == nil ? nil : m.comparisons[w].guardrail }
+            // A guardrail that cannot be computed for the winner is not one that holds.
+            let statuses =
+                r.metrics.compactMap { m in m.guardrail == nil ? nil : m.comparisons[w].guardrail ?? .unclear }
+                + r.options.guardrails.filter { r.input.leftOut.contains($0.metric) }.map { _ in GuardrailStatus.unclear }
             if statuses.contains(.harmful) {
                 decision.kind = .dontShip
             } else if statuses.contains(.unclear) {
@@ -299,10 +353,11 @@ extension ExperimentReadout {
         func day(_ more: Double) -> CivilDate? { r.input.readThrough?.adding(days: Int(more.rounded(.up))) }
         if r.input.interim {
             decision.kind = .keepRunning
-            decision.until = day(max(planned - elapsed, decision.daysNeeded ?? 0))
+            let more = decision.tooLong ? 0 : decision.daysNeeded ?? 0
+            decision.until = day(max(planned - elapsed, more))
             return decision
         }
-        if good(best) > 0, let days = decision.daysNeeded, days <= planned {
+        if good(best) > 0, let days = decision.daysNeeded, !decision.tooLong {
             decision.kind = .keepRunning
             decision.until = day(days)
         } else {

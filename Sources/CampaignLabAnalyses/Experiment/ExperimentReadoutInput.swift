@@ -40,6 +40,12 @@ extension ReadoutInput {
                     from: campaign.startsOn, through: campaign.endsOn, schema: schema, database: database)
             {
                 end = min(end, dataEnd)
+                guard end > start else {
+                    throw AnalysisError(
+                        option: "campaign",
+                        "table events ends on \(Timestamp(secondsSinceEpoch: dataEnd).date), before the test '\(campaign.id)' starts (\(campaign.startsOn)): there is nothing to read yet"
+                    )
+                }
             }
             let days = Double(campaign.endsOn.daysSinceEpoch - campaign.startsOn.daysSinceEpoch + 1)
 
@@ -57,7 +63,36 @@ extension ReadoutInput {
             }
 
             // The metrics and what they are read from.
-            let (definitions, notes) = try readoutDefinitions(options.metrics, schema: schema, database: database)
+            var (definitions, notes) = try readoutDefinitions(options.metrics, schema: schema, database: database)
+            var leftOut = (options.metrics ?? schema.metricDefinitions.map(\.metric)).filter { name in
+                !definitions.contains { $0.metric == name }
+            }
+            // An interim look inside a month: that month's snapshot is not the test's yet.
+            let through = Timestamp(secondsSinceEpoch: end - 1).date
+            let lastMonth = CampaignWindows(campaign: campaign).post.upperBound
+            if end < plannedEnd && through < lastMonth.lastDay {
+                func monthly(_ d: MetricDefinition) -> Bool {
+                    d.isRatio
+                        ? [d.numerator!, d.denominator!].contains { (try? schema.definition(of: $0))?.source == .months }
+                        : d.source == .months
+                }
+                let left = definitions.filter(monthly).map(\.metric)
+                definitions.removeAll(where: monthly)
+                leftOut += left
+                if !left.isEmpty {
+                    notes.append(
+                        (
+                            "\(left.joined(separator: ", ")): monthly snapshots, and \(lastMonth) is not over by \(through); read them after the month ends",
+                            "\(left.joined(separator: "、"))：月度快照指标，\(lastMonth) 截至 \(through) 尚未结束；请在月末后查看"
+                        ))
+                }
+                guard !definitions.isEmpty else {
+                    throw AnalysisError(
+                        option: "metrics",
+                        "every metric is a monthly snapshot of \(lastMonth), which is not over by \(through); read the test after the month ends, or name events metrics"
+                    )
+                }
+            }
             var base: [MetricDefinition] = []
             for d in definitions {
                 let parts = d.isRatio ? [try schema.definition(of: d.numerator!), try schema.definition(of: d.denominator!)] : [d]
@@ -144,6 +179,10 @@ extension ReadoutInput {
                 planned: health.planned, health: health,
                 elapsedDays: (end - start) / 86_400, plannedDays: days, readThrough: Timestamp(secondsSinceEpoch: end - 1).date)
             input.notes = notes
+            input.leftOut = leftOut
+            let recent = min(7, max((end - start) / 86_400, 1e-9))
+            input.assignmentRate =
+                Double(assignedAt.filter { !$0.isNaN && $0 >= end - recent * 86_400 }.count) / recent
             return input
         }
     }
@@ -153,7 +192,7 @@ extension ReadoutInput {
     /// in table events is left out with a note; one named is an error.
     static func readoutDefinitions(
         _ named: [String]?, schema: ContractSchema, database: SQLiteDatabase
-    ) throws -> (definitions: [MetricDefinition], notes: [String]) {
+    ) throws -> (definitions: [MetricDefinition], notes: [(en: String, zh: String)]) {
         var definitions: [MetricDefinition] = []
         for metric in named ?? schema.metricDefinitions.map(\.metric) {
             do { definitions.append(try schema.definition(of: metric)) } catch let error as DataError {
@@ -170,7 +209,7 @@ extension ReadoutInput {
         let present =
             wanted.isEmpty || schema.table(Contract.events.name) == nil
             ? [] : try CampaignEvents.presentEvents(Array(wanted).sorted(), database: database)
-        var notes: [String] = []
+        var notes: [(en: String, zh: String)] = []
         var kept: [MetricDefinition] = []
         for d in definitions {
             let missing = try events(d).filter { !present.contains($0) }
@@ -185,10 +224,14 @@ extension ReadoutInput {
                 throw AnalysisError(
                     option: "metrics", "metric '\(d.metric)' counts event '\(event)', which table events does not have (\(known))")
             }
-            notes.append("\(d.metric): no '\(event)' events in table events (\(known)); left out")
+            notes.append(
+                (
+                    "\(d.metric): no '\(event)' events in table events (\(known)); left out",
+                    "\(d.metric)：events 表中没有 '\(event)' 事件（\(known)）；未纳入"
+                ))
         }
         guard !kept.isEmpty else {
-            throw AnalysisError(option: "metrics", "none of the metrics can be read: \(notes.joined(separator: "; "))")
+            throw AnalysisError(option: "metrics", "none of the metrics can be read: \(notes.map(\.en).joined(separator: "; "))")
         }
         return (kept, notes)
     }
@@ -197,8 +240,14 @@ extension ReadoutInput {
     /// added up; the control arm named by the `control` option.
     static func fromSummary(_ options: ExperimentReadout.Options, _ context: AnalysisContext) throws -> ReadoutInput {
         let path = options.summary!, control = options.control!
-        let rows = try SummaryStatisticsFile.read(path: path)
+        let all = try SummaryStatisticsFile.read(path: path)
         let file = URL(fileURLWithPath: path).lastPathComponent
+        let rows = options.metrics.map { wanted in all.filter { wanted.contains($0.metric) } } ?? all
+        if let wanted = options.metrics, let missing = wanted.first(where: { name in !all.contains { $0.metric == name } }) {
+            var known: [String] = []
+            for row in all where !known.contains(row.metric) { known.append(row.metric) }
+            throw AnalysisError(option: "metrics", "no metric '\(missing)' in \(file) (metrics: \(known.joined(separator: ", ")))")
+        }
         var armNames = Set(rows.map(\.arm))
         guard armNames.contains(control) else {
             throw AnalysisError(
@@ -251,6 +300,13 @@ extension ReadoutInput {
                     table: file, column: "arm", row: nil,
                     message: "metric '\(metric)' has no row (or no users) for arm '\(arms[missing])'; every metric needs every arm")
             }
+            if list.contains(where: { $0.covariateSum != nil }), let bare = list.first(where: { $0.covariateSum == nil }) {
+                throw DataError.contract(
+                    table: file, column: "covariate_sum", row: "line \(bare.line)",
+                    message:
+                        "metric '\(metric)' has covariate sums on other lines but none here; CUPED needs them for every arm (and segment) of a metric, or for none"
+                )
+            }
             if let other = list.first(where: { $0.higherIsBetter != list[0].higherIsBetter }) {
                 throw DataError.contract(
                     table: file, column: "higher_is_better", row: "line \(other.line)",
@@ -263,12 +319,15 @@ extension ReadoutInput {
                     sums: sums.map { MetricSums(kind: kind, moments: $0) },
                     hasCovariate: list[0].covariateSum != nil, isConversion: list[0].kind == .proportion))
         }
-        let customers = metrics[0].sums.map(\.count)
+        // The customers per arm: the most users any metric has (a metric may count only the
+        // customers with a value).
+        let customers = arms.indices.map { a in metrics.map { $0.sums[a].count }.max() ?? 0 }
         var input = ReadoutInput(
             campaign: nil, arms: arms, metrics: metrics, customers: customers,
             planned: options.split ?? [Double](repeating: 1, count: arms.count), health: nil,
             elapsedDays: options.days, plannedDays: options.plannedDays ?? options.days)
         input.summaryFile = file
+        input.assignmentRate = options.days.map { customers.reduce(0, +) / $0 }
         return input
     }
 }

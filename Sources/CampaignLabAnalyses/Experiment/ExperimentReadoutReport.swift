@@ -9,7 +9,7 @@ extension ExperimentReadout {
         var blocks: [ReportBlock] = []
         blocks.append(contentsOf: decisionBlocks(r, context))
         for note in r.input.notes {
-            blocks.append(.callout(.note, [.text(t("Left out: ", "未纳入：") + note)]))
+            blocks.append(.callout(.note, [.text(t("Left out: ", "未纳入：") + t(note.en, note.zh))]))
         }
         // Health.
         var health: [ReportBlock] = [.heading(level: 3, [.text(t("Health of the test", "测试健康检查"))])]
@@ -23,13 +23,13 @@ extension ExperimentReadout {
                         .warning,
                         [
                             .strong(t("Failed: the split is not the planned one", "未通过：分组比例与计划不符")),
-                            .text(t(" (\(counts); χ² p = ", "（\(counts)；χ² p = ")), .number(srm.pValue, .pValue),
-                            .text(t("). Do not act on this test's results until the cause is found.", "）。查明原因前，不要依据本次测试结果做决定。")),
+                            .text(t(" (\(counts); ", "（\(counts)；")),
+                        ] + ExperimentHealth.pInline(srm.pValue, "χ² p") + [
+                            .text(t("). Do not act on this test's results until the cause is found.", "）。查明原因前，不要依据本次测试结果做决定。"))
                         ])
-                    : .paragraph([
-                        .text(t("Customers per arm match the planned split (\(counts); χ² p = ", "各组客户数与计划比例相符（\(counts)；χ² p = ")),
-                        .number(srm.pValue, .pValue), .text(t(").", "）。")),
-                    ]))
+                    : .paragraph(
+                        [.text(t("Customers per arm match the planned split (\(counts); ", "各组客户数与计划比例相符（\(counts)；"))]
+                            + ExperimentHealth.pInline(srm.pValue, "χ² p") + [.text(t(").", "）。"))]))
             health.append(
                 .paragraph([
                     .text(
@@ -138,6 +138,15 @@ extension ExperimentReadout {
             line.append(.text(t(".", "。")))
             reasons.append(line)
         }
+        for (k, conversions) in r.fewConversions where k == r.primary {
+            let counts = zip(r.input.arms, conversions).map { "\($0) \(formatCount(Int($1.rounded())))" }.joined(separator: ", ")
+            reasons.append([
+                .text(
+                    t(
+                        "Too few conversions for these intervals to be more than rough (\(counts); under \(Int(ReadoutResult.fewestConversions)) in an arm): the relative effect and the chance to win above swing with a handful of customers.",
+                        "转化数太少，以上区间只能作粗略参考（\(counts)；某组不足 \(Int(ReadoutResult.fewestConversions))）：相对效应与胜出概率会随少数几位客户大幅波动。"))
+            ])
+        }
         if let (second, effect) = d.runnerUp, let best = d.variant {
             let distinct = effect.pValue < ReadoutResult.alpha
             reasons.append(
@@ -154,23 +163,41 @@ extension ExperimentReadout {
         }
         for m in r.metrics where m.guardrail != nil {
             let g = m.guardrail!
-            let margin =
+            let margin = g.margin.map { value in
                 g.relative
-                ? "\(formatPlain((g.margin * 1000).rounded() / 10))%" : formatPlain(g.margin)
+                    ? t("\(formatPlain((value * 1000).rounded() / 10))% of control", "对照组的 \(formatPlain((value * 1000).rounded() / 10))%")
+                    : formatPlain(value)
+            }
             for c in m.comparisons {
-                guard let status = c.guardrail else { continue }
                 let name = MetricWords.label(m.metric.metric, context), arm = armName(r, c.arm)
+                guard let status = c.guardrail else {
+                    reasons.append([
+                        .text(
+                            t(
+                                "Guardrail \(name) cannot be computed for '\(arm)' (\(unavailableText(c.unavailable, context))): it cannot be said to hold.",
+                                "护栏指标\(name)对「\(arm)」无法计算（\(unavailableText(c.unavailable, context))）：不能认为已守住。"))
+                    ])
+                    continue
+                }
                 let text: String
-                switch status {
-                case .holds:
+                switch (status, margin) {
+                case (.holds, nil):
+                    text = t(
+                        "Guardrail \(name) holds for '\(arm)': no significant worsening.",
+                        "护栏指标\(name)对「\(arm)」守住：没有显著恶化。")
+                case (.harmful, nil), (.unclear, nil):
+                    text = t(
+                        "Guardrail \(name) is harmed by '\(arm)': it is significantly worse.",
+                        "「\(arm)」损害了护栏指标\(name)：显著变差。")
+                case (.holds, let margin?):
                     text = t(
                         "Guardrail \(name) holds for '\(arm)': a worsening beyond \(margin) is ruled out.",
                         "护栏指标\(name)对「\(arm)」守住：已排除超过 \(margin) 的恶化。")
-                case .harmful:
+                case (.harmful, let margin?):
                     text = t(
                         "Guardrail \(name) is harmed by '\(arm)': it is worse by more than the \(margin) accepted.",
                         "「\(arm)」损害了护栏指标\(name)：恶化超过可接受的 \(margin)。")
-                case .unclear:
+                case (.unclear, let margin?):
                     text = t(
                         "Guardrail \(name) for '\(arm)': a worsening beyond \(margin) cannot be ruled out yet.",
                         "护栏指标\(name)对「\(arm)」：尚不能排除超过 \(margin) 的恶化。")
@@ -178,16 +205,36 @@ extension ExperimentReadout {
                 reasons.append([.text(text)])
             }
         }
-        if let days = d.daysNeeded, let best = d.variant, d.kind != .ship,
+        if let best = d.variant, d.kind != .ship, !r.healthFailed,
             let j = primary.comparisons.firstIndex(where: { $0.arm == best }), let target = r.target[j]
         {
-            let rounded = Int(days.rounded(.up))
-            reasons.append([
-                .text(
-                    t(
-                        "At the observed traffic, detecting a \(formatPlain((target * 1000).rounded() / 10))% effect on \(label) with 80% power takes \(rounded) more day\(rounded == 1 ? "" : "s").",
-                        "按当前流量，以 80% 的功效检出\(label) \(formatPlain((target * 1000).rounded() / 10))% 的效应还需 \(rounded) 天。"))
-            ])
+            let percent = "\(formatPlain((target * 1000).rounded() / 10))%"
+            let observed = r.options.target == nil ? t(" (the effect observed)", "（即观测到的效应）") : ""
+            if d.noNewCustomers {
+                reasons.append([
+                    .text(
+                        t(
+                            "No customer was assigned in the last days read: waiting adds no customers, so it cannot make a \(percent) effect\(observed) on \(label) detectable.",
+                            "最近几天没有新分组的客户：继续等待不会增加客户，无法使\(label) \(percent) 的效应\(observed)变得可检出。"))
+                ])
+            } else if let days = d.daysNeeded, d.tooLong {
+                let limit = Int((days).rounded())
+                reasons.append([
+                    .text(
+                        t(
+                            "At the recent traffic, detecting a \(percent) effect\(observed) on \(label) with 80% power would take more than \(limit) more days (\(formatPlain(ReadoutResult.longestWait))× the test's planned length): too long to wait for.",
+                            "按近期流量，以 80% 的功效检出\(label) \(percent) 的效应\(observed)还需超过 \(limit) 天（计划时长的 \(formatPlain(ReadoutResult.longestWait)) 倍）：不值得等待。"
+                        ))
+                ])
+            } else if let days = d.daysNeeded, days > 0 {
+                let rounded = Int(days.rounded(.up))
+                reasons.append([
+                    .text(
+                        t(
+                            "At the recent traffic, detecting a \(percent) effect\(observed) on \(label) with 80% power takes \(rounded) more day\(rounded == 1 ? "" : "s").",
+                            "按近期流量，以 80% 的功效检出\(label) \(percent) 的效应\(observed)还需 \(rounded) 天。"))
+                ])
+            }
         }
         if d.kind == .dontShip && !r.healthFailed && reasons.count <= primary.comparisons.count + 1 {
             reasons.append([
@@ -292,6 +339,18 @@ extension ExperimentReadout {
                         ReportTable.Column("p", style: .pValue), ReportTable.Column(t("p adjusted", "校正后 p"), style: .pValue),
                     ],
                     rows: rows)))
+        let few = r.fewConversions.filter { $0.metric != r.primary }.map { MetricWords.label(r.metrics[$0.metric].metric.metric, context) }
+        if !few.isEmpty {
+            blocks.append(
+                .callout(
+                    .warning,
+                    [
+                        .text(
+                            t(
+                                "Too few conversions (under \(Int(ReadoutResult.fewestConversions)) in an arm) for more than rough intervals: \(few.joined(separator: ", ")).",
+                                "转化数太少（某组不足 \(Int(ReadoutResult.fewestConversions))），区间只能作粗略参考：\(few.joined(separator: "、"))。"))
+                    ]))
+        }
         blocks += quantileBlocks(r, context)
         // Relative effects at a glance.
         var forest: [ForestData.Row] = []
@@ -517,7 +576,8 @@ extension ExperimentReadout {
     static func decisionRecord(_ r: ReadoutResult) -> DataRecord {
         let d = r.decision
         return DataRecord([
-            "decision": .text(d.kind.rawValue), "variant": .optional(d.variant.map { armName(r, $0) }),
+            "decision": .text(d.kind.rawValue),
+            "variant": .optional(d.kind == .ship || d.kind == .keepRunning ? d.variant.map { armName(r, $0) } : nil),
             "until": .optional(d.until?.description), "primary": .text(r.metrics[r.primary].metric.metric),
             "health_passed": .bool(!r.healthFailed), "interim": .bool(r.input.interim),
             "read_through": .optional(r.input.readThrough?.description), "days_needed": .optional(d.daysNeeded),

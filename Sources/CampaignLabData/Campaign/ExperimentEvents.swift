@@ -118,6 +118,13 @@ private struct ExperimentEventsJob: Sendable {
         var unassigned: Set<SQLiteValue> = []
     }
 
+    /// The error for a row (customer_id, event, occurred_at, value) whose value is not an amount.
+    static func badValue(_ statement: SQLiteStatement, event: String, _ message: String) -> DataError {
+        DataError.contract(
+            table: "events", column: "value",
+            row: "customer_id=\(statement.value(0)), event='\(event)', occurred_at='\(statement.text(2) ?? "")'", message: message)
+    }
+
     func read(rowids: (Int64, Int64)?, database shared: SQLiteDatabase?) throws -> Part {
         let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
         let events = Array(Set(definitions.compactMap(\.event))).sorted()
@@ -167,7 +174,25 @@ private struct ExperimentEventsJob: Sendable {
             let inTest = time >= assignedAt[i] && time < span.end
             let inPre = time >= span.preStart && time < span.preEnd
             guard inTest || inPre else { continue }
-            let amount = statement.storageClass(3) == .null ? 0 : statement.double(3)
+            var amount = 0.0
+            switch statement.storageClass(3) {
+            case .integer, .real:
+                amount = statement.double(3)
+                if !amount.isFinite {
+                    try part.bad.add(
+                        Self.badValue(statement, event: event, "\(amount) is not a finite amount"), summary: "not a finite number",
+                        treatment: "counted as 0")
+                    amount = 0
+                }
+            case .text, .blob:
+                // A word where an amount should be: refused, or counted as 0 when bad rows are excluded.
+                if list.contains(where: { definitions[$0].rollup == .sum }) {
+                    try part.bad.add(
+                        Self.badValue(statement, event: event, "\(statement.value(3)) is not a number"), summary: "not a number",
+                        treatment: "counted as 0")
+                }
+            case .null: break
+            }
             for j in list {
                 let add: Double
                 switch definitions[j].rollup {
