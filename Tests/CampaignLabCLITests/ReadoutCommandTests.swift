@@ -29,13 +29,19 @@ struct ReadoutCommandTests {
                 with: Data(contentsOf: URL(fileURLWithPath: dir.file("readout-page_ab_2026.en.json")))) as! [String: Any]
         let estimates = json["estimates"] as! [[String: Any]]
         let keys = [
-            "metric", "arm", "method", "estimate", "low", "high", "p_value", "p_adjusted", "relative", "relative_low", "relative_high",
-            "default", "chance_to_win", "expected_loss",
+            "metric", "arm", "method", "dimension", "level", "estimate", "low", "high", "p_value", "p_adjusted", "relative",
+            "relative_low", "relative_high", "default", "chance_to_win", "expected_loss",
         ]
         #expect(estimates.allSatisfy { Set($0.keys) == Set(keys) })
         // An interim look: the always-valid row is the default, one per metric × variant — the
         // five events metrics; the monthly ones (June is not over by the 14th) are left out.
-        #expect(estimates.filter { $0["default"] as? Bool == true }.allSatisfy { $0["method"] as? String == "sequential" })
+        #expect(
+            estimates.filter { $0["default"] as? Bool == true && $0["dimension"] is NSNull }.allSatisfy {
+                $0["method"] as? String == "sequential"
+            })
+        // The primary metric by segment (demo-small's levels affluent, mass, wealth; wealth too small to compare).
+        let segments = estimates.filter { $0["dimension"] as? String == "segment" }
+        #expect(Set(segments.compactMap { $0["level"] as? String }) == ["affluent", "mass"])
         #expect(estimates.filter { $0["method"] as? String == "sequential" }.count == 10)
         #expect(!estimates.contains { $0["metric"] as? String == "aum" })
         #expect(estimates.filter { $0["method"] as? String == "bayesian" }.allSatisfy { $0["chance_to_win"] is Double })

@@ -47,7 +47,8 @@ struct BrowserTests {
             db: repositoryRoot + "/datasets/" + file, language: language, notebook: repositoryRoot + "/notebooks-md/ab-readout.md",
             parameters: parameters)
         #expect(document.notes.isEmpty, "\(document.notes)")
-        #expect(document.charts.count == 1)
+        // The relative effects, and the primary metric by segment.
+        #expect(document.charts.count == 2)
         let path = dir.file("readout-\(language.rawValue).html")
         try Data(HTMLRenderer(language: language).render(document).utf8).write(to: URL(fileURLWithPath: path))
         let page = try HeadlessBrowser.load(htmlFile: path)

@@ -145,6 +145,34 @@ struct ExperimentReadoutTests {
         #expect(compared >= 2)
     }
 
+    /// The primary metric by segment against the reference (the same estimate within each
+    /// level, levels under 20 customers an arm left out, Holm across levels, Cochran's Q).
+    @Test(arguments: [
+        ("demo-small.sqlite", "page_ab_2026", nil, "segment", "readout_demo_small.json"),
+        ("foreign-ab.sqlite", "checkout_copy_q3", [50.0, 25, 25], "city", "readout_foreign_ab.json"),
+    ])
+    func segmentsAgreeWithTheReference(file: String, campaign: String, split: [Double]?, by: String, reference: String) throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/" + file)
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let result = try Self.readout(context, .init(campaign: campaign, split: split, by: by))
+        #expect(result.input.segmentDimension == by)
+        let references = try Self.reference(reference, list: "segments")
+        let computed = result.segments.flatMap { $0 }.filter { $0.comparison != nil }
+        #expect(computed.count == references.count && references.count >= 4)
+        for ref in references {
+            let arm = ref["arm"] as! String, level = ref["level"] as! String
+            let what = "\(campaign) \(level) \(arm)"
+            let s = try #require(
+                computed.first { result.input.arms[$0.arm] == arm && result.input.segmentLevels[$0.level] == level }, "\(what)")
+            Self.close(s.comparison?.absolute.estimate, ref["estimate"], what + " estimate")
+            Self.close(s.comparison?.absolute.interval.lower, ref["low"], what + " low")
+            Self.close(s.comparison?.absolute.pValue, ref["p_value"], what + " p")
+            Self.close(s.pAdjusted, ref["p_adjusted"], what + " Holm")
+            let j = try #require(result.segments.firstIndex { $0.first?.arm == s.arm })
+            Self.close(result.segmentHeterogeneity[j], ref["heterogeneity_p_value"], what + " Cochran")
+        }
+    }
+
     /// The planned split from a campaigns column (`planned_split`): named shares or in the
     /// arms' order; without it the foreign bank's 50/25/25 test fails against an equal split.
     @Test func thePlannedSplitComesFromTheCampaignsTable() throws {

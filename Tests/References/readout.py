@@ -533,6 +533,45 @@ class Readout:
         e.update(common(default, unadj, hib))
         return e
 
+    def segments(self, by, fewest=20):
+        """The primary metric (the first events metric with rollup any) within each level of the
+        customers column `by` (NULL as '(missing)'): the same estimate on the level's customers
+        (theta pooled within the level), levels with fewer than `fewest` customers in an arm left
+        out, Holm across the levels per variant, and Cochran's Q test of equal effects
+        (scipy.stats.chi2.sf)."""
+        d = next(d for d in self.defs if d.get("rollup") == "any" and not self.is_ratio(d))
+        post, pre = self.base_values(d)
+        rows = self.con.execute(f'SELECT customer_id, "{by}" FROM customers').fetchall()
+        level_of = {id_key(r[0], "customers"): ("(missing)" if r[1] is None else str(r[1])) for r in rows}
+        levels = sorted(set(level_of[k] for k in self.customers.index))
+        out = []
+        for arm in self.variants:
+            found = []
+            for level in levels:
+                keys = [k for k in self.customers.index if level_of[k] == level]
+                sub = self.customers.loc[keys]
+                nt, nc = int((sub.arm == arm).sum()), int((sub.arm == self.control).sum())
+                if min(nt, nc) < fewest:
+                    continue
+                saved = self.customers
+                self.customers = sub
+                e = self.mean_estimate(d["metric"], arm, post.reindex(sub.index), pre.reindex(sub.index), True)
+                self.customers = saved
+                found.append({"arm": arm, "level": level, "n_treatment": nt, "n_control": nc, "estimate": e["estimate"],
+                              "low": e["low"], "high": e["high"], "p_value": e["p_value"], "se": e["se"]})
+            if found:
+                padj = multipletests([f["p_value"] for f in found], method="holm")[1]
+                for f, p in zip(found, padj):
+                    f["p_adjusted"] = float(p)
+            if len(found) >= 2:
+                w = np.array([1 / f["se"] ** 2 for f in found])
+                y = np.array([f["estimate"] for f in found])
+                q = float(np.sum(w * (y - np.sum(w * y) / np.sum(w)) ** 2))
+                for f in found:
+                    f["heterogeneity_p_value"] = float(stats.chi2.sf(q, len(found) - 1))
+            out += found
+        return out
+
     def quantile_estimate(self, name, arm, post, p):
         """P50/P90 among customers with a nonzero value: numpy's default (type 7) quantile per
         arm; its standard error from the distribution-free order-statistic interval (ranks
@@ -678,6 +717,7 @@ def main(argv=None):
     ap.add_argument("--zone", default="+08:00")
     ap.add_argument("--split")
     ap.add_argument("--tuning", type=float)
+    ap.add_argument("--by", help="a customers column: the primary metric (first rollup-any metric) per level")
     ap.add_argument("--out")
     a = ap.parse_args(argv)
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, pandas {pd.__version__}, "
@@ -697,7 +737,10 @@ def main(argv=None):
                 raise InputError(f"--split {a.split!r}: parts must be positive")
         if a.tuning is not None and not a.tuning > 0:
             raise InputError("--tuning must be positive")
-        result = Readout(a.db, a.campaign, a.as_of, a.zone, split, a.tuning).run()
+        readout = Readout(a.db, a.campaign, a.as_of, a.zone, split, a.tuning)
+        result = readout.run()
+        if a.by:
+            result["segments"] = clean(readout.segments(a.by))
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -55,6 +55,9 @@ public enum ExperimentReadout: Analysis {
         public var control: String?
         /// Metrics whose P50 and P90 are compared (nil: every events metric with rollup sum; empty: none).
         public var quantiles: [String]?
+        /// The customers dimension the primary metric is broken down by (nil: the first; "none":
+        /// no breakdown). From a summary file: its segment column.
+        public var by: String?
         /// With a summary file: the days of data its sums cover, and the days planned.
         public var days: Double?
         public var plannedDays: Double?
@@ -86,6 +89,9 @@ public enum ExperimentReadout: Analysis {
             AnalysisOption(
                 "quantiles", "metrics whose medians and 90th percentiles are compared (among customers with a value), or none",
                 default: "every events metric with rollup sum"),
+            AnalysisOption(
+                "by", "a customers dimension the primary metric is broken down by, or none (from a summary file: its segment column)",
+                default: "the first dimension"),
             AnalysisOption("days", "with a summary file: the days of data its sums cover (for the days still needed)"),
             AnalysisOption("planned_days", "with a summary file: the days the test is planned to run", default: "days"),
         ]
@@ -95,7 +101,7 @@ public enum ExperimentReadout: Analysis {
             cuped: Bool = true, correction: Correction = .holm, relativeInterval: RelativeIntervalMethod = .delta,
             priorSD: Double? = nil, asOf: CivilDate? = nil, split: [Double]? = nil, target: Double? = nil, tuning: Double? = nil,
             summary: String? = nil, control: String? = nil, days: Double? = nil, plannedDays: Double? = nil,
-            quantiles: [String]? = nil
+            quantiles: [String]? = nil, by: String? = nil
         ) {
             self.campaign = campaign
             self.metrics = metrics
@@ -114,6 +120,7 @@ public enum ExperimentReadout: Analysis {
             self.days = days
             self.plannedDays = plannedDays
             self.quantiles = quantiles
+            self.by = by
         }
 
         public init(_ values: OptionValues) throws {
@@ -150,6 +157,7 @@ public enum ExperimentReadout: Analysis {
             summary = values.optionalString("summary")
             control = values.optionalString("control")
             quantiles = values.list("quantiles").map { $0 == ["none"] ? [] : $0 }
+            by = values.optionalString("by")
             days = try values.optionalNumber("days")
             plannedDays = try values.optionalNumber("planned_days")
         }
@@ -250,6 +258,7 @@ public enum ExperimentReadout: Analysis {
             if let target { list.append(("target", "\(formatPlain(target * 100))%")) }
             if let tuning { list.append(("tuning", formatPlain(tuning))) }
             if let quantiles { list.append(("quantiles", quantiles.isEmpty ? "none" : quantiles.joined(separator: ","))) }
+            if let by { list.append(("by", by)) }
             if let days { list.append(("days", formatPlain(days))) }
             if let plannedDays { list.append(("planned_days", formatPlain(plannedDays))) }
             return list
@@ -276,6 +285,11 @@ struct ReadoutMetric: Sendable {
     /// Per arm, the values of the customers with a value (events: nonzero), for the quantile
     /// comparison (nil: not asked for, or from sums).
     var quantileValues: [[Double]]? = nil
+    /// Per level of the readout's segment dimension, per arm (empty: no breakdown).
+    var segments: [[MetricSums]] = []
+    /// Values are never negative (counts, conversions, ratios of counts): a relative effect
+    /// cannot fall below −100%, and an interval that would is cut there.
+    var nonNegative = false
 }
 
 /// What the estimates are computed from, whichever the source.
@@ -301,6 +315,9 @@ struct ReadoutInput: Sendable {
     var notes: [(en: String, zh: String)] = []
     /// Their names: a guardrail on one of them cannot be said to hold.
     var leftOut: [String] = []
+    /// The dimension the metrics are broken down by, and its levels (`ReadoutMetric.segments`).
+    var segmentDimension: String?
+    var segmentLevels: [String] = []
 
     var interim: Bool {
         guard let elapsedDays, let plannedDays else { return false }

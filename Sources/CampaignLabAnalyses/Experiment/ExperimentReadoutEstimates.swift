@@ -70,6 +70,17 @@ struct ReadoutDecision: Sendable {
     var runnerUp: (arm: Int, effect: EffectEstimate)?
 }
 
+/// The primary metric's effect within one level of the breakdown dimension.
+struct ReadoutSegment: Sendable {
+    var level: Int
+    /// Index into the readout's arms.
+    var arm: Int
+    var comparison: VariantComparison?
+    var unavailable: ComparisonUnavailable?
+    /// Holm across the levels (per variant).
+    var pAdjusted: Double?
+}
+
 struct ReadoutResult: Sendable {
     var input: ReadoutInput
     var options: ExperimentReadout.Options
@@ -81,9 +92,16 @@ struct ReadoutResult: Sendable {
     var target: [Double?]
     var decision: ReadoutDecision
     var healthFailed: Bool
+    /// The primary metric by level of the breakdown dimension: per variant, per level; and per
+    /// variant Cochran's test that the levels share one effect.
+    var segments: [[ReadoutSegment]] = []
+    var segmentHeterogeneity: [Double?] = []
     var summarySRM: SampleRatioMismatch?
 
     static let alpha = 0.05
+    /// A level of the breakdown with fewer customers than this in an arm is not compared: its
+    /// interval would say nothing (and a difference of shares could run past ±100 pp).
+    static let fewestPerSegment = 20.0
     /// Waiting longer than this many times the planned length is not a recommendation.
     static let longestWait = 3.0
     /// The quantiles compared for quantile metrics.
@@ -164,8 +182,8 @@ extension ExperimentReadout {
                         reported = cs.effect(reported, sampleSize: n)
                         relative = relative.map { cs.effect($0, sampleSize: n) }
                     }
-                    c.reported = reported
-                    c.reportedRelative = relative
+                    c.reported = reported.bounded(metric.isConversion ? -1...1 : nil)
+                    c.reportedRelative = relative?.bounded(metric.nonNegative ? -1...Double.infinity : nil)
                     if let relative, relative.standardError > 0 {
                         let posterior = NormalPosterior(estimate: relative.estimate, standardError: relative.standardError, prior: prior)
                         c.posterior = posterior
@@ -256,6 +274,36 @@ extension ExperimentReadout {
             result.healthFailed = srm.pValue < ExperimentHealth.threshold
         }
         if !result.imbalanced.isEmpty { result.healthFailed = true }
+        // The primary metric by segment: fixed-horizon per level, Holm across the levels.
+        let segmented = input.metrics[primary]
+        if !segmented.segments.isEmpty {
+            for v in 1..<input.arms.count {
+                var list = segmented.segments.indices.map { l -> ReadoutSegment in
+                    var s = ReadoutSegment(level: l, arm: v)
+                    let sizes = (segmented.segments[l][v].count, segmented.segments[l][0].count)
+                    guard min(sizes.0, sizes.1) >= ReadoutResult.fewestPerSegment else {
+                        s.unavailable = .tooFewCustomers(treatment: sizes.0, control: sizes.1)
+                        return s
+                    }
+                    do {
+                        s.comparison = try ExperimentComparison.compare(
+                            treatment: segmented.segments[l][v], control: segmented.segments[l][0], adjust: options.cuped,
+                            relativeMethod: options.relativeInterval)
+                    } catch let reason as ComparisonUnavailable { s.unavailable = reason } catch {}
+                    return s
+                }
+                let tested = list.indices.filter { list[$0].comparison != nil }
+                for (i, p) in zip(tested, MultipleTesting.holm(tested.map { list[$0].comparison!.absolute.pValue })) {
+                    list[i].pAdjusted = p
+                }
+                result.segments.append(list)
+                let estimates = tested.map { list[$0].comparison!.absolute }
+                result.segmentHeterogeneity.append(
+                    estimates.count >= 2
+                        ? EmpiricalBayesShrinkage(estimates: estimates.map(\.estimate), standardErrors: estimates.map(\.standardError))
+                            .heterogeneityPValue : nil)
+            }
+        }
         result.decision = decide(result)
         return result
     }
@@ -364,5 +412,18 @@ extension ExperimentReadout {
             decision.kind = .dontShip
         }
         return decision
+    }
+}
+
+extension EffectEstimate {
+    /// The estimate with its interval cut to `range`, what the metric's values allow (a
+    /// difference of shares within ±100 pp, a relative change of a count above −100%).
+    func bounded(_ range: ClosedRange<Double>?) -> EffectEstimate {
+        guard let range else { return self }
+        var copy = self
+        copy.interval = ConfidenceInterval(
+            lower: min(max(interval.lower, range.lowerBound), range.upperBound),
+            upper: max(min(interval.upper, range.upperBound), range.lowerBound), level: interval.level)
+        return copy
     }
 }

@@ -138,6 +138,22 @@ extension ReadoutInput {
             }
             var metrics: [ReadoutMetric] = []
             let arms = assignments.arms
+            // The breakdown: a text dimension of customers (the first by default).
+            var segment: Int?
+            if options.by?.lowercased() != "none", let name = options.by ?? assignments.dimensions.first {
+                guard let d = assignments.dimensions.firstIndex(of: name) else {
+                    throw AnalysisError(
+                        option: "by",
+                        "'\(name)' is not a text dimension of customers (dimensions: \(assignments.dimensions.joined(separator: ", ")))")
+                }
+                segment = d
+            }
+            let levelCount = segment.map { assignments.levels[$0].count } ?? 0
+            func segmentSums(_ add: (inout [[PairedMoments]]) -> Void) -> [[MetricSums]] {
+                var grid = [[PairedMoments]](repeating: [PairedMoments](repeating: PairedMoments(), count: arms.count), count: levelCount)
+                add(&grid)
+                return grid.map { row in row.map { MetricSums(kind: .mean, moments: $0) } }
+            }
             let quantileMetrics = Set(options.quantiles ?? definitions.filter { $0.source == .events && $0.rollup == .sum }.map(\.metric))
             for name in quantileMetrics where !definitions.contains(where: { $0.metric == name && !$0.isRatio }) {
                 throw AnalysisError(
@@ -147,23 +163,38 @@ extension ReadoutInput {
             for d in definitions {
                 var moments = [PairedMoments](repeating: PairedMoments(), count: arms.count)
                 var hasCovariate = false
+                // Per customer: (x, y) or nil when the customer has no value of the metric.
+                let pair: (Int) -> (x: Double, y: Double)?
                 if d.isRatio {
                     let numerator = values(try schema.definition(of: d.numerator!)),
                         denominator = values(try schema.definition(of: d.denominator!))
-                    for i in included.indices where included[i] && !numerator.post[i].isNaN && !denominator.post[i].isNaN {
-                        moments[assignments.arm[i]].add(x: denominator.post[i], y: numerator.post[i])
+                    pair = { i in
+                        numerator.post[i].isNaN || denominator.post[i].isNaN ? nil : (denominator.post[i], numerator.post[i])
                     }
                 } else {
                     let v = values(d)
                     hasCovariate = v.hasPre
-                    for i in included.indices where included[i] && !v.post[i].isNaN {
-                        moments[assignments.arm[i]].add(x: v.pre[i], y: v.post[i])
-                    }
+                    pair = { i in v.post[i].isNaN ? nil : (v.pre[i], v.post[i]) }
                 }
+                for i in included.indices where included[i] {
+                    if let (x, y) = pair(i) { moments[assignments.arm[i]].add(x: x, y: y) }
+                }
+                let kind: MetricSums.Kind = d.isRatio ? .ratio : .mean
+                let segments = segmentSums { grid in
+                    guard let segment else { return }
+                    for i in included.indices where included[i] {
+                        if let (x, y) = pair(i) { grid[Int(assignments.dimensionCodes[segment][i])][assignments.arm[i]].add(x: x, y: y) }
+                    }
+                }.map { row in row.map { MetricSums(kind: kind, moments: $0.moments) } }
                 var metric = ReadoutMetric(
                     metric: d.metric, kind: d.isRatio ? .ratio : .mean, higherIsBetter: d.higherIsBetter,
                     sums: moments.map { MetricSums(kind: d.isRatio ? .ratio : .mean, moments: $0) }, hasCovariate: hasCovariate,
                     isConversion: !d.isRatio && d.source == .events && d.rollup == .any)
+                metric.segments = segments
+                let counted = { (d: MetricDefinition) in d.source == .events && (d.rollup == .any || d.rollup == .count) }
+                metric.nonNegative =
+                    d.isRatio
+                    ? [d.numerator!, d.denominator!].allSatisfy { (try? schema.definition(of: $0)).map(counted) ?? false } : counted(d)
                 if quantileMetrics.contains(d.metric) {
                     let post = values(d).post
                     var perArm = [[Double]](repeating: [], count: arms.count)
@@ -180,6 +211,10 @@ extension ReadoutInput {
                 elapsedDays: (end - start) / 86_400, plannedDays: days, readThrough: Timestamp(secondsSinceEpoch: end - 1).date)
             input.notes = notes
             input.leftOut = leftOut
+            if let segment {
+                input.segmentDimension = assignments.dimensions[segment]
+                input.segmentLevels = assignments.levels[segment]
+            }
             let recent = min(7, max((end - start) / 86_400, 1e-9))
             input.assignmentRate =
                 Double(assignedAt.filter { !$0.isNaN && $0 >= end - recent * 86_400 }.count) / recent
@@ -261,6 +296,7 @@ extension ReadoutInput {
                 table: file, column: "arm", row: nil,
                 message: "only the control arm '\(control)' is in the file; there is nothing to compare")
         }
+        let segmentLevels = options.by?.lowercased() == "none" ? [] : Array(Set(rows.compactMap(\.segment))).sorted()
         var order: [String] = []
         var byMetric: [String: [SummaryStatisticsRow]] = [:]
         for row in rows {
@@ -283,6 +319,8 @@ extension ReadoutInput {
                 )
             }
             var sums = [PairedMoments](repeating: PairedMoments(), count: arms.count)
+            var bySegment = [[PairedMoments]](
+                repeating: [PairedMoments](repeating: PairedMoments(), count: arms.count), count: segmentLevels.count)
             for row in list {
                 guard let a = arms.firstIndex(of: row.arm) else { continue }
                 let part =
@@ -294,6 +332,7 @@ extension ReadoutInput {
                         count: row.users, sumX: row.covariateSum ?? 0, sumY: row.mainSum, sumXX: row.covariateSumSquares ?? 0,
                         sumYY: row.mainSumSquares, sumXY: row.mainCovariateSumProduct ?? 0)
                 sums[a] = sums[a] + part
+                if let level = row.segment.flatMap(segmentLevels.firstIndex(of:)) { bySegment[level][a] = bySegment[level][a] + part }
             }
             if let missing = arms.indices.first(where: { sums[$0].count == 0 }) {
                 throw DataError.contract(
@@ -313,11 +352,15 @@ extension ReadoutInput {
                     message: "metric '\(metric)' has another direction here than on line \(list[0].line); one per metric")
             }
             let kind: MetricSums.Kind = list[0].kind == .ratio ? .ratio : .mean
-            metrics.append(
-                ReadoutMetric(
-                    metric: metric, kind: kind, higherIsBetter: list[0].higherIsBetter,
-                    sums: sums.map { MetricSums(kind: kind, moments: $0) },
-                    hasCovariate: list[0].covariateSum != nil, isConversion: list[0].kind == .proportion))
+            var readoutMetric = ReadoutMetric(
+                metric: metric, kind: kind, higherIsBetter: list[0].higherIsBetter, sums: sums.map { MetricSums(kind: kind, moments: $0) },
+                hasCovariate: list[0].covariateSum != nil, isConversion: list[0].kind == .proportion)
+            readoutMetric.nonNegative = list[0].kind == .proportion
+            // Segments only when every row of the metric names one (else they would not add up).
+            if !segmentLevels.isEmpty && list.allSatisfy({ $0.segment != nil }) {
+                readoutMetric.segments = bySegment.map { row in row.map { MetricSums(kind: kind, moments: $0) } }
+            }
+            metrics.append(readoutMetric)
         }
         // The customers per arm: the most users any metric has (a metric may count only the
         // customers with a value).
@@ -327,6 +370,10 @@ extension ReadoutInput {
             planned: options.split ?? [Double](repeating: 1, count: arms.count), health: nil,
             elapsedDays: options.days, plannedDays: options.plannedDays ?? options.days)
         input.summaryFile = file
+        if !segmentLevels.isEmpty {
+            input.segmentDimension = "segment"
+            input.segmentLevels = segmentLevels
+        }
         input.assignmentRate = options.days.map { customers.reduce(0, +) / $0 }
         return input
     }

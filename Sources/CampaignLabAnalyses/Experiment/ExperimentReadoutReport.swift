@@ -41,6 +41,8 @@ extension ExperimentReadout {
         health += balanceBlocks(r, context)
         blocks.append(.section(id: "readout-health", health))
         blocks.append(.section(id: "readout-metrics", metricBlocks(r, context)))
+        let segments = segmentBlocks(r, context)
+        if !segments.isEmpty { blocks.append(.section(id: "readout-segments", segments)) }
         blocks.append(.section(id: "readout-method", methodBlocks(r, context)))
         blocks.append(.records(name: "estimates", estimateRecords(r)))
         blocks.append(.records(name: "decision", [decisionRecord(r)]))
@@ -423,6 +425,80 @@ extension ExperimentReadout {
         ]
     }
 
+    /// The primary metric within each level of the breakdown dimension, per variant.
+    static func segmentBlocks(_ r: ReadoutResult, _ context: AnalysisContext) -> [ReportBlock] {
+        guard !r.segments.isEmpty, let dimension = r.input.segmentDimension else { return [] }
+        let t = context.text
+        let m = r.metrics[r.primary].metric
+        let label = MetricWords.label(m.metric, context)
+        let style = MetricWords.effectStyle(m.metric, context)
+        var blocks: [ReportBlock] = [.heading(level: 3, [.text(t("\(label) by \(dimension)", "按 \(dimension) 的\(label)"))])]
+        var rows: [[Cell]] = []
+        var forest: [ForestData.Row] = []
+        for list in r.segments {
+            for s in list {
+                let level = r.input.segmentLevels[s.level], arm = armName(r, s.arm)
+                let n = "\(formatCount(Int(m.segments[s.level][s.arm].count))) / \(formatCount(Int(m.segments[s.level][0].count)))"
+                guard let e = s.comparison?.absolute else {
+                    rows.append([.text(level), .text(arm), .text(n), .text(unavailableText(s.unavailable, context)), .null, .null])
+                    continue
+                }
+                rows.append([
+                    .text(level), .text(arm), .text(n),
+                    .interval(estimate: e.estimate, low: e.interval.lower, high: e.interval.upper, style: style), .number(e.pValue),
+                    s.pAdjusted.map { .number($0) } ?? .null,
+                ])
+                forest.append(
+                    ForestData.Row(
+                        label: "\(level) · \(arm)", estimate: e.estimate, low: e.interval.lower, high: e.interval.upper, detail: "n = \(n)")
+                )
+            }
+        }
+        var sentences: [[Inline]] = []
+        for (list, p) in zip(r.segments, r.segmentHeterogeneity) {
+            guard let p, let arm = list.first.map({ armName(r, $0.arm) }) else { continue }
+            sentences.append(
+                (p < ReadoutResult.alpha
+                    ? [
+                        .text(
+                            t(
+                                "'\(arm)': the effect differs between the levels of \(dimension) (Cochran's test, ",
+                                "「\(arm)」：效应在 \(dimension) 各层之间不同（Cochran 检验，"))
+                    ]
+                    : [
+                        .text(
+                            t(
+                                "'\(arm)': no sign that the effect differs between the levels of \(dimension) (Cochran's test, ",
+                                "「\(arm)」：没有迹象表明效应在 \(dimension) 各层之间不同（Cochran 检验，"))
+                    ])
+                    + ExperimentHealth.pInline(p) + [.text(t(").", "）。"))])
+        }
+        if !sentences.isEmpty { blocks.append(.list(ordered: false, items: sentences)) }
+        blocks.append(
+            .table(
+                ReportTable(
+                    caption: t(
+                        "\(label), variant − control within each level (fixed-horizon 95% intervals; p adjusted by Holm across the levels)",
+                        "\(label)在各层内的实验组 − 对照组（固定样本 95% 区间；p 值经 Holm 校正，按层）"),
+                    columns: [
+                        ReportTable.Column(dimension), ReportTable.Column(t("Variant", "版本")),
+                        ReportTable.Column(t("Customers (variant / control)", "客户数（版本 / 对照组）")),
+                        ReportTable.Column(t("Effect", "效应")), ReportTable.Column("p", style: .pValue),
+                        ReportTable.Column(t("p adjusted", "校正后 p"), style: .pValue),
+                    ],
+                    rows: rows)))
+        if forest.count >= 2 {
+            blocks.append(
+                .chart(
+                    Chart(
+                        id: "readout-segments", title: t("\(label): effect by \(dimension)", "\(label)：按 \(dimension) 的效应"),
+                        subtitle: t("variant − control, 95% intervals", "实验组 − 对照组，95% 区间"),
+                        xAxis: Axis(label: t("Effect on \(label) per customer", "每位客户\(label)的效应"), style: style),
+                        yAxis: Axis(label: ""), kind: .forest(ForestData(rows: forest)))))
+        }
+        return blocks
+    }
+
     static func methodBlocks(_ r: ReadoutResult, _ context: AnalysisContext) -> [ReportBlock] {
         let t = context.text
         var blocks: [ReportBlock] = [.heading(level: 3, [.text(t("How the numbers were computed", "计算方法"))])]
@@ -528,7 +604,7 @@ extension ExperimentReadout {
                     chance: Double? = nil, loss: Double? = nil
                 ) -> DataRecord {
                     DataRecord([
-                        "metric": .text(m.metric.metric), "arm": .text(arm), "method": .text(method),
+                        "metric": .text(m.metric.metric), "arm": .text(arm), "method": .text(method), "dimension": .null, "level": .null,
                         "estimate": .optional(e?.estimate), "low": .optional(e?.interval.lower), "high": .optional(e?.interval.upper),
                         "p_value": .optional(e?.pValue), "p_adjusted": .optional(pAdjusted),
                         "relative": .optional(relative?.estimate), "relative_low": .optional(relative?.interval.lower),
@@ -561,13 +637,32 @@ extension ExperimentReadout {
                     let interval = posterior.credibleInterval()
                     records.append(
                         DataRecord([
-                            "metric": .text(m.metric.metric), "arm": .text(arm), "method": .text("bayesian"),
-                            "estimate": .null, "low": .null, "high": .null, "p_value": .null, "p_adjusted": .null,
+                            "metric": .text(m.metric.metric), "arm": .text(arm), "method": .text("bayesian"), "dimension": .null,
+                            "level": .null, "estimate": .null, "low": .null, "high": .null, "p_value": .null, "p_adjusted": .null,
                             "relative": .number(posterior.mean), "relative_low": .number(interval.lower),
                             "relative_high": .number(interval.upper), "default": .bool(false),
                             "chance_to_win": .optional(c.chanceToWin), "expected_loss": .optional(c.expectedLoss),
                         ]))
                 }
+            }
+        }
+        // The primary metric per level of the breakdown.
+        let primary = r.metrics[r.primary].metric
+        for list in r.segments {
+            for s in list {
+                guard let c = s.comparison else { continue }
+                records.append(
+                    DataRecord([
+                        "metric": .text(primary.metric), "arm": .text(armName(r, s.arm)),
+                        "method": .text(c.theta != nil ? "cuped" : primary.kind == .ratio ? "delta_method" : "unadjusted"),
+                        "dimension": .optional(r.input.segmentDimension), "level": .text(r.input.segmentLevels[s.level]),
+                        "estimate": .number(c.absolute.estimate), "low": .number(c.absolute.interval.lower),
+                        "high": .number(c.absolute.interval.upper), "p_value": .number(c.absolute.pValue),
+                        "p_adjusted": .optional(s.pAdjusted),
+                        "relative": .optional(c.relative?.estimate), "relative_low": .optional(c.relative?.interval.lower),
+                        "relative_high": .optional(c.relative?.interval.upper), "default": .bool(true), "chance_to_win": .null,
+                        "expected_loss": .null,
+                    ]))
             }
         }
         return records
