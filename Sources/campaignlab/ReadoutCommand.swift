@@ -95,6 +95,12 @@ struct ReadoutCommand: ParsableCommand {
             "Metrics whose P50 and P90 are compared, or none (default: every events metric with rollup sum).", valueName: "list"))
     var quantiles: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A customers dimension the primary metric is broken down by, or none (default: the first).", valueName: "dimension"))
+    var by: String?
+
     @Option(name: .long, help: ArgumentHelp("With --summary: the days of data the sums cover.", valueName: "n"))
     var days: String?
 
@@ -108,7 +114,7 @@ struct ReadoutCommand: ParsableCommand {
         let given: [(String, String?)] = [
             ("campaign", campaign), ("summary", summary), ("control", control), ("metrics", metrics), ("primary", primary),
             ("guardrails", guardrails), ("prior_sd", priorSd), ("as_of", asOf), ("split", split), ("target", target), ("tuning", tuning),
-            ("days", days), ("planned_days", plannedDays), ("quantiles", quantiles),
+            ("days", days), ("planned_days", plannedDays), ("quantiles", quantiles), ("by", by),
         ]
         for (key, value) in given { if let value { values[key] = value } }
         let options: ExperimentReadout.Options

@@ -73,6 +73,30 @@ struct ReadoutCommandTests {
         #expect(json["source"] as? String == "sums.csv")
     }
 
+    /// A summary file with a segment column: added up for the readout, compared per segment.
+    @Test func aSummaryFileWithSegments() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let csv = dir.file("sums.csv")
+        try """
+        metric,kind,arm,segment,users,main_sum,main_sum_squares
+        conversion,proportion,control,north,5000,600,600
+        conversion,proportion,B,north,5010,700,700
+        conversion,proportion,control,south,5000,610,610
+        conversion,proportion,B,south,5010,602,602
+        """.write(toFile: csv, atomically: true, encoding: .utf8)
+        let result = try runCampaignLab(["readout", "--summary", csv, "--control", "control", "--quiet", "--format", "json"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let estimates = json["estimates"] as! [[String: Any]]
+        let overall = estimates.first { $0["method"] as? String == "unadjusted" && $0["dimension"] is NSNull }!
+        // The segments added up: 1302 of 10,020 against 1210 of 10,000.
+        #expect(abs((overall["estimate"] as! Double) - (1302.0 / 10020 - 1210.0 / 10000)) < 1e-12)
+        let north = estimates.first { $0["level"] as? String == "north" }!
+        #expect(abs((north["estimate"] as! Double) - (700.0 / 5010 - 600.0 / 5000)) < 1e-12)
+        #expect(estimates.contains { $0["level"] as? String == "south" })
+    }
+
     @Test(arguments: [
         (["--db", demoSmall, "--campaign", "growth_journey_2026"], "not a randomized test", 1),
         (["--db", demoSmall, "--campaign", "nope"], "no campaign 'nope' in table campaigns", 1),
