@@ -15,7 +15,7 @@ BINARY = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/releas
 OUT = os.path.join(ROOT, "docs/screenshots")
 
 with tempfile.TemporaryDirectory() as work:
-    for notebook in ["data-overview", "post-campaign-review"]:
+    for notebook in ["data-overview", "post-campaign-review", "ab-readout"]:
         for lang in ["en", "zh"]:
             subprocess.run(
                 [BINARY, "render", f"{ROOT}/notebooks-md/{notebook}.md", "--db", f"{ROOT}/datasets/demo-small.sqlite",

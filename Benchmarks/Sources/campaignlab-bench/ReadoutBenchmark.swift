@@ -53,7 +53,7 @@ struct ReadoutBenchmark {
         return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, rows)
     }
 
-    /// Seconds for the readout, rendered to HTML, and its default estimates ("metric|arm").
+    /// Seconds for the readout, rendered to HTML, and its default overall estimates ("metric|arm").
     func campaignLab() throws -> (seconds: Double, estimates: [String: Double]) {
         let db = try SQLiteDatabase.open(readOnlyAt: path)
         let start = DispatchTime.now().uptimeNanoseconds
@@ -65,7 +65,8 @@ struct ReadoutBenchmark {
         for case .records("estimates", let records) in blocks {
             for record in records {
                 let field = { (key: String) in record.keys.firstIndex(of: key).map { record.values[$0] } }
-                if case .bool(true) = field("default"), case .text(let metric) = field("metric"), case .text(let arm) = field("arm"),
+                if case .bool(true) = field("default"), case .null = field("dimension"), case .text(let metric) = field("metric"),
+                    case .text(let arm) = field("arm"),
                     case .number(let estimate) = field("estimate")
                 {
                     found["\(metric)|\(arm)"] = estimate

@@ -287,8 +287,9 @@ struct ReadoutMetric: Sendable {
     var quantileValues: [[Double]]? = nil
     /// Per level of the readout's segment dimension, per arm (empty: no breakdown).
     var segments: [[MetricSums]] = []
-    /// Values are never negative (counts, conversions, ratios of counts): a relative effect
-    /// cannot fall below −100%, and an interval that would is cut there.
+    /// No value is negative (counts, conversions, amounts without refunds; from a summary file:
+    /// proportions): a relative effect cannot fall below −100%, and an interval that would is
+    /// cut there.
     var nonNegative = false
 }
 

@@ -191,10 +191,11 @@ extension ReadoutInput {
                     sums: moments.map { MetricSums(kind: d.isRatio ? .ratio : .mean, moments: $0) }, hasCovariate: hasCovariate,
                     isConversion: !d.isRatio && d.source == .events && d.rollup == .any)
                 metric.segments = segments
-                let counted = { (d: MetricDefinition) in d.source == .events && (d.rollup == .any || d.rollup == .count) }
-                metric.nonNegative =
-                    d.isRatio
-                    ? [d.numerator!, d.denominator!].allSatisfy { (try? schema.definition(of: $0)).map(counted) ?? false } : counted(d)
+                // No customer's value below 0 (counts, conversions, amounts without refunds).
+                metric.nonNegative = included.indices.allSatisfy { i in
+                    guard included[i], let (x, y) = pair(i) else { return true }
+                    return y >= 0 && (!d.isRatio || x >= 0)
+                }
                 if quantileMetrics.contains(d.metric) {
                     let post = values(d).post
                     var perArm = [[Double]](repeating: [], count: arms.count)

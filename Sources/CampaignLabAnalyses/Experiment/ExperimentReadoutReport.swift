@@ -361,7 +361,7 @@ extension ExperimentReadout {
                 guard let rel = c.reportedRelative, rel.interval.lower.isFinite, rel.interval.upper.isFinite else { continue }
                 forest.append(
                     ForestData.Row(
-                        label: "\(MetricWords.label(m.metric.metric, context)) · \(armName(r, c.arm))", estimate: rel.estimate,
+                        label: "\(armName(r, c.arm)) · \(MetricWords.label(m.metric.metric, context))", estimate: rel.estimate,
                         low: rel.interval.lower, high: rel.interval.upper,
                         detail: "n = \(formatCount(Int(m.metric.sums[c.arm].count))) / \(formatCount(Int(m.metric.sums[0].count)))"))
             }
@@ -450,7 +450,7 @@ extension ExperimentReadout {
                 ])
                 forest.append(
                     ForestData.Row(
-                        label: "\(level) · \(arm)", estimate: e.estimate, low: e.interval.lower, high: e.interval.upper, detail: "n = \(n)")
+                        label: "\(arm) · \(level)", estimate: e.estimate, low: e.interval.lower, high: e.interval.upper, detail: "n = \(n)")
                 )
             }
         }
