@@ -108,10 +108,14 @@ struct ReadoutCommandTests {
         (["--db", "/nonexistent/bank.sqlite", "--campaign", "x"], "/nonexistent/bank.sqlite", 2),
     ])
     func badInputIsOneClearLine(arguments: [String], message: String, status: Int32) throws {
-        let result = try runCampaignLab(["readout", "--quiet"] + arguments)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let out = dir.file("out")
+        let result = try runCampaignLab(["readout", "--quiet", "--out", out] + arguments)
         #expect(result.exitCode == status, "\(result.stderr)")
         #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: out))
     }
 
     /// A summary file that breaks its rules: exit 8, the file, column and line named, nothing written.
