@@ -62,6 +62,7 @@ public enum AnalysisRegistry {
         CampaignFunnel.self,
         ExperimentHealth.self,
         ExperimentReadout.self,
+        CohortRetention.self,
     ]
 
     public static func named(_ name: String) -> (any Analysis.Type)? {

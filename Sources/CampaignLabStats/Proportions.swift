@@ -43,3 +43,20 @@ public enum ProportionComparison {
         return e
     }
 }
+
+/// Intervals for one proportion.
+public enum ProportionInterval {
+    /// The Wilson score interval for `successes` of `trials` — good near 0 and 1, where the
+    /// Wald interval is not (statsmodels `proportion_confint(method="wilson")`):
+    /// (p̂ + z²/2n ± z√(p̂(1 − p̂)/n + z²/4n²)) / (1 + z²/n).
+    /// - Returns: nil for no trials.
+    public static func wilson(successes x: Double, trials n: Double, level: Double = 0.95) -> ConfidenceInterval? {
+        guard n > 0 else { return nil }
+        let z = NormalDistribution.standard.quantile(0.5 + level / 2)
+        let p = x / n, z2 = z * z
+        let denominator = 1 + z2 / n
+        let center = (p + z2 / (2 * n)) / denominator
+        let half = z * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot() / denominator
+        return ConfidenceInterval(lower: max(0, center - half), upper: min(1, center + half), level: level)
+    }
+}

@@ -105,32 +105,12 @@ public enum CampaignEvents {
         return parts.flatMap(\.0)
     }
 
-    /// Runs `read` over table events: once on `database` for a small table, else on two rowid
-    /// halves at once, each on its own connection (nil), for a caller to merge. Scans of events
-    /// (which has no index the contract promises) are the readers' bottleneck.
-    /// - Returns: the parts in rowid order.
+    /// Runs `read` over table events in two rowid halves at once (see `ContractSchema.scanInRowidHalves`).
     static func scanInRowidRanges<Part: Sendable>(
         schema: ContractSchema, database: SQLiteDatabase,
         _ read: @escaping @Sendable ((Int64, Int64)?, SQLiteDatabase?) throws -> Part
     ) throws -> [Part] {
-        var rowidRanges: [(Int64, Int64)?] = [nil]
-        if schema.table("events")?.hasRowID == true, database.isSharedFile,
-            let maxRowid = try database.scalarInt("SELECT max(rowid) FROM events"), maxRowid > parallelReadThreshold
-        {
-            let middle = Int64(maxRowid / 2)
-            rowidRanges = [(Int64.min, middle), (middle, Int64.max)]
-        }
-        let ranges = rowidRanges
-        let parts = ResultSlots<Part>(count: ranges.count)
-        let failures = ResultSlots<Error>(count: ranges.count)
-        let singleConnection = UncheckedBox(database)
-        DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
-            do {
-                parts[k] = try read(ranges[k], ranges.count == 1 ? singleConnection.value : nil)
-            } catch { failures[k] = error }
-        }
-        if let error = failures.values.compactMap({ $0 }).first { throw error }
-        return parts.values.map { $0! }
+        try schema.scanInRowidHalves(Contract.events.name, database: database, threshold: parallelReadThreshold, read)
     }
 }
 

@@ -1,0 +1,321 @@
+import Foundation
+
+/// What makes a customer active in a month: a `customer_months` column above zero (logins), or
+/// any of a list of events (customer-initiated ones: a whitelist, so that a statement the bank
+/// sends is not activity).
+public enum ActivityRule: Sendable, Hashable, CustomStringConvertible {
+    case months(column: String)
+    case events([String])
+
+    /// Parses "months:COLUMN>0" (or "months:COLUMN") and "events:NAME,NAME".
+    public init?(_ text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("months:") {
+            var column = String(trimmed.dropFirst("months:".count)).trimmingCharacters(in: .whitespaces)
+            if column.hasSuffix(">0") { column = String(column.dropLast(2)).trimmingCharacters(in: .whitespaces) }
+            guard !column.isEmpty, !column.contains(">") else { return nil }
+            self = .months(column: column)
+        } else if trimmed.hasPrefix("events:") {
+            let names = String(trimmed.dropFirst("events:".count)).split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !names.isEmpty else { return nil }
+            self = .events(names)
+        } else {
+            return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .months(let column): return "months:\(column)>0"
+        case .events(let names): return "events:\(names.joined(separator: ","))"
+        }
+    }
+}
+
+/// Every customer's months of activity and the month they opened, from one pass over the
+/// activity rows: a bitset of months per customer (memory O(customers × months / 64)), never
+/// the rows themselves.
+///
+/// ```swift
+/// let a = try CustomerActivity.read(.months(column: "app_logins"), schema: schema, database: db)
+/// a.isActive(customer: 0, month: a.first)
+/// ```
+public struct CustomerActivity: Sendable {
+    public var rule: ActivityRule
+    /// Customer ids in `customers` order (rowid).
+    public var ids: [SQLiteValue]
+    /// Per customer: the month of `opened_on` (nil: NULL or not a date — a bad row).
+    public var opened: [YearMonth?]
+    /// The months the activity data cover, first to last.
+    public var first: YearMonth
+    public var last: YearMonth
+    /// The last month whose data are complete: `last`, unless the events stop before its last day.
+    public var lastComplete: YearMonth
+    /// 64-bit words per customer.
+    public var words: Int
+    /// Per customer, `words` words: bit k set when active in `first + k`.
+    public var bits: [UInt64]
+    /// Activity rows whose customer is not in `customers` (ignored).
+    public var unknownCustomers = 0
+
+    public var count: Int { ids.count }
+    public var monthCount: Int { last.index - first.index + 1 }
+
+    /// Whether customer `i` is active in `month`.
+    public func isActive(customer i: Int, month: YearMonth) -> Bool {
+        let k = month.index - first.index
+        guard k >= 0 && k < monthCount else { return false }
+        return bits[i * words + k / 64] & (1 << UInt64(k % 64)) != 0
+    }
+
+    /// The first month customer `i` is active, if any.
+    public func firstActive(customer i: Int) -> YearMonth? {
+        for w in 0..<words where bits[i * words + w] != 0 {
+            return YearMonth(index: first.index + w * 64 + bits[i * words + w].trailingZeroBitCount)
+        }
+        return nil
+    }
+
+    /// Reads the activity of every customer.
+    /// - Throws: `DataError` for a missing table or column, a month or timestamp that cannot be
+    ///   read (unless bad rows are excluded), or no activity at all.
+    public static func read(
+        _ rule: ActivityRule, schema: ContractSchema, database: SQLiteDatabase, badRows: BadRows = .refusing,
+        progress: (String) -> Void = { _ in }
+    ) throws -> CustomerActivity {
+        try schema.require(Contract.customers, columns: ["customer_id", "opened_on"])
+        progress("reading customers and the month each opened")
+        var ids: [SQLiteValue] = []
+        var opened: [YearMonth?] = []
+        var tally = BadRows.Tally(badRows.policy)
+        let customers = try database.prepare("SELECT customer_id, opened_on FROM customers")
+        while try customers.step() {
+            let id = customers.value(0)
+            ids.append(id)
+            let month = customers.withUTF8(1) { CivilDate.parse($0) }?.yearMonth
+            if month == nil {
+                try tally.add(
+                    DataError.contract(
+                        table: "customers", column: "opened_on", row: "customer_id=\(id)",
+                        message: "\(customers.value(1)) is not a date 'YYYY-MM-DD'"),
+                    summary: "not a date", treatment: "left out of the cohorts")
+            }
+            opened.append(month)
+        }
+        let index = CustomerIndex(ids)
+        // Activity streamed straight into per-customer bits, the table read in two halves at once.
+        let table: String
+        switch rule {
+        case .months(let column):
+            try schema.require(Contract.customerMonths, columns: ["customer_id", "month", column])
+            progress("reading customer_months.\(column)")
+            table = Contract.customerMonths.name
+        case .events(let names):
+            try schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
+            progress("reading events \(names.joined(separator: ", "))")
+            table = Contract.events.name
+        }
+        let job = ActivityJob(rule: rule, path: database.path, index: index, customers: ids.count, policy: badRows.policy)
+        let parts = try schema.scanInRowidHalves(table, database: database, threshold: 1_000_000) { try job.read(rowids: $0, database: $1) }
+        var minMonth = Int.max, maxMonth = Int.min, unknown = 0
+        var lastDay: CivilDate?
+        for part in parts {
+            tally.merge(part.bad)
+            minMonth = min(minMonth, part.minMonth)
+            maxMonth = max(maxMonth, part.maxMonth)
+            unknown += part.unknown
+            if let day = part.lastDay, lastDay.map({ day > $0 }) ?? true { lastDay = day }
+        }
+        try tally.report(to: badRows)
+        guard minMonth <= maxMonth else {
+            let what: String
+            switch rule {
+            case .months(let column): what = "customer_months has no rows (column \(column))"
+            case .events(let names): what = "table events has no '\(names.joined(separator: "', '"))' events"
+            }
+            throw DataError.contract(table: rule.table, column: rule.column, row: nil, message: "\(what): there is no activity to follow")
+        }
+        let first = YearMonth(index: minMonth), last = YearMonth(index: maxMonth)
+        var seen = parts[0].bits
+        seen.rebase(to: minMonth, months: maxMonth - minMonth + 1)
+        for part in parts.dropFirst() {
+            var other = part.bits
+            other.rebase(to: minMonth, months: maxMonth - minMonth + 1)
+            seen.formUnion(other)
+        }
+        let words = seen.words, bits = seen.bits
+        // A month whose events stop before its last day is not complete.
+        var lastComplete = last
+        if let lastDay, lastDay < last.lastDay { lastComplete = last.adding(months: -1) }
+        return CustomerActivity(
+            rule: rule, ids: ids, opened: opened, first: first, last: last, lastComplete: lastComplete, words: words, bits: bits,
+            unknownCustomers: unknown)
+    }
+}
+
+extension ActivityRule {
+    /// The table and column the rule reads, for messages.
+    var table: String {
+        switch self {
+        case .months: return "customer_months"
+        case .events: return "events"
+        }
+    }
+    var column: String {
+        switch self {
+        case .months(let column): return column
+        case .events: return "event"
+        }
+    }
+}
+
+/// Reads one rowid range of the activity rows on its own connection (or the given one).
+private struct ActivityJob: Sendable {
+    var rule: ActivityRule
+    var path: String
+    var index: CustomerIndex
+    var customers: Int
+    var policy: BadRows.Policy
+
+    struct Part: Sendable {
+        var bits: MonthBits
+        var minMonth = Int.max
+        var maxMonth = Int.min
+        var unknown = 0
+        var lastDay: CivilDate?
+        var bad: BadRows.Tally
+    }
+
+    func read(rowids: (Int64, Int64)?, database shared: SQLiteDatabase?) throws -> Part {
+        let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
+        var part = Part(bits: MonthBits(customers: customers), bad: BadRows.Tally(policy))
+        var sql: String
+        var bindings: [SQLiteValue] = []
+        switch rule {
+        case .months(let column):
+            sql = "SELECT customer_id, month, \(quoteIdentifier(column)) FROM customer_months WHERE 1"
+        case .events(let names):
+            sql = "SELECT customer_id, occurred_at FROM events WHERE event IN (\(names.map { _ in "?" }.joined(separator: ", ")))"
+            bindings = names.map { .text($0) }
+        }
+        if let rowids {
+            sql += " AND rowid >= ? AND rowid < ?"
+            bindings += [.integer(rowids.0), .integer(rowids.1)]
+        }
+        let statement = try database.prepare(sql)
+        try statement.bind(bindings)
+        // Rows come grouped by customer: the last id's position is reused without a lookup.
+        var lastID: Int64?
+        var lastPosition: Int?
+        func position() -> Int? {
+            if statement.storageClass(0) == .integer {
+                let id = statement.int64(0)
+                if id == lastID { return lastPosition }
+                lastID = id
+                lastPosition = index.position(statement, 0)
+                return lastPosition
+            }
+            return index.position(statement, 0)
+        }
+        while try statement.step() {
+            let month: Int
+            switch rule {
+            case .months(let column):
+                guard let m = statement.withUTF8(1, { YearMonth.parse($0) }) else {
+                    try part.bad.add(
+                        DataError.contract(
+                            table: "customer_months", column: "month", row: "customer_id=\(statement.value(0))",
+                            message: "\(statement.value(1)) is not a month 'YYYY-MM'"),
+                        summary: "not a month", treatment: "left out")
+                    continue
+                }
+                month = m.index
+                part.minMonth = min(part.minMonth, month)
+                part.maxMonth = max(part.maxMonth, month)
+                let storage = statement.storageClass(2)
+                guard storage == .integer || storage == .real else {
+                    if storage == .text || storage == .blob {
+                        try part.bad.add(
+                            DataError.contract(
+                                table: "customer_months", column: column, row: "customer_id=\(statement.value(0)), month='\(m)'",
+                                message: "\(statement.value(2)) is not a number"),
+                            summary: "not a number", treatment: "treated as missing")
+                    }
+                    continue
+                }
+                guard statement.double(2) > 0 else { continue }
+            case .events:
+                guard let time = statement.withUTF8(1, { Timestamp.parse($0) }) else {
+                    try part.bad.add(
+                        DataError.contract(
+                            table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0))",
+                            message: "\(statement.value(1)) is not an ISO 8601 timestamp"),
+                        summary: "not an ISO 8601 timestamp", treatment: "left out")
+                    continue
+                }
+                let day = time.date
+                month = day.yearMonth.index
+                part.minMonth = min(part.minMonth, month)
+                part.maxMonth = max(part.maxMonth, month)
+                if part.lastDay.map({ day > $0 }) ?? true { part.lastDay = day }
+            }
+            guard let i = position() else {
+                part.unknown += 1
+                continue
+            }
+            part.bits.set(customer: i, month: month)
+        }
+        return part
+    }
+}
+
+/// Per-customer bitsets of months, growing as months outside the current range arrive.
+struct MonthBits: Sendable {
+    let customers: Int
+    /// The month of bit 0, and words per customer.
+    private(set) var base = Int.max
+    private(set) var words = 0
+    private(set) var bits: [UInt64] = []
+
+    init(customers: Int) { self.customers = customers }
+
+    mutating func set(customer i: Int, month: Int) {
+        if month < base || month >= base + 64 * words {
+            // Room for a year each side of what is seen, so that a run of months re-bases rarely.
+            let low = words == 0 ? month - 12 : min(base, month - 12)
+            let high = words == 0 ? month + 12 : max(base + 64 * words - 1, month + 12)
+            rebase(to: low, months: high - low + 1)
+        }
+        let k = month - base
+        bits[i * words + k / 64] |= 1 << UInt64(k % 64)
+    }
+
+    /// Moves the bits so that bit 0 is `month` and `months` months fit (months set outside are dropped).
+    mutating func rebase(to month: Int, months: Int) {
+        let newWords = max(1, (months + 63) / 64)
+        var moved = [UInt64](repeating: 0, count: customers * newWords)
+        if words > 0 {
+            for i in 0..<customers {
+                for w in 0..<words where bits[i * words + w] != 0 {
+                    var word = bits[i * words + w]
+                    while word != 0 {
+                        let b = word.trailingZeroBitCount
+                        word &= word - 1
+                        let k = base + w * 64 + b - month
+                        if k >= 0 && k < newWords * 64 { moved[i * newWords + k / 64] |= 1 << UInt64(k % 64) }
+                    }
+                }
+            }
+        }
+        base = month
+        words = newWords
+        bits = moved
+    }
+
+    /// Adds the months of `other`, which has the same base and words.
+    mutating func formUnion(_ other: MonthBits) {
+        precondition(other.base == base && other.words == words, "MonthBits.formUnion: rebase both to one range first")
+        for j in bits.indices { bits[j] |= other.bits[j] }
+    }
+}
