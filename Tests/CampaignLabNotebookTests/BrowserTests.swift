@@ -1,3 +1,5 @@
+import CampaignLabAnalyses
+import CampaignLabData
 import CampaignLabNotebook
 import CampaignLabReport
 import CampaignLabTestSupport
@@ -54,6 +56,22 @@ struct BrowserTests {
         let page = try HeadlessBrowser.load(htmlFile: path)
         #expect(HeadlessBrowser.reportProblems(page, expectedCharts: document.charts.count) == [])
         #expect(page.dom.contains(language == .zh ? "结论：" : "Decision: "))
+    }
+
+    /// Cohort retention (36 monthly cohorts × 13 periods): the heatmap and curves drawn, nothing overflows.
+    @Test(arguments: ReportLanguage.allCases)
+    func theRetentionLoadsCleanly(language: ReportLanguage) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: language)
+        let document = ReportDocument(
+            title: "retention", language: language, blocks: try CohortRetention.run(context, CohortRetention.Options()))
+        #expect(document.charts.count == 2)
+        let path = dir.file("retention-\(language.rawValue).html")
+        try Data(HTMLRenderer(language: language).render(document).utf8).write(to: URL(fileURLWithPath: path))
+        let page = try HeadlessBrowser.load(htmlFile: path)
+        #expect(HeadlessBrowser.reportProblems(page, expectedCharts: document.charts.count) == [])
     }
 
     @Test func hostileDataShowsAsText() throws {

@@ -69,6 +69,19 @@ Sources of each formula (spec section in quotes)
   p = 2 * scipy.stats.norm.sf(|z|), interval d +- norm.ppf(0.975) * se (Wald);
   p_adjusted = statsmodels.stats.multitest.multipletests(p, method='holm')[1].
   When se = 0: p = 1 if d = 0 else 0 (interval = [d, d]).
+
+Choices where the spec is silent (kept explicit so a disagreement can be traced):
+- A shown cohort with 0 customers: mature cells have retained 0 and rate/low/high null
+  (0/0 is not a rate); such cohorts are left out of the mean rows (spec: size > 0).
+- A mean row k to which no cohort contributes is still written, with cohort_size 0,
+  retained/rate/low/high null and mature false.
+- Orphan activity rows (customer not in `customers`) are dropped before first/last are
+  taken, so they cannot move the data months.
+- No cohort to show (low > high): "cohorts" is [] and only the empty mean rows are written.
+- --compare with a cohort that is not shown: comparison null (warning on stderr).
+- statsmodels' Wilson bound for retained = 0 (or = size) can be ~1e-17 instead of 0 (or
+  1 - 1e-16): compare near 0/1 with an absolute tolerance as well as a relative one.
+- Offsets are read in the contract's forms (Z, +-HH:MM) and also +-HHMM / +-HH.
 """
 import argparse
 import json

@@ -137,7 +137,8 @@ public enum CohortRetention: Analysis {
         /// Nil when the cell's period is not over in the data (not mature).
         public var retained: Int?
         public var interval: ConfidenceInterval?
-        public var rate: Double? { retained.map { Double($0) / Double(max(size, 1)) } }
+        /// Nil when immature or the cohort has no customers (0/0 is not a rate).
+        public var rate: Double? { size > 0 ? retained.map { Double($0) / Double(size) } : nil }
     }
 
     public struct Result: Sendable {

@@ -181,13 +181,15 @@ extension CohortRetention {
                     ]))
             }
         }
-        for (j, m) in r.mean.enumerated() where m.customers > 0 {
+        // The mean: one record per period, a period no cohort has reached with nulls (mature false).
+        for (j, m) in r.mean.enumerated() {
+            let some = m.customers > 0
             records.append(
                 DataRecord([
                     "cohort": .text("all"), "period": .number(Double(j)), "mode": .text(o.mode.rawValue),
-                    "cohort_size": .number(Double(m.customers)), "retained": .number(Double(m.retained)),
-                    "rate": .number(Double(m.retained) / Double(m.customers)), "low": .optional(m.interval?.lower),
-                    "high": .optional(m.interval?.upper), "mature": .bool(true),
+                    "cohort_size": .number(Double(m.customers)), "retained": some ? .number(Double(m.retained)) : .null,
+                    "rate": some ? .number(Double(m.retained) / Double(m.customers)) : .null, "low": .optional(m.interval?.lower),
+                    "high": .optional(m.interval?.upper), "mature": .bool(some),
                 ]))
         }
         blocks.append(.records(name: "retention", records))

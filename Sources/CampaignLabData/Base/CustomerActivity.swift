@@ -231,6 +231,8 @@ private struct ActivityJob: Sendable {
                     continue
                 }
                 month = m.index
+                // Rows of customers not in `customers` are ignored, for the data's months too.
+                guard position() != nil else { continue }
                 part.minMonth = min(part.minMonth, month)
                 part.maxMonth = max(part.maxMonth, month)
                 let storage = statement.storageClass(2)
@@ -256,6 +258,10 @@ private struct ActivityJob: Sendable {
                 }
                 let day = time.date
                 month = day.yearMonth.index
+                guard position() != nil else {
+                    part.unknown += 1
+                    continue
+                }
                 part.minMonth = min(part.minMonth, month)
                 part.maxMonth = max(part.maxMonth, month)
                 if part.lastDay.map({ day > $0 }) ?? true { part.lastDay = day }
