@@ -63,6 +63,7 @@ public enum AnalysisRegistry {
         ExperimentHealth.self,
         ExperimentReadout.self,
         CohortRetention.self,
+        Lifecycle.self,
     ]
 
     public static func named(_ name: String) -> (any Analysis.Type)? {

@@ -1,0 +1,241 @@
+import CampaignLabData
+import CampaignLabReport
+import CampaignLabStats
+import Foundation
+
+/// The lifecycle of the base month by month: who is active (MAU) and how they got there — new,
+/// retained from last month, returning after a short gap, resurrected after being dormant —
+/// and who went dormant (N months without activity). With MAU's change on the quarter and the
+/// year, and the rates that move it: retention, reactivation of the dormant, new dormancy.
+public enum Lifecycle: Analysis {
+    public static let name = "checkup.lifecycle"
+    public static let summary =
+        "Lifecycle of the base per month: MAU and its flows (new, retained, returning, resurrected, newly dormant) with rates and QoQ/YoY change."
+
+    public enum State: String, Sendable, CaseIterable {
+        case mau, new, retained, returning, resurrected
+        case newlyDormant = "newly_dormant"
+        case dormant
+    }
+
+    public struct Options: AnalysisOptionSet {
+        /// nil: as cohort retention's default (logins in customer_months, else app_login events).
+        public var activity: ActivityRule?
+        /// Months without activity after which a customer is dormant.
+        public var dormantMonths: Int
+
+        public static let declarations: [AnalysisOption] = [
+            AnalysisOption(
+                "activity", "months:COLUMN>0 (a customer_months column) or events:NAME,NAME (customer-initiated events)",
+                default: "months:app_logins>0, else events:app_login"),
+            AnalysisOption("dormant_months", "months without activity after which a customer is dormant", default: "6"),
+        ]
+
+        public init(activity: ActivityRule? = nil, dormantMonths: Int = 6) {
+            self.activity = activity
+            self.dormantMonths = dormantMonths
+        }
+
+        public init(_ values: OptionValues) throws {
+            if let text = values.optionalString("activity") {
+                guard let rule = ActivityRule(text) else {
+                    throw AnalysisError(option: "activity", "expected months:COLUMN>0 or events:NAME,NAME, found '\(text)'")
+                }
+                activity = rule
+            }
+            dormantMonths = try values.optionalInteger("dormant_months") ?? 6
+        }
+
+        public func validate() throws {
+            guard (1...36).contains(dormantMonths) else {
+                throw AnalysisError(option: "dormant_months", "expected a whole number of months from 1 to 36, found '\(dormantMonths)'")
+            }
+        }
+
+        public func encoded() -> [(name: String, value: String)] {
+            var list: [(name: String, value: String)] = []
+            if let activity { list.append(("activity", activity.description)) }
+            list.append(("dormant_months", String(dormantMonths)))
+            return list
+        }
+    }
+
+    /// One month: customers per state, and the rates that move them.
+    public struct Month: Sendable {
+        public var month: YearMonth
+        public var counts: [State: Int]
+        /// retained / MAU last month, resurrected / dormant last month, newly dormant / MAU N months ago.
+        public var rates: [State: (rate: Double, interval: ConfidenceInterval)]
+        public var changeQoQ: Double?
+        public var changeYoY: Double?
+    }
+
+    public struct Result: Sendable {
+        public var rule: ActivityRule
+        public var dormantMonths: Int
+        public var first: YearMonth
+        public var lastComplete: YearMonth
+        /// The months that can be classified (N months of history), ascending.
+        public var months: [Month]
+    }
+
+    public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
+        let rule = try options.activity ?? CohortRetention.defaultRule(context)
+        let activity = try context.memo("activity|\(rule)") {
+            try CustomerActivity.read(
+                rule, schema: context.schema, database: context.database, badRows: context.badRows, progress: context.progress)
+        }
+        let n = options.dormantMonths
+        let count = activity.lastComplete.index - activity.first.index + 1
+        guard count > n else {
+            throw AnalysisError(
+                option: "dormant_months",
+                "the data cover \(count) complete month\(count == 1 ? "" : "s") (\(activity.first)…\(activity.lastComplete)); classifying a month needs the \(n) before it — use fewer dormant months or more data"
+            )
+        }
+        var mau = [Int](repeating: 0, count: count), new = mau, retained = mau, returning = mau, resurrected = mau
+        var newlyDormant = mau, dormant = mau
+        for i in 0..<activity.count {
+            var lastActive = Int.min
+            for j in 0..<count {
+                if activity.isActive(customer: i, month: YearMonth(index: activity.first.index + j)) {
+                    mau[j] += 1
+                    if lastActive == Int.min {
+                        new[j] += 1
+                    } else if lastActive == j - 1 {
+                        retained[j] += 1
+                    } else if j - lastActive - 1 >= n {
+                        resurrected[j] += 1
+                    } else {
+                        returning[j] += 1
+                    }
+                    lastActive = j
+                } else if lastActive != Int.min && lastActive <= j - n {
+                    dormant[j] += 1
+                    if lastActive == j - n { newlyDormant[j] += 1 }
+                }
+            }
+        }
+        func wilson(_ x: Int, _ total: Int) -> (rate: Double, interval: ConfidenceInterval)? {
+            guard total > 0, let interval = ProportionInterval.wilson(successes: Double(x), trials: Double(total)) else { return nil }
+            return (Double(x) / Double(total), interval)
+        }
+        var months: [Month] = []
+        for j in n..<count {
+            var rates: [State: (rate: Double, interval: ConfidenceInterval)] = [:]
+            rates[.retained] = wilson(retained[j], mau[j - 1])
+            rates[.resurrected] = wilson(resurrected[j], dormant[j - 1])
+            rates[.newlyDormant] = wilson(newlyDormant[j], mau[j - n])
+            func change(_ back: Int) -> Double? { j - back >= 0 && mau[j - back] > 0 ? Double(mau[j]) / Double(mau[j - back]) - 1 : nil }
+            months.append(
+                Month(
+                    month: YearMonth(index: activity.first.index + j),
+                    counts: [
+                        .mau: mau[j], .new: new[j], .retained: retained[j], .returning: returning[j], .resurrected: resurrected[j],
+                        .newlyDormant: newlyDormant[j], .dormant: dormant[j],
+                    ],
+                    rates: rates, changeQoQ: change(3), changeYoY: change(12)))
+        }
+        return Result(rule: rule, dormantMonths: n, first: activity.first, lastComplete: activity.lastComplete, months: months)
+    }
+
+    public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
+        render(try compute(context, options), context)
+    }
+
+    static func render(_ r: Result, _ context: AnalysisContext) -> [ReportBlock] {
+        let t = context.text
+        var blocks: [ReportBlock] = []
+        let last = r.months.last!
+        func stateName(_ s: State) -> String {
+            switch s {
+            case .mau: return t("Active (MAU)", "月活（MAU）")
+            case .new: return t("New", "新增")
+            case .retained: return t("Retained", "留存")
+            case .returning: return t("Returning", "回流")
+            case .resurrected: return t("Resurrected", "唤醒")
+            case .newlyDormant: return t("Newly dormant", "新沉睡")
+            case .dormant: return t("Dormant", "沉睡")
+            }
+        }
+        blocks.append(
+            .paragraph([
+                .text(
+                    t(
+                        "Active: \(r.rule). Dormant: no activity for \(r.dormantMonths) months. Each month's active customers are new (first activity), retained (active the month before), returning (after a gap of under \(r.dormantMonths) months) or resurrected (after being dormant). Months from \(r.months.first!.month) to \(r.lastComplete) (each needs the \(r.dormantMonths) before it); rates with 95% Wilson intervals.",
+                        "活跃：\(r.rule)。沉睡：连续 \(r.dormantMonths) 个月无活跃。每月的活跃客户分为新增（首次活跃）、留存（上月也活跃）、回流（间隔不足 \(r.dormantMonths) 个月）和唤醒（此前处于沉睡）。统计月份 \(r.months.first!.month) 至 \(r.lastComplete)（每月需要此前 \(r.dormantMonths) 个月的数据）；比率附 95% Wilson 区间。"
+                    ))
+            ]))
+        var figures = [
+            KeyFigure(
+                label: t("MAU \(last.month)", "\(last.month) 月活"), value: Double(last.counts[.mau]!), style: .count,
+                detail: [
+                    last.changeQoQ.map { t("QoQ ", "环比（季）") + String(format: "%+.1f%%", $0 * 100) },
+                    last.changeYoY.map { t("YoY ", "同比 ") + String(format: "%+.1f%%", $0 * 100) },
+                ].compactMap { $0 }.joined(separator: t(", ", "，")))
+        ]
+        for (state, label) in [
+            (State.retained, t("Retained from last month", "上月活跃的留存率")), (.resurrected, t("Dormant reactivated", "沉睡唤醒率")),
+            (.newlyDormant, t("Went dormant", "转入沉睡率")),
+        ] {
+            if let rate = last.rates[state] {
+                figures.append(
+                    KeyFigure(
+                        label: label, value: rate.rate, style: .percent(digits: 1), interval: rate.interval.lower...rate.interval.upper))
+            }
+        }
+        blocks.append(.keyFigures(figures))
+        let flows: [State] = [.new, .retained, .returning, .resurrected, .newlyDormant]
+        blocks.append(
+            .chart(
+                Chart(
+                    id: "lifecycle-flows", title: t("Active customers and their flows", "活跃客户及其流动"),
+                    subtitle: t("customers per month", "每月客户数"), xAxis: Axis(label: t("Month", "月份")),
+                    yAxis: Axis(label: t("Customers", "客户数"), style: .count),
+                    kind: .lines(
+                        LineData(
+                            categories: r.months.map(\.month.description),
+                            series: ([State.mau] + flows).map { s in
+                                LineData.Series(name: stateName(s), values: r.months.map { Double($0.counts[s]!) })
+                            })))))
+        let shown = r.months.suffix(13)
+        func rateCell(_ m: Month, _ s: State) -> Cell {
+            m.rates[s].map { .interval(estimate: $0.rate, low: $0.interval.lower, high: $0.interval.upper, style: .percent(digits: 1)) }
+                ?? .null
+        }
+        blocks.append(
+            .table(
+                ReportTable(
+                    caption: t("The last \(shown.count) months", "最近 \(shown.count) 个月"),
+                    columns: [
+                        ReportTable.Column(t("Month", "月份")), ReportTable.Column(stateName(.mau), style: .count),
+                        ReportTable.Column(t("YoY", "同比"), style: .percent(digits: 1)),
+                        ReportTable.Column(stateName(.new), style: .count), ReportTable.Column(stateName(.resurrected), style: .count),
+                        ReportTable.Column(stateName(.newlyDormant), style: .count),
+                        ReportTable.Column(t("Retention", "留存率")), ReportTable.Column(t("Reactivation", "唤醒率")),
+                        ReportTable.Column(t("Dormancy", "沉睡率")),
+                    ],
+                    rows: shown.map { m in
+                        [
+                            .text(m.month.description), .integer(Int64(m.counts[.mau]!)), m.changeYoY.map { .number($0) } ?? .null,
+                            .integer(Int64(m.counts[.new]!)), .integer(Int64(m.counts[.resurrected]!)),
+                            .integer(Int64(m.counts[.newlyDormant]!)), rateCell(m, .retained), rateCell(m, .resurrected),
+                            rateCell(m, .newlyDormant),
+                        ]
+                    })))
+        var records: [DataRecord] = []
+        for m in r.months {
+            for s in State.allCases {
+                let rate = m.rates[s]
+                records.append(
+                    DataRecord([
+                        "period": .text(m.month.description), "state": .text(s.rawValue), "customers": .number(Double(m.counts[s]!)),
+                        "rate": .optional(rate?.rate), "low": .optional(rate?.interval.lower), "high": .optional(rate?.interval.upper),
+                        "change_qoq": s == .mau ? .optional(m.changeQoQ) : .null, "change_yoy": s == .mau ? .optional(m.changeYoY) : .null,
+                    ]))
+            }
+        }
+        blocks.append(.records(name: "lifecycle", records))
+        return blocks
+    }
+}
