@@ -64,6 +64,7 @@ public enum AnalysisRegistry {
         ExperimentReadout.self,
         CohortRetention.self,
         Lifecycle.self,
+        TierMigration.self,
     ]
 
     public static func named(_ name: String) -> (any Analysis.Type)? {

@@ -64,8 +64,9 @@ public enum CustomersBreakdown: Analysis {
         var tierAmounts: [Double]
     }
 
-    static func tierNames(_ bounds: [Double], _ context: AnalysisContext) -> [String] {
-        if bounds == standardTiers {
+    /// - Parameter money: the metric is in CNY (¥ in the names); else the bare numbers.
+    static func tierNames(_ bounds: [Double], _ context: AnalysisContext, money: Bool = true) -> [String] {
+        if bounds == standardTiers && money {
             return context.language == .zh
                 ? ["大众客户（<5万）", "富裕客户（5万–50万）", "财富客户（50万–600万）", "私行客户（≥600万）"]
                 : ["Mass (< ¥50k)", "Affluent (¥50k–500k)", "Wealth (¥500k–6M)", "Private (≥ ¥6M)"]
@@ -73,16 +74,19 @@ public enum CustomersBreakdown: Analysis {
         var names: [String] = []
         for (i, bound) in bounds.enumerated() {
             let low = i == 0 ? nil : bounds[i - 1]
-            names.append(low.map { "\(compactYuan($0))–\(compactYuan(bound))" } ?? "< \(compactYuan(bound))")
+            names.append(
+                low.map { "\(compactYuan($0, money: money))–\(compactYuan(bound, money: money))" }
+                    ?? "< \(compactYuan(bound, money: money))")
         }
-        names.append("≥ \(compactYuan(bounds.last!))")
+        names.append("≥ \(compactYuan(bounds.last!, money: money))")
         return names.enumerated().map { "T\($0.offset + 1) \($0.element)" }
     }
 
-    static func compactYuan(_ v: Double) -> String {
-        if v >= 1e6, (v / 1e6).rounded() == v / 1e6 { return "¥\(Int(v / 1e6))M" }
-        if v >= 1e3, (v / 1e3).rounded() == v / 1e3 { return "¥\(Int(v / 1e3))k" }
-        return "¥\(v.rounded() == v ? String(Int(v)) : String(v))"
+    static func compactYuan(_ v: Double, money: Bool = true) -> String {
+        let sign = money ? "¥" : ""
+        if v >= 1e6, (v / 1e6).rounded() == v / 1e6 { return "\(sign)\(Int(v / 1e6))M" }
+        if v >= 1e3, (v / 1e3).rounded() == v / 1e3 { return "\(sign)\(Int(v / 1e3))k" }
+        return "\(sign)\(v.rounded() == v ? String(Int(v)) : String(v))"
     }
 
     public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {

@@ -1,0 +1,264 @@
+import CampaignLabData
+import CampaignLabReport
+import CampaignLabStats
+import Foundation
+
+/// Tiers at a quarter's end and how customers moved between them over the quarter: customers,
+/// AUM and AUM share per tier on the monthly average daily balance (月日均) of the quarter's
+/// last month, and the migration matrix from the previous quarter's end (rows: the starting
+/// tier, or new; columns: the ending tier, or dormant, or closed) with row shares, the net
+/// upgrade rate, and the same a year earlier.
+public enum TierMigration: Analysis {
+    public static let name = "checkup.tiers"
+    public static let summary =
+        "Tiers at a quarter's end and the quarter-over-quarter migration matrix with the net upgrade rate, against a year earlier."
+
+    /// A calendar quarter.
+    public struct Quarter: Sendable, Hashable, Comparable, CustomStringConvertible {
+        public var year: Int
+        public var number: Int
+        public init(year: Int, number: Int) {
+            self.year = year
+            self.number = number
+        }
+        /// "2026Q3", "2026-Q3", "2026 Q3".
+        public init?(_ text: String) {
+            let cleaned = text.uppercased().replacingOccurrences(of: "-", with: "").replacingOccurrences(of: " ", with: "")
+            let parts = cleaned.split(separator: "Q")
+            guard parts.count == 2, let y = Int(parts[0]), let q = Int(parts[1]), (1...4).contains(q), (1900...2999).contains(y) else {
+                return nil
+            }
+            year = y
+            number = q
+        }
+        public init(containing month: YearMonth) {
+            year = month.year
+            number = (month.month - 1) / 3 + 1
+        }
+        public var lastMonth: YearMonth { YearMonth(year: year, month: number * 3)! }
+        public func adding(_ quarters: Int) -> Quarter { Quarter(containing: lastMonth.adding(months: 3 * quarters)) }
+        public var description: String { "\(year)Q\(number)" }
+        public static func < (a: Quarter, b: Quarter) -> Bool { a.lastMonth < b.lastMonth }
+    }
+
+    public struct Options: AnalysisOptionSet {
+        /// nil: the latest quarter whose last month has data.
+        public var quarter: Quarter?
+        /// The customer_months column tiers are set on (nil: the balance metric).
+        public var metric: String?
+        public var tiers: [Double] = CustomersBreakdown.standardTiers
+        /// What activity is (dormancy), and after how many months without it a customer is dormant.
+        public var activity: ActivityRule?
+        public var dormantMonths = 6
+
+        public static let declarations: [AnalysisOption] = [
+            AnalysisOption("quarter", "the quarter, e.g. 2026Q3", default: "the latest quarter with data at its end"),
+            AnalysisOption("metric", "the customer_months column tiers are set on", default: "aum, else the first money metric"),
+            AnalysisOption("tiers", "ascending tier boundaries in CNY, comma-separated", default: "50000, 500000, 6000000"),
+            AnalysisOption(
+                "activity", "what activity is, for the dormant column: months:COLUMN>0 or events:NAME,NAME",
+                default: "months:app_logins>0, else events:app_login"),
+            AnalysisOption("dormant_months", "months without activity after which a customer is dormant", default: "6"),
+        ]
+
+        public init(
+            quarter: Quarter? = nil, metric: String? = nil, tiers: [Double] = CustomersBreakdown.standardTiers,
+            activity: ActivityRule? = nil, dormantMonths: Int = 6
+        ) {
+            self.quarter = quarter
+            self.metric = metric
+            self.tiers = tiers
+            self.activity = activity
+            self.dormantMonths = dormantMonths
+        }
+
+        public init(_ values: OptionValues) throws {
+            if let text = values.optionalString("quarter") {
+                guard let q = Quarter(text) else {
+                    throw AnalysisError(option: "quarter", "expected a quarter such as 2026Q3, found '\(text)'")
+                }
+                quarter = q
+            }
+            metric = values.optionalString("metric")
+            tiers = try values.ascendingNumbers("tiers") ?? CustomersBreakdown.standardTiers
+            if let text = values.optionalString("activity") {
+                guard let rule = ActivityRule(text) else {
+                    throw AnalysisError(option: "activity", "expected months:COLUMN>0 or events:NAME,NAME, found '\(text)'")
+                }
+                activity = rule
+            }
+            dormantMonths = try values.optionalInteger("dormant_months") ?? 6
+        }
+
+        public func validate() throws {
+            guard !tiers.isEmpty, tiers.allSatisfy({ $0.isFinite && $0 > 0 }), zip(tiers, tiers.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw AnalysisError(
+                    option: "tiers", "expected increasing positive boundaries separated by commas, e.g. 50000,500000,6000000")
+            }
+            guard (1...36).contains(dormantMonths) else {
+                throw AnalysisError(option: "dormant_months", "expected a whole number of months from 1 to 36, found '\(dormantMonths)'")
+            }
+        }
+
+        public func encoded() -> [(name: String, value: String)] {
+            var list: [(name: String, value: String)] = []
+            if let quarter { list.append(("quarter", quarter.description)) }
+            if let metric { list.append(("metric", metric)) }
+            list.append(("tiers", tiers.map(formatPlain).joined(separator: ",")))
+            if let activity { list.append(("activity", activity.description)) }
+            list.append(("dormant_months", String(dormantMonths)))
+            return list
+        }
+    }
+
+    /// One quarter's migration: counts[from][to], from = tiers then "new", to = tiers then
+    /// "dormant", "closed".
+    public struct Migration: Sendable {
+        public var from: Quarter
+        public var to: Quarter
+        public var counts: [[Int]]
+        /// Among customers with a tier at both ends: (moved up − moved down) / customers.
+        public var netUpgrade: EffectEstimate?
+        public var up: Int
+        public var down: Int
+        public var stayed: Int
+    }
+
+    public struct Result: Sendable {
+        public var quarter: Quarter
+        public var metric: String
+        public var tiers: [Double]
+        /// Per tier at the quarter's end: customers and the metric's total; then customers
+        /// without a value.
+        public var customers: [Int]
+        public var amounts: [Double]
+        public var withoutValue: Int
+        public var migration: Migration
+        public var yearEarlier: Migration?
+        /// This year's net upgrade rate minus a year earlier's.
+        public var change: EffectEstimate?
+        /// Nil when there is no activity data to tell dormant customers (a note says so).
+        public var rule: ActivityRule?
+    }
+
+    public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
+        let metric = try options.metric ?? MetricWords.balanceMetric(context.schema)
+        try requireMetric(metric, option: "metric", in: context.schema)
+        let quarter: Quarter
+        if let given = options.quarter {
+            quarter = given
+        } else {
+            guard let latest = YearMonth(try latestMonth(context)) else {
+                throw DataError.contract(table: "customer_months", column: "month", row: nil, message: "the latest month is not 'YYYY-MM'")
+            }
+            let q = Quarter(containing: latest)
+            quarter = q.lastMonth == latest ? q : q.adding(-1)
+        }
+        let months = [quarter.adding(-1).lastMonth, quarter.lastMonth, quarter.adding(-5).lastMonth, quarter.adding(-4).lastMonth]
+        context.progress(
+            "reading \(metric) at the ends of \(quarter.adding(-1)), \(quarter), \(quarter.adding(-5)) and \(quarter.adding(-4))")
+        let snapshots = try CustomerSnapshots.read(
+            metric, months: months, schema: context.schema, database: context.database, badRows: context.badRows)
+        guard snapshots.values[1].contains(where: { $0 != nil }) else {
+            throw AnalysisError(
+                option: "quarter",
+                "customer_months has no \(metric) row in \(quarter.lastMonth), the end of \(quarter): the quarter is outside the data or not over"
+            )
+        }
+        guard snapshots.values[0].contains(where: { $0 != nil }) else {
+            throw AnalysisError(
+                option: "quarter",
+                "customer_months has no row in \(months[0]), the end of the quarter before \(quarter): there is nothing to migrate from")
+        }
+        // Dormancy from the activity data, when there are any.
+        var rule = options.activity
+        if rule == nil { rule = try? CohortRetention.defaultRule(context) }
+        var activity: CustomerActivity?
+        if let rule {
+            activity = try context.memo("activity|\(rule)") {
+                try CustomerActivity.read(
+                    rule, schema: context.schema, database: context.database, badRows: context.badRows, progress: context.progress)
+            }
+        }
+        let bounds = options.tiers
+        func tier(_ value: Double?) -> Int? {
+            guard let value, !value.isNaN else { return nil }
+            return bounds.firstIndex { value < $0 } ?? bounds.count
+        }
+        let tierCount = bounds.count + 1
+        // Dormant at a month's end: no activity in the N months up to it (having had some before).
+        func dormant(_ i: Int, at month: YearMonth) -> Bool {
+            guard let a = activity, month <= a.lastComplete, month.adding(months: -options.dormantMonths) >= a.first else { return false }
+            for k in 0..<options.dormantMonths where a.isActive(customer: i, month: month.adding(months: -k)) { return false }
+            return true
+        }
+        func migration(_ start: Int, _ end: Int, _ from: Quarter, _ to: Quarter) -> Migration? {
+            var counts = [[Int]](repeating: [Int](repeating: 0, count: tierCount + 2), count: tierCount + 1)
+            var up = 0, down = 0, stayed = 0, any = false
+            for i in snapshots.ids.indices {
+                let a = tier(snapshots.values[start][i] ?? nil), hadRow = snapshots.values[start][i] != nil
+                let b = tier(snapshots.values[end][i] ?? nil), hasRow = snapshots.values[end][i] != nil
+                guard hadRow || hasRow else { continue }
+                let row = hadRow ? a : tierCount
+                guard let row else { continue }  // a NULL balance at the start: no tier to move from
+                let column: Int?
+                if !hasRow {
+                    column = tierCount + 1  // closed: no snapshot any more
+                } else if dormant(i, at: to.lastMonth) && hadRow {
+                    column = tierCount  // dormant
+                } else {
+                    column = b
+                }
+                guard let column else { continue }
+                counts[row][column] += 1
+                any = true
+                if row < tierCount && column < tierCount {
+                    if column > row { up += 1 } else if column < row { down += 1 } else { stayed += 1 }
+                }
+            }
+            guard any else { return nil }
+            let n = Double(up + down + stayed)
+            var net: EffectEstimate?
+            if n > 1 {
+                let pUp = Double(up) / n, pDown = Double(down) / n
+                let se = ((pUp + pDown - (pUp - pDown) * (pUp - pDown)) / n).squareRoot()
+                if se > 0 {
+                    net = MeanComparison.tEstimate(
+                        pUp - pDown, se: se, df: .infinity, level: 0.95,
+                        method: "net upgrade rate (up − down)/n, multinomial variance, z interval")
+                }
+            }
+            return Migration(from: from, to: to, counts: counts, netUpgrade: net, up: up, down: down, stayed: stayed)
+        }
+        guard let now = migration(0, 1, quarter.adding(-1), quarter) else {
+            throw AnalysisError(option: "quarter", "no customer has a \(metric) row at the end of \(quarter.adding(-1)) or \(quarter)")
+        }
+        let before =
+            snapshots.values[2].contains(where: { $0 != nil }) && snapshots.values[3].contains(where: { $0 != nil })
+            ? migration(2, 3, quarter.adding(-5), quarter.adding(-4)) : nil
+        var change: EffectEstimate?
+        if let a = now.netUpgrade, let b = before?.netUpgrade {
+            change = MeanComparison.tEstimate(
+                a.estimate - b.estimate, se: (a.standardError * a.standardError + b.standardError * b.standardError).squareRoot(),
+                df: .infinity, level: 0.95, method: "difference of net upgrade rates, z interval")
+        }
+        var customers = [Int](repeating: 0, count: tierCount), amounts = [Double](repeating: 0, count: tierCount)
+        var without = 0
+        for value in snapshots.values[1] {
+            guard let value else { continue }
+            guard let t = tier(value) else {
+                without += 1
+                continue
+            }
+            customers[t] += 1
+            amounts[t] += value
+        }
+        return Result(
+            quarter: quarter, metric: metric, tiers: bounds, customers: customers, amounts: amounts, withoutValue: without, migration: now,
+            yearEarlier: before, change: change, rule: activity == nil ? nil : rule)
+    }
+
+    public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
+        render(try compute(context, options), context)
+    }
+}
