@@ -76,7 +76,9 @@ Choices where the spec is silent (kept explicit so a disagreement can be traced)
   if estimate = 0 else 0. Same rule for the change.
 - Tier names: for B = [50000, 500000, 6000000] the spec's names; for other boundaries
   'T1 < ¥b1', 'T2 ¥b1–b2', ..., 'Tk ≥ ¥b(k-1)' with amounts written as 10k, 1M, 1.5M, 750
-  (>= 1e6 in M, >= 1e3 in k, %g).
+  (>= 1e6 in M, >= 1e3 in k, %g). The fixture tiers_foreign.json uses this pattern; the Swift
+  binary (checked with its debug build) writes 'T1 < 10k', 'T2 10k–100k', ... for that
+  metric (unit INR, no '¥'); --tier-names reproduces any other naming.
 - Negative metric values are tier 0 (number of boundaries <= v is 0) and count in amount.
 """
 import argparse

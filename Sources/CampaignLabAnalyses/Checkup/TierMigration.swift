@@ -186,10 +186,14 @@ public enum TierMigration: Analysis {
             return bounds.firstIndex { value < $0 } ?? bounds.count
         }
         let tierCount = bounds.count + 1
-        // Dormant at a month's end: no activity in the N months up to it (having had some before).
+        // Dormant at a month's end: no activity in the N months up to it. The activity's
+        // customers are matched to the snapshots' by id, not by position.
+        let activityPosition = activity?.positions(of: snapshots.ids) ?? []
         func dormant(_ i: Int, at month: YearMonth) -> Bool {
-            guard let a = activity, month <= a.lastComplete, month.adding(months: -options.dormantMonths) >= a.first else { return false }
-            for k in 0..<options.dormantMonths where a.isActive(customer: i, month: month.adding(months: -k)) { return false }
+            guard let a = activity, let j = activityPosition[i], month <= a.lastComplete,
+                month.adding(months: -options.dormantMonths) >= a.first
+            else { return false }
+            for k in 0..<options.dormantMonths where a.isActive(customer: j, month: month.adding(months: -k)) { return false }
             return true
         }
         func migration(_ start: Int, _ end: Int, _ from: Quarter, _ to: Quarter) -> Migration? {

@@ -62,6 +62,14 @@ public struct CustomerActivity: Sendable {
     public var count: Int { ids.count }
     public var monthCount: Int { last.index - first.index + 1 }
 
+    /// The position here of each of `others` (ids read elsewhere, matched across storage
+    /// types), nil for an id this list lacks: two readers of customers need not list them in
+    /// one order.
+    public func positions(of others: [SQLiteValue]) -> [Int?] {
+        let index = CustomerIndex(ids)
+        return others.map { index.position(of: $0) }
+    }
+
     /// Whether customer `i` is active in `month`.
     public func isActive(customer i: Int, month: YearMonth) -> Bool {
         let k = month.index - first.index

@@ -1,7 +1,8 @@
 import Foundation
 
-/// One `customer_months` metric of every customer in a few months, by primary-key seeks: what
-/// tiers at given month ends need, without scanning the table.
+/// One `customer_months` metric of every customer in a few months: what tiers at given month
+/// ends need. Rows are matched to customers by id across storage types (17, 17.0 and '17' are
+/// one customer, as everywhere), in one pass over the table in two rowid halves at once.
 public struct CustomerSnapshots: Sendable {
     /// Customer ids in `customers` order.
     public var ids: [SQLiteValue]
@@ -18,38 +19,71 @@ public struct CustomerSnapshots: Sendable {
     ) throws -> CustomerSnapshots {
         try schema.require(Contract.customers, columns: ["customer_id"])
         try schema.require(Contract.customerMonths, columns: ["customer_id", "month", metric])
-        let column = quoteIdentifier(metric)
-        let joins = months.indices.map { k in
-            "LEFT JOIN customer_months m\(k) ON m\(k).customer_id = c.customer_id AND m\(k).month = ?"
-        }.joined(separator: " ")
-        let selected = months.indices.map { ", m\($0).month IS NOT NULL, m\($0).\(column)" }.joined()
-        let statement = try database.prepare("SELECT c.customer_id\(selected) FROM customers c \(joins)")
-        try statement.bind(months.map { .text($0.description) })
-        var ids: [SQLiteValue] = []
-        var values = [[Double?]](repeating: [], count: months.count)
-        var tally = BadRows.Tally(badRows.policy)
-        while try statement.step() {
-            ids.append(statement.value(0))
+        let ids = try database.rows("SELECT customer_id FROM customers").map { $0[0] }
+        let job = SnapshotJob(
+            path: database.path, metric: metric, months: months, index: CustomerIndex(ids), customers: ids.count,
+            policy: badRows.policy)
+        let parts = try schema.scanInRowidHalves(Contract.customerMonths.name, database: database, threshold: 1_000_000) {
+            try job.read(rowids: $0, database: $1)
+        }
+        var values = parts[0].values
+        var tally = parts[0].bad
+        for part in parts.dropFirst() {
+            tally.merge(part.bad)
             for k in months.indices {
-                let present = statement.int64(1 + 2 * k) != 0, column = 2 + 2 * k
-                guard present else {
-                    values[k].append(nil)
-                    continue
-                }
-                switch statement.storageClass(column) {
-                case .integer, .real: values[k].append(statement.double(column))
-                case .null: values[k].append(.nan)
-                default:
-                    try tally.add(
-                        DataError.contract(
-                            table: "customer_months", column: metric, row: "customer_id=\(statement.value(0)), month='\(months[k])'",
-                            message: "\(statement.value(column)) is not a number"),
-                        summary: "not a number", treatment: "treated as missing")
-                    values[k].append(.nan)
-                }
+                for i in ids.indices where part.values[k][i] != nil { values[k][i] = part.values[k][i] }
             }
         }
         try tally.report(to: badRows)
         return CustomerSnapshots(ids: ids, months: months, values: values)
+    }
+}
+
+/// Reads the months' rows of one rowid range.
+private struct SnapshotJob: Sendable {
+    var path: String
+    var metric: String
+    var months: [YearMonth]
+    var index: CustomerIndex
+    var customers: Int
+    var policy: BadRows.Policy
+
+    struct Part: Sendable {
+        var values: [[Double?]]
+        var bad: BadRows.Tally
+    }
+
+    func read(rowids: (Int64, Int64)?, database shared: SQLiteDatabase?) throws -> Part {
+        let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
+        var sql = """
+            SELECT customer_id, month, \(quoteIdentifier(metric)) FROM customer_months
+            WHERE month IN (\(months.map { _ in "?" }.joined(separator: ", ")))
+            """
+        var bindings: [SQLiteValue] = months.map { .text($0.description) }
+        if let rowids {
+            sql += " AND rowid >= ? AND rowid < ?"
+            bindings += [.integer(rowids.0), .integer(rowids.1)]
+        }
+        let statement = try database.prepare(sql)
+        try statement.bind(bindings)
+        var part = Part(
+            values: [[Double?]](repeating: [Double?](repeating: nil, count: customers), count: months.count), bad: BadRows.Tally(policy))
+        while try statement.step() {
+            guard let i = index.position(statement, 0), let month = statement.text(1).flatMap(YearMonth.init),
+                let k = months.firstIndex(of: month)
+            else { continue }
+            switch statement.storageClass(2) {
+            case .integer, .real: part.values[k][i] = statement.double(2)
+            case .null: part.values[k][i] = .nan
+            default:
+                try part.bad.add(
+                    DataError.contract(
+                        table: "customer_months", column: metric, row: "customer_id=\(statement.value(0)), month='\(month)'",
+                        message: "\(statement.value(2)) is not a number"),
+                    summary: "not a number", treatment: "treated as missing")
+                part.values[k][i] = .nan
+            }
+        }
+        return part
     }
 }

@@ -86,6 +86,13 @@ struct CustomerIndex: Sendable {
         }
     }
 
+    /// The position of `id`.
+    func position(of id: SQLiteValue) -> Int? {
+        let key = id.customerKey
+        if case .integer(let n) = key { return integers[n].map(Int.init) }
+        return others[key].map(Int.init)
+    }
+
     /// The position of the customer in column `column` of the statement's row.
     func position(_ statement: SQLiteStatement, _ column: Int) -> Int? {
         if statement.storageClass(column) == .integer { return integers[statement.int64(column)].map(Int.init) }

@@ -1,0 +1,92 @@
+import CampaignLabData
+import CampaignLabReport
+import CampaignLabTestSupport
+import Foundation
+import Testing
+
+@testable import CampaignLabAnalyses
+
+/// Tiers and their migration (issue 15, point 1) against Tests/References/tiers.py (pandas,
+/// statsmodels 0.15 Wilson intervals), on demo-small and the foreign bank; and the same figures
+/// when customers are stored in another order or ids in another form.
+struct TierMigrationTests {
+    static func compare(_ blocks: [ReportBlock], _ reference: String) throws {
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/Tests/References/" + reference))) as! [String: Any]
+        let expected = json["migration"] as! [[String: Any]]
+        let ours = CohortRetentionTests.records(blocks, "migration")
+        #expect(ours.count == expected.count && expected.count >= 30)
+        for (mine, ref) in zip(ours, expected) {
+            let what = "\(ref["from_tier"]!) → \(ref["to_tier"]!)"
+            #expect(
+                mine["from_tier"] == .text(ref["from_tier"] as! String) && mine["to_tier"] == .text(ref["to_tier"] as! String), "\(what)")
+            for key in ["customers", "share", "low", "high"] {
+                guard case .number(let a)? = mine[key], let b = ref[key] as? Double else {
+                    Issue.record("\(what) \(key)")
+                    continue
+                }
+                #expect(abs(a - b) <= 1e-9 * max(1, abs(b)) + 1e-15, "\(what) \(key): \(a) against \(b)")
+            }
+        }
+    }
+
+    static let foreignOptions: OptionValues = [
+        "quarter": "2026Q3", "metric": "balance", "tiers": "10000,100000,1000000", "activity": "months:logins>0", "dormant_months": "2",
+    ]
+
+    @Test func agreesWithThePandasRecomputation() throws {
+        for (file, options, reference) in [
+            ("demo-small.sqlite", OptionValues(["quarter": "2026Q3"]), "tiers_demo_small.json"),
+            ("foreign-ab.sqlite", Self.foreignOptions, "tiers_foreign.json"),
+        ] {
+            let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/" + file)
+            let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+            try Self.compare(try TierMigration.run(context, decoding: options), reference)
+        }
+        // The net upgrade rate and the change against a year earlier (demo-small).
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let result = try TierMigration.compute(context, .init(quarter: TierMigration.Quarter("2026Q3")))
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/Tests/References/tiers_demo_small.json"))) as! [String: Any]
+        let net = json["net_upgrade"] as! [String: Any], change = json["change"] as! [String: Any]
+        #expect(abs(result.migration.netUpgrade!.estimate - (net["estimate"] as! Double)) < 1e-12)
+        #expect(abs(result.migration.netUpgrade!.interval.lower - (net["low"] as! Double)) < 1e-12)
+        #expect(abs(result.change!.pValue - (change["p_value"] as! Double)) < 1e-9)
+    }
+
+    /// The foreign bank's customers stored in reverse order, and demo-small's ids written as
+    /// text for even customers in customer_months (through a view): the same migration.
+    @Test func orderAndIdFormsDoNotChangeTheFigures() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let shuffled = try demoSmallCopy(
+            in: dir,
+            then: """
+                CREATE TABLE c2 AS SELECT * FROM customers ORDER BY customer_id DESC;
+                DROP TABLE customers; ALTER TABLE c2 RENAME TO customers;
+                """, file: "foreign-ab.sqlite")
+        try Self.compare(try TierMigration.run(shuffled, decoding: Self.foreignOptions), "tiers_foreign.json")
+        let textIDs = try demoSmallCopy(
+            in: dir,
+            then: """
+                ALTER TABLE customer_months RENAME TO cm_raw;
+                CREATE VIEW customer_months AS SELECT CASE WHEN customer_id % 2 = 0 THEN CAST(customer_id AS TEXT) ELSE customer_id END
+                AS customer_id, month, aum, products_held, app_logins FROM cm_raw;
+                """)
+        try Self.compare(try TierMigration.run(textIDs, decoding: ["quarter": "2026Q3"]), "tiers_demo_small.json")
+    }
+
+    @Test func badInputIsNamed() throws {
+        #expect(throws: AnalysisError.self) { try TierMigration.Options(["quarter": "2026Q5"]) }
+        #expect(throws: AnalysisError.self) { try TierMigration.Options(["tiers": "500000,50000"]).validate() }
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        do {
+            _ = try TierMigration.run(context, decoding: ["quarter": "2030Q1"])
+            Issue.record("no error")
+        } catch { #expect("\(error)".contains("the quarter is outside the data or not over")) }
+    }
+}
