@@ -239,8 +239,11 @@ private struct ActivityJob: Sendable {
                     continue
                 }
                 month = m.index
-                // Rows of customers not in `customers` are ignored, for the data's months too.
-                guard position() != nil else { continue }
+                // Rows of customers not in `customers` are ignored (counted), for the data's months too.
+                guard position() != nil else {
+                    part.unknown += 1
+                    continue
+                }
                 part.minMonth = min(part.minMonth, month)
                 part.maxMonth = max(part.maxMonth, month)
                 let storage = statement.storageClass(2)
