@@ -65,6 +65,7 @@ public enum AnalysisRegistry {
         CohortRetention.self,
         Lifecycle.self,
         TierMigration.self,
+        SegmentKPIs.self,
     ]
 
     public static func named(_ name: String) -> (any Analysis.Type)? {

@@ -74,12 +74,13 @@ public enum ExperimentEvents {
     }
 }
 
-/// Customer id → position, with a fast path for INTEGER ids (no `SQLiteValue` per row).
-struct CustomerIndex: Sendable {
+/// Customer id → position, with a fast path for INTEGER ids (no `SQLiteValue` per row); ids
+/// match across storage types (`SQLiteValue.customerKey`).
+public struct CustomerIndex: Sendable {
     private var integers: [Int64: Int32] = [:]
     private var others: [SQLiteValue: Int32] = [:]
 
-    init(_ ids: [SQLiteValue]) {
+    public init(_ ids: [SQLiteValue]) {
         integers.reserveCapacity(ids.count)
         for (i, id) in ids.enumerated() {
             if case .integer(let n) = id.customerKey { integers[n] = Int32(i) } else { others[id.customerKey] = Int32(i) }
@@ -87,7 +88,7 @@ struct CustomerIndex: Sendable {
     }
 
     /// The position of `id`.
-    func position(of id: SQLiteValue) -> Int? {
+    public func position(of id: SQLiteValue) -> Int? {
         let key = id.customerKey
         if case .integer(let n) = key { return integers[n].map(Int.init) }
         return others[key].map(Int.init)
