@@ -67,7 +67,8 @@ public enum SegmentKPIs: Analysis {
     /// One KPI of one segment level: per-customer moments this quarter, the quarter before and
     /// a year earlier, and the relative changes.
     public struct Row: Sendable {
-        public var level: String
+        /// Nil: the whole base.
+        public var level: String?
         /// A metric, or "active_share".
         public var kpi: String
         public var now: Moments
@@ -83,6 +84,8 @@ public enum SegmentKPIs: Analysis {
         public var dimension: String?
         public var rows: [Row]
         public var rule: ActivityRule?
+        /// The quarter's last month has no rows: its values cover fewer months than the others'.
+        public var partial: Bool
     }
 
     public static let activeShare = "active_share"
@@ -121,7 +124,8 @@ public enum SegmentKPIs: Analysis {
             }
             dimension = name
         }
-        var levelOf = [String](repeating: "", count: snapshots.ids.count)
+        // Per customer its level (nil: no dimension); the whole base is the key nil below.
+        var levelOf = [String?](repeating: nil, count: snapshots.ids.count)
         if let dimension {
             let index = CustomerIndex(snapshots.ids)
             for row in try context.database.rows("SELECT customer_id, \(quoteIdentifier(dimension)) FROM customers") {
@@ -143,9 +147,9 @@ public enum SegmentKPIs: Analysis {
             activityPosition = activity!.positions(of: snapshots.ids)
         }
         let kpis = metrics + (activity == nil ? [] : [activeShare])
-        let levels = (dimension == nil ? [] : Array(Set(levelOf)).sorted()) + [""]
-        // Per (level, kpi, quarter) moments of the customers' values.
-        var moments = [String: [[Moments]]]()
+        let levels: [String?] = (dimension == nil ? [] : Array(Set(levelOf.compactMap { $0 })).sorted()) + [nil]
+        // Per (level, kpi, quarter) moments of the customers' values; nil: the whole base.
+        var moments = [String?: [[Moments]]]()
         // The smallest value of each metric (a KPI with none below 0 cannot fall by more than 100%).
         var minimum = [Double](repeating: .infinity, count: kpis.count)
         for level in levels { moments[level] = [[Moments]](repeating: [Moments](repeating: Moments(), count: 3), count: kpis.count) }
@@ -164,13 +168,13 @@ public enum SegmentKPIs: Analysis {
                     }
                     guard count > 0 else { continue }
                     minimum[m] = min(minimum[m], sum / count)
-                    moments[levelOf[i]]![m][q].add(sum / count)
-                    if dimension != nil { moments[""]![m][q].add(sum / count) }
+                    if let level = levelOf[i] { moments[level]![m][q].add(sum / count) }
+                    moments[nil]![m][q].add(sum / count)
                 }
                 if let activity, let j = activityPosition[i] {
                     let active = monthsOfQuarter.contains { activity.isActive(customer: j, month: months[$0]) }
-                    moments[levelOf[i]]![metrics.count][q].add(active ? 1 : 0)
-                    if dimension != nil { moments[""]![metrics.count][q].add(active ? 1 : 0) }
+                    if let level = levelOf[i] { moments[level]![metrics.count][q].add(active ? 1 : 0) }
+                    moments[nil]![metrics.count][q].add(active ? 1 : 0)
                 }
             }
         }
@@ -194,7 +198,9 @@ public enum SegmentKPIs: Analysis {
                         changeYoY: change(m[2])))
             }
         }
-        return Result(quarter: quarter, dimension: dimension, rows: rows, rule: activity == nil ? nil : rule)
+        return Result(
+            quarter: quarter, dimension: dimension, rows: rows, rule: activity == nil ? nil : rule,
+            partial: !snapshots.byMetric[0][2].contains { $0 != nil })
     }
 
     public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
@@ -213,6 +219,17 @@ public enum SegmentKPIs: Analysis {
                     ))
             ])
         ]
+        if r.partial {
+            blocks.append(
+                .callout(
+                    .warning,
+                    [
+                        .text(
+                            t(
+                                "\(r.quarter) is not over in the data (no row in \(r.quarter.lastMonth)): its values cover fewer months than the quarters they are compared with, so the changes mix the season with the business.",
+                                "数据中 \(r.quarter) 尚未结束（\(r.quarter.lastMonth) 没有数据）：其数值覆盖的月份少于对比季度，变化中混有季节因素。"))
+                    ]))
+        }
         func changeCell(_ e: EffectEstimate?) -> Cell {
             e.map { .interval(estimate: $0.estimate, low: $0.interval.lower, high: $0.interval.upper, style: .percent(digits: 1)) } ?? .null
         }
@@ -229,7 +246,7 @@ public enum SegmentKPIs: Analysis {
                     ],
                     rows: r.rows.map { row in
                         [
-                            .text(kpiName(row.kpi)), .text(row.level.isEmpty ? t("all", "全部") : row.level),
+                            .text(kpiName(row.kpi)), .text(row.level ?? t("all", "全部")),
                             row.now.count > 0 ? .number(row.now.mean, style: style(row.kpi)) : .null, changeCell(row.changeQoQ),
                             changeCell(row.changeYoY), row.changeYoY.map { .number($0.pValue) } ?? .null,
                         ]
@@ -239,8 +256,7 @@ public enum SegmentKPIs: Analysis {
                 name: "kpis",
                 r.rows.map { row in
                     DataRecord([
-                        "segment": .text(row.level.isEmpty ? "all" : r.dimension ?? "all"),
-                        "level": .optional(row.level.isEmpty ? nil : row.level),
+                        "segment": .text(row.level == nil ? "all" : r.dimension ?? "all"), "level": .optional(row.level),
                         "kpi": .text(row.kpi), "period": .text(r.quarter.description),
                         "value": row.now.count > 0 ? .number(row.now.mean) : .null, "change_qoq": .optional(row.changeQoQ?.estimate),
                         "change_yoy": .optional(row.changeYoY?.estimate), "p_value": .optional(row.changeYoY?.pValue),
