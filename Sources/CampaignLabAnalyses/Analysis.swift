@@ -66,6 +66,7 @@ public enum AnalysisRegistry {
         Lifecycle.self,
         TierMigration.self,
         SegmentKPIs.self,
+        PainPoints.self,
     ]
 
     public static func named(_ name: String) -> (any Analysis.Type)? {

@@ -66,6 +66,8 @@ public enum Lifecycle: Analysis {
         public var counts: [State: Int]
         /// retained / MAU last month, resurrected / dormant last month, newly dormant / MAU N months ago.
         public var rates: [State: (rate: Double, interval: ConfidenceInterval)]
+        /// The rates' denominators (MAU last month, dormant last month, MAU N months ago).
+        public var denominators: [State: Int]
         public var changeQoQ: Double?
         public var changeYoY: Double?
     }
@@ -134,7 +136,8 @@ public enum Lifecycle: Analysis {
                         .mau: mau[j], .new: new[j], .retained: retained[j], .returning: returning[j], .resurrected: resurrected[j],
                         .newlyDormant: newlyDormant[j], .dormant: dormant[j],
                     ],
-                    rates: rates, changeQoQ: change(3), changeYoY: change(12)))
+                    rates: rates, denominators: [.retained: mau[j - 1], .resurrected: dormant[j - 1], .newlyDormant: mau[j - n]],
+                    changeQoQ: change(3), changeYoY: change(12)))
         }
         return Result(rule: rule, dormantMonths: n, first: activity.first, lastComplete: activity.lastComplete, months: months)
     }

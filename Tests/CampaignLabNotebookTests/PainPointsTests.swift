@@ -1,0 +1,40 @@
+import CampaignLabData
+import CampaignLabReport
+import CampaignLabTestSupport
+import Foundation
+import Testing
+
+@testable import CampaignLabAnalyses
+
+/// The checkup's pain points (issue 15, point 6): nothing on the demo's steady base, the
+/// deterioration named when a third of the base stops logging in, and what could not be compared.
+struct PainPointsTests {
+    @Test func aDropInActivityIsNamedFirst() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let quiet = try PainPoints.compute(try demoSmallCopy(in: dir), .init(quarter: TierMigration.Quarter("2026Q3")))
+        #expect(quiet.findings.isEmpty && quiet.checked.count == 4)
+        let context = try demoSmallCopy(
+            in: dir, then: "UPDATE customer_months SET app_logins = 0 WHERE month BETWEEN '2026-07' AND '2026-09' AND customer_id % 3 = 0")
+        let result = try PainPoints.compute(context, .init(quarter: TierMigration.Quarter("2026Q3")))
+        let names = result.findings.map(\.what.en)
+        #expect(names.contains { $0.hasPrefix("Fewer active customers stayed active the next month") })
+        #expect(names.contains { $0.hasPrefix("Active share per customer of the whole base fell") })
+        // Ranked by clarity, and every one a deterioration with its interval on the bad side.
+        #expect(zip(result.findings, result.findings.dropFirst()).allSatisfy { $0.clarity >= $1.clarity })
+        for f in result.findings { #expect(f.effect.pValue < 0.05) }
+        let markdown = MarkdownRenderer(language: .en).render(
+            ReportDocument(title: "t", language: .en, blocks: try PainPoints.run(context, .init(quarter: TierMigration.Quarter("2026Q3")))),
+            chartDirectory: "x"
+        ).text
+        #expect(markdown.contains("Pain points of 2026Q3, clearest first"))
+    }
+
+    @Test func whatCannotBeComparedIsSaid() throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/foreign-ab.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let result = try PainPoints.compute(context, .init(activity: .months(column: "logins"), dormantMonths: 2))
+        // Six months of data: nothing a year earlier.
+        #expect(result.checked.isEmpty && result.findings.isEmpty && result.skipped.count == 4)
+    }
+}
