@@ -56,12 +56,15 @@ demo: build
 	$(BIN) render notebooks-md/post-campaign-review.md --db $(DEMO_DB) --out $(REPORTS) --lang zh --param campaign=growth_journey_2026
 	$(BIN) render notebooks-md/ab-readout.md --db $(DEMO_DB) --out $(REPORTS) --lang en --param campaign=page_ab_2026
 	$(BIN) render notebooks-md/ab-readout.md --db $(DEMO_DB) --out $(REPORTS) --lang zh --param campaign=page_ab_2026
+	$(BIN) render notebooks-md/health-checkup.md --db $(DEMO_DB) --out $(REPORTS) --lang en
+	$(BIN) render notebooks-md/health-checkup.md --db $(DEMO_DB) --out $(REPORTS) --lang zh
 	@echo
 	@echo "Demo bank:        $(DEMO_DB)"
 	@echo "Small demo bank:  datasets/demo-small.sqlite (committed)"
 	@echo "Reports:          $(REPORTS)/data-overview.en.html  $(REPORTS)/data-overview.zh.html"
 	@echo "                  $(REPORTS)/post-campaign-review.en.html  $(REPORTS)/post-campaign-review.zh.html"
 	@echo "                  $(REPORTS)/ab-readout.en.html  $(REPORTS)/ab-readout.zh.html"
+	@echo "                  $(REPORTS)/health-checkup.en.html  $(REPORTS)/health-checkup.zh.html"
 	@echo "                  (also .md with charts in *_files/, and .json)"
 
 # Screenshots of the shipped notebooks at 1280 px, both languages (docs/screenshots/).

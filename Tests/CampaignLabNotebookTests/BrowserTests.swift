@@ -74,6 +74,26 @@ struct BrowserTests {
         #expect(HeadlessBrowser.reportProblems(page, expectedCharts: document.charts.count) == [])
     }
 
+    /// The health checkup on the demo (both languages) and on the foreign bank, where nothing
+    /// can be compared with a year earlier: every block renders, nothing overflows.
+    @Test(arguments: [
+        (ReportLanguage.en, "demo-small.sqlite", [String: String]()),
+        (ReportLanguage.zh, "demo-small.sqlite", [String: String]()),
+        (ReportLanguage.en, "foreign-ab.sqlite", ["activity": "months:logins>0", "dormant_months": "2"]),
+    ])
+    func theHealthCheckupLoadsCleanly(language: ReportLanguage, file: String, parameters: [String: String]) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let document = try renderOverview(
+            db: repositoryRoot + "/datasets/" + file, language: language, notebook: repositoryRoot + "/notebooks-md/health-checkup.md",
+            parameters: parameters)
+        #expect(document.notes.isEmpty, "\(document.notes)")
+        let path = dir.file("checkup-\(language.rawValue).html")
+        try Data(HTMLRenderer(language: language).render(document).utf8).write(to: URL(fileURLWithPath: path))
+        let page = try HeadlessBrowser.load(htmlFile: path)
+        #expect(HeadlessBrowser.reportProblems(page, expectedCharts: document.charts.count) == [])
+    }
+
     @Test func hostileDataShowsAsText() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
