@@ -108,31 +108,16 @@ import pandas as pd
 import scipy
 from scipy.stats import t as student_t
 
-INT_TEXT_RE = re.compile(r"^[+-]?\d+(?:\.0*)?$")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from retention import customer_key  # noqa: E402  (one id rule for every reference script)
+from tiers import month_label, parse_quarter, quarter_label  # noqa: E402
+
 IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MIN_N = 20
 
 
 def fail(msg):
     sys.exit(f"kpis.py: {msg}")
-
-
-def customer_key(v):
-    """One key per stored customer id: 17, 17.0, '17' -> '17'."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        v = int(v)
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        return str(int(v)) if float(v).is_integer() else repr(float(v))
-    if isinstance(v, bytes):
-        v = v.decode("utf-8", "replace")
-    s = str(v)
-    if INT_TEXT_RE.match(s):
-        return str(int(s.split(".")[0]))
-    return s
 
 
 def affinity(decl):
@@ -147,21 +132,6 @@ def affinity(decl):
     if "REAL" in d or "FLOA" in d or "DOUB" in d:
         return "REAL"
     return "NUMERIC"
-
-
-def parse_quarter(s):
-    m = re.fullmatch(r"\s*(\d{4})-?[Qq]([1-4])\s*", s)
-    if not m:
-        fail(f"--quarter: expected YYYYQn, got {s!r}")
-    return int(m.group(1)) * 12 + int(m.group(2)) * 3 - 1
-
-
-def quarter_label(e):
-    return f"{e // 12:04d}Q{(e % 12) // 3 + 1}"
-
-
-def month_label(m):
-    return f"{m // 12:04d}-{m % 12 + 1:02d}"
 
 
 def jnum(x):

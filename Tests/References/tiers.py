@@ -96,33 +96,17 @@ import statsmodels
 from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from retention import customer_key  # noqa: E402  (one id rule for every reference script)
+
 Z = 1.959963984540054
 STANDARD_B = [50000.0, 500000.0, 6000000.0]
 STANDARD_NAMES = ["Mass (< ¥50k)", "Affluent (¥50k–500k)", "Wealth (¥500k–6M)", "Private (≥ ¥6M)"]
-INT_TEXT_RE = re.compile(r"^[+-]?\d+(?:\.0*)?$")
 IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def fail(msg):
     sys.exit(f"tiers.py: {msg}")
-
-
-def customer_key(v):
-    """One key per stored customer id: 17, 17.0, '17' -> '17'."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        v = int(v)
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        return str(int(v)) if float(v).is_integer() else repr(float(v))
-    if isinstance(v, bytes):
-        v = v.decode("utf-8", "replace")
-    s = str(v)
-    if INT_TEXT_RE.match(s):
-        return str(int(s.split(".")[0]))
-    return s
 
 
 def month_label(m):
