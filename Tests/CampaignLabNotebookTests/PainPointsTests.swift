@@ -38,3 +38,24 @@ struct PainPointsTests {
         #expect(result.checked.isEmpty && result.findings.isEmpty && result.skipped.count == 4)
     }
 }
+
+/// The health checkup on a bank without login data: the blocks that need activity say so in
+/// their place, the others (tiers without a dormant column, KPIs, concentration) still run.
+struct HealthCheckupWithoutLoginsTests {
+    @Test func blocksNeedingActivitySayWhy() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("bank.sqlite")
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/datasets/demo-small.sqlite", toPath: path)
+        try SQLiteDatabase(path: path, mode: .readWrite(create: false)).execute(
+            "ALTER TABLE customer_months DROP COLUMN app_logins; DELETE FROM events WHERE event = 'app_login'")
+        let document = try renderOverview(db: path, language: .en, notebook: repositoryRoot + "/notebooks-md/health-checkup.md")
+        // Lifecycle and retention cannot run without a rule: a note each, naming what to give.
+        #expect(document.notes.count == 2, "\(document.notes)")
+        #expect(document.notes.allSatisfy { $0.contains("say what activity is") })
+        let markdown = MarkdownRenderer(language: .en).render(document, chartDirectory: "x").text
+        #expect(markdown.contains("dormant = not told: no activity data"))
+        #expect(markdown.contains("Where each tier's customers were at the end of 2026Q3"))
+        #expect(markdown.contains("KPIs per customer by segment"))
+    }
+}
