@@ -56,8 +56,8 @@ demo: build
 	$(BIN) render notebooks-md/post-campaign-review.md --db $(DEMO_DB) --out $(REPORTS) --lang zh --param campaign=growth_journey_2026
 	$(BIN) render notebooks-md/ab-readout.md --db $(DEMO_DB) --out $(REPORTS) --lang en --param campaign=page_ab_2026
 	$(BIN) render notebooks-md/ab-readout.md --db $(DEMO_DB) --out $(REPORTS) --lang zh --param campaign=page_ab_2026
-	$(BIN) render notebooks-md/health-checkup.md --db $(DEMO_DB) --out $(REPORTS) --lang en
-	$(BIN) render notebooks-md/health-checkup.md --db $(DEMO_DB) --out $(REPORTS) --lang zh
+	$(BIN) health --db $(DEMO_DB) --out $(REPORTS) --lang en
+	$(BIN) health --db $(DEMO_DB) --out $(REPORTS) --lang zh
 	@echo
 	@echo "Demo bank:        $(DEMO_DB)"
 	@echo "Small demo bank:  datasets/demo-small.sqlite (committed)"

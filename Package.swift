@@ -80,7 +80,9 @@ let package = Package(
                 "CampaignLabAnalyses",
                 "CampaignLabNotebook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // Notebooks the tool runs by name (`campaignlab health`); notebooks-md/ links to them.
+            resources: [.copy("Notebooks")]
         ),
 
         // MARK: Tests

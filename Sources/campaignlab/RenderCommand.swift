@@ -79,8 +79,8 @@ struct RenderCommand: ParsableCommand {
             printError("error: render needs a notebook, --db FILE and --out DIR (see campaignlab render --help)")
             throw ExitCode(1)
         }
-        let language = try output.language()
-        let formats = try output.formats()
+        _ = try output.language()
+        _ = try output.formats()
         guard sqlTimeLimit.isFinite, sqlTimeLimit > 0, sqlTimeLimit <= 86_400 else {
             printError("error: --sql-time-limit takes seconds above 0 and at most 86400, not '\(formatPlain(sqlTimeLimit))'")
             throw ExitCode(1)
@@ -102,6 +102,19 @@ struct RenderCommand: ParsableCommand {
             )
             throw ExitStatus.notFound.code
         }
+        try Self.render(
+            text, file: notebook, db: db, parameters: parameters, output: output, out: out, sqlTimeLimit: sqlTimeLimit, strict: strict)
+    }
+
+    /// Runs a notebook's text on `db` and writes the report into `out` (the formats and
+    /// language of `output`), printing the files written; blocks that could not run are said
+    /// on stderr (or fail the run with `strict`).
+    static func render(
+        _ text: String, file notebook: String, db: String, parameters: [String: String], output: ReportOutputOptions, out: String,
+        sqlTimeLimit: Double = NotebookRunner.defaultSQLTimeLimit, strict: Bool = false
+    ) throws {
+        let language = try output.language()
+        let formats = try output.formats()
         let started = Date()
         let progress = output.progress(since: started)
         try CommandFailure.handling {
