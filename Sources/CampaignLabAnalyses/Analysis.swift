@@ -38,6 +38,12 @@ extension Analysis {
         return try run(context, options)
     }
 
+    /// `compute()`'s value, computed once per run for equal options: a block and another
+    /// analysis that reads it (the checkup's pain points) share one computation.
+    static func shared<T>(_ context: AnalysisContext, _ options: Options, _ compute: () throws -> T) throws -> T {
+        try context.memo("\(name)|" + options.encoded().map { "\($0.name)=\($0.value)" }.joined(separator: "&"), compute)
+    }
+
     /// Decodes and validates a notebook block's options without running anything: a mistake
     /// in the notebook, found before any block runs.
     /// - Throws: `AnalysisError` naming the option at fault.

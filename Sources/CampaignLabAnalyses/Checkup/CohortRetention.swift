@@ -173,6 +173,10 @@ public enum CohortRetention: Analysis {
     }
 
     public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
+        try shared(context, options) { try computeOnce(context, options) }
+    }
+
+    static func computeOnce(_ context: AnalysisContext, _ options: Options) throws -> Result {
         let rule = try options.activity ?? defaultRule(context)
         let activity = try context.memo("activity|\(rule)") {
             try CustomerActivity.read(

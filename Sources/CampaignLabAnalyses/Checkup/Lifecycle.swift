@@ -82,6 +82,10 @@ public enum Lifecycle: Analysis {
     }
 
     public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
+        try shared(context, options) { try computeOnce(context, options) }
+    }
+
+    static func computeOnce(_ context: AnalysisContext, _ options: Options) throws -> Result {
         let rule = try options.activity ?? CohortRetention.defaultRule(context)
         let activity = try context.memo("activity|\(rule)") {
             try CustomerActivity.read(

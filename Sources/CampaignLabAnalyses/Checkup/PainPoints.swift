@@ -161,7 +161,7 @@ public enum PainPoints: Analysis {
         }
         // KPIs by segment: YoY declines, Holm across KPIs × levels.
         do {
-            let kpis = try SegmentKPIs.compute(context, .init(quarter: quarter, by: options.by, activity: options.activity))
+            let kpis = try SegmentKPIs.compute(context, .init(quarter: options.quarter, by: options.by, activity: options.activity))
             let tested = kpis.rows.filter { $0.changeYoY != nil }
             if tested.isEmpty {
                 skipped.append(("kpis", "no KPI a year earlier (\(yearEarlier)) to compare with"))

@@ -93,6 +93,10 @@ public enum SegmentKPIs: Analysis {
     public static let fewest = 20.0
 
     public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
+        try shared(context, options) { try computeOnce(context, options) }
+    }
+
+    static func computeOnce(_ context: AnalysisContext, _ options: Options) throws -> Result {
         let schema = context.schema
         let metrics = options.metrics ?? schema.metrics
         for metric in metrics { try requireMetric(metric, option: "metrics", in: schema) }
@@ -110,8 +114,9 @@ public enum SegmentKPIs: Analysis {
         let months = quarters.flatMap { q in (0..<3).map { q.lastMonth.adding(months: -2 + $0) } }
         context.progress("reading \(metrics.joined(separator: ", ")) for \(quarters.map(\.description).joined(separator: ", "))")
         let snapshots = try CustomerSnapshots.read(
-            metrics: metrics, months: months, schema: schema, database: context.database, badRows: context.badRows)
-        guard (0..<3).contains(where: { k in snapshots.byMetric[0][k].contains { $0 != nil } }) else {
+            metrics: metrics, groups: (0..<3).map { Array(months[(3 * $0)..<(3 * $0 + 3)]) } + [[months[2]]], schema: schema,
+            database: context.database, badRows: context.badRows)
+        guard snapshots.hasRows(group: 0) else {
             throw AnalysisError(
                 option: "quarter", "customer_months has no row in \(quarter) (\(months[0])…\(months[2])): the quarter is outside the data")
         }
@@ -155,24 +160,16 @@ public enum SegmentKPIs: Analysis {
         for level in levels { moments[level] = [[Moments]](repeating: [Moments](repeating: Moments(), count: 3), count: kpis.count) }
         for i in snapshots.ids.indices {
             for q in 0..<3 {
-                let monthsOfQuarter = (3 * q)..<(3 * q + 3)
-                let present = monthsOfQuarter.contains { snapshots.byMetric[0][$0][i] != nil }
-                guard present else { continue }
-                for (m, _) in metrics.enumerated() {
-                    var sum = 0.0, count = 0.0
-                    for k in monthsOfQuarter {
-                        if let v = snapshots.byMetric[m][k][i], !v.isNaN {
-                            sum += v
-                            count += 1
-                        }
-                    }
-                    guard count > 0 else { continue }
-                    minimum[m] = min(minimum[m], sum / count)
-                    if let level = levelOf[i] { moments[level]![m][q].add(sum / count) }
-                    moments[nil]![m][q].add(sum / count)
+                guard snapshots.present[q][i] else { continue }
+                for m in metrics.indices {
+                    // The customer's mean over the quarter's months with a number.
+                    guard let value = snapshots.value(metric: m, group: q, customer: i), !value.isNaN else { continue }
+                    minimum[m] = min(minimum[m], value)
+                    if let level = levelOf[i] { moments[level]![m][q].add(value) }
+                    moments[nil]![m][q].add(value)
                 }
                 if let activity, let j = activityPosition[i] {
-                    let active = monthsOfQuarter.contains { activity.isActive(customer: j, month: months[$0]) }
+                    let active = ((3 * q)..<(3 * q + 3)).contains { activity.isActive(customer: j, month: months[$0]) }
                     if let level = levelOf[i] { moments[level]![metrics.count][q].add(active ? 1 : 0) }
                     moments[nil]![metrics.count][q].add(active ? 1 : 0)
                 }
@@ -200,7 +197,7 @@ public enum SegmentKPIs: Analysis {
         }
         return Result(
             quarter: quarter, dimension: dimension, rows: rows, rule: activity == nil ? nil : rule,
-            partial: !snapshots.byMetric[0][2].contains { $0 != nil })
+            partial: !snapshots.hasRows(group: 3))
     }
 
     public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {

@@ -142,6 +142,10 @@ public enum TierMigration: Analysis {
     }
 
     public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
+        try shared(context, options) { try computeOnce(context, options) }
+    }
+
+    static func computeOnce(_ context: AnalysisContext, _ options: Options) throws -> Result {
         let metric = try options.metric ?? MetricWords.balanceMetric(context.schema)
         try requireMetric(metric, option: "metric", in: context.schema)
         let quarter: Quarter
@@ -158,14 +162,14 @@ public enum TierMigration: Analysis {
         context.progress(
             "reading \(metric) at the ends of \(quarter.adding(-1)), \(quarter), \(quarter.adding(-5)) and \(quarter.adding(-4))")
         let snapshots = try CustomerSnapshots.read(
-            metric, months: months, schema: context.schema, database: context.database, badRows: context.badRows)
-        guard snapshots.values[1].contains(where: { $0 != nil }) else {
+            metrics: [metric], groups: months.map { [$0] }, schema: context.schema, database: context.database, badRows: context.badRows)
+        guard snapshots.hasRows(group: 1) else {
             throw AnalysisError(
                 option: "quarter",
                 "customer_months has no \(metric) row in \(quarter.lastMonth), the end of \(quarter): the quarter is outside the data or not over"
             )
         }
-        guard snapshots.values[0].contains(where: { $0 != nil }) else {
+        guard snapshots.hasRows(group: 0) else {
             throw AnalysisError(
                 option: "quarter",
                 "customer_months has no row in \(months[0]), the end of the quarter before \(quarter): there is nothing to migrate from")
@@ -200,8 +204,8 @@ public enum TierMigration: Analysis {
             var counts = [[Int]](repeating: [Int](repeating: 0, count: tierCount + 2), count: tierCount + 1)
             var up = 0, down = 0, stayed = 0, any = false
             for i in snapshots.ids.indices {
-                let a = tier(snapshots.values[start][i] ?? nil), hadRow = snapshots.values[start][i] != nil
-                let b = tier(snapshots.values[end][i] ?? nil), hasRow = snapshots.values[end][i] != nil
+                let a = tier(snapshots.value(group: start, customer: i)), hadRow = snapshots.present[start][i]
+                let b = tier(snapshots.value(group: end, customer: i)), hasRow = snapshots.present[end][i]
                 guard hadRow || hasRow else { continue }
                 let row = hadRow ? a : tierCount
                 guard let row else { continue }  // a NULL balance at the start: no tier to move from
@@ -238,7 +242,7 @@ public enum TierMigration: Analysis {
             throw AnalysisError(option: "quarter", "no customer has a \(metric) row at the end of \(quarter.adding(-1)) or \(quarter)")
         }
         let before =
-            snapshots.values[2].contains(where: { $0 != nil }) && snapshots.values[3].contains(where: { $0 != nil })
+            snapshots.hasRows(group: 2) && snapshots.hasRows(group: 3)
             ? migration(2, 3, quarter.adding(-5), quarter.adding(-4)) : nil
         var change: EffectEstimate?
         if let a = now.netUpgrade, let b = before?.netUpgrade {
@@ -248,8 +252,8 @@ public enum TierMigration: Analysis {
         }
         var customers = [Int](repeating: 0, count: tierCount), amounts = [Double](repeating: 0, count: tierCount)
         var without = 0
-        for value in snapshots.values[1] {
-            guard let value else { continue }
+        for i in snapshots.ids.indices {
+            guard let value = snapshots.value(group: 1, customer: i) else { continue }
             guard let t = tier(value) else {
                 without += 1
                 continue
