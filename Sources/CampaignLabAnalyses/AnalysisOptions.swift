@@ -202,6 +202,24 @@ public struct OptionValues: Sendable, ExpressibleByDictionaryLiteral {
         return month
     }
 
+    /// What activity is: "months:COLUMN>0" or "events:NAME,NAME".
+    public func activityRule(_ key: String) throws -> ActivityRule? {
+        guard let text = values[key] else { return nil }
+        guard let rule = ActivityRule(text) else {
+            throw AnalysisError(option: key, "expected months:COLUMN>0 or events:NAME,NAME, found '\(text)'")
+        }
+        return rule
+    }
+
+    /// A quarter "2026Q3".
+    public func quarter(_ key: String) throws -> TierMigration.Quarter? {
+        guard let text = values[key] else { return nil }
+        guard let quarter = TierMigration.Quarter(text) else {
+            throw AnalysisError(option: key, "expected a quarter such as 2026Q3, found '\(text)'")
+        }
+        return quarter
+    }
+
     public func flag(_ key: String) throws -> Bool? {
         guard let text = values[key] else { return nil }
         switch text.lowercased() {

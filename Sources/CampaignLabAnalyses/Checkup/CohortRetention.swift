@@ -82,13 +82,7 @@ public enum CohortRetention: Analysis {
             cohort = try choice("cohort", Cohort.opened)
             period = try choice("period", Period.month)
             mode = try choice("mode", Mode.on)
-            if let text = values.optionalString("activity") {
-                guard let rule = ActivityRule(text) else {
-                    throw AnalysisError(
-                        option: "activity", "expected months:COLUMN>0 or events:NAME,NAME, found '\(text)'")
-                }
-                activity = rule
-            }
+            activity = try values.activityRule("activity")
             periods = try values.optionalInteger("periods") ?? (period == .month ? 12 : 8)
             if let text = values.optionalString("cohorts") {
                 let parts = text.components(separatedBy: "..")

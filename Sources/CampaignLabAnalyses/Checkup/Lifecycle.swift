@@ -37,12 +37,7 @@ public enum Lifecycle: Analysis {
         }
 
         public init(_ values: OptionValues) throws {
-            if let text = values.optionalString("activity") {
-                guard let rule = ActivityRule(text) else {
-                    throw AnalysisError(option: "activity", "expected months:COLUMN>0 or events:NAME,NAME, found '\(text)'")
-                }
-                activity = rule
-            }
+            activity = try values.activityRule("activity")
             dormantMonths = try values.optionalInteger("dormant_months") ?? 6
         }
 

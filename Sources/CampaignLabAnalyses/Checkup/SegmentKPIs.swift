@@ -38,20 +38,10 @@ public enum SegmentKPIs: Analysis {
         }
 
         public init(_ values: OptionValues) throws {
-            if let text = values.optionalString("quarter") {
-                guard let q = TierMigration.Quarter(text) else {
-                    throw AnalysisError(option: "quarter", "expected a quarter such as 2026Q3, found '\(text)'")
-                }
-                quarter = q
-            }
+            quarter = try values.quarter("quarter")
             by = values.optionalString("by")
             metrics = values.list("metrics")
-            if let text = values.optionalString("activity") {
-                guard let rule = ActivityRule(text) else {
-                    throw AnalysisError(option: "activity", "expected months:COLUMN>0 or events:NAME,NAME, found '\(text)'")
-                }
-                activity = rule
-            }
+            activity = try values.activityRule("activity")
         }
 
         public func encoded() -> [(name: String, value: String)] {

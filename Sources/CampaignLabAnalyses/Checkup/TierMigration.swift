@@ -73,20 +73,10 @@ public enum TierMigration: Analysis {
         }
 
         public init(_ values: OptionValues) throws {
-            if let text = values.optionalString("quarter") {
-                guard let q = Quarter(text) else {
-                    throw AnalysisError(option: "quarter", "expected a quarter such as 2026Q3, found '\(text)'")
-                }
-                quarter = q
-            }
+            quarter = try values.quarter("quarter")
             metric = values.optionalString("metric")
             tiers = try values.ascendingNumbers("tiers") ?? CustomersBreakdown.standardTiers
-            if let text = values.optionalString("activity") {
-                guard let rule = ActivityRule(text) else {
-                    throw AnalysisError(option: "activity", "expected months:COLUMN>0 or events:NAME,NAME, found '\(text)'")
-                }
-                activity = rule
-            }
+            activity = try values.activityRule("activity")
             dormantMonths = try values.optionalInteger("dormant_months") ?? 6
         }
 
