@@ -79,6 +79,19 @@ struct TierMigrationTests {
         try Self.compare(try TierMigration.run(textIDs, decoding: ["quarter": "2026Q3"]), "tiers_demo_small.json")
     }
 
+    /// A customer missing at the quarter's end but back later is a gap in the data, not a
+    /// closed account: left out and counted (the foreign bank has 9).
+    @Test func aGapIsNotAClosedAccount() throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/foreign-ab.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let result = try TierMigration.compute(context, try TierMigration.Options(Self.foreignOptions))
+        #expect(result.migration.gaps == 9)
+        let markdown = MarkdownRenderer(language: .en).render(
+            ReportDocument(title: "t", language: .en, blocks: TierMigration.render(result, context)), chartDirectory: "x"
+        ).text
+        #expect(markdown.contains("9 customers have no snapshot at the end of 2026Q3 but have one later"))
+    }
+
     @Test func badInputIsNamed() throws {
         #expect(throws: AnalysisError.self) { try TierMigration.Options(["quarter": "2026Q5"]) }
         #expect(throws: AnalysisError.self) { try TierMigration.Options(["tiers": "500000,50000"]).validate() }

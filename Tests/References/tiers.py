@@ -53,7 +53,7 @@ Sources of each formula (spec sentence in quotes)
   lastComplete and m - N >= first and not active in any of m-N+1 .. m (literally; a
   customer never active at all is dormant too).
 - "Migration": exactly the spec's row / column rules in that order (row NULL -> out;
-  no snapshot at t -> closed; snapshot at s and dormant at t -> dormant, even if the metric
+  no snapshot at t -> closed, unless the customer has one in t+1 .. t+12 (a gap: left out); snapshot at s and dormant at t -> dormant, even if the metric
   at t is NULL; else the tier at t, NULL -> out). Row shares = count / row total; 95%
   Wilson = statsmodels.stats.proportion.proportion_confint(count, row total, alpha=0.05,
   method='wilson'). Records for rows with >= 1 customer, rows tiers then New, columns
@@ -214,6 +214,9 @@ def migration_vec(rows, B, s, t, N, first, lc):
                             np.searchsorted(B, out.vt.fillna(0).to_numpy(), side="right")))
     out["col"] = col
     out = out[~((out.col >= 0) & out.vt.isna())]                     # column NULL -> out
+    # A gap, not a closed account: no row at t but one in t+1 .. t+12 -> left out.
+    later = rows[(rows.m > t) & (rows.m <= t + 12)].key.unique()
+    out = out[~((out.col == -3) & out.index.isin(later))]
     return out[["row", "col"]]
 
 
@@ -259,6 +262,8 @@ def migration_loop(cust_keys, rows, B, s, t, N, first, lc):
         else:
             r = -1
         if not ht:
+            if any((k, j) in snap for j in range(t + 1, t + 13)):
+                continue                                              # a gap: left out
             c = -3
         elif hs and dormant(k, t):
             c = -2

@@ -112,6 +112,8 @@ public enum TierMigration: Analysis {
         public var up: Int
         public var down: Int
         public var stayed: Int
+        /// Customers without a snapshot at the end who have one later (left out: their ending tier is unknown).
+        public var gaps: Int
     }
 
     public struct Result: Sendable {
@@ -151,8 +153,11 @@ public enum TierMigration: Analysis {
         let months = [quarter.adding(-1).lastMonth, quarter.lastMonth, quarter.adding(-5).lastMonth, quarter.adding(-4).lastMonth]
         context.progress(
             "reading \(metric) at the ends of \(quarter.adding(-1)), \(quarter), \(quarter.adding(-5)) and \(quarter.adding(-4))")
+        // Groups 4 and 5: the twelve months after each end, to tell a gap from a closed account.
+        let later = [months[1], months[3]].map { end in (1...12).map { end.adding(months: $0) } }
         let snapshots = try CustomerSnapshots.read(
-            metrics: [metric], groups: months.map { [$0] }, schema: context.schema, database: context.database, badRows: context.badRows)
+            metrics: [metric], groups: months.map { [$0] } + later, schema: context.schema, database: context.database,
+            badRows: context.badRows)
         guard snapshots.hasRows(group: 1) else {
             throw AnalysisError(
                 option: "quarter",
@@ -192,7 +197,8 @@ public enum TierMigration: Analysis {
         }
         func migration(_ start: Int, _ end: Int, _ from: Quarter, _ to: Quarter) -> Migration? {
             var counts = [[Int]](repeating: [Int](repeating: 0, count: tierCount + 2), count: tierCount + 1)
-            var up = 0, down = 0, stayed = 0, any = false
+            var up = 0, down = 0, stayed = 0, gaps = 0, any = false
+            let afterEnd = end == 1 ? 4 : 5
             for i in snapshots.ids.indices {
                 let a = tier(snapshots.value(group: start, customer: i)), hadRow = snapshots.present[start][i]
                 let b = tier(snapshots.value(group: end, customer: i)), hasRow = snapshots.present[end][i]
@@ -200,8 +206,11 @@ public enum TierMigration: Analysis {
                 let row = hadRow ? a : tierCount
                 guard let row else { continue }  // a NULL balance at the start: no tier to move from
                 let column: Int?
-                if !hasRow {
-                    column = tierCount + 1  // closed: no snapshot any more
+                if !hasRow && snapshots.present[afterEnd][i] {
+                    gaps += 1  // no snapshot at the end but one later: a gap, not a closed account
+                    continue
+                } else if !hasRow {
+                    column = tierCount + 1  // closed: no snapshot at the end or in the year after
                 } else if dormant(i, at: to.lastMonth) && hadRow {
                     column = tierCount  // dormant
                 } else {
@@ -226,7 +235,7 @@ public enum TierMigration: Analysis {
                         method: "net upgrade rate (up − down)/n, multinomial variance, z interval")
                 }
             }
-            return Migration(from: from, to: to, counts: counts, netUpgrade: net, up: up, down: down, stayed: stayed)
+            return Migration(from: from, to: to, counts: counts, netUpgrade: net, up: up, down: down, stayed: stayed, gaps: gaps)
         }
         guard let now = migration(0, 1, quarter.adding(-1), quarter) else {
             throw AnalysisError(option: "quarter", "no customer has a \(metric) row at the end of \(quarter.adding(-1)) or \(quarter)")

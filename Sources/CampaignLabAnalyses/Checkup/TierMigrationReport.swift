@@ -15,8 +15,8 @@ extension TierMigration {
             .paragraph([
                 .text(
                     t(
-                        "Tiers on \(r.metric) in \(r.quarter.lastMonth), the last month of \(r.quarter) (monthly average daily balance, 月日均). Migration: each customer's tier at the end of \(r.migration.from) against the end of \(r.quarter); new = no snapshot at the start, closed = none at the end, dormant = \(r.rule.map { "no activity (\($0)) in the quarter's last months" } ?? "not told: no activity data").",
-                        "层级按 \(r.metric) 在 \(r.quarter.lastMonth)（\(r.quarter) 末月）的月日均划分。迁移：每位客户在 \(r.migration.from) 末与 \(r.quarter) 末的层级对比；新客户 = 期初无快照，流失 = 期末无快照，沉睡 = \(r.rule.map { "季末前若干月无活跃（\($0)）" } ?? "无法判断：没有活跃数据")。"
+                        "Tiers on \(r.metric) in \(r.quarter.lastMonth), the last month of \(r.quarter) (monthly average daily balance, 月日均). Migration: each customer's tier at the end of \(r.migration.from) against the end of \(r.quarter); new = no snapshot at the start, closed = none at the end or in the year after, dormant = \(r.rule.map { "no activity (\($0)) in the quarter's last months" } ?? "not told: no activity data").",
+                        "层级按 \(r.metric) 在 \(r.quarter.lastMonth)（\(r.quarter) 末月）的月日均划分。迁移：每位客户在 \(r.migration.from) 末与 \(r.quarter) 末的层级对比；新客户 = 期初无快照，流失 = 期末及之后一年均无快照，沉睡 = \(r.rule.map { "季末前若干月无活跃（\($0)）" } ?? "无法判断：没有活跃数据")。"
                     ))
             ]))
         blocks.append(
@@ -80,6 +80,18 @@ extension TierMigration {
                         .number(change.interval.lower, .percentagePoints(digits: 1)), .text(t(" to ", " 至 ")),
                         .number(change.interval.upper, .percentagePoints(digits: 1)), .text(t(", ", "，")),
                     ] + ExperimentHealth.pInline(change.pValue) + [.text(t(").", "）。"))]))
+        }
+        if r.migration.gaps > 0 {
+            blocks.append(
+                .callout(
+                    .note,
+                    [
+                        .number(Double(r.migration.gaps), .count),
+                        .text(
+                            t(
+                                " customers have no snapshot at the end of \(r.quarter) but have one later (a gap in the data, not a closed account): their ending tier is unknown, and they are left out of the matrix.",
+                                " 位客户在 \(r.quarter) 末没有快照、但之后有（数据缺口，而非销户）：其期末层级未知，未计入迁移矩阵。")),
+                    ]))
         }
         blocks.append(
             matrix(
