@@ -172,10 +172,7 @@ public enum CohortRetention: Analysis {
 
     static func computeOnce(_ context: AnalysisContext, _ options: Options) throws -> Result {
         let rule = try options.activity ?? defaultRule(context)
-        let activity = try context.memo("activity|\(rule)") {
-            try CustomerActivity.read(
-                rule, schema: context.schema, database: context.database, badRows: context.badRows, progress: context.progress)
-        }
+        let activity = try context.customerActivity(rule)
         let unit = options.period.months
         func periodOf(_ month: YearMonth) -> Int { Int((Double(month.index) / Double(unit)).rounded(.down)) }
         func firstMonth(ofPeriod p: Int) -> YearMonth { YearMonth(index: p * unit) }

@@ -82,10 +82,7 @@ public enum Lifecycle: Analysis {
 
     static func computeOnce(_ context: AnalysisContext, _ options: Options) throws -> Result {
         let rule = try options.activity ?? CohortRetention.defaultRule(context)
-        let activity = try context.memo("activity|\(rule)") {
-            try CustomerActivity.read(
-                rule, schema: context.schema, database: context.database, badRows: context.badRows, progress: context.progress)
-        }
+        let activity = try context.customerActivity(rule)
         let n = options.dormantMonths
         let count = activity.lastComplete.index - activity.first.index + 1
         guard count > n else {

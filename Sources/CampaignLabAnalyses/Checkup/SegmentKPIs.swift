@@ -90,16 +90,7 @@ public enum SegmentKPIs: Analysis {
         let schema = context.schema
         let metrics = options.metrics ?? schema.metrics
         for metric in metrics { try requireMetric(metric, option: "metrics", in: schema) }
-        let quarter: TierMigration.Quarter
-        if let given = options.quarter {
-            quarter = given
-        } else {
-            guard let latest = YearMonth(try latestMonth(context)) else {
-                throw DataError.contract(table: "customer_months", column: "month", row: nil, message: "the latest month is not 'YYYY-MM'")
-            }
-            let q = TierMigration.Quarter(containing: latest)
-            quarter = q.lastMonth == latest ? q : q.adding(-1)
-        }
+        let quarter = try TierMigration.Quarter.given(options.quarter, orLatestIn: context)
         let quarters = [quarter, quarter.adding(-1), quarter.adding(-4)]
         let months = quarters.flatMap { q in (0..<3).map { q.lastMonth.adding(months: -2 + $0) } }
         context.progress("reading \(metrics.joined(separator: ", ")) for \(quarters.map(\.description).joined(separator: ", "))")
@@ -130,17 +121,9 @@ public enum SegmentKPIs: Analysis {
             }
         }
         // Activity for the active share, when there are activity data.
-        var rule = options.activity
-        if rule == nil { rule = try? CohortRetention.defaultRule(context) }
-        var activity: CustomerActivity?
-        var activityPosition: [Int?] = []
-        if let rule {
-            activity = try context.memo("activity|\(rule)") {
-                try CustomerActivity.read(
-                    rule, schema: schema, database: context.database, badRows: context.badRows, progress: context.progress)
-            }
-            activityPosition = activity!.positions(of: snapshots.ids)
-        }
+        let rule = try context.activityRuleIfAny(options.activity)
+        let activity = try rule.map(context.customerActivity)
+        let activityPosition = activity?.positions(of: snapshots.ids) ?? []
         let kpis = metrics + (activity == nil ? [] : [activeShare])
         let levels: [String?] = (dimension == nil ? [] : Array(Set(levelOf.compactMap { $0 })).sorted()) + [nil]
         // Per (level, kpi, quarter) moments of the customers' values; nil: the whole base.

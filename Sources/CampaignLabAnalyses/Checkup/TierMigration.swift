@@ -140,16 +140,7 @@ public enum TierMigration: Analysis {
     static func computeOnce(_ context: AnalysisContext, _ options: Options) throws -> Result {
         let metric = try options.metric ?? MetricWords.balanceMetric(context.schema)
         try requireMetric(metric, option: "metric", in: context.schema)
-        let quarter: Quarter
-        if let given = options.quarter {
-            quarter = given
-        } else {
-            guard let latest = YearMonth(try latestMonth(context)) else {
-                throw DataError.contract(table: "customer_months", column: "month", row: nil, message: "the latest month is not 'YYYY-MM'")
-            }
-            let q = Quarter(containing: latest)
-            quarter = q.lastMonth == latest ? q : q.adding(-1)
-        }
+        let quarter = try Quarter.given(options.quarter, orLatestIn: context)
         let months = [quarter.adding(-1).lastMonth, quarter.lastMonth, quarter.adding(-5).lastMonth, quarter.adding(-4).lastMonth]
         context.progress(
             "reading \(metric) at the ends of \(quarter.adding(-1)), \(quarter), \(quarter.adding(-5)) and \(quarter.adding(-4))")
@@ -170,15 +161,8 @@ public enum TierMigration: Analysis {
                 "customer_months has no row in \(months[0]), the end of the quarter before \(quarter): there is nothing to migrate from")
         }
         // Dormancy from the activity data, when there are any.
-        var rule = options.activity
-        if rule == nil { rule = try? CohortRetention.defaultRule(context) }
-        var activity: CustomerActivity?
-        if let rule {
-            activity = try context.memo("activity|\(rule)") {
-                try CustomerActivity.read(
-                    rule, schema: context.schema, database: context.database, badRows: context.badRows, progress: context.progress)
-            }
-        }
+        let rule = try context.activityRuleIfAny(options.activity)
+        let activity = try rule.map(context.customerActivity)
         let bounds = options.tiers
         func tier(_ value: Double?) -> Int? {
             guard let value, !value.isNaN else { return nil }

@@ -149,10 +149,10 @@ extension ReadoutInput {
                 segment = d
             }
             let levelCount = segment.map { assignments.levels[$0].count } ?? 0
-            func segmentSums(_ add: (inout [[PairedMoments]]) -> Void) -> [[MetricSums]] {
+            func segmentSums(_ kind: MetricSums.Kind, _ add: (inout [[PairedMoments]]) -> Void) -> [[MetricSums]] {
                 var grid = [[PairedMoments]](repeating: [PairedMoments](repeating: PairedMoments(), count: arms.count), count: levelCount)
                 add(&grid)
-                return grid.map { row in row.map { MetricSums(kind: .mean, moments: $0) } }
+                return grid.map { row in row.map { MetricSums(kind: kind, moments: $0) } }
             }
             let quantileMetrics = Set(options.quantiles ?? definitions.filter { $0.source == .events && $0.rollup == .sum }.map(\.metric))
             for name in quantileMetrics where !definitions.contains(where: { $0.metric == name && !$0.isRatio }) {
@@ -180,15 +180,15 @@ extension ReadoutInput {
                     if let (x, y) = pair(i) { moments[assignments.arm[i]].add(x: x, y: y) }
                 }
                 let kind: MetricSums.Kind = d.isRatio ? .ratio : .mean
-                let segments = segmentSums { grid in
+                let segments = segmentSums(kind) { grid in
                     guard let segment else { return }
                     for i in included.indices where included[i] {
                         if let (x, y) = pair(i) { grid[Int(assignments.dimensionCodes[segment][i])][assignments.arm[i]].add(x: x, y: y) }
                     }
-                }.map { row in row.map { MetricSums(kind: kind, moments: $0.moments) } }
+                }
                 var metric = ReadoutMetric(
-                    metric: d.metric, kind: d.isRatio ? .ratio : .mean, higherIsBetter: d.higherIsBetter,
-                    sums: moments.map { MetricSums(kind: d.isRatio ? .ratio : .mean, moments: $0) }, hasCovariate: hasCovariate,
+                    metric: d.metric, kind: kind, higherIsBetter: d.higherIsBetter,
+                    sums: moments.map { MetricSums(kind: kind, moments: $0) }, hasCovariate: hasCovariate,
                     isConversion: !d.isRatio && d.source == .events && d.rollup == .any)
                 metric.segments = segments
                 // No customer's value below 0 (counts, conversions, amounts without refunds).
@@ -197,10 +197,10 @@ extension ReadoutInput {
                     return y >= 0 && (!d.isRatio || x >= 0)
                 }
                 if quantileMetrics.contains(d.metric) {
-                    let post = values(d).post
+                    // Quantile metrics are not ratios: y is the customer's post value.
                     var perArm = [[Double]](repeating: [], count: arms.count)
-                    for i in included.indices where included[i] && !post[i].isNaN && (d.source == .months || post[i] != 0) {
-                        perArm[assignments.arm[i]].append(post[i])
+                    for i in included.indices where included[i] {
+                        if let y = pair(i)?.y, d.source == .months || y != 0 { perArm[assignments.arm[i]].append(y) }
                     }
                     metric.quantileValues = perArm
                 }
