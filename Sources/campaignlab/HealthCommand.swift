@@ -53,10 +53,9 @@ struct HealthCommand: ParsableCommand {
             printError("error: the health-checkup notebook is missing from the installation (Notebooks/health-checkup.md)")
             throw ExitCode(ExitStatus.notFound.rawValue)
         }
-        var parameters: [String: String] = [:]
-        for (key, value) in [("quarter", quarter), ("by", by), ("activity", activity), ("dormant_months", dormantMonths)] {
-            if let value { parameters[key] = value }
-        }
+        let parameters = AnalysisCommandRunner.given([
+            "quarter": quarter, "by": by, "activity": activity, "dormant_months": dormantMonths,
+        ])
         try RenderCommand.render(text, file: "health-checkup.md", db: db, parameters: parameters, output: output, out: out)
     }
 }

@@ -110,20 +110,14 @@ struct ReadoutCommand: ParsableCommand {
     @OptionGroup var output: ReportOutputOptions
 
     func run() throws {
-        var values: [String: String] = ["cuped": cuped, "correction": correction, "relative_interval": relativeInterval]
-        let given: [(String, String?)] = [
-            ("campaign", campaign), ("summary", summary), ("control", control), ("metrics", metrics), ("primary", primary),
-            ("guardrails", guardrails), ("prior_sd", priorSd), ("as_of", asOf), ("split", split), ("target", target), ("tuning", tuning),
-            ("days", days), ("planned_days", plannedDays), ("quantiles", quantiles), ("by", by),
-        ]
-        for (key, value) in given { if let value { values[key] = value } }
-        let options: ExperimentReadout.Options
-        do {
-            options = try ExperimentReadout.Options(OptionValues(values))
-        } catch let error as AnalysisError {
-            printError("error: \(error.description(.commandLine))")
-            throw ExitCode(ExitStatus.usage.rawValue)
-        }
+        let options = try AnalysisCommandRunner.options(
+            ExperimentReadout.Options.self,
+            [
+                "cuped": cuped, "correction": correction, "relative_interval": relativeInterval, "campaign": campaign, "summary": summary,
+                "control": control, "metrics": metrics, "primary": primary, "guardrails": guardrails, "prior_sd": priorSd, "as_of": asOf,
+                "split": split, "target": target, "tuning": tuning, "days": days, "planned_days": plannedDays, "quantiles": quantiles,
+                "by": by,
+            ])
         if summary == nil && db == nil {
             printError("error: give --db FILE --campaign ID, or --summary FILE --control ARM")
             throw ExitCode(ExitStatus.usage.rawValue)

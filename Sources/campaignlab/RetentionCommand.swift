@@ -57,17 +57,12 @@ struct RetentionCommand: ParsableCommand {
     @OptionGroup var output: ReportOutputOptions
 
     func run() throws {
-        var values: [String: String] = ["cohort": cohort, "period": period, "mode": mode]
-        for (key, value) in [("activity", activity), ("periods", periods), ("cohorts", cohorts), ("compare", compare)] {
-            if let value { values[key] = value }
-        }
-        let options: CohortRetention.Options
-        do {
-            options = try CohortRetention.Options(OptionValues(values))
-        } catch let error as AnalysisError {
-            printError("error: \(error.description(.commandLine))")
-            throw ExitCode(ExitStatus.usage.rawValue)
-        }
+        let options = try AnalysisCommandRunner.options(
+            CohortRetention.Options.self,
+            [
+                "cohort": cohort, "period": period, "mode": mode, "activity": activity, "periods": periods, "cohorts": cohorts,
+                "compare": compare,
+            ])
         try AnalysisCommandRunner.run(
             CohortRetention.self, options: options, db: db, output: output, name: "retention",
             title: { $0 == .zh ? "群组留存" : "Cohort retention" })

@@ -46,19 +46,9 @@ struct TiersCommand: ParsableCommand {
     @OptionGroup var output: ReportOutputOptions
 
     func run() throws {
-        var values: [String: String] = [:]
-        for (key, value) in [
-            ("quarter", quarter), ("metric", metric), ("tiers", tiers), ("activity", activity), ("dormant_months", dormantMonths),
-        ] {
-            if let value { values[key] = value }
-        }
-        let options: TierMigration.Options
-        do {
-            options = try TierMigration.Options(OptionValues(values))
-        } catch let error as AnalysisError {
-            printError("error: \(error.description(.commandLine))")
-            throw ExitCode(ExitStatus.usage.rawValue)
-        }
+        let options = try AnalysisCommandRunner.options(
+            TierMigration.Options.self,
+            ["quarter": quarter, "metric": metric, "tiers": tiers, "activity": activity, "dormant_months": dormantMonths])
         try AnalysisCommandRunner.run(
             TierMigration.self, options: options, db: db, output: output, name: "tiers",
             title: { $0 == .zh ? "客户层级与迁移" : "Tiers and migration" })

@@ -73,6 +73,24 @@ extension UpliftModel.Baseline: ExpressibleByArgument {}
 
 /// Runs one analysis from the command line and prints or writes its report.
 enum AnalysisCommandRunner {
+    /// The flags that were given, by option name.
+    static func given(_ flags: KeyValuePairs<String, String?>) -> [String: String] {
+        var values: [String: String] = [:]
+        for (key, value) in flags { if let value { values[key] = value } }
+        return values
+    }
+
+    /// A command's flags decoded as a notebook block's options would be: a mistake is one
+    /// line naming the flag, and exit status 1.
+    static func options<O: AnalysisOptionSet>(_ type: O.Type, _ flags: KeyValuePairs<String, String?>) throws -> O {
+        do {
+            return try O(OptionValues(given(flags)))
+        } catch let error as AnalysisError {
+            printError("error: \(error.description(.commandLine))")
+            throw ExitCode(ExitStatus.usage.rawValue)
+        }
+    }
+
     /// Validates the options (the same check a notebook block gets), runs the analysis on the
     /// database read-only, and prints the report as Markdown or writes it to `--out`.
     /// - Parameters: `db`: nil for an analysis that reads a file of its own (an empty

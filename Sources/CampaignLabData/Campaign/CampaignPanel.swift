@@ -232,9 +232,7 @@ public struct CampaignPanel: Sendable {
         database: SQLiteDatabase, badRows: BadRows, progress: (String) -> Void
     ) throws -> [String: [[Double]]] {
         let n = ids.count
-        var position: [SQLiteValue: Int] = [:]
-        position.reserveCapacity(n)
-        for (i, id) in ids.enumerated() { position[id.customerKey] = i }
+        let position = CustomerIndex(ids)
         let events = Array(Set(definitions.compactMap(\.event))).sorted()
         let first = windows.map(\.lowerBound).min()!, last = windows.map(\.upperBound).max()!
         progress("reading events \(events.joined(separator: ", ")) from \(first) to \(last)")
@@ -254,7 +252,7 @@ public struct CampaignPanel: Sendable {
         while try statement.step() {
             rows += 1
             if rows == 1 { example = statement.value(0) }
-            guard let i = position[statement.value(0).customerKey], let event = statement.text(1), let list = byEvent[event] else {
+            guard let i = position.position(statement, 0), let event = statement.text(1), let list = byEvent[event] else {
                 continue
             }
             matched += 1
