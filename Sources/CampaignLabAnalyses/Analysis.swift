@@ -71,6 +71,7 @@ public enum AnalysisRegistry {
         CohortRetention.self,
         Lifecycle.self,
         TierMigration.self,
+        BaseFunnel.self,
         SegmentKPIs.self,
         PainPoints.self,
     ]

@@ -22,7 +22,7 @@ struct CampaignLabCommand: ParsableCommand {
         version: CampaignLabVersion.current,
         subcommands: [
             CheckCommand.self, ImportCommand.self, DemoCommand.self, RenderCommand.self, UpliftCommand.self, YearOverYearCommand.self,
-            FunnelCommand.self, ReadoutCommand.self, RetentionCommand.self, TiersCommand.self, HealthCommand.self,
+            FunnelCommand.self, ReadoutCommand.self, RetentionCommand.self, TiersCommand.self, AARRRCommand.self, HealthCommand.self,
         ]
     )
 

@@ -168,7 +168,7 @@ struct FunnelTests {
     @Test func aLongCurveIsThinnedForTheChart() {
         // 100,000 steps of a smooth curve (a stand-in for a million customers' KM steps).
         let points = [(x: 0.0, y: 0.0)] + (1...100_000).map { i in (x: Double(i) * 60 / 100_000, y: 0.4 * (1 - exp(-Double(i) / 20_000))) }
-        let kept = CampaignFunnel.thinned(points)
+        let kept = FunnelWalk.thinned(points)
         #expect(kept.count < 1_500 && kept.count > 100, "\(kept.count)")
         #expect(kept.first! == points.first! && kept.last! == points.last!)
         // The step curve through the kept points, evaluated at every original point.

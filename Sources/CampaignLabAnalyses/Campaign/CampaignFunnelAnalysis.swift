@@ -98,8 +98,7 @@ public enum CampaignFunnel: Analysis {
 
     /// The customers entering the funnel: entry time and segment level, in customer order.
     struct Entrants {
-        /// Customer (`SQLiteValue.customerKey`) → position.
-        var index: [SQLiteValue: Int] = [:]
+        var ids: [SQLiteValue] = []
         var entry: [Double] = []
         var segment: [String] = []
     }
@@ -141,17 +140,19 @@ public enum CampaignFunnel: Analysis {
                 of: campaign, steps: Dictionary(uniqueKeysWithValues: eventSteps.map { ($0.element, $0.offset) }),
                 schema: context.schema, database: context.database, badRows: context.badRows)
             let entrants = try readEntrants(campaign, arm: options.arm, dimension: dimension, context)
-            var times = [[(step: Int, time: Double)]](repeating: [], count: entrants.entry.count)
+            let index = CustomerIndex(entrants.ids)
+            var times = FunnelWalk.EventTimes(customers: entrants.entry.count)
             var cutoff = -Double.infinity, matched = 0
             for e in events {
                 cutoff = max(cutoff, e.time)
-                guard let i = entrants.index[e.customer] else { continue }
-                times[i].append((e.step, e.time))
+                guard let i = index.position(of: e.customer) else { continue }
+                times.add(customer: i, step: e.step, time: e.time)
                 matched += 1
             }
+            times.sort()
             if let example = events.first?.customer {
                 try CampaignEvents.requireMatches(
-                    matched, of: events.count, example: example, assigned: entrants.index.keys.first,
+                    matched, of: events.count, example: example, assigned: entrants.ids.first,
                     what: "funnel events of campaign '\(id)'")
             }
             // The data's end, not the funnel's last event: a bank whose goal events stop early
@@ -195,7 +196,7 @@ public enum CampaignFunnel: Analysis {
         // (An unparsable assigned_at is NaN here only when bad rows are left out.)
         for i in 0..<assignments.count
         where code.map({ assignments.arm[i] == $0 }) ?? (assignments.arm[i] != 0) && !assignments.assignedAt[i].isNaN {
-            entrants.index[assignments.ids[i].customerKey] = entrants.entry.count
+            entrants.ids.append(assignments.ids[i])
             entrants.entry.append(assignments.assignedAt[i])
             if dimension == nil {
                 entrants.segment.append(missing)
@@ -215,55 +216,21 @@ public enum CampaignFunnel: Analysis {
     /// Each customer's way through the steps (first occurrence after the previous step,
     /// within the window), then Kaplan–Meier of the time to the last step, by segment.
     static func walk(
-        _ campaign: CampaignInfo, steps: [String], entrants: Entrants, times: [[(step: Int, time: Double)]],
+        _ campaign: CampaignInfo, steps: [String], entrants: Entrants, times: FunnelWalk.EventTimes,
         cutoff: Double, windowDays: Double?, dimension: String?
     ) -> CampaignFunnelResult {
         let campaignEnd = Double(campaign.endsOn.adding(days: 1).daysSinceEpoch) * 86_400
-        let assignedAt = entrants.entry, segmentOf = entrants.segment
-        var reached = [Int](repeating: 0, count: steps.count)
-        var durations: [Double] = [], converted: [Bool] = [], segments: [String] = []
-        for i in 0..<assignedAt.count {
-            let own = times[i].sorted { $0.time < $1.time || ($0.time == $1.time && $0.step < $1.step) }
-            var entry: Double?
-            var at: Double
-            var next: Int
-            if steps[0] == "assigned" {
-                entry = assignedAt[i]; at = assignedAt[i]; next = 1
-            } else {
-                guard let first = own.first(where: { $0.step == 0 }) else { continue }
-                entry = first.time; at = first.time; next = 1
-            }
-            guard let entered = entry else { continue }
-            let windowEnd = min(windowDays.map { entered + $0 * 86_400 } ?? .infinity, campaignEnd, cutoff)
-            reached[0] += 1
-            for event in own where next < steps.count && event.step == next && event.time >= at && event.time <= windowEnd {
-                at = event.time
-                reached[next] += 1
-                next += 1
-            }
-            let done = next == steps.count
-            durations.append(max(0, ((done ? at : windowEnd) - entered) / 86_400))
-            converted.append(done)
-            segments.append(segmentOf[i])
-        }
-        var result = CampaignFunnelResult(
-            campaign: campaign, steps: steps, reached: reached, entered: reached[0], windowDays: windowDays,
-            cutoff: cutoff, durations: durations, converted: converted, segmentDimension: dimension,
-            segmentOf: segments, curve: nil, segments: [], logRank: nil)
-        if !durations.isEmpty {
-            result.curve = KaplanMeier(durations: durations, eventObserved: converted)
-            let levels = Array(Set(segments)).sorted()
-            var tables: [SurvivalTable] = []
-            for levelName in levels {
-                let members = segments.indices.filter { segments[$0] == levelName }
-                let d = members.map { durations[$0] }, c = members.map { converted[$0] }
-                let km = KaplanMeier(durations: d, eventObserved: c)
-                result.segments.append((levelName, members.count, c.filter { $0 }.count, c.contains(true) ? km.median : nil))
-                tables.append(SurvivalTable(durations: d, eventObserved: c))
-            }
-            if levels.count > 1 && converted.contains(true) { result.logRank = LogRankTest(groups: tables) }
-        }
-        return result
+        let assigned = steps[0] == "assigned"
+        let paths = FunnelWalk.walk(
+            customers: entrants.entry.count, steps: steps.count,
+            entry: { assigned ? entrants.entry[$0] : times.first($0, 0, -.infinity) }, segment: { entrants.segment[$0] },
+            windowEnd: { entered in min(windowDays.map { entered + $0 * 86_400 } ?? .infinity, campaignEnd, cutoff) },
+            first: times.first)
+        let summary = paths.toGoal.summarized()
+        return CampaignFunnelResult(
+            campaign: campaign, steps: steps, reached: paths.reached, entered: paths.reached[0], windowDays: windowDays,
+            cutoff: cutoff, durations: paths.toGoal.durations, converted: paths.toGoal.converted, segmentDimension: dimension,
+            segmentOf: paths.toGoal.segments, curve: summary.curve, segments: summary.segments, logRank: summary.logRank)
     }
 
     public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
@@ -302,30 +269,9 @@ public enum CampaignFunnel: Analysis {
                                 "本行事件表中没有的默认步骤已略去：\(names)。可用 steps 选项（或复盘报告的 steps 参数）指定其他步骤。"))
                     ]))
         }
-        var rows: [[Cell]] = []
-        for (k, step) in f.steps.enumerated() {
-            rows.append([
-                .text(step), .integer(Int64(f.reached[k])),
-                k == 0 ? .null : .number(f.reached[k - 1] > 0 ? Double(f.reached[k]) / Double(f.reached[k - 1]) : .nan),
-                .number(f.entered > 0 ? Double(f.reached[k]) / Double(f.entered) : .nan),
-            ])
-        }
-        blocks.append(
-            .chart(
-                Chart(
-                    id: "funnel-\(slug(f.campaign.id))", title: t("Campaign funnel", "活动漏斗"), subtitle: f.campaign.name,
-                    xAxis: Axis(label: ""), yAxis: Axis(label: ""),
-                    kind: .funnel(f.steps.indices.map { FunnelStep(label: f.steps[$0], count: Double(f.reached[$0])) }))))
-        blocks.append(
-            .table(
-                ReportTable(
-                    caption: t("Customers reaching each step", "各步骤到达客户数"),
-                    columns: [
-                        ReportTable.Column(t("Step", "步骤")), ReportTable.Column(t("Customers", "客户数"), style: .count),
-                        ReportTable.Column(t("Step conversion", "环节转化率"), style: .percent(digits: 1)),
-                        ReportTable.Column(t("Overall conversion", "累计转化率"), style: .percent(digits: 1)),
-                    ],
-                    rows: rows)))
+        blocks += FunnelWalk.flowBlocks(
+            labels: f.steps, reached: f.reached, chartID: "funnel-\(slug(f.campaign.id))", title: t("Campaign funnel", "活动漏斗"),
+            subtitle: f.campaign.name, caption: t("Customers reaching each step", "各步骤到达客户数"), context)
         return blocks
     }
 
@@ -366,7 +312,7 @@ public enum CampaignFunnel: Analysis {
                     })))
         var series: [StepSeries] = []
         let overall = km.steps.map { (x: $0.time, y: 1 - $0.survival) }
-        series.append(StepSeries(name: t("All", "全部"), points: thinned([(x: 0, y: 0)] + overall)))
+        series.append(StepSeries(name: t("All", "全部"), points: FunnelWalk.thinned([(x: 0, y: 0)] + overall)))
         blocks.append(
             .chart(
                 Chart(
@@ -376,22 +322,6 @@ public enum CampaignFunnel: Analysis {
                     yAxis: Axis(label: t("Converted", "已转化"), style: .percent(digits: 0)),
                     kind: .steps(series))))
         return blocks
-    }
-
-    /// The points of a step curve that a chart can show: a point where the curve has risen by a
-    /// tenth of a percentage point, or moved on by a five-hundredth of the days shown, since the
-    /// last point kept (and the last one). A million customers make one step per conversion
-    /// time — 176,000 points, 12.8 MB of JSON — which no reader can tell from 500 (the curve
-    /// drawn is within 0.001 of the exact one; the table above has the exact quantiles).
-    static func thinned(_ points: [(x: Double, y: Double)]) -> [(x: Double, y: Double)] {
-        guard points.count > 500, let first = points.first, let last = points.last else { return points }
-        let xStep = (last.x - first.x) / 500
-        var kept = [first]
-        for point in points.dropFirst().dropLast() where point.y - kept.last!.y >= 0.001 || point.x - kept.last!.x >= xStep {
-            kept.append(point)
-        }
-        kept.append(last)
-        return kept
     }
 
     /// Time to convert by the segment dimension, with the log-rank test.

@@ -183,6 +183,31 @@ public enum PainPoints: Analysis {
         } catch let error as AnalysisError {
             skipped.append(("kpis", error.message))
         }
+        // The AARRR funnel: a step's conversion within 90 days against the customers acquired a year earlier (Holm across steps).
+        do {
+            let funnel = try BaseFunnel.compute(
+                context, .init(quarter: options.quarter, activation: options.activity.map { .rule($0) } ?? .standard, by: options.by))
+            let compared = funnel.current.transitions.filter { $0.change != nil }
+            if compared.isEmpty {
+                skipped.append(
+                    ("funnel", "no step of the funnel can be compared within 90 days with the customers acquired a year earlier"))
+            } else {
+                checked.append(("the AARRR funnel's steps", "AARRR 漏斗各环节"))
+            }
+            let adjusted = MultipleTesting.holm(compared.map { $0.change!.pValue })
+            for (tr, p) in zip(compared, adjusted) where p < 0.05 && tr.change!.estimate < 0 {
+                let from = BaseFunnel.nodeName(tr.from, context), to = BaseFunnel.nodeName(tr.to, context)
+                findings.append(
+                    Finding(
+                        what: (
+                            "Fewer new customers went from \(from.lowercased()) to \(to.lowercased()) within 90 days than those acquired a year earlier",
+                            "新客户 90 天内从\(from)到\(to)的转化率低于一年前获取的客户"
+                        ), effect: tr.change!, style: .percentagePoints(digits: 1),
+                        look: ("the AARRR funnel: the days between these nodes, by segment", "AARRR 漏斗：这两个环节之间的天数及分群")))
+            }
+        } catch let error as AnalysisError {
+            skipped.append(("funnel", error.message))
+        }
         findings.sort { $0.clarity > $1.clarity }
         return Result(quarter: quarter, findings: findings, checked: checked, skipped: skipped)
     }

@@ -97,12 +97,24 @@ public enum CampaignEvents {
     ) throws -> [(customer: SQLiteValue, step: Int, time: Double)] {
         let job = StepEventsJob(
             path: database.path, campaign: campaign.id, stepOf: steps, first: campaign.startsOn, last: campaign.endsOn,
+            keep: nil, policy: badRows.policy)
+        return try job.scan(schema: schema, database: database, badRows: badRows).found
+    }
+
+    /// The events whose name is a key of `steps`, of any campaign, before `until` (the first
+    /// instant of that day, reporting zone), of the customers in `customers`: the customer's
+    /// position there, the step and the time. Also the time of the earliest event of each step
+    /// (any customer; nil for a step without events before `until`): where its data begin.
+    /// - Throws: `DataError.contract` for an `occurred_at` that is not a timestamp, naming the row.
+    public static func stepEvents(
+        _ steps: [String: Int], of customers: CustomerIndex, until: CivilDate, schema: ContractSchema,
+        database: SQLiteDatabase, badRows: BadRows = .refusing
+    ) throws -> (events: [(customer: Int, step: Int, time: Double)], earliest: [Int: Double]) {
+        let job = StepEventsJob(
+            path: database.path, campaign: nil, stepOf: steps, first: nil, last: until.adding(days: -1), keep: customers,
             policy: badRows.policy)
-        let parts = try scanInRowidRanges(schema: schema, database: database) { try job.read(rowids: $0, database: $1) }
-        var tally = BadRows.Tally(badRows.policy)
-        for part in parts { tally.merge(part.1) }
-        try tally.report(to: badRows)
-        return parts.flatMap(\.0)
+        let parts = try job.scan(schema: schema, database: database, badRows: badRows)
+        return (parts.kept.map { (Int($0.customer), Int($0.step), $0.time) }, parts.earliest)
     }
 
     /// Runs `read` over table events in two rowid halves at once (see `ContractSchema.scanInRowidHalves`).
@@ -117,45 +129,87 @@ public enum CampaignEvents {
 /// Reads the funnel's events, optionally one rowid range, on its own connection.
 private struct StepEventsJob: Sendable {
     var path: String
-    var campaign: String
+    /// The campaign whose events (and those of no campaign) count; nil: every event.
+    var campaign: String?
     /// Event name → its position in the funnel's steps.
     var stepOf: [String: Int]
-    var first: CivilDate
+    /// The first and last day of the events read (reporting zone); no first day: from the start.
+    var first: CivilDate?
     var last: CivilDate
+    /// The customers whose events are kept, by position; nil: every customer's, by id.
+    var keep: CustomerIndex?
     var policy: BadRows.Policy
 
-    func read(
-        rowids: (Int64, Int64)?, database shared: SQLiteDatabase?
-    ) throws -> ([(customer: SQLiteValue, step: Int, time: Double)], BadRows.Tally) {
+    struct Part: Sendable {
+        var found: [(customer: SQLiteValue, step: Int, time: Double)] = []
+        var kept: [(customer: Int32, step: Int32, time: Double)] = []
+        /// Step → the time of its earliest event read.
+        var earliest: [Int: Double] = [:]
+        var bad: BadRows.Tally
+
+        mutating func merge(_ other: Part) {
+            found += other.found
+            kept += other.kept
+            earliest.merge(other.earliest) { min($0, $1) }
+            bad.merge(other.bad)
+        }
+    }
+
+    /// Reads the table (in two rowid halves at once when large) and reports bad rows.
+    func scan(schema: ContractSchema, database: SQLiteDatabase, badRows: BadRows) throws -> Part {
+        let parts = try CampaignEvents.scanInRowidRanges(schema: schema, database: database) { try read(rowids: $0, database: $1) }
+        var all = Part(bad: BadRows.Tally(policy))
+        for part in parts { all.merge(part) }
+        try all.bad.report(to: badRows)
+        return all
+    }
+
+    func read(rowids: (Int64, Int64)?, database shared: SQLiteDatabase?) throws -> Part {
         let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
         let events = stepOf.keys.sorted()
         var sql = """
             SELECT customer_id, event, occurred_at FROM events
             WHERE event IN (\(events.map { _ in "?" }.joined(separator: ", ")))
-              AND (campaign_id = ? OR campaign_id IS NULL) AND occurred_at >= ? AND occurred_at < ?
             """
-        let from = Double(first.daysSinceEpoch) * 86_400, until = Double(last.adding(days: 1).daysSinceEpoch) * 86_400
-        let range = CampaignEvents.occurredAtRange(first, last)
-        var bindings: [SQLiteValue] = events.map { .text($0) } + [.text(campaign), .text(range.from), .text(range.until)]
+        var bindings: [SQLiteValue] = events.map { .text($0) }
+        if let campaign {
+            sql += " AND (campaign_id = ? OR campaign_id IS NULL)"
+            bindings.append(.text(campaign))
+        }
+        let range = CampaignEvents.occurredAtRange(first ?? last, last)
+        if first != nil {
+            sql += " AND occurred_at >= ?"
+            bindings.append(.text(range.from))
+        }
+        sql += " AND occurred_at < ?"
+        bindings.append(.text(range.until))
+        let from = first.map { Double($0.daysSinceEpoch) * 86_400 } ?? -.infinity
+        let until = Double(last.adding(days: 1).daysSinceEpoch) * 86_400
         if let rowids {
             sql += " AND rowid >= ? AND rowid < ?"
             bindings += [.integer(rowids.0), .integer(rowids.1)]
         }
         let statement = try database.prepare(sql)
         try statement.bind(bindings)
-        var found: [(customer: SQLiteValue, step: Int, time: Double)] = []
-        var bad = BadRows.Tally(policy)
+        var part = Part(bad: BadRows.Tally(policy))
         while try statement.step() {
             guard let event = statement.text(1), let position = stepOf[event] else { continue }
             guard let time = statement.withUTF8(2, { Timestamp.parse($0) }) else {
-                try bad.add(
+                try part.bad.add(
                     CampaignEvents.unparsableTime(statement, event: event), summary: "not an ISO 8601 timestamp", treatment: "left out")
                 continue
             }
-            guard time.secondsSinceEpoch >= from && time.secondsSinceEpoch < until else { continue }
-            let customer = statement.storageClass(0) == .integer ? .integer(statement.int64(0)) : statement.value(0).customerKey
-            found.append((customer, position, time.secondsSinceEpoch))
+            let t = time.secondsSinceEpoch
+            guard t >= from && t < until else { continue }
+            if let keep {
+                part.earliest[position] = min(part.earliest[position] ?? .infinity, t)
+                guard let i = keep.position(statement, 0) else { continue }
+                part.kept.append((Int32(i), Int32(position), t))
+            } else {
+                let customer = statement.storageClass(0) == .integer ? .integer(statement.int64(0)) : statement.value(0).customerKey
+                part.found.append((customer, position, t))
+            }
         }
-        return (found, bad)
+        return part
     }
 }
