@@ -13,7 +13,7 @@ struct PainPointsTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let quiet = try PainPoints.compute(try demoSmallCopy(in: dir), .init(quarter: TierMigration.Quarter("2026Q3")))
-        #expect(quiet.findings.isEmpty && quiet.checked.count == 4)
+        #expect(quiet.findings.isEmpty && quiet.checked.count == 5)
         let context = try demoSmallCopy(
             in: dir, then: "UPDATE customer_months SET app_logins = 0 WHERE month BETWEEN '2026-07' AND '2026-09' AND customer_id % 3 = 0")
         let result = try PainPoints.compute(context, .init(quarter: TierMigration.Quarter("2026Q3")))
@@ -35,7 +35,7 @@ struct PainPointsTests {
         let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
         let result = try PainPoints.compute(context, .init(activity: .months(column: "logins"), dormantMonths: 2))
         // Six months of data: nothing a year earlier.
-        #expect(result.checked.isEmpty && result.findings.isEmpty && result.skipped.count == 4)
+        #expect(result.checked.isEmpty && result.findings.isEmpty && result.skipped.count == 5)
     }
 }
 
@@ -50,8 +50,8 @@ struct HealthCheckupWithoutLoginsTests {
         try SQLiteDatabase(path: path, mode: .readWrite(create: false)).execute(
             "ALTER TABLE customer_months DROP COLUMN app_logins; DELETE FROM events WHERE event = 'app_login'")
         let document = try renderOverview(db: path, language: .en, notebook: repositoryRoot + "/notebooks-md/health-checkup.md")
-        // Lifecycle and retention cannot run without a rule: a note each, naming what to give.
-        #expect(document.notes.count == 2, "\(document.notes)")
+        // Lifecycle, retention and the AARRR funnel cannot run without a rule: a note each, naming what to give.
+        #expect(document.notes.count == 3, "\(document.notes)")
         #expect(document.notes.allSatisfy { $0.contains("say what activity is") })
         let markdown = MarkdownRenderer(language: .en).render(document, chartDirectory: "x").text
         #expect(markdown.contains("dormant = not told: no activity data"))

@@ -1,7 +1,8 @@
 """Independent reference implementation of the CampaignLab AARRR funnel of the base.
 
 Definitions: /tmp/spec/base-funnel-spec.md ("CampaignLab AARRR funnel of the base -
-definitions (v1)") on the data contract of /work/shared/DOMAIN.md. Written from those two
+definitions"), version 2: the v1 text with its section "v2 changes" (points 1-5, which
+supersede v1 where they differ), on the data contract of /work/shared/DOMAIN.md. Written from those two
 texts and the pandas / numpy / scipy / lifelines documentation only; nothing is taken from
 the Swift sources in Sources/ (the point of this file is independence).
 
@@ -23,7 +24,11 @@ The library versions are printed to stderr on every run; the reference files wer
 Python 3.11.7, numpy 2.4.6, pandas 2.3.3, scipy 1.17.1, lifelines 0.30.3.
 Requires: numpy, pandas, scipy, lifelines.
 
-Output JSON: exactly the spec's "Output JSON" fields. Floats at full precision (json repr);
+Output JSON: the spec's "Output JSON" fields plus (asked for with v2): per transition
+"longest_days" (the longest duration, observed or censored, among those at risk; also in the
+year-earlier transitions), and in "year_earlier" its "cutoff" and "steps" (the node list
+actually kept). "cutoff" (top level and year earlier) is 'YYYY-MM-DD' when C is local 00:00,
+else 'YYYY-MM-DD HH:MM:SS[.fff]' (local wall clock). Floats at full precision (json repr);
 +infinity -> "inf" (and -infinity -> "-inf"), NaN / no value -> null.
 
 Sources of each formula (spec section in quotes)
@@ -36,17 +41,29 @@ Sources of each formula (spec section in quotes)
   without an offset the wall clock is local; with one, local = wall - offset + zone.
   Local seconds = (days since 1970-01-01 of the local date) * 86400 + seconds of the day.
   An unparsable occurred_at of a row that a step reads is an error naming the row.
-- "Parameters": the rule grammar is months:COLUMN>0 (COLUMN a customer_months column) or
-  events:N1,N2 (names trimmed, empty names dropped) or none. Defaults A = R =
-  months:app_logins>0 if customer_months has app_logins else events:app_login; V =
-  events:purchase; F = events:referral; a DEFAULT events step with no event row (of a known
-  customer) of its names is dropped (stderr says so).
-- "Entrants": cut-off C = local 00:00 of the first day of quarter Q+1; window W = first day
-  of Q-(K-1) .. last day of Q; data start: months -> first day of min(month) over every
-  customer_months row (of known customers); events -> local date of the earliest event of
-  the names (any time, also after C). entry_from = max(W start, latest data start of kept
-  steps). Entrants: opened_on (exactly 'YYYY-MM-DD', a valid date, surrounding blanks
-  trimmed) in [entry_from, W end]. E = local 00:00 of opened_on.
+- "Parameters" with v2 points 1-2: the rule grammar is months:COLUMN>0 (COLUMN a
+  customer_months column) or events:N1,N2 (names trimmed, empty names dropped) or none.
+  Default activity rule: months:app_logins>0 if customer_months has app_logins, else
+  events:app_login if table events has an app_login row (of a known customer), else none
+  exists and the run fails (only when activation, or retention with activation 'none', needs
+  it). A defaults to it; R defaults to A's rule text (given or defaulted), or to the default
+  activity rule when A is 'none'; V = events:purchase and F = events:referral, each dropped
+  when events has no row (of a known customer) of that name (stderr says so). An inherited or
+  activity-default A/R is never dropped.
+- "Entrants": window W = first day of Q-(K-1) .. last day of Q; data start: months -> first
+  day of min(month) over every customer_months row (of known customers); events -> local date
+  of the earliest event of the names (any time, also after C). Current cohort: entry_from =
+  max(W start, latest data start of kept steps) (v1 rule, kept by v2). Entrants: opened_on
+  (exactly 'YYYY-MM-DD', a valid date, surrounding blanks trimmed) in [entry_from, W end],
+  and E < C (see the choices below). E = local 00:00 of opened_on.
+- Cut-off (v2 point 3): C = min(C0, data end of each kept step after acquisition), C0 = local
+  00:00 of the first day of quarter Q+1. Months step: 00:00 of the first day of the month after
+  max(month) over customer_months rows of known customers (any column values). Events step: C0
+  when some row of table events (any name, any customer_id - also ids not in customers, as
+  opposed to the months clause) has a local time >= 00:00 of Q's last day; else the latest
+  local time of any event row (< C0). Every events row is parsed for this (an unparsable
+  occurred_at is an error naming the row). Occurrences count only when t < C, so an
+  occurrence at exactly the latest event time (= C) does not count (literal reading).
 - "Occurrences": events rule: rows with one of the names (any campaign_id) with t < C;
   months rule: rows with pandas.to_numeric(COLUMN, errors='coerce') > 0 (NULL / a word -> not
   > 0) at the month's first day 00:00, t < C.
@@ -63,16 +80,28 @@ Sources of each formula (spec section in quotes)
 - Greenwood se at 90 days (own code over distinct event times; checked against lifelines'
   S(t)): S(t) * sqrt(sum over t_i <= t with d_i > 0 of d_i / (n_i (n_i - d_i))); when some
   t_i <= t has n_i = d_i, S(t) = 0 and se = 0.
-- "Year earlier": the same computation for Q-4 (window, cut-off a year earlier; the data
-  starts are the same). Comparison: difference = p_now - p_before, z = difference /
-  sqrt(se_now^2 + se_before^2), p = 2 * scipy.stats.norm.sf(|z|).
+- "Year earlier" with v2 points 3-5: quarter Q-4, window W(Q-4) (same K), entrants = every
+  customer with opened_on in W(Q-4) (no clipping by data starts; E < C' as above). Its
+  funnel = the kept steps up to (not including) the first step after acquisition whose data
+  start (a date) is strictly after W(Q-4)'s first day; fewer than 2 steps left -> no funnel:
+  "cutoff" null, "transitions" [], "steps" the remaining ['acquisition']. Its cut-off C' =
+  the point-3 rule with Q-4 over ITS kept steps. Comparison: one row per current transition;
+  computed only when the year earlier has that transition (its funnel is a prefix of the
+  current one) and longest_days >= 90 in both cohorts (point 5); then difference = p_now -
+  p_before, z = difference / sqrt(se_now^2 + se_before^2), p = 2 * scipy.stats.norm.sf(|z|).
 
 Choices where the spec is silent (kept explicit so a disagreement can be traced):
 - A step's "rule" text is the normalized rule ('months:app_logins>0', 'events:page_view,click',
   names joined by ',' without blanks in the given order); acquisition's rule is 'opened_on'.
-- A transition whose at_risk is 0: every statistic null (converted 0). No entrants at all
-  (e.g. the year-earlier window lies before the data starts): the same, overall null.
-- Comparison: when a side's converted_90d is null, difference / z / p are null; when both se
+- A transition whose at_risk is 0: every statistic null (converted 0, longest_days null).
+  No entrants at all: the same, overall null.
+- v2 cut-off before some openings: a customer whose E >= C (opened on or after the data
+  end, e.g. C = 2026-09-20 15:00 and opened 2026-09-25) is not an entrant (stderr counts
+  them): C - E would be a negative (or zero, at E = C) censoring time, nothing about them
+  can be observed, and lifelines would silently accept a negative duration.
+- The year earlier's data end is taken over its own (cut) step list, so a step cut away
+  does not shorten its cut-off.
+- Comparison: when a side's converted_90d is null (or missing), difference / z / p are null; when both se
   are 0 the division follows IEEE: difference != 0 -> z = +-inf ("inf"/"-inf"), p = 0;
   difference = 0 -> z and p null (NaN).
 - An explicit (non-default) events rule whose names have no events, or a months rule whose
@@ -214,6 +243,20 @@ def quarter_first_day(q):
     return dt.date(q // 4, (q % 4) * 3 + 1, 1)
 
 
+def fmt_local(t):
+    """local seconds -> 'YYYY-MM-DD' at 00:00, else 'YYYY-MM-DD HH:MM:SS[.fff]' (local)."""
+    days = math.floor(t / DAY)
+    d = (EPOCH + dt.timedelta(days=days)).isoformat()
+    sec = t - days * DAY
+    if sec == 0:
+        return d
+    whole = int(sec)
+    text = f"{d} {whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    if sec != whole:
+        text += repr(sec - whole)[1:]
+    return text
+
+
 # ---------------------------------------------------------------- data
 
 class Step:
@@ -259,17 +302,8 @@ def load(con, args, zone_min):
     if by not in ccols or not IDENT_RE.match(by):
         fail(f"--by: customers has no column {by!r} (columns: {ccols})")
 
-    default_ar = "months:app_logins>0" if "app_logins" in mcols else "events:app_login"
     given = {"activation": args.activation, "retention": args.retention,
              "revenue": args.revenue, "referral": args.referral}
-    defaults = {"activation": default_ar, "retention": default_ar,
-                "revenue": "events:purchase", "referral": "events:referral"}
-    steps = [Step("acquisition", "acq", None, False)]
-    for node in NODES[1:]:
-        is_default = given[node] is None
-        st = parse_rule(node, defaults[node] if is_default else given[node], is_default)
-        if st is not None:
-            steps.append(st)
 
     # customers
     cust = {}
@@ -288,6 +322,35 @@ def load(con, args, zone_min):
         print(f"base_funnel.py: {unparsable} customers with an unparsable opened_on left out",
               file=sys.stderr)
 
+    # v2 points 1 and 2: the default activity rule (only looked for when a step needs it)
+    def default_activity(node):
+        if "app_logins" in mcols:
+            return "months:app_logins>0"
+        for (cid,) in con.execute("SELECT customer_id FROM events WHERE event = 'app_login'"):
+            if id_key(cid) in cust:
+                return "events:app_login"
+        fail(f"--{node}: no default activity rule (customer_months has no column app_logins and "
+             f"table events has no app_login row); give --{node} RULE")
+
+    rules = {}
+    if given["activation"] is not None:
+        rules["activation"] = (given["activation"], False)
+    else:
+        rules["activation"] = (default_activity("activation"), False)
+    if given["retention"] is not None:
+        rules["retention"] = (given["retention"], False)
+    elif rules["activation"][0].strip() != "none":
+        rules["retention"] = (rules["activation"][0], False)      # = the activation rule
+    else:
+        rules["retention"] = (default_activity("retention"), False)
+    for node, dflt in (("revenue", "events:purchase"), ("referral", "events:referral")):
+        rules[node] = (given[node], False) if given[node] is not None else (dflt, True)
+    steps = [Step("acquisition", "acq", None, False)]
+    for node in NODES[1:]:
+        st = parse_rule(node, rules[node][0], rules[node][1])
+        if st is not None:
+            steps.append(st)
+
     # occurrences and data starts of each step: occ[key] = sorted list of (t, month)
     for st in steps[1:]:
         occ = {}
@@ -296,7 +359,7 @@ def load(con, args, zone_min):
             if st.arg not in mcols:
                 fail(f"--{st.node}: customer_months has no column {st.arg!r} (columns: {mcols})")
             rows = con.execute(f'SELECT customer_id, month, "{st.arg}" FROM customer_months').fetchall()
-            first = None
+            first = last = None
             vals = pd.to_numeric(pd.Series([r[2] for r in rows], dtype=object), errors="coerce").to_numpy()
             for i, (cid, month, _) in enumerate(rows):
                 k = id_key(cid)
@@ -308,11 +371,13 @@ def load(con, args, zone_min):
                     fail(f"customer_months.month row {i + 1}: not YYYY-MM: {month!r}")
                 m = int(mm.group(1)) * 12 + int(mm.group(2)) - 1
                 first = m if first is None else min(first, m)
+                last = m if last is None else max(last, m)
                 if vals[i] > 0:
                     occ.setdefault(k, []).append((month_start_seconds(m), m))
             if first is None:
                 fail(f"--{st.node}: customer_months has no rows of known customers")
             st.start = dt.date(first // 12, first % 12 + 1, 1)
+            st.last_month = last
         else:
             q = f"SELECT rowid, customer_id, occurred_at FROM events WHERE event IN ({','.join('?' * len(st.arg))})"
             first = None
@@ -341,23 +406,56 @@ def load(con, args, zone_min):
             v.sort()
         st.occ = occ
     steps = [s for s in steps if not getattr(s, "dropped", False)]
-    return cust, steps, by
+    # v2 point 3: the local times of every event row (any name, any customer id, also ids
+    # not in customers), sorted; read only when an events step is kept
+    all_times = None
+    if any(s.kind == "events" for s in steps[1:]):
+        all_times = []
+        for rowid, at in con.execute("SELECT rowid, occurred_at FROM events"):
+            t = local_seconds(at, zone_min)
+            if t is None:
+                fail(f"events.occurred_at row {rowid}: unparsable time {at!r}")
+            all_times.append(t)
+        all_times.sort()
+    return cust, steps, by, all_times
 
 
 # ---------------------------------------------------------------- walking
 
-def walk(cust, steps, q, K):
-    """Per-entrant step times for quarter index q: (info, rows) with rows = (level, [a_0..a_j])."""
+def cutoff(steps, q, all_times):
+    """v2 point 3: C = min(first day of quarter q+1 00:00, data end of each kept step)."""
+    C0 = day_number(quarter_first_day(q + 1)) * DAY
+    C = C0
+    for st in steps[1:]:
+        if st.kind == "months":
+            end = month_start_seconds(st.last_month + 1)
+        else:
+            if all_times and all_times[-1] >= C0 - DAY:      # an event on q's last day or later
+                end = C0
+            else:
+                i = bisect.bisect_left(all_times, C0)         # the latest event before C0
+                end = all_times[i - 1] if i > 0 else C0       # (no event at all: no limit)
+        C = min(C, end)
+    return C
+
+
+def walk(cust, steps, q, K, C, clip):
+    """Per-entrant step times for quarter index q and cut-off C: (info, rows) with
+    rows = (level, [a_0..a_j]). clip: entrants from the latest data start on (v1 rule, kept for
+    the current cohort); the year earlier (v2 point 4) takes the whole window."""
     w_from = quarter_first_day(q - (K - 1))
     w_to = quarter_first_day(q + 1) - dt.timedelta(days=1)
-    C = day_number(quarter_first_day(q + 1)) * DAY
     latest = max([s.start for s in steps[1:]], default=w_from)
-    entry_from = max(w_from, latest)
+    entry_from = max(w_from, latest) if clip else w_from
     rows = []
+    late = 0
     for k, (opened, lvl) in cust.items():
         if opened is None or not (entry_from <= opened <= w_to):
             continue
         a = day_number(opened) * DAY
+        if a >= C:                  # opened on or after the cut-off (data end): not observable
+            late += 1
+            continue
         times = [a]
         for st in steps[1:]:
             ma = month_of_seconds(a)
@@ -381,6 +479,9 @@ def walk(cust, steps, q, K):
             a = nxt
             times.append(a)
         rows.append((lvl, times))
+    if late:
+        print(f"base_funnel.py: {quarter_label(q)}: {late} customers opened in the window at or after "
+              f"the cut-off {fmt_local(C)} left out", file=sys.stderr)
     info = {"cutoff": C, "window": [w_from.isoformat(), w_to.isoformat()],
             "entry_from": entry_from.isoformat()}
     return info, rows
@@ -446,9 +547,9 @@ STAT_KEYS = ["median_days", "median_low", "median_high", "converted_30d", "conve
              "converted_90d_se", "logrank_statistic", "logrank_p"]
 
 
-def compute(cust, steps, q, K):
-    info, rows = walk(cust, steps, q, K)
-    C = info["cutoff"]
+def compute(cust, steps, q, K, all_times, clip=True):
+    C = cutoff(steps, q, all_times)
+    info, rows = walk(cust, steps, q, K, C, clip)
     n_steps = len(steps)
     reached = [sum(1 for _, t in rows if len(t) > k) for k in range(n_steps)]
     step_recs = []
@@ -463,7 +564,7 @@ def compute(cust, steps, q, K):
         dur = [((t[k] - t[k - 1]) if len(t) > k else (C - t[k - 1])) / DAY for _, t in risk]
         obs = [len(t) > k for _, t in risk]
         rec = {"from": steps[k - 1].node, "to": steps[k].node, "at_risk": len(risk),
-               "converted": reached[k]}
+               "converted": reached[k], "longest_days": max(dur) if dur else None}
         stats = km_summary(dur, obs, [lvl for lvl, _ in risk]) if risk else None
         for key in STAT_KEYS:
             rec[key] = None if stats is None else stats[key]
@@ -516,16 +617,30 @@ def main():
     if not os.path.exists(args.db):
         fail(f"no such file {args.db}")
     con = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
-    cust, steps, by = load(con, args, zone_min)
+    cust, steps, by, all_times = load(con, args, zone_min)
     con.close()
 
-    info, step_recs, transitions, overall, reached = compute(cust, steps, q, args.quarters)
+    info, step_recs, transitions, overall, reached = compute(cust, steps, q, args.quarters, all_times)
+    # year earlier (v2 point 4): no clipping of the entrants; the funnel is cut before the first
+    # step whose data start is after the first day of the year-earlier window
     yq = q - 4
-    info_y, _, trans_y, _, reached_y = compute(cust, steps, yq, args.quarters)
+    y_from = quarter_first_day(yq - (args.quarters - 1))
+    steps_y = [steps[0]]
+    for st in steps[1:]:
+        if st.start > y_from:
+            break
+        steps_y.append(st)
+    if len(steps_y) >= 2:
+        info_y, _, trans_y, _, reached_y = compute(cust, steps_y, yq, args.quarters, all_times, clip=False)
+    else:
+        info_y, trans_y, reached_y = None, [], None
     comparison = []
-    for now, before in zip(transitions, trans_y):
+    for i, now in enumerate(transitions):
+        before = trans_y[i] if i < len(trans_y) else None
         rec = {"from": now["from"], "to": now["to"], "difference": None, "z": None, "p": None}
-        if now["converted_90d"] is not None and before["converted_90d"] is not None:
+        if (before is not None and now["converted_90d"] is not None
+                and before["converted_90d"] is not None
+                and now["longest_days"] >= 90 and before["longest_days"] >= 90):    # v2 point 5
             diff = now["converted_90d"] - before["converted_90d"]
             se = math.sqrt(now["converted_90d_se"] ** 2 + before["converted_90d_se"] ** 2)
             if se > 0:
@@ -535,18 +650,24 @@ def main():
             p = 2 * norm.sf(abs(z)) if not math.isnan(z) else math.nan
             rec.update(difference=diff, z=z, p=float(p))
         comparison.append(rec)
+    yinfo = ("no funnel (steps " + str([s.node for s in steps_y]) + ")" if info_y is None else
+             f"entry {info_y['entry_from']}..{info_y['window'][1]}, cut-off {fmt_local(info_y['cutoff'])}, "
+             f"steps {[s.node for s in steps_y]}, reached {reached_y}")
     print(f"base_funnel.py: steps {[s.rule for s in steps]}, data starts "
           f"{[s.start.isoformat() for s in steps[1:]]}, by {by}; {quarter_label(q)}: entry "
-          f"{info['entry_from']}..{info['window'][1]}, reached {reached}; {quarter_label(yq)}: entry "
-          f"{info_y['entry_from']}..{info_y['window'][1]}, reached {reached_y}", file=sys.stderr)
+          f"{info['entry_from']}..{info['window'][1]}, cut-off {fmt_local(info['cutoff'])}, "
+          f"reached {reached}; {quarter_label(yq)}: {yinfo}", file=sys.stderr)
 
     out = {"source": os.path.basename(args.db), "quarter": quarter_label(q), "quarters": args.quarters,
-           "cutoff": quarter_first_day(q + 1).isoformat(), "window": info["window"],
+           "cutoff": fmt_local(info["cutoff"]), "window": info["window"],
            "entry_from": info["entry_from"], "steps": step_recs, "transitions": transitions,
            "overall": overall,
            "year_earlier": {"quarter": quarter_label(yq),
-                            "transitions": [{k: t[k] for k in ("from", "to", "at_risk", "converted_90d",
-                                                               "converted_90d_se")} for t in trans_y],
+                            "cutoff": None if info_y is None else fmt_local(info_y["cutoff"]),
+                            "steps": [s.node for s in steps_y],
+                            "transitions": [{k: t[k] for k in ("from", "to", "at_risk", "longest_days",
+                                                               "converted_90d", "converted_90d_se")}
+                                            for t in trans_y],
                             "comparison": comparison}}
     text = json.dumps(clean(out), indent=1, ensure_ascii=False, allow_nan=False)
     if args.out:

@@ -175,13 +175,14 @@ public enum BaseFunnel: Analysis {
 
     static func computeOnce(_ context: AnalysisContext, _ options: Options) throws -> Result {
         let quarter = try TierMigration.Quarter.given(options.quarter, orLatestIn: context)
-        if options.quarter != nil, context.schema.has(Contract.customerMonths), let latest = YearMonth(try latestMonth(context)),
+        var omitted: [(node: Node, event: String)] = []
+        let steps = try resolveSteps(options, context, omitted: &omitted)
+        let readsMonths = steps.contains { if case .months = $0.rule { return true } else { return false } }
+        if options.quarter != nil, readsMonths, let latest = YearMonth(try latestMonth(context)),
             quarter.lastMonth.adding(months: -2) > latest
         {
             throw AnalysisError(option: "quarter", "customer_months ends in \(latest): \(quarter) is outside the data")
         }
-        var omitted: [(node: Node, event: String)] = []
-        let steps = try resolveSteps(options, context, omitted: &omitted)
         var dimension: String?
         if options.by?.lowercased() != "none", let name = options.by ?? context.schema.dimensions.first {
             guard context.schema.dimensions.contains(name) else {
@@ -209,8 +210,11 @@ public enum BaseFunnel: Analysis {
             let from = clipping ? max(w.from, dataStart ?? w.from) : w.from
             let kept = clipping ? steps.count : occurrences.dataStart.prefix { $0.map { $0 <= w.from } ?? true }.count
             guard kept >= 2 else { return nil }
-            let end = try occurrences.dataEnd(q, from: w.from, steps: steps, context)
-            let members = entrants.opened.indices.filter { entrants.opened[$0] >= from && entrants.opened[$0] <= w.through }
+            let end = try occurrences.dataEnd(q, from: w.from, steps: Array(steps.prefix(kept)), context)
+            // (Customers opened at or after an early cut-off have no time to be followed.)
+            let members = entrants.opened.indices.filter {
+                entrants.opened[$0] >= from && entrants.opened[$0] <= w.through && Double(entrants.opened[$0].daysSinceEpoch) * 86_400 < end
+            }
             guard !members.isEmpty, from <= w.through else { return nil }
             let paths = FunnelWalk.walk(
                 customers: members.count, steps: kept, laterMonth: steps.map { $0.node == .retention }, transitions: true,
@@ -414,7 +418,7 @@ public enum BaseFunnel: Analysis {
         /// event is not where the data end).
         func dataEnd(_ q: TierMigration.Quarter, from: CivilDate, steps: [Step], _ context: AnalysisContext) throws -> Double {
             var end = Double(q.lastMonth.lastDay.adding(days: 1).daysSinceEpoch) * 86_400
-            if let last = months.compactMap({ $0?.last }).min() {
+            if let last = months.prefix(steps.count).compactMap({ $0?.last }).min() {
                 end = min(end, Double(last.adding(months: 1).firstDay.daysSinceEpoch) * 86_400)
             }
             if steps.contains(where: { if case .events = $0.rule { return true } else { return false } }),
