@@ -21,6 +21,9 @@ public protocol Analysis: Sendable {
     static var summary: String { get }
     /// Runs the analysis with options that passed `validate()`.
     static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock]
+    /// What `run` will read of customer_months through the context, declared before a run so
+    /// that a notebook's blocks share one pass over the table (default: nothing).
+    static func monthsNeeds(_ context: AnalysisContext, _ options: Options) throws -> CustomerMonthsRequest
 }
 
 extension Analysis {
@@ -49,6 +52,22 @@ extension Analysis {
     /// - Throws: `AnalysisError` naming the option at fault.
     public static func check(decoding values: OptionValues) throws {
         try Options(values).validate()
+    }
+
+    /// What a run with these options will read of customer_months, decoded from a block's
+    /// options: the runner declares the union of its blocks' needs, read in one pass.
+    public static func monthsNeeds(_ context: AnalysisContext, decoding values: OptionValues) throws -> CustomerMonthsRequest {
+        let options = try Options(values)
+        try options.validate()
+        return try monthsNeeds(context, options)
+    }
+}
+
+extension Analysis {
+    /// Nothing: analyses that read customer_months through the context (`customerActivity`,
+    /// `customerSnapshots`) say what they will read.
+    public static func monthsNeeds(_ context: AnalysisContext, _ options: Options) throws -> CustomerMonthsRequest {
+        CustomerMonthsRequest()
     }
 }
 

@@ -101,6 +101,7 @@ public struct NotebookRunner {
         // the context's memo (a summary and its detail), which the first to need computes.
         var pieces: [Piece] = []
         var jobs: [Job] = []
+        var analyses: [(analysis: any Analysis.Type, options: OptionValues)] = []
         let runnable = notebook.cells.filter { if case .prose = $0 { return false } else { return true } }.count
         for cell in notebook.cells {
             switch cell {
@@ -135,6 +136,7 @@ public struct NotebookRunner {
                 do { try analysis.check(decoding: analysisOptions) } catch let error as AnalysisError {
                     throw fail(error.option.flatMap { options[$0]?.line } ?? line, "\(name): \(error)")
                 }
+                analyses.append((analysis, analysisOptions))
                 pieces.append(.job(jobs.count))
                 jobs.append(
                     Job(label: "[\(jobs.count + 1)/\(runnable)] \(name) (line \(line))") { context in
@@ -158,6 +160,13 @@ public struct NotebookRunner {
                     })
             }
         }
+        // What the blocks read of customer_months, read once for all of them (a block whose
+        // needs cannot be told — an option the data do not support — reads its own, and says why).
+        var months = CustomerMonthsRequest()
+        for (analysis, options) in analyses {
+            if let needs = try? analysis.monthsNeeds(context, decoding: options) { months.formUnion(needs) }
+        }
+        if !months.isEmpty { context.expectMonths(months) }
         let outputs = try runJobs(jobs, context: context)
         var blocks: [ReportBlock] = [], notes: [String] = []
         for piece in pieces {

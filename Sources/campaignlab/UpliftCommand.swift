@@ -109,6 +109,8 @@ enum AnalysisCommandRunner {
             let context = AnalysisContext(
                 database: database, schema: try ContractSchema.discover(in: database), language: language, badRows: badRows,
                 progress: progress)
+            // What it reads of customer_months, in one pass (the activity and the sums alike).
+            if let needs = try? analysis.monthsNeeds(context, options), !needs.isEmpty { context.expectMonths(needs) }
             var blocks = try analysis.run(context, options)
             if output.excludeBadRows { blocks.insert(ExcludedRows.section(badRows.excluded, language), at: 0) }
             var document = ReportDocument(

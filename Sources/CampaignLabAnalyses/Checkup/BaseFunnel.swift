@@ -169,6 +169,13 @@ public enum BaseFunnel: Analysis {
         public var clippedTo: CivilDate?
     }
 
+    public static func monthsNeeds(_ context: AnalysisContext, _ options: Options) throws -> CustomerMonthsRequest {
+        var omitted: [(node: Node, event: String)] = []
+        var request = CustomerMonthsRequest()
+        for step in try resolveSteps(options, context, omitted: &omitted) { request.formUnion(.activity(step.rule)) }
+        return request
+    }
+
     public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
         try shared(context, options) { try computeOnce(context, options) }
     }

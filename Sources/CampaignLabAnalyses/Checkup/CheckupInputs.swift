@@ -4,10 +4,47 @@ import Foundation
 /// What the checkup analyses read alike: the activity of every customer (once per run), the
 /// activity rule when none is given, and the quarter when none is given.
 extension AnalysisContext {
-    /// Every customer's months of activity by `rule`, read once per run and shared.
+    /// Every customer's months of activity by `rule`, read once per run and shared (from the
+    /// run's one pass over customer_months when it was declared).
     func customerActivity(_ rule: ActivityRule) throws -> CustomerActivity {
         try memo("activity|\(rule)") {
-            try CustomerActivity.read(rule, schema: schema, database: database, badRows: badRows, progress: progress)
+            if case .months(let column) = rule, let pass = try monthsPass(covering: .init(activity: [column])) {
+                return pass.activity[column]!
+            }
+            return try CustomerActivity.read(rule, schema: schema, database: database, badRows: badRows, progress: progress)
+        }
+    }
+
+    /// `metrics` of every customer summed over each group of months (from the run's one pass
+    /// when it was declared).
+    func customerSnapshots(metrics: [String], groups: [[YearMonth]]) throws -> CustomerSnapshots {
+        if let pass = try monthsPass(covering: .init(metrics: metrics, groups: groups)) {
+            return pass.snapshots(metrics: metrics, groups: groups)
+        }
+        return try CustomerSnapshots.read(metrics: metrics, groups: groups, schema: schema, database: database, badRows: badRows)
+    }
+
+    /// Declares what the run's blocks will read of customer_months (before they run): the
+    /// first of them to need it reads it all in one pass.
+    public func expectMonths(_ request: CustomerMonthsRequest) {
+        _ = try? memo("months-request") { request }
+    }
+
+    /// The run's pass over customer_months, when the declared request covers `request`; nil
+    /// otherwise, or when the pass meets a row it refuses (each block then reads what it needs
+    /// and reports its own trouble: a word in one column does not stop the blocks that do
+    /// not read it).
+    private func monthsPass(covering request: CustomerMonthsRequest) throws -> CustomerMonthsPass? {
+        let declared = try memo("months-request") { CustomerMonthsRequest() }
+        guard !declared.isEmpty, declared.covers(request) else { return nil }
+        do {
+            return try memo("months-pass") {
+                try CustomerMonthsPass.read(declared, schema: schema, database: database, badRows: badRows, progress: progress)
+            }
+        } catch let error as DataError where error.trouble == nil && error != .interrupted {
+            return nil
+        } catch is AnalysisError {
+            return nil
         }
     }
 
@@ -16,6 +53,14 @@ extension AnalysisContext {
     func activityRuleIfAny(_ given: ActivityRule?) throws -> ActivityRule? {
         if let given { return given }
         do { return try CohortRetention.defaultRule(self) } catch is AnalysisError { return nil }
+    }
+}
+
+extension CustomerMonthsRequest {
+    /// What reading activity by `rule` needs of customer_months (nothing for events or no rule).
+    static func activity(_ rule: ActivityRule?) -> CustomerMonthsRequest {
+        guard case .months(let column)? = rule else { return CustomerMonthsRequest() }
+        return CustomerMonthsRequest(activity: [column])
     }
 }
 

@@ -166,6 +166,10 @@ public enum CohortRetention: Analysis {
         )
     }
 
+    public static func monthsNeeds(_ context: AnalysisContext, _ options: Options) throws -> CustomerMonthsRequest {
+        .activity(try options.activity ?? defaultRule(context))
+    }
+
     public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
         try shared(context, options) { try computeOnce(context, options) }
     }

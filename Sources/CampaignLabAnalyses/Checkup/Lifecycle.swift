@@ -76,6 +76,10 @@ public enum Lifecycle: Analysis {
         public var months: [Month]
     }
 
+    public static func monthsNeeds(_ context: AnalysisContext, _ options: Options) throws -> CustomerMonthsRequest {
+        .activity(try options.activity ?? CohortRetention.defaultRule(context))
+    }
+
     public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
         try shared(context, options) { try computeOnce(context, options) }
     }

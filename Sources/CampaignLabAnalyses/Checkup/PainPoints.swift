@@ -73,6 +73,24 @@ public enum PainPoints: Analysis {
         public var skipped: [(what: String, why: String)]
     }
 
+    /// What the analyses it reads need (each that can run on these data).
+    public static func monthsNeeds(_ context: AnalysisContext, _ options: Options) throws -> CustomerMonthsRequest {
+        var request = try TierMigration.monthsNeeds(
+            context, .init(quarter: options.quarter, activity: options.activity, dormantMonths: options.dormantMonths))
+        for needs in [
+            { try Lifecycle.monthsNeeds(context, .init(activity: options.activity, dormantMonths: options.dormantMonths)) },
+            { try CohortRetention.monthsNeeds(context, .init(activity: options.activity)) },
+            { try SegmentKPIs.monthsNeeds(context, .init(quarter: options.quarter, by: options.by, activity: options.activity)) },
+            {
+                try BaseFunnel.monthsNeeds(
+                    context, .init(quarter: options.quarter, activation: options.activity.map { .rule($0) } ?? .standard, by: options.by))
+            },
+        ] as [() throws -> CustomerMonthsRequest] {
+            do { request.formUnion(try needs()) } catch is AnalysisError { continue }
+        }
+        return request
+    }
+
     public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
         var findings: [Finding] = []
         var checked: [(en: String, zh: String)] = [], skipped: [(what: String, why: String)] = []

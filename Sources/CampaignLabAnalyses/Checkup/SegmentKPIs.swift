@@ -82,6 +82,20 @@ public enum SegmentKPIs: Analysis {
     /// A level with fewer customers than this in a quarter gets no change (its interval would say nothing).
     public static let fewest = 20.0
 
+    /// The months read: the quarter's, the quarter before's, a year earlier's, and the quarter's last month.
+    static func snapshotGroups(_ quarter: TierMigration.Quarter) -> [[YearMonth]] {
+        let months = { (q: TierMigration.Quarter) in (0..<3).map { q.lastMonth.adding(months: -2 + $0) } }
+        return [months(quarter), months(quarter.adding(-1)), months(quarter.adding(-4)), [quarter.lastMonth]]
+    }
+
+    public static func monthsNeeds(_ context: AnalysisContext, _ options: Options) throws -> CustomerMonthsRequest {
+        var request = CustomerMonthsRequest(
+            metrics: options.metrics ?? context.schema.metrics,
+            groups: snapshotGroups(try TierMigration.Quarter.given(options.quarter, orLatestIn: context)))
+        request.formUnion(try .activity(context.activityRuleIfAny(options.activity)))
+        return request
+    }
+
     public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
         try shared(context, options) { try computeOnce(context, options) }
     }
@@ -92,11 +106,9 @@ public enum SegmentKPIs: Analysis {
         for metric in metrics { try requireMetric(metric, option: "metrics", in: schema) }
         let quarter = try TierMigration.Quarter.given(options.quarter, orLatestIn: context)
         let quarters = [quarter, quarter.adding(-1), quarter.adding(-4)]
-        let months = quarters.flatMap { q in (0..<3).map { q.lastMonth.adding(months: -2 + $0) } }
+        let groups = snapshotGroups(quarter), months = groups.prefix(3).flatMap { $0 }
         context.progress("reading \(metrics.joined(separator: ", ")) for \(quarters.map(\.description).joined(separator: ", "))")
-        let snapshots = try CustomerSnapshots.read(
-            metrics: metrics, groups: (0..<3).map { Array(months[(3 * $0)..<(3 * $0 + 3)]) } + [[months[2]]], schema: schema,
-            database: context.database, badRows: context.badRows)
+        let snapshots = try context.customerSnapshots(metrics: metrics, groups: groups)
         guard snapshots.hasRows(group: 0) else {
             throw AnalysisError(
                 option: "quarter", "customer_months has no row in \(quarter) (\(months[0])…\(months[2])): the quarter is outside the data")

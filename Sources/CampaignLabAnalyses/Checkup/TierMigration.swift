@@ -137,18 +137,28 @@ public enum TierMigration: Analysis {
         try shared(context, options) { try computeOnce(context, options) }
     }
 
+    /// The months read: the ends of the quarter before, the quarter, and the same a year
+    /// earlier; then the twelve months after each end, to tell a gap from a closed account.
+    static func snapshotGroups(_ quarter: Quarter) -> [[YearMonth]] {
+        let months = [quarter.adding(-1).lastMonth, quarter.lastMonth, quarter.adding(-5).lastMonth, quarter.adding(-4).lastMonth]
+        return months.map { [$0] } + [months[1], months[3]].map { end in (1...12).map { end.adding(months: $0) } }
+    }
+
+    public static func monthsNeeds(_ context: AnalysisContext, _ options: Options) throws -> CustomerMonthsRequest {
+        let metric = try options.metric ?? MetricWords.balanceMetric(context.schema)
+        var request = CustomerMonthsRequest(
+            metrics: [metric], groups: snapshotGroups(try Quarter.given(options.quarter, orLatestIn: context)))
+        request.formUnion(try .activity(context.activityRuleIfAny(options.activity)))
+        return request
+    }
+
     static func computeOnce(_ context: AnalysisContext, _ options: Options) throws -> Result {
         let metric = try options.metric ?? MetricWords.balanceMetric(context.schema)
         try requireMetric(metric, option: "metric", in: context.schema)
         let quarter = try Quarter.given(options.quarter, orLatestIn: context)
-        let months = [quarter.adding(-1).lastMonth, quarter.lastMonth, quarter.adding(-5).lastMonth, quarter.adding(-4).lastMonth]
         context.progress(
             "reading \(metric) at the ends of \(quarter.adding(-1)), \(quarter), \(quarter.adding(-5)) and \(quarter.adding(-4))")
-        // Groups 4 and 5: the twelve months after each end, to tell a gap from a closed account.
-        let later = [months[1], months[3]].map { end in (1...12).map { end.adding(months: $0) } }
-        let snapshots = try CustomerSnapshots.read(
-            metrics: [metric], groups: months.map { [$0] } + later, schema: context.schema, database: context.database,
-            badRows: context.badRows)
+        let snapshots = try context.customerSnapshots(metrics: [metric], groups: snapshotGroups(quarter))
         guard snapshots.hasRows(group: 1) else {
             throw AnalysisError(
                 option: "quarter",
@@ -158,7 +168,8 @@ public enum TierMigration: Analysis {
         guard snapshots.hasRows(group: 0) else {
             throw AnalysisError(
                 option: "quarter",
-                "customer_months has no row in \(months[0]), the end of the quarter before \(quarter): there is nothing to migrate from")
+                "customer_months has no row in \(quarter.adding(-1).lastMonth), the end of the quarter before \(quarter): there is nothing to migrate from"
+            )
         }
         // Dormancy from the activity data, when there are any.
         let rule = try context.activityRuleIfAny(options.activity)

@@ -92,6 +92,15 @@ public struct CustomerActivity: Sendable {
         _ rule: ActivityRule, schema: ContractSchema, database: SQLiteDatabase, badRows: BadRows = .refusing,
         progress: (String) -> Void = { _ in }
     ) throws -> CustomerActivity {
+        let names: [String]
+        switch rule {
+        case .months(let column):
+            return try CustomerMonthsPass.read(
+                .init(activity: [column]), schema: schema, database: database, badRows: badRows, progress: progress
+            )
+            .activity[column]!
+        case .events(let list): names = list
+        }
         try schema.require(Contract.customers, columns: ["customer_id", "opened_on"])
         progress("reading customers and the month each opened")
         var ids: [SQLiteValue] = []
@@ -113,19 +122,11 @@ public struct CustomerActivity: Sendable {
         }
         let index = CustomerIndex(ids)
         // Activity streamed straight into per-customer bits, the table read in two halves at once.
-        let table: String
-        switch rule {
-        case .months(let column):
-            try schema.require(Contract.customerMonths, columns: ["customer_id", "month", column])
-            progress("reading customer_months.\(column)")
-            table = Contract.customerMonths.name
-        case .events(let names):
-            try schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
-            progress("reading events \(names.joined(separator: ", "))")
-            table = Contract.events.name
-        }
-        let job = ActivityJob(rule: rule, path: database.path, index: index, customers: ids.count, policy: badRows.policy)
-        let parts = try schema.scanInRowidHalves(table, database: database, threshold: 1_000_000) { try job.read(rowids: $0, database: $1) }
+        try schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
+        progress("reading events \(names.joined(separator: ", "))")
+        let table = Contract.events.name
+        let job = ActivityJob(names: names, path: database.path, index: index, customers: ids.count, policy: badRows.policy)
+        let parts = try schema.scanInRowidHalves(table, database: database, threshold: 1_000_000) { try job.read(range: $0, database: $1) }
         var minMonth = Int.max, maxMonth = Int.min, unknown = 0
         var lastDay: CivilDate?
         for part in parts {
@@ -137,12 +138,9 @@ public struct CustomerActivity: Sendable {
         }
         try tally.report(to: badRows)
         guard minMonth <= maxMonth else {
-            let what: String
-            switch rule {
-            case .months(let column): what = "customer_months has no rows (column \(column))"
-            case .events(let names): what = "table events has no '\(names.joined(separator: "', '"))' events"
-            }
-            throw DataError.contract(table: rule.table, column: rule.column, row: nil, message: "\(what): there is no activity to follow")
+            throw DataError.contract(
+                table: "events", column: "event", row: nil,
+                message: "table events has no '\(names.joined(separator: "', '"))' events: there is no activity to follow")
         }
         let first = YearMonth(index: minMonth), last = YearMonth(index: maxMonth)
         var seen = parts[0].bits
@@ -180,7 +178,8 @@ extension ActivityRule {
 
 /// Reads one rowid range of the activity rows on its own connection (or the given one).
 private struct ActivityJob: Sendable {
-    var rule: ActivityRule
+    /// The events that are activity.
+    var names: [String]
     var path: String
     var index: CustomerIndex
     var customers: Int
@@ -195,93 +194,35 @@ private struct ActivityJob: Sendable {
         var bad: BadRows.Tally
     }
 
-    func read(rowids: (Int64, Int64)?, database shared: SQLiteDatabase?) throws -> Part {
+    func read(range: ScanRange?, database shared: SQLiteDatabase?) throws -> Part {
         let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
         var part = Part(bits: MonthBits(customers: customers), bad: BadRows.Tally(policy))
-        var sql: String
-        var bindings: [SQLiteValue] = []
-        switch rule {
-        case .months(let column):
-            sql = "SELECT customer_id, month, \(quoteIdentifier(column)) FROM customer_months WHERE 1"
-        case .events(let names):
-            sql = "SELECT customer_id, occurred_at FROM events WHERE event IN (\(names.map { _ in "?" }.joined(separator: ", ")))"
-            bindings = names.map { .text($0) }
-        }
-        if let rowids {
-            sql += " AND rowid >= ? AND rowid < ?"
-            bindings += [.integer(rowids.0), .integer(rowids.1)]
+        var sql = "SELECT customer_id, occurred_at FROM events WHERE event IN (\(names.map { _ in "?" }.joined(separator: ", ")))"
+        var bindings: [SQLiteValue] = names.map { .text($0) }
+        if let range {
+            sql += range.condition
+            bindings += range.bindings
         }
         let statement = try database.prepare(sql)
         try statement.bind(bindings)
-        // Rows come grouped by customer: the last id's position is reused without a lookup.
-        var lastID: Int64?
-        var lastPosition: Int?
-        func position() -> Int? {
-            if statement.storageClass(0) == .integer {
-                let id = statement.int64(0)
-                if id == lastID { return lastPosition }
-                lastID = id
-                lastPosition = index.position(statement, 0)
-                return lastPosition
-            }
-            return index.position(statement, 0)
-        }
         while try statement.step() {
-            let month: Int
-            switch rule {
-            case .months(let column):
-                guard let m = statement.withUTF8(1, { YearMonth.parse($0) }) else {
-                    try part.bad.add(
-                        DataError.contract(
-                            table: "customer_months", column: "month", row: "customer_id=\(statement.value(0))",
-                            message: "\(statement.value(1)) is not a month 'YYYY-MM'"),
-                        summary: "not a month", treatment: "left out")
-                    continue
-                }
-                month = m.index
-                // Rows of customers not in `customers` are ignored (counted), for the data's months too.
-                guard position() != nil else {
-                    part.unknown += 1
-                    continue
-                }
-                part.minMonth = min(part.minMonth, month)
-                part.maxMonth = max(part.maxMonth, month)
-                let storage = statement.storageClass(2)
-                guard storage == .integer || storage == .real else {
-                    if storage == .text || storage == .blob {
-                        try part.bad.add(
-                            DataError.contract(
-                                table: "customer_months", column: column, row: "customer_id=\(statement.value(0)), month='\(m)'",
-                                message: "\(statement.value(2)) is not a number"),
-                            summary: "not a number", treatment: "treated as missing")
-                    }
-                    continue
-                }
-                guard statement.double(2) > 0 else { continue }
-            case .events:
-                guard let time = statement.withUTF8(1, { Timestamp.parse($0) }) else {
-                    try part.bad.add(
-                        DataError.contract(
-                            table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0))",
-                            message: "\(statement.value(1)) is not an ISO 8601 timestamp"),
-                        summary: "not an ISO 8601 timestamp", treatment: "left out")
-                    continue
-                }
-                let day = time.date
-                month = day.yearMonth.index
-                guard position() != nil else {
-                    part.unknown += 1
-                    continue
-                }
-                part.minMonth = min(part.minMonth, month)
-                part.maxMonth = max(part.maxMonth, month)
-                if part.lastDay.map({ day > $0 }) ?? true { part.lastDay = day }
+            guard let time = statement.withUTF8(1, { Timestamp.parse($0) }) else {
+                try part.bad.add(
+                    DataError.contract(
+                        table: "events", column: "occurred_at", row: "customer_id=\(statement.value(0))",
+                        message: "\(statement.value(1)) is not an ISO 8601 timestamp"),
+                    summary: "not an ISO 8601 timestamp", treatment: "left out")
+                continue
             }
-            guard let i = position() else {
+            guard let i = index.position(statement, 0) else {
                 part.unknown += 1
                 continue
             }
-            part.bits.set(customer: i, month: month)
+            let day = time.date
+            part.minMonth = min(part.minMonth, day.yearMonth.index)
+            part.maxMonth = max(part.maxMonth, day.yearMonth.index)
+            if part.lastDay.map({ day > $0 }) ?? true { part.lastDay = day }
+            part.bits.set(customer: i, month: day.yearMonth.index)
         }
         return part
     }

@@ -120,7 +120,7 @@ public enum CampaignEvents {
     /// Runs `read` over table events in two rowid halves at once (see `ContractSchema.scanInRowidHalves`).
     static func scanInRowidRanges<Part: Sendable>(
         schema: ContractSchema, database: SQLiteDatabase,
-        _ read: @escaping @Sendable ((Int64, Int64)?, SQLiteDatabase?) throws -> Part
+        _ read: @escaping @Sendable (ScanRange?, SQLiteDatabase?) throws -> Part
     ) throws -> [Part] {
         try schema.scanInRowidHalves(Contract.events.name, database: database, threshold: parallelReadThreshold, read)
     }
@@ -157,14 +157,14 @@ private struct StepEventsJob: Sendable {
 
     /// Reads the table (in two rowid halves at once when large) and reports bad rows.
     func scan(schema: ContractSchema, database: SQLiteDatabase, badRows: BadRows) throws -> Part {
-        let parts = try CampaignEvents.scanInRowidRanges(schema: schema, database: database) { try read(rowids: $0, database: $1) }
+        let parts = try CampaignEvents.scanInRowidRanges(schema: schema, database: database) { try read(range: $0, database: $1) }
         var all = Part(bad: BadRows.Tally(policy))
         for part in parts { all.merge(part) }
         try all.bad.report(to: badRows)
         return all
     }
 
-    func read(rowids: (Int64, Int64)?, database shared: SQLiteDatabase?) throws -> Part {
+    func read(range: ScanRange?, database shared: SQLiteDatabase?) throws -> Part {
         let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
         let events = stepOf.keys.sorted()
         var sql = """
@@ -176,18 +176,18 @@ private struct StepEventsJob: Sendable {
             sql += " AND (campaign_id = ? OR campaign_id IS NULL)"
             bindings.append(.text(campaign))
         }
-        let range = CampaignEvents.occurredAtRange(first ?? last, last)
+        let texts = CampaignEvents.occurredAtRange(first ?? last, last)
         if first != nil {
             sql += " AND occurred_at >= ?"
-            bindings.append(.text(range.from))
+            bindings.append(.text(texts.from))
         }
         sql += " AND occurred_at < ?"
-        bindings.append(.text(range.until))
+        bindings.append(.text(texts.until))
         let from = first.map { Double($0.daysSinceEpoch) * 86_400 } ?? -.infinity
         let until = Double(last.adding(days: 1).daysSinceEpoch) * 86_400
-        if let rowids {
-            sql += " AND rowid >= ? AND rowid < ?"
-            bindings += [.integer(rowids.0), .integer(rowids.1)]
+        if let range {
+            sql += range.condition
+            bindings += range.bindings
         }
         let statement = try database.prepare(sql)
         try statement.bind(bindings)

@@ -43,7 +43,7 @@ public enum ExperimentEvents {
         let job = ExperimentEventsJob(
             path: database.path, campaign: schema.has(Contract.events, column: "campaign_id") ? campaign : nil,
             definitions: definitions, index: CustomerIndex(ids), assignedAt: assignedAt, span: span, policy: badRows.policy)
-        let parts = try CampaignEvents.scanInRowidRanges(schema: schema, database: database) { try job.read(rowids: $0, database: $1) }
+        let parts = try CampaignEvents.scanInRowidRanges(schema: schema, database: database) { try job.read(range: $0, database: $1) }
         var result = parts[0]
         var tally = result.bad
         for other in parts.dropFirst() {
@@ -104,16 +104,16 @@ private struct ExperimentEventsJob: Sendable {
             row: "customer_id=\(statement.value(0)), event='\(event)', occurred_at='\(statement.text(2) ?? "")'", message: message)
     }
 
-    func read(rowids: (Int64, Int64)?, database shared: SQLiteDatabase?) throws -> Part {
+    func read(range: ScanRange?, database shared: SQLiteDatabase?) throws -> Part {
         let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
         let events = Array(Set(definitions.compactMap(\.event))).sorted()
         let first = Timestamp(secondsSinceEpoch: span.preStart).date
         let last = Timestamp(secondsSinceEpoch: span.end - 1).date
-        let range = CampaignEvents.occurredAtRange(first, last)
+        let texts = CampaignEvents.occurredAtRange(first, last)
         // The metrics' events in the time range (of the campaign or of none), and every event
         // of the campaign (for exposure without assignment): one scan.
         var metricRows = "event IN (\(events.map { _ in "?" }.joined(separator: ", "))) AND occurred_at >= ? AND occurred_at < ?"
-        var bindings: [SQLiteValue] = events.map { .text($0) } + [.text(range.from), .text(range.until)]
+        var bindings: [SQLiteValue] = events.map { .text($0) } + [.text(texts.from), .text(texts.until)]
         var sql: String
         if let campaign {
             metricRows += " AND (campaign_id = ? OR campaign_id IS NULL)"
@@ -122,9 +122,9 @@ private struct ExperimentEventsJob: Sendable {
         } else {
             sql = "SELECT customer_id, event, occurred_at, value, 0 FROM events WHERE \(metricRows)"
         }
-        if let rowids {
-            sql += " AND rowid >= ? AND rowid < ?"
-            bindings += [.integer(rowids.0), .integer(rowids.1)]
+        if let range {
+            sql += range.condition
+            bindings += range.bindings
         }
         let statement = try database.prepare(sql)
         try statement.bind(bindings)
