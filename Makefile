@@ -23,7 +23,7 @@ help:
 	@echo "make test    install dependencies, check the formatting (make lint) and run the test suite"
 	@echo "make format  format the code as .swift-format says"
 	@echo "make bench   benchmarks (ratios against the Python peer and the raw SQLite scan);"
-	@echo "             one of them: make bench BENCH_ARGS=\"--only review\" (scan|ols|logit|km|calibration|review|readout)"
+	@echo "             one of them: make bench BENCH_ARGS=\"--only review\" (scan|ols|logit|km|calibration|review|readout|checkup)"
 
 # Installs the Debian packages that are missing (apt-get update first, once).
 deps:

@@ -73,4 +73,39 @@ struct CustomerActivityTests {
         #expect(ActivityRule("events:app_login, purchase") == .events(["app_login", "purchase"]))
         #expect(ActivityRule("logins") == nil && ActivityRule("months:a>5") == nil)
     }
+
+    /// customer_months as the contract declares it (WITHOUT ROWID, key customer_id, month),
+    /// large enough to be read in two customer-id halves: the one pass gives what SQL counts,
+    /// a TEXT id of an integer customer included (it sorts after every integer: upper half).
+    @Test func oneWithoutRowidPassInHalvesMatchesSQL() throws {
+        let (db, schema, dir) = try database(
+            """
+            CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, opened_on TEXT NOT NULL);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250001)
+            INSERT INTO customers SELECT i, '2026-01-01' FROM n;
+            CREATE TABLE customer_months (customer_id NOT NULL, month TEXT NOT NULL, aum REAL, logins INTEGER,
+              PRIMARY KEY (customer_id, month)) WITHOUT ROWID;
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250001)
+            INSERT INTO customer_months SELECT i, '2026-0' || m, i * 0.5 + m, (i + m) % 3 FROM n, (SELECT 1 AS m UNION SELECT 2 UNION SELECT 3 UNION SELECT 4);
+            INSERT INTO customer_months VALUES ('7', '2026-05', 100.0, 1);
+            """)
+        defer { dir.remove() }
+        let groups = [[YearMonth("2026-01")!, YearMonth("2026-02")!], [YearMonth("2026-05")!]]
+        let request = CustomerMonthsRequest(activity: ["logins"], sums: Set(groups.map { .init("aum", $0) }))
+        let pass = try CustomerMonthsPass.read(request, schema: schema, database: db)
+        let activity = pass.activity["logins"]!
+        #expect(activity.first == YearMonth("2026-01")! && activity.last == YearMonth("2026-05")!)
+        for m in 1...5 {
+            let month = YearMonth("2026-0\(m)")!
+            let sql = try db.scalarInt("SELECT count(*) FROM customer_months WHERE month = '\(month)' AND logins > 0") ?? -1
+            #expect((0..<activity.count).filter { activity.isActive(customer: $0, month: month) }.count == sql, "\(month)")
+        }
+        let snapshots = pass.snapshots(metrics: ["aum"], groups: groups)
+        let total = (0..<snapshots.ids.count).reduce(0.0) { $0 + (snapshots.value(group: 0, customer: $1) ?? 0) * 2 }
+        let expected = try db.rows("SELECT sum(aum) FROM customer_months WHERE month IN ('2026-01', '2026-02')")[0][0].doubleValue!
+        #expect(abs(total - expected) <= 1e-9 * expected)
+        // The TEXT '7' row belongs to customer 7, read in the upper half.
+        #expect(snapshots.value(group: 1, customer: 6) == 100 && activity.isActive(customer: 6, month: YearMonth("2026-05")!))
+        #expect((0..<snapshots.ids.count).filter { snapshots.value(group: 1, customer: $0) != nil }.count == 1)
+    }
 }

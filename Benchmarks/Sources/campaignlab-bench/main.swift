@@ -2,13 +2,20 @@ import CampaignLabData
 import CampaignLabStats
 import Foundation
 
-// campaignlab-bench [--db FILE] [--repeats N] [--only scan|ols|logit|km|calibration|review|readout] [--ols-rows N] [--simulations N]
-//                   [--review-db FILE] [--campaign ID] [--test ID]
+// campaignlab-bench [--db FILE] [--repeats N] [--only scan|ols|logit|km|calibration|review|readout|checkup] [--ols-rows N] [--simulations N]
+//                   [--review-db FILE] [--campaign ID] [--test ID] [--quarter 2026Q3]
 // Prints, from one run, each benchmark's figures and its ratios to the peers.
 
 // The allocator policy of the command-line tool, so that the review is timed as it runs there.
 ProcessMemory.keepFreedMemory()
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "--checkup-child", arguments.count == 3 {
+    do { try CheckupBenchmark.child(path: arguments[1], quarter: arguments[2]) } catch {
+        FileHandle.standardError.write(Data("checkup child: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
 func option(_ name: String) -> String? {
     guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
     return arguments[i + 1]
@@ -21,6 +28,7 @@ let simulations = Int(option("--simulations") ?? "20000") ?? 20_000
 let reviewPath = option("--review-db") ?? "datasets/demo-1m.sqlite"
 let reviewCampaign = option("--campaign") ?? "growth_journey_2026"
 let readoutCampaign = option("--test") ?? "page_ab_2026"
+let checkupQuarter = option("--quarter") ?? "2026Q3"
 
 func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
 
@@ -178,6 +186,42 @@ do {
                     let differences = theirs.map { key, value in abs((lab.estimates[key] ?? .nan) - value) / max(abs(value), 1e-300) }
                     print("  agreement of the default estimates with the peer: \(String(format: "%.1e", differences.max() ?? .nan)) (max relative difference, \(theirs.count) metric × variant pairs)")
                 }
+            }
+        }
+    }
+    if only == nil || only == "checkup" {
+        print()
+        if !FileManager.default.fileExists(atPath: reviewPath) {
+            print("Health checkup: \(reviewPath) is missing (make demo-1m creates it); skipped.")
+        } else {
+            print("Health checkup of \(checkupQuarter) (campaignlab health: pain points, tiers and migration, lifecycle, cohort retention, AARRR funnel, KPIs by segment, concentration) on \(reviewPath):")
+            let bench = CheckupBenchmark(path: reviewPath, quarter: checkupQuarter)
+            var lab = try bench.campaignLab()
+            for _ in 1..<max(repeats, 1) {
+                let again = try bench.campaignLab()
+                if again.seconds < lab.seconds { lab = again }
+            }
+            print("  CampaignLab                 \(String(format: "%7.2f s  (best of %d; peak memory of the run %.0f MB)", lab.seconds, max(repeats, 1), lab.peakMB))")
+            var floor = try bench.sqliteFloor()
+            for _ in 1..<max(repeats, 1) {
+                let again = try bench.sqliteFloor()
+                if again.seconds < floor.seconds { floor = again }
+            }
+            print("  SQLite alone reading the columns \(String(format: "%7.2f s  (%d rows, one connection) → CampaignLab takes %.2f× SQLite's read", floor.seconds, floor.rows, lab.seconds / floor.seconds))")
+            if let peer = runPeer(peersDirectory + "/checkup_peer.py", [reviewPath, checkupQuarter]) {
+                let seconds = peer["seconds"] as? Double ?? .nan
+                print("  pandas + numpy + lifelines  \(String(format: "%7.2f s  (one run; of which reading %.2f s) → CampaignLab is %.1f× faster", seconds, peer["read_seconds"] as? Double ?? .nan, seconds / lab.seconds))")
+                // The figures both report: the latest MAU, mean retention at 1/3/6/12 months, the
+                // funnel's counts and 90-day activation, the base's per-capita KPIs.
+                var differences: [Double] = []
+                func compare(_ a: Any?, _ b: Any?) {
+                    if let x = a as? Double, let y = b as? Double { differences.append(abs(x - y) / max(abs(y), 1e-300)) }
+                    else if let x = a as? [String: Any], let y = b as? [String: Any] { for (k, v) in y { compare(x[k], v) } }
+                }
+                for key in ["mau_latest", "retention_mean", "funnel_reached", "funnel_activation_converted_90d", "kpis_all"] {
+                    compare(lab.figures[key], peer[key])
+                }
+                print("  agreement with the peer: \(String(format: "%.1e", differences.max() ?? .nan)) (max relative difference, \(differences.count) figures)")
             }
         }
     }
