@@ -329,25 +329,13 @@ public enum CampaignFunnel: Analysis {
         let t = context.text
         var blocks: [ReportBlock] = []
         if let dimension = f.segmentDimension, !f.segments.isEmpty {
-            blocks.append(
-                .table(
-                    ReportTable(
-                        caption: t("Time to convert by \(dimension)", "按 \(dimension) 的转化时间")
-                            + (f.logRank.map {
-                                t("; log-rank test p = ", "；log-rank 检验 p = ")
-                                    + (Double($0.pValue) < 0.001 ? "< 0.001" : String(format: "%.3f", $0.pValue))
-                            } ?? ""),
-                        columns: [
-                            ReportTable.Column(dimension), ReportTable.Column(t("Customers", "客户数"), style: .count),
-                            ReportTable.Column(t("Converted", "已转化"), style: .count),
-                            ReportTable.Column(t("Median days", "中位天数"), style: .decimal(digits: 1)),
-                        ],
-                        rows: f.segments.map { s in
-                            [
-                                .text(s.level), .integer(Int64(s.customers)), .integer(Int64(s.converted)),
-                                s.median.map { $0.time.isFinite ? .number($0.time) : .null } ?? .null,
-                            ]
-                        })))
+            let caption =
+                t("Time to convert by \(dimension)", "按 \(dimension) 的转化时间")
+                + (f.logRank.map {
+                    t("; log-rank test p = ", "；log-rank 检验 p = ")
+                        + (Double($0.pValue) < 0.001 ? "< 0.001" : String(format: "%.3f", $0.pValue))
+                } ?? "")
+            blocks.append(FunnelWalk.segmentTable(caption: caption, dimension: dimension, f.segments, context))
         }
         return blocks
     }

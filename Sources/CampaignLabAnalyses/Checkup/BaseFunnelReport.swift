@@ -93,24 +93,12 @@ extension BaseFunnel {
                         yAxis: Axis(label: t("Converted", "已转化"), style: .percent(digits: 0)), kind: .steps(series))))
         }
         if let dimension = r.dimension, let first = c.transitions.first, first.segments.count > 1 {
-            blocks.append(
-                .table(
-                    ReportTable(
-                        caption: t(
-                            "\(nodeName(first.from, context)) → \(nodeName(first.to, context)) by \(dimension)",
-                            "按 \(dimension) 的\(nodeName(first.from, context)) → \(nodeName(first.to, context))")
-                            + (first.logRank.map { t("; log-rank test ", "；log-rank 检验 ") + CampaignUplift.formatP($0.pValue) } ?? ""),
-                        columns: [
-                            ReportTable.Column(dimension), ReportTable.Column(t("Customers", "客户数"), style: .count),
-                            ReportTable.Column(t("Converted", "已转化"), style: .count),
-                            ReportTable.Column(t("Median days", "中位天数"), style: .decimal(digits: 1)),
-                        ],
-                        rows: first.segments.map { s in
-                            [
-                                .text(s.level), .integer(Int64(s.customers)), .integer(Int64(s.converted)),
-                                s.median.map { $0.time.isFinite ? .number($0.time) : .null } ?? .null,
-                            ]
-                        })))
+            let caption =
+                t(
+                    "\(nodeName(first.from, context)) → \(nodeName(first.to, context)) by \(dimension)",
+                    "按 \(dimension) 的\(nodeName(first.from, context)) → \(nodeName(first.to, context))")
+                + (first.logRank.map { t("; log-rank test ", "；log-rank 检验 ") + CampaignUplift.formatP($0.pValue) } ?? "")
+            blocks.append(FunnelWalk.segmentTable(caption: caption, dimension: dimension, first.segments, context))
         }
         blocks.append(.records(name: "funnel", records(r)))
         return blocks

@@ -1,4 +1,5 @@
 import CampaignLabReport
+import CampaignLabStats
 import Foundation
 
 /// Report blocks both funnels show alike.
@@ -50,4 +51,25 @@ extension FunnelWalk {
         return kept
     }
 
+    /// Customers, conversions and the median days per level of a dimension.
+    static func segmentTable(
+        caption: String, dimension: String, _ segments: [(level: String, customers: Int, converted: Int, median: SurvivalTime?)],
+        _ context: AnalysisContext
+    ) -> ReportBlock {
+        let t = context.text
+        return .table(
+            ReportTable(
+                caption: caption,
+                columns: [
+                    ReportTable.Column(dimension), ReportTable.Column(t("Customers", "客户数"), style: .count),
+                    ReportTable.Column(t("Converted", "已转化"), style: .count),
+                    ReportTable.Column(t("Median days", "中位天数"), style: .decimal(digits: 1)),
+                ],
+                rows: segments.map { s in
+                    [
+                        .text(s.level), .integer(Int64(s.customers)), .integer(Int64(s.converted)),
+                        s.median.map { $0.time.isFinite ? .number($0.time) : .null } ?? .null,
+                    ]
+                }))
+    }
 }

@@ -101,25 +101,9 @@ public struct CustomerActivity: Sendable {
             .activity[column]!
         case .events(let list): names = list
         }
-        try schema.require(Contract.customers, columns: ["customer_id", "opened_on"])
         progress("reading customers and the month each opened")
-        var ids: [SQLiteValue] = []
-        var opened: [YearMonth?] = []
         var tally = BadRows.Tally(badRows.policy)
-        let customers = try database.prepare("SELECT customer_id, opened_on FROM customers")
-        while try customers.step() {
-            let id = customers.value(0)
-            ids.append(id)
-            let month = customers.withUTF8(1) { CivilDate.parse($0) }?.yearMonth
-            if month == nil {
-                try tally.add(
-                    DataError.contract(
-                        table: "customers", column: "opened_on", row: "customer_id=\(id)",
-                        message: "\(customers.value(1)) is not a date 'YYYY-MM-DD'"),
-                    summary: "not a date", treatment: "left out of the cohorts")
-            }
-            opened.append(month)
-        }
+        let (ids, opened) = try customersAndOpeningMonths(schema: schema, database: database, tally: &tally)
         let index = CustomerIndex(ids)
         // Activity streamed straight into per-customer bits, the table read in two halves at once.
         try schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
@@ -157,6 +141,32 @@ public struct CustomerActivity: Sendable {
         return CustomerActivity(
             rule: rule, ids: ids, opened: opened, first: first, last: last, lastComplete: lastComplete, words: words, bits: bits,
             unknownCustomers: unknown)
+    }
+}
+
+extension CustomerActivity {
+    /// Every customer's id and the month of `opened_on` (nil, and a bad row, when not a date).
+    static func customersAndOpeningMonths(
+        schema: ContractSchema, database: SQLiteDatabase, tally: inout BadRows.Tally
+    ) throws -> (ids: [SQLiteValue], opened: [YearMonth?]) {
+        try schema.require(Contract.customers, columns: ["customer_id", "opened_on"])
+        var ids: [SQLiteValue] = []
+        var opened: [YearMonth?] = []
+        let customers = try database.prepare("SELECT customer_id, opened_on FROM customers")
+        while try customers.step() {
+            let id = customers.value(0)
+            ids.append(id)
+            let month = customers.withUTF8(1) { CivilDate.parse($0) }?.yearMonth
+            if month == nil {
+                try tally.add(
+                    DataError.contract(
+                        table: "customers", column: "opened_on", row: "customer_id=\(id)",
+                        message: "\(customers.value(1)) is not a date 'YYYY-MM-DD'"),
+                    summary: "not a date", treatment: "left out of the cohorts")
+            }
+            opened.append(month)
+        }
+        return (ids, opened)
     }
 }
 

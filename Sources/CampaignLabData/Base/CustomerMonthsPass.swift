@@ -71,26 +71,12 @@ public struct CustomerMonthsPass: Sendable {
         func order(_ months: [YearMonth]) -> String { months.map(\.description).joined(separator: ",") }
         let keys = request.sums.sorted { $0.metric < $1.metric || ($0.metric == $1.metric && order($0.months) < order($1.months)) }
         let columns = Array(Set(activityColumns + keys.map(\.metric))).sorted()
-        try schema.require(Contract.customers, columns: ["customer_id", "opened_on"])
         try schema.require(Contract.customerMonths, columns: ["customer_id", "month"] + columns)
         progress("reading customers")
-        var ids: [SQLiteValue] = []
-        var opened: [YearMonth?] = []
-        var tally = BadRows.Tally(badRows.policy)
-        let customers = try database.prepare("SELECT customer_id, opened_on FROM customers")
-        while try customers.step() {
-            let id = customers.value(0)
-            ids.append(id)
-            let month = customers.withUTF8(1) { CivilDate.parse($0) }?.yearMonth
-            if month == nil && !activityColumns.isEmpty {
-                try tally.add(
-                    DataError.contract(
-                        table: "customers", column: "opened_on", row: "customer_id=\(id)",
-                        message: "\(customers.value(1)) is not a date 'YYYY-MM-DD'"),
-                    summary: "not a date", treatment: "left out of the cohorts")
-            }
-            opened.append(month)
-        }
+        // (An opening day that is not a date matters to the activity's cohorts only.)
+        var tally = BadRows.Tally(badRows.policy), dates = BadRows.Tally(activityColumns.isEmpty ? .exclude : badRows.policy)
+        let (ids, opened) = try CustomerActivity.customersAndOpeningMonths(schema: schema, database: database, tally: &dates)
+        if !activityColumns.isEmpty { tally.merge(dates) }
         progress("reading customer_months \(columns.joined(separator: ", "))")
         let groups = Array(Set(keys.map(\.months))).sorted { order($0) < order($1) }
         let job = MonthsPassJob(
