@@ -57,6 +57,37 @@ struct TierMigrationTests {
         #expect(abs(result.change!.pValue - (change["p_value"] as! Double)) < 1e-9)
     }
 
+    /// The tier table (JSON list `tiers`) at the quarter's end against Tests/References/tiers.py,
+    /// and a year earlier against SQLite's own count of demo-small's 2025-09 balances by tier.
+    @Test func tierTableNowAndAYearEarlier() throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let records = CohortRetentionTests.records(try TierMigration.run(context, decoding: ["quarter": "2026Q3"]), "tiers")
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/Tests/References/tiers_demo_small.json"))) as! [String: Any]
+        let now = records.filter { $0["quarter"] == .text("2026Q3") }
+        let expected = json["tiers"] as! [[String: Any]]
+        #expect(now.count == expected.count && expected.count == 4)
+        for (mine, ref) in zip(now, expected) {
+            #expect(mine["customers"] == .number(Double(ref["customers"] as! Int)))
+            guard case .number(let amount)? = mine["amount"] else { Issue.record("amount"); continue }
+            #expect(abs(amount - (ref["amount"] as! Double)) <= 1e-9 * (ref["amount"] as! Double))
+        }
+        let earlier = records.filter { $0["quarter"] == .text("2025Q3") }
+        let counts = try db.rows(
+            """
+            SELECT CASE WHEN aum < 50000 THEN 0 WHEN aum < 500000 THEN 1 WHEN aum < 6000000 THEN 2 ELSE 3 END AS tier, count(*), sum(aum)
+            FROM customer_months WHERE month = '2025-09' AND aum IS NOT NULL GROUP BY tier ORDER BY tier
+            """)
+        #expect(earlier.count == 4 && counts.count == 4)
+        for (mine, row) in zip(earlier, counts) {
+            #expect(mine["customers"] == .number(Double(row[1].intValue!)))
+            guard case .number(let amount)? = mine["amount"] else { Issue.record("amount"); continue }
+            #expect(abs(amount - row[2].doubleValue!) <= 1e-9 * row[2].doubleValue!)
+        }
+    }
+
     /// The foreign bank's customers stored in reverse order, and demo-small's ids written as
     /// text for even customers in customer_months (through a view): the same migration.
     @Test func orderAndIdFormsDoNotChangeTheFigures() throws {

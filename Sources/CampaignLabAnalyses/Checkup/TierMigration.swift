@@ -125,6 +125,9 @@ public enum TierMigration: Analysis {
         public var customers: [Int]
         public var amounts: [Double]
         public var withoutValue: Int
+        /// The same at the end of the quarter a year earlier (nil: no rows then).
+        public var yearEarlierCustomers: [Int]?
+        public var yearEarlierAmounts: [Double]?
         public var migration: Migration
         public var yearEarlier: Migration?
         /// This year's net upgrade rate minus a year earlier's.
@@ -244,20 +247,26 @@ public enum TierMigration: Analysis {
                 a.estimate - b.estimate, se: (a.standardError * a.standardError + b.standardError * b.standardError).squareRoot(),
                 df: .infinity, level: 0.95, method: "difference of net upgrade rates, z interval")
         }
-        var customers = [Int](repeating: 0, count: tierCount), amounts = [Double](repeating: 0, count: tierCount)
-        var without = 0
-        for i in snapshots.ids.indices {
-            guard let value = snapshots.value(group: 1, customer: i) else { continue }
-            guard let t = tier(value) else {
-                without += 1
-                continue
+        // Customers and the metric's total per tier at the end of a quarter (group 1: this one, 3: a year earlier).
+        func tiers(_ group: Int) -> (customers: [Int], amounts: [Double], without: Int) {
+            var customers = [Int](repeating: 0, count: tierCount), amounts = [Double](repeating: 0, count: tierCount)
+            var without = 0
+            for i in snapshots.ids.indices {
+                guard let value = snapshots.value(group: group, customer: i) else { continue }
+                guard let t = tier(value) else {
+                    without += 1
+                    continue
+                }
+                customers[t] += 1
+                amounts[t] += value
             }
-            customers[t] += 1
-            amounts[t] += value
+            return (customers, amounts, without)
         }
+        let end = tiers(1), earlier = snapshots.hasRows(group: 3) ? tiers(3) : nil
         return Result(
-            quarter: quarter, metric: metric, tiers: bounds, customers: customers, amounts: amounts, withoutValue: without, migration: now,
-            yearEarlier: before, change: change, rule: activity == nil ? nil : rule)
+            quarter: quarter, metric: metric, tiers: bounds, customers: end.customers, amounts: end.amounts, withoutValue: end.without,
+            yearEarlierCustomers: earlier?.customers, yearEarlierAmounts: earlier?.amounts, migration: now, yearEarlier: before,
+            change: change, rule: activity == nil ? nil : rule)
     }
 
     public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {

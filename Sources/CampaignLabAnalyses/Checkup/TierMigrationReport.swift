@@ -22,18 +22,32 @@ extension TierMigration {
         blocks.append(
             .table(
                 ReportTable(
-                    caption: t("Customers and \(r.metric) per tier at the end of \(r.quarter)", "\(r.quarter) 末各层级的客户数与 \(r.metric)"),
+                    caption: t(
+                        "Customers and \(r.metric) per tier at the end of \(r.quarter)\(r.yearEarlierCustomers == nil ? "" : ", and a year earlier")",
+                        "\(r.quarter) 末各层级的客户数与 \(r.metric)\(r.yearEarlierCustomers == nil ? "" : "，及一年前")"),
                     columns: [
                         ReportTable.Column(t("Tier", "层级")), ReportTable.Column(t("Customers", "客户数"), style: .count),
                         ReportTable.Column(t("Share of customers", "客户占比"), style: .percent(digits: 1)),
                         ReportTable.Column(MetricWords.label(r.metric, context), style: MetricWords.valueStyle(r.metric, context)),
                         ReportTable.Column(t("Share", "占比"), style: .percent(digits: 1)),
-                    ],
+                    ]
+                        + (r.yearEarlierCustomers == nil
+                            ? []
+                            : [
+                                ReportTable.Column(t("Customers \(r.quarter.adding(-4))", "\(r.quarter.adding(-4)) 客户数"), style: .count),
+                                ReportTable.Column(
+                                    t("Share \(r.quarter.adding(-4))", "\(r.quarter.adding(-4)) 占比"), style: .percent(digits: 1)),
+                            ]),
                     rows: names.indices.map { k in
-                        [
+                        var row: [Cell] = [
                             .text(names[k]), .integer(Int64(r.customers[k])), .number(Double(r.customers[k]) / Double(max(total, 1))),
                             .number(r.amounts[k]), .number(amount > 0 ? r.amounts[k] / amount : 0),
                         ]
+                        if let customers = r.yearEarlierCustomers, let amounts = r.yearEarlierAmounts {
+                            let before = amounts.reduce(0, +)
+                            row += [.integer(Int64(customers[k])), .number(before > 0 ? amounts[k] / before : 0)]
+                        }
+                        return row
                     })))
         func matrix(_ m: Migration, caption: String) -> ReportBlock {
             .table(
@@ -118,6 +132,22 @@ extension TierMigration {
             }
         }
         blocks.append(.records(name: "migration", records))
+        // The tier table, this quarter and a year earlier.
+        var tiers: [DataRecord] = []
+        for (quarter, customers, amounts) in [(r.quarter, r.customers, r.amounts)]
+            + (r.yearEarlierCustomers.map { [(r.quarter.adding(-4), $0, r.yearEarlierAmounts!)] } ?? [])
+        {
+            let n = Double(max(customers.reduce(0, +), 1)), total = amounts.reduce(0, +)
+            for k in names.indices {
+                tiers.append(
+                    DataRecord([
+                        "tier": .text(names[k]), "quarter": .text(quarter.description), "customers": .number(Double(customers[k])),
+                        "customer_share": .number(Double(customers[k]) / n), "amount": .number(amounts[k]),
+                        "amount_share": .number(total > 0 ? amounts[k] / total : 0),
+                    ]))
+            }
+        }
+        blocks.append(.records(name: "tiers", tiers))
         return blocks
     }
 }
