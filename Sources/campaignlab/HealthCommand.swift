@@ -40,6 +40,12 @@ struct HealthCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Months without activity after which a customer is dormant (default 6).", valueName: "n"))
     var dormantMonths: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A balance (aum) at or above which an inactive customer is not dormant (default: activity alone).", valueName: "amount"))
+    var dormantBalance: String?
+
     @OptionGroup var output: ReportOutputOptions
 
     func run() throws {
@@ -54,7 +60,7 @@ struct HealthCommand: ParsableCommand {
             throw ExitCode(ExitStatus.notFound.rawValue)
         }
         let parameters = AnalysisCommandRunner.given([
-            "quarter": quarter, "by": by, "activity": activity, "dormant_months": dormantMonths,
+            "quarter": quarter, "by": by, "activity": activity, "dormant_months": dormantMonths, "dormant_balance": dormantBalance,
         ])
         try RenderCommand.render(text, file: "health-checkup.md", db: db, parameters: parameters, output: output, out: out)
     }

@@ -43,12 +43,21 @@ struct TiersCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Months without activity after which a customer is dormant (default 6).", valueName: "n"))
     var dormantMonths: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A balance at or above which an inactive customer is not dormant (default: activity alone).", valueName: "amount"))
+    var dormantBalance: String?
+
     @OptionGroup var output: ReportOutputOptions
 
     func run() throws {
         let options = try AnalysisCommandRunner.options(
             TierMigration.Options.self,
-            ["quarter": quarter, "metric": metric, "tiers": tiers, "activity": activity, "dormant_months": dormantMonths])
+            [
+                "quarter": quarter, "metric": metric, "tiers": tiers, "activity": activity, "dormant_months": dormantMonths,
+                "dormant_balance": dormantBalance,
+            ])
         try AnalysisCommandRunner.run(
             TierMigration.self, options: options, db: db, output: output, name: "tiers",
             title: { $0 == .zh ? "客户层级与迁移" : "Tiers and migration" })

@@ -15,6 +15,19 @@ extension AnalysisContext {
         }
     }
 
+    /// Every customer's months whose `column` is at least `value` (a balance that keeps a
+    /// customer out of dormancy), read once per run (from the run's pass when declared).
+    func monthsAtLeast(_ column: String, _ value: Double) throws -> CustomerActivity {
+        let threshold = CustomerMonthsRequest.Threshold(column, value)
+        return try memo("at-least|\(column)|\(value)") {
+            let request = CustomerMonthsRequest(atLeast: [threshold])
+            let pass =
+                try monthsPass(covering: request)
+                ?? CustomerMonthsPass.read(request, schema: schema, database: database, badRows: badRows, progress: progress)
+            return pass.atLeast[threshold]!
+        }
+    }
+
     /// `metrics` of every customer summed over each group of months (from the run's one pass
     /// when it was declared).
     func customerSnapshots(metrics: [String], groups: [[YearMonth]]) throws -> CustomerSnapshots {

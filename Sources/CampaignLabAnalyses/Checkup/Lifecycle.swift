@@ -23,27 +23,37 @@ public enum Lifecycle: Analysis {
         public var activity: ActivityRule?
         /// Months without activity after which a customer is dormant.
         public var dormantMonths: Int
+        /// A balance (of the balance metric, aum by default) at or above which an inactive
+        /// customer is not dormant (nil: activity alone decides).
+        public var dormantBalance: Double?
 
         public static let declarations: [AnalysisOption] = [
             AnalysisOption(
                 "activity", "months:COLUMN>0 (a customer_months column) or events:NAME,NAME (customer-initiated events)",
                 default: "months:app_logins>0, else events:app_login"),
             AnalysisOption("dormant_months", "months without activity after which a customer is dormant", default: "6"),
+            AnalysisOption(
+                "dormant_balance", "a balance (aum) at or above which an inactive customer is not dormant", default: "none: activity alone"),
         ]
 
-        public init(activity: ActivityRule? = nil, dormantMonths: Int = 6) {
+        public init(activity: ActivityRule? = nil, dormantMonths: Int = 6, dormantBalance: Double? = nil) {
             self.activity = activity
             self.dormantMonths = dormantMonths
+            self.dormantBalance = dormantBalance
         }
 
         public init(_ values: OptionValues) throws {
             activity = try values.activityRule("activity")
             dormantMonths = try values.optionalInteger("dormant_months") ?? 6
+            dormantBalance = try values.optionalNumber("dormant_balance")
         }
 
         public func validate() throws {
             guard (1...36).contains(dormantMonths) else {
                 throw AnalysisError(option: "dormant_months", "expected a whole number of months from 1 to 36, found '\(dormantMonths)'")
+            }
+            if let dormantBalance, !(dormantBalance > 0) {
+                throw AnalysisError(option: "dormant_balance", "expected a balance above 0, found '\(formatPlain(dormantBalance))'")
             }
         }
 
@@ -51,6 +61,7 @@ public enum Lifecycle: Analysis {
             var list: [(name: String, value: String)] = []
             if let activity { list.append(("activity", activity.description)) }
             list.append(("dormant_months", String(dormantMonths)))
+            if let dormantBalance { list.append(("dormant_balance", formatPlain(dormantBalance))) }
             return list
         }
     }
@@ -70,6 +81,7 @@ public enum Lifecycle: Analysis {
     public struct Result: Sendable {
         public var rule: ActivityRule
         public var dormantMonths: Int
+        public var dormantBalance: Double?
         public var first: YearMonth
         public var lastComplete: YearMonth
         /// The months that can be classified (N months of history), ascending.
@@ -77,7 +89,9 @@ public enum Lifecycle: Analysis {
     }
 
     public static func monthsNeeds(_ context: AnalysisContext, _ options: Options) throws -> CustomerMonthsRequest {
-        .activity(try options.activity ?? CohortRetention.defaultRule(context))
+        var request = CustomerMonthsRequest.activity(try options.activity ?? CohortRetention.defaultRule(context))
+        if let b = options.dormantBalance { request.atLeast.insert(.init(try MetricWords.balanceMetric(context.schema), b)) }
+        return request
     }
 
     public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
@@ -95,26 +109,36 @@ public enum Lifecycle: Analysis {
                 "the data cover \(count) complete month\(count == 1 ? "" : "s") (\(activity.first)…\(activity.lastComplete)); classifying a month needs the \(n) before it — use fewer dormant months or more data"
             )
         }
+        // With a balance threshold, an inactive customer holding at least it is not dormant.
+        let balance = try options.dormantBalance.map { try context.monthsAtLeast(MetricWords.balanceMetric(context.schema), $0) }
+        let balancePosition = balance.map { $0.count == activity.count ? Array(0..<activity.count) : $0.positions(of: activity.ids) }
         var mau = [Int](repeating: 0, count: count), new = mau, retained = mau, returning = mau, resurrected = mau
         var newlyDormant = mau, dormant = mau
         for i in 0..<activity.count {
-            var lastActive = Int.min
+            var lastActive = Int.min, wasDormant = false
             for j in 0..<count {
-                if activity.isActive(customer: i, month: YearMonth(index: activity.first.index + j)) {
+                let month = YearMonth(index: activity.first.index + j)
+                if activity.isActive(customer: i, month: month) {
                     mau[j] += 1
                     if lastActive == Int.min {
                         new[j] += 1
                     } else if lastActive == j - 1 {
                         retained[j] += 1
-                    } else if j - lastActive - 1 >= n {
+                    } else if wasDormant {
                         resurrected[j] += 1
                     } else {
                         returning[j] += 1
                     }
                     lastActive = j
-                } else if lastActive != Int.min && lastActive <= j - n {
+                    wasDormant = false
+                } else if lastActive != Int.min && lastActive <= j - n
+                    && !(balance.map { b in balancePosition![i].map { b.isActive(customer: $0, month: month) } ?? false } ?? false)
+                {
                     dormant[j] += 1
-                    if lastActive == j - n { newlyDormant[j] += 1 }
+                    if !wasDormant { newlyDormant[j] += 1 }
+                    wasDormant = true
+                } else {
+                    wasDormant = false
                 }
             }
         }
@@ -139,7 +163,9 @@ public enum Lifecycle: Analysis {
                     rates: rates, denominators: [.retained: mau[j - 1], .resurrected: dormant[j - 1], .newlyDormant: mau[j - n]],
                     changeQoQ: change(3), changeYoY: change(12)))
         }
-        return Result(rule: rule, dormantMonths: n, first: activity.first, lastComplete: activity.lastComplete, months: months)
+        return Result(
+            rule: rule, dormantMonths: n, dormantBalance: options.dormantBalance, first: activity.first,
+            lastComplete: activity.lastComplete, months: months)
     }
 
     public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {
@@ -165,8 +191,8 @@ public enum Lifecycle: Analysis {
             .paragraph([
                 .text(
                     t(
-                        "Active: \(r.rule). Dormant: no activity for \(r.dormantMonths) months. Each month's active customers are new (first activity), retained (active the month before), returning (after a gap of under \(r.dormantMonths) months) or resurrected (after being dormant). Months from \(r.months.first!.month) to \(r.lastComplete) (each needs the \(r.dormantMonths) before it); rates with 95% Wilson intervals.",
-                        "活跃：\(r.rule)。沉睡：连续 \(r.dormantMonths) 个月无活跃。每月的活跃客户分为新增（首次活跃）、留存（上月也活跃）、回流（间隔不足 \(r.dormantMonths) 个月）和唤醒（此前处于沉睡）。统计月份 \(r.months.first!.month) 至 \(r.lastComplete)（每月需要此前 \(r.dormantMonths) 个月的数据）；比率附 95% Wilson 区间。"
+                        "Active: \(r.rule). Dormant: no activity for \(r.dormantMonths) months\(r.dormantBalance.map { " and a balance under \(formatPlain($0))" } ?? ""). Each month's active customers are new (first activity), retained (active the month before), returning (after a gap of under \(r.dormantMonths) months) or resurrected (after being dormant). Months from \(r.months.first!.month) to \(r.lastComplete) (each needs the \(r.dormantMonths) before it); rates with 95% Wilson intervals.",
+                        "活跃：\(r.rule)。沉睡：连续 \(r.dormantMonths) 个月无活跃\(r.dormantBalance.map { "且余额低于 \(formatPlain($0))" } ?? "")。每月的活跃客户分为新增（首次活跃）、留存（上月也活跃）、回流（间隔不足 \(r.dormantMonths) 个月）和唤醒（此前处于沉睡）。统计月份 \(r.months.first!.month) 至 \(r.lastComplete)（每月需要此前 \(r.dormantMonths) 个月的数据）；比率附 95% Wilson 区间。"
                     ))
             ]))
         var figures = [

@@ -17,6 +17,7 @@ public enum PainPoints: Analysis {
         public var by: String?
         public var activity: ActivityRule?
         public var dormantMonths = 6
+        public var dormantBalance: Double?
 
         public static let declarations: [AnalysisOption] = [
             AnalysisOption("quarter", "the quarter, e.g. 2026Q3", default: "the latest quarter with data at its end"),
@@ -24,25 +25,33 @@ public enum PainPoints: Analysis {
             AnalysisOption(
                 "activity", "what activity is: months:COLUMN>0 or events:NAME,NAME", default: "months:app_logins>0, else events:app_login"),
             AnalysisOption("dormant_months", "months without activity after which a customer is dormant", default: "6"),
+            AnalysisOption(
+                "dormant_balance", "a balance at or above which an inactive customer is not dormant", default: "none: activity alone"),
         ]
 
-        public init(quarter: TierMigration.Quarter? = nil, by: String? = nil, activity: ActivityRule? = nil, dormantMonths: Int = 6) {
+        public init(
+            quarter: TierMigration.Quarter? = nil, by: String? = nil, activity: ActivityRule? = nil, dormantMonths: Int = 6,
+            dormantBalance: Double? = nil
+        ) {
             self.quarter = quarter
             self.by = by
             self.activity = activity
             self.dormantMonths = dormantMonths
+            self.dormantBalance = dormantBalance
         }
 
         public init(_ values: OptionValues) throws {
-            let tiers = try TierMigration.Options(values.filtered(["quarter", "activity", "dormant_months"]))
+            let tiers = try TierMigration.Options(values.filtered(["quarter", "activity", "dormant_months", "dormant_balance"]))
             quarter = tiers.quarter
             activity = tiers.activity
             dormantMonths = tiers.dormantMonths
+            dormantBalance = tiers.dormantBalance
             by = values.optionalString("by")
         }
 
         public func validate() throws {
-            try TierMigration.Options(quarter: quarter, activity: activity, dormantMonths: dormantMonths).validate()
+            try TierMigration.Options(quarter: quarter, activity: activity, dormantMonths: dormantMonths, dormantBalance: dormantBalance)
+                .validate()
         }
 
         public func encoded() -> [(name: String, value: String)] {
@@ -51,6 +60,7 @@ public enum PainPoints: Analysis {
             if let by { list.append(("by", by)) }
             if let activity { list.append(("activity", activity.description)) }
             list.append(("dormant_months", String(dormantMonths)))
+            if let dormantBalance { list.append(("dormant_balance", formatPlain(dormantBalance))) }
             return list
         }
     }
@@ -76,9 +86,16 @@ public enum PainPoints: Analysis {
     /// What the analyses it reads need (each that can run on these data).
     public static func monthsNeeds(_ context: AnalysisContext, _ options: Options) throws -> CustomerMonthsRequest {
         var request = try TierMigration.monthsNeeds(
-            context, .init(quarter: options.quarter, activity: options.activity, dormantMonths: options.dormantMonths))
+            context,
+            .init(
+                quarter: options.quarter, activity: options.activity, dormantMonths: options.dormantMonths,
+                dormantBalance: options.dormantBalance))
         for needs in [
-            { try Lifecycle.monthsNeeds(context, .init(activity: options.activity, dormantMonths: options.dormantMonths)) },
+            {
+                try Lifecycle.monthsNeeds(
+                    context, .init(activity: options.activity, dormantMonths: options.dormantMonths, dormantBalance: options.dormantBalance)
+                )
+            },
             { try CohortRetention.monthsNeeds(context, .init(activity: options.activity)) },
             { try SegmentKPIs.monthsNeeds(context, .init(quarter: options.quarter, by: options.by, activity: options.activity)) },
             {
@@ -95,7 +112,10 @@ public enum PainPoints: Analysis {
         var findings: [Finding] = []
         var checked: [(en: String, zh: String)] = [], skipped: [(what: String, why: String)] = []
         let tiers = try TierMigration.compute(
-            context, .init(quarter: options.quarter, activity: options.activity, dormantMonths: options.dormantMonths))
+            context,
+            .init(
+                quarter: options.quarter, activity: options.activity, dormantMonths: options.dormantMonths,
+                dormantBalance: options.dormantBalance))
         let quarter = tiers.quarter
         let yearEarlier = quarter.adding(-4)
         if let change = tiers.change {
@@ -114,7 +134,8 @@ public enum PainPoints: Analysis {
         }
         // Lifecycle rates over the quarter's months against the same months a year earlier.
         do {
-            let lifecycle = try Lifecycle.compute(context, .init(activity: options.activity, dormantMonths: options.dormantMonths))
+            let lifecycle = try Lifecycle.compute(
+                context, .init(activity: options.activity, dormantMonths: options.dormantMonths, dormantBalance: options.dormantBalance))
             var compared = false
             func pooled(_ q: TierMigration.Quarter, _ state: Lifecycle.State) -> (x: Double, n: Double)? {
                 let months = lifecycle.months.filter { TierMigration.Quarter(containing: $0.month) == q }

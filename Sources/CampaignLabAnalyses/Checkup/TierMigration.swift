@@ -50,6 +50,8 @@ public enum TierMigration: Analysis {
         /// What activity is (dormancy), and after how many months without it a customer is dormant.
         public var activity: ActivityRule?
         public var dormantMonths = 6
+        /// A balance (of the tier metric) at or above which an inactive customer is not dormant.
+        public var dormantBalance: Double?
 
         public static let declarations: [AnalysisOption] = [
             AnalysisOption("quarter", "the quarter, e.g. 2026Q3", default: "the latest quarter with data at its end"),
@@ -59,17 +61,20 @@ public enum TierMigration: Analysis {
                 "activity", "what activity is, for the dormant column: months:COLUMN>0 or events:NAME,NAME",
                 default: "months:app_logins>0, else events:app_login"),
             AnalysisOption("dormant_months", "months without activity after which a customer is dormant", default: "6"),
+            AnalysisOption(
+                "dormant_balance", "a balance at or above which an inactive customer is not dormant", default: "none: activity alone"),
         ]
 
         public init(
             quarter: Quarter? = nil, metric: String? = nil, tiers: [Double] = CustomersBreakdown.standardTiers,
-            activity: ActivityRule? = nil, dormantMonths: Int = 6
+            activity: ActivityRule? = nil, dormantMonths: Int = 6, dormantBalance: Double? = nil
         ) {
             self.quarter = quarter
             self.metric = metric
             self.tiers = tiers
             self.activity = activity
             self.dormantMonths = dormantMonths
+            self.dormantBalance = dormantBalance
         }
 
         public init(_ values: OptionValues) throws {
@@ -78,6 +83,7 @@ public enum TierMigration: Analysis {
             tiers = try values.ascendingNumbers("tiers") ?? CustomersBreakdown.standardTiers
             activity = try values.activityRule("activity")
             dormantMonths = try values.optionalInteger("dormant_months") ?? 6
+            dormantBalance = try values.optionalNumber("dormant_balance")
         }
 
         public func validate() throws {
@@ -85,9 +91,7 @@ public enum TierMigration: Analysis {
                 throw AnalysisError(
                     option: "tiers", "expected increasing positive boundaries separated by commas, e.g. 50000,500000,6000000")
             }
-            guard (1...36).contains(dormantMonths) else {
-                throw AnalysisError(option: "dormant_months", "expected a whole number of months from 1 to 36, found '\(dormantMonths)'")
-            }
+            try Lifecycle.Options(activity: activity, dormantMonths: dormantMonths, dormantBalance: dormantBalance).validate()
         }
 
         public func encoded() -> [(name: String, value: String)] {
@@ -97,6 +101,7 @@ public enum TierMigration: Analysis {
             list.append(("tiers", tiers.map(formatPlain).joined(separator: ",")))
             if let activity { list.append(("activity", activity.description)) }
             list.append(("dormant_months", String(dormantMonths)))
+            if let dormantBalance { list.append(("dormant_balance", formatPlain(dormantBalance))) }
             return list
         }
     }
@@ -134,6 +139,7 @@ public enum TierMigration: Analysis {
         public var change: EffectEstimate?
         /// Nil when there is no activity data to tell dormant customers (a note says so).
         public var rule: ActivityRule?
+        public var dormantBalance: Double?
     }
 
     public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
@@ -186,7 +192,9 @@ public enum TierMigration: Analysis {
         // Dormant at a month's end: no activity in the N months up to it. The activity's
         // customers are matched to the snapshots' by id, not by position.
         let activityPosition = activity?.positions(of: snapshots.ids) ?? []
-        func dormant(_ i: Int, at month: YearMonth) -> Bool {
+        func dormant(_ i: Int, at month: YearMonth, balance: Double?) -> Bool {
+            // With a balance threshold, holding at least it keeps an inactive customer out of dormancy.
+            if let b = options.dormantBalance, let balance, balance >= b { return false }
             guard let a = activity, let j = activityPosition[i], month <= a.lastComplete,
                 month.adding(months: -options.dormantMonths) >= a.first
             else { return false }
@@ -209,7 +217,7 @@ public enum TierMigration: Analysis {
                     continue
                 } else if !hasRow {
                     column = tierCount + 1  // closed: no snapshot at the end or in the year after
-                } else if dormant(i, at: to.lastMonth) && hadRow {
+                } else if dormant(i, at: to.lastMonth, balance: snapshots.value(group: end, customer: i)) && hadRow {
                     column = tierCount  // dormant
                 } else {
                     column = b
@@ -266,7 +274,7 @@ public enum TierMigration: Analysis {
         return Result(
             quarter: quarter, metric: metric, tiers: bounds, customers: end.customers, amounts: end.amounts, withoutValue: end.without,
             yearEarlierCustomers: earlier?.customers, yearEarlierAmounts: earlier?.amounts, migration: now, yearEarlier: before,
-            change: change, rule: activity == nil ? nil : rule)
+            change: change, rule: activity == nil ? nil : rule, dormantBalance: options.dormantBalance)
     }
 
     public static func run(_ context: AnalysisContext, _ options: Options) throws -> [ReportBlock] {

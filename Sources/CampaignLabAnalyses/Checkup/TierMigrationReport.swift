@@ -15,8 +15,8 @@ extension TierMigration {
             .paragraph([
                 .text(
                     t(
-                        "Tiers on \(r.metric) in \(r.quarter.lastMonth), the last month of \(r.quarter) (monthly average daily balance, 月日均). Migration: each customer's tier at the end of \(r.migration.from) against the end of \(r.quarter); new = no snapshot at the start, closed = none at the end or in the year after, dormant = \(r.rule.map { "no activity (\($0)) in the quarter's last months" } ?? "not told: no activity data").",
-                        "层级按 \(r.metric) 在 \(r.quarter.lastMonth)（\(r.quarter) 末月）的月日均划分。迁移：每位客户在 \(r.migration.from) 末与 \(r.quarter) 末的层级对比；新客户 = 期初无快照，流失 = 期末及之后一年均无快照，沉睡 = \(r.rule.map { "季末前若干月无活跃（\($0)）" } ?? "无法判断：没有活跃数据")。"
+                        "Tiers on \(r.metric) in \(r.quarter.lastMonth), the last month of \(r.quarter) (monthly average daily balance, 月日均). Migration: each customer's tier at the end of \(r.migration.from) against the end of \(r.quarter); new = no snapshot at the start, closed = none at the end or in the year after, dormant = \(r.rule.map { "no activity (\($0)) in the quarter's last months" } ?? "not told: no activity data")\(r.rule != nil ? r.dormantBalance.map { " and a balance under \(formatPlain($0))" } ?? "" : "").",
+                        "层级按 \(r.metric) 在 \(r.quarter.lastMonth)（\(r.quarter) 末月）的月日均划分。迁移：每位客户在 \(r.migration.from) 末与 \(r.quarter) 末的层级对比；新客户 = 期初无快照，流失 = 期末及之后一年均无快照，沉睡 = \(r.rule.map { "季末前若干月无活跃（\($0)）" } ?? "无法判断：没有活跃数据")\(r.rule != nil ? r.dormantBalance.map { "且余额低于 \(formatPlain($0))" } ?? "" : "")。"
                     ))
             ]))
         blocks.append(

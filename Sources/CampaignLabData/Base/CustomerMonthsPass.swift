@@ -8,6 +8,18 @@ public struct CustomerMonthsRequest: Sendable, Hashable {
     public var activity: Set<String> = []
     /// (metric, group of months) pairs to sum per customer.
     public var sums: Set<SumKey> = []
+    /// (column, threshold): the months whose value is at least the threshold (a balance that
+    /// keeps a customer out of dormancy).
+    public var atLeast: Set<Threshold> = []
+
+    public struct Threshold: Sendable, Hashable {
+        public var column: String
+        public var value: Double
+        public init(_ column: String, _ value: Double) {
+            self.column = column
+            self.value = value
+        }
+    }
 
     public struct SumKey: Sendable, Hashable {
         public var metric: String
@@ -18,9 +30,10 @@ public struct CustomerMonthsRequest: Sendable, Hashable {
         }
     }
 
-    public init(activity: Set<String> = [], sums: Set<SumKey> = []) {
+    public init(activity: Set<String> = [], sums: Set<SumKey> = [], atLeast: Set<Threshold> = []) {
         self.activity = activity
         self.sums = sums
+        self.atLeast = atLeast
     }
 
     /// Every metric of `metrics` over every group of `groups`.
@@ -28,13 +41,16 @@ public struct CustomerMonthsRequest: Sendable, Hashable {
         for metric in metrics { for group in groups { sums.insert(SumKey(metric, group)) } }
     }
 
-    public var isEmpty: Bool { activity.isEmpty && sums.isEmpty }
+    public var isEmpty: Bool { activity.isEmpty && sums.isEmpty && atLeast.isEmpty }
 
-    public func covers(_ other: CustomerMonthsRequest) -> Bool { other.activity.isSubset(of: activity) && other.sums.isSubset(of: sums) }
+    public func covers(_ other: CustomerMonthsRequest) -> Bool {
+        other.activity.isSubset(of: activity) && other.sums.isSubset(of: sums) && other.atLeast.isSubset(of: atLeast)
+    }
 
     public mutating func formUnion(_ other: CustomerMonthsRequest) {
         activity.formUnion(other.activity)
         sums.formUnion(other.sums)
+        atLeast.formUnion(other.atLeast)
     }
 }
 
@@ -47,6 +63,9 @@ public struct CustomerMonthsPass: Sendable {
     public var ids: [SQLiteValue]
     /// Per activity column, the customers' months (`CustomerActivity`).
     public var activity: [String: CustomerActivity]
+    /// Per threshold, the customers' months at or above it (as a `CustomerActivity`: "active"
+    /// there means the value is at least the threshold).
+    public var atLeast: [CustomerMonthsRequest.Threshold: CustomerActivity] = [:]
     /// Per (metric, group): per customer the sum of the numbers and how many.
     public var sums: [CustomerMonthsRequest.SumKey: (sums: [Double], counts: [UInt8])]
     /// Per group of months: per customer, a row in one of them.
@@ -68,19 +87,23 @@ public struct CustomerMonthsPass: Sendable {
         progress: (String) -> Void = { _ in }
     ) throws -> CustomerMonthsPass {
         let activityColumns = request.activity.sorted()
+        let thresholds = request.atLeast.sorted { $0.column < $1.column || ($0.column == $1.column && $0.value < $1.value) }
+        // Month flags: a column above zero (activity), then a column at least a threshold.
+        let flags = activityColumns.map { ($0, 0.0, false) } + thresholds.map { ($0.column, $0.value, true) }
         func order(_ months: [YearMonth]) -> String { months.map(\.description).joined(separator: ",") }
         let keys = request.sums.sorted { $0.metric < $1.metric || ($0.metric == $1.metric && order($0.months) < order($1.months)) }
-        let columns = Array(Set(activityColumns + keys.map(\.metric))).sorted()
+        let columns = Array(Set(flags.map(\.0) + keys.map(\.metric))).sorted()
         try schema.require(Contract.customerMonths, columns: ["customer_id", "month"] + columns)
         progress("reading customers")
         // (An opening day that is not a date matters to the activity's cohorts only.)
-        var tally = BadRows.Tally(badRows.policy), dates = BadRows.Tally(activityColumns.isEmpty ? .exclude : badRows.policy)
+        var tally = BadRows.Tally(badRows.policy), dates = BadRows.Tally(flags.isEmpty ? .exclude : badRows.policy)
         let (ids, opened) = try CustomerActivity.customersAndOpeningMonths(schema: schema, database: database, tally: &dates)
-        if !activityColumns.isEmpty { tally.merge(dates) }
+        if !flags.isEmpty { tally.merge(dates) }
         progress("reading customer_months \(columns.joined(separator: ", "))")
         let groups = Array(Set(keys.map(\.months))).sorted { order($0) < order($1) }
         let job = MonthsPassJob(
-            path: database.path, columns: columns, activity: activityColumns.map { columns.firstIndex(of: $0)! },
+            path: database.path, columns: columns,
+            flags: flags.map { (column: columns.firstIndex(of: $0.0)!, threshold: $0.1, inclusive: $0.2) },
             keys: keys.map { (columns.firstIndex(of: $0.metric)!, groups.firstIndex(of: $0.months)!) }, groups: groups,
             index: CustomerIndex(ids), customers: ids.count, policy: badRows.policy)
         let parts = try schema.scanInRowidHalves(Contract.customerMonths.name, database: database, threshold: 1_000_000) {
@@ -93,19 +116,24 @@ public struct CustomerMonthsPass: Sendable {
         var pass = CustomerMonthsPass(request: request, ids: ids, activity: [:], sums: [:], present: [:])
         for (k, key) in keys.enumerated() { pass.sums[key] = (all.sums[k], all.counts[k]) }
         for (g, group) in groups.enumerated() { pass.present[group] = all.present[g] }
-        guard !activityColumns.isEmpty else { return pass }
+        guard !flags.isEmpty else { return pass }
         guard all.minMonth <= all.maxMonth else {
             throw DataError.contract(
-                table: "customer_months", column: activityColumns[0], row: nil,
-                message: "customer_months has no rows (column \(activityColumns[0])): there is no activity to follow")
+                table: "customer_months", column: flags[0].0, row: nil,
+                message: "customer_months has no rows (column \(flags[0].0)): there is no activity to follow")
         }
         let first = YearMonth(index: all.minMonth), last = YearMonth(index: all.maxMonth)
-        for (a, column) in activityColumns.enumerated() {
-            var bits = all.bits[a]
+        for (f, flag) in flags.enumerated() {
+            var bits = all.bits[f]
             bits.rebase(to: all.minMonth, months: all.maxMonth - all.minMonth + 1)
-            pass.activity[column] = CustomerActivity(
-                rule: .months(column: column), ids: ids, opened: opened, first: first, last: last, lastComplete: last, words: bits.words,
+            let months = CustomerActivity(
+                rule: .months(column: flag.0), ids: ids, opened: opened, first: first, last: last, lastComplete: last, words: bits.words,
                 bits: bits.bits, unknownCustomers: all.unknown)
+            if f < activityColumns.count {
+                pass.activity[flag.0] = months
+            } else {
+                pass.atLeast[thresholds[f - activityColumns.count]] = months
+            }
         }
         return pass
     }
@@ -115,8 +143,8 @@ public struct CustomerMonthsPass: Sendable {
 private struct MonthsPassJob: Sendable {
     var path: String
     var columns: [String]
-    /// Positions in `columns` of the activity columns.
-    var activity: [Int]
+    /// Month flags: a column's position, and the threshold its value is above (or at least).
+    var flags: [(column: Int, threshold: Double, inclusive: Bool)]
     /// Per sum: its column's position and its group's.
     var keys: [(column: Int, group: Int)]
     var groups: [[YearMonth]]
@@ -161,11 +189,11 @@ private struct MonthsPassJob: Sendable {
 
     func read(range: ScanRange?, database shared: SQLiteDatabase?) throws -> Part {
         let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
-        // Without activity only the groups' months are read.
+        // Without flags only the groups' months are read.
         let months = Array(Set(groups.flatMap { $0 })).sorted()
         var sql = "SELECT customer_id, month\(columns.map { ", " + quoteIdentifier($0) }.joined()) FROM customer_months WHERE 1"
         var bindings: [SQLiteValue] = []
-        if activity.isEmpty {
+        if flags.isEmpty {
             sql += " AND month IN (\(months.map { _ in "?" }.joined(separator: ", ")))"
             bindings = months.map { .text($0.description) }
         }
@@ -182,14 +210,14 @@ private struct MonthsPassJob: Sendable {
         for (k, key) in keys.enumerated() { for month in groups[key.group] { sumsOf[month.index - base].append(k) } }
         for (g, group) in groups.enumerated() { for month in group { groupsOf[month.index - base].append(g) } }
         var part = Part(
-            bits: activity.map { _ in MonthBits(customers: customers) },
+            bits: flags.map { _ in MonthBits(customers: customers) },
             sums: keys.map { _ in [Double](repeating: 0, count: customers) },
             counts: keys.map { _ in [UInt8](repeating: 0, count: customers) },
             present: groups.map { _ in [Bool](repeating: false, count: customers) }, bad: BadRows.Tally(policy))
         // Per row: the columns' numbers (nil: NULL or a word, which is reported), read only
         // where used — activity columns in every month, sums in their groups' months.
         var numbers = [Double?](repeating: nil, count: columns.count)
-        let isActivity = columns.indices.map { activity.contains($0) },
+        let isActivity = columns.indices.map { c in flags.contains { $0.column == c } },
             isSum = columns.indices.map { c in keys.contains { $0.column == c } }
         // Rows come grouped by customer: the last id's position is reused without a lookup.
         var lastID: Int64?
@@ -220,7 +248,7 @@ private struct MonthsPassJob: Sendable {
             }
             let offset = month.index - base
             let feeds = offset >= 0 && offset < sumsOf.count
-            guard !activity.isEmpty || feeds else { continue }
+            guard !flags.isEmpty || feeds else { continue }
             part.minMonth = min(part.minMonth, month.index)
             part.maxMonth = max(part.maxMonth, month.index)
             for c in columns.indices where isActivity[c] || (feeds && isSum[c]) {
@@ -236,7 +264,10 @@ private struct MonthsPassJob: Sendable {
                         summary: "not a number", treatment: "treated as missing")
                 }
             }
-            for (a, c) in activity.enumerated() where (numbers[c] ?? 0) > 0 { part.bits[a].set(customer: i, month: month.index) }
+            for (f, flag) in flags.enumerated() {
+                guard let value = numbers[flag.column], flag.inclusive ? value >= flag.threshold : value > flag.threshold else { continue }
+                part.bits[f].set(customer: i, month: month.index)
+            }
             guard feeds else { continue }
             for g in groupsOf[offset] { part.present[g][i] = true }
             for k in sumsOf[offset] {
