@@ -57,4 +57,36 @@ struct SegmentKPIsTests {
         let partial = try SegmentKPIs.compute(context, .init(quarter: TierMigration.Quarter("2026Q4")))
         #expect(partial.partial)
     }
+
+    /// Q1 against Q1 a year earlier is the Jan+Feb alignment of the Spring Festival: the
+    /// report says where the festival fell, and the year-earlier months are January–March
+    /// (the change equals one computed by SQL on those months).
+    @Test func aFirstQuarterNamesTheSpringFestival() throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let blocks = try SegmentKPIs.run(context, decoding: ["quarter": "2026Q1", "by": "none"])
+        let markdown = MarkdownRenderer(language: .en).render(
+            ReportDocument(title: "t", language: .en, blocks: blocks), chartDirectory: "x"
+        )
+        .text
+        #expect(markdown.contains("2026-02-17") && markdown.contains("2025-01-29") && markdown.contains("Jan+Feb"))
+        let aum = CohortRetentionTests.records(blocks, "kpis").first { $0["kpi"] == .text("aum") }!
+        // Per-customer quarterly means of aum, 2026Q1 over 2025Q1, by SQL.
+        let means = try db.rows(
+            """
+            SELECT avg(m) FROM (SELECT customer_id, avg(aum) AS m FROM customer_months
+              WHERE month BETWEEN ? AND ? AND aum IS NOT NULL GROUP BY customer_id)
+            """, [.text("2026-01"), .text("2026-03")])[0][0].doubleValue!
+        let before = try db.rows(
+            """
+            SELECT avg(m) FROM (SELECT customer_id, avg(aum) AS m FROM customer_months
+              WHERE month BETWEEN ? AND ? AND aum IS NOT NULL GROUP BY customer_id)
+            """, [.text("2025-01"), .text("2025-03")])[0][0].doubleValue!
+        guard case .number(let change)? = aum["change_yoy"], case .number(let value)? = aum["value"] else {
+            Issue.record("no change")
+            return
+        }
+        #expect(abs(value - means) <= 1e-9 * means)
+        #expect(abs(change - (means / before - 1)) <= 1e-9)
+    }
 }

@@ -1,7 +1,7 @@
 """Independent reference implementation of CampaignLab tiers and tier migration.
 
-Definitions: /tmp/spec/tiers-spec.md ("CampaignLab tiers and migration - definitions (v1)")
-on the data contract of /work/shared/DOMAIN.md. Written from those two texts and the
+Definitions: /tmp/spec/tiers-spec.md ("CampaignLab tiers and migration - definitions (v1)",
+plus its section "v2: an optional balance threshold for dormancy") on the data contract of /work/shared/DOMAIN.md. Written from those two texts and the
 pandas / numpy / statsmodels / scipy documentation only; nothing is taken from the Swift
 sources in Sources/ (the point of this file is independence).
 
@@ -10,13 +10,18 @@ Run (from the repository root):
         --out Tests/References/tiers_demo_small.json
     python3 Tests/References/tiers.py --db datasets/foreign-ab.sqlite --quarter 2026Q3 \
         --metric balance --tiers 10000,100000,1000000 --activity-column logins \
-        --dormant-months 2 --out Tests/References/tiers_foreign.json
+        --dormant-months 2 --tier-names 'T1 < 10k;T2 10k–100k;T3 100k–1M;T4 ≥ 1M' \
+        --out Tests/References/tiers_foreign.json
+    python3 Tests/References/tiers.py --db datasets/demo-small.sqlite --quarter 2026Q3 \
+        --dormant-balance 1000 --out Tests/References/tiers_demo_small_balance.json
 Options: --quarter YYYYQn (required; 'YYYY-Qn' also read); --metric COLUMN of
 customer_months (default aum); --tiers B1,B2,... strictly increasing boundaries (default
 50000,500000,6000000); --activity-column COLUMN of customer_months (default app_logins;
 active = value > 0); --dormant-months N (default 6, >= 1); --tier-names 'A;B;...' (one name
 per tier, ';'-separated, replaces the names below; default: see "Tier names");
---out FILE.json (default stdout).
+--dormant-balance B (v2: a finite number; 'Dormant' also needs the metric at t to be < B
+or NULL; default: none = v1, output unchanged byte for byte); --out FILE.json (default
+stdout).
 The database is opened read-only (sqlite3 URI mode=ro).
 The library versions are printed to stderr on every run; the reference files were made with
 Python 3.11.7, numpy 2.4.6, pandas 2.3.3, scipy 1.17.1, statsmodels 0.15.0.
@@ -27,8 +32,9 @@ Output JSON: {"source": db file name, "quarter": 'YYYYQn', "tiers": [per tier in
 {"from_tier", "to_tier", "customers", "share", "low", "high"} for s = e(Q-1), t = e(Q)],
 "net_upgrade": {"estimate", "se", "low", "high", "p_value", "up", "down", "n"},
 "year_earlier": {the same fields for s = e(Q-5), t = e(Q-4), plus "matrix": [records]} or
-null, "change": {"estimate", "se", "low", "high", "p_value"} or null}. Floats at full
-precision (json repr); null where there is no value.
+null, "change": {"estimate", "se", "low", "high", "p_value"} or null, and only with
+--dormant-balance: "dormant_balance": B as a float}. Floats at full precision (json repr);
+null where there is no value.
 
 Sources of each formula (spec sentence in quotes)
 - Customer ids ("matched as stored", DOMAIN.md: INTEGER or TEXT): one key per value: an
@@ -65,6 +71,10 @@ Sources of each formula (spec sentence in quotes)
   interval and p.
 - Check: a second, loop-based computation (per customer, with Python dicts and sets,
   straight from the spec's sentences) must give identical counts (assert).
+- v2 (--dormant-balance B): column 'dormant' needs, besides the v1 conditions, the metric
+  (--metric, "the tier metric") at t to be < B or NULL; a customer dormant by activity with
+  metric >= B at t gets its tier at t. Applied to both migrations (this quarter's t = e(Q)
+  and the year-earlier t = e(Q-4)); rows, the tier table, closed and gaps are unchanged.
 
 Choices where the spec is silent (kept explicit so a disagreement can be traced):
 - The quarter must be inside the data: e(Q-1) >= first and e(Q) <= lastComplete, else an
@@ -76,10 +86,13 @@ Choices where the spec is silent (kept explicit so a disagreement can be traced)
   if estimate = 0 else 0. Same rule for the change.
 - Tier names: for B = [50000, 500000, 6000000] the spec's names; for other boundaries
   'T1 < ¥b1', 'T2 ¥b1–b2', ..., 'Tk ≥ ¥b(k-1)' with amounts written as 10k, 1M, 1.5M, 750
-  (>= 1e6 in M, >= 1e3 in k, %g). The fixture tiers_foreign.json uses this pattern; the Swift
-  binary (checked with its debug build) writes 'T1 < 10k', 'T2 10k–100k', ... for that
-  metric (unit INR, no '¥'); --tier-names reproduces any other naming.
+  (>= 1e6 in M, >= 1e3 in k, %g). The Swift binary (checked with its debug build) writes
+  'T1 < 10k', 'T2 10k–100k', ... for the foreign metric (unit INR, no '¥'); the fixture
+  tiers_foreign.json has those names, made with --tier-names (see "Run" above), which
+  reproduces any other naming.
 - Negative metric values are tier 0 (number of boundaries <= v is 0) and count in amount.
+- v2: a metric value that cannot be read or is not finite is NULL (as everywhere here), so
+  it does not block 'dormant'. The threshold B is independent of the tier boundaries.
 """
 import argparse
 import json
@@ -193,7 +206,7 @@ def load(args):
 
 # ---------------------------------------------------------------- vectorized (pandas)
 
-def migration_vec(rows, B, s, t, N, first, lc):
+def migration_vec(rows, B, s, t, N, first, lc, Bd=None):
     """Per-customer (row, column) as tier ints or 'new' / 'dormant' / 'closed'."""
     at_s = rows[rows.m == s].set_index("key").val
     at_t = rows[rows.m == t].set_index("key").val
@@ -207,6 +220,8 @@ def migration_vec(rows, B, s, t, N, first, lc):
     act = rows[rows.active & (rows.m >= t - N + 1) & (rows.m <= t)].key.unique()
     can_be_dormant = (t <= lc) and (t - N >= first)
     df["dormant_t"] = can_be_dormant & ~df.index.isin(act)
+    if Bd is not None:                                                # v2: and low balance at t
+        df["dormant_t"] = df.dormant_t & (df.vt.isna() | (df.vt < Bd))
     out = df[~(df.has_s & df.vs.isna())].copy()                      # row NULL -> out
     out["row"] = np.where(out.has_s, np.searchsorted(B, out.vs.fillna(0).to_numpy(), side="right"), -1)
     col = np.where(~out.has_t, -3,                                   # closed
@@ -236,7 +251,7 @@ def tier_table_vec(rows, B, t, names):
 
 # ---------------------------------------------------------------- loop-based check
 
-def migration_loop(cust_keys, rows, B, s, t, N, first, lc):
+def migration_loop(cust_keys, rows, B, s, t, N, first, lc, Bd=None):
     snap = {}
     active = set()
     for k, m, v, a in zip(rows.key, rows.m, rows.val, rows.active):
@@ -248,7 +263,11 @@ def migration_loop(cust_keys, rows, B, s, t, N, first, lc):
         return sum(1 for b in B if b <= v)
 
     def dormant(k, m):
-        return m <= lc and m - N >= first and all((k, j) not in active for j in range(m - N + 1, m + 1))
+        by_activity = m <= lc and m - N >= first and all((k, j) not in active for j in range(m - N + 1, m + 1))
+        if Bd is None or not by_activity:
+            return by_activity
+        v = snap.get((k, m))                                          # v2: < B or NULL at m
+        return v is None or v < Bd
 
     cells = {}
     for k in cust_keys:
@@ -318,10 +337,10 @@ def matrix_records(cells, names):
     return out
 
 
-def migration(cust_keys, rows, B, s, t, N, first, lc, names):
-    df = migration_vec(rows, B, s, t, N, first, lc)
+def migration(cust_keys, rows, B, s, t, N, first, lc, names, Bd=None):
+    df = migration_vec(rows, B, s, t, N, first, lc, Bd)
     cells = {(int(r), int(c)): int(v) for (r, c), v in df.groupby(["row", "col"]).size().items()}
-    slow = migration_loop(cust_keys, rows, B, s, t, N, first, lc)
+    slow = migration_loop(cust_keys, rows, B, s, t, N, first, lc, Bd)
     if cells != slow:
         fail(f"vectorized and loop-based migrations disagree for {month_label(s)} -> "
              f"{month_label(t)}: {cells} vs {slow}")
@@ -338,6 +357,7 @@ def main():
     ap.add_argument("--activity-column", default="app_logins")
     ap.add_argument("--dormant-months", type=int, default=6)
     ap.add_argument("--tier-names", default=None)
+    ap.add_argument("--dormant-balance", type=float, default=None)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, pandas {pd.__version__}, "
@@ -351,6 +371,9 @@ def main():
     N = args.dormant_months
     if N < 1:
         fail("--dormant-months must be >= 1")
+    Bd = args.dormant_balance
+    if Bd is not None and not math.isfinite(Bd):
+        fail("--dormant-balance must be a finite number")
     names = tier_names(B)
     if args.tier_names is not None:
         names = [x.strip() for x in args.tier_names.split(";")]
@@ -368,10 +391,10 @@ def main():
              f"the data has {month_label(first)}..{month_label(lc)}")
 
     table = tier_table_vec(rows, Bn, t, names)
-    cells, recs, net = migration(cust_keys, rows, Bn, s, t, N, first, lc, names)
+    cells, recs, net = migration(cust_keys, rows, Bn, s, t, N, first, lc, names, Bd)
     year, change = None, None
     if s - 12 >= first:
-        _, recs_y, net_y = migration(cust_keys, rows, Bn, s - 12, t - 12, N, first, lc, names)
+        _, recs_y, net_y = migration(cust_keys, rows, Bn, s - 12, t - 12, N, first, lc, names, Bd)
         year = dict(net_y, matrix=recs_y)
         if net["estimate"] is not None and net_y["estimate"] is not None:
             est = net["estimate"] - net_y["estimate"]
@@ -383,11 +406,14 @@ def main():
               f"year_earlier and change null", file=sys.stderr)
     print(f"tiers.py: months {month_label(first)}..{month_label(lc)}, quarter "
           f"{quarter_label(t)} ({month_label(s)} -> {month_label(t)}), N = {N}, "
-          f"{sum(cells.values())} customers in the migration; vectorized == loop-based",
+          f"{sum(cells.values())} customers in the migration; vectorized == loop-based"
+          + ("" if Bd is None else f"; dormant needs {args.metric} < {Bd:g} or NULL"),
           file=sys.stderr)
 
     out = {"source": os.path.basename(args.db), "quarter": quarter_label(t), "tiers": table,
            "migration": recs, "net_upgrade": net, "year_earlier": year, "change": change}
+    if Bd is not None:
+        out["dormant_balance"] = Bd
     text = json.dumps(out, indent=1, ensure_ascii=False, allow_nan=False)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:

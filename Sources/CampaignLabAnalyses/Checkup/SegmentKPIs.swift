@@ -82,10 +82,18 @@ public enum SegmentKPIs: Analysis {
     /// A level with fewer customers than this in a quarter gets no change (its interval would say nothing).
     public static let fewest = 20.0
 
-    /// The months read: the quarter's, the quarter before's, a year earlier's, and the quarter's last month.
+    /// The months read: the quarter's, the quarter before's, a year earlier's, and the quarter's
+    /// last month. A year earlier is chosen by the Jan+Feb alignment of the Spring Festival
+    /// (`YearOverYear`), which for a whole quarter is the same quarter: Q1 holds January and
+    /// February in both years, wherever the festival fell.
     static func snapshotGroups(_ quarter: TierMigration.Quarter) -> [[YearMonth]] {
         let months = { (q: TierMigration.Quarter) in (0..<3).map { q.lastMonth.adding(months: -2 + $0) } }
-        return [months(quarter), months(quarter.adding(-1)), months(quarter.adding(-4)), [quarter.lastMonth]]
+        let now = months(quarter)
+        let earlier = YearOverYear.months(for: now[0]...now[2], alignment: .janFebCombined).previous
+        return [
+            now, months(quarter.adding(-1)), (earlier.lowerBound.index...earlier.upperBound.index).map(YearMonth.init(index:)),
+            [quarter.lastMonth],
+        ]
     }
 
     public static func monthsNeeds(_ context: AnalysisContext, _ options: Options) throws -> CustomerMonthsRequest {
@@ -201,6 +209,19 @@ public enum SegmentKPIs: Analysis {
                     ))
             ])
         ]
+        if r.quarter.number == 1, YearOverYear.festivalYears.contains(r.quarter.year),
+            YearOverYear.festivalYears.contains(r.quarter.year - 1)
+        {
+            let now = YearOverYear.springFestival(year: r.quarter.year), before = YearOverYear.springFestival(year: r.quarter.year - 1)
+            blocks.append(
+                .paragraph([
+                    .text(
+                        t(
+                            "The Spring Festival fell on \(now) and, a year earlier, on \(before): both inside the first quarter, so \(r.quarter) against \(r.quarter.adding(-4)) compares January and February together (the Jan+Feb alignment), and the year-over-year change is not moved by the festival's date.",
+                            "春节分别在 \(now) 与一年前的 \(before)，都落在第一季度内：\(r.quarter) 与 \(r.quarter.adding(-4)) 的对比合并了 1、2 月（1+2 月对齐），同比变化不受春节日期影响。"
+                        ))
+                ]))
+        }
         if r.partial {
             blocks.append(
                 .callout(
