@@ -14,6 +14,8 @@ struct LifecycleTests {
         ("demo-small.sqlite", [String: String](), "lifecycle_demo_small.json"),
         ("demo-small.sqlite", ["activity": "events:app_login,purchase", "dormant_months": "3"], "lifecycle_demo_small_events.json"),
         ("foreign-ab.sqlite", ["activity": "months:logins>0", "dormant_months": "2"], "lifecycle_foreign.json"),
+        // Dormancy also needing a balance under 1,000 (lifecycle.py --dormant-balance 1000).
+        ("demo-small.sqlite", ["dormant_balance": "1000"], "lifecycle_demo_small_balance.json"),
     ])
     func agreesWithThePandasRecomputation(file: String, options: [String: String], reference: String) throws {
         let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/" + file)

@@ -39,6 +39,8 @@ struct TierMigrationTests {
         for (file, options, reference) in [
             ("demo-small.sqlite", OptionValues(["quarter": "2026Q3"]), "tiers_demo_small.json"),
             ("foreign-ab.sqlite", Self.foreignOptions, "tiers_foreign.json"),
+            // Dormant also needing a balance under 1,000 at the quarter's end (tiers.py --dormant-balance 1000).
+            ("demo-small.sqlite", OptionValues(["quarter": "2026Q3", "dormant_balance": "1000"]), "tiers_demo_small_balance.json"),
         ] {
             let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/" + file)
             let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)

@@ -143,7 +143,11 @@ public enum Lifecycle: Analysis {
             }
         }
         func wilson(_ x: Int, _ total: Int) -> (rate: Double, interval: ConfidenceInterval)? {
-            guard total > 0, let interval = ProportionInterval.wilson(successes: Double(x), trials: Double(total)) else { return nil }
+            // (With a balance threshold a long-inactive customer becomes newly dormant when the
+            // balance falls: more than MAU N months ago is possible, and no rate is shown then.)
+            guard total > 0, x <= total, let interval = ProportionInterval.wilson(successes: Double(x), trials: Double(total)) else {
+                return nil
+            }
             return (Double(x) / Double(total), interval)
         }
         var months: [Month] = []
