@@ -258,7 +258,7 @@ extension ContractSchema {
             {
                 // Ids of another type sort after the integers (SQLite's order): the upper half
                 // has them; a WITHOUT ROWID table's key is never NULL. Both halves are key ranges.
-                let middle = low + (high - low) / 2
+                let middle = (low >> 1) + (high >> 1) + (low & high & 1)  // no overflow for ids near ±2⁶³
                 ranges = [
                     ScanRange(condition: " AND customer_id < ?", bindings: [.integer(middle)]),
                     ScanRange(condition: " AND customer_id >= ?", bindings: [.integer(middle)]),

@@ -194,4 +194,36 @@ struct BaseFunnelTests {
         let pains = try PainPoints.compute(context, .init(quarter: .init("2026Q3")))
         #expect(pains.findings.contains { $0.what.en.contains("from acquisition to activation within 90 days") })
     }
+
+    /// What a review found: a stray early event of a customer the bank does not list does not
+    /// move where a step's data begin; the data's end is read from parsed times (a word and a
+    /// time with another offset at the table's end do not move it); an events row only the
+    /// funnel reads does not stop the pain points; the missing default names the step that needs it.
+    @Test func foreignQuirksDoNotMoveTheFigures() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let options = BaseFunnel.Options(quarter: .init("2026Q3"))
+        let plain = try BaseFunnel.compute(try demoSmallCopy(in: dir), options)
+        let stray = try BaseFunnel.compute(
+            try demoSmallCopy(in: dir, then: "INSERT INTO events VALUES (999999, 'purchase', '2020-01-01 10:00:00', NULL, NULL)"), options)
+        #expect(stray.current.reached == plain.current.reached && stray.current.from == plain.current.from)
+        #expect(stray.yearEarlier?.reached == plain.yearEarlier?.reached)
+        // Events ending on 2026-09-20 (the latest at 18:00 local, written in UTC), then a word appended.
+        let early = try BaseFunnel.compute(
+            try demoSmallCopy(
+                in: dir,
+                then: """
+                    DELETE FROM events WHERE occurred_at >= '2026-09-20';
+                    INSERT INTO events VALUES (1, 'note', '2026-09-20T10:00:00Z', NULL, NULL);
+                    INSERT INTO events VALUES (1, 'note', 'unknown', NULL, NULL);
+                    """), options)
+        #expect(Timestamp(secondsSinceEpoch: early.current.cutoff).description == "2026-09-20 18:00:00")
+        // A timestamp no step of the other blocks reads: the funnel is skipped, the rest found.
+        let context = try demoSmallCopy(in: dir, then: "INSERT INTO events VALUES (17, 'purchase', '2026-05-1x 10:00:00', NULL, NULL)")
+        let pains = try PainPoints.compute(context, .init(quarter: .init("2026Q3")))
+        #expect(pains.skipped.contains { $0.what == "funnel" && $0.why.contains("2026-05-1x") } && pains.checked.count == 4)
+        #expect {
+            try BaseFunnel.compute(try Self.context("foreign-ab.sqlite"), .init(quarter: .init("2026Q3"), activation: .none))
+        } throws: { ($0 as? AnalysisError)?.option == "retention" }
+    }
 }

@@ -154,6 +154,10 @@ public enum BaseFunnel: Analysis {
         public var cutoff: Double
         public var reached: [Int]
         public var transitions: [Transition]
+        /// From acquisition to the last step: the median days and the share there within 90
+        /// days (where some customer was followed that long).
+        public var overallMedian: SurvivalTime?
+        public var overallBy90: SurvivalEstimate?
     }
 
     public struct Result: Sendable {
@@ -239,9 +243,11 @@ public enum BaseFunnel: Analysis {
                     curve: summary.curve, median: summary.curve?.median, by30: by(30), by90: by(90), segments: summary.segments,
                     logRank: summary.logRank)
             }
+            let overall = paths.toGoal.summarized().curve
             return Cohort(
                 quarter: q, from: from, through: w.through, cutoff: end, reached: paths.reached,
-                transitions: transitions)
+                transitions: transitions, overallMedian: overall?.median,
+                overallBy90: (paths.toGoal.durations.max() ?? 0) >= 90 ? overall?.eventProbability(by: 90) : nil)
         }
         guard var current = try cohort(quarter, clipping: true) else {
             let w = window(quarter)
@@ -272,11 +278,12 @@ public enum BaseFunnel: Analysis {
     {
         var steps = [Step(node: .acquisition, rule: nil)]
         var activityDefault: ActivityRule?
-        func activity() throws -> ActivityRule {
+        /// The default activity rule, for the step `node` (named when there is none).
+        func activity(for node: Node) throws -> ActivityRule {
             if let activityDefault { return activityDefault }
             let rule: ActivityRule
             do { rule = try CohortRetention.defaultRule(context) } catch let error as AnalysisError {
-                throw AnalysisError(option: "activation", error.message)
+                throw AnalysisError(option: node.rawValue, error.message)
             }
             activityDefault = rule
             return rule
@@ -285,13 +292,13 @@ public enum BaseFunnel: Analysis {
         switch options.activation {
         case .none: break
         case .rule(let rule): activation = rule
-        case .standard: activation = try activity()
+        case .standard: activation = try activity(for: .activation)
         }
         if let activation { steps.append(Step(node: .activation, rule: activation)) }
         switch options.retention {
         case .none: break
         case .rule(let rule): steps.append(Step(node: .retention, rule: rule))
-        case .standard: steps.append(Step(node: .retention, rule: try activation ?? activity()))  // active again
+        case .standard: steps.append(Step(node: .retention, rule: try activation ?? activity(for: .retention)))  // active again
         }
         for (node, choice, event) in [(Node.revenue, options.revenue, "purchase"), (.referral, options.referral, "referral")] {
             switch choice {
@@ -315,7 +322,9 @@ public enum BaseFunnel: Analysis {
             case .months(let column)?: try context.schema.require(Contract.customerMonths, columns: ["customer_id", "month", column])
             case .events(let names)?:
                 try context.schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
-                try CampaignEvents.requireEvents(names, database: context.database)
+                do { try CampaignEvents.requireEvents(names, database: context.database) } catch let error as CampaignReadError {
+                    throw AnalysisError(option: step.node.rawValue, error.message)
+                }
             case nil: break
             }
         }
@@ -324,6 +333,8 @@ public enum BaseFunnel: Analysis {
 
     /// The customers opened from `from` through `through`: id, opening day, segment level.
     struct Entrants {
+        /// Every customer's id (the bank's list, for where the steps' data begin).
+        var all: [SQLiteValue] = []
         var ids: [SQLiteValue] = []
         var opened: [CivilDate] = []
         var level: [String] = []
@@ -337,12 +348,13 @@ public enum BaseFunnel: Analysis {
         let missing = context.text("(missing)", "（缺失）")
         var tally = BadRows.Tally(context.badRows.policy)
         while try statement.step() {
+            entrants.all.append(statement.value(0))
             guard let day = statement.withUTF8(1, { CivilDate.parse($0) }) else {
                 try tally.add(
                     DataError.contract(
                         table: "customers", column: "opened_on", row: "customer_id=\(statement.value(0))",
                         message: "\(statement.value(1)) is not a date 'YYYY-MM-DD'"),
-                    summary: "not a date", treatment: "left out of the funnel")
+                    summary: "not a date", treatment: "left out of the cohorts and the funnel")
                 continue
             }
             guard day >= from && day <= through else { continue }
@@ -401,6 +413,7 @@ public enum BaseFunnel: Analysis {
                 context.progress("funnel of the base: reading events \(names.joined(separator: ", "))")
                 let read = try CampaignEvents.stepEvents(
                     Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, $0.offset) }), of: CustomerIndex(entrants.ids),
+                    known: CustomerIndex(entrants.all),
                     until: cutoff, schema: context.schema, database: context.database, badRows: context.badRows)
                 for e in read.events { events.add(customer: e.customer, step: e.step, time: e.time) }
                 events.sort()

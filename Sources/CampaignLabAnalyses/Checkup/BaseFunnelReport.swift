@@ -74,6 +74,25 @@ extension BaseFunnel {
             labels: labels, reached: c.reached, chartID: "base-funnel", title: t("AARRR funnel of the base", "客户 AARRR 漏斗"),
             subtitle: t("customers acquired \(quarters)…\(c.quarter)", "\(quarters)…\(c.quarter) 获客"),
             caption: t("Customers reaching each node", "各环节到达客户数"), context)
+        if let last = r.steps.last, c.reached.count == r.steps.count {
+            var figures = [
+                KeyFigure(label: t("Customers acquired", "获客数"), value: Double(c.reached[0]), style: .count),
+                KeyFigure(
+                    label: t("Reached \(nodeName(last.node, context).lowercased())", "到达\(nodeName(last.node, context))"),
+                    value: Double(c.reached[c.reached.count - 1]), style: .count),
+            ]
+            if let by90 = c.overallBy90 {
+                figures.append(
+                    KeyFigure(
+                        label: t("There within 90 days", "90 天内到达"), value: by90.estimate, style: .percent(digits: 1),
+                        interval: by90.interval.lower...by90.interval.upper))
+            }
+            if let median = c.overallMedian, median.time.isFinite {
+                figures.append(
+                    KeyFigure(label: t("Median days to get there", "到达的中位天数"), value: median.time, style: .decimal(digits: 1)))
+            }
+            blocks.append(.keyFigures(figures))
+        }
         blocks.append(transitionsTable(r, context))
         var series: [StepSeries] = []
         for tr in c.transitions {

@@ -246,6 +246,9 @@ public enum PainPoints: Analysis {
             }
         } catch let error as AnalysisError {
             skipped.append(("funnel", error.message))
+        } catch let error as DataError where error.trouble == nil && error != .interrupted {
+            // A row the funnel alone reads (an events timestamp) does not stop the other findings.
+            skipped.append(("funnel", error.description))
         }
         findings.sort { $0.clarity > $1.clarity }
         return Result(quarter: quarter, findings: findings, checked: checked, skipped: skipped)

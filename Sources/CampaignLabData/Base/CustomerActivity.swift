@@ -145,24 +145,29 @@ public struct CustomerActivity: Sendable {
 }
 
 extension CustomerActivity {
-    /// Every customer's id and the month of `opened_on` (nil, and a bad row, when not a date).
+    /// Every customer's id and the month of `opened_on` (nil, and a bad row, when not a date);
+    /// without `opening`, the ids alone (opened_on is then not needed).
     static func customersAndOpeningMonths(
-        schema: ContractSchema, database: SQLiteDatabase, tally: inout BadRows.Tally
+        schema: ContractSchema, database: SQLiteDatabase, opening: Bool = true, tally: inout BadRows.Tally
     ) throws -> (ids: [SQLiteValue], opened: [YearMonth?]) {
-        try schema.require(Contract.customers, columns: ["customer_id", "opened_on"])
+        try schema.require(Contract.customers, columns: opening ? ["customer_id", "opened_on"] : ["customer_id"])
         var ids: [SQLiteValue] = []
         var opened: [YearMonth?] = []
-        let customers = try database.prepare("SELECT customer_id, opened_on FROM customers")
+        let customers = try database.prepare("SELECT customer_id\(opening ? ", opened_on" : "") FROM customers")
         while try customers.step() {
             let id = customers.value(0)
             ids.append(id)
+            guard opening else {
+                opened.append(nil)
+                continue
+            }
             let month = customers.withUTF8(1) { CivilDate.parse($0) }?.yearMonth
             if month == nil {
                 try tally.add(
                     DataError.contract(
                         table: "customers", column: "opened_on", row: "customer_id=\(id)",
                         message: "\(customers.value(1)) is not a date 'YYYY-MM-DD'"),
-                    summary: "not a date", treatment: "left out of the cohorts")
+                    summary: "not a date", treatment: "left out of the cohorts and the funnel")
             }
             opened.append(month)
         }

@@ -96,9 +96,9 @@ public struct CustomerMonthsPass: Sendable {
         try schema.require(Contract.customerMonths, columns: ["customer_id", "month"] + columns)
         progress("reading customers")
         // (An opening day that is not a date matters to the activity's cohorts only.)
-        var tally = BadRows.Tally(badRows.policy), dates = BadRows.Tally(flags.isEmpty ? .exclude : badRows.policy)
-        let (ids, opened) = try CustomerActivity.customersAndOpeningMonths(schema: schema, database: database, tally: &dates)
-        if !flags.isEmpty { tally.merge(dates) }
+        var tally = BadRows.Tally(badRows.policy)
+        let (ids, opened) = try CustomerActivity.customersAndOpeningMonths(
+            schema: schema, database: database, opening: !flags.isEmpty, tally: &tally)
         progress("reading customer_months \(columns.joined(separator: ", "))")
         let groups = Array(Set(keys.map(\.months))).sorted { order($0) < order($1) }
         let job = MonthsPassJob(

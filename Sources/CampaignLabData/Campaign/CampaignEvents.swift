@@ -28,30 +28,37 @@ public enum CampaignEvents {
         (first.adding(days: -1).description, last.adding(days: 2).description)
     }
 
-    /// Where the data end, from `first` to the end of `last` (reporting zone), so that
-    /// customers who have not converted are censored there and not at the last event of the
-    /// funnel's own steps: the end of `last` when the events reach that day (the report comes
-    /// after the campaign: one event on or after it says so, found by scanning from the
-    /// table's end, where exports append), else the time of the latest event. Nil without
-    /// events in the range (or without a parsable latest one).
+    /// Where the data end, no later than the end of `last` (reporting zone), so that customers
+    /// who have not converted are censored there and not at the last event of the funnel's own
+    /// steps: the end of `last` when the events reach that day (an event on it or later — found
+    /// from the table's end, where exports append, or else among the latest events), else the
+    /// time of the latest event. Times are compared parsed, not as text (offsets differ; a word
+    /// sorts after every date). Nil when no event before the end of `last` can be read.
+    /// `first` is kept for callers' clarity: the data's end is wherever the events end.
     public static func dataEnd(
         from first: CivilDate, through last: CivilDate, schema: ContractSchema, database: SQLiteDatabase
     ) throws -> Double? {
         let end = Double(last.adding(days: 1).daysSinceEpoch) * 86_400
         let fromEnd = schema.table("events")?.hasRowID == true ? " ORDER BY rowid DESC" : ""
+        let upper = SQLiteValue.text("9999")  // below any word
         if let text = try database.scalarText(
-            "SELECT occurred_at FROM events WHERE occurred_at >= ?\(fromEnd) LIMIT 1", [.text(last.description)]),
+            "SELECT occurred_at FROM events WHERE occurred_at >= ? AND occurred_at < ?\(fromEnd) LIMIT 1", [.text(last.description), upper]),
             let time = Timestamp(text), time.secondsSinceEpoch >= end - 86_400
         {
             return end
         }
-        let range = occurredAtRange(first, last)
-        guard
-            let text = try database.scalarText(
-                "SELECT max(occurred_at) FROM events WHERE occurred_at >= ? AND occurred_at < ?", [.text(range.from), .text(range.until)]),
-            let time = Timestamp(text)
+        // The latest text, then every event within a day of it parsed (an offset moves a time by less than a day).
+        guard let latest = try database.scalarText("SELECT max(occurred_at) FROM events WHERE occurred_at < ?", [upper]),
+            let latestDay = CivilDate(latest.prefix(10))
         else { return nil }
-        return min(time.secondsSinceEpoch, end)
+        let statement = try database.prepare("SELECT occurred_at FROM events WHERE occurred_at >= ? AND occurred_at < ?")
+        try statement.bind([.text(latestDay.adding(days: -2).description), upper])
+        var maximum = -Double.infinity
+        while try statement.step() {
+            if let time = statement.withUTF8(0, { Timestamp.parse($0) }) { maximum = max(maximum, time.secondsSinceEpoch) }
+        }
+        guard maximum > -.infinity else { return nil }
+        return maximum >= end - 86_400 ? end : maximum
     }
 
     /// Every event name in table events, sorted.
@@ -97,22 +104,23 @@ public enum CampaignEvents {
     ) throws -> [(customer: SQLiteValue, step: Int, time: Double)] {
         let job = StepEventsJob(
             path: database.path, campaign: campaign.id, stepOf: steps, first: campaign.startsOn, last: campaign.endsOn,
-            keep: nil, policy: badRows.policy)
+            keep: nil, known: nil, policy: badRows.policy)
         return try job.scan(schema: schema, database: database, badRows: badRows).found
     }
 
     /// The events whose name is a key of `steps`, of any campaign, before `until` (the first
     /// instant of that day, reporting zone), of the customers in `customers`: the customer's
     /// position there, the step and the time. Also the time of the earliest event of each step
-    /// (any customer; nil for a step without events before `until`): where its data begin.
+    /// of a customer in `known` (nil for a step without such events before `until`): where its
+    /// data begin (a stray row of a customer the bank does not list does not move it).
     /// - Throws: `DataError.contract` for an `occurred_at` that is not a timestamp, naming the row.
     public static func stepEvents(
-        _ steps: [String: Int], of customers: CustomerIndex, until: CivilDate, schema: ContractSchema,
+        _ steps: [String: Int], of customers: CustomerIndex, known: CustomerIndex, until: CivilDate, schema: ContractSchema,
         database: SQLiteDatabase, badRows: BadRows = .refusing
     ) throws -> (events: [(customer: Int, step: Int, time: Double)], earliest: [Int: Double]) {
         let job = StepEventsJob(
             path: database.path, campaign: nil, stepOf: steps, first: nil, last: until.adding(days: -1), keep: customers,
-            policy: badRows.policy)
+            known: known, policy: badRows.policy)
         let parts = try job.scan(schema: schema, database: database, badRows: badRows)
         return (parts.kept.map { (Int($0.customer), Int($0.step), $0.time) }, parts.earliest)
     }
@@ -138,6 +146,8 @@ private struct StepEventsJob: Sendable {
     var last: CivilDate
     /// The customers whose events are kept, by position; nil: every customer's, by id.
     var keep: CustomerIndex?
+    /// The customers whose events set where a step's data begin (with `keep`).
+    var known: CustomerIndex?
     var policy: BadRows.Policy
 
     struct Part: Sendable {
@@ -202,7 +212,7 @@ private struct StepEventsJob: Sendable {
             let t = time.secondsSinceEpoch
             guard t >= from && t < until else { continue }
             if let keep {
-                part.earliest[position] = min(part.earliest[position] ?? .infinity, t)
+                if known?.position(statement, 0) != nil { part.earliest[position] = min(part.earliest[position] ?? .infinity, t) }
                 guard let i = keep.position(statement, 0) else { continue }
                 part.kept.append((Int32(i), Int32(position), t))
             } else {
