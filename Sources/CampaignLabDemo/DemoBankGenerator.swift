@@ -183,6 +183,18 @@ public enum DemoBank {
                 "definition" TEXT NOT NULL
             )
             """,
+            """
+            CREATE TABLE "ground_truth_lifecycle" (
+                "month" TEXT NOT NULL,
+                "state" TEXT NOT NULL,
+                "denominator" INTEGER NOT NULL,
+                "expected" REAL NOT NULL,
+                "variance" REAL NOT NULL,
+                "true_rate" REAL,
+                "definition" TEXT NOT NULL,
+                PRIMARY KEY ("month", "state")
+            )
+            """,
             "CREATE TABLE \"demo_info\" (\"key\" TEXT PRIMARY KEY, \"value\" TEXT)",
         ].joined(separator: ";\n") + ";"
     }
@@ -249,7 +261,7 @@ private final class ChunkWriter {
     let assignments: SQLiteStatement
     var counts: [(table: String, rows: Int)] = [
         ("customers", 0), ("customer_months", 0), ("events", 0), ("campaigns", 0), ("assignments", 0),
-        ("metric_definitions", 0), ("ground_truth", 0), ("demo_info", 0),
+        ("metric_definitions", 0), ("ground_truth", 0), ("ground_truth_lifecycle", 0), ("demo_info", 0),
     ]
     let monthText: [[UInt8]]
     let eventText = EventKind.allCases.map { Array($0.name.utf8) }
@@ -495,6 +507,44 @@ private final class ChunkWriter {
             ("model", DemoBank.modelDescription),
         ]
         for (key, value) in info { try insertRow("demo_info", [.text(key), .text(value)]) }
+        try insertLifecycleTruth(truth.lifecycle)
+    }
+
+    /// The lifecycle's rates as the generator made them: per month from the dormancy threshold
+    /// on, for retained / resurrected / newly dormant, the expected count given each customer's
+    /// state the month before (the checkup's count has this mean), its variance, the
+    /// denominator the checkup divides by, and their ratio.
+    func insertLifecycleTruth(_ t: DemoTruth.LifecycleTruth) throws {
+        let n = DemoTruth.dormantMonths
+        let rule = "activity = app_logins > 0, dormant after \(n) months without it"
+        guard t.mau.count > n else { return }
+        for m in n..<t.mau.count {
+            let month = model.configuration.firstMonth.adding(months: m).description
+            for (state, denominator, expected, variance, words) in [
+                (
+                    "retained", t.mau[m - 1], t.retainedExpected[m], t.retainedVariance[m],
+                    "active in \(month) among those active the month before"
+                ),
+                (
+                    "resurrected", t.dormant[m - 1], t.resurrectedExpected[m], t.resurrectedVariance[m],
+                    "active in \(month) among those dormant at the end of the month before"
+                ),
+                (
+                    "newly_dormant", t.mau[m - n], t.newlyDormantExpected[m], t.newlyDormantVariance[m],
+                    "dormant from \(month) on, over those active \(n) months before"
+                ),
+            ] {
+                try insertRow(
+                    "ground_truth_lifecycle",
+                    [
+                        .text(month), .text(state), .integer(Int64(denominator)), .real(expected), .real(variance),
+                        denominator > 0 ? .real(expected / Double(denominator)) : .null,
+                        .text(
+                            "Expected rate (\(rule)): \(words) — the sum over those customers of the chance the generator gave them, "
+                                + "given their state the month before, divided by their number (the checkup's rate has this mean)."),
+                    ])
+            }
+        }
     }
 }
 

@@ -190,6 +190,82 @@ struct DemoTruth: Sendable {
     var testAmountEffect = [0.0, 0.0]
     /// Pre-period app_logins sums, for the generator's own sanity summary.
     var rows = 0
+    /// The lifecycle the checkup reads (activity = app_logins > 0, dormant after
+    /// `DemoTruth.dormantMonths` months without it), per month of the data: customers active,
+    /// and for each rate the sum over the customers in its denominator of the chance the
+    /// generator gave them — P(active in m | the state of month m − 1) — and its variance.
+    var lifecycle = LifecycleTruth()
+
+    struct LifecycleTruth: Sendable {
+        var mau: [Int] = []
+        /// Retained: over customers active in m − 1, Σ p and Σ p(1 − p).
+        var retainedExpected: [Double] = []
+        var retainedVariance: [Double] = []
+        /// Resurrected: over customers dormant at the end of m − 1.
+        var resurrectedExpected: [Double] = []
+        var resurrectedVariance: [Double] = []
+        var dormant: [Int] = []
+        /// Newly dormant: over customers last active in m − N, Σ (1 − p).
+        var newlyDormantExpected: [Double] = []
+        var newlyDormantVariance: [Double] = []
+
+        init(months: Int = 0) {
+            mau = [Int](repeating: 0, count: months)
+            dormant = mau
+            retainedExpected = [Double](repeating: 0, count: months)
+            retainedVariance = retainedExpected
+            resurrectedExpected = retainedExpected
+            resurrectedVariance = retainedExpected
+            newlyDormantExpected = retainedExpected
+            newlyDormantVariance = retainedExpected
+        }
+
+        mutating func add(_ other: LifecycleTruth) {
+            if mau.isEmpty { self = LifecycleTruth(months: other.mau.count) }
+            for m in other.mau.indices {
+                mau[m] += other.mau[m]
+                dormant[m] += other.dormant[m]
+                retainedExpected[m] += other.retainedExpected[m]
+                retainedVariance[m] += other.retainedVariance[m]
+                resurrectedExpected[m] += other.resurrectedExpected[m]
+                resurrectedVariance[m] += other.resurrectedVariance[m]
+                newlyDormantExpected[m] += other.newlyDormantExpected[m]
+                newlyDormantVariance[m] += other.newlyDormantVariance[m]
+            }
+        }
+
+        /// Adds a customer: its logins per month of the data (0 before it opened) and p[m].
+        mutating func add(logins: [Int], firstIndex: Int, p: [Double]) {
+            if mau.isEmpty { self = LifecycleTruth(months: logins.count) }
+            let n = DemoTruth.dormantMonths
+            var lastActive = Int.min
+            for m in firstIndex..<logins.count {
+                if m >= 1 {
+                    let q = p[m], v = q * (1 - q)
+                    if lastActive == m - 1 {
+                        retainedExpected[m] += q
+                        retainedVariance[m] += v
+                    }
+                    if lastActive != Int.min && lastActive <= m - 1 - n {
+                        resurrectedExpected[m] += q
+                        resurrectedVariance[m] += v
+                        dormant[m - 1] += 1
+                    }
+                    if lastActive == m - n {
+                        newlyDormantExpected[m] += 1 - q
+                        newlyDormantVariance[m] += v
+                    }
+                }
+                if logins[m] > 0 {
+                    mau[m] += 1
+                    lastActive = m
+                }
+            }
+        }
+    }
+
+    /// The dormancy threshold of the lifecycle truth: the checkup's default.
+    static let dormantMonths = 6
 
     mutating func add(_ other: DemoTruth) {
         for j in 0..<2 {
@@ -200,6 +276,7 @@ struct DemoTruth: Sendable {
         marketCustomers += other.marketCustomers
         for a in 0..<3 { testArms[a] += other.testArms[a] }
         for a in 0..<2 { testAmountEffect[a] += other.testAmountEffect[a] }
+        lifecycle.add(other.lifecycle)
     }
 }
 
@@ -342,6 +419,7 @@ struct DemoBankModel: Sendable {
         var products = [Int](repeating: 0, count: cal.months)
         var logins = [Int](repeating: 0, count: cal.months)
         var wasDormant = [Bool](repeating: false, count: cal.months)
+        var pActive = [Double](repeating: 0, count: cal.months)
         var participates = [false, false]
         var eligibleFor = [false, false]
         var joinedAt: [Int64] = [0, 0]
@@ -396,11 +474,13 @@ struct DemoBankModel: Sendable {
                     aum[month] = (value * 100).rounded() / 100
                     products[month] = held
                     logins[month] = rng.poisson(mean: rate)
+                    pActive[month] = 1 - exp(-rate)
                 }
                 m = journey.postMonths[1] + 1
                 continue
             }
 
+            let previous = dormant
             if m > firstIndex {
                 dormant = dormant ? !rng.bernoulli(probability: toActive) : rng.bernoulli(probability: toDormant)
             }
@@ -410,6 +490,10 @@ struct DemoBankModel: Sendable {
                 let month = cal.firstMonth.adding(months: m)
                 share = Double(month.lastDay.daysSinceEpoch - openedOn.daysSinceEpoch + 1) / Double(month.dayCount)
             }
+            // The chance of a login this month given last month's state (the lifecycle truth).
+            let activeRate = loginRate * cal.loginMarket[m] * cal.loginSeason[m] * share
+            let toDormantNow = m > firstIndex ? (previous ? 1 - toActive : toDormant) : (dormant ? 1 : 0)
+            pActive[m] = toDormantNow * (1 - exp(-activeRate * 0.03)) + (1 - toDormantNow) * (1 - exp(-activeRate))
             let noise = exp(noiseSD * rng.normal() - noiseSD * noiseSD / 2)
             let value = level * cal.aumMarket[m] * cal.aumSeason[m] * (dormant ? 0.35 : 1) * share * noise
             aum[m] = (value * 100).rounded() / 100
@@ -417,6 +501,7 @@ struct DemoBankModel: Sendable {
             logins[m] = rng.poisson(mean: loginRate * cal.loginMarket[m] * cal.loginSeason[m] * (dormant ? 0.03 : 1) * share)
             m += 1
         }
+        chunk.truth.lifecycle.add(logins: logins, firstIndex: firstIndex, p: pActive)
         for m in firstIndex...last {
             chunk.months.append(
                 MonthRow(

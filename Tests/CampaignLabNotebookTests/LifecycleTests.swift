@@ -57,4 +57,42 @@ struct LifecycleTests {
             Issue.record("no error")
         } catch { #expect("\(error)".contains("classifying a month needs the 36 before it")) }
     }
+
+    /// The demo generator writes the lifecycle it made (table ground_truth_lifecycle: per month
+    /// and rate, the customers in the denominator and the expected count given each one's state
+    /// the month before). The checkup's denominators are the generator's exactly, and its counts
+    /// recover the expected ones: pooled over the months, within 3 standard deviations; month by
+    /// month, the Wilson intervals cover the true rate in most months.
+    @Test func recoversTheRatesTheGeneratorMade() throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let result = try Lifecycle.compute(context, .init())
+        var truth: [String: (denominator: Int, expected: Double, variance: Double, rate: Double?)] = [:]
+        for row in try db.rows("SELECT month, state, denominator, expected, variance, true_rate FROM ground_truth_lifecycle") {
+            truth["\(row[0].textValue!)|\(row[1].textValue!)"] = (
+                row[2].intValue!, row[3].doubleValue!, row[4].doubleValue!, row[5].doubleValue
+            )
+        }
+        #expect(truth.count >= 90)
+        for state in [Lifecycle.State.retained, .resurrected, .newlyDormant] {
+            var observed = 0.0, expected = 0.0, variance = 0.0, covered = 0, months = 0
+            for month in result.months {
+                guard let t = truth["\(month.month)|\(state.rawValue)"] else {
+                    Issue.record("no truth for \(month.month) \(state)")
+                    continue
+                }
+                #expect(month.denominators[state] == t.denominator, "\(month.month) \(state) denominator")
+                observed += Double(month.counts[state]!)
+                expected += t.expected
+                variance += t.variance
+                if let rate = t.rate, let interval = month.rates[state]?.interval {
+                    months += 1
+                    if interval.contains(rate) { covered += 1 }
+                }
+            }
+            let z = (observed - expected) / variance.squareRoot()
+            #expect(abs(z) < 3, "\(state): \(observed) observed against \(expected) expected (z = \(z))")
+            #expect(months >= 25 && Double(covered) >= 0.8 * Double(months), "\(state): covered in \(covered) of \(months) months")
+        }
+    }
 }
