@@ -195,6 +195,17 @@ public enum DemoBank {
                 PRIMARY KEY ("month", "state")
             )
             """,
+            """
+            CREATE TABLE "ground_truth_tiers" (
+                "quarter" TEXT NOT NULL,
+                "from_tier" TEXT NOT NULL,
+                "to_tier" TEXT NOT NULL,
+                "expected" REAL NOT NULL,
+                "variance" REAL NOT NULL,
+                "definition" TEXT NOT NULL,
+                PRIMARY KEY ("quarter", "from_tier", "to_tier")
+            )
+            """,
             "CREATE TABLE \"demo_info\" (\"key\" TEXT PRIMARY KEY, \"value\" TEXT)",
         ].joined(separator: ";\n") + ";"
     }
@@ -261,7 +272,7 @@ private final class ChunkWriter {
     let assignments: SQLiteStatement
     var counts: [(table: String, rows: Int)] = [
         ("customers", 0), ("customer_months", 0), ("events", 0), ("campaigns", 0), ("assignments", 0),
-        ("metric_definitions", 0), ("ground_truth", 0), ("ground_truth_lifecycle", 0), ("demo_info", 0),
+        ("metric_definitions", 0), ("ground_truth", 0), ("ground_truth_lifecycle", 0), ("ground_truth_tiers", 0), ("demo_info", 0),
     ]
     let monthText: [[UInt8]]
     let eventText = EventKind.allCases.map { Array($0.name.utf8) }
@@ -508,6 +519,31 @@ private final class ChunkWriter {
         ]
         for (key, value) in info { try insertRow("demo_info", [.text(key), .text(value)]) }
         try insertLifecycleTruth(truth.lifecycle)
+        try insertTierTruth(truth.tiers)
+    }
+
+    /// The migration from the end of March to the end of June of each year: per cell the
+    /// expected customers given everything known at the end of March, and its variance.
+    func insertTierTruth(_ tiers: [Int: (expected: [[Double]], variance: [[Double]])]) throws {
+        let rows = Segment.allCases.map(\.name) + ["new"], columns = Segment.allCases.map(\.name) + ["dormant"]
+        for end in tiers.keys.sorted() {
+            let month = model.configuration.firstMonth.adding(months: end)
+            let quarter = "\(month.year)Q2"
+            for r in 0..<5 {
+                for c in 0..<5 {
+                    try insertRow(
+                        "ground_truth_tiers",
+                        [
+                            .text(quarter), .text(rows[r]), .text(columns[c]), .real(tiers[end]!.expected[r][c]),
+                            .real(tiers[end]!.variance[r][c]),
+                            .text(
+                                "Expected customers moving from \(rows[r]) at the end of \(month.adding(months: -3)) to \(columns[c]) at the end of \(month) "
+                                    + "(tiers on aum 50k/500k/6M; dormant = no app_logins in the 6 months to \(month), for a customer with a row at the start), "
+                                    + "given everything known at the start: the checkup's count has this mean."),
+                        ])
+                }
+            }
+        }
     }
 
     /// The lifecycle's rates as the generator made them: per month from the dormancy threshold

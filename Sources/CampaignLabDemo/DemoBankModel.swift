@@ -267,6 +267,28 @@ struct DemoTruth: Sendable {
     /// The dormancy threshold of the lifecycle truth: the checkup's default.
     static let dormantMonths = 6
 
+    /// Tier migration from the end of March to the end of June of each year in the data (a
+    /// quarter without campaign months), as the checkup's matrix counts it (tiers on aum at the
+    /// month's end; "dormant": no app_logins in the 6 months up to June, for a customer with a
+    /// March row): per end month, [row: 4 tiers + new][column: 4 tiers + dormant], the sum over
+    /// customers of the chance of the cell given everything known at the end of March, and Σ p(1 − p).
+    var tiers: [Int: (expected: [[Double]], variance: [[Double]])] = [:]
+
+    mutating func addTiers(_ other: [Int: (expected: [[Double]], variance: [[Double]])]) {
+        for (end, cells) in other {
+            var mine = tiers[end] ?? (Self.emptyCells, Self.emptyCells)
+            for r in 0..<5 {
+                for c in 0..<5 {
+                    mine.expected[r][c] += cells.expected[r][c]
+                    mine.variance[r][c] += cells.variance[r][c]
+                }
+            }
+            tiers[end] = mine
+        }
+    }
+
+    static let emptyCells = [[Double]](repeating: [Double](repeating: 0, count: 5), count: 5)
+
     mutating func add(_ other: DemoTruth) {
         for j in 0..<2 {
             for s in 0..<4 { participants[j][s] += other.participants[j][s] }
@@ -277,6 +299,7 @@ struct DemoTruth: Sendable {
         for a in 0..<3 { testArms[a] += other.testArms[a] }
         for a in 0..<2 { testAmountEffect[a] += other.testAmountEffect[a] }
         lifecycle.add(other.lifecycle)
+        addTiers(other.tiers)
     }
 }
 
@@ -502,6 +525,9 @@ struct DemoBankModel: Sendable {
             m += 1
         }
         chunk.truth.lifecycle.add(logins: logins, firstIndex: firstIndex, p: pActive)
+        addTierTruth(
+            &chunk.truth, level: level, loginRate: loginRate, stationary: nearEmpty ? 1.0 / 3 : 1.0 / 6, toDormant: toDormant,
+            toActive: toActive, openedOn: openedOn, firstIndex: firstIndex, wasDormant: wasDormant, logins: logins, aum: aum)
         for m in firstIndex...last {
             chunk.months.append(
                 MonthRow(
@@ -622,6 +648,65 @@ struct DemoBankModel: Sendable {
     /// One customer in the page test: assignment, four weeks of pre-period behaviour and the
     /// test window, from the same persistent propensities (so pre-period data predicts the
     /// window: CUPED has something to use).
+    /// The end-of-March → end-of-June tier migration of one customer as chances (see
+    /// `DemoTruth.tiers`): the latent dormancy chain run forward from March's state (or, for a
+    /// customer opened in the quarter, from its stationary chance), the chance of no login in
+    /// April–June along it, and the chance of each tier from June's lognormal noise (σ 0.07)
+    /// around level × market × season × (0.35 when dormant) × the opening month's share.
+    private func addTierTruth(
+        _ truth: inout DemoTruth, level: Double, loginRate: Double, stationary: Double, toDormant: Double, toActive: Double,
+        openedOn: CivilDate, firstIndex: Int, wasDormant: [Bool], logins: [Int], aum: [Double]
+    ) {
+        let cal = calendar, n = DemoTruth.dormantMonths, sd = 0.07
+        func share(_ m: Int) -> Double {
+            guard m == cal.monthIndex(of: openedOn) else { return 1 }
+            let month = cal.firstMonth.adding(months: m)
+            return Double(month.lastDay.daysSinceEpoch - openedOn.daysSinceEpoch + 1) / Double(month.dayCount)
+        }
+        func step(_ p: [Double]) -> [Double] {  // [active, dormant] one month on
+            [p[0] * (1 - toDormant) + p[1] * toActive, p[0] * toDormant + p[1] * (1 - toActive)]
+        }
+        func tier(_ value: Double) -> Int { Segment(aum: value).rawValue }
+        for end in 0..<cal.months where cal.firstMonth.adding(months: end).month == 6 && end >= 3 && firstIndex <= end {
+            let start = end - 3
+            let isNew = firstIndex > start
+            let row = isNew ? 4 : tier(aum[start])
+            // The chain from the first month known: March's state, or the opening month's chance.
+            let chainStart = isNew ? firstIndex : start
+            var p = isNew ? [1 - stationary, stationary] : (wasDormant[start] ? [0.0, 1] : [1.0, 0])
+            // Dormant in June: no login in the 6 months up to it (those up to March are known).
+            let eligible = !isNew && end - n >= 0 && ((end - n + 1)...start).allSatisfy { $0 < firstIndex || logins[$0] == 0 }
+            var none = p
+            if chainStart < end {
+                for m in (chainStart + 1)...end {
+                    p = step(p)
+                    let rate = loginRate * cal.loginMarket[m] * cal.loginSeason[m] * share(m)
+                    let quiet = [exp(-rate), exp(-rate * 0.03)]
+                    let moved = step(none)
+                    none = [moved[0] * quiet[0], moved[1] * quiet[1]]
+                }
+            }
+            var cells = [Double](repeating: 0, count: 5)
+            for s in 0..<2 {
+                let mean = level * cal.aumMarket[end] * cal.aumSeason[end] * (s == 1 ? 0.35 : 1) * share(end)
+                var below = 0.0
+                for (t, bound) in (Segment.thresholds + [Double.infinity]).enumerated() {
+                    let upTo = bound.isInfinite ? 1 : NormalDistribution.standard.cdf((log(bound / mean) + sd * sd / 2) / sd)
+                    let chance = upTo - below
+                    below = upTo
+                    cells[t] += (p[s] - (eligible ? none[s] : 0)) * chance
+                }
+                if eligible { cells[4] += none[s] }
+            }
+            var entry = truth.tiers[end] ?? (DemoTruth.emptyCells, DemoTruth.emptyCells)
+            for c in 0..<5 {
+                entry.expected[row][c] += cells[c]
+                entry.variance[row][c] += cells[c] * (1 - cells[c])
+            }
+            truth.tiers[end] = entry
+        }
+    }
+
     private func pageTestCustomer(
         _ chunk: inout DemoChunk, _ id: Int, rng: inout Xoshiro256StarStar,
         loginRate: Double, level: Double

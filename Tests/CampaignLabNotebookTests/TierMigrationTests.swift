@@ -59,6 +59,49 @@ struct TierMigrationTests {
         #expect(abs(result.change!.pValue - (change["p_value"] as! Double)) < 1e-9)
     }
 
+    /// The demo generator writes the migration it made from the end of March to the end of
+    /// June (table ground_truth_tiers: per cell the expected customers given everything known
+    /// in March — the latent dormancy chain run forward, the chance of no login along it, the
+    /// lognormal noise around each customer's level). The checkup's matrix recovers it: every
+    /// cell with some spread within 3.5 standard deviations, and the net upgrade rate's interval
+    /// covers the expected one, in each of the three years.
+    @Test func recoversTheMigrationTheGeneratorMade() throws {
+        let db = try SQLiteDatabase.open(readOnlyAt: repositoryRoot + "/datasets/demo-small.sqlite")
+        let context = AnalysisContext(database: db, schema: try ContractSchema.discover(in: db), language: .en)
+        let rows = ["mass", "affluent", "wealth", "private", "new"], columns = ["mass", "affluent", "wealth", "private", "dormant"]
+        var checked = 0
+        for quarter in ["2024Q2", "2025Q2", "2026Q2"] {
+            let result = try TierMigration.compute(context, .init(quarter: TierMigration.Quarter(quarter)))
+            var expected = [[Double]](repeating: [Double](repeating: 0, count: 5), count: 5), variance = expected
+            for row in try db.rows(
+                "SELECT from_tier, to_tier, expected, variance FROM ground_truth_tiers WHERE quarter = ?", [.text(quarter)])
+            {
+                let r = rows.firstIndex(of: row[0].textValue!)!, c = columns.firstIndex(of: row[1].textValue!)!
+                expected[r][c] = row[2].doubleValue!
+                variance[r][c] = row[3].doubleValue!
+            }
+            for r in 0..<5 {
+                for c in 0..<5 where variance[r][c] >= 1 {
+                    let z = (Double(result.migration.counts[r][c]) - expected[r][c]) / variance[r][c].squareRoot()
+                    #expect(
+                        abs(z) < 3.5, "\(quarter) \(rows[r]) → \(columns[c]): \(result.migration.counts[r][c]) against \(expected[r][c])")
+                    checked += 1
+                }
+            }
+            var up = 0.0, down = 0.0, stay = 0.0
+            for r in 0..<4 {
+                for c in 0..<4 {
+                    if c > r { up += expected[r][c] } else if c < r { down += expected[r][c] } else { stay += expected[r][c] }
+                }
+            }
+            let net = (up - down) / (up + down + stay)
+            #expect(
+                result.migration.netUpgrade!.interval.contains(net), "\(quarter) net upgrade \(result.migration.netUpgrade!) against \(net)"
+            )
+        }
+        #expect(checked >= 30)
+    }
+
     /// The tier table (JSON list `tiers`) at the quarter's end against Tests/References/tiers.py,
     /// and a year earlier against SQLite's own count of demo-small's 2025-09 balances by tier.
     @Test func tierTableNowAndAYearEarlier() throws {
