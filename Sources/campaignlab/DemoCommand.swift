@@ -26,11 +26,14 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "The database file to write.")
     var out: String = "demo.sqlite"
 
+    @Option(help: "Months of customer_months history ending 2026-10 (at least 36).")
+    var months: Int = 36
+
     @Flag(help: "Overwrite the output file if it exists.")
     var force = false
 
     func run() throws {
-        let config = DemoBankConfiguration(customers: customers, seed: seed)
+        let config = DemoBankConfiguration(customers: customers, seed: seed, months: months)
         try CommandFailure.handling {
             try config.validate()
             let token = Interruption.writing([DemoBank.temporaryPath(for: out)])

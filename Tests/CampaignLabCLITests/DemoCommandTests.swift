@@ -17,6 +17,21 @@ struct DemoCommandTests {
         #expect(check.stdout.contains("0 errors, 0 warnings"))
     }
 
+    /// `--months`: a longer history ending 2026-10 (the checkup's memory does not grow with it:
+    /// README); fewer than 36 months are refused.
+    @Test func monthsSetTheHistory() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("long.sqlite")
+        let run = try runCampaignLab(["demo", "--customers", "150", "--months", "48", "--out", path])
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        let db = try SQLiteDatabase.open(readOnlyAt: path)
+        #expect(try db.scalarText("SELECT min(month) FROM customer_months") == "2022-11")
+        #expect(try db.scalarText("SELECT max(month) FROM customer_months") == "2026-10")
+        let short = try runCampaignLab(["demo", "--customers", "150", "--months", "12", "--out", directory.file("short.sqlite")])
+        #expect(short.exitCode != 0 && short.stderr.contains("at least 36 months"))
+    }
+
     @Test func badArgumentsGetOneClearLine() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
