@@ -400,14 +400,11 @@ public enum BaseFunnel: Analysis {
                             names.append(name)
                         }
                     }
-                case .months?:
-                    let activity = try context.customerActivity(step.rule!)
-                    months[k] = activity
-                    if monthPositions.isEmpty { monthPositions = activity.positions(of: entrants.ids) }
-                    dataStart[k] = activity.first.firstDay
-                case nil: break
+                case .months?, nil: break
                 }
             }
+            // The events first: the months come from the run's pass over customer_months, which
+            // another block may be reading now (this scan overlaps it instead of waiting).
             var events = FunnelWalk.EventTimes(customers: entrants.ids.count)
             if !names.isEmpty {
                 context.progress("funnel of the base: reading events \(names.joined(separator: ", "))")
@@ -428,6 +425,13 @@ public enum BaseFunnel: Analysis {
                     }
                     dataStart[k] = CivilDate(daysSinceEpoch: Int((earliest / 86_400).rounded(.down)))
                 }
+            }
+            for (k, step) in steps.enumerated() {
+                guard case .months = step.rule else { continue }
+                let activity = try context.customerActivity(step.rule!)
+                months[k] = activity
+                if monthPositions.isEmpty { monthPositions = activity.positions(of: entrants.ids) }
+                dataStart[k] = activity.first.firstDay
             }
             return StepOccurrences(
                 months: months, monthPositions: monthPositions, eventNames: eventNames, events: events, dataStart: dataStart)
