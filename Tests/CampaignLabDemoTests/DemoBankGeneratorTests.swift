@@ -7,8 +7,13 @@ import Testing
 
 /// One generated bank shared by the realism tests (4,000 customers, seed 3: about a second).
 private enum SharedBank {
-    static let path: String = {
+    /// Kept for the whole run (a static is never released); removed when the process exits.
+    static let directory: TemporaryDirectory = {
         let directory = try! TemporaryDirectory("campaignlab-demo-shared")
+        atexit { SharedBank.directory.remove() }
+        return directory
+    }()
+    static let path: String = {
         let path = directory.file("bank.sqlite")
         _ = try! DemoBank.generate(DemoBankConfiguration(customers: 4_000, seed: 3), to: path)
         return path

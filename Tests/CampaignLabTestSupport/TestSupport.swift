@@ -1,7 +1,10 @@
 import Foundation
 
 /// A fresh directory under the system temporary directory, removed by `remove()`.
-public struct TemporaryDirectory: Sendable {
+/// A directory of its own under the system's temporary folder, removed with its contents when
+/// the last reference to it goes (or at `remove()`): a test that forgets to clean up leaves
+/// nothing behind. Keep it alive while its files are used.
+public final class TemporaryDirectory: Sendable {
     public let path: String
 
     public init(_ label: String = "campaignlab-test") throws {
@@ -9,6 +12,8 @@ public struct TemporaryDirectory: Sendable {
         path = base + "/" + label + "-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
+
+    deinit { remove() }
 
     /// `name` inside the directory.
     public func file(_ name: String) -> String { path + "/" + name }
