@@ -16,7 +16,7 @@ DEMO_SEED    ?= 42
 DEMO_DB      := datasets/demo.sqlite
 REPORTS      := reports
 
-.PHONY: help deps test-deps apt-install bench-deps build demo demo-small demo-1m screenshots test bench clean format lint
+.PHONY: help deps test-deps apt-install bench-deps build demo demo-small demo-1m screenshots test bench clean format lint warehouse-pg warehouse-pg-stop
 
 help:
 	@echo "make demo    install dependencies, build, generate + check the demo bank ($(DEMO_DB)), render the data overview"
@@ -24,6 +24,8 @@ help:
 	@echo "make format  format the code as .swift-format says"
 	@echo "make bench   benchmarks (ratios against the Python peer and the raw SQLite scan);"
 	@echo "             one of them: make bench BENCH_ARGS=\"--only review\" (scan|ols|logit|km|calibration|review|readout|checkup)"
+	@echo "make warehouse-pg  (issue 16, in progress) a throwaway PostgreSQL on 127.0.0.1:54329 with demo-small loaded;"
+	@echo "                   the password comes from PGPASSWORD in the environment; make warehouse-pg-stop removes it"
 
 # Installs the Debian packages that are missing (apt-get update first, once).
 deps:
@@ -107,6 +109,16 @@ format:
 
 lint:
 	$(SWIFT) format lint --strict -r --configuration .swift-format Sources Tests Package.swift
+
+# A throwaway PostgreSQL on loopback with demo-small's contract tables (scripts/warehouse/).
+warehouse-pg:
+	@[ -n "$$PGPASSWORD" ] || { echo "set PGPASSWORD in the environment (never on a command line)"; exit 1; }
+	sh scripts/warehouse/pg-start.sh
+	. /tmp/campaignlab-pg-$${CL_PG_PORT:-54329}/env && PATH="$$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1):$$PATH" \
+	  sh scripts/warehouse/pg-load.sh datasets/demo-small.sqlite
+
+warehouse-pg-stop:
+	sh scripts/warehouse/pg-stop.sh
 
 clean:
 	rm -rf .build Benchmarks/.build $(REPORTS)
