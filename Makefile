@@ -16,7 +16,7 @@ DEMO_SEED    ?= 42
 DEMO_DB      := datasets/demo.sqlite
 REPORTS      := reports
 
-.PHONY: help deps test-deps apt-install bench-deps build demo demo-small demo-1m screenshots test bench clean format lint warehouse-pg warehouse-pg-stop
+.PHONY: help deps test-deps apt-install bench-deps build demo demo-small demo-1m screenshots test bench clean format lint warehouse-pg warehouse-pg-stop warehouse-spark warehouse-spark-stop
 
 help:
 	@echo "make demo    install dependencies, build, generate + check the demo bank ($(DEMO_DB)), render the data overview"
@@ -26,6 +26,8 @@ help:
 	@echo "             one of them: make bench BENCH_ARGS=\"--only review\" (scan|ols|logit|km|calibration|review|readout|checkup)"
 	@echo "make warehouse-pg  (issue 16, in progress) a throwaway PostgreSQL on 127.0.0.1:54329 with demo-small loaded;"
 	@echo "                   the password comes from PGPASSWORD in the environment; make warehouse-pg-stop removes it"
+	@echo "make warehouse-spark  (issue 16, in progress) a Spark cluster on loopback: 1 master, 2 workers, Spark Connect on :15002;"
+	@echo "                   pyspark 4.1.1 into a venv on first use (about 40 s); make warehouse-spark-stop stops it"
 
 # Installs the Debian packages that are missing (apt-get update first, once).
 deps:
@@ -119,6 +121,14 @@ warehouse-pg:
 
 warehouse-pg-stop:
 	sh scripts/warehouse/pg-stop.sh
+
+# A Spark standalone cluster (1 master, 2 workers) and a Spark Connect server on loopback.
+warehouse-spark:
+	bash scripts/warehouse/spark-start.sh
+	bash scripts/warehouse/spark-wait.sh
+
+warehouse-spark-stop:
+	bash scripts/warehouse/spark-stop.sh
 
 clean:
 	rm -rf .build Benchmarks/.build $(REPORTS)
