@@ -508,11 +508,7 @@ struct DemoBankModel: Sendable {
                 dormant = dormant ? !rng.bernoulli(probability: toActive) : rng.bernoulli(probability: toDormant)
             }
             wasDormant[m] = dormant
-            var share = 1.0
-            if m == cal.monthIndex(of: openedOn) {
-                let month = cal.firstMonth.adding(months: m)
-                share = Double(month.lastDay.daysSinceEpoch - openedOn.daysSinceEpoch + 1) / Double(month.dayCount)
-            }
+            let share = cal.openingShare(month: m, openedOn: openedOn)
             // The chance of a login this month given last month's state (the lifecycle truth).
             let activeRate = loginRate * cal.loginMarket[m] * cal.loginSeason[m] * share
             let toDormantNow = m > firstIndex ? (previous ? 1 - toActive : toDormant) : (dormant ? 1 : 0)
@@ -658,11 +654,6 @@ struct DemoBankModel: Sendable {
         openedOn: CivilDate, firstIndex: Int, wasDormant: [Bool], logins: [Int], aum: [Double]
     ) {
         let cal = calendar, n = DemoTruth.dormantMonths, sd = 0.07
-        func share(_ m: Int) -> Double {
-            guard m == cal.monthIndex(of: openedOn) else { return 1 }
-            let month = cal.firstMonth.adding(months: m)
-            return Double(month.lastDay.daysSinceEpoch - openedOn.daysSinceEpoch + 1) / Double(month.dayCount)
-        }
         func step(_ p: [Double]) -> [Double] {  // [active, dormant] one month on
             [p[0] * (1 - toDormant) + p[1] * toActive, p[0] * toDormant + p[1] * (1 - toActive)]
         }
@@ -680,7 +671,7 @@ struct DemoBankModel: Sendable {
             if chainStart < end {
                 for m in (chainStart + 1)...end {
                     p = step(p)
-                    let rate = loginRate * cal.loginMarket[m] * cal.loginSeason[m] * share(m)
+                    let rate = loginRate * cal.loginMarket[m] * cal.loginSeason[m] * cal.openingShare(month: m, openedOn: openedOn)
                     let quiet = [exp(-rate), exp(-rate * 0.03)]
                     let moved = step(none)
                     none = [moved[0] * quiet[0], moved[1] * quiet[1]]
@@ -688,7 +679,8 @@ struct DemoBankModel: Sendable {
             }
             var cells = [Double](repeating: 0, count: 5)
             for s in 0..<2 {
-                let mean = level * cal.aumMarket[end] * cal.aumSeason[end] * (s == 1 ? 0.35 : 1) * share(end)
+                let mean =
+                    level * cal.aumMarket[end] * cal.aumSeason[end] * (s == 1 ? 0.35 : 1) * cal.openingShare(month: end, openedOn: openedOn)
                 var below = 0.0
                 for (t, bound) in (Segment.thresholds + [Double.infinity]).enumerated() {
                     let upTo = bound.isInfinite ? 1 : NormalDistribution.standard.cdf((log(bound / mean) + sd * sd / 2) / sd)

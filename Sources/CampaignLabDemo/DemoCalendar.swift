@@ -101,6 +101,14 @@ struct DemoCalendar: Sendable {
 
     /// The month index of a date (may be negative or ≥ months).
     func monthIndex(of date: CivilDate) -> Int { date.yearMonth.index - firstMonth.index }
+
+    /// The share of month `m` an account opened on `openedOn` was open: its opening month is
+    /// pro-rated by days, every other month counts whole.
+    func openingShare(month m: Int, openedOn: CivilDate) -> Double {
+        guard m == monthIndex(of: openedOn) else { return 1 }
+        let month = firstMonth.adding(months: m)
+        return Double(month.lastDay.daysSinceEpoch - openedOn.daysSinceEpoch + 1) / Double(month.dayCount)
+    }
 }
 
 private func pow1p(_ rate: Double, _ power: Double) -> Double {

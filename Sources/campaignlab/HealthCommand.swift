@@ -30,21 +30,7 @@ struct HealthCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A customers dimension for the KPIs (default: the first).", valueName: "dimension"))
     var by: String?
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "What activity is: months:COLUMN>0 or events:NAME,NAME (default: months:app_logins>0, else events:app_login).",
-            valueName: "rule"))
-    var activity: String?
-
-    @Option(name: .long, help: ArgumentHelp("Months without activity after which a customer is dormant (default 6).", valueName: "n"))
-    var dormantMonths: String?
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "A balance (aum) at or above which an inactive customer is not dormant (default: activity alone).", valueName: "amount"))
-    var dormantBalance: String?
+    @OptionGroup var dormancy: DormancyOptions
 
     @OptionGroup var output: ReportOutputOptions
 
@@ -60,7 +46,8 @@ struct HealthCommand: ParsableCommand {
             throw ExitCode(ExitStatus.notFound.rawValue)
         }
         let parameters = AnalysisCommandRunner.given([
-            "quarter": quarter, "by": by, "activity": activity, "dormant_months": dormantMonths, "dormant_balance": dormantBalance,
+            "quarter": quarter, "by": by, "activity": dormancy.activity, "dormant_months": dormancy.dormantMonths,
+            "dormant_balance": dormancy.dormantBalance,
         ])
         try RenderCommand.render(text, file: "health-checkup.md", db: db, parameters: parameters, output: output, out: out)
     }

@@ -106,3 +106,23 @@ struct CampaignSelectionOptions: ParsableArguments {
             arm: arm, preMonths: preMonths)
     }
 }
+
+/// What activity is and when a customer is dormant: the flags the checkup commands share.
+struct DormancyOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "What activity is: months:COLUMN>0 or events:NAME,NAME (default: months:app_logins>0, else events:app_login).",
+            valueName: "rule"))
+    var activity: String?
+
+    @Option(name: .long, help: ArgumentHelp("Months without activity after which a customer is dormant (default 6).", valueName: "n"))
+    var dormantMonths: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A balance (aum, or the tier metric) at or above which an inactive customer is not dormant (default: activity alone).",
+            valueName: "amount"))
+    var dormantBalance: String?
+}

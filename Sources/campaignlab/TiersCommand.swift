@@ -37,17 +37,7 @@ struct TiersCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Ascending tier boundaries (default 50000,500000,6000000).", valueName: "list"))
     var tiers: String?
 
-    @Option(name: .long, help: ArgumentHelp("What activity is, for dormancy: months:COLUMN>0 or events:NAME,NAME.", valueName: "rule"))
-    var activity: String?
-
-    @Option(name: .long, help: ArgumentHelp("Months without activity after which a customer is dormant (default 6).", valueName: "n"))
-    var dormantMonths: String?
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "A balance at or above which an inactive customer is not dormant (default: activity alone).", valueName: "amount"))
-    var dormantBalance: String?
+    @OptionGroup var dormancy: DormancyOptions
 
     @OptionGroup var output: ReportOutputOptions
 
@@ -55,8 +45,8 @@ struct TiersCommand: ParsableCommand {
         let options = try AnalysisCommandRunner.options(
             TierMigration.Options.self,
             [
-                "quarter": quarter, "metric": metric, "tiers": tiers, "activity": activity, "dormant_months": dormantMonths,
-                "dormant_balance": dormantBalance,
+                "quarter": quarter, "metric": metric, "tiers": tiers, "activity": dormancy.activity,
+                "dormant_months": dormancy.dormantMonths, "dormant_balance": dormancy.dormantBalance,
             ])
         try AnalysisCommandRunner.run(
             TierMigration.self, options: options, db: db, output: output, name: "tiers",

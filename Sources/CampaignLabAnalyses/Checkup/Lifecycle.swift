@@ -111,7 +111,13 @@ public enum Lifecycle: Analysis {
         }
         // With a balance threshold, an inactive customer holding at least it is not dormant.
         let balance = try options.dormantBalance.map { try context.monthsAtLeast(MetricWords.balanceMetric(context.schema), $0) }
-        let balancePosition = balance.map { $0.count == activity.count ? Array(0..<activity.count) : $0.positions(of: activity.ids) }
+        // Each customer's position in the balance months (the same list when both read customers alike).
+        let balancePosition: [Int?] =
+            balance.map { $0.ids == activity.ids ? activity.ids.indices.map { $0 } : $0.positions(of: activity.ids) } ?? []
+        func holdsBalance(_ i: Int, _ month: YearMonth) -> Bool {
+            guard let balance, let j = balancePosition[i] else { return false }
+            return balance.isActive(customer: j, month: month)
+        }
         var mau = [Int](repeating: 0, count: count), new = mau, retained = mau, returning = mau, resurrected = mau
         var newlyDormant = mau, dormant = mau
         for i in 0..<activity.count {
@@ -132,7 +138,7 @@ public enum Lifecycle: Analysis {
                     lastActive = j
                     wasDormant = false
                 } else if lastActive != Int.min && lastActive <= j - n
-                    && !(balance.map { b in balancePosition![i].map { b.isActive(customer: $0, month: month) } ?? false } ?? false)
+                    && !holdsBalance(i, month)
                 {
                     dormant[j] += 1
                     if !wasDormant { newlyDormant[j] += 1 }

@@ -49,10 +49,17 @@ public enum PainPoints: Analysis {
             by = values.optionalString("by")
         }
 
-        public func validate() throws {
-            try TierMigration.Options(quarter: quarter, activity: activity, dormantMonths: dormantMonths, dormantBalance: dormantBalance)
-                .validate()
+        public func validate() throws { try tiers.validate() }
+
+        // The options of the analyses it reads: one place, so that what `monthsNeeds` declares is
+        // what `compute` reads (and equal options share the blocks' computations).
+        var tiers: TierMigration.Options {
+            .init(quarter: quarter, activity: activity, dormantMonths: dormantMonths, dormantBalance: dormantBalance)
         }
+        var lifecycle: Lifecycle.Options { .init(activity: activity, dormantMonths: dormantMonths, dormantBalance: dormantBalance) }
+        var retention: CohortRetention.Options { .init(activity: activity) }
+        var kpis: SegmentKPIs.Options { .init(quarter: quarter, by: by, activity: activity) }
+        var funnel: BaseFunnel.Options { .init(quarter: quarter, activation: activity.map { .rule($0) } ?? .standard, by: by) }
 
         public func encoded() -> [(name: String, value: String)] {
             var list: [(name: String, value: String)] = []
@@ -85,23 +92,12 @@ public enum PainPoints: Analysis {
 
     /// What the analyses it reads need (each that can run on these data).
     public static func monthsNeeds(_ context: AnalysisContext, _ options: Options) throws -> CustomerMonthsRequest {
-        var request = try TierMigration.monthsNeeds(
-            context,
-            .init(
-                quarter: options.quarter, activity: options.activity, dormantMonths: options.dormantMonths,
-                dormantBalance: options.dormantBalance))
+        var request = try TierMigration.monthsNeeds(context, options.tiers)
         for needs in [
-            {
-                try Lifecycle.monthsNeeds(
-                    context, .init(activity: options.activity, dormantMonths: options.dormantMonths, dormantBalance: options.dormantBalance)
-                )
-            },
-            { try CohortRetention.monthsNeeds(context, .init(activity: options.activity)) },
-            { try SegmentKPIs.monthsNeeds(context, .init(quarter: options.quarter, by: options.by, activity: options.activity)) },
-            {
-                try BaseFunnel.monthsNeeds(
-                    context, .init(quarter: options.quarter, activation: options.activity.map { .rule($0) } ?? .standard, by: options.by))
-            },
+            { try Lifecycle.monthsNeeds(context, options.lifecycle) },
+            { try CohortRetention.monthsNeeds(context, options.retention) },
+            { try SegmentKPIs.monthsNeeds(context, options.kpis) },
+            { try BaseFunnel.monthsNeeds(context, options.funnel) },
         ] as [() throws -> CustomerMonthsRequest] {
             do { request.formUnion(try needs()) } catch is AnalysisError { continue }
         }
@@ -111,11 +107,7 @@ public enum PainPoints: Analysis {
     public static func compute(_ context: AnalysisContext, _ options: Options) throws -> Result {
         var findings: [Finding] = []
         var checked: [(en: String, zh: String)] = [], skipped: [(what: String, why: String)] = []
-        let tiers = try TierMigration.compute(
-            context,
-            .init(
-                quarter: options.quarter, activity: options.activity, dormantMonths: options.dormantMonths,
-                dormantBalance: options.dormantBalance))
+        let tiers = try TierMigration.compute(context, options.tiers)
         let quarter = tiers.quarter
         let yearEarlier = quarter.adding(-4)
         if let change = tiers.change {
@@ -134,8 +126,7 @@ public enum PainPoints: Analysis {
         }
         // Lifecycle rates over the quarter's months against the same months a year earlier.
         do {
-            let lifecycle = try Lifecycle.compute(
-                context, .init(activity: options.activity, dormantMonths: options.dormantMonths, dormantBalance: options.dormantBalance))
+            let lifecycle = try Lifecycle.compute(context, options.lifecycle)
             var compared = false
             func pooled(_ q: TierMigration.Quarter, _ state: Lifecycle.State) -> (x: Double, n: Double)? {
                 let months = lifecycle.months.filter { TierMigration.Quarter(containing: $0.month) == q }
@@ -181,7 +172,7 @@ public enum PainPoints: Analysis {
         }
         // Retention: the latest cohort against the one a year earlier.
         do {
-            let retention = try CohortRetention.compute(context, .init(activity: options.activity))
+            let retention = try CohortRetention.compute(context, options.retention)
             if retention.comparison == nil { skipped.append(("retention", "no cohort a year before the latest to compare with")) }
             if let c = retention.comparison {
                 checked.append(("cohort retention", "群组留存"))
@@ -200,7 +191,7 @@ public enum PainPoints: Analysis {
         }
         // KPIs by segment: YoY declines, Holm across KPIs × levels.
         do {
-            let kpis = try SegmentKPIs.compute(context, .init(quarter: options.quarter, by: options.by, activity: options.activity))
+            let kpis = try SegmentKPIs.compute(context, options.kpis)
             let tested = kpis.rows.filter { $0.changeYoY != nil }
             if tested.isEmpty {
                 skipped.append(("kpis", "no KPI a year earlier (\(yearEarlier)) to compare with"))
@@ -224,8 +215,7 @@ public enum PainPoints: Analysis {
         }
         // The AARRR funnel: a step's conversion within 90 days against the customers acquired a year earlier (Holm across steps).
         do {
-            let funnel = try BaseFunnel.compute(
-                context, .init(quarter: options.quarter, activation: options.activity.map { .rule($0) } ?? .standard, by: options.by))
+            let funnel = try BaseFunnel.compute(context, options.funnel)
             let compared = funnel.current.transitions.filter { $0.change != nil }
             if compared.isEmpty {
                 skipped.append(
