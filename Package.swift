@@ -9,7 +9,8 @@
 //   CampaignLabAnalyses        named analyses: read the data layer, compute with the core, build report blocks
 //   CampaignLabReport          the document model and its renderers (Markdown, HTML, JSON, SVG)
 //   CampaignLabDemo            the synthetic demo bank generator
-//   CampaignLabData            the SQLite data contract: read-only access, check, import
+//   CampaignLabWarehouse       remote engines behind the data layer's QueryEngine (PostgreSQL wire, Spark Connect)
+//   CampaignLabData            the data contract: read-only SQLite access, check, import; the QueryEngine protocol
 //   CampaignLabStats           the numeric core (OpenBLAS, LAPACK, Rmath); knows no SQL
 //   CSQLite, COpenBLAS, CRmath system-library shims
 import PackageDescription
@@ -21,13 +22,15 @@ let package = Package(
         .executable(name: "campaignlab", targets: ["campaignlab"]),
         .library(name: "CampaignLabStats", targets: ["CampaignLabStats"]),
         .library(name: "CampaignLabData", targets: ["CampaignLabData"]),
+        .library(name: "CampaignLabWarehouse", targets: ["CampaignLabWarehouse"]),
         .library(name: "CampaignLabDemo", targets: ["CampaignLabDemo"]),
         .library(name: "CampaignLabReport", targets: ["CampaignLabReport"]),
         .library(name: "CampaignLabAnalyses", targets: ["CampaignLabAnalyses"]),
         .library(name: "CampaignLabNotebook", targets: ["CampaignLabNotebook"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: System libraries (Debian packages, installed by `make deps`)
@@ -56,6 +59,10 @@ let package = Package(
             dependencies: ["CSQLite"]
         ),
         .target(
+            name: "CampaignLabWarehouse",
+            dependencies: ["CampaignLabData", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
+        .target(
             name: "CampaignLabDemo",
             dependencies: ["CampaignLabData", "CampaignLabStats"]
         ),
@@ -75,6 +82,7 @@ let package = Package(
             dependencies: [
                 "CampaignLabStats",
                 "CampaignLabData",
+                "CampaignLabWarehouse",
                 "CampaignLabDemo",
                 "CampaignLabReport",
                 "CampaignLabAnalyses",
@@ -126,7 +134,9 @@ let package = Package(
         ),
         .testTarget(
             name: "CampaignLabCLITests",
-            dependencies: ["campaignlab", "CampaignLabData", "CampaignLabDataTestSupport", "CampaignLabTestSupport"]
+            dependencies: [
+                "campaignlab", "CampaignLabData", "CampaignLabWarehouse", "CampaignLabDataTestSupport", "CampaignLabTestSupport",
+            ]
         ),
     ]
 )

@@ -100,10 +100,12 @@ public enum AnalysisRegistry {
     }
 }
 
-/// What an analysis runs against: the read-only database, its discovered schema and the
-/// report language (an analysis's inputs are its typed `Options`, nothing else).
+/// What an analysis runs against: the read-only engine (a SQLite file in process, or a remote
+/// engine that aggregates where the data live), its discovered schema and the report language
+/// (an analysis's inputs are its typed `Options`, nothing else).
 public final class AnalysisContext: @unchecked Sendable {
-    public let database: SQLiteDatabase
+    /// Where the data are: `SQLiteDatabase` or a remote engine.
+    public let engine: any QueryEngine
     public let schema: ContractSchema
     public let language: ReportLanguage
     /// Reports a step of long work (the CLI prints it on stderr).
@@ -121,19 +123,19 @@ public final class AnalysisContext: @unchecked Sendable {
     }
 
     public convenience init(
-        database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage, badRows: BadRows = .refusing,
+        database: any QueryEngine, schema: ContractSchema, language: ReportLanguage, badRows: BadRows = .refusing,
         progress: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.init(
-            database: database, schema: schema, language: language, progress: progress, badRows: badRows,
+            engine: database, schema: schema, language: language, progress: progress, badRows: badRows,
             memos: MemoStore())
     }
 
     private init(
-        database: SQLiteDatabase, schema: ContractSchema, language: ReportLanguage,
+        engine: any QueryEngine, schema: ContractSchema, language: ReportLanguage,
         progress: @escaping @Sendable (String) -> Void, badRows: BadRows, memos: MemoStore
     ) {
-        self.database = database
+        self.engine = engine
         self.schema = schema
         self.language = language
         self.progress = progress
@@ -141,11 +143,22 @@ public final class AnalysisContext: @unchecked Sendable {
         self.memos = memos
     }
 
+    /// The SQLite file, for the analyses that read it in process only (not yet on remote engines).
+    /// - Parameter what: the analysis, for the message.
+    /// - Throws: `DataError.notOnEngine` on a remote engine.
+    public func sqlite(_ what: String) throws -> SQLiteDatabase {
+        guard let database = engine as? SQLiteDatabase else {
+            throw DataError.notOnEngine(name: engine.engineName, what: what)
+        }
+        return database
+    }
+
     /// The same context on another connection to the same database (for a block run on its
-    /// own thread: a connection is used by one thread at a time), sharing the remembered values.
-    public func onConnection(_ database: SQLiteDatabase) -> AnalysisContext {
+    /// own thread: a SQLite connection is used by one thread at a time), sharing the
+    /// remembered values. A remote engine's connection is shared (it queues the queries).
+    public func onConnection(_ database: SQLiteDatabase?) -> AnalysisContext {
         AnalysisContext(
-            database: database, schema: schema, language: language, progress: progress, badRows: badRows,
+            engine: database ?? engine, schema: schema, language: language, progress: progress, badRows: badRows,
             memos: memos)
     }
 

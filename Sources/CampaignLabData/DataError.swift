@@ -30,6 +30,11 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
     case timeLimitExceeded(seconds: Double)
     /// The work was stopped on request (Ctrl-C); see `Cancellation`.
     case interrupted
+    /// A remote engine failed: unreachable, refused the login, or an error in a query (the
+    /// engine's own words after CampaignLab's).
+    case engine(name: String, location: String, message: String)
+    /// The analysis does not run on this engine yet (it runs on SQLite).
+    case notOnEngine(name: String, what: String)
 
     public var description: String {
         switch self {
@@ -64,6 +69,10 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
             return "refused: \(reason); only a single read-only SELECT (or WITH … SELECT) is allowed"
         case .interrupted:
             return "interrupted"
+        case .engine(let name, let location, let message):
+            return "\(name) at \(location): \(message)"
+        case .notOnEngine(let name, let what):
+            return "\(what) runs on SQLite files only for now, not on \(name); run it with --db FILE"
         case .timeLimitExceeded(let seconds):
             return
                 "stopped after its time limit of \(formatPlain(seconds)) s (a query that never ends, such as a recursive CTE without a stop, or one that needs more time)"
@@ -106,7 +115,7 @@ extension DataError {
             case SQLITE_FULL: return .diskFull
             default: return nil
             }
-        case .contract, .refusedQuery, .timeLimitExceeded, .interrupted: return nil
+        case .contract, .refusedQuery, .timeLimitExceeded, .interrupted, .engine, .notOnEngine: return nil
         }
     }
 

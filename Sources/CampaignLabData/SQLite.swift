@@ -358,6 +358,13 @@ public struct ColumnInfo: Sendable, Equatable {
     /// 1-based position in the primary key, 0 when not part of it.
     public var primaryKeyPosition: Int
 
+    public init(name: String, declaredType: String, isNotNull: Bool, primaryKeyPosition: Int) {
+        self.name = name
+        self.declaredType = declaredType
+        self.isNotNull = isNotNull
+        self.primaryKeyPosition = primaryKeyPosition
+    }
+
     /// SQLite's type affinity of the declared type (section 3.1 of the SQLite datatype docs).
     public var affinity: String {
         let t = declaredType.uppercased()

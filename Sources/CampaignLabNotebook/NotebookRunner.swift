@@ -11,7 +11,8 @@ import Foundation
 /// let document = try runner.run(notebook, parameters: ["as_of": "2026-10"])
 /// ```
 public struct NotebookRunner {
-    public var database: SQLiteDatabase
+    /// The SQLite file, or a remote engine (`--backend`).
+    public var database: any QueryEngine
     public var databaseName: String
     public var language: ReportLanguage
     /// Called with a short line before each block and after long steps.
@@ -34,7 +35,7 @@ public struct NotebookRunner {
     public var excludeBadRows = false
 
     public init(
-        database: SQLiteDatabase, databaseName: String, language: ReportLanguage,
+        database: any QueryEngine, databaseName: String, language: ReportLanguage,
         progress: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.database = database
@@ -112,7 +113,10 @@ public struct NotebookRunner {
                 pieces.append(.job(jobs.count))
                 jobs.append(
                     Job(label: "[\(jobs.count + 1)/\(runnable)] SQL block at line \(line)") { context in
-                        try runSQL(query, options: options, line: line, notebook: notebook, values: values, database: context.database)
+                        // SQL blocks are SQLite's dialect, run in process: on a remote engine, a note.
+                        let database: SQLiteDatabase
+                        do { database = try context.sqlite("an SQL block") } catch let error as DataError { throw fail(line, "\(error)") }
+                        return try runSQL(query, options: options, line: line, notebook: notebook, values: values, database: database)
                     })
             case .analysis(let name, let options, let line):
                 guard let analysis = AnalysisRegistry.named(name) else {
@@ -218,7 +222,14 @@ public struct NotebookRunner {
 
     /// Runs the jobs and returns each one's block or error, in order.
     private func runJobs(_ jobs: [Job], context: AnalysisContext) throws -> [Result<ReportBlock, Error>] {
-        let concurrent = runsBlocksAtOnce && jobs.count > 1 && database.isSharedFile
+        guard let file = database as? SQLiteDatabase else {
+            // A remote engine: one block after the other on its connection.
+            return jobs.map { job in
+                progress(job.label)
+                return Result { try job.run(context) }
+            }
+        }
+        let concurrent = runsBlocksAtOnce && jobs.count > 1 && file.isSharedFile
         guard concurrent else {
             return jobs.map { job in
                 progress(job.label)
@@ -226,7 +237,7 @@ public struct NotebookRunner {
             }
         }
         let results = ResultSlots<Result<ReportBlock, Error>>(count: jobs.count)
-        let path = database.path
+        let path = file.path
         let group = DispatchGroup()
         for (index, job) in jobs.enumerated() {
             group.enter()

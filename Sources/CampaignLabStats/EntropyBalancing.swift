@@ -126,6 +126,8 @@ public enum EntropyBalancing {
         } catch EntropyBalancingError.infeasible(let c) {
             throw EntropyBalancingError.infeasible(covariate: columns[c])
         }
+        // Weights that are not numbers are no balance (never an estimate).
+        guard solution.weights.allSatisfy(\.isFinite) else { throw EntropyBalancingError.infeasible(covariate: columns.first ?? 0) }
         var weights = [Double](repeating: 1, count: n)
         for i in allControls { weights[i] = 0 }
         for (r, i) in controls.enumerated() { weights[i] = solution.weights[r] * Double(allControls.count) }
@@ -319,10 +321,18 @@ public enum EntropyBalancing {
         var recent: [Double] = []
         var trial = [Double](repeating: 0, count: m)
         /// log Σ wᵢ exp(t·sᵢ), and the new weights in `trial`.
+        /// expm1 keeps tiny changes exact when every |t·sᵢ| is small; otherwise the weights are
+        /// rescaled by the largest exponent (a step that drives every weight towards zero would
+        /// make 1 + Σ wᵢ·expm1(t·sᵢ) vanish and the weights 0/0). A step whose weights are not
+        /// numbers is refused (+∞: no decrease).
         func change(_ t: Double, _ scores: [Double]) -> Double {
-            var largest = -Double.infinity
-            for r in 0..<m { largest = max(largest, t * scores[r]) }
-            if largest < 0.5 {
+            var largest = -Double.infinity, smallest = Double.infinity
+            for r in 0..<m {
+                largest = max(largest, t * scores[r])
+                smallest = min(smallest, t * scores[r])
+            }
+            guard largest.isFinite, smallest.isFinite else { return .infinity }
+            if largest < 0.5 && smallest > -0.5 {
                 var sum = 0.0
                 for r in 0..<m {
                     let e = expm1(t * scores[r])
@@ -337,6 +347,7 @@ public enum EntropyBalancing {
                 trial[r] = weights[r] * exp(t * scores[r] - largest)
                 total += trial[r]
             }
+            guard total > 0, total.isFinite else { return .infinity }
             for r in 0..<m { trial[r] /= total }
             return largest + log(total)
         }

@@ -49,6 +49,9 @@ struct RenderCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
     var db: String?
 
+    @Option(name: .long, help: ArgumentHelp(DataSource.backendHelp, valueName: "url"))
+    var backend: String?
+
     @Option(
         name: .long, parsing: .singleValue, help: ArgumentHelp("A notebook parameter, name=value (repeatable).", valueName: "name=value"))
     var param: [String] = []
@@ -75,8 +78,8 @@ struct RenderCommand: ParsableCommand {
             print(AnalysisCatalog.text, terminator: "")
             return
         }
-        guard let notebook, let db, let out = output.out else {
-            printError("error: render needs a notebook, --db FILE and --out DIR (see campaignlab render --help)")
+        guard let notebook, db != nil || backend != nil, let out = output.out else {
+            printError("error: render needs a notebook, --db FILE (or --backend URL) and --out DIR (see campaignlab render --help)")
             throw ExitCode(1)
         }
         _ = try output.language()
@@ -103,14 +106,16 @@ struct RenderCommand: ParsableCommand {
             throw ExitStatus.notFound.code
         }
         try Self.render(
-            text, file: notebook, db: db, parameters: parameters, output: output, out: out, sqlTimeLimit: sqlTimeLimit, strict: strict)
+            text, file: notebook, db: db, backend: backend, parameters: parameters, output: output, out: out,
+            sqlTimeLimit: sqlTimeLimit, strict: strict)
     }
 
     /// Runs a notebook's text on `db` and writes the report into `out` (the formats and
     /// language of `output`), printing the files written; blocks that could not run are said
     /// on stderr (or fail the run with `strict`).
     static func render(
-        _ text: String, file notebook: String, db: String, parameters: [String: String], output: ReportOutputOptions, out: String,
+        _ text: String, file notebook: String, db: String?, backend: String? = nil, parameters: [String: String],
+        output: ReportOutputOptions, out: String,
         sqlTimeLimit: Double = NotebookRunner.defaultSQLTimeLimit, strict: Bool = false
     ) throws {
         let language = try output.language()
@@ -119,9 +124,9 @@ struct RenderCommand: ParsableCommand {
         let progress = output.progress(since: started)
         try CommandFailure.handling {
             let parsed = try NotebookParser.parse(text, file: notebook)
-            let database = try SQLiteDatabase.open(readOnlyAt: db)
+            let (database, name) = try DataSource.open(db: db, backend: backend)
             var runner = NotebookRunner(
-                database: database, databaseName: URL(fileURLWithPath: db).lastPathComponent,
+                database: database, databaseName: name,
                 language: language, progress: progress)
             runner.sqlTimeLimit = sqlTimeLimit
             runner.strict = strict

@@ -72,7 +72,10 @@ struct ReportOutputOptions: ParsableArguments {
 /// The database and campaign an analysis command reads.
 struct CampaignOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
-    var db: String
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp(DataSource.backendHelp, valueName: "url"))
+    var backend: String?
 
     @Option(name: .long, help: ArgumentHelp("The campaign_id.", valueName: "id"))
     var campaign: String

@@ -64,7 +64,7 @@ struct UpliftCommand: ParsableCommand {
         let model = UpliftModel(covariates: covariates.map(OptionValues.names(in:)), baseline: baseline, trim: trim)
         try AnalysisCommandRunner.run(
             CampaignUplift.self, options: CampaignUplift.Options(selection.selection, model: model),
-            db: selection.source.db, output: output, name: "uplift-\(campaign)",
+            db: selection.source.db, backend: selection.source.backend, output: output, name: "uplift-\(campaign)",
             title: { $0 == .zh ? "活动效果：\(campaign)" : "Campaign uplift: \(campaign)" })
     }
 }
@@ -96,7 +96,8 @@ enum AnalysisCommandRunner {
     /// - Parameters: `db`: nil for an analysis that reads a file of its own (an empty
     ///   in-memory database stands in); `source`: the report's data source (default: the db's name).
     static func run<A: Analysis>(
-        _ analysis: A.Type, options: A.Options, db: String?, source: String? = nil, output: ReportOutputOptions,
+        _ analysis: A.Type, options: A.Options, db: String?, backend: String? = nil, source: String? = nil,
+        output: ReportOutputOptions,
         name: String, title: (ReportLanguage) -> String
     ) throws {
         let language = try output.language()
@@ -104,7 +105,9 @@ enum AnalysisCommandRunner {
         let progress = output.progress(since: Date())
         try CommandFailure.handling {
             try options.validate()
-            let database = try db.map(SQLiteDatabase.open(readOnlyAt:)) ?? SQLiteDatabase(path: ":memory:", mode: .readOnly)
+            let (database, sourceName): (any QueryEngine, String?) =
+                db == nil && backend == nil
+                ? (try SQLiteDatabase(path: ":memory:", mode: .readOnly), nil) : try DataSource.open(db: db, backend: backend)
             let badRows = output.badRows()
             let context = AnalysisContext(
                 database: database, schema: try ContractSchema.discover(in: database), language: language, badRows: badRows,
@@ -116,7 +119,7 @@ enum AnalysisCommandRunner {
             var document = ReportDocument(
                 title: title(language), language: language,
                 parameters: options.encoded().sorted { $0.name < $1.name }.map { ($0.name, $0.value) },
-                blocks: blocks, source: source ?? db.map { URL(fileURLWithPath: $0).lastPathComponent })
+                blocks: blocks, source: source ?? sourceName)
             document.excludedRows = badRows.excluded.map(\.description)
             document.timeZone = Timestamp.offsetName(Timestamp.reportingOffsetSeconds)
             if let out = output.out {

@@ -224,7 +224,7 @@ struct ExperimentReadoutTests {
     @Test func theIntervalsCoverTheDemosGroundTruth() throws {
         let context = try Self.demoSmall()
         let result = try Self.readout(context, .init(campaign: "page_ab_2026"))
-        let truth = try context.database.rows(
+        let truth = try context.sqlite("test").rows(
             "SELECT metric, arm, true_value FROM ground_truth WHERE campaign_id = 'page_ab_2026' AND estimand = 'ATE'")
         #expect(truth.count == 6)
         for row in truth {
@@ -245,7 +245,7 @@ struct ExperimentReadoutTests {
             end = try #require(after.range(of: "\n```", range: start.upperBound..<after.endIndex))
         let sql = String(after[start.upperBound..<end.lowerBound])
         let context = try Self.demoSmall()
-        let statement = try context.database.prepare(sql)
+        let statement = try context.sqlite("test").prepare(sql)
         var csv = (0..<statement.columnCount).map { statement.columnName($0) }.joined(separator: ",") + "\n"
         var rows = 0
         while try statement.step() {

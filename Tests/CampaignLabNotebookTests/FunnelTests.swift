@@ -153,12 +153,12 @@ struct FunnelTests {
         defer { dir.remove() }
         let options = CampaignFunnel.Options(campaign: "growth_journey_2026")
         let context = try demoSmallCopy(in: dir)
-        let lastReward = try #require(try context.database.scalarText("SELECT max(occurred_at) FROM events WHERE event = 'reward'"))
+        let lastReward = try #require(try context.sqlite("test").scalarText("SELECT max(occurred_at) FROM events WHERE event = 'reward'"))
         #expect(lastReward < "2026-10-15")
         #expect(Timestamp(secondsSinceEpoch: try CampaignFunnel.compute(context, options).cutoff).description == "2026-11-01 00:00:00")
         // Data extracted on 2026-10-20: the latest event before then.
         let early = try demoSmallCopy(in: dir, then: "DELETE FROM events WHERE occurred_at >= '2026-10-20 12:00:00'")
-        let latest = try #require(try early.database.scalarText("SELECT max(occurred_at) FROM events"))
+        let latest = try #require(try early.sqlite("test").scalarText("SELECT max(occurred_at) FROM events"))
         #expect(latest > lastReward)
         #expect(Timestamp(secondsSinceEpoch: try CampaignFunnel.compute(early, options).cutoff).description == latest)
     }

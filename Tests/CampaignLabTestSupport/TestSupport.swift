@@ -62,6 +62,11 @@ public func runCampaignLab(_ arguments: [String], stdin: String? = nil) throws -
     try runCampaignLab(arguments, stdin: stdin) { _, _ in }
 }
 
+/// Runs `campaignlab` with `arguments` and `environment` (instead of this process's).
+public func runCampaignLab(_ arguments: [String], environment: [String: String]) throws -> CommandResult {
+    try runCampaignLab(arguments, stdin: nil, environment: environment) { _, _ in }
+}
+
 /// Runs `campaignlab` with `arguments` and sends it SIGINT (as Ctrl-C does) once its
 /// standard error contains `marker`; returns what it produced and the seconds from the
 /// signal to its exit (infinity when the marker never came and it ended on its own).
@@ -83,8 +88,11 @@ public func interruptCampaignLab(
 /// Runs `campaignlab`, calling `watch` with the standard error read so far (and the
 /// process) each time more arrives. Both pipes are read to the end before waiting, so a
 /// chatty child cannot block.
-private func runCampaignLab(_ arguments: [String], stdin: String?, watch: (Data, Process) -> Void) throws -> CommandResult {
+private func runCampaignLab(
+    _ arguments: [String], stdin: String?, environment: [String: String]? = nil, watch: (Data, Process) -> Void
+) throws -> CommandResult {
     let process = Process()
+    if let environment { process.environment = environment }
     process.executableURL = URL(fileURLWithPath: campaignlabExecutable())
     process.arguments = arguments
     let out = Pipe(), err = Pipe()

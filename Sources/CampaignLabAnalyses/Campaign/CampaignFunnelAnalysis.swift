@@ -107,24 +107,24 @@ public enum CampaignFunnel: Analysis {
         try AnalysisError.namingReadErrors {
             let id = options.campaign
             var steps = options.steps, omitted: [String] = []
-            let campaign = try CampaignInfo.load(id, from: context.database)
+            let campaign = try CampaignInfo.load(id, from: try context.sqlite("campaign.funnel"), schema: context.schema)
             try context.schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
             try context.schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm", "assigned_at"])
             if steps == CampaignFunnel.defaultSteps {
                 // The default steps are a common shape, not every bank's events: those it has.
                 let wanted = steps.filter { $0 != "assigned" }
-                let present = try CampaignEvents.presentEvents(wanted, database: context.database)
+                let present = try CampaignEvents.presentEvents(wanted, database: try context.sqlite("campaign.funnel"))
                 omitted = wanted.filter { !present.contains($0) }
                 steps = steps.filter { $0 == "assigned" || present.contains($0) }
                 guard steps.count >= 2 else {
-                    let known = try CampaignEvents.knownEvents(context.database)
+                    let known = try CampaignEvents.knownEvents(try context.sqlite("campaign.funnel"))
                     throw AnalysisError(
                         option: "steps",
                         "none of the default steps (\(wanted.joined(separator: ", "))) is in table events (events: \(known.joined(separator: ", "))); name the funnel's steps"
                     )
                 }
             } else {
-                try CampaignEvents.requireEvents(steps.filter { $0 != "assigned" }, database: context.database)
+                try CampaignEvents.requireEvents(steps.filter { $0 != "assigned" }, database: try context.sqlite("campaign.funnel"))
             }
             let dimension = options.by ?? context.schema.dimensions.first
             if let dimension, !context.schema.dimensions.contains(dimension) {
@@ -138,7 +138,7 @@ public enum CampaignFunnel: Analysis {
             context.progress("funnel of \(id): reading events \(eventSteps.map(\.element).joined(separator: ", "))")
             let events = try CampaignEvents.stepEvents(
                 of: campaign, steps: Dictionary(uniqueKeysWithValues: eventSteps.map { ($0.element, $0.offset) }),
-                schema: context.schema, database: context.database, badRows: context.badRows)
+                schema: context.schema, database: try context.sqlite("campaign.funnel"), badRows: context.badRows)
             let entrants = try readEntrants(campaign, arm: options.arm, dimension: dimension, context)
             let index = CustomerIndex(entrants.ids)
             var times = FunnelWalk.EventTimes(customers: entrants.entry.count)
@@ -159,7 +159,8 @@ public enum CampaignFunnel: Analysis {
             // (a reward paid out weekly) still has customers at risk until its data end.
             if cutoff > -Double.infinity,
                 let end = try CampaignEvents.dataEnd(
-                    from: campaign.startsOn, through: campaign.endsOn, schema: context.schema, database: context.database)
+                    from: campaign.startsOn, through: campaign.endsOn, schema: context.schema,
+                    database: try context.sqlite("campaign.funnel"))
             {
                 cutoff = max(cutoff, end)
             }
@@ -186,7 +187,7 @@ public enum CampaignFunnel: Analysis {
             context.progress("funnel of \(campaign.id): reading the customers")
             assignments = try CampaignAssignments.read(
                 campaign, dimensions: [dimension], withAssignedAt: true, deferringValueProblems: true, badRows: context.badRows,
-                database: context.database)
+                database: try context.sqlite("campaign.funnel"))
             d = 0
         }
         try assignments.requireAssignedAt(context.badRows)

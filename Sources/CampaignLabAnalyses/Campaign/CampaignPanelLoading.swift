@@ -19,7 +19,7 @@ struct SharedCampaignPanel: Sendable {
     ) throws -> SharedCampaignPanel {
         let key = "panel|\(id)|\(metrics.joined(separator: ","))|\(preMonths ?? 0)|\(alignment.rawValue)|\(monthly)"
         return try context.memo(key) {
-            let campaign = try CampaignInfo.load(id, from: context.database)
+            let campaign = try CampaignInfo.load(id, from: context.engine, schema: context.schema)
             let windows = CampaignWindows(campaign: campaign, preMonths: preMonths)
             var extra: [ClosedRange<YearMonth>] = []
             var yearOverYear: (YearOverYearAlignment, YearOverYearMonths, YearOverYearMonths)?
@@ -44,7 +44,7 @@ struct SharedCampaignPanel: Sendable {
             }
             let panel = try CampaignPanel.load(
                 campaign, windows: windows, extraWindows: extra, metrics: metrics, optional: optional,
-                schema: context.schema, database: context.database, assignments: try CampaignAssignments.shared(campaign, context),
+                schema: context.schema, database: context.engine, assignments: try CampaignAssignments.shared(campaign, context),
                 badRows: context.badRows, progress: context.progress)
             return SharedCampaignPanel(panel: panel, yearOverYear: yearOverYear, monthlyWindows: monthlyWindows)
         }
@@ -71,7 +71,7 @@ extension CampaignAssignments {
         try context.memo("assignments|\(campaign.id)") {
             context.progress("reading the assignments of \(campaign.id)")
             return try CampaignAssignments.readAll(
-                campaign, schema: context.schema, database: context.database, badRows: context.badRows)
+                campaign, schema: context.schema, database: context.engine, badRows: context.badRows)
         }
     }
 }

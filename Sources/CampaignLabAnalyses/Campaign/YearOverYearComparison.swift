@@ -143,7 +143,7 @@ public enum CampaignYearOverYear: Analysis {
         let id = options.selection.campaign, alignment = options.alignment
         return try context.memo("yoy|\(options)") {
             try AnalysisError.namingReadErrors {
-                let campaign = try CampaignInfo.load(id, from: context.database)
+                let campaign = try CampaignInfo.load(id, from: context.engine, schema: context.schema)
                 let (metrics, optional) = try CampaignUplift.campaignMetrics(options.selection.metrics, context.schema)
                 let preMonths = options.selection.preMonths
                 let base = CampaignWindows(campaign: campaign, preMonths: preMonths)

@@ -306,7 +306,7 @@ public enum BaseFunnel: Analysis {
             case .rule(let rule): steps.append(Step(node: node, rule: rule))
             case .standard:
                 if context.schema.table(Contract.events.name) != nil,
-                    try CampaignEvents.presentEvents([event], database: context.database).contains(event)
+                    try CampaignEvents.presentEvents([event], database: try context.sqlite("checkup.funnel")).contains(event)
                 {
                     steps.append(Step(node: node, rule: .events([event])))
                 } else {
@@ -322,7 +322,9 @@ public enum BaseFunnel: Analysis {
             case .months(let column)?: try context.schema.require(Contract.customerMonths, columns: ["customer_id", "month", column])
             case .events(let names)?:
                 try context.schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
-                do { try CampaignEvents.requireEvents(names, database: context.database) } catch let error as CampaignReadError {
+                do { try CampaignEvents.requireEvents(names, database: try context.sqlite("checkup.funnel")) } catch let error
+                    as CampaignReadError
+                {
                     throw AnalysisError(option: step.node.rawValue, error.message)
                 }
             case nil: break
@@ -342,7 +344,7 @@ public enum BaseFunnel: Analysis {
 
     static func readEntrants(from: CivilDate, through: CivilDate, dimension: String?, _ context: AnalysisContext) throws -> Entrants {
         try context.schema.require(Contract.customers, columns: ["customer_id", "opened_on"])
-        let statement = try context.database.prepare(
+        let statement = try context.sqlite("checkup.funnel").prepare(
             "SELECT customer_id, opened_on\(dimension.map { ", " + quoteIdentifier($0) } ?? "") FROM customers")
         var entrants = Entrants()
         let missing = context.text("(missing)", "（缺失）")
@@ -411,7 +413,7 @@ public enum BaseFunnel: Analysis {
                 let read = try CampaignEvents.stepEvents(
                     Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, $0.offset) }), of: CustomerIndex(entrants.ids),
                     known: CustomerIndex(entrants.all),
-                    until: cutoff, schema: context.schema, database: context.database, badRows: context.badRows)
+                    until: cutoff, schema: context.schema, database: try context.sqlite("checkup.funnel"), badRows: context.badRows)
                 for e in read.events { events.add(customer: e.customer, step: e.step, time: e.time) }
                 events.sort()
                 for (k, step) in steps.enumerated() {
@@ -447,7 +449,7 @@ public enum BaseFunnel: Analysis {
             }
             if steps.contains(where: { if case .events = $0.rule { return true } else { return false } }),
                 let events = try CampaignEvents.dataEnd(
-                    from: from, through: q.lastMonth.lastDay, schema: context.schema, database: context.database)
+                    from: from, through: q.lastMonth.lastDay, schema: context.schema, database: try context.sqlite("checkup.funnel"))
             {
                 end = min(end, events)
             }

@@ -11,7 +11,8 @@ extension AnalysisContext {
             if case .months(let column) = rule, let pass = try monthsPass(covering: .init(activity: [column])) {
                 return pass.activity[column]!
             }
-            return try CustomerActivity.read(rule, schema: schema, database: database, badRows: badRows, progress: progress)
+            return try CustomerActivity.read(
+                rule, schema: schema, database: try sqlite("the health checkup"), badRows: badRows, progress: progress)
         }
     }
 
@@ -23,7 +24,8 @@ extension AnalysisContext {
             let request = CustomerMonthsRequest(atLeast: [threshold])
             let pass =
                 try monthsPass(covering: request)
-                ?? CustomerMonthsPass.read(request, schema: schema, database: database, badRows: badRows, progress: progress)
+                ?? CustomerMonthsPass.read(
+                    request, schema: schema, database: try sqlite("the health checkup"), badRows: badRows, progress: progress)
             return pass.atLeast[threshold]!
         }
     }
@@ -34,7 +36,8 @@ extension AnalysisContext {
         if let pass = try monthsPass(covering: .init(metrics: metrics, groups: groups)) {
             return pass.snapshots(metrics: metrics, groups: groups)
         }
-        return try CustomerSnapshots.read(metrics: metrics, groups: groups, schema: schema, database: database, badRows: badRows)
+        return try CustomerSnapshots.read(
+            metrics: metrics, groups: groups, schema: schema, database: try sqlite("the health checkup"), badRows: badRows)
     }
 
     /// Declares what the run's blocks will read of customer_months (before they run): the
@@ -52,7 +55,8 @@ extension AnalysisContext {
         guard !declared.isEmpty, declared.covers(request) else { return nil }
         do {
             return try memo("months-pass") {
-                try CustomerMonthsPass.read(declared, schema: schema, database: database, badRows: badRows, progress: progress)
+                try CustomerMonthsPass.read(
+                    declared, schema: schema, database: try sqlite("the health checkup"), badRows: badRows, progress: progress)
             }
         } catch let error as DataError where error.trouble == nil && error != .interrupted {
             return nil

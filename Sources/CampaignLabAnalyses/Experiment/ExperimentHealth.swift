@@ -79,7 +79,7 @@ public enum ExperimentHealth: Analysis {
     ///   (the readout finds them in its own pass over events instead).
     public static func compute(_ context: AnalysisContext, _ options: Options, countingExposure: Bool = true) throws -> Result {
         try AnalysisError.namingReadErrors {
-            let campaign = try CampaignInfo.load(options.campaign, from: context.database)
+            let campaign = try CampaignInfo.load(options.campaign, from: try context.sqlite("experiment.health"), schema: context.schema)
             try context.schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm", "assigned_at"])
             let assignments = try CampaignAssignments.shared(campaign, context)
             try assignments.requireAssignedAt(context.badRows)
@@ -130,7 +130,8 @@ public enum ExperimentHealth: Analysis {
                 let assigned = Set(assignments.ids.map(\.customerKey))
                 var count = 0
                 var example: SQLiteValue?
-                let statement = try context.database.prepare("SELECT DISTINCT customer_id FROM events WHERE campaign_id = ?")
+                let statement = try context.sqlite("experiment.health").prepare(
+                    "SELECT DISTINCT customer_id FROM events WHERE campaign_id = ?")
                 try statement.bind(campaign.id, at: 1)
                 while try statement.step() {
                     guard !assigned.contains(statement.value(0).customerKey) else { continue }
@@ -154,7 +155,7 @@ public enum ExperimentHealth: Analysis {
     /// - Throws: `DataError.contract` naming the row for a value that is not such a list.
     static func plannedSplit(_ campaign: CampaignInfo, arms: [String], _ context: AnalysisContext) throws -> [Double]? {
         guard context.schema.has(Contract.campaigns, column: "planned_split"),
-            let text = try context.database.scalarText(
+            let text = try context.sqlite("experiment.health").scalarText(
                 "SELECT planned_split FROM campaigns WHERE campaign_id = ?", [.text(campaign.id)]),
             !text.trimmingCharacters(in: .whitespaces).isEmpty
         else { return nil }

@@ -9,8 +9,8 @@ extension ReadoutInput {
     /// end, the pre-period (as many days before the test as it lasts) as CUPED's covariate.
     static func fromRows(_ options: ExperimentReadout.Options, _ context: AnalysisContext) throws -> ReadoutInput {
         try AnalysisError.namingReadErrors {
-            let database = context.database, schema = context.schema
-            let campaign = try CampaignInfo.load(options.campaign!, from: database)
+            let database = try context.sqlite("experiment.readout"), schema = context.schema
+            let campaign = try CampaignInfo.load(options.campaign!, from: database, schema: context.schema)
             guard campaign.design.lowercased() == "randomized" else {
                 throw AnalysisError(
                     option: "campaign",

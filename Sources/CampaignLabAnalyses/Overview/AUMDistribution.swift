@@ -55,7 +55,7 @@ public enum AUMDistribution: Analysis {
         of metric: String, in month: String, badRows: BadRows = .refusing, _ context: AnalysisContext
     ) throws -> (values: [Double], missing: Int) {
         context.progress("reading \(metric) for \(month)")
-        let statement = try context.database.prepare(
+        let statement = try context.sqlite("overview.aum-distribution").prepare(
             "SELECT customer_id, \(quoteIdentifier(metric)) FROM customer_months WHERE month = ?")
         try statement.bind(month, at: 1)
         var values: [Double] = []

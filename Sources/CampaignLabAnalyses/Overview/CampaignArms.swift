@@ -11,12 +11,12 @@ public enum CampaignArms: Analysis {
         try context.schema.require(Contract.campaigns)
         try context.schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm"])
         context.progress("campaigns and arms")
-        let campaigns = try context.database.rows(
+        let campaigns = try context.sqlite("overview.campaigns").rows(
             "SELECT campaign_id, name, design, starts_on, ends_on, control_arm FROM campaigns ORDER BY starts_on, campaign_id")
         guard !campaigns.isEmpty else {
             return [.callout(.note, [.text(context.text("The campaigns table has no rows.", "campaigns 表没有数据。"))])]
         }
-        let arms = try CampaignInfo.armSizes(in: context.database)
+        let arms = try CampaignInfo.armSizes(in: try context.sqlite("overview.campaigns"))
         var totals: [SQLiteValue: Double] = [:]
         for a in arms { totals[a.campaign, default: 0] += Double(a.customers) }
 

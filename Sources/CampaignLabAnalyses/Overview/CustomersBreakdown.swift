@@ -118,7 +118,7 @@ public enum CustomersBreakdown: Analysis {
         for (i, bound) in bounds.enumerated() { tierCase += " WHEN m.\(quoteIdentifier(metric)) < \(bound) THEN \(i)" }
         tierCase += " ELSE \(bounds.count) END"
         context.progress("customers by \(dimension) and tier in \(month)")
-        let rows = try context.database.rows(
+        let rows = try context.sqlite("overview.customers").rows(
             """
             SELECT c.\(quoteIdentifier(dimension)) AS value, \(tierCase) AS tier, count(*), total(m.\(quoteIdentifier(metric)))
             FROM customers c LEFT JOIN customer_months m ON m.customer_id = c.customer_id AND m.month = ?
@@ -229,7 +229,7 @@ func requireMetric(_ metric: String, option: String, in schema: ContractSchema) 
 func latestMonth(_ context: AnalysisContext) throws -> String {
     // A scan of the whole table (no index leads with month): once per run.
     try context.memo("latest-month") {
-        guard let month = try context.database.scalarText("SELECT max(month) FROM customer_months") else {
+        guard let month = try context.sqlite("overview.customers").scalarText("SELECT max(month) FROM customer_months") else {
             throw DataError.contract(table: Contract.customerMonths.name, column: "month", row: nil, message: "the table has no rows")
         }
         return month

@@ -11,7 +11,7 @@ public enum EventsByType: Analysis {
         try context.schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
         let hasValue = context.schema.has(Contract.events, column: "value")
         context.progress("events by type")
-        let rows = try context.database.rows(
+        let rows = try context.sqlite("overview.events").rows(
             """
             SELECT event, count(*), count(DISTINCT customer_id), min(occurred_at), max(occurred_at), \(hasValue ? "total(value), count(value)" : "0, 0")
             FROM events GROUP BY event ORDER BY count(*) DESC, event

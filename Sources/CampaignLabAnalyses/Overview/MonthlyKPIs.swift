@@ -72,7 +72,7 @@ public enum MonthlyKPIs: Analysis {
         let activeColumn = active.flatMap { scanColumns.firstIndex(of: $0) }
         context.progress("monthly KPIs over customer_months (\(metrics.joined(separator: ", ")))")
         let scan = try ChunkedScan(
-            database: context.database, table: Contract.customerMonths.name,
+            database: try context.sqlite("overview.monthly-kpis"), table: Contract.customerMonths.name,
             sql: "SELECT month, \(scanColumns.map(quoteIdentifier).joined(separator: ", ")) FROM customer_months",
             types: [.month] + scanColumns.map { _ in .double }, badRows: badRows)
         struct MonthTotals {

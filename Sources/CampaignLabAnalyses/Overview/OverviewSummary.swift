@@ -9,7 +9,7 @@ public enum OverviewSummary: Analysis {
     public typealias Options = NoOptions
 
     public static func run(_ context: AnalysisContext, _ options: NoOptions) throws -> [ReportBlock] {
-        let db = context.database
+        let db = try context.sqlite("overview.summary")
         try context.schema.require(Contract.customers, columns: ["customer_id"])
         context.progress("counting customers")
         var figures: [KeyFigure] = []

@@ -19,7 +19,7 @@ public struct CustomerIndex: Sendable {
     }
 
     /// The position of the customer in column `column` of the statement's row.
-    func position(_ statement: SQLiteStatement, _ column: Int) -> Int? {
+    func position<Row: ResultRow>(_ statement: Row, _ column: Int) -> Int? {
         if statement.storageClass(column) == .integer { return integers[statement.int64(column)].map(Int.init) }
         let key = statement.value(column).customerKey
         if case .integer(let n) = key { return integers[n].map(Int.init) }

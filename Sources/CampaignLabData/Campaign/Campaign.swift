@@ -26,11 +26,22 @@ public struct CampaignInfo: Sendable, Equatable {
     /// Reads one campaign.
     /// - Throws: `CampaignReadError` naming the campaigns that exist when `id` is not one of
     ///   them; `DataError.contract` for an unparsable date.
-    public static func load(_ id: String, from database: SQLiteDatabase) throws -> CampaignInfo {
-        let rows = try database.rows(
-            "SELECT name, design, starts_on, ends_on, control_arm FROM campaigns WHERE campaign_id = ?", [.text(id)])
+    /// - Parameter schema: when given, a missing table or column is the contract's message
+    ///   (naming it) rather than the engine's.
+    public static func load<Engine: QueryEngine>(
+        _ id: String, from database: Engine, schema: ContractSchema? = nil
+    ) throws
+        -> CampaignInfo
+    {
+        try schema?.require(Contract.campaigns, columns: ["campaign_id", "name", "design", "starts_on", "ends_on", "control_arm"])
+        let sql = database.dialect
+        let rows = try database.allRows(
+            """
+            SELECT name, design, \(sql.asText("starts_on")), \(sql.asText("ends_on")), control_arm FROM campaigns
+            WHERE campaign_id = ?
+            """, [.text(id)])
         guard let row = rows.first else {
-            let known = try database.rows("SELECT campaign_id FROM campaigns ORDER BY starts_on DESC, campaign_id")
+            let known = try database.allRows("SELECT campaign_id FROM campaigns ORDER BY starts_on DESC, campaign_id")
                 .compactMap { $0[0].textValue }
             throw CampaignReadError(
                 .campaign, "no campaign '\(id)' in table campaigns (campaigns: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")

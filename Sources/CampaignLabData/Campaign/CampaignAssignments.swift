@@ -53,18 +53,24 @@ public struct CampaignAssignments: Sendable {
     /// - Parameter badRows: what to do with an assignment without an arm, a customer assigned
     ///   twice (or listed twice in customers) and an assigned customer not in customers — the
     ///   errors `check` reports — refused (naming the row) or left out and counted.
-    public static func read(
+    /// - Parameter schema: the engine's schema, for the types of remote engines' columns (a
+    ///   decimal read as a double, a date or time as text, text ids ordered by their bytes).
+    public static func read<Engine: QueryEngine>(
         _ campaign: CampaignInfo, dimensions: [String], numericColumns: [String] = [], withAssignedAt: Bool = false,
-        deferringValueProblems: Bool = false, badRows: BadRows = .refusing, database: SQLiteDatabase
+        deferringValueProblems: Bool = false, badRows: BadRows = .refusing, schema: ContractSchema? = nil, database: Engine
     ) throws -> CampaignAssignments {
-        let dimensionColumns = (dimensions + numericColumns).map { ", c." + quoteIdentifier($0) }.joined()
-        let statement = try database.prepare(
-            """
-            SELECT a.customer_id, a.arm\(withAssignedAt ? ", a.assigned_at" : ", NULL")\(dimensionColumns), c.customer_id IS NULL
-            FROM assignments a LEFT JOIN customers c ON c.customer_id = a.customer_id
-            WHERE a.campaign_id = ? ORDER BY a.customer_id
-            """)
-        try statement.bind(campaign.id, at: 1)
+        let sql = database.dialect
+        if sql != .sqlite { try schema?.requireOneIDType([Contract.customers]) }
+        func type(_ table: ContractTable, _ column: String) -> String {
+            schema?.table(table.name)?.column(named: column)?.affinity ?? ""
+        }
+        let dimensionColumns =
+            dimensions.map { ", " + (sql == .sqlite ? "c." + quoteIdentifier($0) : sql.asText("c." + quoteIdentifier($0))) }.joined()
+            + numericColumns.map { ", " + (sql == .sqlite ? "c." + quoteIdentifier($0) : sql.asDouble("c." + quoteIdentifier($0))) }
+            .joined()
+        let assignedAtColumn = withAssignedAt ? (sql == .sqlite ? "a.assigned_at" : sql.asText("a.assigned_at")) : "NULL"
+        let orphan = sql == .sqlite ? "c.customer_id IS NULL" : "CASE WHEN c.customer_id IS NULL THEN 1 ELSE 0 END"
+        let order = sql.byteOrder("a.customer_id", isText: type(Contract.assignments, "customer_id") == "TEXT")
         var ids: [SQLiteValue] = [], arm: [Int] = [], assignedAt: [Double] = []
         var codes = [[Int32]](repeating: [], count: dimensions.count)
         var numbers = [[Double]](repeating: [], count: numericColumns.count)
@@ -80,7 +86,13 @@ public struct CampaignAssignments: Sendable {
         var firstDuplicate: DataError?
         var tally = BadRows.Tally(badRows.policy)
         let orphanColumn = 3 + dimensions.count + numericColumns.count
-        while try statement.step() {
+        try database.forEachRow(
+            """
+            SELECT a.customer_id, a.arm, \(assignedAtColumn)\(dimensionColumns), \(orphan)
+            FROM assignments a LEFT JOIN customers c ON c.customer_id = a.customer_id
+            WHERE a.campaign_id = ? ORDER BY \(order)
+            """, [.text(campaign.id)]
+        ) { statement in
             ids.append(statement.storageClass(0) == .integer ? .integer(statement.int64(0)) : statement.value(0))
             let position = ids.count - 1
             if position > 0, ids[position] == ids[position - 1] {
@@ -210,10 +222,12 @@ public struct CampaignAssignments: Sendable {
 
     /// The error for `customer` met twice: assigned twice (or to two arms) in assignments, or
     /// listed twice in customers (a view, a table without its key).
-    private static func duplicate(_ customer: SQLiteValue, _ campaign: CampaignInfo, _ database: SQLiteDatabase) -> DataError {
-        let assignedTwice =
-            ((try? database.scalarInt(
-                "SELECT count(*) FROM assignments WHERE campaign_id = ? AND customer_id = ?", [.text(campaign.id), customer])) ?? 0) > 1
+    private static func duplicate<Engine: QueryEngine>(
+        _ customer: SQLiteValue, _ campaign: CampaignInfo, _ database: Engine
+    ) -> DataError {
+        let count = try? database.allRows(
+            "SELECT count(*) FROM assignments WHERE campaign_id = ? AND customer_id = ?", [.text(campaign.id), customer])
+        let assignedTwice = (count?.first?.first?.intValue ?? 0) > 1
         return assignedTwice
             ? DataError.contract(
                 table: "assignments", column: "customer_id", row: "campaign_id='\(campaign.id)', customer_id=\(customer)",
@@ -228,14 +242,14 @@ public struct CampaignAssignments: Sendable {
     /// customers dimension (numeric columns as numbers, as `CampaignPanel` takes them) and
     /// `assigned_at` when the table has it, value problems kept for the analyses that use the
     /// values (`requireAssignedAt`, `requireNumbers`).
-    public static func readAll(
-        _ campaign: CampaignInfo, schema: ContractSchema, database: SQLiteDatabase, badRows: BadRows = .refusing
+    public static func readAll<Engine: QueryEngine>(
+        _ campaign: CampaignInfo, schema: ContractSchema, database: Engine, badRows: BadRows = .refusing
     ) throws -> CampaignAssignments {
         let numericColumns = schema.numericDimensions
         return try read(
             campaign, dimensions: schema.dimensions.filter { !numericColumns.contains($0) }, numericColumns: numericColumns,
             withAssignedAt: schema.has(Contract.assignments, column: "assigned_at"), deferringValueProblems: true, badRows: badRows,
-            database: database)
+            schema: schema, database: database)
     }
 
     /// Refuses an unparsable `assigned_at` or, excluding bad rows, counts those customers

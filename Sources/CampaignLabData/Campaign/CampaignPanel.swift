@@ -51,10 +51,10 @@ public struct CampaignPanel: Sendable {
     ///   at all; `DataError` for contract problems.
     /// - Parameter assignments: the campaign's assignments as `CampaignAssignments.readAll`
     ///   returns them (read once and shared with other analyses); read here when nil.
-    public static func load(
+    public static func load<Engine: QueryEngine>(
         _ campaign: CampaignInfo, windows: CampaignWindows, extraWindows: [ClosedRange<YearMonth>] = [],
         metrics requested: [String], optional: Set<String> = [], schema: ContractSchema,
-        database: SQLiteDatabase, assignments given: CampaignAssignments? = nil, badRows: BadRows = .refusing,
+        database: Engine, assignments given: CampaignAssignments? = nil, badRows: BadRows = .refusing,
         progress: (String) -> Void = { _ in }
     ) throws -> CampaignPanel {
         try schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm"])
@@ -76,6 +76,7 @@ public struct CampaignPanel: Sendable {
         if !eventDefinitions.isEmpty { try schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"]) }
         let rollups = definitions.filter { $0.source == .months }.map(\.rollup)
 
+        if !database.isSQLite { try schema.requireOneIDType([Contract.customers, Contract.customerMonths, Contract.events]) }
         if given == nil { progress("reading the assignments of \(campaign.id)") }
         let assignments = try given ?? CampaignAssignments.readAll(campaign, schema: schema, database: database)
         precondition(
@@ -88,9 +89,18 @@ public struct CampaignPanel: Sendable {
         let allWindows = [windows.pre, windows.post] + extraWindows
         // Per window (pre, post, extra…), per metric, per customer.
         var seen = Set<YearMonth>()
-        let months = try readMonthsMetrics(
-            monthsMetrics, rollups: rollups, ids: ids, windows: allWindows, campaign: campaign.id,
-            database: database, badRows: badRows, skipping: assignments.leftOutIDs, monthsSeen: &seen, progress: progress)
+        let months: [[[Double]]]
+        if let sqlite = database as? SQLiteDatabase {
+            months = try readMonthsMetrics(
+                monthsMetrics, rollups: rollups, ids: ids, windows: allWindows, campaign: campaign.id,
+                database: sqlite, badRows: badRows, skipping: assignments.leftOutIDs, monthsSeen: &seen, progress: progress)
+        } else if monthsMetrics.isEmpty {
+            months = Array(repeating: [], count: allWindows.count)
+        } else {
+            months = try aggregateMonthsMetrics(
+                monthsMetrics, rollups: rollups, ids: ids, windows: allWindows, campaign: campaign.id, schema: schema,
+                database: database, skipping: assignments.leftOutIDs, monthsSeen: &seen, progress: progress)
+        }
         for (j, metric) in monthsMetrics.enumerated() {
             if months[0][j].allSatisfy(\.isNaN) {
                 throw CampaignReadError(
@@ -109,8 +119,13 @@ public struct CampaignPanel: Sendable {
         var eventValues: [String: [[Double]]] = [:]
         var leftOut: [String] = []
         if !eventDefinitions.isEmpty {
-            eventValues = try readEventMetrics(
-                eventDefinitions, ids: ids, windows: allWindows, database: database, badRows: badRows, progress: progress)
+            if let sqlite = database as? SQLiteDatabase {
+                eventValues = try readEventMetrics(
+                    eventDefinitions, ids: ids, windows: allWindows, database: sqlite, badRows: badRows, progress: progress)
+            } else {
+                eventValues = try aggregateEventMetrics(
+                    eventDefinitions, ids: ids, windows: allWindows, campaign: campaign.id, database: database, progress: progress)
+            }
             for definition in eventDefinitions where eventValues[definition.metric]![0].allSatisfy({ $0 == 0 }) {
                 // A metric nobody asked for by name is left out (and said so) rather than failing.
                 if optional.contains(definition.metric) {

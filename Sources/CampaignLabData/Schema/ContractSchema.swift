@@ -35,6 +35,17 @@ public struct ContractSchema: Sendable {
         /// Why the table or view cannot be read (a view over a missing table), or nil.
         public var readError: String?
 
+        public init(
+            name: String, kind: ObjectKind, columns: [ColumnInfo], hasRowID: Bool, uniqueKeys: [Set<String>], readError: String?
+        ) {
+            self.name = name
+            self.kind = kind
+            self.columns = columns
+            self.hasRowID = hasRowID
+            self.uniqueKeys = uniqueKeys
+            self.readError = readError
+        }
+
         /// The column called `name` (SQLite compares column names case-insensitively).
         public func column(named name: String) -> ColumnInfo? {
             let lower = name.lowercased()
@@ -111,6 +122,22 @@ public struct ContractSchema: Sendable {
         }
     }
 
+    /// On a typed engine (PostgreSQL, Spark) a join of ids of two types fails or matches
+    /// nothing, where SQLite matches 17 and '17': the customer_id columns of `tables` must have
+    /// the type of `assignments.customer_id`.
+    /// - Throws: `DataError.contract` naming the table whose ids are of another type.
+    public func requireOneIDType(_ tables: [ContractTable]) throws {
+        guard let reference = table(Contract.assignments.name)?.column(named: "customer_id") else { return }
+        for other in tables {
+            guard let column = table(other.name)?.column(named: "customer_id"), column.affinity != reference.affinity else { continue }
+            throw DataError.contract(
+                table: other.name, column: "customer_id", row: nil,
+                message:
+                    "customer_id is \(column.declaredType) here but \(reference.declaredType) in assignments; store customer ids as one type in every table (e.g. CAST in a view)"
+            )
+        }
+    }
+
     /// The definition of `metric`.
     ///
     /// - Throws: ``DataError/contract(table:column:row:message:)`` when the metric's row in
@@ -136,10 +163,10 @@ public struct ContractSchema: Sendable {
     /// - Returns: what exists; nothing missing is an error here.
     /// - Throws: `DataError.sqlite` only when SQLite fails on the schema itself.
     /// - Complexity: O(columns + rows of metric_definitions).
-    public static func discover(in database: SQLiteDatabase) throws -> ContractSchema {
+    public static func discover<Engine: QueryEngine>(in database: Engine) throws -> ContractSchema {
         var tables: [String: Table] = [:]
         for contract in Contract.tables {
-            if let table = try discoverTable(contract.name, in: database) { tables[contract.name] = table }
+            if let table = try database.describeTable(contract.name) { tables[contract.name] = table }
         }
 
         var dimensions: [String] = [], numericDimensions: [String] = []
@@ -186,7 +213,8 @@ public struct ContractSchema: Sendable {
 
     // MARK: Discovery helpers
 
-    private static func discoverTable(_ name: String, in database: SQLiteDatabase) throws -> Table? {
+    /// A contract table of a SQLite file as `PRAGMA table_info` and its indexes describe it.
+    static func discoverTable(_ name: String, in database: SQLiteDatabase) throws -> Table? {
         guard let kindText = try database.objectKind(of: name) else { return nil }
         let kind: ObjectKind = kindText == "view" ? .view : .table
         var table = Table(name: name, kind: kind, columns: [], hasRowID: false, uniqueKeys: [], readError: nil)
@@ -224,17 +252,17 @@ public struct ContractSchema: Sendable {
 
     /// Whether a column has more than 12 distinct values: a numeric customers column with fewer
     /// (a 0/1 flag, a tier coded 1–4, a branch number of a small bank) is read as categories.
-    static func hasManyValues(_ column: String, of table: String, in database: SQLiteDatabase) throws -> Bool {
+    static func hasManyValues<Engine: QueryEngine>(_ column: String, of table: String, in database: Engine) throws -> Bool {
         let name = quoteIdentifier(column)
-        let rows = try database.rows(
-            "SELECT count(*) FROM (SELECT DISTINCT \(name) FROM \(quoteIdentifier(table)) WHERE \(name) IS NOT NULL LIMIT 13)")
+        let rows = try database.allRows(
+            "SELECT count(*) FROM (SELECT DISTINCT \(name) FROM \(quoteIdentifier(table)) WHERE \(name) IS NOT NULL LIMIT 13) AS d")
         return (rows.first?.first?.doubleValue ?? 0) > 12
     }
 
     /// Whether a column holds numbers: by its declared type's affinity
     /// (INTEGER, REAL, NUMERIC — but not DATE/TIME types, which also get NUMERIC affinity),
     /// and for a column without a declared type by the storage class of its first values.
-    static func isNumeric(_ column: ColumnInfo, of table: String, in database: SQLiteDatabase) throws -> Bool {
+    static func isNumeric<Engine: QueryEngine>(_ column: ColumnInfo, of table: String, in database: Engine) throws -> Bool {
         let declared = column.declaredType.uppercased()
         if !declared.isEmpty {
             switch column.affinity {
@@ -243,31 +271,33 @@ public struct ContractSchema: Sendable {
             default: return false
             }
         }
-        let sample = try database.prepare(
+        // Remote engines always declare a type; a SQLite column without one is judged by its values.
+        guard database.dialect == .sqlite else { return false }
+        var numbers = true
+        try database.forEachRow(
             """
             SELECT typeof(\(quoteIdentifier(column.name))) FROM \(quoteIdentifier(table))
             WHERE \(quoteIdentifier(column.name)) IS NOT NULL LIMIT 20
-            """)
-        while try sample.step() {
-            let type = sample.text(0)
-            if type != "integer" && type != "real" { return false }
+            """, []
+        ) { row in
+            let type = row.text(0)
+            if type != "integer" && type != "real" { numbers = false }
         }
         // Numbers only, or no values at all yet: a metric.
-        return true
+        return numbers
     }
 
-    private static func readMetricDefinitions(
-        _ table: Table, metrics: [String], in database: SQLiteDatabase
+    private static func readMetricDefinitions<Engine: QueryEngine>(
+        _ table: Table, metrics: [String], in database: Engine
     )
         throws -> ([MetricDefinition], [MetricDefinitionIssue])
     {
         let fields = ["metric", "label", "unit", "source", "rollup", "event", "numerator", "denominator", "higher_is_better", "label_zh"]
         let select = fields.map { table.column(named: $0).map { quoteIdentifier($0.name) } ?? "NULL" }
         let rowid = table.hasRowID ? "_rowid_" : "NULL"
-        let statement = try database.prepare(
-            "SELECT \(rowid), \(select.joined(separator: ", ")) FROM \(quoteIdentifier(table.name))")
         var parsed: [(definition: MetricDefinition, row: String)] = [], issues: [MetricDefinitionIssue] = []
-        while try statement.step() {
+        try database.forEachRow("SELECT \(rowid), \(select.joined(separator: ", ")) FROM \(quoteIdentifier(table.name))", []) {
+            statement in
             let metric = statement.value(1)
             var description = "metric=\(metric.shortDescription)"
             if statement.storageClass(0) != .null { description += " (rowid \(statement.int64(0)))" }

@@ -1,0 +1,233 @@
+import Foundation
+
+/// The panel's per-customer rollups computed by a remote engine: one GROUP BY customer query per
+/// table, so that what crosses the wire is one row per campaign customer (the per-customer state
+/// the uplift's propensity and balancing estimators need), never a `customer_months` or `events`
+/// row. The SQLite engine reads the same values in process (`CampaignPanel.readMonthsMetrics`).
+extension CampaignPanel {
+    /// `customer_months` metrics of `ids` rolled up over each window: [window][metric][customer]
+    /// (NaN for a customer without a value in the window), aggregated by the engine.
+    /// - Throws: `DataError.contract` naming the customer for a month given twice or a value that
+    ///   is not finite (refused on remote engines whatever the bad-rows policy: the engine sums them).
+    static func aggregateMonthsMetrics<Engine: QueryEngine>(
+        _ metrics: [String], rollups: [MetricRollup], ids: [SQLiteValue], windows: [ClosedRange<YearMonth>],
+        campaign: String, schema: ContractSchema, database: Engine, skipping leftOut: Set<SQLiteValue>,
+        monthsSeen: inout Set<YearMonth>, progress: (String) -> Void
+    ) throws -> [[[Double]]] {
+        let sql = database.dialect
+        let k = metrics.count, w = windows.count, n = ids.count
+        var wanted: [YearMonth] = []
+        for window in windows {
+            for index in window.lowerBound.index...window.upperBound.index where !wanted.contains(YearMonth(index: index)) {
+                wanted.append(YearMonth(index: index))
+            }
+        }
+        wanted.sort()
+        progress("\(database.engineName): customer_months per customer for months \(wanted.first!)…\(wanted.last!)")
+        // Rows, then a flag per wanted month: more rows than flagged months is a month given twice.
+        var select = ["a.customer_id", sql.asInteger("count(*)"), "NULL"]
+        for month in wanted { select.append("max(CASE WHEN m.month = '\(month)' THEN 1 ELSE 0 END)") }
+        for window in windows {
+            let inWindow = "m.month BETWEEN '\(window.lowerBound)' AND '\(window.upperBound)'"
+            for (j, metric) in metrics.enumerated() {
+                let x = "m." + quoteIdentifier(metric)
+                select.append(sql.asDouble("sum(CASE WHEN \(inWindow) THEN \(x) END)"))
+                select.append(sql.asInteger("count(CASE WHEN \(inWindow) THEN \(x) END)"))
+                switch rollups[j] {
+                case .max: select.append(sql.asDouble("max(CASE WHEN \(inWindow) THEN \(x) END)"))
+                case .last:
+                    // The latest month's value: the month's text sorts by time, the value follows it.
+                    select.append("max(CASE WHEN \(inWindow) AND \(x) IS NOT NULL THEN m.month || '|' || \(sql.asText(x)) END)")
+                default: select.append("NULL")
+                }
+            }
+        }
+        let query = """
+            SELECT \(select.joined(separator: ", "))
+            FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id
+            WHERE a.campaign_id = ? AND m.month IN (\(wanted.map { "'\($0)'" }.joined(separator: ", ")))
+            GROUP BY a.customer_id
+            """
+        var result = [[[Double]]](
+            repeating: [[Double]](repeating: [Double](repeating: .nan, count: n), count: k), count: w)
+        var seen = [Bool](repeating: false, count: wanted.count)
+        let position = CustomerIndex(ids)
+        let first = 3 + wanted.count
+        try database.forEachRow(query, [.text(campaign)]) { row in
+            guard let i = position.position(row, 0), !leftOut.contains(row.value(0)) else { return }
+            var months = 0
+            for m in wanted.indices where row.int64(3 + m) == 1 {
+                seen[m] = true
+                months += 1
+            }
+            if row.int64(1) != Int64(months) {
+                throw DataError.contract(
+                    table: "customer_months", column: "month", row: "customer_id=\(row.value(0))",
+                    message:
+                        "the customer has more than one row for a month (a view, or a table without its primary key?); \(database.engineName) sums them, so the rows are refused"
+                )
+            }
+            for window in 0..<w {
+                for j in 0..<k {
+                    let base = first + (window * k + j) * 3
+                    let count = row.int64(base + 1)
+                    guard count > 0 else { continue }
+                    let sum = row.double(base)
+                    guard sum.isFinite else {
+                        throw DataError.contract(
+                            table: "customer_months", column: metrics[j], row: "customer_id=\(row.value(0))",
+                            message:
+                                "a value is not finite (the sum over \(windows[window].lowerBound)…\(windows[window].upperBound) is \(sum))"
+                        )
+                    }
+                    switch rollups[j] {
+                    case .sum: result[window][j][i] = sum
+                    case .max: result[window][j][i] = row.double(base + 2)
+                    case .last:
+                        let text = row.text(base + 2) ?? ""
+                        guard let bar = text.firstIndex(of: "|"), let value = Double(text[text.index(after: bar)...]) else {
+                            throw DataError.contract(
+                                table: "customer_months", column: metrics[j], row: "customer_id=\(row.value(0))",
+                                message: "\(database.engineName) gave the value as '\(text)', which is not a number")
+                        }
+                        result[window][j][i] = value
+                    default: result[window][j][i] = sum / Double(count)
+                    }
+                }
+            }
+        }
+        for (m, month) in wanted.enumerated() where seen[m] { monthsSeen.insert(month) }
+        return result
+    }
+
+    /// Events metrics per window and customer (count, any or sum of `value`), aggregated by the
+    /// engine: an event counts in a window when its reporting-zone time does, as in
+    /// `readEventMetrics`. The offsets written in `occurred_at` are read first (one small GROUP BY
+    /// that also finds text that is not a timestamp); each window is then a range of the written
+    /// time per offset, compared as text.
+    static func aggregateEventMetrics<Engine: QueryEngine>(
+        _ definitions: [MetricDefinition], ids: [SQLiteValue], windows: [ClosedRange<YearMonth>], campaign: String,
+        database: Engine, progress: (String) -> Void
+    ) throws -> [String: [[Double]]] {
+        let n = ids.count
+        let events = Array(Set(definitions.compactMap(\.event))).sorted()
+        let first = windows.map(\.lowerBound).min()!, last = windows.map(\.upperBound).max()!
+        progress("\(database.engineName): events \(events.joined(separator: ", ")) per customer from \(first) to \(last)")
+        let range = CampaignEvents.occurredAtRange(first.firstDay, last.lastDay)
+        let eventList = events.map { _ in "?" }.joined(separator: ", ")
+        let filter = "e.event IN (\(eventList)) AND e.occurred_at >= ? AND e.occurred_at < ?"
+        let bindings = events.map { SQLiteValue.text($0) } + [.text(range.from), .text(range.until)]
+        let offsets = try EventTimes.writtenOffsets(filter: filter, bindings: bindings, database: database)
+
+        var values = [String: [[Double]]]()
+        for d in definitions { values[d.metric] = Array(repeating: [Double](repeating: 0, count: n), count: windows.count) }
+        var select = ["e.customer_id"]
+        for window in windows {
+            let inWindow = EventTimes.condition(
+                from: window.lowerBound.firstDay, until: window.upperBound.lastDay.adding(days: 1), offsets: offsets)
+            for d in definitions {
+                let matches = "e.event = \(quoteLiteral(d.event ?? "")) AND \(inWindow)"
+                switch d.rollup {
+                case .sum: select.append(database.dialect.asDouble("sum(CASE WHEN \(matches) THEN coalesce(e.value, 0) END)"))
+                default: select.append(database.dialect.asInteger("count(CASE WHEN \(matches) THEN 1 END)"))
+                }
+            }
+        }
+        let query = """
+            SELECT \(select.joined(separator: ", "))
+            FROM events e JOIN assignments a ON a.customer_id = e.customer_id AND a.campaign_id = ?
+            WHERE \(filter)
+            GROUP BY e.customer_id
+            """
+        let position = CustomerIndex(ids)
+        try database.forEachRow(query, [.text(campaign)] + bindings) { row in
+            guard let i = position.position(row, 0) else { return }
+            var column = 1
+            for w in windows.indices {
+                for d in definitions {
+                    defer { column += 1 }
+                    guard row.storageClass(column) != .null else { continue }
+                    switch d.rollup {
+                    case .sum:
+                        let sum = row.double(column)
+                        guard sum.isFinite else {
+                            throw DataError.contract(
+                                table: "events", column: "value", row: "customer_id=\(row.value(0)), event='\(d.event ?? "")'",
+                                message: "a value is not finite (the sum is \(sum))")
+                        }
+                        values[d.metric]![w][i] = sum
+                    case .any: values[d.metric]![w][i] = row.int64(column) > 0 ? 1 : 0
+                    default: values[d.metric]![w][i] = Double(row.int64(column))
+                    }
+                }
+            }
+        }
+        return values
+    }
+}
+
+/// `occurred_at` compared in SQL as the contract writes it: 'YYYY-MM-DD HH:MM:SS' or with 'T',
+/// an optional fraction, and an optional 'Z' or '±HH:MM' offset.
+public enum EventTimes {
+    /// The written offset of `occurred_at`: 'Z', the last six characters when they are an
+    /// offset, or '' (none: the reporting zone's time).
+    static let offsetExpression = """
+        CASE WHEN substr(e.occurred_at, length(e.occurred_at), 1) = 'Z' THEN 'Z' \
+        WHEN length(e.occurred_at) >= 25 AND substr(e.occurred_at, length(e.occurred_at) - 5, 1) IN ('+', '-') \
+        THEN substr(e.occurred_at, length(e.occurred_at) - 5) ELSE '' END
+        """
+
+    /// The written time without fraction or offset, with a space: 'YYYY-MM-DD HH:MM:SS'.
+    static let writtenTime = "substr(e.occurred_at, 1, 10) || ' ' || substr(e.occurred_at, 12, 8)"
+
+    /// Whether the text has the shape of a timestamp (checked further when parsed).
+    static let looksLikeTime =
+        "(e.occurred_at LIKE '____-__-__ __:__:__%' OR e.occurred_at LIKE '____-__-__T__:__:__%')"
+
+    /// The offsets as written ('', 'Z', '+05:30') in the events that `filter` selects, from one
+    /// GROUP BY on the engine.
+    /// - Throws: `DataError.contract` naming a row whose `occurred_at` is not a timestamp.
+    static func writtenOffsets<Engine: QueryEngine>(
+        filter: String, bindings: [SQLiteValue], database: Engine
+    ) throws -> [String] {
+        let rows = try database.allRows(
+            """
+            SELECT CASE WHEN \(looksLikeTime) THEN \(offsetExpression) ELSE '?' END AS written_offset,
+                   min(e.customer_id), min(e.occurred_at), \(database.dialect.asInteger("count(*)"))
+            FROM events e WHERE \(filter)
+            GROUP BY CASE WHEN \(looksLikeTime) THEN \(offsetExpression) ELSE '?' END
+            """, bindings)
+        var offsets: [String] = []
+        for row in rows {
+            let text = row[0].textValue ?? "?"
+            if text.isEmpty || (text != "UTC" && Timestamp.parseOffset(text) != nil) {
+                offsets.append(text)
+            } else {
+                throw DataError.contract(
+                    table: "events", column: "occurred_at", row: "customer_id=\(row[1])",
+                    message:
+                        "\(row[2]) is not an ISO 8601 timestamp 'YYYY-MM-DD HH:MM:SS' with an optional 'Z' or '±HH:MM' (\(row[3]) rows like it)"
+                )
+            }
+        }
+        return offsets
+    }
+
+    /// SQL true when the event's reporting-zone time is in [`from` 00:00, `until` 00:00): per
+    /// written offset, the same instant range in that offset's written time.
+    static func condition(from: CivilDate, until: CivilDate, offsets: [String]) -> String {
+        let start = Double(from.daysSinceEpoch) * 86_400, end = Double(until.daysSinceEpoch) * 86_400
+        func range(_ offset: Int?) -> String {
+            // Written time = reporting time − (reporting offset − written offset).
+            let shift = Double(Timestamp.reportingOffsetSeconds - (offset ?? Timestamp.reportingOffsetSeconds))
+            let low = Timestamp(secondsSinceEpoch: start - shift).description
+            let high = Timestamp(secondsSinceEpoch: end - shift).description
+            return "\(writtenTime) >= '\(low)' AND \(writtenTime) < '\(high)'"
+        }
+        guard !offsets.isEmpty else { return "1 = 0" }
+        let cases = offsets.map { written in
+            "WHEN '\(written)' THEN (CASE WHEN \(range(Timestamp.parseOffset(written))) THEN 1 ELSE 0 END)"
+        }
+        return "(CASE (\(offsetExpression)) \(cases.joined(separator: " ")) ELSE 0 END) = 1"
+    }
+}

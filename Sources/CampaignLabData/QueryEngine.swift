@@ -1,0 +1,158 @@
+import Foundation
+
+/// A row of a result being read, whichever engine it comes from: the readers of the data layer
+/// call these on SQLite's statements and on the rows of a remote engine alike.
+public protocol ResultRow {
+    func storageClass(_ index: Int) -> SQLiteStorageClass
+    func int64(_ index: Int) -> Int64
+    func double(_ index: Int) -> Double
+    /// The column as text, or nil when NULL.
+    func text(_ index: Int) -> String?
+    func value(_ index: Int) -> SQLiteValue
+    /// Calls `body` with the column's UTF-8 bytes (empty for NULL), valid only during the call.
+    func withUTF8<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T
+}
+
+extension SQLiteStatement: ResultRow {}
+
+/// The SQL of one engine family, where the engines differ. CampaignLab's queries are written
+/// once, in the portable subset (GROUP BY with count/sum/min/max, CASE, substr, ||); only types,
+/// text ordering and parameters differ.
+public enum SQLDialect: String, Sendable {
+    case sqlite, postgres, spark
+
+    /// The type a floating-point aggregate is cast to, so that every engine returns a double
+    /// (PostgreSQL's sum of bigint is numeric, Spark's sum of decimals a decimal).
+    public var doubleType: String {
+        switch self {
+        case .sqlite: return "REAL"
+        case .postgres: return "DOUBLE PRECISION"
+        case .spark: return "DOUBLE"
+        }
+    }
+
+    /// The type a count or an integer sum is cast to.
+    public var integerType: String { self == .sqlite ? "INTEGER" : "BIGINT" }
+
+    /// `expression` as a double: an aggregate of a metric column.
+    public func asDouble(_ expression: String) -> String { "CAST(\(expression) AS \(doubleType))" }
+
+    /// `expression` as an integer.
+    public func asInteger(_ expression: String) -> String { "CAST(\(expression) AS \(integerType))" }
+
+    /// `expression` as text (a DATE or TIMESTAMP column of a warehouse, read as the contract's text).
+    public func asText(_ expression: String) -> String {
+        switch self {
+        case .sqlite: return expression
+        case .postgres: return "CAST(\(expression) AS TEXT)"
+        case .spark: return "CAST(\(expression) AS STRING)"
+        }
+    }
+
+    /// `expression` ordered by its bytes, as SQLite orders text (BINARY): PostgreSQL's database
+    /// collation may order 'a' and 'B' otherwise, and the readers rely on customer order.
+    public func byteOrder(_ expression: String, isText: Bool) -> String {
+        guard isText, self == .postgres else { return expression }
+        return "\(expression) COLLATE \"C\""
+    }
+}
+
+/// Something that runs CampaignLab's read-only SQL and hands back small results: the SQLite file
+/// in process, or a remote engine (PostgreSQL wire, Spark Connect) that aggregates where the data
+/// live. The analyses that run on remote engines send aggregate queries only (one row per group:
+/// arm, segment, window, customer where an estimator needs it), never the rows of customer_months
+/// or events.
+public protocol QueryEngine: AnyObject {
+    associatedtype Row: ResultRow
+    /// "SQLite", "PostgreSQL", "Spark": for messages.
+    var engineName: String { get }
+    /// Where the data are, without secrets: a file path or `postgres://user@host:port/db`.
+    var location: String { get }
+    var dialect: SQLDialect { get }
+    /// Runs `sql` with `?` parameters bound to `bindings` and calls `body` with each row, in order.
+    /// A row is valid only during the call.
+    func forEachRow(_ sql: String, _ bindings: [SQLiteValue], _ body: (Row) throws -> Void) throws
+    /// The table or view `name` (a contract name): its kind and columns with SQLite-style declared
+    /// types (INTEGER, REAL, TEXT, NUMERIC for decimals, DATE…), or nil when the engine has none.
+    func describeTable(_ name: String) throws -> ContractSchema.Table?
+}
+
+extension QueryEngine {
+    /// Every row of `sql` as values: for small results (one row per group).
+    public func allRows(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+        var result: [[SQLiteValue]] = []
+        try forEachRow(sql, bindings) { row in result.append(row.values) }
+        return result
+    }
+
+    /// Whether this is the in-process SQLite engine.
+    public var isSQLite: Bool { dialect == .sqlite }
+}
+
+extension ResultRow {
+    /// Only for rows whose column count the caller knows; `SQLiteStatement` and `ValuesRow` say it.
+    fileprivate var values: [SQLiteValue] {
+        if let statement = self as? SQLiteStatement { return (0..<statement.columnCount).map { statement.value($0) } }
+        if let row = self as? ValuesRow { return row.values }
+        preconditionFailure("ResultRow.values: unknown row type")
+    }
+}
+
+extension SQLiteDatabase: QueryEngine {
+    public var engineName: String { "SQLite" }
+    public var location: String { path }
+    public var dialect: SQLDialect { .sqlite }
+
+    public func forEachRow(_ sql: String, _ bindings: [SQLiteValue], _ body: (SQLiteStatement) throws -> Void) throws {
+        let statement = try prepare(sql)
+        try statement.bind(bindings)
+        while try statement.step() { try body(statement) }
+    }
+
+    public func describeTable(_ name: String) throws -> ContractSchema.Table? {
+        try ContractSchema.discoverTable(name, in: self)
+    }
+}
+
+/// A row held as values: what a remote engine's reader hands to the readers.
+public struct ValuesRow: ResultRow {
+    public var values: [SQLiteValue]
+
+    public init(_ values: [SQLiteValue]) { self.values = values }
+
+    public func storageClass(_ index: Int) -> SQLiteStorageClass { values[index].storageClass }
+
+    public func int64(_ index: Int) -> Int64 {
+        switch values[index] {
+        case .integer(let v): return v
+        case .real(let v): return v.isFinite && abs(v) < 9.2e18 ? Int64(v) : 0
+        case .text(let t): return Int64(t) ?? 0
+        default: return 0
+        }
+    }
+
+    public func double(_ index: Int) -> Double {
+        switch values[index] {
+        case .integer(let v): return Double(v)
+        case .real(let v): return v
+        case .text(let t): return Double(t) ?? 0
+        default: return 0
+        }
+    }
+
+    public func text(_ index: Int) -> String? {
+        switch values[index] {
+        case .null: return nil
+        case .text(let t): return t
+        case .blob(let b): return String(decoding: b, as: UTF8.self)
+        default: return values[index].description
+        }
+    }
+
+    public func value(_ index: Int) -> SQLiteValue { values[index] }
+
+    public func withUTF8<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        var text = self.text(index) ?? ""
+        return try text.withUTF8 { try body($0) }
+    }
+}

@@ -1,0 +1,287 @@
+import CampaignLabData
+import Foundation
+import PostgresNIO
+
+/// A PostgreSQL-wire warehouse (PostgreSQL, Greenplum, Citus, openGauss, Redshift) as a
+/// `QueryEngine`: CampaignLab's aggregate queries run there and only their small results come
+/// back.
+///
+/// - The password comes from `PGPASSWORD` in the environment, never from the URL or the command
+///   line, and never appears in a message or a report.
+/// - The session is read-only (`default_transaction_read_only=on` at login): a write fails on the
+///   server. Parallel plans are off (`max_parallel_workers_per_gather=0`) so that a float sum
+///   adds its rows in one order and reports are the same run after run.
+/// - Results come in PostgreSQL's binary format: doubles arrive exact.
+///
+/// ```swift
+/// let engine = try PostgresEngine.connect("postgres://analyst@warehouse:5432/bank")
+/// let schema = try ContractSchema.discover(in: engine)
+/// ```
+public final class PostgresEngine: QueryEngine, @unchecked Sendable {
+    public var engineName: String { "PostgreSQL" }
+    public let location: String
+    public var dialect: SQLDialect { .postgres }
+
+    private let connection: PostgresConnection
+    private let logger = Logger(label: "campaignlab.postgres")
+
+    private init(connection: PostgresConnection, location: String) {
+        self.connection = connection
+        self.location = location
+    }
+
+    deinit {
+        let connection = connection
+        Task { try? await connection.close() }
+    }
+
+    /// Where to connect, from `postgres://USER@HOST:PORT/DATABASE?schema=NAME` (or postgresql://).
+    public struct Address: Equatable, Sendable {
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var database: String
+        public var schema: String?
+
+        public init(host: String, port: Int, user: String, database: String, schema: String?) {
+            (self.host, self.port, self.user, self.database, self.schema) = (host, port, user, database, schema)
+        }
+
+        /// The address without secrets, for messages.
+        public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" + (schema.map { "?schema=\($0)" } ?? "") }
+
+        /// Parses `url`; a user or database left out comes from PGUSER / PGDATABASE, else the
+        /// login name; a port left out is PGPORT or 5432.
+        /// - Throws: `DataError.engine` for a URL that is not one, or that carries a password.
+        public static func parse(
+            _ url: String, environment: [String: String] = ProcessInfo.processInfo.environment
+        ) throws
+            -> Address
+        {
+            func fail(_ message: String) -> DataError {
+                DataError.engine(name: "PostgreSQL", location: "--backend", message: message)
+            }
+            guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql"
+            else {
+                throw fail("'\(url.prefix(60))' is not a URL postgres://USER@HOST:PORT/DATABASE")
+            }
+            if components.password != nil {
+                throw fail(
+                    "the URL holds a password; leave it out (it would be seen in the shell's history and the process list) and set PGPASSWORD in the environment"
+                )
+            }
+            guard let host = components.host, !host.isEmpty else {
+                throw fail("the URL names no host (postgres://USER@HOST:PORT/DATABASE)")
+            }
+            let login = environment["PGUSER"] ?? environment["USER"] ?? "postgres"
+            let user = components.user.flatMap { $0.isEmpty ? nil : $0 } ?? login
+            var database = String(components.path.drop(while: { $0 == "/" }))
+            if database.isEmpty { database = environment["PGDATABASE"] ?? user }
+            let port = components.port ?? environment["PGPORT"].flatMap { Int($0) } ?? 5432
+            let schema = components.queryItems?.first(where: { $0.name == "schema" })?.value
+            return Address(host: host, port: port, user: user, database: database, schema: schema)
+        }
+    }
+
+    /// Connects to `url`, with the password from `PGPASSWORD` (none when it is not set).
+    /// - Throws: `DataError.engine` saying why (unreachable, password refused, no such database).
+    public static func connect(
+        _ url: String, environment: [String: String] = ProcessInfo.processInfo.environment, timeoutSeconds: Int64 = 10
+    ) throws -> PostgresEngine {
+        let address = try Address.parse(url, environment: environment)
+        var configuration = PostgresConnection.Configuration(
+            host: address.host, port: address.port, username: address.user, password: environment["PGPASSWORD"],
+            database: address.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(timeoutSeconds)
+        configuration.options.additionalStartupParameters = [
+            ("default_transaction_read_only", "on"), ("max_parallel_workers_per_gather", "0"), ("application_name", "campaignlab"),
+        ]
+        // The contract's table names are read unqualified: in the schema named, else the login's search path.
+        if let schema = address.schema { configuration.options.additionalStartupParameters.append(("search_path", schema)) }
+        let logger = Logger(label: "campaignlab.postgres")
+        let settings = configuration
+        let connection = try blocking(address.description) {
+            try await PostgresConnection.connect(configuration: settings, id: 1, logger: logger)
+        }
+        return PostgresEngine(connection: connection, location: address.description)
+    }
+
+    // MARK: QueryEngine
+
+    public func forEachRow(_ sql: String, _ bindings: [SQLiteValue], _ body: (ValuesRow) throws -> Void) throws {
+        let query = try Self.query(sql, bindings, location: location)
+        let connection = connection, logger = logger
+        try withoutActuallyEscaping(body) { body in
+            let box = RowHandler(body)
+            defer { box.handler = nil }
+            try Self.blocking(location, sql: sql) {
+                let rows = try await connection.query(query, logger: logger)
+                for try await row in rows {
+                    try box.handler?(ValuesRow(try Self.values(row)))
+                }
+                box.handler = nil
+            }
+        }
+    }
+
+    public func describeTable(_ name: String) throws -> ContractSchema.Table? {
+        // The schema unqualified names resolve to (`?schema=` sets the search path at login).
+        let schemaFilter = "current_schema()"
+        let schemaBinding: [SQLiteValue] = []
+        let columns = try allRows(
+            """
+            SELECT c.column_name, c.data_type, c.is_nullable, t.table_type
+            FROM information_schema.columns c
+            JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+            WHERE c.table_schema = \(schemaFilter) AND c.table_name = ?
+            ORDER BY c.ordinal_position
+            """, schemaBinding + [.text(name)])
+        guard let first = columns.first else { return nil }
+        let kind: ContractSchema.ObjectKind = first[3].textValue == "VIEW" ? .view : .table
+        let keys = try allRows(
+            """
+            SELECT tc.constraint_name, k.column_name
+            FROM information_schema.table_constraints tc
+            JOIN information_schema.key_column_usage k
+              ON k.constraint_schema = tc.constraint_schema AND k.constraint_name = tc.constraint_name
+            WHERE tc.table_schema = \(schemaFilter) AND tc.table_name = ? AND tc.constraint_type IN ('PRIMARY KEY', 'UNIQUE')
+            ORDER BY tc.constraint_name, k.ordinal_position
+            """, schemaBinding + [.text(name)])
+        var uniqueKeys: [String: Set<String>] = [:]
+        for key in keys { uniqueKeys[key[0].textValue ?? "", default: []].insert((key[1].textValue ?? "").lowercased()) }
+        let primary = Set(
+            try allRows(
+                """
+                SELECT k.column_name FROM information_schema.table_constraints tc
+                JOIN information_schema.key_column_usage k
+                  ON k.constraint_schema = tc.constraint_schema AND k.constraint_name = tc.constraint_name
+                WHERE tc.table_schema = \(schemaFilter) AND tc.table_name = ? AND tc.constraint_type = 'PRIMARY KEY'
+                ORDER BY k.ordinal_position
+                """, schemaBinding + [.text(name)]
+            ).compactMap { $0[0].textValue })
+        var position = 0
+        let info = columns.map { row -> ColumnInfo in
+            let column = row[0].textValue ?? ""
+            if primary.contains(column) { position += 1 }
+            return ColumnInfo(
+                name: column, declaredType: Self.declaredType(row[1].textValue ?? ""), isNotNull: row[2].textValue == "NO",
+                primaryKeyPosition: primary.contains(column) ? position : 0)
+        }
+        return ContractSchema.Table(
+            name: name, kind: kind, columns: info, hasRowID: false,
+            uniqueKeys: kind == .view ? [] : uniqueKeys.keys.sorted().map { uniqueKeys[$0]! }, readError: nil)
+    }
+
+    /// A PostgreSQL type as the SQLite-style declared type the contract checks read.
+    static func declaredType(_ type: String) -> String {
+        switch type.lowercased() {
+        case "smallint", "integer", "bigint": return "INTEGER"
+        case "real", "double precision": return "REAL"
+        case "numeric", "decimal": return "NUMERIC"
+        case "boolean": return "BOOLEAN"
+        case "date": return "DATE"
+        case let t where t.hasPrefix("timestamp"): return "TIMESTAMP"
+        case let t where t.hasPrefix("time"): return "TIME"
+        case "text", "character varying", "character", "name", "uuid": return "TEXT"
+        default: return type.uppercased()
+        }
+    }
+
+    // MARK: Wire
+
+    /// `sql` with `?` (outside quotes) numbered `$1`, `$2`, … and the values bound.
+    static func query(_ sql: String, _ bindings: [SQLiteValue], location: String) throws -> PostgresQuery {
+        var text = "", number = 0, quote: Character?
+        for character in sql {
+            if let open = quote {
+                if character == open { quote = nil }
+                text.append(character)
+            } else if character == "'" || character == "\"" {
+                quote = character
+                text.append(character)
+            } else if character == "?" {
+                number += 1
+                text += "$\(number)"
+            } else {
+                text.append(character)
+            }
+        }
+        precondition(number == bindings.count, "PostgresEngine.query: \(number) parameters, \(bindings.count) values")
+        var binds = PostgresBindings(capacity: bindings.count)
+        for value in bindings {
+            switch value {
+            case .null: binds.appendNull()
+            case .integer(let v): binds.append(v)
+            case .real(let v): binds.append(v)
+            case .text(let v): binds.append(v)
+            case .blob:
+                throw DataError.engine(name: "PostgreSQL", location: location, message: "a BLOB cannot be a query parameter")
+            }
+        }
+        return PostgresQuery(unsafeSQL: text, binds: binds)
+    }
+
+    /// A row's cells as values: integers and booleans as INTEGER, floats as REAL, text as TEXT.
+    static func values(_ row: PostgresRow) throws -> [SQLiteValue] {
+        try row.map { cell -> SQLiteValue in
+            guard cell.bytes != nil else { return .null }
+            switch cell.dataType {
+            case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
+            case .float4, .float8: return .real(try cell.decode(Double.self))
+            case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+            case .numeric: return .real(NSDecimalNumber(decimal: try cell.decode(Decimal.self)).doubleValue)
+            case .text, .varchar, .bpchar, .name: return .text(try cell.decode(String.self))
+            default:
+                throw DataError.engine(
+                    name: "PostgreSQL", location: "",
+                    message: "column \(cell.columnName) came back as type \(cell.dataType); cast it to text")
+            }
+        }
+    }
+
+    /// `operation`, waited for, with PostgreSQL's errors in CampaignLab's words.
+    static func blocking<T>(_ location: String, sql: String? = nil, _ operation: @escaping @Sendable () async throws -> T) throws -> T
+    {
+        do { return try EngineCall.blocking(operation) } catch { throw describe(error, location: location, sql: sql) }
+    }
+
+    /// PostgreSQL's error as a `DataError`: its SQLSTATE read for what the user can do about it.
+    static func describe(_ error: any Error, location: String, sql: String?) -> any Error {
+        if error is DataError { return error }
+        guard let error = error as? PSQLError else {
+            return DataError.engine(name: "PostgreSQL", location: location, message: "\(error)")
+        }
+        let state = error.serverInfo?[.sqlState] ?? ""
+        let message = error.serverInfo?[.message] ?? ""
+        let words: String
+        switch state {
+        case "28P01", "28000":
+            words = "the server refused the login (\(message)); the password comes from PGPASSWORD in the environment"
+        case "3D000": words = "\(message); name an existing database in the URL"
+        case "42P01": words = "\(message); the contract's tables (or views with their names) must be in the schema read"
+        case "42703": words = "\(message); the data contract names the columns CampaignLab reads"
+        case "42883", "42804":
+            words = "\(message) (a column has another type than the contract's: ids of one type in every table, text dates)"
+        case "25006": words = "\(message): CampaignLab only reads"
+        case "57014": words = "the query was cancelled (\(message))"
+        case "":
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .uncleanShutdown:
+                return DataError.engine(
+                    name: "PostgreSQL", location: location,
+                    message: "cannot connect: is the server running and reachable from here (host, port, firewall)?")
+            default:
+                return DataError.engine(name: "PostgreSQL", location: location, message: "the connection failed (\(error.code))")
+            }
+        default: words = "SQLSTATE \(state): \(message)"
+        }
+        let statement = sql.map { " (in: \($0.split(whereSeparator: \.isNewline).joined(separator: " ").prefix(300)))" } ?? ""
+        return DataError.engine(name: "PostgreSQL", location: location, message: words + (state.hasPrefix("42") ? statement : ""))
+    }
+}
+
+/// The caller's row handler, used by the task while the caller waits (never at once).
+private final class RowHandler: @unchecked Sendable {
+    var handler: ((ValuesRow) throws -> Void)?
+    init(_ handler: @escaping (ValuesRow) throws -> Void) { self.handler = handler }
+}
