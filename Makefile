@@ -7,8 +7,8 @@ SHELL := /bin/bash
 SWIFT        ?= swift
 APT_PACKAGES := libsqlite3-dev libopenblas-dev liblapacke-dev r-mathlib pkg-config sqlite3
 # Only the tests need these: a real headless browser for the HTML reports, and a CJK font
-# so that screenshots of Chinese reports show characters; PostgreSQL for the warehouse tests.
-TEST_APT_PACKAGES := chromium fonts-wqy-microhei postgresql
+# so that screenshots of Chinese reports show characters; PostgreSQL and Java (Spark) for the warehouse tests.
+TEST_APT_PACKAGES := chromium fonts-wqy-microhei postgresql openjdk-17-jre-headless curl
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN          := .build/release/campaignlab
 DEMO_CUSTOMERS ?= 100000
@@ -101,16 +101,20 @@ bench: build bench-deps
 	@[ "$(SIM_SEEDS)" = 0 ] || python3 Benchmarks/simulation/simulate.py --binary $(BIN) \
 	  --mechanisms demo,dimension_selection,observed_selection,noisy_selection,randomized_3arm --seeds $(SIM_SEEDS) --customers 20000 --markdown
 
-# The warehouse tests run against a throwaway PostgreSQL on loopback, started here with a
-# random password (in the environment only) and stopped whatever happens.
+# The warehouse tests run against a throwaway PostgreSQL (a random password, in the
+# environment only) and a Spark standalone cluster (1 master, 2 workers, Spark Connect; pyspark
+# from PyPI into a venv on first use), both on loopback, started here and stopped whatever happens.
 CL_PG_PORT ?= 54329
+CL_SPARK_VENV ?= /tmp/campaignlab-spark/venv
 test: test-deps lint
 	$(SWIFT) build --build-tests
-	@PGPASSWORD=$$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n'); export PGPASSWORD CL_PG_PORT=$(CL_PG_PORT); \
-	  trap 'sh scripts/warehouse/pg-stop.sh >/dev/null' EXIT; \
+	@PGPASSWORD=$$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n'); export PGPASSWORD CL_PG_PORT=$(CL_PG_PORT) CL_SPARK_VENV=$(CL_SPARK_VENV); \
+	  trap 'sh scripts/warehouse/pg-stop.sh >/dev/null; bash scripts/warehouse/spark-stop.sh >/dev/null 2>&1' EXIT; \
 	  sh scripts/warehouse/pg-start.sh && \
-	  CAMPAIGNLAB_PG_URL=postgres://campaignlab@127.0.0.1:$(CL_PG_PORT)/campaignlab CAMPAIGNLAB_REQUIRE_WAREHOUSE=1 \
-	  $(SWIFT) test --skip-build
+	  bash scripts/warehouse/spark-start.sh && bash scripts/warehouse/spark-wait.sh && \
+	  CAMPAIGNLAB_PG_URL=postgres://campaignlab@127.0.0.1:$(CL_PG_PORT)/campaignlab \
+	  CAMPAIGNLAB_SPARK_URL=sc://127.0.0.1:15002 CAMPAIGNLAB_SPARK_PYTHON=$(CL_SPARK_VENV)/bin/python \
+	  CAMPAIGNLAB_REQUIRE_WAREHOUSE=1 $(SWIFT) test --skip-build
 
 # The code follows .swift-format: `make format` rewrites it, `make lint` (part of `make test`) checks it.
 format:

@@ -31,6 +31,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
     ],
     targets: [
         // MARK: System libraries (Debian packages, installed by `make deps`)
@@ -60,7 +62,12 @@ let package = Package(
         ),
         .target(
             name: "CampaignLabWarehouse",
-            dependencies: ["CampaignLabData", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: [
+                "CampaignLabData",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ]
         ),
         .target(
             name: "CampaignLabDemo",

@@ -42,9 +42,12 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
         public var user: String
         public var database: String
         public var schema: String?
+        /// `?sslmode=`: disable (the default, as for a server on loopback), prefer or require
+        /// (with the server's certificate verified).
+        public var sslMode = "disable"
 
-        public init(host: String, port: Int, user: String, database: String, schema: String?) {
-            (self.host, self.port, self.user, self.database, self.schema) = (host, port, user, database, schema)
+        public init(host: String, port: Int, user: String, database: String, schema: String?, sslMode: String = "disable") {
+            (self.host, self.port, self.user, self.database, self.schema, self.sslMode) = (host, port, user, database, schema, sslMode)
         }
 
         /// The address without secrets, for messages.
@@ -63,7 +66,7 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
             }
             guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql"
             else {
-                throw fail("'\(url.prefix(60))' is not a URL postgres://USER@HOST:PORT/DATABASE")
+                throw fail("'\(redactedURL(url))' is not a URL postgres://USER@HOST:PORT/DATABASE")
             }
             if components.password != nil {
                 throw fail(
@@ -79,7 +82,11 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
             if database.isEmpty { database = environment["PGDATABASE"] ?? user }
             let port = components.port ?? environment["PGPORT"].flatMap { Int($0) } ?? 5432
             let schema = components.queryItems?.first(where: { $0.name == "schema" })?.value
-            return Address(host: host, port: port, user: user, database: database, schema: schema)
+            let sslMode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? environment["PGSSLMODE"] ?? "disable"
+            guard ["disable", "prefer", "require"].contains(sslMode) else {
+                throw fail("sslmode '\(sslMode)' is not one of disable, prefer, require")
+            }
+            return Address(host: host, port: port, user: user, database: database, schema: schema, sslMode: sslMode)
         }
     }
 
@@ -89,12 +96,25 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
         _ url: String, environment: [String: String] = ProcessInfo.processInfo.environment, timeoutSeconds: Int64 = 10
     ) throws -> PostgresEngine {
         let address = try Address.parse(url, environment: environment)
+        let tls: PostgresConnection.Configuration.TLS
+        switch address.sslMode {
+        case "disable": tls = .disable
+        default:
+            let context = try? NIOSSLContext(configuration: .makeClientConfiguration())
+            guard let context else {
+                throw DataError.engine(name: "PostgreSQL", location: address.description, message: "TLS cannot be set up here")
+            }
+            tls = address.sslMode == "require" ? .require(context) : .prefer(context)
+        }
         var configuration = PostgresConnection.Configuration(
             host: address.host, port: address.port, username: address.user, password: environment["PGPASSWORD"],
-            database: address.database, tls: .disable)
+            database: address.database, tls: tls)
         configuration.options.connectTimeout = .seconds(timeoutSeconds)
         configuration.options.additionalStartupParameters = [
             ("default_transaction_read_only", "on"), ("max_parallel_workers_per_gather", "0"), ("application_name", "campaignlab"),
+            // Dates as 'YYYY-MM-DD' whatever the server's default, and floats as text that reads
+            // back exactly (a role's extra_float_digits=0, or Greenplum 6's default, rounds them).
+            ("DateStyle", "ISO, YMD"), ("extra_float_digits", "3"),
         ]
         // The contract's table names are read unqualified: in the schema named, else the login's search path.
         if let schema = address.schema { configuration.options.additionalStartupParameters.append(("search_path", schema)) }
@@ -240,8 +260,7 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
     }
 
     /// `operation`, waited for, with PostgreSQL's errors in CampaignLab's words.
-    static func blocking<T>(_ location: String, sql: String? = nil, _ operation: @escaping @Sendable () async throws -> T) throws -> T
-    {
+    static func blocking<T>(_ location: String, sql: String? = nil, _ operation: @escaping @Sendable () async throws -> T) throws -> T {
         do { return try EngineCall.blocking(operation) } catch { throw describe(error, location: location, sql: sql) }
     }
 
@@ -284,4 +303,15 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
 private final class RowHandler: @unchecked Sendable {
     var handler: ((ValuesRow) throws -> Void)?
     init(_ handler: @escaping (ValuesRow) throws -> Void) { self.handler = handler }
+}
+
+/// `url` for a message: what is between the scheme and '@' (a user and perhaps a password) and
+/// after ';' (Spark Connect's token) left out, and cut to 60 characters.
+public func redactedURL(_ url: String) -> String {
+    var text = url
+    if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].lastIndex(of: "@") {
+        text.replaceSubrange(scheme.upperBound..<at, with: "…")
+    }
+    if let semicolon = text.firstIndex(of: ";") { text = String(text[..<semicolon]) + ";…" }
+    return text.count > 60 ? String(text.prefix(60)) + "…" : text
 }

@@ -3,11 +3,11 @@ import CampaignLabWarehouse
 import Foundation
 
 /// Where a command reads: a SQLite file (`--db FILE`, or `--backend sqlite:FILE`) or a remote
-/// engine (`--backend postgres://USER@HOST:PORT/DATABASE`), always read-only.
+/// engine (`--backend postgres://USER@HOST:PORT/DATABASE`, `--backend sc://HOST:PORT`), always read-only.
 enum DataSource {
     /// The help text of `--backend`.
     static let backendHelp =
-        "Where the data are instead of --db: sqlite:FILE, or postgres://USER@HOST:PORT/DATABASE[?schema=NAME] (a PostgreSQL-wire warehouse; the password comes from PGPASSWORD). The engine aggregates; only small results come back."
+        "Where the data are instead of --db: sqlite:FILE; postgres://USER@HOST:PORT/DATABASE[?schema=NAME] (a PostgreSQL-wire warehouse; the password comes from PGPASSWORD); sc://HOST:PORT[?parquet=DIR|database=NAME] (a Spark cluster through Spark Connect). The engine aggregates; only small results come back."
 
     /// Opens the engine `--db` or `--backend` names (exactly one of them).
     /// - Returns: the engine and the name the report gives its source.
@@ -25,13 +25,12 @@ enum DataSource {
                 return (engine, engine.location)
             }
             if backend.hasPrefix("spark://") || backend.hasPrefix("sc://") {
-                throw DataError.engine(
-                    name: "Spark", location: backend,
-                    message: "the Spark Connect backend is not built yet (issue 16); use sqlite: or postgres://")
+                let engine = try SparkEngine.connect(backend)
+                return (engine, engine.location)
             }
             throw DataError.engine(
-                name: "--backend", location: backend.count > 60 ? String(backend.prefix(60)) + "…" : backend,
-                message: "not an engine CampaignLab knows; give sqlite:FILE or postgres://USER@HOST:PORT/DATABASE")
+                name: "--backend", location: redactedURL(backend),
+                message: "not an engine CampaignLab knows; give sqlite:FILE, postgres://USER@HOST:PORT/DATABASE or sc://HOST:PORT")
         case (.some, .some):
             throw DataError.engine(name: "--db and --backend", location: "the command line", message: "give one of them, not both")
         case (nil, nil):

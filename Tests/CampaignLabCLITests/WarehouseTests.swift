@@ -1,4 +1,5 @@
 import CampaignLabData
+import CampaignLabDataTestSupport
 import CampaignLabTestSupport
 import CampaignLabWarehouse
 import Foundation
@@ -15,6 +16,46 @@ enum TestWarehouse {
     static let required = environment["CAMPAIGNLAB_REQUIRE_WAREHOUSE"] == "1"
 
     private static let lock = NSLock()
+
+    /// A file of datasets/, or an absolute path.
+    static func path(_ file: String) -> String { file.hasPrefix("/") ? file : repositoryRoot + "/datasets/" + file }
+
+    /// A bank made for the engines' edge cases (SelfSelectedBank, 3,000 customers, plus rows):
+    /// `last`, `max` and `sum` months rollups; events of a name with a quote; times written with
+    /// 'Z', '+00:00', '-00:00', '+09:00', '-05:00', none, 'T' or a space and fractions, on the
+    /// days where the reporting zone's month differs from the written one.
+    static let edgeBank: Result<String, any Error> = Result {
+        let file = NSTemporaryDirectory() + "campaignlab-warehouse-edge-\(getpid()).sqlite"
+        try? FileManager.default.removeItem(atPath: file)
+        try SelfSelectedBank.make(
+            at: file,
+            then: """
+                CREATE TABLE metric_definitions (metric TEXT PRIMARY KEY, label TEXT, unit TEXT, source TEXT, rollup TEXT,
+                                                 event TEXT, numerator TEXT, denominator TEXT, higher_is_better INTEGER);
+                INSERT INTO metric_definitions VALUES
+                  ('aum', 'AUM, last month', 'CNY', 'months', 'last', NULL, NULL, NULL, 1),
+                  ('products_held', 'Products, most in a month', NULL, 'months', 'max', NULL, NULL, NULL, 1),
+                  ('app_logins', 'Logins, all months', NULL, 'months', 'sum', NULL, NULL, NULL, 1),
+                  ('visits', 'Visits', NULL, 'events', 'count', 'it''s a visit', NULL, NULL, 1),
+                  ('spend', 'Spend', 'CNY', 'events', 'sum', 'buy\\', NULL, NULL, 1),
+                  ('bought', 'Bought', NULL, 'events', 'any', 'buy\\', NULL, NULL, 1);
+                WITH RECURSIVE m(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM m WHERE i < 6)
+                INSERT INTO events (customer_id, event, occurred_at, value, campaign_id)
+                SELECT customer_id, 'it''s a visit', printf('2024-%02d-01 00:30:00+09:00', i), NULL, NULL
+                  FROM customers, m WHERE (customer_id + i) % 3 = 0
+                UNION ALL SELECT customer_id, 'it''s a visit', printf('2024-%02d-28T20:00:00Z', i), NULL, NULL
+                  FROM customers, m WHERE (customer_id * i) % 4 = 1
+                UNION ALL SELECT customer_id, 'it''s a visit', '2024-04-30T18:00:00.5Z', NULL, NULL FROM customers WHERE customer_id % 5 = 2
+                UNION ALL SELECT customer_id, 'buy\\', '2024-03-31 23:59:59.999', (customer_id % 7) * 10.5, 'growth'
+                  FROM customers WHERE customer_id % 2 = 0
+                UNION ALL SELECT customer_id, 'buy\\', '2024-03-31T16:00:00+00:00', (customer_id % 11) * 3.25, NULL
+                  FROM customers WHERE customer_id % 3 = 1
+                UNION ALL SELECT customer_id, 'buy\\', '2024-04-01 07:59:59-00:00', NULL, NULL FROM customers WHERE customer_id % 4 = 3
+                UNION ALL SELECT customer_id, 'buy\\', '2024-06-30 20:00:00-05:00', 99.5, NULL FROM customers WHERE customer_id % 6 = 5
+                UNION ALL SELECT customer_id, 'buy\\', '2024-01-15T12:00:00.25+05:30', 7.75, NULL FROM customers WHERE customer_id % 9 = 4;
+                """)
+        return file
+    }
     nonisolated(unsafe) private static var loaded: [String: Result<String, any Error>] = [:]
 
     /// The backend URL of schema `schema` holding the contract tables of `file` (a file of
@@ -30,8 +71,8 @@ enum TestWarehouse {
 
     /// PGHOST, PGPORT, PGUSER and PGDATABASE for psql, from the URL.
     static var psqlEnvironment: [String: String] {
-        let parts = URLComponents(string: url!)!
         var env = environment
+        guard let url, let parts = URLComponents(string: url) else { return env }
         env["PGHOST"] = parts.host
         env["PGPORT"] = String(parts.port ?? 5432)
         env["PGUSER"] = parts.user
@@ -47,7 +88,7 @@ enum TestWarehouse {
     private static func load(_ file: String, schema: String) throws -> String {
         try psql("DROP SCHEMA IF EXISTS \(schema) CASCADE; CREATE SCHEMA \(schema)")
         try run(
-            "/bin/sh", [repositoryRoot + "/scripts/warehouse/pg-load.sh", repositoryRoot + "/datasets/" + file],
+            "/bin/sh", [repositoryRoot + "/scripts/warehouse/pg-load.sh", path(file)],
             extra: ["PGOPTIONS": "-c search_path=\(schema)"])
         return url! + "?schema=" + schema
     }
@@ -66,6 +107,46 @@ enum TestWarehouse {
         guard process.terminationStatus == 0 else {
             throw LoadFailure(message: "\(arguments.last ?? executable): \(String(decoding: message, as: UTF8.self))")
         }
+    }
+
+    // MARK: Spark
+
+    /// The Spark Connect server `make test` starts (scripts/warehouse/spark-start.sh), and the
+    /// Python of its venv, which writes the Parquet folders (scripts/warehouse/spark-load.py).
+    static let sparkURL = environment["CAMPAIGNLAB_SPARK_URL"]
+    static let sparkPython = environment["CAMPAIGNLAB_SPARK_PYTHON"]
+    static let sparkAvailable = sparkURL != nil && sparkPython != nil
+
+    /// The backend URL of `file` written as Parquet folders (once per test run).
+    static func sparkBackend(_ file: String, name: String) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = "spark:" + name
+        if let done = loaded[key] { return try done.get() }
+        let folder = NSTemporaryDirectory() + "campaignlab-spark-tests/" + name
+        let result = Result {
+            try run(
+                sparkPython!, [repositoryRoot + "/scripts/warehouse/spark-load.py", path(file), folder],
+                extra: [:])
+            return sparkURL! + "?parquet=" + folder
+        }
+        loaded[key] = result
+        return try result.get()
+    }
+
+    /// A JSON document of the Spark application's REST API (the Connect server's driver UI, or
+    /// the master's), fetched with curl.
+    static func sparkREST(_ url: String) throws -> Any {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-sf", "--max-time", "10", url]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw LoadFailure(message: "curl \(url): exit \(process.terminationStatus)") }
+        return try JSONSerialization.jsonObject(with: data)
     }
 
     struct LoadFailure: Error, CustomStringConvertible {
@@ -90,37 +171,95 @@ struct PostgresBackendTests {
         text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("Data: ") }.joined(separator: "\n")
     }
 
-    /// uplift and yoy on demo-small (the demo generator) and on the foreign bank (another
-    /// generator: TEXT ids, times written at +05:30 read in UTC+08:00, other events).
-    @Test(arguments: [
+    /// The cases every engine is compared on: uplift and yoy on demo-small (the demo generator)
+    /// and on the foreign bank (another generator: TEXT ids, times written at +05:30 read in
+    /// UTC+08:00, other events). The foreign bank's data do not reach back a year: its yoy is the
+    /// same message from every engine.
+    static let cases = [
         ("demo-small.sqlite", "demo_small", "growth_journey_2026", "uplift"),
         ("demo-small.sqlite", "demo_small", "growth_journey_2026", "yoy"),
         ("demo-small.sqlite", "demo_small", "page_ab_2026", "uplift"),
         ("foreign-ab.sqlite", "foreign_ab", "checkout_copy_q3", "uplift"),
         ("foreign-ab.sqlite", "foreign_ab", "other_promo", "uplift"),
-        // The foreign bank's data do not reach back a year: the same message from both.
         ("foreign-ab.sqlite", "foreign_ab", "other_promo", "yoy"),
-    ])
-    func sameReportOnPostgreSQL(file: String, schema: String, campaign: String, command: String) throws {
-        let backend = try TestWarehouse.backend(file, schema: schema)
-        for format in ["json", "md"] {
-            let local = try runCampaignLab([
-                command, "--db", repositoryRoot + "/datasets/" + file, "--campaign", campaign, "--format", format, "--quiet",
-            ])
-            let remote = try runCampaignLab([command, "--backend", backend, "--campaign", campaign, "--format", format, "--quiet"])
-            #expect(remote.exitCode == local.exitCode, "\(remote.stderr)")
-            guard local.exitCode == 0 else {
-                #expect(remote.stderr == local.stderr)
-                continue
-            }
-            if format == "json" {
-                let differences = jsonDifferences(expected: try Self.json(local.stdout), actual: try Self.json(remote.stdout))
-                #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
-                #expect(remote.stdout.contains("\"source\": \"postgres://"))
-            } else {
-                #expect(Self.markdown(remote.stdout) == Self.markdown(local.stdout))
-            }
+    ]
+
+    /// `command` on the SQLite file and on `backend`, each run once writing Markdown and JSON:
+    /// the same exit, the same numbers (JSON), the same text (Markdown) or the same message.
+    static func compare(_ command: String, file: String, campaign: String, backend: String, scheme: String) throws {
+        let dir = try TemporaryDirectory()
+        let common = ["--campaign", campaign, "--format", "md,json", "--quiet"]
+        let local = try runCampaignLab([command, "--db", TestWarehouse.path(file), "--out", dir.file("local")] + common)
+        let remote = try runCampaignLab([command, "--backend", backend, "--out", dir.file("remote")] + common)
+        #expect(remote.exitCode == local.exitCode, "\(remote.stderr)")
+        guard local.exitCode == 0 else {
+            #expect(remote.stderr == local.stderr)
+            return
         }
+        let read = { (side: String, format: String) throws -> String in
+            try String(contentsOfFile: dir.file(side) + "/\(command)-\(campaign).en.\(format)", encoding: .utf8)
+        }
+        let differences = jsonDifferences(expected: try json(read("local", "json")), actual: try json(read("remote", "json")))
+        #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
+        #expect(try read("remote", "json").contains("\"source\": \"\(scheme)://"))
+        #expect(markdown(try read("remote", "md")) == markdown(try read("local", "md")))
+    }
+
+    /// The edge bank: rollups, offsets and names the demo banks do not have.
+    @Test func sameEdgeReportOnPostgreSQL() throws {
+        let file = try TestWarehouse.edgeBank.get()
+        try Self.compare(
+            "uplift", file: file, campaign: "growth", backend: try TestWarehouse.backend(file, schema: "edge_bank"), scheme: "postgres")
+    }
+
+    /// On an engine: a customer assigned twice is one clear line (no hang while the rows stream),
+    /// a time that is not a timestamp is named, and one of a customer outside the campaign is not read.
+    @Test func badRowsOnPostgreSQL() throws {
+        _ = try TestWarehouse.backend(try TestWarehouse.edgeBank.get(), schema: "edge_bank")
+        try TestWarehouse.psql(
+            """
+            DROP SCHEMA IF EXISTS edge_bad CASCADE; CREATE SCHEMA edge_bad;
+            CREATE VIEW edge_bad.customers AS SELECT * FROM edge_bank.customers;
+            CREATE VIEW edge_bad.customer_months AS SELECT * FROM edge_bank.customer_months;
+            CREATE VIEW edge_bad.campaigns AS SELECT * FROM edge_bank.campaigns;
+            CREATE VIEW edge_bad.metric_definitions AS SELECT * FROM edge_bank.metric_definitions;
+            CREATE VIEW edge_bad.assignments AS SELECT * FROM edge_bank.assignments
+              UNION ALL SELECT campaign_id, customer_id, 'participant', assigned_at FROM edge_bank.assignments
+              WHERE campaign_id = 'growth' AND customer_id = 2999;
+            CREATE VIEW edge_bad.events AS SELECT * FROM edge_bank.events
+              UNION ALL SELECT 4000000, 'buy\\', '2024-05-02 not a time', 1.0, NULL;
+            DROP SCHEMA IF EXISTS edge_badtime CASCADE; CREATE SCHEMA edge_badtime;
+            CREATE VIEW edge_badtime.customers AS SELECT * FROM edge_bank.customers;
+            CREATE VIEW edge_badtime.customer_months AS SELECT * FROM edge_bank.customer_months;
+            CREATE VIEW edge_badtime.campaigns AS SELECT * FROM edge_bank.campaigns;
+            CREATE VIEW edge_badtime.metric_definitions AS SELECT * FROM edge_bank.metric_definitions;
+            CREATE VIEW edge_badtime.assignments AS SELECT * FROM edge_bank.assignments;
+            CREATE VIEW edge_badtime.events AS SELECT * FROM edge_bank.events
+              UNION ALL SELECT 5, 'buy\\', '2024-05-02 10:00:00+08', 1.0, NULL;
+            """)
+        let url = TestWarehouse.url!
+        let twice = try runCampaignLab(["uplift", "--backend", url + "?schema=edge_bad", "--campaign", "growth", "--quiet"])
+        #expect(twice.exitCode == 8)
+        #expect(
+            twice.stderr.hasPrefix(
+                "error: table assignments, column customer_id, row campaign_id='growth', customer_id=2999: the customer is assigned more than once"
+            ),
+            "\(twice.stderr)")
+        let excluded = try runCampaignLab([
+            "uplift", "--backend", url + "?schema=edge_bad", "--campaign", "growth", "--exclude-bad-rows", "--format", "json", "--quiet",
+        ])
+        #expect(excluded.exitCode == 0, "\(excluded.stderr)")
+        let badTime = try runCampaignLab(["uplift", "--backend", url + "?schema=edge_badtime", "--campaign", "growth", "--quiet"])
+        #expect(badTime.exitCode == 8)
+        #expect(
+            badTime.stderr.hasPrefix("error: table events, column occurred_at, row occurred_at='2024-05-02 10:00:00+08': not an ISO 8601"),
+            "\(badTime.stderr)")
+    }
+
+    @Test(arguments: cases)
+    func sameReportOnPostgreSQL(file: String, schema: String, campaign: String, command: String) throws {
+        try Self.compare(
+            command, file: file, campaign: campaign, backend: try TestWarehouse.backend(file, schema: schema), scheme: "postgres")
     }
 
     /// The post-campaign review notebook: every block the engine runs is the SQLite file's; the
@@ -225,6 +364,55 @@ struct PostgresBackendTests {
     }
 }
 
+/// The same analyses on a Spark standalone cluster (one master, two workers, Spark Connect on
+/// loopback) reading the same rows as Parquet: the same numbers, and the work was spread over
+/// both workers.
+@Suite(.serialized, .enabled(if: TestWarehouse.sparkAvailable))
+struct SparkBackendTests {
+    @Test(arguments: PostgresBackendTests.cases)
+    func sameReportOnSpark(file: String, name: String, campaign: String, command: String) throws {
+        let backend = try TestWarehouse.sparkBackend(file, name: name)
+        try PostgresBackendTests.compare(command, file: file, campaign: campaign, backend: backend, scheme: "sc")
+    }
+
+    @Test func sameEdgeReportOnSpark() throws {
+        let file = try TestWarehouse.edgeBank.get()
+        try PostgresBackendTests.compare(
+            "uplift", file: file, campaign: "growth", backend: try TestWarehouse.sparkBackend(file, name: "edge_bank"), scheme: "sc")
+    }
+
+    /// Both workers are alive and each ran tasks of the application the queries went to.
+    @Test func theWorkWasDistributed() throws {
+        let backend = try TestWarehouse.sparkBackend("demo-small.sqlite", name: "demo_small")
+        let run = try runCampaignLab(["uplift", "--backend", backend, "--campaign", "growth_journey_2026", "--format", "json", "--quiet"])
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        let master = try #require(try TestWarehouse.sparkREST("http://127.0.0.1:8080/json/") as? [String: Any])
+        #expect(master["aliveworkers"] as? Int == 2, "alive workers: \(master["aliveworkers"] ?? "none")")
+        let applications = try #require(try TestWarehouse.sparkREST("http://127.0.0.1:4040/api/v1/applications") as? [[String: Any]])
+        let id = try #require(applications.first?["id"] as? String)
+        let executors = try #require(
+            try TestWarehouse.sparkREST("http://127.0.0.1:4040/api/v1/applications/\(id)/executors") as? [[String: Any]])
+        let workers = executors.filter { $0["id"] as? String != "driver" }
+        #expect(workers.count == 2, "executors: \(workers.map { $0["id"] ?? "?" })")
+        for executor in workers {
+            #expect((executor["totalTasks"] as? Int ?? 0) > 0, "executor \(executor["id"] ?? "?") ran no task")
+        }
+    }
+
+    /// What a user gets wrong with Spark: one clear line each.
+    @Test func sparkMistakesAreOneClearLine() throws {
+        let unreachable = try runCampaignLab(["uplift", "--backend", "sc://127.0.0.1:1", "--campaign", "x", "--quiet"])
+        #expect(unreachable.exitCode != 0 && unreachable.stderr.contains("cannot connect"), "\(unreachable.stderr)")
+        let url = TestWarehouse.sparkURL!
+        let noFolder = try runCampaignLab(["uplift", "--backend", url + "?parquet=/nonexistent/bank", "--campaign", "x", "--quiet"])
+        #expect(noFolder.exitCode != 0 && noFolder.stderr.contains("/nonexistent/bank is not a folder here"), "\(noFolder.stderr)")
+        let dir = try TemporaryDirectory()
+        let empty = try runCampaignLab(["uplift", "--backend", url + "?parquet=" + dir.path, "--campaign", "x", "--quiet"])
+        #expect(empty.exitCode != 0)
+        #expect(empty.stderr.hasPrefix("error: table campaigns: the table is missing"), "\(empty.stderr)")
+    }
+}
+
 /// The session is read-only on the server: a statement that writes fails there, whatever sends it.
 @Test(.enabled(if: TestWarehouse.available)) func postgresSessionIsReadOnly() throws {
     let engine = try PostgresEngine.connect(TestWarehouse.url!)
@@ -254,4 +442,5 @@ struct PostgresBackendTests {
 /// Under `make test` the server must be there: a missing one is a failure, not a skip.
 @Test(.enabled(if: TestWarehouse.required)) func serverIsThereWhenRequired() {
     #expect(TestWarehouse.available, "CAMPAIGNLAB_PG_URL and PGPASSWORD are not set: make test starts the server")
+    #expect(TestWarehouse.sparkAvailable, "CAMPAIGNLAB_SPARK_URL and CAMPAIGNLAB_SPARK_PYTHON are not set: make test starts the cluster")
 }

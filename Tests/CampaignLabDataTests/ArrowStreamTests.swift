@@ -27,6 +27,10 @@ struct ArrowStreamTests {
         #expect(table.columns[6] == .doubles([nil, nil, nil]))
         let empty = try ArrowStream.decode(try Self.bytes("empty-0.arrows"))
         #expect(empty.names == ["x"] && empty.columns == [.integers([])])
+        // No rows of text columns: Spark sends empty offsets buffers (an empty metric_definitions).
+        let emptyText = try ArrowStream.decode(try Self.bytes("empty-text-0.arrows"))
+        #expect(emptyText.names.first == "NULL" && emptyText.names.count == 11 && emptyText.rowCount == 0)
+        #expect(emptyText.columns[1] == .strings([]) && emptyText.columns[9] == .integers([]))
     }
 
     /// A decimal column is named with what to do (the backend's SQL casts every aggregate).

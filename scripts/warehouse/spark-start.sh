@@ -12,6 +12,8 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import pyspark' 2>/de
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q 'pyspark==4.1.1'   # an sdist: about 40 s to build
 fi
+# Idempotent: a cluster of ours still running (an earlier run cut short) is stopped first.
+CL_SPARK_VENV=$VENV CL_SPARK_RUN=$RUN bash "$(dirname "$0")/spark-stop.sh" >/dev/null 2>&1 || true
 export SPARK_HOME=$("$VENV/bin/python" -c 'import pyspark,os;print(os.path.dirname(pyspark.__file__))')
 export JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_MASTER_HOST=127.0.0.1

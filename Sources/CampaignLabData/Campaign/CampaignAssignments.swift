@@ -98,7 +98,18 @@ public struct CampaignAssignments: Sendable {
             if position > 0, ids[position] == ids[position - 1] {
                 // One customer twice: assigned twice (or to two arms), or listed twice in customers.
                 // Counted per row dropped; where the duplicate comes from is looked up once.
-                let problem = firstDuplicate ?? duplicate(ids[position], campaign, database)
+                // (A remote engine cannot take a second query while this one streams: there the
+                // message names both places the duplicate can come from.)
+                let problem =
+                    firstDuplicate
+                    ?? (sql == .sqlite
+                        ? duplicate(ids[position], campaign, database)
+                        : DataError.contract(
+                            table: "assignments", column: "customer_id",
+                            row: "campaign_id='\(campaign.id)', customer_id=\(ids[position])",
+                            message:
+                                "the customer is assigned more than once (to one arm or to several), or has more than one row in customers; a customer has one assignment per campaign and one customers row"
+                        ))
                 firstDuplicate = problem
                 let summary = "repeating a customer", treatment = "left out of the campaign with every row of the customer"
                 if !leftOut.contains(position - 1) { try tally.add(problem, summary: summary, treatment: treatment) }

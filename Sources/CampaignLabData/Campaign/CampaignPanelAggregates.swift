@@ -30,7 +30,8 @@ extension CampaignPanel {
         for window in windows {
             let inWindow = "m.month BETWEEN '\(window.lowerBound)' AND '\(window.upperBound)'"
             for (j, metric) in metrics.enumerated() {
-                let x = "m." + quoteIdentifier(metric)
+                // Cast before adding: PostgreSQL adds a `real` column in single precision.
+                let x = sql.asDouble("m." + quoteIdentifier(metric))
                 select.append(sql.asDouble("sum(CASE WHEN \(inWindow) THEN \(x) END)"))
                 select.append(sql.asInteger("count(CASE WHEN \(inWindow) THEN \(x) END)"))
                 switch rollups[j] {
@@ -117,30 +118,35 @@ extension CampaignPanel {
         let eventList = events.map { _ in "?" }.joined(separator: ", ")
         let filter = "e.event IN (\(eventList)) AND e.occurred_at >= ? AND e.occurred_at < ?"
         let bindings = events.map { SQLiteValue.text($0) } + [.text(range.from), .text(range.until)]
-        let offsets = try EventTimes.writtenOffsets(filter: filter, bindings: bindings, database: database)
+        let join = "JOIN assignments a ON a.customer_id = e.customer_id AND a.campaign_id = ?"
+        let offsets = try EventTimes.writtenOffsets(
+            join: join, filter: filter, bindings: [.text(campaign)] + bindings, database: database)
 
         var values = [String: [[Double]]]()
         for d in definitions { values[d.metric] = Array(repeating: [Double](repeating: 0, count: n), count: windows.count) }
-        var select = ["e.customer_id"]
+        var select = ["e.customer_id"], selectBindings: [SQLiteValue] = []
         for window in windows {
             let inWindow = EventTimes.condition(
                 from: window.lowerBound.firstDay, until: window.upperBound.lastDay.adding(days: 1), offsets: offsets)
             for d in definitions {
-                let matches = "e.event = \(quoteLiteral(d.event ?? "")) AND \(inWindow)"
+                // The event's name is a value bound like any other (names come from the user's table).
+                let matches = "e.event = ? AND \(inWindow)"
+                selectBindings.append(.text(d.event ?? ""))
+                let value = database.dialect.asDouble("e.value")
                 switch d.rollup {
-                case .sum: select.append(database.dialect.asDouble("sum(CASE WHEN \(matches) THEN coalesce(e.value, 0) END)"))
+                case .sum: select.append(database.dialect.asDouble("sum(CASE WHEN \(matches) THEN coalesce(\(value), 0) END)"))
                 default: select.append(database.dialect.asInteger("count(CASE WHEN \(matches) THEN 1 END)"))
                 }
             }
         }
         let query = """
             SELECT \(select.joined(separator: ", "))
-            FROM events e JOIN assignments a ON a.customer_id = e.customer_id AND a.campaign_id = ?
+            FROM events e \(join)
             WHERE \(filter)
             GROUP BY e.customer_id
             """
         let position = CustomerIndex(ids)
-        try database.forEachRow(query, [.text(campaign)] + bindings) { row in
+        try database.forEachRow(query, selectBindings + [.text(campaign)] + bindings) { row in
             guard let i = position.position(row, 0) else { return }
             var column = 1
             for w in windows.indices {
@@ -180,37 +186,60 @@ public enum EventTimes {
     /// The written time without fraction or offset, with a space: 'YYYY-MM-DD HH:MM:SS'.
     static let writtenTime = "substr(e.occurred_at, 1, 10) || ' ' || substr(e.occurred_at, 12, 8)"
 
-    /// Whether the text has the shape of a timestamp (checked further when parsed).
-    static let looksLikeTime =
-        "(e.occurred_at LIKE '____-__-__ __:__:__%' OR e.occurred_at LIKE '____-__-__T__:__:__%')"
+    /// The text with every digit written as 9: the shape of a timestamp, checked locally.
+    static let shape = "translate(e.occurred_at, '0123456789', '9999999999')"
 
-    /// The offsets as written ('', 'Z', '+05:30') in the events that `filter` selects, from one
-    /// GROUP BY on the engine.
-    /// - Throws: `DataError.contract` naming a row whose `occurred_at` is not a timestamp.
+    /// The offsets as written ('', 'Z', '+05:30') in the events that `join` and `filter` select
+    /// (the campaign's customers'), from one GROUP BY on the engine by the text's shape and
+    /// offset: each shape must be one `Timestamp.parse` reads — 'YYYY-MM-DD HH:MM:SS' or with
+    /// 'T', an optional fraction, an optional 'Z' or '±HH:MM' — with months 01–12, days 01–31,
+    /// hours below 24 and minutes and seconds below 60.
+    /// - Throws: `DataError.contract` naming an `occurred_at` that is not such a timestamp.
     static func writtenOffsets<Engine: QueryEngine>(
-        filter: String, bindings: [SQLiteValue], database: Engine
+        join: String, filter: String, bindings: [SQLiteValue], database: Engine
     ) throws -> [String] {
+        let part = { (from: Int) in "substr(e.occurred_at, \(from), 2)" }
         let rows = try database.allRows(
             """
-            SELECT CASE WHEN \(looksLikeTime) THEN \(offsetExpression) ELSE '?' END AS written_offset,
-                   min(e.customer_id), min(e.occurred_at), \(database.dialect.asInteger("count(*)"))
-            FROM events e WHERE \(filter)
-            GROUP BY CASE WHEN \(looksLikeTime) THEN \(offsetExpression) ELSE '?' END
+            SELECT \(shape), \(offsetExpression), min(\(part(6))), max(\(part(6))), min(\(part(9))), max(\(part(9))),
+                   max(\(part(12))), max(\(part(15))), max(\(part(18))), min(e.occurred_at), \(database.dialect.asInteger("count(*)"))
+            FROM events e \(join) WHERE \(filter)
+            GROUP BY \(shape), \(offsetExpression)
             """, bindings)
         var offsets: [String] = []
         for row in rows {
-            let text = row[0].textValue ?? "?"
-            if text.isEmpty || (text != "UTC" && Timestamp.parseOffset(text) != nil) {
-                offsets.append(text)
-            } else {
+            let shape = row[0].textValue ?? "", written = row[1].textValue ?? ""
+            let text = { (i: Int) in row[i].textValue ?? "" }
+            let valid =
+                isTimestampShape(shape) && (written.isEmpty || Timestamp.parseOffset(written) != nil)
+                && text(2) >= "01" && text(3) <= "12" && text(4) >= "01" && text(5) <= "31" && text(6) <= "23"
+                && text(7) <= "59" && text(8) <= "59"
+            guard valid else {
                 throw DataError.contract(
-                    table: "events", column: "occurred_at", row: "customer_id=\(row[1])",
+                    table: "events", column: "occurred_at", row: "occurred_at=\(row[9].shortDescription)",
                     message:
-                        "\(row[2]) is not an ISO 8601 timestamp 'YYYY-MM-DD HH:MM:SS' with an optional 'Z' or '±HH:MM' (\(row[3]) rows like it)"
+                        "not an ISO 8601 timestamp 'YYYY-MM-DD HH:MM:SS' with an optional 'Z' or '±HH:MM' (\(row[10]) rows written like '\(shape)' with this offset)"
                 )
             }
+            if !offsets.contains(written) { offsets.append(written) }
         }
-        return offsets
+        return offsets.sorted()
+    }
+
+    /// '9999-99-99 99:99:99' or with 'T', then an optional '.9…', then an optional 'Z' or '±99:99'.
+    static func isTimestampShape(_ shape: String) -> Bool {
+        var rest = Substring(shape)
+        guard rest.hasPrefix("9999-99-99"), rest.count >= 19 else { return false }
+        let separator = rest[rest.index(rest.startIndex, offsetBy: 10)]
+        guard separator == " " || separator == "T", rest.dropFirst(11).hasPrefix("99:99:99") else { return false }
+        rest = rest.dropFirst(19)
+        if rest.first == "." {
+            rest = rest.dropFirst()
+            let digits = rest.prefix { $0 == "9" }
+            guard !digits.isEmpty else { return false }
+            rest = rest.dropFirst(digits.count)
+        }
+        return rest.isEmpty || rest == "Z" || ((rest.first == "+" || rest.first == "-") && rest.dropFirst() == "99:99")
     }
 
     /// SQL true when the event's reporting-zone time is in [`from` 00:00, `until` 00:00): per

@@ -190,7 +190,8 @@ public enum ArrowStream {
                 let data = try buffer(b)
                 b += 1
                 try need(length, width: 4)
-                guard values.count - 4 * length >= 4 else {  // length + 1 offsets
+                // length + 1 offsets; an empty column may have none at all (Spark writes it so).
+                guard values.count - 4 * length >= 4 || (length == 0 && values.isEmpty) else {
                     throw DecodeError(message: "column '\(field.name)': offsets buffer too short")
                 }
                 for i in 0..<length {

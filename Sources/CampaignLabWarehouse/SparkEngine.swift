@@ -1,0 +1,243 @@
+import CampaignLabData
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+
+/// A Spark cluster reached through Spark Connect (gRPC) as a `QueryEngine`: CampaignLab's
+/// aggregate queries run on the cluster's executors and only their small results come back, as
+/// Arrow batches.
+///
+/// - Tables: the Spark catalog's (`sc://HOST:PORT`, or `?database=NAME`), or Parquet folders the
+///   user names (`?parquet=DIR`: DIR/customers, DIR/customer_months, … become session-scoped
+///   temporary views over the files; nothing is written).
+/// - One RPC only, `ExecutePlan` with the SQL text as the plan (`SparkConnectMessages`); the
+///   request and response bytes go through gRPC unchanged (no generated code).
+/// - Double-quoted identifiers (`spark.sql.ansi.doubleQuotedIdentifiers`) are set for the
+///   session, so the SQL is the same as for the other engines.
+public final class SparkEngine: QueryEngine, @unchecked Sendable {
+    public var engineName: String { "Spark" }
+    public let location: String
+    public var dialect: SQLDialect { .spark }
+
+    private let client: GRPCClient<HTTP2ClientTransport.Posix>
+    private let session = UUID().uuidString.lowercased()
+    private let user = ProcessInfo.processInfo.environment["USER"] ?? "campaignlab"
+
+    /// Where to connect, from `sc://HOST:PORT[?parquet=DIR|database=NAME]` (spark:// too).
+    public struct Address: Equatable, Sendable {
+        public var host: String
+        public var port: Int
+        public var parquet: String?
+        public var database: String?
+
+        public init(host: String, port: Int, parquet: String?, database: String?) {
+            (self.host, self.port, self.parquet, self.database) = (host, port, parquet, database)
+        }
+
+        public var description: String {
+            "sc://\(host):\(port)" + (parquet.map { "?parquet=\($0)" } ?? database.map { "?database=\($0)" } ?? "")
+        }
+
+        public static func parse(_ url: String) throws -> Address {
+            func fail(_ message: String) -> DataError { DataError.engine(name: "Spark", location: "--backend", message: message) }
+            guard let components = URLComponents(string: url), components.scheme == "sc" || components.scheme == "spark",
+                let host = components.host, !host.isEmpty
+            else {
+                throw fail("'\(redactedURL(url))' is not a URL sc://HOST:PORT (Spark Connect, port 15002 by default)")
+            }
+            let items = components.queryItems ?? []
+            let parquet = items.first { $0.name == "parquet" }?.value
+            let database = items.first { $0.name == "database" }?.value
+            if parquet != nil && database != nil { throw fail("give ?parquet=DIR or ?database=NAME, not both") }
+            if let database, database.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_") }) {
+                throw fail("database '\(database)' is not a plain name")
+            }
+            return Address(host: host, port: components.port ?? 15002, parquet: parquet, database: database)
+        }
+    }
+
+    private init(client: GRPCClient<HTTP2ClientTransport.Posix>, location: String) {
+        self.client = client
+        self.location = location
+    }
+
+    deinit { client.beginGracefulShutdown() }
+
+    /// Connects to the Spark Connect server at `url` and prepares the session: double-quoted
+    /// identifiers, and the Parquet folders of `?parquet=` as temporary views.
+    /// - Throws: `DataError.engine` saying why (unreachable, a folder that is not there).
+    public static func connect(_ url: String) throws -> SparkEngine {
+        let address = try Address.parse(url)
+        let transport: HTTP2ClientTransport.Posix
+        do {
+            transport = try HTTP2ClientTransport.Posix(
+                target: .dns(host: address.host, port: address.port), transportSecurity: .plaintext)
+        } catch {
+            throw DataError.engine(name: "Spark", location: address.description, message: "cannot set up the connection (\(error))")
+        }
+        let client = GRPCClient(transport: transport)
+        Task { try? await client.runConnections() }
+        let engine = SparkEngine(client: client, location: address.description)
+        try engine.execute("SET spark.sql.ansi.doubleQuotedIdentifiers=true")
+        if let database = address.database { try engine.execute("USE \(database)") }
+        if let folder = address.parquet {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw DataError.engine(
+                    name: "Spark", location: address.description,
+                    message: "\(folder) is not a folder here; ?parquet= names a folder holding customers/, customer_months/, … as Parquet")
+            }
+            for table in Contract.tables.map(\.name) {
+                let path = (folder as NSString).appendingPathComponent(table)
+                guard FileManager.default.fileExists(atPath: path) else { continue }
+                try engine.execute("CREATE OR REPLACE TEMPORARY VIEW `\(table)` AS SELECT * FROM parquet.`\(path)`")
+            }
+        }
+        return engine
+    }
+
+    // MARK: QueryEngine
+
+    public func forEachRow(_ sql: String, _ bindings: [SQLiteValue], _ body: (ValuesRow) throws -> Void) throws {
+        let text = try Self.inline(sql, bindings)
+        for table in try execute(text) {
+            var values = [SQLiteValue](repeating: .null, count: table.columns.count)
+            for r in 0..<table.rowCount {
+                for (c, column) in table.columns.enumerated() {
+                    switch column {
+                    case .integers(let v): values[c] = v[r].map { .integer($0) } ?? .null
+                    case .doubles(let v): values[c] = v[r].map { .real($0) } ?? .null
+                    case .strings(let v): values[c] = v[r].map { .text($0) } ?? .null
+                    case .booleans(let v): values[c] = v[r].map { .integer($0 ? 1 : 0) } ?? .null
+                    case .nulls: values[c] = .null
+                    }
+                }
+                try body(ValuesRow(values))
+            }
+        }
+    }
+
+    public func describeTable(_ name: String) throws -> ContractSchema.Table? {
+        let rows: [[SQLiteValue]]
+        do {
+            rows = try allRows("DESCRIBE TABLE `\(name)`")
+        } catch DataError.engine(_, _, let message) where message.contains("TABLE_OR_VIEW_NOT_FOUND") {
+            return nil
+        }
+        var columns: [ColumnInfo] = []
+        for row in rows {
+            // The column list ends where partitioning or detailed information begins.
+            guard let column = row.first?.textValue, !column.isEmpty, !column.hasPrefix("#") else { break }
+            columns.append(
+                ColumnInfo(name: column, declaredType: Self.declaredType(row[1].textValue ?? ""), isNotNull: false, primaryKeyPosition: 0))
+        }
+        return ContractSchema.Table(name: name, kind: .view, columns: columns, hasRowID: false, uniqueKeys: [], readError: nil)
+    }
+
+    /// A Spark type as the SQLite-style declared type the contract checks read.
+    static func declaredType(_ type: String) -> String {
+        let t = type.lowercased()
+        if ["tinyint", "smallint", "int", "bigint", "integer", "long"].contains(t) { return "INTEGER" }
+        if ["float", "double", "real"].contains(t) { return "REAL" }
+        if t.hasPrefix("decimal") { return "NUMERIC" }
+        if t == "boolean" { return "BOOLEAN" }
+        if t == "date" { return "DATE" }
+        if t.hasPrefix("timestamp") { return "TIMESTAMP" }
+        if t == "string" || t.hasPrefix("varchar") || t.hasPrefix("char") { return "TEXT" }
+        return type.uppercased()
+    }
+
+    // MARK: Wire
+
+    /// `sql` with each `?` (outside quotes) replaced by its value as a Spark literal: Spark
+    /// Connect's SQL plan takes literal text, and a string literal's quotes and backslashes are
+    /// escaped.
+    static func inline(_ sql: String, _ bindings: [SQLiteValue]) throws -> String {
+        var text = "", next = 0, quote: Character?
+        for character in sql {
+            if let open = quote {
+                if character == open { quote = nil }
+                text.append(character)
+            } else if character == "'" || character == "\"" || character == "`" {
+                quote = character
+                text.append(character)
+            } else if character == "?" {
+                precondition(next < bindings.count, "SparkEngine.inline: more parameters than values")
+                switch bindings[next] {
+                case .null: text += "NULL"
+                case .integer(let v): text += "\(v)L"
+                case .real(let v):
+                    guard v.isFinite else {
+                        throw DataError.engine(name: "Spark", location: "", message: "\(v) cannot be a query parameter")
+                    }
+                    text += "CAST('\(v)' AS DOUBLE)"
+                case .text(let v):
+                    text += "'" + v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+                case .blob: throw DataError.engine(name: "Spark", location: "", message: "a BLOB cannot be a query parameter")
+                }
+                next += 1
+            } else {
+                text.append(character)
+            }
+        }
+        precondition(next == bindings.count, "SparkEngine.inline: \(next) parameters, \(bindings.count) values")
+        return text
+    }
+
+    /// Runs `sql` on the cluster and returns its Arrow batches, decoded.
+    @discardableResult
+    func execute(_ sql: String) throws -> [ArrowStream.Table] {
+        let request = SparkConnectMessages.executeSQL(sql, session: session, user: user, clientType: "campaignlab")
+        let client = client
+        let responses = try blocking(sql) {
+            try await client.serverStreaming(
+                request: ClientRequest(message: request), descriptor: Self.executePlan, serializer: BytesCoder(),
+                deserializer: BytesCoder(), options: .defaults
+            ) { response in
+                var batches: [[UInt8]] = []
+                for try await message in response.messages {
+                    batches += try SparkConnectMessages.arrowBatches(in: message)
+                }
+                return batches
+            }
+        }
+        return try responses.map { try ArrowStream.decode($0) }
+    }
+
+    /// `operation`, waited for, with Spark's errors in CampaignLab's words: the error class Spark
+    /// puts first ([TABLE_OR_VIEW_NOT_FOUND], [UNRESOLVED_COLUMN…]) and its message.
+    private func blocking<T>(_ sql: String, _ operation: @escaping @Sendable () async throws -> T) throws -> T {
+        do {
+            return try EngineCall.blocking(operation)
+        } catch let error as DataError {
+            throw error
+        } catch let error as RPCError {
+            let message: String
+            switch error.code {
+            case .unavailable:
+                message = "cannot connect: is the Spark Connect server running and reachable from here (host, port 15002 by default)?"
+            case .deadlineExceeded: message = "the query ran past its deadline"
+            default:
+                let first = error.message.split(whereSeparator: \.isNewline).first.map(String.init) ?? error.message
+                let statement = sql.split(whereSeparator: \.isNewline).joined(separator: " ").prefix(300)
+                message = "\(first) (in: \(statement))"
+            }
+            throw DataError.engine(name: "Spark", location: location, message: message)
+        } catch {
+            throw DataError.engine(name: "Spark", location: location, message: "\(error)")
+        }
+    }
+
+    static let executePlan = MethodDescriptor(
+        fullyQualifiedService: "spark.connect.SparkConnectService", method: "ExecutePlan")
+}
+
+/// Messages as their bytes: the request is encoded and the response decoded by
+/// `SparkConnectMessages`, so gRPC only frames them.
+struct BytesCoder: MessageSerializer, MessageDeserializer {
+    func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
+
+    func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
+        serializedMessageBytes.withUnsafeBytes { Array($0) }
+    }
+}
