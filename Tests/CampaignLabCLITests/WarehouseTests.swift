@@ -80,6 +80,16 @@ enum TestWarehouse {
         return env
     }
 
+    /// A schema `name` of views over the contract tables of schema `source`, those of `replacing`
+    /// (table → SELECT) defined otherwise.
+    static func viewSchema(_ name: String, over source: String, replacing: [String: String] = [:]) throws {
+        var sql = "DROP SCHEMA IF EXISTS \(name) CASCADE; CREATE SCHEMA \(name);\n"
+        for table in ContractFixtures.tableNames {
+            sql += "CREATE VIEW \(name).\(table) AS \(replacing[table] ?? "SELECT * FROM \(source).\(table)");\n"
+        }
+        try psql(sql)
+    }
+
     /// Runs `sql` with psql as the test user (outside CampaignLab, which never writes).
     static func psql(_ sql: String) throws {
         try run("/bin/sh", ["-c", "psql -X -q -v ON_ERROR_STOP=1 -c \"$SQL\""], extra: ["SQL": sql])
@@ -216,27 +226,18 @@ struct PostgresBackendTests {
     /// a time that is not a timestamp is named, and one of a customer outside the campaign is not read.
     @Test func badRowsOnPostgreSQL() throws {
         _ = try TestWarehouse.backend(try TestWarehouse.edgeBank.get(), schema: "edge_bank")
-        try TestWarehouse.psql(
-            """
-            DROP SCHEMA IF EXISTS edge_bad CASCADE; CREATE SCHEMA edge_bad;
-            CREATE VIEW edge_bad.customers AS SELECT * FROM edge_bank.customers;
-            CREATE VIEW edge_bad.customer_months AS SELECT * FROM edge_bank.customer_months;
-            CREATE VIEW edge_bad.campaigns AS SELECT * FROM edge_bank.campaigns;
-            CREATE VIEW edge_bad.metric_definitions AS SELECT * FROM edge_bank.metric_definitions;
-            CREATE VIEW edge_bad.assignments AS SELECT * FROM edge_bank.assignments
-              UNION ALL SELECT campaign_id, customer_id, 'participant', assigned_at FROM edge_bank.assignments
-              WHERE campaign_id = 'growth' AND customer_id = 2999;
-            CREATE VIEW edge_bad.events AS SELECT * FROM edge_bank.events
-              UNION ALL SELECT 4000000, 'buy\\', '2024-05-02 not a time', 1.0, NULL;
-            DROP SCHEMA IF EXISTS edge_badtime CASCADE; CREATE SCHEMA edge_badtime;
-            CREATE VIEW edge_badtime.customers AS SELECT * FROM edge_bank.customers;
-            CREATE VIEW edge_badtime.customer_months AS SELECT * FROM edge_bank.customer_months;
-            CREATE VIEW edge_badtime.campaigns AS SELECT * FROM edge_bank.campaigns;
-            CREATE VIEW edge_badtime.metric_definitions AS SELECT * FROM edge_bank.metric_definitions;
-            CREATE VIEW edge_badtime.assignments AS SELECT * FROM edge_bank.assignments;
-            CREATE VIEW edge_badtime.events AS SELECT * FROM edge_bank.events
-              UNION ALL SELECT 5, 'buy\\', '2024-05-02 10:00:00+08', 1.0, NULL;
-            """)
+        try TestWarehouse.viewSchema(
+            "edge_bad", over: "edge_bank",
+            replacing: [
+                "assignments": """
+                SELECT * FROM edge_bank.assignments UNION ALL SELECT campaign_id, customer_id, 'participant', assigned_at
+                FROM edge_bank.assignments WHERE campaign_id = 'growth' AND customer_id = 2999
+                """,
+                "events": "SELECT * FROM edge_bank.events UNION ALL SELECT 4000000, 'buy\\', '2024-05-02 not a time', 1.0, NULL",
+            ])
+        try TestWarehouse.viewSchema(
+            "edge_badtime", over: "edge_bank",
+            replacing: ["events": "SELECT * FROM edge_bank.events UNION ALL SELECT 5, 'buy\\', '2024-05-02 10:00:00+08', 1.0, NULL"])
         let url = TestWarehouse.url!
         let twice = try runCampaignLab(["uplift", "--backend", url + "?schema=edge_bad", "--campaign", "growth", "--quiet"])
         #expect(twice.exitCode == 8)
@@ -337,17 +338,12 @@ struct PostgresBackendTests {
 
         // A copy of demo-small whose events hold customer ids as text, and whose customer_months lost a column.
         _ = try TestWarehouse.backend("demo-small.sqlite", schema: "demo_small")
-        try TestWarehouse.psql(
-            """
-            DROP SCHEMA IF EXISTS odd_bank CASCADE; CREATE SCHEMA odd_bank;
-            CREATE VIEW odd_bank.customers AS SELECT * FROM demo_small.customers;
-            CREATE VIEW odd_bank.campaigns AS SELECT * FROM demo_small.campaigns;
-            CREATE VIEW odd_bank.assignments AS SELECT * FROM demo_small.assignments;
-            CREATE VIEW odd_bank.metric_definitions AS SELECT * FROM demo_small.metric_definitions;
-            CREATE VIEW odd_bank.customer_months AS SELECT customer_id, month, aum, app_logins FROM demo_small.customer_months;
-            CREATE VIEW odd_bank.events AS SELECT CAST(customer_id AS TEXT) AS customer_id, event, occurred_at, campaign_id, value
-              FROM demo_small.events;
-            """)
+        try TestWarehouse.viewSchema(
+            "odd_bank", over: "demo_small",
+            replacing: [
+                "customer_months": "SELECT customer_id, month, aum, app_logins FROM demo_small.customer_months",
+                "events": "SELECT CAST(customer_id AS TEXT) AS customer_id, event, occurred_at, campaign_id, value FROM demo_small.events",
+            ])
         let odd = url + "?schema=odd_bank"
         let types = try runCampaignLab(["uplift", "--backend", odd, "--campaign", "growth_journey_2026", "--quiet"])
         #expect(types.exitCode == 8)
