@@ -40,6 +40,11 @@ public enum SQLDialect: String, Sendable {
     /// `expression` as an integer.
     public func asInteger(_ expression: String) -> String { "CAST(\(expression) AS \(integerType))" }
 
+    /// The integer quotient of two non-negative integer expressions (Spark's `/` gives a double).
+    public func integerDivision(_ dividend: String, _ divisor: String) -> String {
+        self == .spark ? "((\(dividend)) div (\(divisor)))" : "((\(dividend)) / (\(divisor)))"
+    }
+
     /// `expression` as text (a DATE or TIMESTAMP column of a warehouse, read as the contract's text).
     public func asText(_ expression: String) -> String {
         switch self {
@@ -83,6 +88,14 @@ extension QueryEngine {
         var result: [[SQLiteValue]] = []
         try forEachRow(sql, bindings) { row in result.append(row.values) }
         return result
+    }
+
+    /// Calls `body` with each row of `sql` as `columns` values: for results streamed by an
+    /// existential engine (`any QueryEngine`).
+    public func forEachValues(
+        _ sql: String, _ bindings: [SQLiteValue] = [], columns: Int, _ body: ([SQLiteValue]) throws -> Void
+    ) throws {
+        try forEachRow(sql, bindings) { row in try body((0..<columns).map { row.value($0) }) }
     }
 
     /// Whether this is the in-process SQLite engine.

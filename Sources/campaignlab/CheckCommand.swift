@@ -2,11 +2,11 @@ import ArgumentParser
 import CampaignLabData
 import Foundation
 
-/// `campaignlab check --db FILE [--json]`: validates a database against the data contract.
+/// `campaignlab check --db FILE | --backend URL [--json]`: validates a database against the data contract.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check an SQLite file against the CampaignLab data contract and summarize it.",
+        abstract: "Check an SQLite file (or a warehouse's tables) against the CampaignLab data contract and summarize it.",
         discussion: """
             Reads the file read-only (it is never changed) and reports every
             problem with its severity, table, column, an example row and how many
@@ -43,14 +43,23 @@ struct CheckCommand: ParsableCommand {
             or a directory, 3 empty or not SQLite, 4 corrupt, 5 locked by a
             program writing to it, 6 no permission (campaignlab --help lists all).
 
+            On a warehouse (--backend postgres://… or sc://…) every check is an
+            aggregate query the engine runs (counts, examples and ranges come back,
+            never rows); the columns' declared types stand for their values, and an
+            example names the value rather than the row.
+
             Examples:
               campaignlab check --db bank.sqlite
               campaignlab check --db bank.sqlite --json > check.json
+              PGPASSWORD=… campaignlab check --backend postgres://analyst@dw:5432/bank?schema=marketing
             """
     )
 
     @Option(name: .long, help: ArgumentHelp("The SQLite database file to check.", valueName: "file"))
-    var db: String
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp(DataSource.backendHelp, valueName: "url"))
+    var backend: String?
 
     @Flag(name: .long, help: "Print the report as JSON (stable key order) instead of text.")
     var json = false
@@ -60,10 +69,11 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let quiet = quiet
-        let report = try CommandFailure.handling {
-            try ContractChecker.check(databaseAt: db) { line in
-                if !quiet { printError(line) }
-            }
+        let progress = { (line: String) in if !quiet { printError(line) } }
+        let (report, name) = try CommandFailure.handling {
+            if let db, backend == nil { return (try ContractChecker.check(databaseAt: db, progress: progress), db) }
+            let source = try DataSource.open(db: db, backend: backend)
+            return (try ContractChecker(engine: source.engine, progress: progress).run(), source.name)
         }
         if json {
             let encoder = JSONEncoder()
@@ -71,7 +81,7 @@ struct CheckCommand: ParsableCommand {
             let data = try encoder.encode(report)
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(CheckReportText.render(report, path: db), terminator: "")
+            print(CheckReportText.render(report, path: name), terminator: "")
         }
         if report.hasErrors { throw ExitStatus.badData.code }
     }

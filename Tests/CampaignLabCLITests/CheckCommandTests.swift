@@ -138,7 +138,7 @@ struct CheckCommandTests {
     @Test func helpDescribesTheChecks() throws {
         let help = try runCampaignLab(["check", "--help"])
         #expect(help.exitCode == 0)
-        #expect(help.stdout.contains("USAGE: campaignlab check --db <file>"))
+        #expect(help.stdout.contains("USAGE: campaignlab check [--db <file>] [--backend <url>]"), "\(help.stdout)")
         #expect(help.stdout.contains("campaignlab check --db bank.sqlite --json"))
         #expect(help.stdout.contains("Exit status"))
     }

@@ -70,7 +70,10 @@ def main():
             for row in source.execute(f'SELECT {names} FROM "{table}"'):
                 writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in row])
                 count += 1
-        frame = spark.read.csv(staging, schema=schema, header=False, mode="FAILFAST")
+        # repr() writes an infinite float as inf or -inf (Spark's CSV default is Inf).
+        frame = spark.read.csv(
+            staging, schema=schema, header=False, mode="FAILFAST", positiveInf="inf", negativeInf="-inf", nanValue="nan"
+        )
         if "customer_id" in schema.fieldNames():
             frame = frame.repartition(args.partitions, "customer_id").sortWithinPartitions("customer_id")
         else:

@@ -107,24 +107,25 @@ public enum CampaignFunnel: Analysis {
         try AnalysisError.namingReadErrors {
             let id = options.campaign
             var steps = options.steps, omitted: [String] = []
-            let campaign = try CampaignInfo.load(id, from: try context.sqlite("campaign.funnel"), schema: context.schema)
+            let engine = context.engine
+            let campaign = try CampaignInfo.load(id, from: engine, schema: context.schema)
             try context.schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
             try context.schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm", "assigned_at"])
             if steps == CampaignFunnel.defaultSteps {
                 // The default steps are a common shape, not every bank's events: those it has.
                 let wanted = steps.filter { $0 != "assigned" }
-                let present = try CampaignEvents.presentEvents(wanted, database: try context.sqlite("campaign.funnel"))
+                let present = try CampaignEvents.presentEvents(wanted, database: engine)
                 omitted = wanted.filter { !present.contains($0) }
                 steps = steps.filter { $0 == "assigned" || present.contains($0) }
                 guard steps.count >= 2 else {
-                    let known = try CampaignEvents.knownEvents(try context.sqlite("campaign.funnel"))
+                    let known = try CampaignEvents.knownEvents(engine)
                     throw AnalysisError(
                         option: "steps",
                         "none of the default steps (\(wanted.joined(separator: ", "))) is in table events (events: \(known.joined(separator: ", "))); name the funnel's steps"
                     )
                 }
             } else {
-                try CampaignEvents.requireEvents(steps.filter { $0 != "assigned" }, database: try context.sqlite("campaign.funnel"))
+                try CampaignEvents.requireEvents(steps.filter { $0 != "assigned" }, database: engine)
             }
             let dimension = options.by ?? context.schema.dimensions.first
             if let dimension, !context.schema.dimensions.contains(dimension) {
@@ -132,35 +133,59 @@ public enum CampaignFunnel: Analysis {
                     option: "by",
                     "'\(dimension)' is not a dimension of customers (dimensions: \(context.schema.dimensions.joined(separator: ", ")))")
             }
-            // The events first: they do not depend on the assignments, which the uplift's panel
-            // is reading at the same time for both.
             let eventSteps = steps.enumerated().filter { $0.element != "assigned" }
-            context.progress("funnel of \(id): reading events \(eventSteps.map(\.element).joined(separator: ", "))")
-            let events = try CampaignEvents.stepEvents(
-                of: campaign, steps: Dictionary(uniqueKeysWithValues: eventSteps.map { ($0.element, $0.offset) }),
-                schema: context.schema, database: try context.sqlite("campaign.funnel"), badRows: context.badRows)
-            let entrants = try readEntrants(campaign, arm: options.arm, dimension: dimension, context)
-            let index = CustomerIndex(entrants.ids)
-            var times = FunnelWalk.EventTimes(customers: entrants.entry.count)
-            var cutoff = -Double.infinity, matched = 0
-            for e in events {
-                cutoff = max(cutoff, e.time)
-                guard let i = index.position(of: e.customer) else { continue }
-                times.add(customer: i, step: e.step, time: e.time)
-                matched += 1
-            }
-            times.sort()
-            if let example = events.first?.customer {
-                try CampaignEvents.requireMatches(
-                    matched, of: events.count, example: example, assigned: entrants.ids.first,
-                    what: "funnel events of campaign '\(id)'")
+            var first: (Int, Int, Double) -> Double?
+            var cutoff = -Double.infinity
+            let entrants: Entrants
+            if let database = engine as? SQLiteDatabase {
+                // The events first: they do not depend on the assignments, which the uplift's panel
+                // is reading at the same time for both.
+                context.progress("funnel of \(id): reading events \(eventSteps.map(\.element).joined(separator: ", "))")
+                let events = try CampaignEvents.stepEvents(
+                    of: campaign, steps: Dictionary(uniqueKeysWithValues: eventSteps.map { ($0.element, $0.offset) }),
+                    schema: context.schema, database: database, badRows: context.badRows)
+                entrants = try readEntrants(campaign, arm: options.arm, dimension: dimension, context)
+                let index = CustomerIndex(entrants.ids)
+                var times = FunnelWalk.EventTimes(customers: entrants.entry.count)
+                var matched = 0
+                for e in events {
+                    cutoff = max(cutoff, e.time)
+                    guard let i = index.position(of: e.customer) else { continue }
+                    times.add(customer: i, step: e.step, time: e.time)
+                    matched += 1
+                }
+                times.sort()
+                if let example = events.first?.customer {
+                    try CampaignEvents.requireMatches(
+                        matched, of: events.count, example: example, assigned: entrants.ids.first,
+                        what: "funnel events of campaign '\(id)'")
+                }
+                first = { [times] in times.first($0, $1, $2) }
+            } else {
+                // On a remote engine the engine walks the steps (first occurrence not before the
+                // previous step) and sends each campaign customer's step times.
+                try context.schema.requireOneIDType([Contract.events])
+                let found = try CampaignEvents.aggregateStepTimes(of: campaign, steps: steps, database: engine, progress: context.progress)
+                entrants = try readEntrants(campaign, arm: options.arm, dimension: dimension, context)
+                let index = CustomerIndex(entrants.ids)
+                var times = [[Double?]](repeating: [Double?](repeating: nil, count: steps.count), count: entrants.entry.count)
+                for (j, customer) in found.ids.enumerated() {
+                    if let i = index.position(of: customer) { times[i] = found.times[j] }
+                }
+                if let example = found.example {
+                    try CampaignEvents.requireMatches(
+                        found.matched, of: found.events, example: example, assigned: entrants.ids.first,
+                        what: "funnel events of campaign '\(id)'")
+                }
+                cutoff = found.latest ?? -.infinity
+                // The engine's step k is already the first not before step k − 1.
+                first = { [times] customer, step, _ in times[customer][step] }
             }
             // The data's end, not the funnel's last event: a bank whose goal events stop early
             // (a reward paid out weekly) still has customers at risk until its data end.
             if cutoff > -Double.infinity,
                 let end = try CampaignEvents.dataEnd(
-                    from: campaign.startsOn, through: campaign.endsOn, schema: context.schema,
-                    database: try context.sqlite("campaign.funnel"))
+                    from: campaign.startsOn, through: campaign.endsOn, schema: context.schema, engine: engine)
             {
                 cutoff = max(cutoff, end)
             }
@@ -171,7 +196,7 @@ public enum CampaignFunnel: Analysis {
                 )
             }
             var result = walk(
-                campaign, steps: steps, entrants: entrants, times: times, cutoff: cutoff, windowDays: options.windowDays,
+                campaign, steps: steps, entrants: entrants, first: first, cutoff: cutoff, windowDays: options.windowDays,
                 dimension: dimension)
             result.omittedSteps = omitted
             return result
@@ -187,7 +212,7 @@ public enum CampaignFunnel: Analysis {
             context.progress("funnel of \(campaign.id): reading the customers")
             assignments = try CampaignAssignments.read(
                 campaign, dimensions: [dimension], withAssignedAt: true, deferringValueProblems: true, badRows: context.badRows,
-                database: try context.sqlite("campaign.funnel"))
+                database: context.engine)
             d = 0
         }
         try assignments.requireAssignedAt(context.badRows)
@@ -217,16 +242,16 @@ public enum CampaignFunnel: Analysis {
     /// Each customer's way through the steps (first occurrence after the previous step,
     /// within the window), then Kaplan–Meier of the time to the last step, by segment.
     static func walk(
-        _ campaign: CampaignInfo, steps: [String], entrants: Entrants, times: FunnelWalk.EventTimes,
+        _ campaign: CampaignInfo, steps: [String], entrants: Entrants, first: (Int, Int, Double) -> Double?,
         cutoff: Double, windowDays: Double?, dimension: String?
     ) -> CampaignFunnelResult {
         let campaignEnd = Double(campaign.endsOn.adding(days: 1).daysSinceEpoch) * 86_400
         let assigned = steps[0] == "assigned"
         let paths = FunnelWalk.walk(
             customers: entrants.entry.count, steps: steps.count,
-            entry: { assigned ? entrants.entry[$0] : times.first($0, 0, -.infinity) }, segment: { entrants.segment[$0] },
+            entry: { assigned ? entrants.entry[$0] : first($0, 0, -.infinity) }, segment: { entrants.segment[$0] },
             windowEnd: { entered in min(windowDays.map { entered + $0 * 86_400 } ?? .infinity, campaignEnd, cutoff) },
-            first: times.first)
+            first: first)
         let summary = paths.toGoal.summarized()
         return CampaignFunnelResult(
             campaign: campaign, steps: steps, reached: paths.reached, entered: paths.reached[0], windowDays: windowDays,

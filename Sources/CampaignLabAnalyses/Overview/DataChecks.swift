@@ -8,7 +8,7 @@ public enum DataChecks: Analysis {
     public typealias Options = NoOptions
 
     public static func run(_ context: AnalysisContext, _ options: NoOptions) throws -> [ReportBlock] {
-        let checker = try ContractChecker(database: try context.sqlite("overview.checks"), progress: { context.progress("check: \($0)") })
+        let checker = try ContractChecker(engine: context.engine, progress: { context.progress("check: \($0)") })
         let report = try checker.run()
         if report.problems.isEmpty {
             return [

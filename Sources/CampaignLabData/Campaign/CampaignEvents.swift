@@ -8,7 +8,7 @@ public enum CampaignEvents {
     /// Checks that each of `events` occurs in table events (a lookup that stops at the first
     /// row; the list of events for the message is read only when one is missing).
     /// - Throws: `CampaignReadError(.steps)` naming the missing event and the events there are.
-    public static func requireEvents(_ events: [String], database: SQLiteDatabase) throws {
+    public static func requireEvents<Engine: QueryEngine>(_ events: [String], database: Engine) throws {
         let present = try presentEvents(events, database: database)
         if let event = events.first(where: { !present.contains($0) }) {
             throw CampaignReadError(
@@ -17,8 +17,8 @@ public enum CampaignEvents {
     }
 
     /// Those of `events` that table events has at least one row of.
-    public static func presentEvents(_ events: [String], database: SQLiteDatabase) throws -> Set<String> {
-        Set(try events.filter { try database.scalarInt("SELECT 1 FROM events WHERE event = ? LIMIT 1", [.text($0)]) != nil })
+    public static func presentEvents<Engine: QueryEngine>(_ events: [String], database: Engine) throws -> Set<String> {
+        Set(try events.filter { try !database.allRows("SELECT 1 FROM events WHERE event = ? LIMIT 1", [.text($0)]).isEmpty })
     }
 
     /// The `occurred_at` text range ['from', 'until') a query takes for events dated `first`…`last`
@@ -62,8 +62,11 @@ public enum CampaignEvents {
     }
 
     /// Every event name in table events, sorted.
-    public static func knownEvents(_ database: SQLiteDatabase) throws -> [String] {
-        try database.rows("SELECT DISTINCT event FROM events ORDER BY event").compactMap { $0[0].textValue }
+    public static func knownEvents<Engine: QueryEngine>(_ database: Engine) throws -> [String] {
+        // Sorted here: engines order text by their collation.
+        try database.allRows("SELECT DISTINCT event FROM events").compactMap { $0[0].textValue }.sorted {
+            $0.utf8.lexicographicallyPrecedes($1.utf8)
+        }
     }
 
     /// The error for the row `statement` is on (customer_id, event, occurred_at…): its

@@ -175,36 +175,43 @@ extension CampaignPanel {
 /// `occurred_at` compared in SQL as the contract writes it: 'YYYY-MM-DD HH:MM:SS' or with 'T',
 /// an optional fraction, and an optional 'Z' or '±HH:MM' offset.
 public enum EventTimes {
-    /// The written offset of `occurred_at`: 'Z', the last six characters when they are an
-    /// offset, or '' (none: the reporting zone's time).
-    static let offsetExpression = """
-        CASE WHEN substr(e.occurred_at, length(e.occurred_at), 1) = 'Z' THEN 'Z' \
-        WHEN length(e.occurred_at) >= 25 AND substr(e.occurred_at, length(e.occurred_at) - 5, 1) IN ('+', '-') \
-        THEN substr(e.occurred_at, length(e.occurred_at) - 5) ELSE '' END
+    /// The written offset of the timestamp text `column`: 'Z', the last six characters when they
+    /// are an offset, or '' (none: the reporting zone's time).
+    static func offsetExpression(_ column: String = "e.occurred_at") -> String {
         """
+        CASE WHEN substr(\(column), length(\(column)), 1) = 'Z' THEN 'Z' \
+        WHEN length(\(column)) >= 25 AND substr(\(column), length(\(column)) - 5, 1) IN ('+', '-') \
+        THEN substr(\(column), length(\(column)) - 5) ELSE '' END
+        """
+    }
 
     /// The written time without fraction or offset, with a space: 'YYYY-MM-DD HH:MM:SS'.
-    static let writtenTime = "substr(e.occurred_at, 1, 10) || ' ' || substr(e.occurred_at, 12, 8)"
+    static func writtenTime(_ column: String = "e.occurred_at") -> String {
+        "substr(\(column), 1, 10) || ' ' || substr(\(column), 12, 8)"
+    }
 
     /// The text with every digit written as 9: the shape of a timestamp, checked locally.
-    static let shape = "translate(e.occurred_at, '0123456789', '9999999999')"
+    static func shape(_ column: String) -> String { "translate(\(column), '0123456789', '9999999999')" }
 
-    /// The offsets as written ('', 'Z', '+05:30') in the events that `join` and `filter` select
-    /// (the campaign's customers'), from one GROUP BY on the engine by the text's shape and
+    /// The offsets as written ('', 'Z', '+05:30') in the `column` texts (`table`'s, aliased e) that
+    /// `join` and `filter` select (the campaign's customers'), from one GROUP BY on the engine by the text's shape and
     /// offset: each shape must be one `Timestamp.parse` reads — 'YYYY-MM-DD HH:MM:SS' or with
     /// 'T', an optional fraction, an optional 'Z' or '±HH:MM' — with months 01–12, days 01–31,
     /// hours below 24 and minutes and seconds below 60.
-    /// - Throws: `DataError.contract` naming an `occurred_at` that is not such a timestamp.
+    /// - Throws: `DataError.contract` naming a text that is not such a timestamp.
     static func writtenOffsets<Engine: QueryEngine>(
-        join: String, filter: String, bindings: [SQLiteValue], database: Engine
+        table: String = "events", column: String = "occurred_at", join: String, filter: String, bindings: [SQLiteValue],
+        database: Engine
     ) throws -> [String] {
-        let part = { (from: Int) in "substr(e.occurred_at, \(from), 2)" }
+        let text = "e." + column
+        let part = { (from: Int) in "substr(\(text), \(from), 2)" }
+        let shape = shape(text), offset = offsetExpression(text)
         let rows = try database.allRows(
             """
-            SELECT \(shape), \(offsetExpression), min(\(part(6))), max(\(part(6))), min(\(part(9))), max(\(part(9))),
-                   max(\(part(12))), max(\(part(15))), max(\(part(18))), min(e.occurred_at), \(database.dialect.asInteger("count(*)"))
-            FROM events e \(join) WHERE \(filter)
-            GROUP BY \(shape), \(offsetExpression)
+            SELECT \(shape), \(offset), min(\(part(6))), max(\(part(6))), min(\(part(9))), max(\(part(9))),
+                   max(\(part(12))), max(\(part(15))), max(\(part(18))), min(\(text)), \(database.dialect.asInteger("count(*)"))
+            FROM \(table) e \(join) WHERE \(filter) AND \(text) IS NOT NULL
+            GROUP BY \(shape), \(offset)
             """, bindings)
         var offsets: [String] = []
         for row in rows {
@@ -216,7 +223,7 @@ public enum EventTimes {
                 && text(7) <= "59" && text(8) <= "59"
             guard valid else {
                 throw DataError.contract(
-                    table: "events", column: "occurred_at", row: "occurred_at=\(row[9].shortDescription)",
+                    table: table, column: column, row: "\(column)=\(row[9].shortDescription)",
                     message:
                         "not an ISO 8601 timestamp 'YYYY-MM-DD HH:MM:SS' with an optional 'Z' or '±HH:MM' (\(row[10]) rows written like '\(shape)' with this offset)"
                 )
@@ -224,6 +231,37 @@ public enum EventTimes {
             if !offsets.contains(written) { offsets.append(written) }
         }
         return offsets.sorted()
+    }
+
+    /// SQL for the reporting-zone time of the timestamp text `column`, in whole microseconds
+    /// since 1970 (`Timestamp.secondsSinceEpoch` × 10⁶, digits beyond the microsecond dropped),
+    /// for text written with one of `offsets` as `writtenOffsets` found them (NULL for another):
+    /// integer arithmetic on the text's digits — the civil date's day number, the time of day, the
+    /// offset's shift — so that every engine gives the same value and equal times stay equal.
+    static func reportingMicros(_ column: String, offsets: [String], dialect: SQLDialect) -> String {
+        let number = { (from: Int, length: Int) in dialect.asInteger("substr(\(column), \(from), \(length))") }
+        let div = dialect.integerDivision
+        // Days from the civil date (the proleptic Gregorian calendar from 1 March of year 0).
+        let month = number(6, 2)
+        let year = "(\(number(1, 4)) - CASE WHEN \(month) <= 2 THEN 1 ELSE 0 END)"
+        let dayOfYear = "\(div("153 * ((\(month) + 9) % 12) + 2", "5")) + \(number(9, 2)) - 1"
+        let days = "(365 * \(year) + \(div(year, "4")) - \(div(year, "100")) + \(div(year, "400")) + \(dayOfYear) - 719468)"
+        let seconds = "(\(days) * 86400 + \(number(12, 2)) * 3600 + \(number(15, 2)) * 60 + \(number(18, 2)))"
+        let cases = offsets.map { written -> String in
+            let shift = Timestamp.reportingOffsetSeconds - (Timestamp.parseOffset(written) ?? Timestamp.reportingOffsetSeconds)
+            // A fraction is the digits after the '.' at position 20, before the offset.
+            let digits = "length(\(column)) - \(20 + written.count)"
+            let fraction =
+                "CASE WHEN \(digits) > 0 THEN \(dialect.asInteger("substr(substr(\(column), 21, \(digits)) || '000000', 1, 6)")) ELSE 0 END"
+            return "WHEN '\(written)' THEN (\(seconds) + \(shift)) * 1000000 + \(fraction)"
+        }
+        guard !cases.isEmpty else { return "NULL" }
+        return "(CASE (\(offsetExpression(column))) \(cases.joined(separator: " ")) END)"
+    }
+
+    /// Seconds since 1970 from `reportingMicros`' microseconds: whole seconds exactly.
+    static func seconds(micros: Int64) -> Double {
+        Double(micros / 1_000_000) + Double(micros % 1_000_000) / 1_000_000
     }
 
     /// '9999-99-99 99:99:99' or with 'T', then an optional '.9…', then an optional 'Z' or '±99:99'.
@@ -251,12 +289,12 @@ public enum EventTimes {
             let shift = Double(Timestamp.reportingOffsetSeconds - (offset ?? Timestamp.reportingOffsetSeconds))
             let low = Timestamp(secondsSinceEpoch: start - shift).description
             let high = Timestamp(secondsSinceEpoch: end - shift).description
-            return "\(writtenTime) >= '\(low)' AND \(writtenTime) < '\(high)'"
+            return "\(writtenTime()) >= '\(low)' AND \(writtenTime()) < '\(high)'"
         }
         guard !offsets.isEmpty else { return "1 = 0" }
         let cases = offsets.map { written in
             "WHEN '\(written)' THEN (CASE WHEN \(range(Timestamp.parseOffset(written))) THEN 1 ELSE 0 END)"
         }
-        return "(CASE (\(offsetExpression)) \(cases.joined(separator: " ")) ELSE 0 END) = 1"
+        return "(CASE (\(offsetExpression())) \(cases.joined(separator: " ")) ELSE 0 END) = 1"
     }
 }

@@ -18,7 +18,11 @@ import CSQLite
 /// for problem in report.problems { print(problem.severity, problem.place, problem.message) }
 /// ```
 public final class ContractChecker {
-    let database: SQLiteDatabase
+    /// Where the data are: the SQLite file (scanned row by row in process) or a remote engine
+    /// (every check an aggregate query there: `EngineChecks`).
+    let engine: any QueryEngine
+    /// The SQLite file, when that is the engine.
+    let database: SQLiteDatabase?
     let progress: (String) -> Void
     let schema: ContractSchema
     var problems = ProblemCollector()
@@ -43,9 +47,19 @@ public final class ContractChecker {
     ///   - progress: called with short progress lines ("checking customer_months… 12,000,000 rows").
     /// - Throws: `DataError.sqlite` when the schema cannot be read.
     public init(database: SQLiteDatabase, progress: @escaping (String) -> Void = { _ in }) throws {
+        self.engine = database
         self.database = database
         self.progress = progress
         self.schema = try ContractSchema.discover(in: database)
+    }
+
+    /// Prepares a check of the contract tables on `engine` (a remote engine, or SQLite).
+    /// - Throws: `DataError.engine` when the engine's catalog cannot be read.
+    public init(engine: any QueryEngine, progress: @escaping (String) -> Void = { _ in }) throws {
+        self.engine = engine
+        self.database = engine as? SQLiteDatabase
+        self.progress = progress
+        self.schema = try ContractSchema.discover(in: engine)
     }
 
     /// Opens `path` read-only and checks it.
@@ -78,11 +92,20 @@ public final class ContractChecker {
         campaignRows = []
 
         checkSchema()
-        try guarded(Contract.customers) { try scanCustomers() }
-        try guarded(Contract.customerMonths) { try scanCustomerMonths() }
-        try guarded(Contract.events) { try scanEvents() }
-        try guarded(Contract.campaigns) { try scanCampaigns() }
-        try guarded(Contract.assignments) { _ = try scanRows(of: Contract.assignments) }
+        if database != nil {
+            try guarded(Contract.customers) { try scanCustomers() }
+            try guarded(Contract.customerMonths) { try scanCustomerMonths() }
+            try guarded(Contract.events) { try scanEvents() }
+            try guarded(Contract.campaigns) { try scanCampaigns() }
+            try guarded(Contract.assignments) { _ = try scanRows(of: Contract.assignments) }
+        } else {
+            // One aggregate query per table (and one per time column) on the engine.
+            try guarded(Contract.customers) { try aggregateCustomers() }
+            try guarded(Contract.customerMonths) { try aggregateCustomerMonths() }
+            try guarded(Contract.events) { try aggregateEvents() }
+            try guarded(Contract.campaigns) { try aggregateCampaigns() }
+            try guarded(Contract.assignments) { _ = try aggregateRows(of: Contract.assignments) }
+        }
         checkIdentifierTypes()
         progress("checking keys and references…")
         for table in [
@@ -91,7 +114,9 @@ public final class ContractChecker {
         ] {
             try guarded(table) { try checkDuplicateKeys(table) }
         }
-        try guarded(Contract.customerMonths) { try checkCustomerMonthsPerCustomer() }
+        try guarded(Contract.customerMonths) {
+            if database != nil { try checkCustomerMonthsPerCustomer() } else { try aggregateCustomerMonthsPerCustomer() }
+        }
         try guarded(Contract.events) { try checkOrphans(of: Contract.events) }
         try guarded(Contract.assignments) { try checkOrphans(of: Contract.assignments) }
         progress("checking campaign arms and pre-periods…")
@@ -103,14 +128,21 @@ public final class ContractChecker {
         return ContractCheckReport(problems: problems.sorted, summary: summary)
     }
 
-    /// Runs `body`; an SQLite failure becomes an error about `table` (corruption is thrown).
+    /// Runs `body`; an SQLite or engine failure becomes an error about `table` (corruption and
+    /// a lost connection are thrown).
     private func guarded(_ table: ContractTable, _ body: () throws -> Void) throws {
         do {
             try body()
+        } catch DataError.engine(let name, _, let message) where database == nil && !message.contains("connect") {
+            problems.add(
+                ContractProblem(
+                    .error, .unreadableTable, table: table.name, affectedRows: 0,
+                    message: "reading it failed (\(name): \(message)); fix the table or view so that SELECT * FROM \(table.name) works"
+                ))
         } catch DataError.sqlite(let code, let message, _) {
             let primary = code & 0xFF
             if primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB {
-                throw DataError.corrupt(path: database.path, detail: "SQLite error \(code): \(message)")
+                throw DataError.corrupt(path: engine.location, detail: "SQLite error \(code): \(message)")
             }
             problems.add(
                 ContractProblem(
@@ -221,15 +253,16 @@ public final class ContractChecker {
 
     private func scanEvents() throws {
         guard schema.has(Contract.events) else { return }
-        let rows = try scanRows(of: Contract.events)
+        try summarizeEvents(rows: try scanRows(of: Contract.events))
+    }
+
+    /// The events summary: rows, and the most frequent event types.
+    func summarizeEvents(rows: Int) throws {
         var types: [ValueCount] = [], distinct = 0
         if schema.has(Contract.events, column: "event") {
-            let statement = try database.prepare("SELECT event, count(*) FROM events GROUP BY event")
-            while try statement.step() {
+            try engine.forEachValues("SELECT event, \(engine.dialect.asInteger("count(*)")) FROM events GROUP BY event", columns: 2) {
                 distinct += 1
-                insertTop(
-                    &types, ValueCount(displayText(statement.value(0)), Int(statement.int64(1))),
-                    limit: DatabaseSummary.listedEventTypes)
+                insertTop(&types, ValueCount(displayText($0[0]), $0[1].intValue ?? 0), limit: DatabaseSummary.listedEventTypes)
             }
         }
         summary.events = .init(rows: rows, distinctTypes: distinct, types: types)
@@ -238,26 +271,31 @@ public final class ContractChecker {
     private func scanCampaigns() throws {
         guard schema.has(Contract.campaigns) else { return }
         _ = try scanRows(of: Contract.campaigns) { row in
-            let starts = row.parsedValue("starts_on"), ends = row.parsedValue("ends_on")
-            if let starts, let ends, ends < starts {
-                problems.count(
-                    .error, .campaignEndsBeforeStart, table: Contract.campaigns.name, column: "ends_on",
-                    example: row.namer.describe(),
-                    message:
-                        "the campaign ends (\(CivilDate(daysSinceEpoch: ends))) before it starts (\(CivilDate(daysSinceEpoch: starts))); swap or correct starts_on/ends_on"
-                )
-            }
-            let id = row.value("campaign_id")
-            guard id != .null else { return }
-            let campaign = DatabaseSummary.Campaign(
-                campaignID: displayText(id), name: displayText(row.value("name")), design: displayText(row.value("design")),
-                startsOn: displayText(row.value("starts_on")), endsOn: displayText(row.value("ends_on")),
-                controlArm: displayText(row.value("control_arm")), arms: [])
-            campaignRows.append(
-                CampaignRow(
-                    id: id, summary: campaign, startsOn: starts.map(CivilDate.init(daysSinceEpoch:)),
-                    example: "campaign_id=\(id.shortDescription)"))
+            noteCampaign(
+                id: row.value("campaign_id"), value: row.value, starts: row.parsedValue("starts_on"), ends: row.parsedValue("ends_on"),
+                example: row.namer.describe())
         }
+    }
+
+    /// A row of campaigns (dates as days since 1970 when valid): ends before it starts, and the summary's campaign.
+    func noteCampaign(id: SQLiteValue, value: (String) -> SQLiteValue, starts: Int?, ends: Int?, example: @autoclosure () -> String) {
+        if let starts, let ends, ends < starts {
+            problems.count(
+                .error, .campaignEndsBeforeStart, table: Contract.campaigns.name, column: "ends_on",
+                example: example(),
+                message:
+                    "the campaign ends (\(CivilDate(daysSinceEpoch: ends))) before it starts (\(CivilDate(daysSinceEpoch: starts))); swap or correct starts_on/ends_on"
+            )
+        }
+        guard id != .null else { return }
+        let campaign = DatabaseSummary.Campaign(
+            campaignID: displayText(id), name: displayText(value("name")), design: displayText(value("design")),
+            startsOn: displayText(value("starts_on")), endsOn: displayText(value("ends_on")),
+            controlArm: displayText(value("control_arm")), arms: [])
+        campaignRows.append(
+            CampaignRow(
+                id: id, summary: campaign, startsOn: starts.map(CivilDate.init(daysSinceEpoch:)),
+                example: "campaign_id=\(id.shortDescription)"))
     }
 
     // MARK: Identifiers
@@ -298,32 +336,30 @@ public final class ContractChecker {
         else { return }
         let keys = contract.primaryKey.map(quoteIdentifier)
         let armCheck = contract == Contract.assignments && table.column(named: "arm") != nil
+        let count = engine.dialect.asInteger("count(*)")
         let sql = """
-            SELECT \(keys.joined(separator: ", ")), count(*)\(armCheck ? ", count(DISTINCT arm)" : "")
+            SELECT \(keys.joined(separator: ", ")), \(count)\(armCheck ? ", \(engine.dialect.asInteger("count(DISTINCT arm)"))" : "")
             FROM \(quoteIdentifier(contract.name))
             WHERE \(keys.map { "\($0) IS NOT NULL" }.joined(separator: " AND "))
             GROUP BY \(keys.joined(separator: ", ")) HAVING count(*) > 1
             """
-        let statement = try database.prepare(sql)
         let n = keys.count
-        func describe() -> String {
-            (0..<n).map { "\(contract.primaryKey[$0])=\(statement.value($0).shortDescription)" }.joined(separator: ", ")
-        }
         let keyText = contract.primaryKey.joined(separator: ", ")
-        while try statement.step() {
-            let rows = Int(statement.int64(n))
-            if armCheck && statement.int64(n + 1) > 1 {
+        try engine.forEachValues(sql, columns: n + (armCheck ? 2 : 1)) { row in
+            let describe = (0..<n).map { "\(contract.primaryKey[$0])=\(row[$0].shortDescription)" }.joined(separator: ", ")
+            let rows = row[n].intValue ?? 0
+            if armCheck, let arms = row[n + 1].intValue, arms > 1 {
                 problems.count(
                     .error, .customerInTwoArms, table: contract.name, column: "arm", rows: rows,
-                    example: describe(),
+                    example: describe,
                     message:
-                        "the customer is assigned to \(statement.int64(n + 1)) different arms of one campaign; each customer must be in exactly one arm"
+                        "the customer is assigned to \(arms) different arms of one campaign; each customer must be in exactly one arm"
                 )
             } else {
                 problems.count(
                     .error, .duplicateKey, table: contract.name,
                     column: contract.primaryKey.count == 1 ? contract.primaryKey[0] : nil, rows: rows,
-                    example: describe(),
+                    example: describe,
                     message:
                         "\(rows) rows share the key (\(keyText)); each key must appear once (remove the duplicates\(table.kind == .view ? " in the view's query" : ", or declare PRIMARY KEY (\(keyText))"))"
                 )
@@ -341,6 +377,7 @@ public final class ContractChecker {
         let withOpened = withCustomers && schema.has(Contract.customers, column: "opened_on")
         // With the key enforced, count(*) is the number of distinct months (and twice as fast).
         let keyEnforced = schema.table(Contract.customerMonths.name)?.enforcesUniqueness(of: Contract.customerMonths.primaryKey) ?? false
+        guard let database else { return }
         let statement = try database.prepare(
             """
             SELECT g.customer_id, g.lo, g.hi, g.n, g.rows,
@@ -349,7 +386,6 @@ public final class ContractChecker {
             FROM (SELECT customer_id, min(month) AS lo, max(month) AS hi, \(keyEnforced ? "count(*)" : "count(DISTINCT month)") AS n, count(*) AS rows
                   FROM customer_months WHERE customer_id IS NOT NULL GROUP BY customer_id) AS g
             """)
-        let table = Contract.customerMonths.name
         var orphanRows = 0, orphanExample: String?
         var gapCustomers = 0, missingMonths = 0, gapExample: String?
         var earlyCustomers = 0, earlyExample: String?
@@ -382,6 +418,17 @@ public final class ContractChecker {
                 if earlyExample == nil { earlyExample = "customer_id=\(id), month='\(lo)' (opened_on '\(opened)')" }
             }
         }
+        reportCustomerMonths(
+            orphanRows: orphanRows, orphanExample: orphanExample, gapCustomers: gapCustomers, missingMonths: missingMonths,
+            gapExample: gapExample, earlyCustomers: earlyCustomers, earlyExample: earlyExample)
+    }
+
+    /// The problems of the per-customer look at customer_months (either engine's counts).
+    func reportCustomerMonths(
+        orphanRows: Int, orphanExample: String?, gapCustomers: Int, missingMonths: Int, gapExample: String?,
+        earlyCustomers: Int, earlyExample: String?
+    ) {
+        let table = Contract.customerMonths.name
         if orphanRows > 0 {
             problems.add(
                 ContractProblem(
@@ -444,7 +491,8 @@ public final class ContractChecker {
         _ make: (Int, String?) -> ContractProblem
     ) throws {
         let from = "FROM \(quoteIdentifier(contract.name)) AS x WHERE \(condition)"
-        guard let count = try database.scalarInt("SELECT count(*) \(from)"), count > 0 else { return }
+        let counted = try engine.allRows("SELECT \(engine.dialect.asInteger("count(*)")) \(from)")
+        guard let count = counted.first?[0].intValue, count > 0 else { return }
         problems.add(make(count, try exampleRow(of: contract, table, from: from)))
     }
 
@@ -453,12 +501,12 @@ public final class ContractChecker {
         let keyNames = (contract.primaryKey.isEmpty ? ["customer_id", "event", "occurred_at"] : contract.primaryKey)
             .filter { table.column(named: $0) != nil }
         var select = keyNames.map { "x." + quoteIdentifier($0) }
-        if table.hasRowID { select.append("x._rowid_") }
-        guard !select.isEmpty else { return nil }
-        let statement = try database.prepare("SELECT \(select.joined(separator: ", ")) \(from) LIMIT 1")
-        guard try statement.step() else { return nil }
-        var text = keyNames.indices.map { "\(keyNames[$0])=\(statement.value($0).shortDescription)" }.joined(separator: ", ")
-        if table.hasRowID { text += (text.isEmpty ? "" : " ") + "(rowid \(statement.int64(keyNames.count)))" }
+        let rowID = table.hasRowID && database != nil
+        if rowID { select.append("x._rowid_") }
+        guard !select.isEmpty, let row = try engine.allRows("SELECT \(select.joined(separator: ", ")) \(from) LIMIT 1").first
+        else { return nil }
+        var text = keyNames.indices.map { "\(keyNames[$0])=\(row[$0].shortDescription)" }.joined(separator: ", ")
+        if rowID { text += (text.isEmpty ? "" : " ") + "(rowid \(row[keyNames.count]))" }
         return text
     }
 
@@ -475,26 +523,32 @@ public final class ContractChecker {
         // Arm sizes: one GROUP BY over the assignments key index; kept only for known campaigns.
         var position: [SQLiteValue: Int] = [:]
         for (i, campaign) in campaignRows.enumerated() where position[campaign.id] == nil { position[campaign.id] = i }
-        let arms = try database.prepare(
+        var arms: [Int: [(arm: SQLiteValue, count: Int)]] = [:]
+        try engine.forEachValues(
             """
-            SELECT campaign_id, arm, count(*) FROM assignments WHERE campaign_id IS NOT NULL GROUP BY campaign_id, arm
-            """)
-        while try arms.step() {
-            guard let i = position[arms.value(0)] else { continue }
-            campaignRows[i].summary.arms.append(ValueCount(displayText(arms.value(1)), Int(arms.int64(2))))
+            SELECT campaign_id, arm, \(engine.dialect.asInteger("count(*)")) FROM assignments WHERE campaign_id IS NOT NULL
+            GROUP BY campaign_id, arm
+            """, columns: 3
+        ) { row in
+            guard let i = position[row[0]] else { return }
+            arms[i, default: []].append((row[1], row[2].intValue ?? 0))
+        }
+        // In SQLite's order whatever the engine's: NULL first, then by bytes.
+        for (i, list) in arms {
+            campaignRows[i].summary.arms = list.sorted { a, b in
+                guard let x = a.arm.textValue, let y = b.arm.textValue else { return a.arm == .null && b.arm != .null }
+                return x.utf8.lexicographicallyPrecedes(y.utf8)
+            }.map { ValueCount(displayText($0.arm), $0.count) }
         }
 
         let table = Contract.campaigns.name
         let canCheckPrePeriod =
             schema.has(Contract.customerMonths, column: "month")
             && schema.has(Contract.customerMonths, column: "customer_id") && schema.has(Contract.assignments, column: "customer_id")
-        let prePeriod =
-            canCheckPrePeriod
-            ? try database.prepare(
-                """
-                SELECT EXISTS (SELECT 1 FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id
-                               WHERE a.campaign_id = ?1 AND m.month < ?2)
-                """) : nil
+        let prePeriod = """
+            SELECT 1 FROM assignments a JOIN customer_months m ON m.customer_id = a.customer_id
+            WHERE a.campaign_id = ? AND m.month < ? LIMIT 1
+            """
         for campaign in campaignRows {
             let armNames = campaign.summary.arms.map(\.value)
             guard !armNames.isEmpty else {
@@ -521,11 +575,8 @@ public final class ContractChecker {
                         "every assignment is in the one arm '\(armNames[0])', so there is nothing to compare; add the other arm (e.g. the non-participants)"
                 )
             }
-            if let prePeriod, let starts = campaign.startsOn {
-                prePeriod.reset()
-                try prePeriod.bind(campaign.id, at: 1)
-                try prePeriod.bind(starts.yearMonth.description, at: 2)
-                if try prePeriod.step(), prePeriod.int64(0) == 0 {
+            if canCheckPrePeriod, let starts = campaign.startsOn {
+                if try engine.allRows(prePeriod, [campaign.id, .text(starts.yearMonth.description)]).isEmpty {
                     problems.count(
                         .warning, .noPrePeriod, table: table, column: "starts_on", example: campaign.example,
                         message:
@@ -554,21 +605,20 @@ public final class ContractChecker {
     private func summarizeDimensions() throws {
         guard schema.has(Contract.customers) else { return }
         for dimension in schema.dimensions {
-            let statement = try database.prepare(
-                "SELECT \(quoteIdentifier(dimension)), count(*) FROM customers GROUP BY 1")
+            let column = quoteIdentifier(dimension)
             var top: [ValueCount] = [], distinct = 0
-            while try statement.step() {
+            try engine.forEachValues(
+                "SELECT \(column), \(engine.dialect.asInteger("count(*)")) FROM customers GROUP BY \(column)", columns: 2
+            ) { row in
                 distinct += 1
-                insertTop(
-                    &top, ValueCount(displayText(statement.value(0)), Int(statement.int64(1))),
-                    limit: DatabaseSummary.listedValues)
+                insertTop(&top, ValueCount(displayText(row[0]), row[1].intValue ?? 0), limit: DatabaseSummary.listedValues)
             }
             summary.dimensions.append(.init(name: dimension, distinctValues: distinct, topValues: top))
         }
     }
 
     /// Keeps `list` the `limit` most frequent values (ties by value), most frequent first.
-    private func insertTop(_ list: inout [ValueCount], _ item: ValueCount, limit: Int) {
+    func insertTop(_ list: inout [ValueCount], _ item: ValueCount, limit: Int) {
         func before(_ a: ValueCount, _ b: ValueCount) -> Bool { a.count != b.count ? a.count > b.count : a.value < b.value }
         if list.count == limit, let last = list.last, !before(item, last) { return }
         let index = list.firstIndex { before(item, $0) } ?? list.count
@@ -577,7 +627,7 @@ public final class ContractChecker {
     }
 
     /// A value as plain text for the summary: text unquoted, NULL as "NULL".
-    private func displayText(_ value: SQLiteValue) -> String {
+    func displayText(_ value: SQLiteValue) -> String {
         if case .text(let text) = value { return text }
         return value.description
     }

@@ -88,11 +88,7 @@ extension ContractChecker {
             selected.append(quoteIdentifier(column.name))
         }
         for metric in metrics {
-            let lower = metric.lowercased()
-            columns.append(
-                ScanColumn(
-                    name: metric, role: .metric(isBalance: lower.contains("aum") || lower.contains("balance")),
-                    index: selected.count))
+            columns.append(ScanColumn(name: metric, role: .metric(isBalance: Self.isBalance(metric)), index: selected.count))
             selected.append(quoteIdentifier(metric))
         }
         guard !columns.isEmpty else { return 0 }
@@ -102,6 +98,7 @@ extension ContractChecker {
         let keys = keyNames.compactMap { name in columns.first { $0.name == name } }.map { (name: $0.name, index: $0.index) }
         let name = contract.name
 
+        guard let database else { return 0 }
         let statement = try database.prepare("SELECT \(selected.joined(separator: ", ")) FROM \(quoteIdentifier(name))")
         let namer = RowNamer(statement: statement, keys: keys, hasRowID: table.hasRowID)
 
@@ -128,7 +125,7 @@ extension ContractChecker {
                         if isNotNull {
                             problems.count(
                                 .error, .nullValue, table: name, column: column.name, example: namer.describe(),
-                                message: "the value is NULL; every row needs \(kind.expectation) here")
+                                message: Self.nullMessage(kind))
                         }
                         continue
                     }
@@ -196,7 +193,7 @@ extension ContractChecker {
                         if !statement.withUTF8(i, { bytes in allowed.contains { bytes.elementsEqual($0) } }) {
                             problems.count(
                                 .error, .valueNotAllowed, table: name, column: column.name, example: namer.describe(),
-                                message: "\(statement.value(i).shortDescription) is not allowed; the value must be \(kind.expectation)")
+                                message: Self.notAllowedMessage(statement.value(i), kind))
                         }
                     case .real:
                         if storage == .real {
@@ -226,7 +223,7 @@ extension ContractChecker {
     /// Timestamps of one column written with different offsets (or some with none): each is
     /// converted to the reporting zone, but a time without an offset is only right if it was
     /// written in that zone — worth a look when the export mixes forms.
-    private func mixedTimeZones(_ forms: [Int: (rows: Int, example: String)], _ column: String, table: String) {
+    func mixedTimeZones(_ forms: [Int: (rows: Int, example: String)], _ column: String, table: String) {
         let ordered = forms.sorted { $0.value.rows != $1.value.rows ? $0.value.rows > $1.value.rows : $0.key < $1.key }
         func name(_ form: Int) -> String { form == Int.min ? "without an offset" : "with offset \(Timestamp.offsetName(form))" }
         let listed = ordered.map { "\(formatCount($0.value.rows)) \(name($0.key))" }.joined(separator: ", ")
@@ -256,8 +253,7 @@ extension ContractChecker {
             }
         case .null:
             problems.count(
-                .warning, .nullMetric, table: table, column: column, example: namer.describe(),
-                message: "the metric has no value (NULL) in some rows; analyses leave those customer-months out of this metric")
+                .warning, .nullMetric, table: table, column: column, example: namer.describe(), message: Self.nullMetricMessage)
         case .text, .blob:
             wrongStorage(
                 statement, i, storage, .real, column, table: table, namer: namer,
@@ -284,18 +280,42 @@ extension ContractChecker {
     ) {
         problems.count(
             .error, .unparsableValue, table: table, column: column, example: namer.describe(),
-            message: "\(statement.value(i).shortDescription) is not \(kind.expectation)")
+            message: Self.unparsableMessage(statement.value(i), kind))
     }
 
     private func infinite(_ statement: SQLiteStatement, _ i: Int, _ column: String, table: String, namer: RowNamer) {
         problems.count(
             .error, .infiniteValue, table: table, column: column, example: namer.describe(),
-            message: "the value is \(statement.double(i) > 0 ? "+" : "-")infinity; store a finite number or NULL")
+            message: Self.infiniteMessage(statement.double(i)))
     }
 
     private func negative(_ statement: SQLiteStatement, _ i: Int, _ column: String, table: String, namer: RowNamer) {
         problems.count(
             .warning, .negativeBalance, table: table, column: column, example: namer.describe(),
-            message: "a balance is negative (\(statement.value(i))); check the source data (overdrafts or sign errors?)")
+            message: Self.negativeMessage(statement.value(i)))
+    }
+
+    // The messages of the row-level problems, for the scan here and the engines' aggregates.
+    static func nullMessage(_ kind: ColumnKind) -> String { "the value is NULL; every row needs \(kind.expectation) here" }
+    static func notAllowedMessage(_ value: SQLiteValue, _ kind: ColumnKind) -> String {
+        "\(value.shortDescription) is not allowed; the value must be \(kind.expectation)"
+    }
+    static let nullMetricMessage = "the metric has no value (NULL) in some rows; analyses leave those customer-months out of this metric"
+    static func unparsableMessage(_ value: SQLiteValue, _ kind: ColumnKind) -> String {
+        "\(value.shortDescription) is not \(kind.expectation)"
+    }
+    static func infiniteMessage(_ value: Double) -> String {
+        value.isNaN
+            ? "the value is NaN; store a finite number or NULL"
+            : "the value is \(value > 0 ? "+" : "-")infinity; store a finite number or NULL"
+    }
+    static func negativeMessage(_ value: SQLiteValue) -> String {
+        "a balance is negative (\(value)); check the source data (overdrafts or sign errors?)"
+    }
+
+    /// Whether a `customer_months` metric's negative values are suspicious (a balance).
+    static func isBalance(_ metric: String) -> Bool {
+        let lower = metric.lowercased()
+        return lower.contains("aum") || lower.contains("balance")
     }
 }
