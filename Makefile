@@ -16,7 +16,7 @@ DEMO_SEED    ?= 42
 DEMO_DB      := datasets/demo.sqlite
 REPORTS      := reports
 
-.PHONY: help deps test-deps apt-install bench-deps build demo demo-small demo-1m screenshots test bench clean format lint warehouse-pg warehouse-pg-stop warehouse-spark warehouse-spark-stop
+.PHONY: help deps test-deps apt-install bench-deps build demo demo-small demo-1m screenshots test bench bench-engines bench-10m clean format lint warehouse-pg warehouse-pg-stop warehouse-spark warehouse-spark-stop
 
 help:
 	@echo "make demo    install dependencies, build, generate + check the demo bank ($(DEMO_DB)), render the data overview"
@@ -24,6 +24,8 @@ help:
 	@echo "make format  format the code as .swift-format says"
 	@echo "make bench   benchmarks (ratios against the Python peer and the raw SQLite scan);"
 	@echo "             one of them: make bench BENCH_ARGS=\"--only review\" (scan|ols|logit|km|calibration|review|readout|checkup)"
+	@echo "             then the review on the 1M demo in SQLite, PostgreSQL and Spark side by side (BENCH_ENGINES=0 skips it)"
+	@echo "             and on a 10M-customer demo made on demand (BENCH_ENGINES=0, BENCH_10M=0 skip them)"
 	@echo "make warehouse-pg  (issue 16, in progress) a throwaway PostgreSQL on 127.0.0.1:54329 with demo-small loaded;"
 	@echo "                   the password comes from PGPASSWORD in the environment; make warehouse-pg-stop removes it"
 	@echo "make warehouse-spark  (issue 16, in progress) a Spark cluster on loopback: 1 master, 2 workers, Spark Connect on :15002;"
@@ -100,6 +102,31 @@ bench: build bench-deps
 	Benchmarks/.build/release/campaignlab-bench --db $(DEMO_DB) $(BENCH_ARGS)
 	@[ "$(SIM_SEEDS)" = 0 ] || python3 Benchmarks/simulation/simulate.py --binary $(BIN) \
 	  --mechanisms demo,dimension_selection,observed_selection,noisy_selection,randomized_3arm --seeds $(SIM_SEEDS) --customers 20000 --markdown
+	@[ "$(BENCH_ENGINES)" = 0 ] || $(MAKE) --no-print-directory bench-engines
+	@[ "$(BENCH_10M)" = 0 ] || $(MAKE) --no-print-directory bench-10m
+
+# The review on the 1M demo in SQLite (in process), PostgreSQL and a Spark cluster (2 workers)
+# side by side, the servers started as for `make test` and stopped whatever happens; loading
+# is timed apart and done once per file (BENCH_ENGINES=0 skips all this).
+BENCH_ENGINES ?= 1
+BENCH_10M ?= 1
+bench-engines: build
+	@[ -f datasets/demo-1m.sqlite ] || $(MAKE) demo-1m
+	@echo "== the review on the 1M demo: SQLite, PostgreSQL, Spark =="
+	@PGPASSWORD=$$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n'); export PGPASSWORD CL_PG_PORT=$(CL_PG_PORT) CL_SPARK_VENV=$(CL_SPARK_VENV); \
+	  trap 'sh scripts/warehouse/pg-stop.sh >/dev/null; bash scripts/warehouse/spark-stop.sh >/dev/null 2>&1' EXIT; \
+	  sh scripts/warehouse/pg-start.sh >/dev/null && \
+	  bash scripts/warehouse/spark-start.sh >/dev/null && bash scripts/warehouse/spark-wait.sh >/dev/null && \
+	  bash scripts/warehouse/bench-engines.sh datasets/demo-1m.sqlite
+
+# 10M customers on one machine (BENCH_10M=0 skips it): the demo generated on demand (not
+# committed), then the review on it, with the time and peak resident memory of each.
+bench-10m: build
+	@[ -f datasets/demo-10m.sqlite ] || /usr/bin/time -f "generate 10M: %e s, peak %M KB" \
+	  $(BIN) demo --customers 10000000 --seed $(DEMO_SEED) --out datasets/demo-10m.sqlite --force
+	@echo "== the review on the 10M demo (SQLite) =="
+	@/usr/bin/time -f "review 10M: %e s, peak %M KB" $(BIN) render notebooks-md/post-campaign-review.md \
+	  --db datasets/demo-10m.sqlite --param campaign=growth_journey_2026 --format html,json --out /tmp/campaignlab-bench-10m --quiet
 
 # The warehouse tests run against a throwaway PostgreSQL (a random password, in the
 # environment only) and a Spark standalone cluster (1 master, 2 workers, Spark Connect; pyspark

@@ -80,6 +80,13 @@ public protocol QueryEngine: AnyObject {
     /// The table or view `name` (a contract name): its kind and columns with SQLite-style declared
     /// types (INTEGER, REAL, TEXT, NUMERIC for decimals, DATE…), or nil when the engine has none.
     func describeTable(_ name: String) throws -> ContractSchema.Table?
+    /// Runs a user's read-only query (a notebook's SQL block, `UserQuery`, `?` bound to
+    /// `bindings`): `columns` gets the result's column names first, also for an empty result,
+    /// then `body` each row's values. Stopped after `timeLimit` seconds where the engine can
+    /// (`DataError.timeLimitExceeded`).
+    func runUserQuery(
+        _ sql: String, _ bindings: [SQLiteValue], timeLimit: Double, columns: ([String]) throws -> Void,
+        _ body: ([SQLiteValue]) throws -> Void) throws
 }
 
 extension QueryEngine {
@@ -124,6 +131,18 @@ extension SQLiteDatabase: QueryEngine {
 
     public func describeTable(_ name: String) throws -> ContractSchema.Table? {
         try ContractSchema.discoverTable(name, in: self)
+    }
+
+    public func runUserQuery(
+        _ sql: String, _ bindings: [SQLiteValue], timeLimit: Double, columns: ([String]) throws -> Void,
+        _ body: ([SQLiteValue]) throws -> Void
+    ) throws {
+        let statement = try prepareReadOnlyQuery(sql)
+        try statement.bind(bindings)
+        try columns((0..<statement.columnCount).map { statement.columnName($0) })
+        try withTimeLimit(seconds: timeLimit) {
+            while try statement.step() { try body((0..<statement.columnCount).map { statement.value($0) }) }
+        }
     }
 }
 

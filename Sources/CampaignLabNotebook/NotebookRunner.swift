@@ -113,10 +113,8 @@ public struct NotebookRunner {
                 pieces.append(.job(jobs.count))
                 jobs.append(
                     Job(label: "[\(jobs.count + 1)/\(runnable)] SQL block at line \(line)") { context in
-                        // SQL blocks are SQLite's dialect, run in process: on a remote engine, a note.
-                        let database: SQLiteDatabase
-                        do { database = try context.sqlite("an SQL block") } catch let error as DataError { throw fail(line, "\(error)") }
-                        return try runSQL(query, options: options, line: line, notebook: notebook, values: values, database: database)
+                        // In the engine's own dialect (SQLite's in process, PostgreSQL's, Spark SQL).
+                        try runSQL(query, options: options, line: line, notebook: notebook, values: values, engine: context.engine)
                     })
             case .analysis(let name, let options, let line):
                 guard let analysis = AnalysisRegistry.named(name) else {
@@ -270,7 +268,7 @@ public struct NotebookRunner {
 
     private func runSQL(
         _ query: String, options: [String: LocatedValue], line: Int, notebook: Notebook,
-        values: [String: String], database: SQLiteDatabase
+        values: [String: String], engine: any QueryEngine
     ) throws -> ReportBlock {
         func fail(_ at: Int, _ message: String) -> NotebookError { NotebookError(file: notebook.file, line: at, message: message) }
         for (key, located) in options where !Self.sqlOptions.contains(where: { $0.name == key }) {
@@ -279,26 +277,18 @@ public struct NotebookRunner {
         }
         var option: [String: String] = [:]
         for (key, located) in options { option[key] = try substitute(located, values: values, notebook: notebook) }
-        let statement: SQLiteStatement
-        do {
-            statement = try database.prepareReadOnlyQuery(query)
-        } catch let error as DataError where error.trouble != nil {
-            throw error
-        } catch let error as DataError {
-            throw fail(line, "the SQL block cannot run: \(Self.describe(error))")
-        }
         // Named parameters (:name, @name, $name) come from the notebook's parameters.
-        for (index, name) in statement.parameterNames.enumerated() {
-            guard let name, name.count > 1 else { throw fail(line, "use named parameters (:name) in SQL blocks, not '?'") }
-            let key = String(name.dropFirst())
+        func parameter(_ key: String) throws -> SQLiteValue {
             guard let value = values[key] else {
                 throw fail(
                     line,
                     "the SQL block uses ':\(key)', which is not a parameter of the notebook (declared: \(values.keys.sorted().joined(separator: ", ")))"
                 )
             }
-            try statement.bind(.text(value), at: index + 1)
+            return .text(value)
         }
+        let result: SQLResult
+        let database = engine as? SQLiteDatabase
         let limit: Int
         if let text = option["limit"] {
             guard let n = Int(text), n >= 0, n <= 100_000 else {
@@ -308,7 +298,59 @@ public struct NotebookRunner {
         } else {
             limit = 50
         }
-        let columnNames = (0..<statement.columnCount).map { statement.columnName($0) }
+        var timeLimit = sqlTimeLimit
+        if let text = option["time_limit"] {
+            guard let seconds = Double(text), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
+                throw fail(
+                    options["time_limit"]!.line,
+                    "option 'time_limit': expected a number of seconds above 0 and at most 86400, found '\(text)'")
+            }
+            timeLimit = seconds
+        }
+        let wantsChart = option["chart"] != nil
+        // The rows shown (limit) and charted (at most 1,000), and how many there are.
+        let keep = max(limit, wantsChart ? 1_001 : 0)
+        do {
+            if let database {
+                let statement: SQLiteStatement
+                do { statement = try database.prepareReadOnlyQuery(query) } catch let error as DataError where error.trouble == nil {
+                    throw fail(line, "the SQL block cannot run: \(Self.describe(error))")
+                }
+                for (index, name) in statement.parameterNames.enumerated() {
+                    guard let name, name.count > 1 else { throw fail(line, "use named parameters (:name) in SQL blocks, not '?'") }
+                    try statement.bind(try parameter(String(name.dropFirst())), at: index + 1)
+                }
+                var read = SQLResult(columns: (0..<statement.columnCount).map { statement.columnName($0) })
+                try database.withTimeLimit(seconds: timeLimit) {
+                    while try statement.step() { read.add((0..<read.columns.count).map { statement.value($0) }, keeping: keep) }
+                }
+                result = read
+            } else {
+                let prepared: UserQuery
+                do { prepared = try UserQuery(query) } catch DataError.refusedQuery(let reason) {
+                    throw fail(line, "the SQL block cannot run: \(reason)")
+                }
+                var read = SQLResult(columns: [])
+                try engine.runUserQuery(
+                    prepared.sql, try prepared.parameters.map(parameter), timeLimit: timeLimit, columns: { read.columns = $0 }
+                ) { read.add($0, keeping: keep) }
+                result = read
+            }
+        } catch DataError.timeLimitExceeded(let seconds) {
+            let set = option["time_limit"] != nil ? "its 'time_limit'" : "the time limit for SQL blocks"
+            throw fail(
+                line,
+                "the SQL block was stopped after \(set) of \(formatPlain(seconds)) s; if it is meant to run longer, raise it with '--| time_limit: SECONDS' on the block or campaignlab render --sql-time-limit SECONDS"
+            )
+        } catch let error as DataError where error.trouble != nil {
+            throw error
+        } catch let error as DataError {
+            throw fail(line, "the SQL block \(database == nil ? "cannot run" : "failed while running"): \(Self.describe(error))")
+        }
+        if wantsChart && result.total > 1_000 {
+            throw fail(options["chart"]!.line, "the result has more than 1,000 rows, too many to chart; aggregate it in SQL first")
+        }
+        let columnNames = result.columns
         var formats: [String: NumberStyle] = [:]
         if let text = option["format"] {
             for part in text.split(separator: ",") {
@@ -337,59 +379,19 @@ public struct NotebookRunner {
                 labels[pieces[0]] = pieces[1]
             }
         }
-        var timeLimit = sqlTimeLimit
-        if let text = option["time_limit"] {
-            guard let seconds = Double(text), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
-                throw fail(
-                    options["time_limit"]!.line,
-                    "option 'time_limit': expected a number of seconds above 0 and at most 86400, found '\(text)'")
-            }
-            timeLimit = seconds
-        }
-        var rows: [[Cell]] = []
-        var allRows: [[SQLiteValue]] = []
-        var total = 0
-        let wantsChart = option["chart"] != nil
-        do {
-            try database.withTimeLimit(seconds: timeLimit) {
-                while try statement.step() {
-                    total += 1
-                    if rows.count < limit || wantsChart {
-                        let raw = (0..<columnNames.count).map { statement.value($0) }
-                        if rows.count < limit {
-                            rows.append(
-                                raw.map { v -> Cell in
-                                    switch v {
-                                    case .integer(let i): return .integer(i)
-                                    case .real(let d): return .number(d)
-                                    case .text(let s): return .text(s)
-                                    case .blob(let b): return .text("<\(b.count) bytes>")
-                                    case .null: return .null
-                                    }
-                                })
-                        }
-                        if wantsChart {
-                            guard allRows.count < 1_000 else {
-                                throw fail(
-                                    options["chart"]!.line,
-                                    "the result has more than 1,000 rows, too many to chart; aggregate it in SQL first")
-                            }
-                            allRows.append(raw)
-                        }
-                    }
+        let rows = result.rows.prefix(limit).map { raw in
+            raw.map { v -> Cell in
+                switch v {
+                case .integer(let i): return .integer(i)
+                case .real(let d): return .number(d)
+                case .text(let s): return .text(s)
+                case .blob(let b): return .text("<\(b.count) bytes>")
+                case .null: return .null
                 }
             }
-        } catch DataError.timeLimitExceeded(let seconds) {
-            let set = option["time_limit"] != nil ? "its 'time_limit'" : "the time limit for SQL blocks"
-            throw fail(
-                line,
-                "the SQL block was stopped after \(set) of \(formatPlain(seconds)) s; if it is meant to run longer, raise it with '--| time_limit: SECONDS' on the block or campaignlab render --sql-time-limit SECONDS"
-            )
-        } catch let error as DataError where error.trouble != nil {
-            throw error
-        } catch let error as DataError {
-            throw fail(line, "the SQL block failed while running: \(Self.describe(error))")
         }
+        let allRows = wantsChart ? result.rows : []
+        let total = result.total
         var inner: [ReportBlock] = []
         let title = language == .zh ? (option["title_zh"] ?? option["title"]) : option["title"]
         if let title { inner.append(.heading(level: 3, [.text(title)])) }
@@ -415,6 +417,18 @@ public struct NotebookRunner {
                         rows: rows, totalRows: total > rows.count ? total : nil)))
         }
         return .section(id: "sql-\(line)", inner)
+    }
+
+    /// What an SQL block's query gave: its columns, its first rows and how many there are.
+    struct SQLResult {
+        var columns: [String]
+        var rows: [[SQLiteValue]] = []
+        var total = 0
+
+        mutating func add(_ row: [SQLiteValue], keeping keep: Int) {
+            total += 1
+            if rows.count < keep { rows.append(row) }
+        }
     }
 
     private func chart(

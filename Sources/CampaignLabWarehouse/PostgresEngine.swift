@@ -129,6 +129,11 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
     // MARK: QueryEngine
 
     public func forEachRow(_ sql: String, _ bindings: [SQLiteValue], _ body: (ValuesRow) throws -> Void) throws {
+        try stream(sql, bindings) { _, row in try body(row) }
+    }
+
+    /// Each row of `sql` with the names of its columns.
+    private func stream(_ sql: String, _ bindings: [SQLiteValue], _ body: ([String], ValuesRow) throws -> Void) throws {
         let query = try Self.query(sql, bindings, location: location)
         let connection = connection, logger = logger
         try withoutActuallyEscaping(body) { body in
@@ -136,11 +141,41 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
             defer { box.handler = nil }
             try Self.blocking(location, sql: sql) {
                 let rows = try await connection.query(query, logger: logger)
+                var names: [String]?
                 for try await row in rows {
-                    try box.handler?(ValuesRow(try Self.values(row)))
+                    if names == nil { names = row.map(\.columnName) }
+                    try box.handler?(names!, ValuesRow(try Self.values(row)))
                 }
                 box.handler = nil
             }
+        }
+    }
+
+    /// An SQL block: `statement_timeout` set for it alone; the column names of an empty result
+    /// from the query once more as the right side of a LEFT JOIN, which gives one row of NULLs.
+    public func runUserQuery(
+        _ sql: String, _ bindings: [SQLiteValue], timeLimit: Double, columns: ([String]) throws -> Void,
+        _ body: ([SQLiteValue]) throws -> Void
+    ) throws {
+        try forEachRow("SET statement_timeout = \(max(1, Int((timeLimit * 1000).rounded(.up))))", []) { _ in }
+        defer { try? forEachRow("SET statement_timeout = 0", []) { _ in } }
+        var named = false
+        do {
+            try stream(sql, bindings) { names, row in
+                if !named {
+                    try columns(names)
+                    named = true
+                }
+                try body(row.values)
+            }
+            if !named {
+                try stream("SELECT q.* FROM (SELECT 1) AS one LEFT JOIN (\(sql)) AS q ON true LIMIT 1", bindings) { names, _ in
+                    if !named { try columns(names) }
+                    named = true
+                }
+            }
+        } catch DataError.engine(_, _, let message) where message.hasPrefix("the query was cancelled") {
+            throw DataError.timeLimitExceeded(seconds: timeLimit)
         }
     }
 
@@ -301,8 +336,8 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
 
 /// The caller's row handler, used by the task while the caller waits (never at once).
 private final class RowHandler: @unchecked Sendable {
-    var handler: ((ValuesRow) throws -> Void)?
-    init(_ handler: @escaping (ValuesRow) throws -> Void) { self.handler = handler }
+    var handler: (([String], ValuesRow) throws -> Void)?
+    init(_ handler: @escaping ([String], ValuesRow) throws -> Void) { self.handler = handler }
 }
 
 /// `url` for a message: what is between the scheme and '@' (a user and perhaps a password) and

@@ -99,21 +99,41 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
     // MARK: QueryEngine
 
     public func forEachRow(_ sql: String, _ bindings: [SQLiteValue], _ body: (ValuesRow) throws -> Void) throws {
+        for table in try execute(try Self.inline(sql, bindings)) {
+            try Self.forEachRow(of: table) { try body(ValuesRow($0)) }
+        }
+    }
+
+    /// An SQL block. Spark Connect stops no query after a time: the limit is not applied. An
+    /// empty result's column names come from `DESCRIBE QUERY`.
+    public func runUserQuery(
+        _ sql: String, _ bindings: [SQLiteValue], timeLimit: Double, columns: ([String]) throws -> Void,
+        _ body: ([SQLiteValue]) throws -> Void
+    ) throws {
         let text = try Self.inline(sql, bindings)
-        for table in try execute(text) {
-            var values = [SQLiteValue](repeating: .null, count: table.columns.count)
-            for r in 0..<table.rowCount {
-                for (c, column) in table.columns.enumerated() {
-                    switch column {
-                    case .integers(let v): values[c] = v[r].map { .integer($0) } ?? .null
-                    case .doubles(let v): values[c] = v[r].map { .real($0) } ?? .null
-                    case .strings(let v): values[c] = v[r].map { .text($0) } ?? .null
-                    case .booleans(let v): values[c] = v[r].map { .integer($0 ? 1 : 0) } ?? .null
-                    case .nulls: values[c] = .null
-                    }
+        let tables = try execute(text)
+        if let first = tables.first {
+            try columns(first.names)
+        } else {
+            try columns(try allRows("DESCRIBE QUERY " + text).compactMap { $0.first?.textValue })
+        }
+        for table in tables { try Self.forEachRow(of: table, body) }
+    }
+
+    /// Each row of an Arrow table as values: integers and booleans as INTEGER, floats as REAL.
+    static func forEachRow(of table: ArrowStream.Table, _ body: ([SQLiteValue]) throws -> Void) throws {
+        var values = [SQLiteValue](repeating: .null, count: table.columns.count)
+        for r in 0..<table.rowCount {
+            for (c, column) in table.columns.enumerated() {
+                switch column {
+                case .integers(let v): values[c] = v[r].map { .integer($0) } ?? .null
+                case .doubles(let v): values[c] = v[r].map { .real($0) } ?? .null
+                case .strings(let v): values[c] = v[r].map { .text($0) } ?? .null
+                case .booleans(let v): values[c] = v[r].map { .integer($0 ? 1 : 0) } ?? .null
+                case .nulls: values[c] = .null
                 }
-                try body(ValuesRow(values))
             }
+            try body(values)
         }
     }
 

@@ -19,6 +19,7 @@ struct FunnelCommandTests {
         (["--campaign", "nope"], "no campaign 'nope' in table campaigns"),
         (["--campaign", "growth", "--steps", "assigned,page_view,teleport"], "no event 'teleport' in table events"),
         (["--campaign", "growth", "--steps", "page_view,assigned"], "'assigned' can only be the first step"),
+        (["--campaign", "growth", "--steps", "page_view,enroll,page_view"], "'page_view' is a step twice (steps 1 and 3)"),
         (["--campaign", "growth", "--steps", "assigned,enroll", "--window-days=-3"], "option '--window-days'"),
         (["--campaign", "growth", "--steps", "assigned,enroll", "--by", "planet"], "'planet' is not a dimension of customers"),
         (["--campaign", "growth", "--steps", "assigned,enroll", "--arm", "ghost"], "has no customers in arm 'ghost'"),

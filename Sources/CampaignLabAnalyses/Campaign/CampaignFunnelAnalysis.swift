@@ -82,6 +82,12 @@ public enum CampaignFunnel: Analysis {
             if let misplaced = steps.dropFirst().firstIndex(of: "assigned") {
                 throw AnalysisError(option: "steps", "'assigned' can only be the first step (it is step \(misplaced + 1))")
             }
+            if let repeated = steps.indices.first(where: { steps[..<$0].contains(steps[$0]) }) {
+                throw AnalysisError(
+                    option: "steps",
+                    "'\(steps[repeated])' is a step twice (steps \(steps.firstIndex(of: steps[repeated])! + 1) and \(repeated + 1)); name each step once"
+                )
+            }
             if let windowDays, !(0.001...3650).contains(windowDays) {
                 throw AnalysisError(option: "window_days", "expected a number from 0.001 to 3650, found '\(formatPlain(windowDays))'")
             }
@@ -136,7 +142,7 @@ public enum CampaignFunnel: Analysis {
             let eventSteps = steps.enumerated().filter { $0.element != "assigned" }
             var first: (Int, Int, Double) -> Double?
             var cutoff = -Double.infinity
-            let entrants: Entrants
+            var entrants: Entrants
             if let database = engine as? SQLiteDatabase {
                 // The events first: they do not depend on the assignments, which the uplift's panel
                 // is reading at the same time for both.
@@ -170,7 +176,11 @@ public enum CampaignFunnel: Analysis {
                 let index = CustomerIndex(entrants.ids)
                 var times = [[Double?]](repeating: [Double?](repeating: nil, count: steps.count), count: entrants.entry.count)
                 for (j, customer) in found.ids.enumerated() {
-                    if let i = index.position(of: customer) { times[i] = found.times[j] }
+                    guard let i = index.position(of: customer) else { continue }
+                    times[i] = found.times[j]
+                    // The entry as the engine compared it (to the microsecond), so that a step at
+                    // the window's edge counts as the engine counted it.
+                    if steps[0] == "assigned", let entered = found.times[j][0] { entrants.entry[i] = entered }
                 }
                 if let example = found.example {
                     try CampaignEvents.requireMatches(

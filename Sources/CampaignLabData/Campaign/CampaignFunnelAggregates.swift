@@ -125,11 +125,16 @@ extension CampaignEvents {
             let latestDay = CivilDate(latest.prefix(10))
         else { return nil }
         // An offset moves a time by less than a day: the latest instant is among these texts.
+        // (Texts that are not times are passed over, as on SQLite: they may be any event's.)
         let filter = "e.occurred_at >= ? AND e.occurred_at < ?"
         let bindings: [SQLiteValue] = [.text(latestDay.adding(days: -2).description), upper]
-        let offsets = try EventTimes.writtenOffsets(join: "", filter: filter, bindings: bindings, database: database)
-        let micros = EventTimes.reportingMicros("e.occurred_at", offsets: offsets, dialect: database.dialect)
-        guard case .integer(let t) = try database.allRows("SELECT max(\(micros)) FROM events e WHERE \(filter)", bindings).first?[0]
+        let forms = try EventTimes.writtenForms(join: "", filter: filter, bindings: bindings, database: database, refusing: false)
+        let micros = EventTimes.reportingMicros("e.occurred_at", offsets: forms.offsets, dialect: database.dialect)
+        guard
+            case .integer(let t) = try database.allRows(
+                "SELECT \(database.dialect.asInteger("max(\(micros))")) FROM events e WHERE \(filter) AND \(forms.admits("e.occurred_at"))",
+                bindings
+            ).first?[0]
         else { return nil }
         let maximum = EventTimes.seconds(micros: t)
         return maximum >= end - 86_400 ? end : maximum

@@ -196,41 +196,79 @@ public enum EventTimes {
     /// The offsets as written ('', 'Z', '+05:30') in the `column` texts (`table`'s, aliased e) that
     /// `join` and `filter` select (the campaign's customers'), from one GROUP BY on the engine by the text's shape and
     /// offset: each shape must be one `Timestamp.parse` reads — 'YYYY-MM-DD HH:MM:SS' or with
-    /// 'T', an optional fraction, an optional 'Z' or '±HH:MM' — with months 01–12, days 01–31,
+    /// 'T', an optional fraction, an optional 'Z' or '±HH:MM' — with a date that exists,
     /// hours below 24 and minutes and seconds below 60.
     /// - Throws: `DataError.contract` naming a text that is not such a timestamp.
     static func writtenOffsets<Engine: QueryEngine>(
         table: String = "events", column: String = "occurred_at", join: String, filter: String, bindings: [SQLiteValue],
         database: Engine
     ) throws -> [String] {
+        try writtenForms(table: table, column: column, join: join, filter: filter, bindings: bindings, database: database).offsets
+    }
+
+    /// The shapes ('9999-99-99 99:99:99.999Z') and offsets the texts are written in.
+    struct WrittenForms {
+        var shapes: [String] = []
+        var offsets: [String] = []
+
+        /// SQL true for a text of `column` written in one of these forms whose date exists and
+        /// whose time of day is in range: one `reportingMicros` reads (the rows `Timestamp.parse`
+        /// reads).
+        func admits(_ column: String) -> String {
+            guard !shapes.isEmpty else { return "1 = 0" }
+            let list = { (values: [String]) in values.map { "'\($0)'" }.joined(separator: ", ") }
+            return """
+                (\(EventTimes.shape(column)) IN (\(list(shapes))) AND (\(EventTimes.offsetExpression(column))) IN (\(list(offsets))) \
+                AND \(ContractChecker.validDate("substr(\(column), 1, 10)")) AND substr(\(column), 12, 2) <= '23' \
+                AND substr(\(column), 15, 2) <= '59' AND substr(\(column), 18, 2) <= '59')
+                """
+        }
+    }
+
+    /// `writtenOffsets`, and the shapes. `refusing`: a text that is not a timestamp (a shape
+    /// `Timestamp.parse` does not read, a day the month does not have, an hour past 23) is an
+    /// error; otherwise such texts are only left out of the forms (`WrittenForms.admits`).
+    static func writtenForms<Engine: QueryEngine>(
+        table: String = "events", column: String = "occurred_at", join: String, filter: String, bindings: [SQLiteValue],
+        database: Engine, refusing: Bool = true
+    ) throws -> WrittenForms {
         let text = "e." + column
         let part = { (from: Int) in "substr(\(text), \(from), 2)" }
         let shape = shape(text), offset = offsetExpression(text)
+        let impossible = "NOT (\(ContractChecker.validDate("substr(\(text), 1, 10)")))"
+        let int = database.dialect.asInteger
         let rows = try database.allRows(
             """
-            SELECT \(shape), \(offset), min(\(part(6))), max(\(part(6))), min(\(part(9))), max(\(part(9))),
-                   max(\(part(12))), max(\(part(15))), max(\(part(18))), min(\(text)), \(database.dialect.asInteger("count(*)"))
+            SELECT \(shape), \(offset), max(\(part(12))), max(\(part(15))), max(\(part(18))), min(\(text)), \(int("count(*)")),
+                   \(int("count(CASE WHEN \(impossible) THEN 1 END)")), min(CASE WHEN \(impossible) THEN \(text) END)
             FROM \(table) e \(join) WHERE \(filter) AND \(text) IS NOT NULL
             GROUP BY \(shape), \(offset)
             """, bindings)
-        var offsets: [String] = []
+        var forms = WrittenForms()
+        func refuse(_ example: SQLiteValue, _ what: String) -> DataError {
+            DataError.contract(
+                table: table, column: column, row: "\(column)=\(example.shortDescription)",
+                message: "not an ISO 8601 timestamp 'YYYY-MM-DD HH:MM:SS' with an optional 'Z' or '±HH:MM' (\(what))")
+        }
         for row in rows {
             let shape = row[0].textValue ?? "", written = row[1].textValue ?? ""
             let text = { (i: Int) in row[i].textValue ?? "" }
-            let valid =
-                isTimestampShape(shape) && (written.isEmpty || Timestamp.parseOffset(written) != nil)
-                && text(2) >= "01" && text(3) <= "12" && text(4) >= "01" && text(5) <= "31" && text(6) <= "23"
-                && text(7) <= "59" && text(8) <= "59"
-            guard valid else {
-                throw DataError.contract(
-                    table: table, column: column, row: "\(column)=\(row[9].shortDescription)",
-                    message:
-                        "not an ISO 8601 timestamp 'YYYY-MM-DD HH:MM:SS' with an optional 'Z' or '±HH:MM' (\(row[10]) rows written like '\(shape)' with this offset)"
-                )
+            guard isTimestampShape(shape), written.isEmpty || Timestamp.parseOffset(written) != nil else {
+                if refusing { throw refuse(row[5], "\(row[6]) rows written like '\(shape)' with this offset") }
+                continue
             }
-            if !offsets.contains(written) { offsets.append(written) }
+            if refusing {
+                if let days = row[7].intValue, days > 0 { throw refuse(row[8], "\(days) rows with a day their month does not have") }
+                if text(2) > "23" || text(3) > "59" || text(4) > "59" {
+                    throw refuse(row[5], "\(row[6]) rows written like '\(shape)' with this offset, some with a time of day out of range")
+                }
+            }
+            if !forms.shapes.contains(shape) { forms.shapes.append(shape) }
+            if !forms.offsets.contains(written) { forms.offsets.append(written) }
         }
-        return offsets.sorted()
+        forms.shapes.sort()
+        forms.offsets.sort()
+        return forms
     }
 
     /// SQL for the reporting-zone time of the timestamp text `column`, in whole microseconds

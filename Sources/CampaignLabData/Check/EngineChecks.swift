@@ -128,7 +128,9 @@ extension ContractChecker {
                 Self.infiniteMessage($0.doubleValue ?? .nan)
             }
             if Self.isBalance(metric) {
-                count("\(c) < 0", value: c, .warning, .negativeBalance, metric) { Self.negativeMessage($0) }
+                count("\(c) < 0 AND NOT (\(Self.notFinite(c, sql)))", value: c, .warning, .negativeBalance, metric) {
+                    Self.negativeMessage($0)
+                }
             }
         }
         progress("checking \(name) on \(engine.engineName)…")
@@ -234,8 +236,8 @@ extension ContractChecker {
         let span = "CASE WHEN \(Self.validMonth(lo)) AND \(Self.validMonth(hi)) THEN \(index(hi)) - \(index(lo)) + 1 END"
         let known = withCustomers ? "k.customer_id IS NOT NULL" : "1 = 1"
         let opened = sql.asText("k.opened")
-        let early =
-            withOpened ? "\(known) AND \(Self.validMonth(lo)) AND \(Self.validDate(opened)) AND \(lo) < substr(\(opened), 1, 7)" : "1 = 0"
+        let bothMonths = "\(Self.validMonth(lo)) AND \(Self.validMonth(hi))"
+        let early = withOpened ? "\(known) AND \(bothMonths) AND \(Self.validDate(opened)) AND \(lo) < substr(\(opened), 1, 7)" : "1 = 0"
         let gap = "\(known) AND g.n < (\(span))"
         let customers =
             withCustomers

@@ -47,6 +47,8 @@ public enum ArrowStream {
     enum FieldType: Equatable {
         case int(bits: Int, signed: Bool)
         case float(precision: Int)
+        /// A 128-bit decimal: an integer × 10^−scale (read as the nearest double).
+        case decimal(scale: Int)
         case utf8, bool, null
         case other(String)
     }
@@ -86,7 +88,10 @@ public enum ArrowStream {
         case 3: type = .float(precision: Int(try t?.scalar(0, as: Int16.self, default: 0) ?? 0))
         case 5: type = .utf8
         case 6: type = .bool
-        case 7: type = .other("decimal")
+        case 7:
+            // Decimal: precision (0), scale (1), bitWidth (2, 128 unless said).
+            let bits = try t?.scalar(2, as: Int32.self, default: 128) ?? 128
+            type = bits == 128 ? .decimal(scale: Int(try t?.scalar(1, as: Int32.self, default: 0) ?? 0)) : .other("a \(bits)-bit decimal")
         case 8: type = .other("date")
         case 10: type = .other("timestamp")
         default: type = .other("type \(typeID)")
@@ -106,7 +111,7 @@ public enum ArrowStream {
     static func empty(_ type: FieldType) -> Column {
         switch type {
         case .int: return .integers([])
-        case .float: return .doubles([])
+        case .float, .decimal: return .doubles([])
         case .utf8: return .strings([])
         case .bool: return .booleans([])
         case .null, .other: return .nulls(0)
@@ -177,6 +182,16 @@ public enum ArrowStream {
                         width == 8
                             ? Double(bitPattern: load(UInt64.self, values, at - values.startIndex))
                             : Double(Float(bitPattern: load(UInt32.self, values, at - values.startIndex))))
+                }
+                columns[c] = .doubles(list)
+            case (.decimal(let scale), .doubles(var list)):
+                try need(length, width: 16)
+                for i in 0..<length {
+                    guard try isValid(i) else { list.append(nil); continue }
+                    let low = load(UInt64.self, values, 16 * i), high = load(Int64.self, values, 16 * i + 8)
+                    let integer = Int128(high) << 64 | Int128(low)
+                    // Through the decimal text: the double nearest the exact value.
+                    list.append(Double("\(integer)e\(-scale)") ?? .nan)
                 }
                 columns[c] = .doubles(list)
             case (.bool, .booleans(var list)):
