@@ -20,72 +20,72 @@ enum TestWarehouse {
     /// A file of datasets/, or an absolute path.
     static func path(_ file: String) -> String { file.hasPrefix("/") ? file : repositoryRoot + "/datasets/" + file }
 
+    /// SelfSelectedBank in a temporary file named after `name`, with `sql` run on it after.
+    static func selfSelectedBank(_ name: String, then sql: String) -> Result<String, any Error> {
+        Result {
+            let file = NSTemporaryDirectory() + "campaignlab-warehouse-\(name)-\(getpid()).sqlite"
+            try? FileManager.default.removeItem(atPath: file)
+            try SelfSelectedBank.make(at: file, then: sql)
+            return file
+        }
+    }
+
     /// A bank made for the engines' edge cases (SelfSelectedBank, 3,000 customers, plus rows):
     /// `last`, `max` and `sum` months rollups; events of a name with a quote; times written with
     /// 'Z', '+00:00', '-00:00', '+09:00', '-05:00', none, 'T' or a space and fractions, on the
     /// days where the reporting zone's month differs from the written one.
-    static let edgeBank: Result<String, any Error> = Result {
-        let file = NSTemporaryDirectory() + "campaignlab-warehouse-edge-\(getpid()).sqlite"
-        try? FileManager.default.removeItem(atPath: file)
-        try SelfSelectedBank.make(
-            at: file,
-            then: """
-                CREATE TABLE metric_definitions (metric TEXT PRIMARY KEY, label TEXT, unit TEXT, source TEXT, rollup TEXT,
-                                                 event TEXT, numerator TEXT, denominator TEXT, higher_is_better INTEGER);
-                INSERT INTO metric_definitions VALUES
-                  ('aum', 'AUM, last month', 'CNY', 'months', 'last', NULL, NULL, NULL, 1),
-                  ('products_held', 'Products, most in a month', NULL, 'months', 'max', NULL, NULL, NULL, 1),
-                  ('app_logins', 'Logins, all months', NULL, 'months', 'sum', NULL, NULL, NULL, 1),
-                  ('visits', 'Visits', NULL, 'events', 'count', 'it''s a visit', NULL, NULL, 1),
-                  ('spend', 'Spend', 'CNY', 'events', 'sum', 'buy\\', NULL, NULL, 1),
-                  ('bought', 'Bought', NULL, 'events', 'any', 'buy\\', NULL, NULL, 1);
-                WITH RECURSIVE m(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM m WHERE i < 6)
-                INSERT INTO events (customer_id, event, occurred_at, value, campaign_id)
-                SELECT customer_id, 'it''s a visit', printf('2024-%02d-01 00:30:00+09:00', i), NULL, NULL
-                  FROM customers, m WHERE (customer_id + i) % 3 = 0
-                UNION ALL SELECT customer_id, 'it''s a visit', printf('2024-%02d-28T20:00:00Z', i), NULL, NULL
-                  FROM customers, m WHERE (customer_id * i) % 4 = 1
-                UNION ALL SELECT customer_id, 'it''s a visit', '2024-04-30T18:00:00.5Z', NULL, NULL FROM customers WHERE customer_id % 5 = 2
-                UNION ALL SELECT customer_id, 'buy\\', '2024-03-31 23:59:59.999', (customer_id % 7) * 10.5, 'growth'
-                  FROM customers WHERE customer_id % 2 = 0
-                UNION ALL SELECT customer_id, 'buy\\', '2024-03-31T16:00:00+00:00', (customer_id % 11) * 3.25, NULL
-                  FROM customers WHERE customer_id % 3 = 1
-                UNION ALL SELECT customer_id, 'buy\\', '2024-04-01 07:59:59-00:00', NULL, NULL FROM customers WHERE customer_id % 4 = 3
-                UNION ALL SELECT customer_id, 'buy\\', '2024-06-30 20:00:00-05:00', 99.5, NULL FROM customers WHERE customer_id % 6 = 5
-                UNION ALL SELECT customer_id, 'buy\\', '2024-01-15T12:00:00.25+05:30', 7.75, NULL FROM customers WHERE customer_id % 9 = 4;
-                """)
-        return file
-    }
+    static let edgeBank = selfSelectedBank(
+        "edge",
+        then: """
+            CREATE TABLE metric_definitions (metric TEXT PRIMARY KEY, label TEXT, unit TEXT, source TEXT, rollup TEXT,
+                                             event TEXT, numerator TEXT, denominator TEXT, higher_is_better INTEGER);
+            INSERT INTO metric_definitions VALUES
+              ('aum', 'AUM, last month', 'CNY', 'months', 'last', NULL, NULL, NULL, 1),
+              ('products_held', 'Products, most in a month', NULL, 'months', 'max', NULL, NULL, NULL, 1),
+              ('app_logins', 'Logins, all months', NULL, 'months', 'sum', NULL, NULL, NULL, 1),
+              ('visits', 'Visits', NULL, 'events', 'count', 'it''s a visit', NULL, NULL, 1),
+              ('spend', 'Spend', 'CNY', 'events', 'sum', 'buy\\', NULL, NULL, 1),
+              ('bought', 'Bought', NULL, 'events', 'any', 'buy\\', NULL, NULL, 1);
+            WITH RECURSIVE m(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM m WHERE i < 6)
+            INSERT INTO events (customer_id, event, occurred_at, value, campaign_id)
+            SELECT customer_id, 'it''s a visit', printf('2024-%02d-01 00:30:00+09:00', i), NULL, NULL
+              FROM customers, m WHERE (customer_id + i) % 3 = 0
+            UNION ALL SELECT customer_id, 'it''s a visit', printf('2024-%02d-28T20:00:00Z', i), NULL, NULL
+              FROM customers, m WHERE (customer_id * i) % 4 = 1
+            UNION ALL SELECT customer_id, 'it''s a visit', '2024-04-30T18:00:00.5Z', NULL, NULL FROM customers WHERE customer_id % 5 = 2
+            UNION ALL SELECT customer_id, 'buy\\', '2024-03-31 23:59:59.999', (customer_id % 7) * 10.5, 'growth'
+              FROM customers WHERE customer_id % 2 = 0
+            UNION ALL SELECT customer_id, 'buy\\', '2024-03-31T16:00:00+00:00', (customer_id % 11) * 3.25, NULL
+              FROM customers WHERE customer_id % 3 = 1
+            UNION ALL SELECT customer_id, 'buy\\', '2024-04-01 07:59:59-00:00', NULL, NULL FROM customers WHERE customer_id % 4 = 3
+            UNION ALL SELECT customer_id, 'buy\\', '2024-06-30 20:00:00-05:00', 99.5, NULL FROM customers WHERE customer_id % 6 = 5
+            UNION ALL SELECT customer_id, 'buy\\', '2024-01-15T12:00:00.25+05:30', 7.75, NULL FROM customers WHERE customer_id % 9 = 4;
+            """)
     /// A bank with what the data-quality check looks for, in rows every loader carries (no
     /// storage-class mix-ups, which typed engines cannot hold): a 30 February, a 13th month, an
     /// infinite and a negative balance, a missing month, unknown customers and campaigns, times
     /// that are not times, a campaign ending before it starts with a design not allowed and no
     /// assignments, an assignment without an arm.
-    static let checkBank: Result<String, any Error> = Result {
-        let file = NSTemporaryDirectory() + "campaignlab-warehouse-check-\(getpid()).sqlite"
-        try? FileManager.default.removeItem(atPath: file)
-        try SelfSelectedBank.make(
-            at: file,
-            then: """
-                INSERT INTO customers VALUES (900001, '2024-02-30', 'retail', 'north'), (900002, '2023-13-01', NULL, NULL),
-                                             (900003, '2023-02-28', 'retail', 'south');
-                INSERT INTO customer_months (customer_id, month, aum) VALUES (5, '2024-13', 1.0), (9999999, '2024-01', 2.0),
-                                                                      (900003, '2022-12', 3.0);
-                UPDATE customer_months SET aum = -250.5 WHERE customer_id = 7 AND month = '2024-02';
-                UPDATE customer_months SET aum = 1e999 WHERE customer_id = 8 AND month = '2024-03';
-                DELETE FROM customer_months WHERE customer_id IN (11, 12) AND month = '2024-02';
-                INSERT INTO events (customer_id, event, occurred_at, value, campaign_id) VALUES
-                  (1, 'visit', 'yesterday', NULL, NULL), (2, 'visit', '2024-02-30 10:00:00', NULL, NULL),
-                  (3, 'visit', '2024-05-01T25:00:00Z', NULL, NULL), (4, 'visit', '2024-05-01 10:00:00+05:30', NULL, 'no_such'),
-                  (8888888, 'visit', '2024-05-01 10:00:00', NULL, NULL);
-                INSERT INTO campaigns VALUES ('broken', 'Broken', 'quasi', '2024-06-01', '2024-05-01', 'control');
-                INSERT INTO assignments VALUES ('growth', 900001, NULL, '2024-04-01 00:00:00');
-                CREATE TABLE metric_definitions (metric TEXT PRIMARY KEY, label TEXT, unit TEXT, source TEXT, rollup TEXT,
-                                                 event TEXT, numerator TEXT, denominator TEXT, higher_is_better INTEGER);
-                INSERT INTO metric_definitions VALUES ('aum', 'AUM', 'CNY', 'months', 'last', NULL, NULL, NULL, 1);
-                """)
-        return file
-    }
+    static let checkBank = selfSelectedBank(
+        "check",
+        then: """
+            INSERT INTO customers VALUES (900001, '2024-02-30', 'retail', 'north'), (900002, '2023-13-01', NULL, NULL),
+                                         (900003, '2023-02-28', 'retail', 'south');
+            INSERT INTO customer_months (customer_id, month, aum) VALUES (5, '2024-13', 1.0), (9999999, '2024-01', 2.0),
+                                                                  (900003, '2022-12', 3.0);
+            UPDATE customer_months SET aum = -250.5 WHERE customer_id = 7 AND month = '2024-02';
+            UPDATE customer_months SET aum = 1e999 WHERE customer_id = 8 AND month = '2024-03';
+            DELETE FROM customer_months WHERE customer_id IN (11, 12) AND month = '2024-02';
+            INSERT INTO events (customer_id, event, occurred_at, value, campaign_id) VALUES
+              (1, 'visit', 'yesterday', NULL, NULL), (2, 'visit', '2024-02-30 10:00:00', NULL, NULL),
+              (3, 'visit', '2024-05-01T25:00:00Z', NULL, NULL), (4, 'visit', '2024-05-01 10:00:00+05:30', NULL, 'no_such'),
+              (8888888, 'visit', '2024-05-01 10:00:00', NULL, NULL);
+            INSERT INTO campaigns VALUES ('broken', 'Broken', 'quasi', '2024-06-01', '2024-05-01', 'control');
+            INSERT INTO assignments VALUES ('growth', 900001, NULL, '2024-04-01 00:00:00');
+            CREATE TABLE metric_definitions (metric TEXT PRIMARY KEY, label TEXT, unit TEXT, source TEXT, rollup TEXT,
+                                             event TEXT, numerator TEXT, denominator TEXT, higher_is_better INTEGER);
+            INSERT INTO metric_definitions VALUES ('aum', 'AUM', 'CNY', 'months', 'last', NULL, NULL, NULL, 1);
+            """)
     nonisolated(unsafe) private static var loaded: [String: Result<String, any Error>] = [:]
 
     /// The backend URL of schema `schema` holding the contract tables of `file` (a file of
