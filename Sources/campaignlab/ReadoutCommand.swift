@@ -32,12 +32,16 @@ struct ReadoutCommand: ParsableCommand {
             Examples:
               campaignlab readout --db bank.sqlite --campaign page_ab_2026 --primary purchase_conversion
               campaignlab readout --db bank.sqlite --campaign page_ab_2026 --guardrails "aum:2%,page_views:0.1" --as-of 2026-06-14
+              campaignlab readout --backend postgres://analyst@warehouse:5432/bank --campaign page_ab_2026 --out reports
               campaignlab readout --summary sums.csv --control control --out reports
             """
     )
 
     @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
     var db: String?
+
+    @Option(name: .long, help: ArgumentHelp(DataSource.backendHelp, valueName: "url"))
+    var backend: String?
 
     @Option(name: .long, help: ArgumentHelp("The campaign_id of a randomized test.", valueName: "id"))
     var campaign: String?
@@ -118,17 +122,18 @@ struct ReadoutCommand: ParsableCommand {
                 "split": split, "target": target, "tuning": tuning, "days": days, "planned_days": plannedDays, "quantiles": quantiles,
                 "by": by,
             ])
-        if summary == nil && db == nil {
-            printError("error: give --db FILE --campaign ID, or --summary FILE --control ARM")
+        if summary == nil && db == nil && backend == nil {
+            printError("error: give --db FILE (or --backend URL) --campaign ID, or --summary FILE --control ARM")
             throw ExitCode(ExitStatus.usage.rawValue)
         }
-        if summary != nil && db != nil {
-            printError("error: --summary replaces --db: give one of them")
+        if summary != nil && (db != nil || backend != nil) {
+            printError("error: --summary replaces --db and --backend: give one of them")
             throw ExitCode(ExitStatus.usage.rawValue)
         }
         let name = campaign ?? summary.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "summary"
         try AnalysisCommandRunner.run(
-            ExperimentReadout.self, options: options, db: db, source: summary.map { URL(fileURLWithPath: $0).lastPathComponent },
+            ExperimentReadout.self, options: options, db: db, backend: backend,
+            source: summary.map { URL(fileURLWithPath: $0).lastPathComponent },
             output: output, name: "readout-\(name)",
             title: { $0 == .zh ? "A/B 测试读数：\(name)" : "A/B readout: \(name)" })
     }

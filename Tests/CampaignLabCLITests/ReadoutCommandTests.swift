@@ -104,7 +104,7 @@ struct ReadoutCommandTests {
         (["--db", demoSmall, "--campaign", "page_ab_2026", "--guardrails", "aum:-3"], "option '--guardrails'", 1),
         (["--db", demoSmall, "--campaign", "page_ab_2026", "--relative-interval", "bootstrap"], "option '--relative-interval'", 1),
         (["--db", demoSmall], "option '--campaign'", 1),
-        (["--campaign", "page_ab_2026"], "give --db FILE --campaign ID, or --summary FILE --control ARM", 1),
+        (["--campaign", "page_ab_2026"], "give --db FILE (or --backend URL) --campaign ID, or --summary FILE --control ARM", 1),
         (["--db", "/nonexistent/bank.sqlite", "--campaign", "x"], "/nonexistent/bank.sqlite", 2),
     ])
     func badInputIsOneClearLine(arguments: [String], message: String, status: Int32) throws {

@@ -211,10 +211,11 @@ struct PostgresBackendTests {
         text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("Data: ") }.joined(separator: "\n")
     }
 
-    /// The cases every engine is compared on: uplift and yoy on demo-small (the demo generator)
-    /// and on the foreign bank (another generator: TEXT ids, times written at +05:30 read in
-    /// UTC+08:00, other events). The foreign bank's data do not reach back a year: its yoy is the
-    /// same message from every engine.
+    /// The cases every engine is compared on: uplift, yoy, funnel and the A/B readout on
+    /// demo-small (the demo generator) and on the foreign bank (another generator: TEXT ids, times
+    /// written at +05:30 read in UTC+08:00, other events, a ratio metric, a months metric in the
+    /// readout). The foreign bank's data do not reach back a year: its yoy is the same message
+    /// from every engine, as is the readout of an observational campaign.
     static let cases = [
         ("demo-small.sqlite", "demo_small", "growth_journey_2026", "uplift"),
         ("demo-small.sqlite", "demo_small", "growth_journey_2026", "yoy"),
@@ -224,6 +225,9 @@ struct PostgresBackendTests {
         ("foreign-ab.sqlite", "foreign_ab", "other_promo", "yoy"),
         ("demo-small.sqlite", "demo_small", "growth_journey_2026", "funnel"),
         ("foreign-ab.sqlite", "foreign_ab", "checkout_copy_q3", "funnel"),
+        ("demo-small.sqlite", "demo_small", "page_ab_2026", "readout"),
+        ("foreign-ab.sqlite", "foreign_ab", "checkout_copy_q3", "readout"),
+        ("demo-small.sqlite", "demo_small", "growth_journey_2026", "readout"),
     ]
 
     /// The edge bank's funnel: its quoted and backslashed event names as steps, times written
@@ -390,6 +394,14 @@ struct PostgresBackendTests {
             backend: try TestWarehouse.backend("demo-small.sqlite", schema: "demo_small"), parameters: ["campaign=growth_journey_2026"])
     }
 
+    /// The A/B readout notebook (the split check, the readout with CUPED, segments and quantiles):
+    /// every block is the SQLite file's.
+    @Test func readoutNotebookOnPostgreSQL() throws {
+        try Self.compareNotebook(
+            repositoryRoot + "/notebooks-md/ab-readout.md", file: "demo-small.sqlite",
+            backend: try TestWarehouse.backend("demo-small.sqlite", schema: "demo_small"), parameters: ["campaign=page_ab_2026"])
+    }
+
     /// SQL blocks in the engine's dialect (this one reads alike on all three): a named parameter,
     /// decimals (negative, Spark's decimal128), an empty result (its columns named all the same).
     static let sqlNotebook = """
@@ -518,11 +530,14 @@ struct SparkBackendTests {
             file: "foreign-ab.sqlite", backend: try TestWarehouse.sparkBackend("foreign-ab.sqlite", name: "foreign_ab"))
     }
 
-    @Test func reviewNotebookAndSQLBlocksOnSpark() throws {
+    @Test func notebooksAndSQLBlocksOnSpark() throws {
         let backend = try TestWarehouse.sparkBackend("demo-small.sqlite", name: "demo_small")
         try PostgresBackendTests.compareNotebook(
             repositoryRoot + "/notebooks-md/post-campaign-review.md", file: "demo-small.sqlite", backend: backend,
             parameters: ["campaign=growth_journey_2026"])
+        try PostgresBackendTests.compareNotebook(
+            repositoryRoot + "/notebooks-md/ab-readout.md", file: "demo-small.sqlite", backend: backend,
+            parameters: ["campaign=page_ab_2026"])
         try PostgresBackendTests.compareSQLBlocks(backend: backend)
     }
 

@@ -79,7 +79,7 @@ public enum ExperimentHealth: Analysis {
     ///   (the readout finds them in its own pass over events instead).
     public static func compute(_ context: AnalysisContext, _ options: Options, countingExposure: Bool = true) throws -> Result {
         try AnalysisError.namingReadErrors {
-            let campaign = try CampaignInfo.load(options.campaign, from: try context.sqlite("experiment.health"), schema: context.schema)
+            let campaign = try CampaignInfo.load(options.campaign, from: context.engine, schema: context.schema)
             try context.schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm", "assigned_at"])
             let assignments = try CampaignAssignments.shared(campaign, context)
             try assignments.requireAssignedAt(context.badRows)
@@ -126,7 +126,9 @@ public enum ExperimentHealth: Analysis {
             // Exposure without assignment: customers whose events name this test but who are
             // not assigned to it (ids matched across storage types, as everywhere).
             var exposed: (count: Int, example: SQLiteValue?)?
-            if countingExposure && context.schema.has(Contract.events, column: "campaign_id") {
+            if countingExposure && context.schema.has(Contract.events, column: "campaign_id") && !context.engine.isSQLite {
+                exposed = try ExperimentEvents.unassignedExposure(campaign: campaign.id, schema: context.schema, database: context.engine)
+            } else if countingExposure && context.schema.has(Contract.events, column: "campaign_id") {
                 let assigned = Set(assignments.ids.map(\.customerKey))
                 var count = 0
                 var example: SQLiteValue?
@@ -155,8 +157,9 @@ public enum ExperimentHealth: Analysis {
     /// - Throws: `DataError.contract` naming the row for a value that is not such a list.
     static func plannedSplit(_ campaign: CampaignInfo, arms: [String], _ context: AnalysisContext) throws -> [Double]? {
         guard context.schema.has(Contract.campaigns, column: "planned_split"),
-            let text = try context.sqlite("experiment.health").scalarText(
-                "SELECT planned_split FROM campaigns WHERE campaign_id = ?", [.text(campaign.id)]),
+            let text = try context.engine.allRows(
+                "SELECT planned_split FROM campaigns WHERE campaign_id = ?", [.text(campaign.id)]
+            ).first?[0].textValue,
             !text.trimmingCharacters(in: .whitespaces).isEmpty
         else { return nil }
         func fail(_ message: String) -> DataError {

@@ -9,7 +9,7 @@ extension ReadoutInput {
     /// end, the pre-period (as many days before the test as it lasts) as CUPED's covariate.
     static func fromRows(_ options: ExperimentReadout.Options, _ context: AnalysisContext) throws -> ReadoutInput {
         try AnalysisError.namingReadErrors {
-            let database = try context.sqlite("experiment.readout"), schema = context.schema
+            let database = context.engine, schema = context.schema
             let campaign = try CampaignInfo.load(options.campaign!, from: database, schema: context.schema)
             guard campaign.design.lowercased() == "randomized" else {
                 throw AnalysisError(
@@ -37,7 +37,7 @@ extension ReadoutInput {
             } else if schema.table(Contract.events.name) != nil,
                 case () = context.progress("finding where the events end"),
                 let dataEnd = try CampaignEvents.dataEnd(
-                    from: campaign.startsOn, through: campaign.endsOn, schema: schema, database: database)
+                    from: campaign.startsOn, through: campaign.endsOn, schema: schema, engine: database)
             {
                 end = min(end, dataEnd)
                 guard end > start else {
@@ -115,9 +115,10 @@ extension ReadoutInput {
                 try schema.require(Contract.customerMonths, columns: ["customer_id", "month"])
                 let windows = CampaignWindows(campaign: campaign)
                 var seen = Set<YearMonth>()
-                months = try CampaignPanel.readMonthsMetrics(
+                months = try CampaignPanel.monthsMetrics(
                     monthsMetrics.map(\.metric), rollups: monthsMetrics.map(\.rollup), ids: assignments.ids,
-                    windows: [windows.pre, windows.post], campaign: campaign.id, database: database, badRows: context.badRows,
+                    windows: [windows.pre, windows.post], campaign: campaign.id, schema: schema, database: database,
+                    badRows: context.badRows,
                     skipping: assignments.leftOutIDs, monthsSeen: &seen, progress: context.progress)
             }
             // Per base metric: (post, pre) per customer; a months metric's missing pre value is
@@ -226,8 +227,8 @@ extension ReadoutInput {
     /// The metrics of the readout: those named, or every metric of metric_definitions (else
     /// every customer_months metric). An events metric of the default list whose event is not
     /// in table events is left out with a note; one named is an error.
-    static func readoutDefinitions(
-        _ named: [String]?, schema: ContractSchema, database: SQLiteDatabase
+    static func readoutDefinitions<Engine: QueryEngine>(
+        _ named: [String]?, schema: ContractSchema, database: Engine
     ) throws -> (definitions: [MetricDefinition], notes: [(en: String, zh: String)]) {
         var definitions: [MetricDefinition] = []
         for metric in named ?? schema.metricDefinitions.map(\.metric) {

@@ -89,18 +89,9 @@ public struct CampaignPanel: Sendable {
         let allWindows = [windows.pre, windows.post] + extraWindows
         // Per window (pre, post, extra…), per metric, per customer.
         var seen = Set<YearMonth>()
-        let months: [[[Double]]]
-        if let sqlite = database as? SQLiteDatabase {
-            months = try readMonthsMetrics(
-                monthsMetrics, rollups: rollups, ids: ids, windows: allWindows, campaign: campaign.id,
-                database: sqlite, badRows: badRows, skipping: assignments.leftOutIDs, monthsSeen: &seen, progress: progress)
-        } else if monthsMetrics.isEmpty {
-            months = Array(repeating: [], count: allWindows.count)
-        } else {
-            months = try aggregateMonthsMetrics(
-                monthsMetrics, rollups: rollups, ids: ids, windows: allWindows, campaign: campaign.id, schema: schema,
-                database: database, skipping: assignments.leftOutIDs, monthsSeen: &seen, progress: progress)
-        }
+        let months = try CampaignPanel.monthsMetrics(
+            monthsMetrics, rollups: rollups, ids: ids, windows: allWindows, campaign: campaign.id, schema: schema,
+            database: database, badRows: badRows, skipping: assignments.leftOutIDs, monthsSeen: &seen, progress: progress)
         for (j, metric) in monthsMetrics.enumerated() {
             if months[0][j].allSatisfy(\.isNaN) {
                 throw CampaignReadError(
@@ -162,9 +153,28 @@ public struct CampaignPanel: Sendable {
     }
 
     /// The `customer_months` metrics of `ids` rolled up over each window: [window][metric][customer]
+    /// (NaN for a customer without a value in the window): read in process from a SQLite file
+    /// (`readMonthsMetrics`), one GROUP BY customer on a remote engine (`aggregateMonthsMetrics`).
+    public static func monthsMetrics<Engine: QueryEngine>(
+        _ monthsMetrics: [String], rollups: [MetricRollup], ids: [SQLiteValue], windows: [ClosedRange<YearMonth>],
+        campaign: String, schema: ContractSchema, database: Engine, badRows: BadRows = .refusing,
+        skipping leftOut: Set<SQLiteValue> = [], monthsSeen: inout Set<YearMonth>, progress: (String) -> Void
+    ) throws -> [[[Double]]] {
+        if let sqlite = database as? SQLiteDatabase {
+            return try readMonthsMetrics(
+                monthsMetrics, rollups: rollups, ids: ids, windows: windows, campaign: campaign, database: sqlite, badRows: badRows,
+                skipping: leftOut, monthsSeen: &monthsSeen, progress: progress)
+        }
+        guard !monthsMetrics.isEmpty else { return Array(repeating: [], count: windows.count) }
+        return try aggregateMonthsMetrics(
+            monthsMetrics, rollups: rollups, ids: ids, windows: windows, campaign: campaign, schema: schema, database: database,
+            skipping: leftOut, monthsSeen: &monthsSeen, progress: progress)
+    }
+
+    /// The `customer_months` metrics of `ids` rolled up over each window: [window][metric][customer]
     /// (NaN for a customer without a value in the window). Read by primary-key ranges in
     /// customer order, in two slices on two connections at once for large campaigns.
-    public static func readMonthsMetrics(
+    static func readMonthsMetrics(
         _ monthsMetrics: [String], rollups: [MetricRollup], ids: [SQLiteValue],
         windows allWindows: [ClosedRange<YearMonth>], campaign: String, database: SQLiteDatabase,
         badRows: BadRows = .refusing, skipping leftOut: Set<SQLiteValue> = [], monthsSeen: inout Set<YearMonth>,

@@ -35,11 +35,17 @@ public enum ExperimentEvents {
     /// campaign_id column (`unassigned` is nil otherwise).
     /// - Throws: `DataError.contract` for an unparsable `occurred_at` (unless bad rows are
     ///   excluded) or ids stored in forms that never match the assignments'.
-    public static func values(
+    ///
+    /// On a remote engine the values are one GROUP BY customer where the events are
+    /// (`aggregateValues`): the times compared as the engine's reporting-zone microseconds.
+    public static func values<Engine: QueryEngine>(
         _ definitions: [MetricDefinition], campaign: String, ids: [SQLiteValue], assignedAt: [Double], span: Span,
-        schema: ContractSchema, database: SQLiteDatabase, badRows: BadRows = .refusing
+        schema: ContractSchema, database engine: Engine, badRows: BadRows = .refusing
     ) throws -> (post: [[Double]], pre: [[Double]], unassigned: (count: Int, example: SQLiteValue?)?) {
         precondition(definitions.allSatisfy { $0.source == .events && !$0.isRatio }, "ExperimentEvents: events metrics only")
+        guard let database = engine as? SQLiteDatabase else {
+            return try aggregateValues(definitions, campaign: campaign, ids: ids, span: span, schema: schema, database: engine)
+        }
         let job = ExperimentEventsJob(
             path: database.path, campaign: schema.has(Contract.events, column: "campaign_id") ? campaign : nil,
             definitions: definitions, index: CustomerIndex(ids), assignedAt: assignedAt, span: span, policy: badRows.policy)
