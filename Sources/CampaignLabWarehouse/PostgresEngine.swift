@@ -284,7 +284,11 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
             case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
             case .float4, .float8: return .real(try cell.decode(Double.self))
             case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
-            case .numeric: return .real(NSDecimalNumber(decimal: try cell.decode(Decimal.self)).doubleValue)
+            case .numeric:
+                // The nearest double to the decimal's digits (NSDecimalNumber's doubleValue is not
+                // correctly rounded: 0.2015 came back as 0.20149999999999996).
+                let decimal = try cell.decode(Decimal.self)
+                return .real(Double(decimal.description) ?? NSDecimalNumber(decimal: decimal).doubleValue)
             case .text, .varchar, .bpchar, .name: return .text(try cell.decode(String.self))
             default:
                 throw DataError.engine(

@@ -402,6 +402,73 @@ struct PostgresBackendTests {
             backend: try TestWarehouse.backend("demo-small.sqlite", schema: "demo_small"), parameters: ["campaign=page_ab_2026"])
     }
 
+    /// The checkup's blocks that run on engines (all but the base's AARRR funnel and the pain
+    /// points that read it): tiers and migration, lifecycle, cohort retention, KPIs by segment,
+    /// the balance concentration.
+    static let checkupNotebook = """
+        ---
+        title: The checkup on engines
+        params:
+          activity: ""
+          dormant_months: "6"
+        ---
+
+        ```campaignlab checkup.tiers
+        activity: {{activity}}
+        dormant_months: {{dormant_months}}
+        ```
+
+        ```campaignlab checkup.lifecycle
+        activity: {{activity}}
+        dormant_months: {{dormant_months}}
+        ```
+
+        ```campaignlab checkup.retention
+        activity: {{activity}}
+        ```
+
+        ```campaignlab checkup.kpis
+        activity: {{activity}}
+        ```
+
+        ```campaignlab overview.aum-distribution
+        ```
+        """
+
+    /// The data overview and the checkup on the engine `backend` holding `file`: every block the
+    /// SQLite file's; the whole health-checkup notebook renders with one note, the base's funnel.
+    /// The overview's data checks are compared by `compareCheck` (their examples name a value on
+    /// an engine, a row on SQLite, and come in another order): left out here.
+    static func compareOverviewAndCheckup(file: String, backend: String, activity: String, dormantMonths: Int = 6) throws {
+        let dir = try TemporaryDirectory()
+        let overview = dir.file("data-overview.md")
+        let text = try String(contentsOfFile: repositoryRoot + "/notebooks-md/data-overview.md", encoding: .utf8)
+        try text.replacingOccurrences(of: "```campaignlab overview.checks\n```", with: "").write(
+            toFile: overview, atomically: true, encoding: .utf8)
+        #expect(try String(contentsOfFile: overview, encoding: .utf8) != text)
+        try compareNotebook(overview, file: file, backend: backend, parameters: [])
+        let notebook = dir.file("checkup.md")
+        try checkupNotebook.write(toFile: notebook, atomically: true, encoding: .utf8)
+        let parameters = ["activity=\(activity)", "dormant_months=\(dormantMonths)"]
+        try compareNotebook(notebook, file: file, backend: backend, parameters: parameters)
+        let whole = try runCampaignLab(
+            ["render", repositoryRoot + "/notebooks-md/health-checkup.md", "--backend", backend]
+                + parameters.flatMap { ["--param", $0] } + ["--out", dir.file("whole"), "--format", "md", "--quiet"])
+        let notes = whole.stderr.split(separator: "\n").filter { $0.hasPrefix("warning:") }
+        #expect(
+            whole.exitCode == 0 && notes.count == 1 && notes[0].contains("checkup.funnel: checkup.funnel runs on SQLite files only"),
+            "\(whole.stderr)")
+    }
+
+    @Test func overviewAndCheckupOnPostgreSQL() throws {
+        try Self.compareOverviewAndCheckup(
+            file: "demo-small.sqlite", backend: try TestWarehouse.backend("demo-small.sqlite", schema: "demo_small"),
+            activity: "months:app_logins>0")
+        try Self.compareOverviewAndCheckup(
+            file: "foreign-ab.sqlite", backend: try TestWarehouse.backend("foreign-ab.sqlite", schema: "foreign_ab"),
+            activity: "months:logins>0", dormantMonths: 3)
+    }
+
     /// SQL blocks in the engine's dialect (this one reads alike on all three): a named parameter,
     /// decimals (negative, Spark's decimal128), an empty result (its columns named all the same).
     static let sqlNotebook = """
@@ -539,6 +606,10 @@ struct SparkBackendTests {
             repositoryRoot + "/notebooks-md/ab-readout.md", file: "demo-small.sqlite", backend: backend,
             parameters: ["campaign=page_ab_2026"])
         try PostgresBackendTests.compareSQLBlocks(backend: backend)
+        try PostgresBackendTests.compareOverviewAndCheckup(file: "demo-small.sqlite", backend: backend, activity: "months:app_logins>0")
+        try PostgresBackendTests.compareOverviewAndCheckup(
+            file: "foreign-ab.sqlite", backend: try TestWarehouse.sparkBackend("foreign-ab.sqlite", name: "foreign_ab"),
+            activity: "months:logins>0", dormantMonths: 3)
     }
 
     /// Both workers are alive and each ran tasks of the application the queries went to.

@@ -12,7 +12,7 @@ extension AnalysisContext {
                 return pass.activity[column]!
             }
             return try CustomerActivity.read(
-                rule, schema: schema, database: try sqlite("the health checkup"), badRows: badRows, progress: progress)
+                rule, schema: schema, database: engine, badRows: badRows, progress: progress)
         }
     }
 
@@ -25,7 +25,7 @@ extension AnalysisContext {
             let pass =
                 try monthsPass(covering: request)
                 ?? CustomerMonthsPass.read(
-                    request, schema: schema, database: try sqlite("the health checkup"), badRows: badRows, progress: progress)
+                    request, schema: schema, database: engine, badRows: badRows, progress: progress)
             return pass.atLeast[threshold]!
         }
     }
@@ -37,7 +37,7 @@ extension AnalysisContext {
             return pass.snapshots(metrics: metrics, groups: groups)
         }
         return try CustomerSnapshots.read(
-            metrics: metrics, groups: groups, schema: schema, database: try sqlite("the health checkup"), badRows: badRows)
+            metrics: metrics, groups: groups, schema: schema, database: engine, badRows: badRows)
     }
 
     /// Declares what the run's blocks will read of customer_months (before they run): the
@@ -56,7 +56,7 @@ extension AnalysisContext {
         do {
             return try memo("months-pass") {
                 try CustomerMonthsPass.read(
-                    declared, schema: schema, database: try sqlite("the health checkup"), badRows: badRows, progress: progress)
+                    declared, schema: schema, database: engine, badRows: badRows, progress: progress)
             }
         } catch let error as DataError where error.trouble == nil && error != .interrupted {
             return nil

@@ -156,7 +156,7 @@ public enum CohortRetention: Analysis {
     static func defaultRule(_ context: AnalysisContext) throws -> ActivityRule {
         if context.schema.metrics.contains("app_logins") { return .months(column: "app_logins") }
         if context.schema.table(Contract.events.name) != nil,
-            try CampaignEvents.presentEvents(["app_login"], database: try context.sqlite("checkup.retention")).contains("app_login")
+            try CampaignEvents.presentEvents(["app_login"], database: context.engine).contains("app_login")
         {
             return .events(["app_login"])
         }

@@ -134,7 +134,8 @@ public enum SegmentKPIs: Analysis {
         var levelOf = [String?](repeating: nil, count: snapshots.ids.count)
         if let dimension {
             let index = CustomerIndex(snapshots.ids)
-            for row in try context.sqlite("checkup.kpis").rows("SELECT customer_id, \(quoteIdentifier(dimension)) FROM customers") {
+            let level = context.engine.dialect.asText(quoteIdentifier(dimension))
+            for row in try context.engine.allRows("SELECT customer_id, \(level) FROM customers") {
                 if let i = index.position(of: row[0]) {
                     levelOf[i] = row[1] == .null ? CampaignAssignments.missingLevelName : row[1].textValue ?? row[1].description
                 }

@@ -55,7 +55,8 @@ public enum AUMDistribution: Analysis {
         of metric: String, in month: String, badRows: BadRows = .refusing, _ context: AnalysisContext
     ) throws -> (values: [Double], missing: Int) {
         context.progress("reading \(metric) for \(month)")
-        let statement = try context.sqlite("overview.aum-distribution").prepare(
+        guard let database = context.engine as? SQLiteDatabase else { return try aggregateBalances(of: metric, in: month, context) }
+        let statement = try database.prepare(
             "SELECT customer_id, \(quoteIdentifier(metric)) FROM customer_months WHERE month = ?")
         try statement.bind(month, at: 1)
         var values: [Double] = []
@@ -84,9 +85,51 @@ public enum AUMDistribution: Analysis {
             }
         }
         try words.report(to: badRows)
+        try requirePositive(values, metric: metric, month: month)
+        return (values, missing)
+    }
+
+    /// - Throws: `AnalysisError` when fewer than two values are positive.
+    static func requirePositive(_ values: [Double], metric: String, month: String) throws {
         guard values.count >= 2, values.contains(where: { $0 > 0 }) else {
             throw AnalysisError(option: "month", "customer_months has fewer than two positive \(metric) values in \(month)")
         }
+    }
+
+    /// `balances` on a remote engine: the month's values grouped by value (the Lorenz curve and
+    /// the quantiles need every value, so one row per distinct value comes back, with its count
+    /// and a customer holding it for the message), expanded locally.
+    static func aggregateBalances(
+        of metric: String, in month: String, _ context: AnalysisContext
+    ) throws -> (values: [Double], missing: Int) {
+        let sql = context.engine.dialect
+        var values: [Double] = []
+        var missing = 0
+        try context.engine.forEachRow(
+            """
+            SELECT v, count(*), min(customer_id) FROM (
+              SELECT \(sql.asDouble(quoteIdentifier(metric))) AS v, customer_id FROM customer_months WHERE month = ?
+            ) t GROUP BY v
+            """, [.text(month)]
+        ) { row in
+            let count = Int(row.int64(1))
+            guard row.storageClass(0) != .null else {
+                missing += count
+                return
+            }
+            let v = row.double(0)
+            guard v.isFinite, v >= 0 else {
+                throw DataError.contract(
+                    table: Contract.customerMonths.name, column: metric, row: "customer_id=\(row.value(2)), month='\(month)'",
+                    message:
+                        "the value \(v) is \(v.isFinite ? "negative" : "not finite"); balances must be finite and ≥ 0 for a concentration analysis"
+                )
+            }
+            values.append(contentsOf: repeatElement(v, count: count))
+        }
+        try requirePositive(values, metric: metric, month: month)
+        // In value order, whatever order the groups came in.
+        values.sort()
         return (values, missing)
     }
 

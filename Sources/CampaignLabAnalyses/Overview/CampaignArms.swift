@@ -11,12 +11,17 @@ public enum CampaignArms: Analysis {
         try context.schema.require(Contract.campaigns)
         try context.schema.require(Contract.assignments, columns: ["campaign_id", "customer_id", "arm"])
         context.progress("campaigns and arms")
-        let campaigns = try context.sqlite("overview.campaigns").rows(
-            "SELECT campaign_id, name, design, starts_on, ends_on, control_arm FROM campaigns ORDER BY starts_on, campaign_id")
+        let sql = context.engine.dialect
+        let text = { (column: String) in sql.asText(column) }
+        let campaigns = try context.engine.allRows(
+            """
+            SELECT campaign_id, name, design, \(text("starts_on")), \(text("ends_on")), control_arm FROM campaigns
+            ORDER BY \(sql.byteOrder(text("starts_on"), isText: true)), \(sql.byteOrder("campaign_id", isText: true))
+            """)
         guard !campaigns.isEmpty else {
             return [.callout(.note, [.text(context.text("The campaigns table has no rows.", "campaigns 表没有数据。"))])]
         }
-        let arms = try CampaignInfo.armSizes(in: try context.sqlite("overview.campaigns"))
+        let arms = try CampaignInfo.armSizes(in: context.engine)
         var totals: [SQLiteValue: Double] = [:]
         for a in arms { totals[a.campaign, default: 0] += Double(a.customers) }
 

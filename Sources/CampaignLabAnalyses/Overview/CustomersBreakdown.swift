@@ -113,16 +113,25 @@ public enum CustomersBreakdown: Analysis {
         _ context: AnalysisContext
     ) throws -> TierCounts {
         // A value that is not a number (a finding of the data checks) has no tier, like NULL:
-        // SQLite sorts text above every number, which would put it in the top tier.
-        var tierCase = "CASE WHEN typeof(m.\(quoteIdentifier(metric))) NOT IN ('integer', 'real') THEN NULL"
-        for (i, bound) in bounds.enumerated() { tierCase += " WHEN m.\(quoteIdentifier(metric)) < \(bound) THEN \(i)" }
+        // SQLite sorts text above every number, which would put it in the top tier. (An engine's
+        // column has a numeric type.)
+        let sql = context.engine.dialect
+        let x = "m.\(quoteIdentifier(metric))"
+        var tierCase = sql == .sqlite ? "CASE WHEN typeof(\(x)) NOT IN ('integer', 'real') THEN NULL" : "CASE WHEN \(x) IS NULL THEN NULL"
+        for (i, bound) in bounds.enumerated() { tierCase += " WHEN \(x) < \(bound) THEN \(i)" }
         tierCase += " ELSE \(bounds.count) END"
         context.progress("customers by \(dimension) and tier in \(month)")
-        let rows = try context.sqlite("overview.customers").rows(
+        // SQLite's order on every engine: NULL first, then texts by their bytes.
+        let value = sql.asText("c.\(quoteIdentifier(dimension))")
+        let rows = try context.engine.allRows(
             """
-            SELECT c.\(quoteIdentifier(dimension)) AS value, \(tierCase) AS tier, count(*), total(m.\(quoteIdentifier(metric)))
-            FROM customers c LEFT JOIN customer_months m ON m.customer_id = c.customer_id AND m.month = ?
-            GROUP BY 1, 2 ORDER BY 1, 2
+            SELECT value, tier, count(*), \(sql == .sqlite ? "total(x)" : sql.asDouble("sum(x)")) FROM (
+              SELECT \(value) AS value, \(tierCase) AS tier, \(sql == .sqlite ? x : sql.asDouble(x)) AS x
+              FROM customers c LEFT JOIN customer_months m ON m.customer_id = c.customer_id AND m.month = ?
+            ) t
+            GROUP BY value, tier
+            ORDER BY CASE WHEN value IS NULL THEN 0 ELSE 1 END, \(sql.byteOrder("value", isText: true)),
+                     CASE WHEN tier IS NULL THEN 0 ELSE 1 END, tier
             """, [.text(month)])
 
         // value → per tier counts (+ one "no snapshot" slot), AUM per tier.
@@ -229,7 +238,12 @@ func requireMetric(_ metric: String, option: String, in schema: ContractSchema) 
 func latestMonth(_ context: AnalysisContext) throws -> String {
     // A scan of the whole table (no index leads with month): once per run.
     try context.memo("latest-month") {
-        guard let month = try context.sqlite("overview.customers").scalarText("SELECT max(month) FROM customer_months") else {
+        let sql = context.engine.dialect
+        guard
+            let month = try context.engine.allRows(
+                "SELECT max(\(sql.byteOrder(sql.asText("month"), isText: true))) FROM customer_months"
+            ).first?[0].textValue
+        else {
             throw DataError.contract(table: Contract.customerMonths.name, column: "month", row: nil, message: "the table has no rows")
         }
         return month

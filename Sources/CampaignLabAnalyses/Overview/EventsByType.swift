@@ -11,10 +11,15 @@ public enum EventsByType: Analysis {
         try context.schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
         let hasValue = context.schema.has(Contract.events, column: "value")
         context.progress("events by type")
-        let rows = try context.sqlite("overview.events").rows(
+        let sql = context.engine.dialect
+        // Texts by their bytes (a warehouse's collation may order them otherwise); on an engine
+        // a value column has a type, so the sum is of numbers.
+        let time = sql.byteOrder(sql.asText("occurred_at"), isText: true)
+        let value = sql == .sqlite ? "total(value), count(value)" : "\(sql.asDouble("sum(\(sql.asDouble("value")))")), count(value)"
+        let rows = try context.engine.allRows(
             """
-            SELECT event, count(*), count(DISTINCT customer_id), min(occurred_at), max(occurred_at), \(hasValue ? "total(value), count(value)" : "0, 0")
-            FROM events GROUP BY event ORDER BY count(*) DESC, event
+            SELECT event, count(*), count(DISTINCT customer_id), min(\(time)), max(\(time)), \(hasValue ? value : "0, 0")
+            FROM events GROUP BY event ORDER BY count(*) DESC, \(sql.byteOrder("event", isText: true))
             """)
         guard !rows.isEmpty else {
             return [.callout(.note, [.text(context.text("The events table has no rows.", "events 表没有数据。"))])]

@@ -71,8 +71,11 @@ public enum MonthlyKPIs: Analysis {
         if let active, !metrics.contains(active) { scanColumns.append(active) }
         let activeColumn = active.flatMap { scanColumns.firstIndex(of: $0) }
         context.progress("monthly KPIs over customer_months (\(metrics.joined(separator: ", ")))")
+        guard let database = context.engine as? SQLiteDatabase else {
+            return try aggregateMonthlyRows(metrics: metrics, active: active, context)
+        }
         let scan = try ChunkedScan(
-            database: try context.sqlite("overview.monthly-kpis"), table: Contract.customerMonths.name,
+            database: database, table: Contract.customerMonths.name,
             sql: "SELECT month, \(scanColumns.map(quoteIdentifier).joined(separator: ", ")) FROM customer_months",
             types: [.month] + scanColumns.map { _ in .double }, badRows: badRows)
         struct MonthTotals {
@@ -120,6 +123,44 @@ public enum MonthlyKPIs: Analysis {
             throw DataError.contract(table: Contract.customerMonths.name, column: nil, row: nil, message: "the table has no rows")
         }
         return rows
+    }
+
+    /// `monthlyRows` on a remote engine: one GROUP BY month (sums, counts of values and of
+    /// active customers), the means computed locally.
+    /// - Throws: `DataError.contract` naming a month that is not 'YYYY-MM' (refused, as on SQLite).
+    static func aggregateMonthlyRows(metrics: [String], active: String?, _ context: AnalysisContext) throws -> [[SQLiteValue]] {
+        let sql = context.engine.dialect
+        var select = [sql.asText("month"), sql.asInteger("count(*)")]
+        for metric in metrics {
+            let x = sql.asDouble(quoteIdentifier(metric))
+            select += [sql.asDouble("sum(\(x))"), sql.asInteger("count(\(x))")]
+        }
+        if let active {
+            let x = sql.asDouble(quoteIdentifier(active))
+            select += [sql.asInteger("count(CASE WHEN \(x) > 0 THEN 1 END)"), sql.asInteger("count(\(x))")]
+        }
+        var byMonth: [(month: YearMonth, row: [SQLiteValue])] = []
+        for found in try context.engine.allRows("SELECT \(select.joined(separator: ", ")) FROM customer_months GROUP BY month") {
+            guard let text = found[0].textValue, let month = YearMonth(text) else {
+                throw DataError.contract(
+                    table: Contract.customerMonths.name, column: "month", row: "month=\(found[0].shortDescription)",
+                    message: "\(found[0].shortDescription) is not a month 'YYYY-MM'")
+            }
+            var row: [SQLiteValue] = [.text(month.description), found[1]]
+            for j in metrics.indices {
+                let count = found[3 + 2 * j].intValue ?? 0
+                row += [count > 0 ? .real((found[2 + 2 * j].doubleValue ?? 0) / Double(count)) : .null, .integer(Int64(count))]
+            }
+            if active != nil {
+                let activeCount = found[select.count - 2].intValue ?? 0, count = found[select.count - 1].intValue ?? 0
+                row.append(count > 0 ? .real(Double(activeCount) / Double(count)) : .null)
+            }
+            byMonth.append((month, row))
+        }
+        guard !byMonth.isEmpty else {
+            throw DataError.contract(table: Contract.customerMonths.name, column: nil, row: nil, message: "the table has no rows")
+        }
+        return byMonth.sorted { $0.month < $1.month }.map(\.row)
     }
 
     /// `words`: per metric, the values left out for not being numbers (counted apart from NULLs).

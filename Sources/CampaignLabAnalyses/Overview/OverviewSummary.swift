@@ -9,13 +9,13 @@ public enum OverviewSummary: Analysis {
     public typealias Options = NoOptions
 
     public static func run(_ context: AnalysisContext, _ options: NoOptions) throws -> [ReportBlock] {
-        let db = try context.sqlite("overview.summary")
+        let db = context.engine
         try context.schema.require(Contract.customers, columns: ["customer_id"])
         context.progress("counting customers")
         var figures: [KeyFigure] = []
         // Customers, not rows: a customer listed twice (a view, a table without its key) is
         // one customer, and the duplicate a finding (the data checks name it).
-        let counts = try db.rows("SELECT count(DISTINCT customer_id), count(*) FROM customers").first ?? []
+        let counts = try db.allRows("SELECT count(DISTINCT customer_id), count(*) FROM customers").first ?? []
         let customers = counts.first?.intValue ?? 0, rows = counts.last?.intValue ?? 0
         figures.append(
             KeyFigure(
@@ -26,7 +26,8 @@ public enum OverviewSummary: Analysis {
                         "共 \(formatCount(rows)) 行，其中 \(formatCount(rows - customers)) 行重复，见数据检查") : nil))
         if context.schema.has(Contract.customerMonths) {
             context.progress("reading the months covered")
-            let rows = try db.rows("SELECT min(month), max(month), count(DISTINCT month), count(*) FROM customer_months")
+            let month = db.dialect.byteOrder(db.dialect.asText("month"), isText: true)
+            let rows = try db.allRows("SELECT min(\(month)), max(\(month)), count(DISTINCT month), count(*) FROM customer_months")
             if let first = rows.first, case .text(let low) = first[0], case .text(let high) = first[1] {
                 let months = Double(first[2].integerValue ?? 0)
                 figures.append(
@@ -39,11 +40,11 @@ public enum OverviewSummary: Analysis {
         }
         if context.schema.has(Contract.events) {
             context.progress("counting events")
-            let events = try db.scalarInt("SELECT count(*) FROM events") ?? 0
+            let events = try db.allRows("SELECT count(*) FROM events").first?[0].intValue ?? 0
             figures.append(KeyFigure(label: context.text("Events", "事件数"), value: Double(events), style: .count))
         }
         if context.schema.has(Contract.campaigns) {
-            let campaigns = try db.scalarInt("SELECT count(*) FROM campaigns") ?? 0
+            let campaigns = try db.allRows("SELECT count(*) FROM campaigns").first?[0].intValue ?? 0
             figures.append(KeyFigure(label: context.text("Campaigns", "活动数"), value: Double(campaigns), style: .count))
         }
         return [.keyFigures(figures)]

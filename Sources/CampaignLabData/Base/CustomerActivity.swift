@@ -88,18 +88,22 @@ public struct CustomerActivity: Sendable {
     /// Reads the activity of every customer.
     /// - Throws: `DataError` for a missing table or column, a month or timestamp that cannot be
     ///   read (unless bad rows are excluded), or no activity at all.
-    public static func read(
-        _ rule: ActivityRule, schema: ContractSchema, database: SQLiteDatabase, badRows: BadRows = .refusing,
+    /// - Throws: `DataError.notOnEngine` for activity from events on a remote engine (not yet).
+    public static func read<Engine: QueryEngine>(
+        _ rule: ActivityRule, schema: ContractSchema, database engine: Engine, badRows: BadRows = .refusing,
         progress: (String) -> Void = { _ in }
     ) throws -> CustomerActivity {
         let names: [String]
         switch rule {
         case .months(let column):
             return try CustomerMonthsPass.read(
-                .init(activity: [column]), schema: schema, database: database, badRows: badRows, progress: progress
+                .init(activity: [column]), schema: schema, database: engine, badRows: badRows, progress: progress
             )
             .activity[column]!
         case .events(let list): names = list
+        }
+        guard let database = engine as? SQLiteDatabase else {
+            throw DataError.notOnEngine(name: engine.engineName, what: "activity from events (\(rule))")
         }
         progress("reading customers and the month each opened")
         var tally = BadRows.Tally(badRows.policy)
@@ -147,19 +151,26 @@ public struct CustomerActivity: Sendable {
 extension CustomerActivity {
     /// Every customer's id and the month of `opened_on` (nil, and a bad row, when not a date);
     /// without `opening`, the ids alone (opened_on is then not needed).
-    static func customersAndOpeningMonths(
-        schema: ContractSchema, database: SQLiteDatabase, opening: Bool = true, tally: inout BadRows.Tally
+    /// On a remote engine, in the order of the ids' bytes (the same every run).
+    static func customersAndOpeningMonths<Engine: QueryEngine>(
+        schema: ContractSchema, database: Engine, opening: Bool = true, tally: inout BadRows.Tally
     ) throws -> (ids: [SQLiteValue], opened: [YearMonth?]) {
         try schema.require(Contract.customers, columns: opening ? ["customer_id", "opened_on"] : ["customer_id"])
         var ids: [SQLiteValue] = []
         var opened: [YearMonth?] = []
-        let customers = try database.prepare("SELECT customer_id\(opening ? ", opened_on" : "") FROM customers")
-        while try customers.step() {
+        let sql = database.dialect
+        let order =
+            sql == .sqlite
+            ? ""
+            : " ORDER BY "
+                + sql.byteOrder("customer_id", isText: schema.table("customers")?.column(named: "customer_id")?.affinity == "TEXT")
+        try database.forEachRow("SELECT customer_id\(opening ? ", " + sql.asText("opened_on") : "") FROM customers\(order)", []) {
+            customers in
             let id = customers.value(0)
             ids.append(id)
             guard opening else {
                 opened.append(nil)
-                continue
+                return
             }
             let month = customers.withUTF8(1) { CivilDate.parse($0) }?.yearMonth
             if month == nil {

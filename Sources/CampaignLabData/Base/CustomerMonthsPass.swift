@@ -82,8 +82,11 @@ public struct CustomerMonthsPass: Sendable {
     /// Reads what `request` asks for.
     /// - Throws: `DataError` for a missing table or column, a month that is not 'YYYY-MM' or a
     ///   word in a column (unless bad rows are excluded), or no rows at all when activity is asked for.
-    public static func read(
-        _ request: CustomerMonthsRequest, schema: ContractSchema, database: SQLiteDatabase, badRows: BadRows = .refusing,
+    ///
+    /// On a remote engine the same is one GROUP BY customer (`MonthsPassJob.aggregate`): each
+    /// customer's months as bit words, sums, counts and presence computed where the rows are.
+    public static func read<Engine: QueryEngine>(
+        _ request: CustomerMonthsRequest, schema: ContractSchema, database: Engine, badRows: BadRows = .refusing,
         progress: (String) -> Void = { _ in }
     ) throws -> CustomerMonthsPass {
         let activityColumns = request.activity.sorted()
@@ -102,15 +105,20 @@ public struct CustomerMonthsPass: Sendable {
         progress("reading customer_months \(columns.joined(separator: ", "))")
         let groups = Array(Set(keys.map(\.months))).sorted { order($0) < order($1) }
         let job = MonthsPassJob(
-            path: database.path, columns: columns,
+            path: database.location, columns: columns,
             flags: flags.map { (column: columns.firstIndex(of: $0.0)!, threshold: $0.1, inclusive: $0.2) },
             keys: keys.map { (columns.firstIndex(of: $0.metric)!, groups.firstIndex(of: $0.months)!) }, groups: groups,
             index: CustomerIndex(ids), customers: ids.count, policy: badRows.policy)
-        let parts = try schema.scanInRowidHalves(Contract.customerMonths.name, database: database, threshold: 1_000_000) {
-            try job.read(range: $0, database: $1)
+        var all: MonthsPassJob.Part
+        if let sqlite = database as? SQLiteDatabase {
+            let parts = try schema.scanInRowidHalves(Contract.customerMonths.name, database: sqlite, threshold: 1_000_000) {
+                try job.read(range: $0, database: $1)
+            }
+            all = parts[0]
+            for part in parts.dropFirst() { all.merge(part) }
+        } else {
+            all = try job.aggregate(database)
         }
-        var all = parts[0]
-        for part in parts.dropFirst() { all.merge(part) }
         tally.merge(all.bad)
         try tally.report(to: badRows)
         var pass = CustomerMonthsPass(request: request, ids: ids, activity: [:], sums: [:], present: [:])
@@ -139,7 +147,8 @@ public struct CustomerMonthsPass: Sendable {
     }
 }
 
-/// Reads one rowid range of customer_months for a pass, on its own connection.
+/// Reads one rowid range of customer_months for a pass, on its own connection (or the whole
+/// table aggregated by a remote engine).
 private struct MonthsPassJob: Sendable {
     var path: String
     var columns: [String]
@@ -187,6 +196,118 @@ private struct MonthsPassJob: Sendable {
         }
     }
 
+    /// An empty part: no month, no bit, no sum.
+    func emptyPart() -> Part {
+        Part(
+            bits: flags.map { _ in MonthBits(customers: customers) },
+            sums: keys.map { _ in [Double](repeating: 0, count: customers) },
+            counts: keys.map { _ in [UInt8](repeating: 0, count: customers) },
+            present: groups.map { _ in [Bool](repeating: false, count: customers) }, bad: BadRows.Tally(policy))
+    }
+
+    /// The rows' reads done by a remote engine, one GROUP BY customer: per customer its rows,
+    /// the rows whose month is not 'YYYY-MM' (and the least such text), its first and last
+    /// month, per flag its months as words of 31 bits (a sum of distinct powers of two: a bit
+    /// OR any engine computes), per sum the sum and count of numbers in the group's months, per
+    /// group whether it has a row there. What comes back is one row per customer.
+    func aggregate<Engine: QueryEngine>(_ database: Engine) throws -> Part {
+        let sql = database.dialect
+        let months = Array(Set(groups.flatMap { $0 })).sorted()
+        let month = sql.asText("month")
+        let valid = "length(\(month)) = 7 AND \(EventTimes.shape(month)) = '9999-99' AND substr(\(month), 6, 2) BETWEEN '01' AND '12'"
+        let monthIndex = "\(sql.asInteger("substr(\(month), 1, 4)")) * 12 + \(sql.asInteger("substr(\(month), 6, 2)")) - 1"
+        // Without flags only the groups' months are read.
+        let only = flags.isEmpty ? " WHERE \(month) IN (\(months.map { "'\($0)'" }.joined(separator: ", ")))" : ""
+        let rows = """
+            SELECT customer_id AS c, \(month) AS mt, CASE WHEN \(valid) THEN 1 ELSE 0 END AS ok, \
+            CASE WHEN \(valid) THEN \(monthIndex) END AS mi\(columns.enumerated().map { ", \(sql.asDouble(quoteIdentifier($1))) AS x\($0)" }.joined())
+            FROM customer_months\(only)
+            """
+        var part = emptyPart()
+        let range = try database.allRows("SELECT min(mi), max(mi) FROM (\(rows)) r WHERE ok = 1").first
+        guard case .integer(let low)? = range?[0], case .integer(let high)? = range?[1] else {
+            return try badMonthsOnly(database, rows: rows, into: part)
+        }
+        let wordBits = 31, words = Int(high - low) / wordBits + 1
+        var select = [sql.asInteger("count(*)"), sql.asInteger("count(CASE WHEN ok = 0 THEN 1 END)"), "min(CASE WHEN ok = 0 THEN mt END)"]
+        select += [sql.asInteger("min(mi)"), sql.asInteger("max(mi)")]
+        for flag in flags {
+            let above = "x\(flag.column) \(flag.inclusive ? ">=" : ">") \(flag.threshold)"
+            for w in 0..<words {
+                let from = Int(low) + w * wordBits
+                select.append(
+                    sql.asInteger(
+                        "coalesce(sum(DISTINCT CASE WHEN \(above) AND mi BETWEEN \(from) AND \(from + wordBits - 1) THEN \(sql.asInteger("power(2, mi - \(from))")) END), 0)"
+                    ))
+            }
+        }
+        let inGroup = { (g: Int) in "ok = 1 AND mt IN (\(groups[g].map { "'\($0)'" }.joined(separator: ", ")))" }
+        for key in keys {
+            select += [
+                sql.asDouble("sum(CASE WHEN \(inGroup(key.group)) THEN x\(key.column) END)"),
+                sql.asInteger("count(CASE WHEN \(inGroup(key.group)) THEN x\(key.column) END)"),
+            ]
+        }
+        for g in groups.indices { select.append("max(CASE WHEN \(inGroup(g)) THEN 1 ELSE 0 END)") }
+        try database.forEachRow("SELECT c, \(select.joined(separator: ", ")) FROM (\(rows)) r GROUP BY c", []) { row in
+            try addBadMonths(row, count: Int(row.int64(2)), example: row.value(3), to: &part)
+            guard let i = self.index.position(row, 0) else {
+                part.unknown += Int(row.int64(1) - row.int64(2))
+                return
+            }
+            guard row.storageClass(4) != .null else { return }
+            part.minMonth = min(part.minMonth, Int(row.int64(4)))
+            part.maxMonth = max(part.maxMonth, Int(row.int64(5)))
+            var column = 6
+            for f in flags.indices {
+                for w in 0..<words {
+                    var word = row.int64(column)
+                    column += 1
+                    while word != 0 {
+                        let b = word.trailingZeroBitCount
+                        word &= word - 1
+                        part.bits[f].set(customer: i, month: Int(low) + w * wordBits + b)
+                    }
+                }
+            }
+            for k in keys.indices {
+                let count = row.int64(column + 1)
+                if count > 0 {
+                    part.sums[k][i] = row.double(column)
+                    part.counts[k][i] = UInt8(clamping: count)
+                }
+                column += 2
+            }
+            for g in groups.indices {
+                if row.int64(column) == 1 { part.present[g][i] = true }
+                column += 1
+            }
+        }
+        return part
+    }
+
+    /// A table without a single 'YYYY-MM' month: only its bad months to report.
+    private func badMonthsOnly<Engine: QueryEngine>(_ database: Engine, rows: String, into part: Part) throws -> Part {
+        var part = part
+        try database.forEachRow(
+            "SELECT c, \(database.dialect.asInteger("count(*)")), min(mt) FROM (\(rows)) r WHERE ok = 0 GROUP BY c", []
+        ) { row in
+            try addBadMonths(row, count: Int(row.int64(1)), example: row.value(2), to: &part)
+        }
+        return part
+    }
+
+    /// Customer `row`'s `count` rows whose month is not 'YYYY-MM', `example` one of them.
+    private func addBadMonths<Row: ResultRow>(_ row: Row, count: Int, example: SQLiteValue, to part: inout Part) throws {
+        for _ in 0..<count {
+            try part.bad.add(
+                DataError.contract(
+                    table: "customer_months", column: "month", row: "customer_id=\(row.value(0))",
+                    message: "\(example) is not a month 'YYYY-MM'"),
+                summary: "not a month", treatment: "left out")
+        }
+    }
+
     func read(range: ScanRange?, database shared: SQLiteDatabase?) throws -> Part {
         let database = try shared ?? SQLiteDatabase.open(readOnlyAt: path)
         // Without flags only the groups' months are read.
@@ -209,11 +330,7 @@ private struct MonthsPassJob: Sendable {
         var groupsOf = sumsOf
         for (k, key) in keys.enumerated() { for month in groups[key.group] { sumsOf[month.index - base].append(k) } }
         for (g, group) in groups.enumerated() { for month in group { groupsOf[month.index - base].append(g) } }
-        var part = Part(
-            bits: flags.map { _ in MonthBits(customers: customers) },
-            sums: keys.map { _ in [Double](repeating: 0, count: customers) },
-            counts: keys.map { _ in [UInt8](repeating: 0, count: customers) },
-            present: groups.map { _ in [Bool](repeating: false, count: customers) }, bad: BadRows.Tally(policy))
+        var part = emptyPart()
         // Per row: the columns' numbers (nil: NULL or a word, which is reported), read only
         // where used — activity columns in every month, sums in their groups' months.
         var numbers = [Double?](repeating: nil, count: columns.count)

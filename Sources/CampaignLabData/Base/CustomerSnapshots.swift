@@ -29,8 +29,8 @@ public struct CustomerSnapshots: Sendable {
     /// Reads `metrics` summed over each group of months.
     /// - Throws: `DataError` for a missing table or column, or a word in a column (unless bad
     ///   rows are excluded).
-    public static func read(
-        metrics: [String], groups: [[YearMonth]], schema: ContractSchema, database: SQLiteDatabase, badRows: BadRows = .refusing
+    public static func read<Engine: QueryEngine>(
+        metrics: [String], groups: [[YearMonth]], schema: ContractSchema, database: Engine, badRows: BadRows = .refusing
     ) throws -> CustomerSnapshots {
         try CustomerMonthsPass.read(
             CustomerMonthsRequest(metrics: metrics, groups: groups), schema: schema, database: database, badRows: badRows

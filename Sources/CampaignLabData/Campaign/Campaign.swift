@@ -102,8 +102,11 @@ public struct CampaignWindows: Sendable, Equatable {
 extension CampaignInfo {
     /// Customers per arm of every campaign, from one scan of assignments (campaign, arm, count),
     /// ordered by campaign and arm.
-    public static func armSizes(in database: SQLiteDatabase) throws -> [(campaign: SQLiteValue, arm: SQLiteValue, customers: Int)] {
-        try database.rows("SELECT campaign_id, arm, count(*) FROM assignments GROUP BY campaign_id, arm ORDER BY campaign_id, arm")
+    public static func armSizes<Engine: QueryEngine>(
+        in database: Engine
+    ) throws -> [(campaign: SQLiteValue, arm: SQLiteValue, customers: Int)] {
+        let order = ["campaign_id", "arm"].map { database.dialect.byteOrder($0, isText: true) }.joined(separator: ", ")
+        return try database.allRows("SELECT campaign_id, arm, count(*) FROM assignments GROUP BY campaign_id, arm ORDER BY \(order)")
             .map { ($0[0], $0[1], Int($0[2].doubleValue ?? 0)) }
     }
 }
