@@ -70,4 +70,30 @@ struct EngineTimeTests {
         }
         #expect(compared == texts.count)
     }
+
+    /// The reporting-zone day and month of a time computed in SQL from its microseconds (the
+    /// checkup's activity from events on engines), against `Timestamp.date` for every text.
+    @Test func dayAndMonthAreTimestampDate() throws {
+        let database = try SQLiteDatabase(path: ":memory:", mode: .readWrite(create: true))
+        try database.execute("CREATE TABLE t (x TEXT)")
+        let texts = Self.texts() + ["1969-12-31 23:59:59Z", "1900-03-01 00:00:00", "2024-02-29 23:30:00-05:00"]
+        for text in texts { try database.execute("INSERT INTO t VALUES ('\(text)')") }
+        let offsets = Array(
+            Set(
+                texts.map { text -> String in
+                    var text = text
+                    return text.withUTF8 { Timestamp.writtenOffset($0) } == nil ? "" : String(text.hasSuffix("Z") ? "Z" : text.suffix(6))
+                })
+        ).sorted()
+        let times = "SELECT x AS c, \(EventTimes.reportingMicros("x", offsets: offsets, dialect: .sqlite)) AS t FROM t"
+        var compared = 0
+        for row in try database.rows(EventTimes.dayAndMonth(times, dialect: .sqlite)) {
+            let text = try #require(row[0].textValue)
+            let date = try #require(Timestamp(text)?.date, "\(text)")
+            #expect(row[1] == .integer(Int64(date.daysSinceEpoch)), "\(text): day \(row[1]) against \(date)")
+            #expect(row[2] == .integer(Int64(date.yearMonth.index)), "\(text): month \(row[2]) against \(date.yearMonth)")
+            compared += 1
+        }
+        #expect(compared == texts.count)
+    }
 }

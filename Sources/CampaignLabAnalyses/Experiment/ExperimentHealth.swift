@@ -127,6 +127,7 @@ public enum ExperimentHealth: Analysis {
             // not assigned to it (ids matched across storage types, as everywhere).
             var exposed: (count: Int, example: SQLiteValue?)?
             if countingExposure && context.schema.has(Contract.events, column: "campaign_id") && !context.engine.isSQLite {
+                try context.schema.requireOneIDType([Contract.events])
                 exposed = try ExperimentEvents.unassignedExposure(campaign: campaign.id, schema: context.schema, database: context.engine)
             } else if countingExposure && context.schema.has(Contract.events, column: "campaign_id") {
                 let assigned = Set(assignments.ids.map(\.customerKey))
@@ -157,9 +158,10 @@ public enum ExperimentHealth: Analysis {
     /// - Throws: `DataError.contract` naming the row for a value that is not such a list.
     static func plannedSplit(_ campaign: CampaignInfo, arms: [String], _ context: AnalysisContext) throws -> [Double]? {
         guard context.schema.has(Contract.campaigns, column: "planned_split"),
-            let text = try context.engine.allRows(
-                "SELECT planned_split FROM campaigns WHERE campaign_id = ?", [.text(campaign.id)]
-            ).first?[0].textValue,
+            let value = try context.engine.allRows(
+                "SELECT \(context.engine.dialect.asText("planned_split")) FROM campaigns WHERE campaign_id = ?", [.text(campaign.id)]
+            ).first?[0], value != .null,
+            let text = Optional(value.textValue ?? value.label(context)),
             !text.trimmingCharacters(in: .whitespaces).isEmpty
         else { return nil }
         func fail(_ message: String) -> DataError {

@@ -107,9 +107,9 @@ public enum AUMDistribution: Analysis {
         var missing = 0
         try context.engine.forEachRow(
             """
-            SELECT v, count(*), min(customer_id) FROM (
+            SELECT v, count(*), min(\(sql.byteOrder(sql.asText("customer_id"), isText: true))) FROM (
               SELECT \(sql.asDouble(quoteIdentifier(metric))) AS v, customer_id FROM customer_months WHERE month = ?
-            ) t GROUP BY v
+            ) t GROUP BY v ORDER BY CASE WHEN v IS NULL THEN 0 ELSE 1 END, v
             """, [.text(month)]
         ) { row in
             let count = Int(row.int64(1))

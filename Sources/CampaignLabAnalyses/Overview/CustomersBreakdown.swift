@@ -121,8 +121,10 @@ public enum CustomersBreakdown: Analysis {
         for (i, bound) in bounds.enumerated() { tierCase += " WHEN \(x) < \(bound) THEN \(i)" }
         tierCase += " ELSE \(bounds.count) END"
         context.progress("customers by \(dimension) and tier in \(month)")
-        // SQLite's order on every engine: NULL first, then texts by their bytes.
-        let value = sql.asText("c.\(quoteIdentifier(dimension))")
+        // SQLite's order on every engine: NULL first, then numbers, texts by their bytes.
+        let isText = context.schema.table(Contract.customers.name)?.column(named: dimension)?.affinity == "TEXT"
+        let value = "c.\(quoteIdentifier(dimension))"
+        if sql != .sqlite { try context.schema.requireOneIDType([Contract.customerMonths], reference: Contract.customers) }
         let rows = try context.engine.allRows(
             """
             SELECT value, tier, count(*), \(sql == .sqlite ? "total(x)" : sql.asDouble("sum(x)")) FROM (
@@ -130,7 +132,7 @@ public enum CustomersBreakdown: Analysis {
               FROM customers c LEFT JOIN customer_months m ON m.customer_id = c.customer_id AND m.month = ?
             ) t
             GROUP BY value, tier
-            ORDER BY CASE WHEN value IS NULL THEN 0 ELSE 1 END, \(sql.byteOrder("value", isText: true)),
+            ORDER BY CASE WHEN value IS NULL THEN 0 ELSE 1 END, \(sql.byteOrder("value", isText: isText)),
                      CASE WHEN tier IS NULL THEN 0 ELSE 1 END, tier
             """, [.text(month)])
 

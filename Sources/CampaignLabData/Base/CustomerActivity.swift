@@ -88,7 +88,6 @@ public struct CustomerActivity: Sendable {
     /// Reads the activity of every customer.
     /// - Throws: `DataError` for a missing table or column, a month or timestamp that cannot be
     ///   read (unless bad rows are excluded), or no activity at all.
-    /// - Throws: `DataError.notOnEngine` for activity from events on a remote engine (not yet).
     public static func read<Engine: QueryEngine>(
         _ rule: ActivityRule, schema: ContractSchema, database engine: Engine, badRows: BadRows = .refusing,
         progress: (String) -> Void = { _ in }
@@ -102,19 +101,22 @@ public struct CustomerActivity: Sendable {
             .activity[column]!
         case .events(let list): names = list
         }
-        guard let database = engine as? SQLiteDatabase else {
-            throw DataError.notOnEngine(name: engine.engineName, what: "activity from events (\(rule))")
-        }
         progress("reading customers and the month each opened")
         var tally = BadRows.Tally(badRows.policy)
-        let (ids, opened) = try customersAndOpeningMonths(schema: schema, database: database, tally: &tally)
+        let (ids, opened) = try customersAndOpeningMonths(schema: schema, database: engine, tally: &tally)
         let index = CustomerIndex(ids)
         // Activity streamed straight into per-customer bits, the table read in two halves at once.
         try schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
         progress("reading events \(names.joined(separator: ", "))")
         let table = Contract.events.name
-        let job = ActivityJob(names: names, path: database.path, index: index, customers: ids.count, policy: badRows.policy)
-        let parts = try schema.scanInRowidHalves(table, database: database, threshold: 1_000_000) { try job.read(range: $0, database: $1) }
+        let job = ActivityJob(names: names, path: engine.location, index: index, customers: ids.count, policy: badRows.policy)
+        let parts: [ActivityJob.Part]
+        if let database = engine as? SQLiteDatabase {
+            parts = try schema.scanInRowidHalves(table, database: database, threshold: 1_000_000) { try job.read(range: $0, database: $1) }
+        } else {
+            try schema.requireOneIDType([Contract.events], reference: Contract.customers)
+            parts = [try job.aggregate(engine)]
+        }
         var minMonth = Int.max, maxMonth = Int.min, unknown = 0
         var lastDay: CivilDate?
         for part in parts {
@@ -218,6 +220,55 @@ private struct ActivityJob: Sendable {
         var unknown = 0
         var lastDay: CivilDate?
         var bad: BadRows.Tally
+    }
+
+    /// The events' reads done by a remote engine, one GROUP BY customer: each customer's events,
+    /// the months of their reporting-zone times as `EngineMonthWords`, the last day. Texts that
+    /// are not timestamps are refused, or counted and left out when bad rows are excluded.
+    func aggregate<Engine: QueryEngine>(_ database: Engine) throws -> Part {
+        var part = Part(bits: MonthBits(customers: customers), bad: BadRows.Tally(policy))
+        let sql = database.dialect
+        let filter = "e.event IN (\(names.map { _ in "?" }.joined(separator: ", ")))"
+        let bindings: [SQLiteValue] = names.map { .text($0) }
+        let forms = try EventTimes.writtenForms(
+            join: "", filter: filter, bindings: bindings, database: database, refusing: policy == .refuse)
+        let admitted = forms.admits("e.occurred_at")
+        let bad = try database.allRows(
+            """
+            SELECT \(sql.asInteger("count(*)")), min(e.customer_id), min(e.occurred_at) FROM events e
+            WHERE \(filter) AND (CASE WHEN \(admitted) THEN 0 ELSE 1 END) = 1
+            """, bindings
+        ).first
+        for _ in 0..<(bad?[0].intValue ?? 0) {
+            try part.bad.add(
+                DataError.contract(
+                    table: "events", column: "occurred_at", row: "customer_id=\(bad![1])",
+                    message: "\(bad![2]) is not an ISO 8601 timestamp"),
+                summary: "not an ISO 8601 timestamp", treatment: "left out")
+        }
+        let times = """
+            SELECT e.customer_id AS c, \(EventTimes.reportingMicros("e.occurred_at", offsets: forms.offsets, dialect: sql)) AS t
+            FROM events e WHERE \(filter) AND \(admitted)
+            """
+        let days = EventTimes.dayAndMonth(times, dialect: sql)
+        let range = try database.allRows("SELECT min(mi), max(mi) FROM (\(days)) r", bindings).first
+        guard case .integer(let low)? = range?[0], case .integer(let high)? = range?[1] else { return part }
+        let words = try EngineMonthWords(low: Int(low), high: Int(high), table: "events")
+        let select =
+            [sql.asInteger("count(*)"), sql.asInteger("min(mi)"), sql.asInteger("max(mi)"), sql.asInteger("max(d)")]
+            + words.columns(month: "mi", where: "1 = 1", dialect: sql)
+        try database.forEachRow("SELECT c, \(select.joined(separator: ", ")) FROM (\(days)) r GROUP BY c", bindings) { row in
+            guard let i = index.position(row, 0) else {
+                part.unknown += Int(row.int64(1))
+                return
+            }
+            part.minMonth = min(part.minMonth, Int(row.int64(2)))
+            part.maxMonth = max(part.maxMonth, Int(row.int64(3)))
+            let day = CivilDate(daysSinceEpoch: Int(row.int64(4)))
+            if part.lastDay.map({ day > $0 }) ?? true { part.lastDay = day }
+            words.set(row, from: 5, customer: i, into: &part.bits)
+        }
+        return part
     }
 
     func read(range: ScanRange?, database shared: SQLiteDatabase?) throws -> Part {

@@ -117,6 +117,7 @@ public struct CustomerMonthsPass: Sendable {
             all = parts[0]
             for part in parts.dropFirst() { all.merge(part) }
         } else {
+            try schema.requireOneIDType([Contract.customerMonths], reference: Contract.customers)
             all = try job.aggregate(database)
         }
         tally.merge(all.bad)
@@ -207,8 +208,7 @@ private struct MonthsPassJob: Sendable {
 
     /// The rows' reads done by a remote engine, one GROUP BY customer: per customer its rows,
     /// the rows whose month is not 'YYYY-MM' (and the least such text), its first and last
-    /// month, per flag its months as words of 31 bits (a sum of distinct powers of two: a bit
-    /// OR any engine computes), per sum the sum and count of numbers in the group's months, per
+    /// month, per flag its months as `EngineMonthWords`, per sum the sum and count of numbers in the group's months, per
     /// group whether it has a row there. What comes back is one row per customer.
     func aggregate<Engine: QueryEngine>(_ database: Engine) throws -> Part {
         let sql = database.dialect
@@ -216,8 +216,9 @@ private struct MonthsPassJob: Sendable {
         let month = sql.asText("month")
         let valid = "length(\(month)) = 7 AND \(EventTimes.shape(month)) = '9999-99' AND substr(\(month), 6, 2) BETWEEN '01' AND '12'"
         let monthIndex = "\(sql.asInteger("substr(\(month), 1, 4)")) * 12 + \(sql.asInteger("substr(\(month), 6, 2)")) - 1"
-        // Without flags only the groups' months are read.
-        let only = flags.isEmpty ? " WHERE \(month) IN (\(months.map { "'\($0)'" }.joined(separator: ", ")))" : ""
+        // Without flags only the groups' months are read (none without groups).
+        let only =
+            flags.isEmpty ? " WHERE \(months.isEmpty ? "1 = 0" : "\(month) IN (\(months.map { "'\($0)'" }.joined(separator: ", ")))")" : ""
         let rows = """
             SELECT customer_id AS c, \(month) AS mt, CASE WHEN \(valid) THEN 1 ELSE 0 END AS ok, \
             CASE WHEN \(valid) THEN \(monthIndex) END AS mi\(columns.enumerated().map { ", \(sql.asDouble(quoteIdentifier($1))) AS x\($0)" }.joined())
@@ -228,18 +229,11 @@ private struct MonthsPassJob: Sendable {
         guard case .integer(let low)? = range?[0], case .integer(let high)? = range?[1] else {
             return try badMonthsOnly(database, rows: rows, into: part)
         }
-        let wordBits = 31, words = Int(high - low) / wordBits + 1
+        let words = try EngineMonthWords(low: Int(low), high: Int(high), table: "customer_months")
         var select = [sql.asInteger("count(*)"), sql.asInteger("count(CASE WHEN ok = 0 THEN 1 END)"), "min(CASE WHEN ok = 0 THEN mt END)"]
         select += [sql.asInteger("min(mi)"), sql.asInteger("max(mi)")]
         for flag in flags {
-            let above = "x\(flag.column) \(flag.inclusive ? ">=" : ">") \(flag.threshold)"
-            for w in 0..<words {
-                let from = Int(low) + w * wordBits
-                select.append(
-                    sql.asInteger(
-                        "coalesce(sum(DISTINCT CASE WHEN \(above) AND mi BETWEEN \(from) AND \(from + wordBits - 1) THEN \(sql.asInteger("power(2, mi - \(from))")) END), 0)"
-                    ))
-            }
+            select += words.columns(month: "mi", where: "x\(flag.column) \(flag.inclusive ? ">=" : ">") \(flag.threshold)", dialect: sql)
         }
         let inGroup = { (g: Int) in "ok = 1 AND mt IN (\(groups[g].map { "'\($0)'" }.joined(separator: ", ")))" }
         for key in keys {
@@ -249,8 +243,9 @@ private struct MonthsPassJob: Sendable {
             ]
         }
         for g in groups.indices { select.append("max(CASE WHEN \(inGroup(g)) THEN 1 ELSE 0 END)") }
+        var bad = BadMonths()
         try database.forEachRow("SELECT c, \(select.joined(separator: ", ")) FROM (\(rows)) r GROUP BY c", []) { row in
-            try addBadMonths(row, count: Int(row.int64(2)), example: row.value(3), to: &part)
+            bad.add(row, count: Int(row.int64(2)), example: row.value(3))
             guard let i = self.index.position(row, 0) else {
                 part.unknown += Int(row.int64(1) - row.int64(2))
                 return
@@ -260,15 +255,8 @@ private struct MonthsPassJob: Sendable {
             part.maxMonth = max(part.maxMonth, Int(row.int64(5)))
             var column = 6
             for f in flags.indices {
-                for w in 0..<words {
-                    var word = row.int64(column)
-                    column += 1
-                    while word != 0 {
-                        let b = word.trailingZeroBitCount
-                        word &= word - 1
-                        part.bits[f].set(customer: i, month: Int(low) + w * wordBits + b)
-                    }
-                }
+                words.set(row, from: column, customer: i, into: &part.bits[f])
+                column += words.count
             }
             for k in keys.indices {
                 let count = row.int64(column + 1)
@@ -283,28 +271,44 @@ private struct MonthsPassJob: Sendable {
                 column += 1
             }
         }
+        try bad.report(to: &part)
         return part
     }
 
     /// A table without a single 'YYYY-MM' month: only its bad months to report.
     private func badMonthsOnly<Engine: QueryEngine>(_ database: Engine, rows: String, into part: Part) throws -> Part {
-        var part = part
+        var part = part, bad = BadMonths()
         try database.forEachRow(
             "SELECT c, \(database.dialect.asInteger("count(*)")), min(mt) FROM (\(rows)) r WHERE ok = 0 GROUP BY c", []
         ) { row in
-            try addBadMonths(row, count: Int(row.int64(1)), example: row.value(2), to: &part)
+            bad.add(row, count: Int(row.int64(1)), example: row.value(2))
         }
+        try bad.report(to: &part)
         return part
     }
 
-    /// Customer `row`'s `count` rows whose month is not 'YYYY-MM', `example` one of them.
-    private func addBadMonths<Row: ResultRow>(_ row: Row, count: Int, example: SQLiteValue, to part: inout Part) throws {
-        for _ in 0..<count {
-            try part.bad.add(
-                DataError.contract(
-                    table: "customer_months", column: "month", row: "customer_id=\(row.value(0))",
-                    message: "\(example) is not a month 'YYYY-MM'"),
-                summary: "not a month", treatment: "left out")
+    /// Rows whose month is not 'YYYY-MM', counted over the engine's customer groups; the example
+    /// is the least customer by its text (the same every run, whatever order the groups came in).
+    private struct BadMonths {
+        var count = 0
+        var example: (customer: SQLiteValue, month: SQLiteValue)?
+
+        mutating func add<Row: ResultRow>(_ row: Row, count more: Int, example month: SQLiteValue) {
+            guard more > 0 else { return }
+            count += more
+            let customer = row.value(0)
+            if example.map({ "\(customer)" < "\($0.customer)" }) ?? true { example = (customer, month) }
+        }
+
+        func report(to part: inout Part) throws {
+            guard let example else { return }
+            for _ in 0..<count {
+                try part.bad.add(
+                    DataError.contract(
+                        table: "customer_months", column: "month", row: "customer_id=\(example.customer)",
+                        message: "\(example.month) is not a month 'YYYY-MM'"),
+                    summary: "not a month", treatment: "left out")
+            }
         }
     }
 
@@ -395,5 +399,52 @@ private struct MonthsPassJob: Sendable {
             }
         }
         return part
+    }
+}
+
+/// Each customer's months computed by a remote engine as words of 31 bits: word w holds months
+/// `low + 31w …` as the bit OR (`bit_or`, PostgreSQL's and Spark's) of the powers of two of the
+/// months present, within a 32-bit integer whatever the engine.
+struct EngineMonthWords {
+    static let bits = 31
+    /// The first month's index, and the words per customer.
+    let low: Int
+    let count: Int
+
+    /// - Throws: `DataError.contract` when the months span more than a century (a column per
+    ///   31 months: a month written wrong, such as 0001-01, would ask the engine for hundreds).
+    init(low: Int, high: Int, table: String) throws {
+        guard high - low < 1_200 else {
+            throw DataError.contract(
+                table: table, column: table == "events" ? "occurred_at" : "month", row: nil,
+                message:
+                    "the months run from \(YearMonth(index: low)) to \(YearMonth(index: high)), more than a century: a month is written wrong (campaignlab check names it)"
+            )
+        }
+        self.low = low
+        count = (high - low) / Self.bits + 1
+    }
+
+    /// The SQL of each word's column: the months `month` (an index, `YearMonth.index`) of the
+    /// group's rows where `condition` holds.
+    func columns(month: String, where condition: String, dialect: SQLDialect) -> [String] {
+        (0..<count).map { w in
+            let from = low + w * Self.bits
+            let power = dialect.asInteger("power(2, \(month) - \(from))")
+            return dialect.asInteger(
+                "coalesce(bit_or(CASE WHEN \(condition) AND \(month) BETWEEN \(from) AND \(from + Self.bits - 1) THEN \(power) END), 0)")
+        }
+    }
+
+    /// Sets customer `i`'s months from the words at `column…` of `row`.
+    func set<Row: ResultRow>(_ row: Row, from column: Int, customer i: Int, into bits: inout MonthBits) {
+        for w in 0..<count {
+            var word = row.int64(column + w)
+            while word != 0 {
+                let b = word.trailingZeroBitCount
+                word &= word - 1
+                bits.set(customer: i, month: low + w * Self.bits + b)
+            }
+        }
     }
 }

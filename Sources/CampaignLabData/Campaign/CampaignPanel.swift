@@ -166,6 +166,7 @@ public struct CampaignPanel: Sendable {
                 skipping: leftOut, monthsSeen: &monthsSeen, progress: progress)
         }
         guard !monthsMetrics.isEmpty else { return Array(repeating: [], count: windows.count) }
+        try schema.requireOneIDType([Contract.customerMonths])
         return try aggregateMonthsMetrics(
             monthsMetrics, rollups: rollups, ids: ids, windows: windows, campaign: campaign, schema: schema, database: database,
             skipping: leftOut, monthsSeen: &monthsSeen, progress: progress)

@@ -297,6 +297,25 @@ public enum EventTimes {
         return "(CASE (\(offsetExpression(column))) \(cases.joined(separator: " ")) END)"
     }
 
+    /// The query `times` (columns `c`, a customer, and `t`, `reportingMicros`) with, instead of
+    /// `t`, its reporting-zone day `d` (days since 1970) and month `mi` (`YearMonth.index`): the
+    /// civil date from the day number in integer arithmetic (H. Hinnant's `civil_from_days`, on
+    /// the day count from 1 March of year 0 so that every division is of non-negative numbers).
+    static func dayAndMonth(_ times: String, dialect: SQLDialect) -> String {
+        let div = dialect.integerDivision
+        let micros = "86400000000"
+        let z = div("t + \(719_468 * 86_400_000_000)", micros)
+        let yoe = div("doe - \(div("doe", "1460")) + \(div("doe", "36524")) - \(div("doe", "146096"))", "365")
+        let mp = div("5 * (doe - (365 * yoe + \(div("yoe", "4")) - \(div("yoe", "100")))) + 2", "153")
+        return """
+            SELECT c, z - 719468 AS d, (y0 + CASE WHEN mp >= 10 THEN 1 ELSE 0 END) * 12 + CASE WHEN mp < 10 THEN mp + 3 ELSE mp - 9 END - 1 AS mi
+            FROM (SELECT c, z, yoe + era * 400 AS y0, \(mp) AS mp
+              FROM (SELECT c, z, era, doe, \(yoe) AS yoe
+                FROM (SELECT c, z, \(div("z", "146097")) AS era, z - \(div("z", "146097")) * 146097 AS doe
+                  FROM (SELECT c, \(z) AS z FROM (\(times)) t0) t1) t2) t3) t4
+            """
+    }
+
     /// Seconds since 1970 from `reportingMicros`' microseconds: whole seconds exactly.
     static func seconds(micros: Int64) -> Double {
         Double(micros / 1_000_000) + Double(micros % 1_000_000) / 1_000_000

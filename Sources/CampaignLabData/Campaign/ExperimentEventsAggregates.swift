@@ -19,6 +19,11 @@ extension ExperimentEvents {
         let dialect = database.dialect, n = ids.count
         let byCampaign = schema.has(Contract.events, column: "campaign_id")
         let events = Array(Set(definitions.compactMap(\.event))).sorted()
+        try schema.requireOneIDType([Contract.events])
+        guard !events.isEmpty else {
+            // No events metric: only the exposure without assignment to count.
+            return ([], [], byCampaign ? try unassignedExposure(campaign: campaign, schema: schema, database: database) : nil)
+        }
         let texts = CampaignEvents.occurredAtRange(
             Timestamp(secondsSinceEpoch: span.preStart).date, Timestamp(secondsSinceEpoch: span.end - 1).date)
         var filter = "e.event IN (\(events.map { _ in "?" }.joined(separator: ", "))) AND e.occurred_at >= ? AND e.occurred_at < ?"
@@ -100,8 +105,8 @@ extension ExperimentEvents {
     }
 
     /// The customers with events of `campaign` who are not assigned to it (exposure without
-    /// assignment), counted by the engine, and the least of them by its text (as the SQLite
-    /// readers name it): one aggregate query, no customer row back.
+    /// assignment), counted by the engine (a NULL id is one, as on SQLite), and the least of
+    /// them by its text (as the SQLite readers name it): one aggregate query, no customer row back.
     public static func unassignedExposure<Engine: QueryEngine>(
         campaign: String, schema: ContractSchema, database: Engine
     ) throws -> (count: Int, example: SQLiteValue?) {
@@ -109,7 +114,8 @@ extension ExperimentEvents {
         let isText = schema.table(Contract.events.name)?.column(named: "customer_id")?.affinity == "TEXT"
         let row = try database.allRows(
             """
-            SELECT \(dialect.asInteger("count(DISTINCT e.customer_id)")), min(\(dialect.byteOrder(dialect.asText("e.customer_id"), isText: true)))
+            SELECT \(dialect.asInteger("count(DISTINCT e.customer_id) + max(CASE WHEN e.customer_id IS NULL THEN 1 ELSE 0 END)")),
+                   min(\(dialect.byteOrder(dialect.asText("e.customer_id"), isText: true)))
             FROM events e LEFT JOIN (SELECT DISTINCT customer_id FROM assignments WHERE campaign_id = ?) a ON a.customer_id = e.customer_id
             WHERE e.campaign_id = ? AND a.customer_id IS NULL
             """, [.text(campaign), .text(campaign)]

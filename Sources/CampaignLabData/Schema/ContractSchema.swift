@@ -124,16 +124,16 @@ public struct ContractSchema: Sendable {
 
     /// On a typed engine (PostgreSQL, Spark) a join of ids of two types fails or matches
     /// nothing, where SQLite matches 17 and '17': the customer_id columns of `tables` must have
-    /// the type of `assignments.customer_id`.
+    /// the type of `reference.customer_id` (assignments' by default).
     /// - Throws: `DataError.contract` naming the table whose ids are of another type.
-    public func requireOneIDType(_ tables: [ContractTable]) throws {
-        guard let reference = table(Contract.assignments.name)?.column(named: "customer_id") else { return }
+    public func requireOneIDType(_ tables: [ContractTable], reference referenceTable: ContractTable = Contract.assignments) throws {
+        guard let reference = table(referenceTable.name)?.column(named: "customer_id") else { return }
         for other in tables {
             guard let column = table(other.name)?.column(named: "customer_id"), column.affinity != reference.affinity else { continue }
             throw DataError.contract(
                 table: other.name, column: "customer_id", row: nil,
                 message:
-                    "customer_id is \(column.declaredType) here but \(reference.declaredType) in assignments; store customer ids as one type in every table (e.g. CAST in a view)"
+                    "customer_id is \(column.declaredType) here but \(reference.declaredType) in \(referenceTable.name); store customer ids as one type in every table (e.g. CAST in a view)"
             )
         }
     }
