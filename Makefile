@@ -116,7 +116,7 @@ bench-engines: build
 	@PGPASSWORD=$$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n'); export PGPASSWORD CL_PG_PORT=$(CL_PG_PORT) CL_SPARK_VENV=$(CL_SPARK_VENV); \
 	  trap 'sh scripts/warehouse/pg-stop.sh >/dev/null; bash scripts/warehouse/spark-stop.sh >/dev/null 2>&1' EXIT; \
 	  sh scripts/warehouse/pg-start.sh >/dev/null && \
-	  CL_SPARK_WORKER_MEMORY=4g CL_SPARK_EXECUTOR_MEMORY=3g CL_SPARK_PARTITIONS=16 \
+	  CL_SPARK_WORKER_MEMORY=4g CL_SPARK_EXECUTOR_MEMORY=3g CL_SPARK_PARTITIONS=16 CL_SPARK_DRIVER_MEMORY=4g \
 	    bash scripts/warehouse/spark-start.sh >/dev/null && bash scripts/warehouse/spark-wait.sh >/dev/null && \
 	  bash scripts/warehouse/bench-engines.sh datasets/demo-1m.sqlite
 

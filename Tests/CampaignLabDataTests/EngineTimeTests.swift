@@ -36,19 +36,29 @@ struct EngineTimeTests {
         return texts
     }
 
-    @Test func reportingMicrosIsTimestampParse() throws {
-        let database = try SQLiteDatabase(path: ":memory:", mode: .readWrite(create: true))
-        try database.execute("CREATE TABLE t (x TEXT)")
-        let texts = Self.texts()
-        for text in texts { try database.execute("INSERT INTO t VALUES ('\(text)')") }
-        // The offsets as written, as `EventTimes.writtenOffsets` lists them.
-        let offsets = Array(
+    /// The offsets as written, as `EventTimes.writtenOffsets` lists them.
+    static func offsets(_ texts: [String]) -> [String] {
+        Array(
             Set(
                 texts.map { text -> String in
                     var text = text
                     return text.withUTF8 { Timestamp.writtenOffset($0) } == nil ? "" : String(text.hasSuffix("Z") ? "Z" : text.suffix(6))
                 })
         ).sorted()
+    }
+
+    /// An in-memory table t(x) of `texts`.
+    static func table(_ texts: [String]) throws -> SQLiteDatabase {
+        let database = try SQLiteDatabase(path: ":memory:", mode: .readWrite(create: true))
+        try database.execute("CREATE TABLE t (x TEXT)")
+        for text in texts { try database.execute("INSERT INTO t VALUES ('\(text)')") }
+        return database
+    }
+
+    @Test func reportingMicrosIsTimestampParse() throws {
+        let texts = Self.texts()
+        let database = try Self.table(texts)
+        let offsets = Self.offsets(texts)
         #expect(offsets.count > 20)
         let micros = EventTimes.reportingMicros("x", offsets: offsets, dialect: .sqlite)
         var compared = 0
@@ -74,17 +84,9 @@ struct EngineTimeTests {
     /// The reporting-zone day and month of a time computed in SQL from its microseconds (the
     /// checkup's activity from events on engines), against `Timestamp.date` for every text.
     @Test func dayAndMonthAreTimestampDate() throws {
-        let database = try SQLiteDatabase(path: ":memory:", mode: .readWrite(create: true))
-        try database.execute("CREATE TABLE t (x TEXT)")
         let texts = Self.texts() + ["1969-12-31 23:59:59Z", "1900-03-01 00:00:00", "2024-02-29 23:30:00-05:00"]
-        for text in texts { try database.execute("INSERT INTO t VALUES ('\(text)')") }
-        let offsets = Array(
-            Set(
-                texts.map { text -> String in
-                    var text = text
-                    return text.withUTF8 { Timestamp.writtenOffset($0) } == nil ? "" : String(text.hasSuffix("Z") ? "Z" : text.suffix(6))
-                })
-        ).sorted()
+        let database = try Self.table(texts)
+        let offsets = Self.offsets(texts)
         let times = "SELECT x AS c, \(EventTimes.reportingMicros("x", offsets: offsets, dialect: .sqlite)) AS t FROM t"
         var compared = 0
         for row in try database.rows(EventTimes.dayAndMonth(times, dialect: .sqlite)) {
