@@ -114,7 +114,6 @@ public struct CustomerActivity: Sendable {
         if let database = engine as? SQLiteDatabase {
             parts = try schema.scanInRowidHalves(table, database: database, threshold: 1_000_000) { try job.read(range: $0, database: $1) }
         } else {
-            try schema.requireOneIDType([Contract.events], reference: Contract.customers)
             parts = [try job.aggregate(engine)]
         }
         var minMonth = Int.max, maxMonth = Int.min, unknown = 0
@@ -233,19 +232,26 @@ private struct ActivityJob: Sendable {
         let forms = try EventTimes.writtenForms(
             join: "", filter: filter, bindings: bindings, database: database, refusing: policy == .refuse)
         let admitted = forms.admits("e.occurred_at")
-        let bad = try database.allRows(
-            """
-            SELECT \(sql.asInteger("count(*)")), min(e.customer_id), min(e.occurred_at) FROM events e
-            WHERE \(filter) AND (CASE WHEN \(admitted) THEN 0 ELSE 1 END) = 1
-            """, bindings
-        ).first
-        for _ in 0..<(bad?[0].intValue ?? 0) {
-            try part.bad.add(
-                DataError.contract(
-                    table: "events", column: "occurred_at", row: "customer_id=\(bad![1])",
-                    message: "\(bad![2]) is not an ISO 8601 timestamp"),
-                summary: "not an ISO 8601 timestamp", treatment: "left out")
+        let isBad = "(CASE WHEN \(admitted) THEN 0 ELSE 1 END) = 1"
+        let badCount =
+            try database.allRows("SELECT \(sql.asInteger("count(*)")) FROM events e WHERE \(filter) AND \(isBad)", bindings).first?[0]
+            .intValue ?? 0
+        if badCount > 0 {
+            // One bad row named whole: the least customer by its bytes, then its least text.
+            let order = [sql.asText("e.customer_id"), "e.occurred_at"].map { sql.byteOrder($0, isText: true) }.joined(separator: ", ")
+            let example = try database.allRows(
+                "SELECT e.customer_id, e.occurred_at FROM events e WHERE \(filter) AND \(isBad) ORDER BY \(order) LIMIT 1", bindings
+            ).first
+            for _ in 0..<badCount {
+                try part.bad.add(
+                    DataError.contract(
+                        table: "events", column: "occurred_at", row: "customer_id=\(example?[0] ?? .null)",
+                        message: "\(example?[1] ?? .null) is not an ISO 8601 timestamp"),
+                    summary: "not an ISO 8601 timestamp", treatment: "left out")
+            }
         }
+        // No time to read (no such event, or none written as a time): no activity, as on SQLite.
+        guard !forms.offsets.isEmpty else { return part }
         let times = """
             SELECT e.customer_id AS c, \(EventTimes.reportingMicros("e.occurred_at", offsets: forms.offsets, dialect: sql)) AS t
             FROM events e WHERE \(filter) AND \(admitted)

@@ -117,7 +117,6 @@ public struct CustomerMonthsPass: Sendable {
             all = parts[0]
             for part in parts.dropFirst() { all.merge(part) }
         } else {
-            try schema.requireOneIDType([Contract.customerMonths], reference: Contract.customers)
             all = try job.aggregate(database)
         }
         tally.merge(all.bad)
@@ -418,7 +417,7 @@ struct EngineMonthWords {
             throw DataError.contract(
                 table: table, column: table == "events" ? "occurred_at" : "month", row: nil,
                 message:
-                    "the months run from \(YearMonth(index: low)) to \(YearMonth(index: high)), more than a century: a month is written wrong (campaignlab check names it)"
+                    "the months run from \(YearMonth(index: low)) to \(YearMonth(index: high)), more than a century: a \(table == "events" ? "time" : "month") is written wrong (look for the earliest and the latest)"
             )
         }
         self.low = low

@@ -19,11 +19,13 @@ extension ExperimentEvents {
         let dialect = database.dialect, n = ids.count
         let byCampaign = schema.has(Contract.events, column: "campaign_id")
         let events = Array(Set(definitions.compactMap(\.event))).sorted()
-        try schema.requireOneIDType([Contract.events])
         guard !events.isEmpty else {
             // No events metric: only the exposure without assignment to count.
-            return ([], [], byCampaign ? try unassignedExposure(campaign: campaign, schema: schema, database: database) : nil)
+            guard byCampaign else { return ([], [], nil) }
+            try schema.requireOneIDType([Contract.events])
+            return ([], [], try unassignedExposure(campaign: campaign, schema: schema, database: database))
         }
+        try schema.requireOneIDType([Contract.events])
         let texts = CampaignEvents.occurredAtRange(
             Timestamp(secondsSinceEpoch: span.preStart).date, Timestamp(secondsSinceEpoch: span.end - 1).date)
         var filter = "e.event IN (\(events.map { _ in "?" }.joined(separator: ", "))) AND e.occurred_at >= ? AND e.occurred_at < ?"
