@@ -72,13 +72,14 @@ public final class BadRows: @unchecked Sendable {
 
         public init(_ policy: Policy) { self.policy = policy }
 
-        /// Throws `problem` when refusing; else counts it (the first of a kind is the example).
-        public mutating func add(_ problem: DataError, summary: String, treatment: String) throws {
+        /// Throws `problem` when refusing; else counts it, `count` rows like it (the first of a kind is the example).
+        public mutating func add(_ problem: DataError, count: Int = 1, summary: String, treatment: String) throws {
+            guard count > 0 else { return }
             guard policy == .exclude else { throw problem.offeringExclusion }
             if let i = items.firstIndex(where: { $0.summary == summary && $0.error.place == problem.place }) {
-                items[i].count += 1
+                items[i].count += count
             } else {
-                items.append((problem, summary, treatment, 1))
+                items.append((problem, summary, treatment, count))
             }
         }
 

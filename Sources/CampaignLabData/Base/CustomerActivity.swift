@@ -242,13 +242,11 @@ private struct ActivityJob: Sendable {
             let example = try database.allRows(
                 "SELECT e.customer_id, e.occurred_at FROM events e WHERE \(filter) AND \(isBad) ORDER BY \(order) LIMIT 1", bindings
             ).first
-            for _ in 0..<badCount {
-                try part.bad.add(
-                    DataError.contract(
-                        table: "events", column: "occurred_at", row: "customer_id=\(example?[0] ?? .null)",
-                        message: "\(example?[1] ?? .null) is not an ISO 8601 timestamp"),
-                    summary: "not an ISO 8601 timestamp", treatment: "left out")
-            }
+            try part.bad.add(
+                DataError.contract(
+                    table: "events", column: "occurred_at", row: "customer_id=\(example?[0] ?? .null)",
+                    message: "\(example?[1] ?? .null) is not an ISO 8601 timestamp"),
+                count: badCount, summary: "not an ISO 8601 timestamp", treatment: "left out")
         }
         // No time to read (no such event, or none written as a time): no activity, as on SQLite.
         guard !forms.offsets.isEmpty else { return part }

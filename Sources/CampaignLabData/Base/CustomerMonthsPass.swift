@@ -301,13 +301,11 @@ private struct MonthsPassJob: Sendable {
 
         func report(to part: inout Part) throws {
             guard let example else { return }
-            for _ in 0..<count {
-                try part.bad.add(
-                    DataError.contract(
-                        table: "customer_months", column: "month", row: "customer_id=\(example.customer)",
-                        message: "\(example.month) is not a month 'YYYY-MM'"),
-                    summary: "not a month", treatment: "left out")
-            }
+            try part.bad.add(
+                DataError.contract(
+                    table: "customer_months", column: "month", row: "customer_id=\(example.customer)",
+                    message: "\(example.month) is not a month 'YYYY-MM'"),
+                count: count, summary: "not a month", treatment: "left out")
         }
     }
 
