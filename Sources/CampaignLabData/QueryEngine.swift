@@ -60,6 +60,12 @@ public enum SQLDialect: String, Sendable {
         guard isText, self == .postgres else { return expression }
         return "\(expression) COLLATE \"C\""
     }
+
+    /// An ORDER BY term for `expression` ascending in SQLite's order on every engine: NULL
+    /// first (PostgreSQL puts it last), then the values, texts by their bytes (`byteOrder`).
+    public func ascending(_ expression: String, isText: Bool = false) -> String {
+        "CASE WHEN \(expression) IS NULL THEN 0 ELSE 1 END, \(byteOrder(expression, isText: isText))"
+    }
 }
 
 /// Something that runs CampaignLab's read-only SQL and hands back small results: the SQLite file

@@ -126,10 +126,10 @@ public enum ExperimentHealth: Analysis {
             // Exposure without assignment: customers whose events name this test but who are
             // not assigned to it (ids matched across storage types, as everywhere).
             var exposed: (count: Int, example: SQLiteValue?)?
-            if countingExposure && context.schema.has(Contract.events, column: "campaign_id") && !context.engine.isSQLite {
-                try context.schema.requireOneIDType([Contract.events])
+            let countsExposure = countingExposure && context.schema.has(Contract.events, column: "campaign_id")
+            if countsExposure && !context.engine.isSQLite {
                 exposed = try ExperimentEvents.unassignedExposure(campaign: campaign.id, schema: context.schema, database: context.engine)
-            } else if countingExposure && context.schema.has(Contract.events, column: "campaign_id") {
+            } else if countsExposure {
                 let assigned = Set(assignments.ids.map(\.customerKey))
                 var count = 0
                 var example: SQLiteValue?

@@ -97,8 +97,8 @@ public enum AUMDistribution: Analysis {
     }
 
     /// `balances` on a remote engine: the month's values grouped by value (the Lorenz curve and
-    /// the quantiles need every value, so one row per distinct value comes back, with its count
-    /// and a customer holding it for the message), expanded locally.
+    /// the quantiles need every value, so one row per distinct value comes back, in value order,
+    /// with its count and a customer holding it for the message), expanded locally.
     static func aggregateBalances(
         of metric: String, in month: String, _ context: AnalysisContext
     ) throws -> (values: [Double], missing: Int) {
@@ -109,7 +109,7 @@ public enum AUMDistribution: Analysis {
             """
             SELECT v, count(*), min(\(sql.byteOrder(sql.asText("customer_id"), isText: true))) FROM (
               SELECT \(sql.asDouble(quoteIdentifier(metric))) AS v, customer_id FROM customer_months WHERE month = ?
-            ) t GROUP BY v ORDER BY CASE WHEN v IS NULL THEN 0 ELSE 1 END, v
+            ) t GROUP BY v ORDER BY \(sql.ascending("v"))
             """, [.text(month)]
         ) { row in
             let count = Int(row.int64(1))
@@ -128,8 +128,6 @@ public enum AUMDistribution: Analysis {
             values.append(contentsOf: repeatElement(v, count: count))
         }
         try requirePositive(values, metric: metric, month: month)
-        // In value order, whatever order the groups came in.
-        values.sort()
         return (values, missing)
     }
 

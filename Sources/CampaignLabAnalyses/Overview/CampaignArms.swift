@@ -16,8 +16,7 @@ public enum CampaignArms: Analysis {
         let campaigns = try context.engine.allRows(
             """
             SELECT campaign_id, name, design, \(text("starts_on")), \(text("ends_on")), control_arm FROM campaigns
-            ORDER BY CASE WHEN starts_on IS NULL THEN 0 ELSE 1 END, \(sql.byteOrder(text("starts_on"), isText: true)),
-                     CASE WHEN campaign_id IS NULL THEN 0 ELSE 1 END, \(sql.byteOrder("campaign_id", isText: true))
+            ORDER BY \(sql.ascending(text("starts_on"), isText: true)), \(sql.ascending("campaign_id", isText: true))
             """)
         guard !campaigns.isEmpty else {
             return [.callout(.note, [.text(context.text("The campaigns table has no rows.", "campaigns 表没有数据。"))])]

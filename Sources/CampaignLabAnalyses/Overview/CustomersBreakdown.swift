@@ -132,8 +132,7 @@ public enum CustomersBreakdown: Analysis {
               FROM customers c LEFT JOIN customer_months m ON m.customer_id = c.customer_id AND m.month = ?
             ) t
             GROUP BY value, tier
-            ORDER BY CASE WHEN value IS NULL THEN 0 ELSE 1 END, \(sql.byteOrder("value", isText: isText)),
-                     CASE WHEN tier IS NULL THEN 0 ELSE 1 END, tier
+            ORDER BY \(sql.ascending("value", isText: isText)), \(sql.ascending("tier"))
             """, [.text(month)])
 
         // value → per tier counts (+ one "no snapshot" slot), AUM per tier.

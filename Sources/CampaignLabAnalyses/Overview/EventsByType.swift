@@ -19,7 +19,7 @@ public enum EventsByType: Analysis {
         let rows = try context.engine.allRows(
             """
             SELECT event, count(*), count(DISTINCT customer_id), min(\(time)), max(\(time)), \(hasValue ? value : "0, 0")
-            FROM events GROUP BY event ORDER BY count(*) DESC, CASE WHEN event IS NULL THEN 0 ELSE 1 END, \(sql.byteOrder("event", isText: true))
+            FROM events GROUP BY event ORDER BY count(*) DESC, \(sql.ascending("event", isText: true))
             """)
         guard !rows.isEmpty else {
             return [.callout(.note, [.text(context.text("The events table has no rows.", "events 表没有数据。"))])]

@@ -105,11 +105,7 @@ extension CampaignInfo {
     public static func armSizes<Engine: QueryEngine>(
         in database: Engine
     ) throws -> [(campaign: SQLiteValue, arm: SQLiteValue, customers: Int)] {
-        // SQLite's order on every engine: NULL first, then texts by their bytes.
-        let order = ["campaign_id", "arm"].map {
-            "CASE WHEN \($0) IS NULL THEN 0 ELSE 1 END, " + database.dialect.byteOrder($0, isText: true)
-        }
-        .joined(separator: ", ")
+        let order = ["campaign_id", "arm"].map { database.dialect.ascending($0, isText: true) }.joined(separator: ", ")
         return try database.allRows("SELECT campaign_id, arm, count(*) FROM assignments GROUP BY campaign_id, arm ORDER BY \(order)")
             .map { ($0[0], $0[1], Int($0[2].doubleValue ?? 0)) }
     }

@@ -21,9 +21,7 @@ extension ExperimentEvents {
         let events = Array(Set(definitions.compactMap(\.event))).sorted()
         guard !events.isEmpty else {
             // No events metric: only the exposure without assignment to count.
-            guard byCampaign else { return ([], [], nil) }
-            try schema.requireOneIDType([Contract.events])
-            return ([], [], try unassignedExposure(campaign: campaign, schema: schema, database: database))
+            return ([], [], byCampaign ? try unassignedExposure(campaign: campaign, schema: schema, database: database) : nil)
         }
         try schema.requireOneIDType([Contract.events])
         let texts = CampaignEvents.occurredAtRange(
@@ -109,9 +107,11 @@ extension ExperimentEvents {
     /// The customers with events of `campaign` who are not assigned to it (exposure without
     /// assignment), counted by the engine (a NULL id is one, as on SQLite), and the least of
     /// them by its text (as the SQLite readers name it): one aggregate query, no customer row back.
+    /// - Throws: `DataError.contract` when events' ids are of another type than assignments'.
     public static func unassignedExposure<Engine: QueryEngine>(
         campaign: String, schema: ContractSchema, database: Engine
     ) throws -> (count: Int, example: SQLiteValue?) {
+        try schema.requireOneIDType([Contract.events])
         let dialect = database.dialect
         let isText = schema.table(Contract.events.name)?.column(named: "customer_id")?.affinity == "TEXT"
         let row = try database.allRows(
