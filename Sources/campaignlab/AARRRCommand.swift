@@ -2,7 +2,7 @@ import ArgumentParser
 import CampaignLabAnalyses
 import Foundation
 
-/// `campaignlab aarrr --db FILE [--quarter 2026Q3]`: the AARRR funnel of the base.
+/// `campaignlab aarrr --db FILE | --backend URL [--quarter 2026Q3]`: the AARRR funnel of the base.
 struct AARRRCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aarrr",
@@ -28,12 +28,12 @@ struct AARRRCommand: ParsableCommand {
 
             Examples:
               campaignlab aarrr --db bank.sqlite
+              campaignlab aarrr --backend postgres://analyst@warehouse/bank --activation events:login
               campaignlab aarrr --db bank.sqlite --quarter 2026Q2 --activation events:login,transfer --revenue months:products_held>0 --referral none
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
-    var db: String
+    @OptionGroup var data: DataOptions
 
     @Option(name: .long, help: ArgumentHelp("The quarter whose end is the cut-off (default: the latest with data).", valueName: "2026Q3"))
     var quarter: String?
@@ -66,7 +66,7 @@ struct AARRRCommand: ParsableCommand {
                 "referral": referral, "by": by,
             ])
         try AnalysisCommandRunner.run(
-            BaseFunnel.self, options: options, db: db, output: output, name: "aarrr",
+            BaseFunnel.self, options: options, db: data.db, backend: data.backend, output: output, name: "aarrr",
             title: { $0 == .zh ? "客户 AARRR 漏斗" : "AARRR funnel of the base" })
     }
 }

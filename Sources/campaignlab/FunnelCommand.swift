@@ -50,7 +50,8 @@ struct FunnelCommand: ParsableCommand {
             campaign: campaign, steps: steps ?? CampaignFunnel.defaultSteps, windowDays: windowDays,
             arm: arm, by: by)
         try AnalysisCommandRunner.run(
-            CampaignFunnel.self, options: options, db: source.db, backend: source.backend, output: output, name: "funnel-\(campaign)",
+            CampaignFunnel.self, options: options, db: source.data.db, backend: source.data.backend, output: output,
+            name: "funnel-\(campaign)",
             title: { $0 == .zh ? "活动漏斗：\(campaign)" : "Campaign funnel: \(campaign)" })
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import CampaignLabAnalyses
 import Foundation
 
-/// `campaignlab health --db FILE [--quarter 2026Q3] --out DIR`: the quarterly health checkup
+/// `campaignlab health --db FILE | --backend URL [--quarter 2026Q3] --out DIR`: the quarterly health checkup
 /// (the notebook notebooks-md/health-checkup.md, shipped with the tool).
 struct HealthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,12 +17,12 @@ struct HealthCommand: ParsableCommand {
 
             Examples:
               campaignlab health --db bank.sqlite --out reports
+              campaignlab health --backend sc://spark-gateway:15002?database=mart --out reports
               campaignlab health --db bank.sqlite --quarter 2026Q2 --by region --activity events:login,transfer --out reports --lang zh
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
-    var db: String
+    @OptionGroup var data: DataOptions
 
     @Option(name: .long, help: ArgumentHelp("The quarter (default: the latest with data at its end).", valueName: "2026Q3"))
     var quarter: String?
@@ -49,6 +49,7 @@ struct HealthCommand: ParsableCommand {
             "quarter": quarter, "by": by, "activity": dormancy.activity, "dormant_months": dormancy.dormantMonths,
             "dormant_balance": dormancy.dormantBalance,
         ])
-        try RenderCommand.render(text, file: "health-checkup.md", db: db, parameters: parameters, output: output, out: out)
+        try RenderCommand.render(
+            text, file: "health-checkup.md", db: data.db, backend: data.backend, parameters: parameters, output: output, out: out)
     }
 }

@@ -70,12 +70,22 @@ struct ReportOutputOptions: ParsableArguments {
 }
 
 /// The database and campaign an analysis command reads.
-struct CampaignOptions: ParsableArguments {
+/// Where the data are: `--db FILE` or `--backend URL` (exactly one; `DataSource.open`).
+struct DataOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
     var db: String?
 
     @Option(name: .long, help: ArgumentHelp(DataSource.backendHelp, valueName: "url"))
     var backend: String?
+
+    func validate() throws {
+        if db == nil && backend == nil { throw ValidationError("name the data: --db FILE or --backend URL") }
+        if db != nil && backend != nil { throw ValidationError("give --db or --backend, not both") }
+    }
+}
+
+struct CampaignOptions: ParsableArguments {
+    @OptionGroup var data: DataOptions
 
     @Option(name: .long, help: ArgumentHelp("The campaign_id.", valueName: "id"))
     var campaign: String

@@ -2,7 +2,7 @@ import ArgumentParser
 import CampaignLabAnalyses
 import Foundation
 
-/// `campaignlab retention --db FILE`: cohort retention of the base.
+/// `campaignlab retention --db FILE | --backend URL`: cohort retention of the base.
 struct RetentionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retention",
@@ -23,13 +23,13 @@ struct RetentionCommand: ParsableCommand {
 
             Examples:
               campaignlab retention --db bank.sqlite
+              campaignlab retention --backend postgres://analyst@warehouse/bank?schema=mart
               campaignlab retention --db bank.sqlite --cohort first-activity --activity events:app_login,purchase --period quarter
               campaignlab retention --db bank.sqlite --cohorts 2025-01..2026-06 --compare 2026-01,2025-01 --mode on-or-after
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
-    var db: String
+    @OptionGroup var data: DataOptions
 
     @Option(name: .long, help: ArgumentHelp("opened or first-activity.", valueName: "cohort"))
     var cohort = "opened"
@@ -64,7 +64,7 @@ struct RetentionCommand: ParsableCommand {
                 "compare": compare,
             ])
         try AnalysisCommandRunner.run(
-            CohortRetention.self, options: options, db: db, output: output, name: "retention",
+            CohortRetention.self, options: options, db: data.db, backend: data.backend, output: output, name: "retention",
             title: { $0 == .zh ? "群组留存" : "Cohort retention" })
     }
 }

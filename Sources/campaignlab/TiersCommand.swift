@@ -2,7 +2,7 @@ import ArgumentParser
 import CampaignLabAnalyses
 import Foundation
 
-/// `campaignlab tiers --db FILE [--quarter 2026Q3]`: tiers at a quarter's end and their migration.
+/// `campaignlab tiers --db FILE | --backend URL [--quarter 2026Q3]`: tiers at a quarter's end and their migration.
 struct TiersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tiers",
@@ -21,12 +21,12 @@ struct TiersCommand: ParsableCommand {
 
             Examples:
               campaignlab tiers --db bank.sqlite
+              campaignlab tiers --backend postgres://analyst@warehouse/bank?schema=mart
               campaignlab tiers --db bank.sqlite --quarter 2026Q2 --tiers 10000,100000,1000000 --metric balance
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The SQLite database file (opened read-only).", valueName: "file"))
-    var db: String
+    @OptionGroup var data: DataOptions
 
     @Option(name: .long, help: ArgumentHelp("The quarter (default: the latest with data at its end).", valueName: "2026Q3"))
     var quarter: String?
@@ -49,7 +49,7 @@ struct TiersCommand: ParsableCommand {
                 "dormant_months": dormancy.dormantMonths, "dormant_balance": dormancy.dormantBalance,
             ])
         try AnalysisCommandRunner.run(
-            TierMigration.self, options: options, db: db, output: output, name: "tiers",
+            TierMigration.self, options: options, db: data.db, backend: data.backend, output: output, name: "tiers",
             title: { $0 == .zh ? "客户层级与迁移" : "Tiers and migration" })
     }
 }

@@ -64,7 +64,7 @@ struct UpliftCommand: ParsableCommand {
         let model = UpliftModel(covariates: covariates.map(OptionValues.names(in:)), baseline: baseline, trim: trim)
         try AnalysisCommandRunner.run(
             CampaignUplift.self, options: CampaignUplift.Options(selection.selection, model: model),
-            db: selection.source.db, backend: selection.source.backend, output: output, name: "uplift-\(campaign)",
+            db: selection.source.data.db, backend: selection.source.data.backend, output: output, name: "uplift-\(campaign)",
             title: { $0 == .zh ? "活动效果：\(campaign)" : "Campaign uplift: \(campaign)" })
     }
 }

@@ -44,7 +44,7 @@ struct YearOverYearCommand: ParsableCommand {
         let alignment = try CommandFailure.handling { try CampaignYearOverYear.Options.alignment(named: self.alignment) }
         try AnalysisCommandRunner.run(
             CampaignYearOverYear.self, options: CampaignYearOverYear.Options(selection.selection, alignment: alignment),
-            db: selection.source.db, backend: selection.source.backend, output: output, name: "yoy-\(campaign)",
+            db: selection.source.data.db, backend: selection.source.data.backend, output: output, name: "yoy-\(campaign)",
             title: { $0 == .zh ? "同比分析：\(campaign)" : "Year over year: \(campaign)" })
     }
 }

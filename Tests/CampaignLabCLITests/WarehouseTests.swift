@@ -237,11 +237,12 @@ struct PostgresBackendTests {
 
     /// `command` on the SQLite file and on `backend`, each run once writing Markdown and JSON:
     /// the same exit, the same numbers (JSON), the same text (Markdown) or the same message.
+    /// `campaign` nil: a command on the whole base (`aarrr`, `tiers`, `retention`).
     static func compare(
-        _ command: String, file: String, campaign: String, backend: String, scheme: String, extra: [String] = []
+        _ command: String, file: String, campaign: String?, backend: String, scheme: String, extra: [String] = []
     ) throws {
         let dir = try TemporaryDirectory()
-        let common = ["--campaign", campaign, "--format", "md,json", "--quiet"] + extra
+        let common = (campaign.map { ["--campaign", $0] } ?? []) + ["--format", "md,json", "--quiet"] + extra
         let local = try runCampaignLab([command, "--db", TestWarehouse.path(file), "--out", dir.file("local")] + common)
         let remote = try runCampaignLab([command, "--backend", backend, "--out", dir.file("remote")] + common)
         #expect(remote.exitCode == local.exitCode, "\(remote.stderr)")
@@ -250,7 +251,7 @@ struct PostgresBackendTests {
             return
         }
         let read = { (side: String, format: String) throws -> String in
-            try String(contentsOfFile: dir.file(side) + "/\(command)-\(campaign).en.\(format)", encoding: .utf8)
+            try String(contentsOfFile: dir.file(side) + "/\(campaign.map { "\(command)-\($0)" } ?? command).en.\(format)", encoding: .utf8)
         }
         let differences = jsonDifferences(expected: try json(read("local", "json")), actual: try json(read("remote", "json")))
         #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
@@ -353,6 +354,38 @@ struct PostgresBackendTests {
             "\(badTime.stderr)")
     }
 
+    /// The base's reports on both banks: the AARRR funnel walked by the engine — months and
+    /// events steps mixed, an events retention in a later month, an events step after a months
+    /// step dated at the month's first day, a year earlier, no segments — tiers and cohort retention.
+    static let baseCases: [(file: String, command: String, extra: [String])] = [
+        ("demo-small.sqlite", "aarrr", []),
+        ("demo-small.sqlite", "aarrr", ["--activation", "events:page_view", "--retention", "events:page_view"]),
+        (
+            "demo-small.sqlite", "aarrr",
+            [
+                "--activation", "months:app_logins>0", "--retention", "events:purchase", "--revenue", "months:app_logins>0", "--referral",
+                "events:page_view", "--by", "none", "--quarters", "2",
+            ]
+        ),
+        ("demo-small.sqlite", "tiers", []),
+        ("demo-small.sqlite", "retention", ["--activity", "events:page_view,purchase"]),
+        (
+            "foreign-ab.sqlite", "aarrr",
+            ["--activation", "events:signin,order", "--retention", "months:logins>0", "--revenue", "events:order"]
+        ),
+        ("foreign-ab.sqlite", "aarrr", ["--activation", "events:signin", "--revenue", "events:order", "--referral", "none"]),
+        ("foreign-ab.sqlite", "retention", []),
+    ]
+
+    @Test func sameBaseReportsOnPostgreSQL() throws {
+        for (file, command, extra) in Self.baseCases {
+            let schema = file == "demo-small.sqlite" ? "demo_small" : "foreign_ab"
+            try Self.compare(
+                command, file: file, campaign: nil, backend: try TestWarehouse.backend(file, schema: schema), scheme: "postgres",
+                extra: extra)
+        }
+    }
+
     @Test(arguments: cases)
     func sameReportOnPostgreSQL(file: String, schema: String, campaign: String, command: String) throws {
         try Self.compare(
@@ -405,43 +438,9 @@ struct PostgresBackendTests {
             backend: try TestWarehouse.backend("demo-small.sqlite", schema: "demo_small"), parameters: ["campaign=page_ab_2026"])
     }
 
-    /// The checkup's blocks that run on engines (all but the base's AARRR funnel and the pain
-    /// points that read it): tiers and migration, lifecycle, cohort retention, KPIs by segment,
-    /// the balance concentration.
-    static let checkupNotebook = """
-        ---
-        title: The checkup on engines
-        params:
-          activity: ""
-          dormant_months: "6"
-        ---
-
-        ```campaignlab checkup.tiers
-        activity: {{activity}}
-        dormant_months: {{dormant_months}}
-        ```
-
-        ```campaignlab checkup.lifecycle
-        activity: {{activity}}
-        dormant_months: {{dormant_months}}
-        ```
-
-        ```campaignlab checkup.retention
-        activity: {{activity}}
-        ```
-
-        ```campaignlab checkup.kpis
-        activity: {{activity}}
-        ```
-
-        ```campaignlab overview.aum-distribution
-        ```
-        """
-
     /// The data overview and the checkup on the engine `backend` holding `file`: every block the
-    /// SQLite file's; the whole health-checkup notebook renders with one note, the base's funnel.
-    /// The overview's data checks are compared by `compareCheck` (their examples name a value on
-    /// an engine, a row on SQLite, and come in another order): left out here.
+    /// SQLite file's. The overview's data checks are compared by `compareCheck` (their examples
+    /// name a value on an engine, a row on SQLite, and come in another order): left out here.
     static func compareOverviewAndCheckup(file: String, backend: String, activity: String, dormantMonths: Int = 6) throws {
         let dir = try TemporaryDirectory()
         let overview = dir.file("data-overview.md")
@@ -451,24 +450,15 @@ struct PostgresBackendTests {
         #expect(try String(contentsOfFile: overview, encoding: .utf8) != text)
         try compareNotebook(overview, file: file, backend: backend, parameters: [])
         try compareCheckup(file: file, backend: backend, activity: activity, dormantMonths: dormantMonths)
-        let parameters = ["activity=\(activity)", "dormant_months=\(dormantMonths)"]
-        let whole = try runCampaignLab(
-            ["render", repositoryRoot + "/notebooks-md/health-checkup.md", "--backend", backend]
-                + parameters.flatMap { ["--param", $0] } + ["--out", dir.file("whole"), "--format", "md", "--quiet"])
-        let notes = whole.stderr.split(separator: "\n").filter { $0.hasPrefix("warning:") }
-        #expect(
-            whole.exitCode == 0 && notes.count == 1 && notes[0].contains("checkup.funnel: checkup.funnel runs on SQLite files only"),
-            "\(whole.stderr)")
     }
 
-    /// `checkupNotebook` on the SQLite file and on the engine: every block the same.
+    /// The health-checkup notebook — pain points, tiers and migration, lifecycle, cohort
+    /// retention, the base's AARRR funnel (walked by the engine), KPIs by segment — on the SQLite
+    /// file and on the engine: every block the same.
     static func compareCheckup(file: String, backend: String, activity: String, dormantMonths: Int, notesAllowed: Bool = false) throws {
-        let dir = try TemporaryDirectory()
-        let notebook = dir.file("checkup.md")
-        try checkupNotebook.write(toFile: notebook, atomically: true, encoding: .utf8)
         try compareNotebook(
-            notebook, file: file, backend: backend, parameters: ["activity=\(activity)", "dormant_months=\(dormantMonths)"],
-            notesAllowed: notesAllowed)
+            repositoryRoot + "/notebooks-md/health-checkup.md", file: file, backend: backend,
+            parameters: ["activity=\(activity)", "dormant_months=\(dormantMonths)"], notesAllowed: notesAllowed)
     }
 
     @Test func overviewAndCheckupOnPostgreSQL() throws {
@@ -610,6 +600,15 @@ struct SparkBackendTests {
         try PostgresBackendTests.compare("uplift", file: file, campaign: "growth", backend: backend, scheme: "sc")
         try PostgresBackendTests.compare(
             "funnel", file: file, campaign: "growth", backend: backend, scheme: "sc", extra: PostgresBackendTests.edgeFunnel)
+    }
+
+    /// The AARRR funnels that mix months and events steps (both banks), walked by Spark.
+    @Test func sameBaseReportsOnSpark() throws {
+        for (file, command, extra) in [PostgresBackendTests.baseCases[2], PostgresBackendTests.baseCases[5]] {
+            let name = file == "demo-small.sqlite" ? "demo_small" : "foreign_ab"
+            try PostgresBackendTests.compare(
+                command, file: file, campaign: nil, backend: try TestWarehouse.sparkBackend(file, name: name), scheme: "sc", extra: extra)
+        }
     }
 
     @Test func sameCheckOnSpark() throws {

@@ -212,7 +212,8 @@ public enum BaseFunnel: Analysis {
         context.progress("funnel of the base: reading the customers opened from \(window(earlier).from)")
         let entrants = try readEntrants(
             from: window(earlier).from, through: window(quarter).through, dimension: dimension, context)
-        let occurrences = try StepOccurrences.read(steps, entrants: entrants, cutoff: cutoff, context)
+        let occurrences = try StepOccurrences.read(
+            steps, entrants: entrants, openedFrom: window(earlier).from, through: window(quarter).through, cutoff: cutoff, context)
         // Nobody enters before a step's data begin: they could have converted unseen. A year
         // earlier, the funnel stops before the first step whose data begin after its first entrant.
         let dataStart = occurrences.dataStart.compactMap { $0 }.max()
@@ -306,7 +307,7 @@ public enum BaseFunnel: Analysis {
             case .rule(let rule): steps.append(Step(node: node, rule: rule))
             case .standard:
                 if context.schema.table(Contract.events.name) != nil,
-                    try CampaignEvents.presentEvents([event], database: try context.sqlite("checkup.funnel")).contains(event)
+                    try CampaignEvents.presentEvents([event], database: context.engine).contains(event)
                 {
                     steps.append(Step(node: node, rule: .events([event])))
                 } else {
@@ -322,7 +323,7 @@ public enum BaseFunnel: Analysis {
             case .months(let column)?: try context.schema.require(Contract.customerMonths, columns: ["customer_id", "month", column])
             case .events(let names)?:
                 try context.schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
-                do { try CampaignEvents.requireEvents(names, database: try context.sqlite("checkup.funnel")) } catch let error
+                do { try CampaignEvents.requireEvents(names, database: context.engine) } catch let error
                     as CampaignReadError
                 {
                     throw AnalysisError(option: step.node.rawValue, error.message)
@@ -344,30 +345,33 @@ public enum BaseFunnel: Analysis {
 
     static func readEntrants(from: CivilDate, through: CivilDate, dimension: String?, _ context: AnalysisContext) throws -> Entrants {
         try context.schema.require(Contract.customers, columns: ["customer_id", "opened_on"])
-        let statement = try context.sqlite("checkup.funnel").prepare(
-            "SELECT customer_id, opened_on\(dimension.map { ", " + quoteIdentifier($0) } ?? "") FROM customers")
         var entrants = Entrants()
         let missing = context.text("(missing)", "（缺失）")
+        func add(_ id: SQLiteValue, _ day: CivilDate, _ level: SQLiteValue) {
+            entrants.ids.append(id)
+            entrants.opened.append(day)
+            entrants.level.append(dimension == nil || level == .null ? missing : level.textValue ?? level.description)
+        }
         var tally = BadRows.Tally(context.badRows.policy)
+        guard let database = context.engine as? SQLiteDatabase else {
+            for entrant in try BaseFunnelSteps.entrants(
+                openedFrom: from, through: through, dimension: dimension, schema: context.schema, database: context.engine, tally: &tally)
+            {
+                add(entrant.id, entrant.opened, entrant.level)
+            }
+            try tally.report(to: context.badRows)
+            return entrants
+        }
+        let statement = try database.prepare(
+            "SELECT customer_id, opened_on\(dimension.map { ", " + quoteIdentifier($0) } ?? "") FROM customers")
         while try statement.step() {
             entrants.all.append(statement.value(0))
             guard let day = statement.withUTF8(1, { CivilDate.parse($0) }) else {
-                try tally.add(
-                    DataError.contract(
-                        table: "customers", column: "opened_on", row: "customer_id=\(statement.value(0))",
-                        message: "\(statement.value(1)) is not a date 'YYYY-MM-DD'"),
-                    summary: "not a date", treatment: "left out of the cohorts and the funnel")
+                try CustomerActivity.countNotADate(customer: statement.value(0), opened: statement.value(1), into: &tally)
                 continue
             }
             guard day >= from && day <= through else { continue }
-            entrants.ids.append(statement.value(0))
-            entrants.opened.append(day)
-            if dimension == nil {
-                entrants.level.append(missing)
-            } else {
-                let value = statement.value(2)
-                entrants.level.append(value == .null ? missing : value.textValue ?? value.description)
-            }
+            add(statement.value(0), day, dimension == nil ? .null : statement.value(2))
         }
         try tally.report(to: context.badRows)
         return entrants
@@ -384,8 +388,13 @@ public enum BaseFunnel: Analysis {
         var events: FunnelWalk.EventTimes
         /// Per step, the first day of its data (nil for acquisition).
         var dataStart: [CivilDate?]
+        /// On a remote engine, per entrant, per step after acquisition: the step's first
+        /// occurrence as the engine walked it (`BaseFunnelSteps`), nil for a customer it did not list.
+        var walked: [[Double?]?]?
 
-        static func read(_ steps: [Step], entrants: Entrants, cutoff: CivilDate, _ context: AnalysisContext) throws -> StepOccurrences {
+        static func read(
+            _ steps: [Step], entrants: Entrants, openedFrom: CivilDate, through: CivilDate, cutoff: CivilDate, _ context: AnalysisContext
+        ) throws -> StepOccurrences {
             var names: [String] = []
             var eventNames = [[Int]](repeating: [], count: steps.count)
             var months = [CustomerActivity?](repeating: nil, count: steps.count)
@@ -408,7 +417,23 @@ public enum BaseFunnel: Analysis {
             // The events first: the months come from the run's pass over customer_months, which
             // another block may be reading now (this scan overlaps it instead of waiting).
             var events = FunnelWalk.EventTimes(customers: entrants.ids.count)
-            if !names.isEmpty {
+            var walked: [[Double?]?]?
+            if !(context.engine is SQLiteDatabase) {
+                // The engine walks the steps where the data are (see `BaseFunnelSteps`).
+                var tally = BadRows.Tally(context.badRows.policy)
+                let found = try BaseFunnelSteps.walk(
+                    steps.dropFirst().map { BaseFunnelSteps.Step(rule: $0.rule!, laterMonth: $0.node == .retention) },
+                    openedFrom: openedFrom, through: through, cutoff: cutoff, schema: context.schema, database: context.engine,
+                    tally: &tally, progress: context.progress)
+                try tally.report(to: context.badRows)
+                let index = CustomerIndex(found.ids)
+                walked = entrants.ids.map { index.position(of: $0).map { found.times[$0] } }
+                for (k, step) in steps.enumerated().dropFirst() {
+                    guard case .events = step.rule else { continue }
+                    guard let earliest = found.earliest[k - 1] else { throw noData(step, cutoff) }
+                    dataStart[k] = CivilDate(daysSinceEpoch: Int((earliest / 86_400).rounded(.down)))
+                }
+            } else if !names.isEmpty {
                 context.progress("funnel of the base: reading events \(names.joined(separator: ", "))")
                 let read = try CampaignEvents.stepEvents(
                     Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, $0.offset) }), of: CustomerIndex(entrants.ids),
@@ -418,13 +443,7 @@ public enum BaseFunnel: Analysis {
                 events.sort()
                 for (k, step) in steps.enumerated() {
                     guard case .events = step.rule else { continue }
-                    let earliest = eventNames[k].compactMap { read.earliest[$0] }.min()
-                    guard let earliest else {
-                        throw AnalysisError(
-                            option: step.node.rawValue,
-                            "no \(step.rule!.description.dropFirst("events:".count)) events before \(cutoff): the \(step.node.rawValue) step has no data"
-                        )
-                    }
+                    guard let earliest = eventNames[k].compactMap({ read.earliest[$0] }).min() else { throw noData(step, cutoff) }
                     dataStart[k] = CivilDate(daysSinceEpoch: Int((earliest / 86_400).rounded(.down)))
                 }
             }
@@ -436,7 +455,16 @@ public enum BaseFunnel: Analysis {
                 dataStart[k] = activity.first.firstDay
             }
             return StepOccurrences(
-                months: months, monthPositions: monthPositions, eventNames: eventNames, events: events, dataStart: dataStart)
+                months: months, monthPositions: monthPositions, eventNames: eventNames, events: events, dataStart: dataStart,
+                walked: walked)
+        }
+
+        /// An events step without an event before the cut-off.
+        static func noData(_ step: Step, _ cutoff: CivilDate) -> AnalysisError {
+            AnalysisError(
+                option: step.node.rawValue,
+                "no \(step.rule!.description.dropFirst("events:".count)) events before \(cutoff): the \(step.node.rawValue) step has no data"
+            )
         }
 
         /// The cut-off for quarter `q`: its end, or earlier where a step's data end before it —
@@ -449,7 +477,7 @@ public enum BaseFunnel: Analysis {
             }
             if steps.contains(where: { if case .events = $0.rule { return true } else { return false } }),
                 let events = try CampaignEvents.dataEnd(
-                    from: from, through: q.lastMonth.lastDay, schema: context.schema, database: try context.sqlite("checkup.funnel"))
+                    from: from, through: q.lastMonth.lastDay, schema: context.schema, engine: context.engine)
             {
                 end = min(end, events)
             }
@@ -458,6 +486,11 @@ public enum BaseFunnel: Analysis {
 
         /// Entrant i's first occurrence of step k not before `notBefore` (a months step: in its month or later), before `end`.
         func first(_ i: Int, _ k: Int, _ notBefore: Double, before end: Double) -> Double? {
+            if let walked {
+                // The engine's step k is already the first not before step k − 1 (as `notBefore` says).
+                guard let time = walked[i]?[k - 1] else { return nil }
+                return time < end ? time : nil
+            }
             if let activity = months[k] {
                 guard let p = monthPositions[i] else { return nil }
                 var month = max(FunnelWalk.month(of: notBefore), activity.first)

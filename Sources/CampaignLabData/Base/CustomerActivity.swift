@@ -150,6 +150,14 @@ public struct CustomerActivity: Sendable {
 }
 
 extension CustomerActivity {
+    /// Counts into `tally` (or refuses) `count` customers whose `opened_on` is not a date, this one named.
+    public static func countNotADate(customer: SQLiteValue, opened: SQLiteValue, count: Int = 1, into tally: inout BadRows.Tally) throws {
+        try tally.add(
+            DataError.contract(
+                table: "customers", column: "opened_on", row: "customer_id=\(customer)", message: "\(opened) is not a date 'YYYY-MM-DD'"),
+            count: count, summary: "not a date", treatment: "left out of the cohorts and the funnel")
+    }
+
     /// Every customer's id and the month of `opened_on` (nil, and a bad row, when not a date);
     /// without `opening`, the ids alone (opened_on is then not needed).
     /// On a remote engine, in the order of the ids' bytes (the same every run).
@@ -175,11 +183,7 @@ extension CustomerActivity {
             }
             let month = customers.withUTF8(1) { CivilDate.parse($0) }?.yearMonth
             if month == nil {
-                try tally.add(
-                    DataError.contract(
-                        table: "customers", column: "opened_on", row: "customer_id=\(id)",
-                        message: "\(customers.value(1)) is not a date 'YYYY-MM-DD'"),
-                    summary: "not a date", treatment: "left out of the cohorts and the funnel")
+                try countNotADate(customer: id, opened: customers.value(1), into: &tally)
             }
             opened.append(month)
         }
@@ -229,25 +233,8 @@ private struct ActivityJob: Sendable {
         let sql = database.dialect
         let filter = "e.event IN (\(names.map { _ in "?" }.joined(separator: ", ")))"
         let bindings: [SQLiteValue] = names.map { .text($0) }
-        let forms = try EventTimes.writtenForms(
-            join: "", filter: filter, bindings: bindings, database: database, refusing: policy == .refuse)
+        let forms = try EventTimes.readableForms(filter: filter, bindings: bindings, database: database, tally: &part.bad)
         let admitted = forms.admits("e.occurred_at")
-        let isBad = "(CASE WHEN \(admitted) THEN 0 ELSE 1 END) = 1"
-        let badCount =
-            try database.allRows("SELECT \(sql.asInteger("count(*)")) FROM events e WHERE \(filter) AND \(isBad)", bindings).first?[0]
-            .intValue ?? 0
-        if badCount > 0 {
-            // One bad row named whole: the least customer by its bytes, then its least text.
-            let order = [sql.asText("e.customer_id"), "e.occurred_at"].map { sql.byteOrder($0, isText: true) }.joined(separator: ", ")
-            let example = try database.allRows(
-                "SELECT e.customer_id, e.occurred_at FROM events e WHERE \(filter) AND \(isBad) ORDER BY \(order) LIMIT 1", bindings
-            ).first
-            try part.bad.add(
-                DataError.contract(
-                    table: "events", column: "occurred_at", row: "customer_id=\(example?[0] ?? .null)",
-                    message: "\(example?[1] ?? .null) is not an ISO 8601 timestamp"),
-                count: badCount, summary: "not an ISO 8601 timestamp", treatment: "left out")
-        }
         // No time to read (no such event, or none written as a time): no activity, as on SQLite.
         guard !forms.offsets.isEmpty else { return part }
         let times = """

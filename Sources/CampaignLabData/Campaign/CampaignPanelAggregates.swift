@@ -278,12 +278,7 @@ public enum EventTimes {
     /// offset's shift — so that every engine gives the same value and equal times stay equal.
     static func reportingMicros(_ column: String, offsets: [String], dialect: SQLDialect) -> String {
         let number = { (from: Int, length: Int) in dialect.asInteger("substr(\(column), \(from), \(length))") }
-        let div = dialect.integerDivision
-        // Days from the civil date (the proleptic Gregorian calendar from 1 March of year 0).
-        let month = number(6, 2)
-        let year = "(\(number(1, 4)) - CASE WHEN \(month) <= 2 THEN 1 ELSE 0 END)"
-        let dayOfYear = "\(div("153 * ((\(month) + 9) % 12) + 2", "5")) + \(number(9, 2)) - 1"
-        let days = "(365 * \(year) + \(div(year, "4")) - \(div(year, "100")) + \(div(year, "400")) + \(dayOfYear) - 719468)"
+        let days = civilDays(year: number(1, 4), month: number(6, 2), day: number(9, 2), dialect: dialect)
         let seconds = "(\(days) * 86400 + \(number(12, 2)) * 3600 + \(number(15, 2)) * 60 + \(number(18, 2)))"
         let cases = offsets.map { written -> String in
             let shift = Timestamp.reportingOffsetSeconds - (Timestamp.parseOffset(written) ?? Timestamp.reportingOffsetSeconds)
@@ -297,23 +292,69 @@ public enum EventTimes {
         return "(CASE (\(offsetExpression(column))) \(cases.joined(separator: " ")) END)"
     }
 
+    /// SQL for the days since 1970 of the civil date with these integer `year`, `month` (1–12) and
+    /// `day` expressions, in integer arithmetic (H. Hinnant's `days_from_civil`, on the
+    /// proleptic Gregorian calendar from 1 March of year 0).
+    static func civilDays(year: String, month: String, day: String, dialect: SQLDialect) -> String {
+        let div = dialect.integerDivision
+        let shifted = "(\(year) - CASE WHEN \(month) <= 2 THEN 1 ELSE 0 END)"
+        let dayOfYear = "\(div("153 * ((\(month) + 9) % 12) + 2", "5")) + \(day) - 1"
+        return "(365 * \(shifted) + \(div(shifted, "4")) - \(div(shifted, "100")) + \(div(shifted, "400")) + \(dayOfYear) - 719468)"
+    }
+
+    /// SQL for the microseconds since 1970 of the first instant of the month whose
+    /// `YearMonth.index` is the (non-negative integer) expression `index`.
+    static func monthStartMicros(_ index: String, dialect: SQLDialect) -> String {
+        let days = civilDays(
+            year: dialect.integerDivision(index, "12"), month: "((\(index)) % 12 + 1)", day: "1", dialect: dialect)
+        return "(\(days) * 86400000000)"
+    }
+
     /// The query `times` (columns `c`, a customer, and `t`, `reportingMicros`) with, instead of
     /// `t`, its reporting-zone day `d` (days since 1970) and month `mi` (`YearMonth.index`): the
     /// civil date from the day number in integer arithmetic (H. Hinnant's `civil_from_days`, on
     /// the day count from 1 March of year 0 so that every division is of non-negative numbers).
-    static func dayAndMonth(_ times: String, dialect: SQLDialect) -> String {
+    /// The columns `carrying` (`t` among them, if wanted) come along after `c`.
+    static func dayAndMonth(_ times: String, carrying: [String] = [], dialect: SQLDialect) -> String {
         let div = dialect.integerDivision
         let micros = "86400000000"
         let z = div("t + \(719_468 * 86_400_000_000)", micros)
         let yoe = div("doe - \(div("doe", "1460")) + \(div("doe", "36524")) - \(div("doe", "146096"))", "365")
         let mp = div("5 * (doe - (365 * yoe + \(div("yoe", "4")) - \(div("yoe", "100")))) + 2", "153")
+        let c = (["c"] + carrying).joined(separator: ", ")
         return """
-            SELECT c, z - 719468 AS d, (y0 + CASE WHEN mp >= 10 THEN 1 ELSE 0 END) * 12 + CASE WHEN mp < 10 THEN mp + 3 ELSE mp - 9 END - 1 AS mi
-            FROM (SELECT c, z, yoe + era * 400 AS y0, \(mp) AS mp
-              FROM (SELECT c, z, era, doe, \(yoe) AS yoe
-                FROM (SELECT c, z, \(div("z", "146097")) AS era, z - \(div("z", "146097")) * 146097 AS doe
-                  FROM (SELECT c, \(z) AS z FROM (\(times)) t0) t1) t2) t3) t4
+            SELECT \(c), z - 719468 AS d, (y0 + CASE WHEN mp >= 10 THEN 1 ELSE 0 END) * 12 + CASE WHEN mp < 10 THEN mp + 3 ELSE mp - 9 END - 1 AS mi
+            FROM (SELECT \(c), z, yoe + era * 400 AS y0, \(mp) AS mp
+              FROM (SELECT \(c), z, era, doe, \(yoe) AS yoe
+                FROM (SELECT \(c), z, \(div("z", "146097")) AS era, z - \(div("z", "146097")) * 146097 AS doe
+                  FROM (SELECT \(c), \(z) AS z FROM (\(times)) t0) t1) t2) t3) t4
             """
+    }
+
+    /// `writtenForms` of the `occurred_at` texts that `filter` selects (events aliased e), each
+    /// text that is not a timestamp added to `tally` — refused under its policy, else counted and
+    /// left out — as one GROUP BY on the engine and one row named whole: the least customer by
+    /// its bytes, then its least text.
+    static func readableForms<Engine: QueryEngine>(
+        filter: String, bindings: [SQLiteValue], database: Engine, tally: inout BadRows.Tally
+    ) throws -> WrittenForms {
+        let sql = database.dialect
+        let forms = try writtenForms(join: "", filter: filter, bindings: bindings, database: database, refusing: tally.policy == .refuse)
+        let isBad = "(CASE WHEN \(forms.admits("e.occurred_at")) THEN 0 ELSE 1 END) = 1"
+        let badCount =
+            try database.allRows("SELECT \(sql.asInteger("count(*)")) FROM events e WHERE \(filter) AND \(isBad)", bindings).first?[0]
+            .intValue ?? 0
+        guard badCount > 0 else { return forms }
+        let order = [sql.asText("e.customer_id"), "e.occurred_at"].map { sql.byteOrder($0, isText: true) }.joined(separator: ", ")
+        let example = try database.allRows(
+            "SELECT e.customer_id, e.occurred_at FROM events e WHERE \(filter) AND \(isBad) ORDER BY \(order) LIMIT 1", bindings
+        ).first
+        try tally.add(
+            DataError.contract(
+                table: "events", column: "occurred_at", row: "customer_id=\(example?[0] ?? .null)",
+                message: "\(example?[1] ?? .null) is not an ISO 8601 timestamp"),
+            count: badCount, summary: "not an ISO 8601 timestamp", treatment: "left out")
+        return forms
     }
 
     /// Seconds since 1970 from `reportingMicros`' microseconds: whole seconds exactly.
