@@ -80,7 +80,7 @@ struct DataOptions: ParsableArguments {
 
     func validate() throws {
         if db == nil && backend == nil { throw ValidationError("name the data: --db FILE or --backend URL") }
-        if db != nil && backend != nil { throw ValidationError("give --db or --backend, not both") }
+        if db != nil && backend != nil { throw ValidationError("--db and --backend: give one of them, not both") }
     }
 }
 

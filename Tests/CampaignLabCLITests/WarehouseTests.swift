@@ -86,6 +86,16 @@ enum TestWarehouse {
                                              event TEXT, numerator TEXT, denominator TEXT, higher_is_better INTEGER);
             INSERT INTO metric_definitions VALUES ('aum', 'AUM', 'CNY', 'months', 'last', NULL, NULL, NULL, 1);
             """)
+    /// demo-small with two customers whose opening day is not a date: 9 and 10, INTEGER ids
+    /// (an engine orders them as numbers, '10' before '9' as texts).
+    static let badOpeningBank = Result<String, any Error> {
+        let file = NSTemporaryDirectory() + "campaignlab-warehouse-badopening-\(getpid()).sqlite"
+        try? FileManager.default.removeItem(atPath: file)
+        try FileManager.default.copyItem(atPath: path("demo-small.sqlite"), toPath: file)
+        try SQLiteDatabase(path: file, mode: .readWrite(create: false)).execute(
+            "UPDATE customers SET opened_on = '2024-02-30' WHERE customer_id IN (9, 10)")
+        return file
+    }
     nonisolated(unsafe) private static var loaded: [String: Result<String, any Error>] = [:]
 
     /// The backend URL of schema `schema` holding the contract tables of `file` (a file of
@@ -386,6 +396,23 @@ struct PostgresBackendTests {
         }
     }
 
+    /// Opening days that are not dates, left out: every block that reads them names the same
+    /// example, so the report lists them once (the funnel's read and the months pass's alike).
+    @Test func badOpeningDaysOnPostgreSQL() throws {
+        let file = try TestWarehouse.badOpeningBank.get()
+        let backend = try TestWarehouse.backend(file, schema: "bad_opening")
+        try Self.compareCheckup(file: file, backend: backend, activity: "months:app_logins>0", dormantMonths: 6, excludeBadRows: true)
+        let run = try runCampaignLab(["aarrr", "--backend", backend, "--exclude-bad-rows", "--format", "json", "--quiet"])
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        let notes = run.stderr.split(separator: "\n").filter { $0.contains("opened_on") }
+        #expect(
+            notes == [
+                "note: left out customers.opened_on: 2 rows not a date (e.g. customer_id=9), left out of the cohorts and the funnel (listed at the top of the report)"
+            ], "\(run.stderr)")
+        let refused = try runCampaignLab(["aarrr", "--backend", backend, "--quiet"])
+        #expect(refused.exitCode != 0 && refused.stderr.contains("row customer_id=9: '2024-02-30' is not a date"), "\(refused.stderr)")
+    }
+
     @Test(arguments: cases)
     func sameReportOnPostgreSQL(file: String, schema: String, campaign: String, command: String) throws {
         try Self.compare(
@@ -397,10 +424,11 @@ struct PostgresBackendTests {
     /// note on either side.
     /// `notesAllowed`: a block may be a note (the same note on both sides: the data do not allow it).
     static func compareNotebook(
-        _ notebook: String, file: String, backend: String, parameters: [String], notesAllowed: Bool = false
+        _ notebook: String, file: String, backend: String, parameters: [String], notesAllowed: Bool = false, excludeBadRows: Bool = false
     ) throws {
         let dir = try TemporaryDirectory()
-        let common = parameters.flatMap { ["--param", $0] } + ["--format", "json", "--quiet"]
+        let common =
+            parameters.flatMap { ["--param", $0] } + ["--format", "json", "--quiet"] + (excludeBadRows ? ["--exclude-bad-rows"] : [])
         let local = try runCampaignLab(["render", notebook, "--db", TestWarehouse.path(file), "--out", dir.file("sqlite")] + common)
         let remote = try runCampaignLab(["render", notebook, "--backend", backend, "--out", dir.file("engine")] + common)
         #expect(local.exitCode == 0 && remote.exitCode == 0, "\(remote.stderr)")
@@ -455,10 +483,13 @@ struct PostgresBackendTests {
     /// The health-checkup notebook — pain points, tiers and migration, lifecycle, cohort
     /// retention, the base's AARRR funnel (walked by the engine), KPIs by segment — on the SQLite
     /// file and on the engine: every block the same.
-    static func compareCheckup(file: String, backend: String, activity: String, dormantMonths: Int, notesAllowed: Bool = false) throws {
+    static func compareCheckup(
+        file: String, backend: String, activity: String, dormantMonths: Int, notesAllowed: Bool = false, excludeBadRows: Bool = false
+    ) throws {
         try compareNotebook(
             repositoryRoot + "/notebooks-md/health-checkup.md", file: file, backend: backend,
-            parameters: ["activity=\(activity)", "dormant_months=\(dormantMonths)"], notesAllowed: notesAllowed)
+            parameters: ["activity=\(activity)", "dormant_months=\(dormantMonths)"], notesAllowed: notesAllowed,
+            excludeBadRows: excludeBadRows)
     }
 
     @Test func overviewAndCheckupOnPostgreSQL() throws {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times the post-campaign review — the whole notebook rendered, then its analyses one by one
-# (uplift, yoy, funnel) and the data-quality check — on one bank in three engines side by side:
+# (uplift, yoy, funnel) — the A/B readout (CL_BENCH_READOUT, default page_ab_2026), the
+# quarterly health checkup and the data-quality check — on one bank in three engines side by side:
 # the SQLite file in process, PostgreSQL and a Spark cluster (2 workers) on loopback, each read
 # through --backend. Loading is timed apart, and skipped when the engine already holds this
 # file's tables (a marker with the file's size and time).
@@ -11,6 +12,7 @@
 set -euo pipefail
 DB=$1
 CAMPAIGN=${2:-growth_journey_2026}
+READOUT=${CL_BENCH_READOUT:-page_ab_2026}
 RUNS=${3:-1}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -47,7 +49,7 @@ mkdir -p "$OUT"
 "$BIN" yoy --backend "$SPARK" --campaign "$CAMPAIGN" --format json --out "$OUT/warm" --quiet >/dev/null 2>&1 || true
 
 printf "%-10s %-8s %10s %10s\n" engine command seconds "peak MB"
-for cmd in review uplift yoy funnel check; do
+for cmd in review uplift yoy funnel readout health check; do
   for engine in sqlite postgres spark; do
     case $engine in
       sqlite) source=(--db "$DB") ;;
@@ -58,6 +60,8 @@ for cmd in review uplift yoy funnel check; do
       review) args=(render "$ROOT/notebooks-md/post-campaign-review.md" "${source[@]}" --param "campaign=$CAMPAIGN"
                     --format html,json --out "$OUT/$engine") ;;
       check) args=(check "${source[@]}" --json) ;;
+      readout) args=(readout "${source[@]}" --campaign "$READOUT" --format json --out "$OUT/$engine") ;;
+      health) args=(health "${source[@]}" --format html,json --out "$OUT/$engine") ;;
       *) args=("$cmd" "${source[@]}" --campaign "$CAMPAIGN" --format json --out "$OUT/$engine") ;;
     esac
     best=""

@@ -42,7 +42,8 @@ public enum BaseFunnelSteps {
     /// The customers opened from `from` through `through` (`opened_on`, a valid date), with the
     /// value of `dimension` (NULL without one), in the order of the ids' bytes (the same every
     /// run). The `opened_on` values that are not dates are counted on the engine into `tally`,
-    /// with one row named: the least customer by its bytes.
+    /// with one row named: the first in the order `CustomerActivity.customersAndOpeningMonths` reads
+    /// them (the same example, so that the two reads of the table are one entry of bad rows).
     public static func entrants<Engine: QueryEngine>(
         openedFrom from: CivilDate, through: CivilDate, dimension: String?, schema: ContractSchema, database: Engine,
         tally: inout BadRows.Tally
@@ -64,7 +65,7 @@ public enum BaseFunnelSteps {
         if let count = try database.allRows("SELECT \(sql.asInteger("count(*)")) FROM customers WHERE \(bad)").first?[0].intValue,
             count > 0,
             let example = try database.allRows(
-                "SELECT customer_id, \(opened) FROM customers WHERE \(bad) ORDER BY \(sql.byteOrder(sql.asText("customer_id"), isText: true)) LIMIT 1"
+                "SELECT customer_id, \(opened) FROM customers WHERE \(bad) ORDER BY \(sql.byteOrder("customer_id", isText: isText)) LIMIT 1"
             ).first
         {
             try CustomerActivity.countNotADate(customer: example[0], opened: example[1], count: count, into: &tally)
