@@ -40,6 +40,14 @@ public enum SQLDialect: String, Sendable {
     /// `expression` as an integer.
     public func asInteger(_ expression: String) -> String { "CAST(\(expression) AS \(integerType))" }
 
+    /// Appended inside a derived table (a subquery in FROM, a CTE) whose columns are expressions
+    /// the outer query uses many times. PostgreSQL would inline the subquery and evaluate each
+    /// expression at every use — the checkup's months pass, its month check in each of 40
+    /// aggregates, took 183 s for 100k customers, 42 s with the fence; `OFFSET 0` keeps one
+    /// evaluation per row. Spark does not collapse projections that would repeat costly
+    /// expressions; SQLite runs these queries in tests only.
+    public var fence: String { self == .postgres ? " OFFSET 0" : "" }
+
     /// The integer quotient of two non-negative integer expressions (Spark's `/` gives a double).
     public func integerDivision(_ dividend: String, _ divisor: String) -> String {
         self == .spark ? "((\(dividend)) div (\(divisor)))" : "((\(dividend)) / (\(divisor)))"

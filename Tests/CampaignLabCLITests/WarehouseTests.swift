@@ -552,6 +552,17 @@ struct PostgresBackendTests {
         try Self.compareSQLBlocks(backend: try TestWarehouse.backend("demo-small.sqlite", schema: "demo_small"))
     }
 
+    /// The session's planning settings are set after login (a server without one still connects).
+    @Test func sessionIsSetForWholeTableScans() throws {
+        let engine = try PostgresEngine.connect(TestWarehouse.url!, environment: TestWarehouse.environment)
+        let settings = try engine.allRows(
+            """
+            SELECT current_setting('max_parallel_workers_per_gather'), current_setting('jit'), current_setting('enable_nestloop'),
+                   current_setting('work_mem'), current_setting('default_transaction_read_only')
+            """)
+        #expect(settings == [[.text("0"), .text("off"), .text("off"), .text("256MB"), .text("on")]])
+    }
+
     /// What a user gets wrong: one line naming it, a non-zero exit, never the password.
     @Test func connectionMistakesAreOneClearLine() throws {
         let url = TestWarehouse.url!

@@ -114,7 +114,7 @@ public enum BaseFunnelSteps {
             """
             s0 AS (SELECT o.customer_id AS c, CASE WHEN \(valid) THEN \(day) * 86400000000 END AS a,
                           CASE WHEN \(valid) THEN \(number(1, 4)) * 12 + \(number(6, 2)) - 1 END AS m
-                   FROM customers o WHERE \(opened) >= ? AND \(opened) <= ? AND \(valid))
+                   FROM customers o WHERE \(opened) >= ? AND \(opened) <= ? AND \(valid)\(sql.fence))
             """)
         bindings += [.text(from.description), .text(through.description)]
 
@@ -132,7 +132,7 @@ public enum BaseFunnelSteps {
             let times = """
                 SELECT c, k, t FROM (
                   SELECT e.customer_id AS c, CASE e.event \(nameOf) END AS k, \(micros) AS t
-                  FROM events e WHERE \(filter) AND \(forms.admits("e.occurred_at"))) ev
+                  FROM events e WHERE \(filter) AND \(forms.admits("e.occurred_at"))\(sql.fence)) ev
                 WHERE t < \(Int64(cutoff.daysSinceEpoch) * 86_400_000_000)
                 """
             ctes.append("st AS (\(EventTimes.dayAndMonth(times, carrying: ["k", "t"], dialect: sql)))")
@@ -146,7 +146,7 @@ public enum BaseFunnelSteps {
                 """
                 cm\(j) AS (SELECT cm.customer_id AS c,
                                   CASE WHEN \(validMonth) THEN \(sql.asInteger("substr(\(month), 1, 4)")) * 12 + \(sql.asInteger("substr(\(month), 6, 2)")) - 1 END AS mi
-                           FROM customer_months cm WHERE \(validMonth) AND \(sql.asDouble("cm." + quoteIdentifier(column))) > 0)
+                           FROM customer_months cm WHERE \(validMonth) AND \(sql.asDouble("cm." + quoteIdentifier(column))) > 0\(sql.fence))
                 """)
         }
 

@@ -221,7 +221,7 @@ private struct MonthsPassJob: Sendable {
         let rows = """
             SELECT customer_id AS c, \(month) AS mt, CASE WHEN \(valid) THEN 1 ELSE 0 END AS ok, \
             CASE WHEN \(valid) THEN \(monthIndex) END AS mi\(columns.enumerated().map { ", \(sql.asDouble(quoteIdentifier($1))) AS x\($0)" }.joined())
-            FROM customer_months\(only)
+            FROM customer_months\(only)\(sql.fence)
             """
         var part = emptyPart()
         let range = try database.allRows("SELECT min(mi), max(mi) FROM (\(rows)) r WHERE ok = 1").first
@@ -234,7 +234,14 @@ private struct MonthsPassJob: Sendable {
         for flag in flags {
             select += words.columns(month: "mi", where: "x\(flag.column) \(flag.inclusive ? ">=" : ">") \(flag.threshold)", dialect: sql)
         }
-        let inGroup = { (g: Int) in "ok = 1 AND mt IN (\(groups[g].map { "'\($0)'" }.joined(separator: ", ")))" }
+        // A group's months as month numbers (integers compare faster than texts).
+        let inGroup = { (g: Int) -> String in
+            let indices = groups[g].map(\.index).sorted()
+            guard let low = indices.first, let high = indices.last else { return "1 = 0" }
+            let months =
+                indices == Array(low...high) ? "BETWEEN \(low) AND \(high)" : "IN (\(indices.map(String.init).joined(separator: ", ")))"
+            return "ok = 1 AND mi \(months)"
+        }
         for key in keys {
             select += [
                 sql.asDouble("sum(CASE WHEN \(inGroup(key.group)) THEN x\(key.column) END)"),

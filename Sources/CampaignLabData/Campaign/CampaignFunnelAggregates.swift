@@ -50,7 +50,7 @@ extension CampaignEvents {
             ev AS (
               SELECT e.customer_id AS c, CASE e.event \(stepOf) END AS k,
                      \(EventTimes.reportingMicros("e.occurred_at", offsets: offsets, dialect: dialect)) AS t
-              FROM events e WHERE \(filter)
+              FROM events e WHERE \(filter)\(dialect.fence)
             ), st AS (SELECT c, k, t FROM ev WHERE t >= \(from) AND t < \(until))
             """
         let eventsBindings = stepBindings + filterBindings

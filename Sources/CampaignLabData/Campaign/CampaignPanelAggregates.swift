@@ -322,12 +322,13 @@ public enum EventTimes {
         let yoe = div("doe - \(div("doe", "1460")) + \(div("doe", "36524")) - \(div("doe", "146096"))", "365")
         let mp = div("5 * (doe - (365 * yoe + \(div("yoe", "4")) - \(div("yoe", "100")))) + 2", "153")
         let c = (["c"] + carrying).joined(separator: ", ")
+        let f = dialect.fence
         return """
             SELECT \(c), z - 719468 AS d, (y0 + CASE WHEN mp >= 10 THEN 1 ELSE 0 END) * 12 + CASE WHEN mp < 10 THEN mp + 3 ELSE mp - 9 END - 1 AS mi
             FROM (SELECT \(c), z, yoe + era * 400 AS y0, \(mp) AS mp
               FROM (SELECT \(c), z, era, doe, \(yoe) AS yoe
                 FROM (SELECT \(c), z, \(div("z", "146097")) AS era, z - \(div("z", "146097")) * 146097 AS doe
-                  FROM (SELECT \(c), \(z) AS z FROM (\(times)) t0) t1) t2) t3) t4
+                  FROM (SELECT \(c), \(z) AS z FROM (\(times)\(f)) t0\(f)) t1\(f)) t2\(f)) t3\(f)) t4
             """
     }
 
