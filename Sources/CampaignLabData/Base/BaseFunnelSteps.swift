@@ -113,7 +113,7 @@ public enum BaseFunnelSteps {
         ctes.append(
             """
             s0 AS (SELECT o.customer_id AS c, CASE WHEN \(valid) THEN \(day) * 86400000000 END AS a,
-                          CASE WHEN \(valid) THEN \(number(1, 4)) * 12 + \(number(6, 2)) - 1 END AS m
+                          CASE WHEN \(valid) THEN \(EventTimes.monthNumber(opened, dialect: sql).index) END AS m
                    FROM customers o WHERE \(opened) >= ? AND \(opened) <= ? AND \(valid)\(sql.fence))
             """)
         bindings += [.text(from.description), .text(through.description)]
@@ -140,12 +140,12 @@ public enum BaseFunnelSteps {
         }
         // Per months column, the customers' months with a value above zero.
         let month = sql.asText("cm.month")
-        let validMonth = "length(\(month)) = 7 AND \(EventTimes.shape(month)) = '9999-99' AND substr(\(month), 6, 2) BETWEEN '01' AND '12'"
+        let (validMonth, monthIndex) = EventTimes.monthNumber(month, dialect: sql)
         for (j, column) in columns.enumerated() {
             ctes.append(
                 """
                 cm\(j) AS (SELECT cm.customer_id AS c,
-                                  CASE WHEN \(validMonth) THEN \(sql.asInteger("substr(\(month), 1, 4)")) * 12 + \(sql.asInteger("substr(\(month), 6, 2)")) - 1 END AS mi
+                                  CASE WHEN \(validMonth) THEN \(monthIndex) END AS mi
                            FROM customer_months cm WHERE \(validMonth) AND \(sql.asDouble("cm." + quoteIdentifier(column))) > 0\(sql.fence))
                 """)
         }

@@ -213,8 +213,7 @@ private struct MonthsPassJob: Sendable {
         let sql = database.dialect
         let months = Array(Set(groups.flatMap { $0 })).sorted()
         let month = sql.asText("month")
-        let valid = "length(\(month)) = 7 AND \(EventTimes.shape(month)) = '9999-99' AND substr(\(month), 6, 2) BETWEEN '01' AND '12'"
-        let monthIndex = "\(sql.asInteger("substr(\(month), 1, 4)")) * 12 + \(sql.asInteger("substr(\(month), 6, 2)")) - 1"
+        let (valid, monthIndex) = EventTimes.monthNumber(month, dialect: sql)
         // Without flags only the groups' months are read (none without groups).
         let only =
             flags.isEmpty ? " WHERE \(months.isEmpty ? "1 = 0" : "\(month) IN (\(months.map { "'\($0)'" }.joined(separator: ", ")))")" : ""

@@ -147,7 +147,7 @@ extension ContractChecker {
     /// unparsable; the offsets of the others are its forms (more than one: a warning).
     private func aggregateTimestamps(table: String, column: String) throws {
         let sql = engine.dialect, text = sql.asText("x." + quoteIdentifier(column))
-        let shape = "translate(\(text), '0123456789', '9999999999')", offset = EventTimes.offsetExpression(text)
+        let shape = EventTimes.shape(text), offset = EventTimes.offsetExpression(text)
         let outOfRange = """
             NOT (\(Self.validDate("substr(\(text), 1, 10)")) AND substr(\(text), 12, 2) <= '23' \
             AND substr(\(text), 15, 2) <= '59' AND substr(\(text), 18, 2) <= '59')
