@@ -295,6 +295,28 @@ struct EventMetricTests {
         }
     }
 
+    /// `events.value` is optional in the contract: counts and conversions are read without it; a
+    /// metric that sums it asks for the column by name.
+    @Test func eventsWithoutValueServeCountsAndRefuseSums() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let full = try SharedCampaignPanel.load(
+            try demoSmallCopy(in: dir), campaign: "page_ab_2026", metrics: ["page_views", "purchase_conversion"], preMonths: nil
+        ).panel
+        let bare = try demoSmallCopy(in: dir, then: "ALTER TABLE events DROP COLUMN value")
+        let panel = try SharedCampaignPanel.load(
+            bare, campaign: "page_ab_2026", metrics: ["page_views", "purchase_conversion"], preMonths: nil
+        )
+        .panel
+        #expect(panel.post == full.post && panel.pre == full.pre)
+        #expect(panel.post[0].reduce(0, +) > 0)
+        #expect {
+            _ = try SharedCampaignPanel.load(bare, campaign: "page_ab_2026", metrics: ["purchase_amount"], preMonths: nil).panel
+        } throws: {
+            "\($0)".contains("table events, column value") && "\($0)".contains("metric 'purchase_amount' sums it")
+        }
+    }
+
     /// page_ab_2026's page views and purchase amounts on a changed copy of demo-small.
     static func pageViewsPanel(in dir: TemporaryDirectory, then sql: String?) throws -> CampaignPanel {
         try SharedCampaignPanel.load(

@@ -147,9 +147,11 @@ extension CampaignPanel {
                 }
             }
         }
+        // `value` is read only for a sum (the column is optional, and a count never casts it).
+        let value = definitions.contains { $0.rollup == .sum } ? database.dialect.asDouble("e.value") : "NULL"
         let query = """
             SELECT \(select.joined(separator: ", "))
-            FROM (SELECT e.customer_id AS c, e.event AS k, \(database.dialect.asDouble("e.value")) AS v,
+            FROM (SELECT e.customer_id AS c, e.event AS k, \(value) AS v,
                          \(EventTimes.offsetExpression()) AS off, \(EventTimes.writtenTime()) AS wt
                   FROM events e \(join)
                   WHERE \(filter)\(database.dialect.fence)) r
@@ -313,11 +315,11 @@ public enum EventTimes {
     }
 
     /// SQL for the month text `month` (already a text) read as 'YYYY-MM': `valid`, true for such a
-    /// text with a month 01–12, and `index`, its `YearMonth.index` (year × 12 + month − 1, meant
+    /// text with a month 01–12 (`ContractChecker.validMonth`), and `index`, its `YearMonth.index` (year × 12 + month − 1, meant
     /// for valid texts; the first seven characters of a 'YYYY-MM-DD' date give its month's).
     static func monthNumber(_ month: String, dialect: SQLDialect) -> (valid: String, index: String) {
         (
-            "length(\(month)) = 7 AND \(shape(month)) = '9999-99' AND substr(\(month), 6, 2) BETWEEN '01' AND '12'",
+            ContractChecker.validMonth(month),
             "\(dialect.asInteger("substr(\(month), 1, 4)")) * 12 + \(dialect.asInteger("substr(\(month), 6, 2)")) - 1"
         )
     }
@@ -408,16 +410,16 @@ public enum EventTimes {
         from: CivilDate, until: CivilDate, offsets: [String], offset: String = offsetExpression(), written: String = writtenTime()
     ) -> String {
         let start = Double(from.daysSinceEpoch) * 86_400, end = Double(until.daysSinceEpoch) * 86_400
-        func range(_ offset: Int?) -> String {
+        func range(_ seconds: Int?) -> String {
             // Written time = reporting time − (reporting offset − written offset).
-            let shift = Double(Timestamp.reportingOffsetSeconds - (offset ?? Timestamp.reportingOffsetSeconds))
+            let shift = Double(Timestamp.reportingOffsetSeconds - (seconds ?? Timestamp.reportingOffsetSeconds))
             let low = Timestamp(secondsSinceEpoch: start - shift).description
             let high = Timestamp(secondsSinceEpoch: end - shift).description
             return "\(written) >= '\(low)' AND \(written) < '\(high)'"
         }
         guard !offsets.isEmpty else { return "1 = 0" }
-        let cases = offsets.map { written in
-            "WHEN '\(written)' THEN (CASE WHEN \(range(Timestamp.parseOffset(written))) THEN 1 ELSE 0 END)"
+        let cases = offsets.map { form in
+            "WHEN '\(form)' THEN (CASE WHEN \(range(Timestamp.parseOffset(form))) THEN 1 ELSE 0 END)"
         }
         return "(CASE (\(offset)) \(cases.joined(separator: " ")) ELSE 0 END) = 1"
     }

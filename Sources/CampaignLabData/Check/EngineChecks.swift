@@ -17,7 +17,7 @@ extension ContractChecker {
         let lastDay =
             "CASE WHEN \(month) = '02' THEN (CASE WHEN \(leap) THEN '29' ELSE '28' END) WHEN \(month) IN ('04', '06', '09', '11') THEN '30' ELSE '31' END"
         return """
-            (CASE WHEN translate(\(date), '0123456789', '9999999999') = '9999-99-99' \
+            (CASE WHEN \(EventTimes.shape(date)) = '9999-99-99' \
             THEN (CASE WHEN \(month) >= '01' AND \(month) <= '12' AND \(day) >= '01' AND \(day) <= \(lastDay) THEN 1 ELSE 0 END) \
             ELSE 0 END) = 1
             """
@@ -26,7 +26,7 @@ extension ContractChecker {
     /// SQL true when the text `month` is a valid 'YYYY-MM' (`YearMonth.parse`).
     static func validMonth(_ month: String) -> String {
         """
-        (CASE WHEN translate(\(month), '0123456789', '9999999999') = '9999-99' \
+        (CASE WHEN \(EventTimes.shape(month)) = '9999-99' \
         AND substr(\(month), 6, 2) >= '01' AND substr(\(month), 6, 2) <= '12' THEN 1 ELSE 0 END) = 1
         """
     }
@@ -232,7 +232,7 @@ extension ContractChecker {
         let withCustomers = schema.has(Contract.customers, column: "customer_id")
         let withOpened = withCustomers && schema.has(Contract.customers, column: "opened_on")
         let lo = sql.asText("g.lo"), hi = sql.asText("g.hi")
-        let index = { (month: String) in "(\(sql.asInteger("substr(\(month), 1, 4)")) * 12 + \(sql.asInteger("substr(\(month), 6, 2)")))" }
+        let index = { (month: String) in "(\(EventTimes.monthNumber(month, dialect: sql).index))" }
         let span = "CASE WHEN \(Self.validMonth(lo)) AND \(Self.validMonth(hi)) THEN \(index(hi)) - \(index(lo)) + 1 END"
         let known = withCustomers ? "k.customer_id IS NOT NULL" : "1 = 1"
         let opened = sql.asText("k.opened")
