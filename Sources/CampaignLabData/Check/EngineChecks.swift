@@ -48,15 +48,25 @@ extension ContractChecker {
         var readers: [([SQLiteValue]) -> Void] = []
         var ranges: [String: (SQLiteValue, SQLiteValue)] = [:]
         var timestamps: [String] = []
+        // Each row's conditions are computed once, as flags of a fenced derived table
+        // (`SQLDialect.fence`) that keeps the table's columns: a condition is used twice (its
+        // count and its example), and PostgreSQL would evaluate it at each use.
+        var flags: [String] = []
         func column(_ expression: String) -> Int {
             select.append(expression)
             return select.count - 1
+        }
+        /// `condition` as a flag column of the derived table: SQL true for its rows.
+        func flag(_ condition: String) -> String {
+            flags.append("CASE WHEN \(condition) THEN 1 ELSE 0 END AS cl_flag\(flags.count)")
+            return "x.cl_flag\(flags.count - 1) = 1"
         }
         /// Counts rows matching `condition` with the least `value` among them as the example.
         func count(
             _ condition: String, value: String, _ severity: ContractProblem.Severity, _ kind: ContractProblem.Kind, _ columnName: String,
             message: @escaping (SQLiteValue) -> String
         ) {
+            let condition = flag(condition)
             let rows = column(sql.asInteger("count(CASE WHEN \(condition) THEN 1 END)"))
             let example = column("min(CASE WHEN \(condition) THEN \(value) END)")
             readers.append { [unowned self] row in
@@ -99,8 +109,9 @@ extension ContractChecker {
                 count("\(c) IS NOT NULL AND NOT (\(valid))", value: text, .error, .unparsableValue, columnName) {
                     Self.unparsableMessage($0, kind)
                 }
-                let least = column("min(CASE WHEN \(valid) THEN \(text) END)"),
-                    greatest = column("max(CASE WHEN \(valid) THEN \(text) END)")
+                let isValid = flag(valid)
+                let least = column("min(CASE WHEN \(isValid) THEN \(text) END)"),
+                    greatest = column("max(CASE WHEN \(isValid) THEN \(text) END)")
                 readers.append { row in ranges[columnName] = (row[least], row[greatest]) }
             case .timestamp:
                 timestamps.append(columnName)
@@ -134,7 +145,8 @@ extension ContractChecker {
             }
         }
         progress("checking \(name) on \(engine.engineName)…")
-        guard let row = try engine.allRows("SELECT \(select.joined(separator: ", ")) FROM \(quoteIdentifier(name)) x").first else {
+        let rows = "(SELECT x.*\(flags.map { ", " + $0 }.joined()) FROM \(quoteIdentifier(name)) x\(sql.fence)) x"
+        guard let row = try engine.allRows("SELECT \(select.joined(separator: ", ")) FROM \(rows)").first else {
             return (0, ranges)
         }
         for read in readers { read(row) }
@@ -147,19 +159,24 @@ extension ContractChecker {
     /// unparsable; the offsets of the others are its forms (more than one: a warning).
     private func aggregateTimestamps(table: String, column: String) throws {
         let sql = engine.dialect, text = sql.asText("x." + quoteIdentifier(column))
-        let shape = EventTimes.shape(text), offset = EventTimes.offsetExpression(text)
-        let outOfRange = """
+        let outOfRange = { (text: String) in
+            """
             NOT (\(Self.validDate("substr(\(text), 1, 10)")) AND substr(\(text), 12, 2) <= '23' \
             AND substr(\(text), 15, 2) <= '59' AND substr(\(text), 18, 2) <= '59')
             """
+        }
         var forms: [Int: (rows: Int, example: String)] = [:]
         let kind = ColumnKind.timestamp
+        // Each text's shape, offset and range check computed once (a fenced derived table).
         try engine.forEachValues(
             """
-            SELECT \(shape), \(offset), \(sql.asInteger("count(*)")), min(\(text)),
-                   \(sql.asInteger("count(CASE WHEN \(outOfRange) THEN 1 END)")), min(CASE WHEN \(outOfRange) THEN \(text) END)
-            FROM \(quoteIdentifier(table)) x WHERE x.\(quoteIdentifier(column)) IS NOT NULL
-            GROUP BY \(shape), \(offset)
+            SELECT sh, off, \(sql.asInteger("count(*)")), min(t), \(sql.asInteger("count(CASE WHEN bad = 1 THEN 1 END)")),
+                   min(CASE WHEN bad = 1 THEN t END)
+            FROM (SELECT t, \(EventTimes.shape("t")) AS sh, \(EventTimes.offsetExpression("t")) AS off,
+                         CASE WHEN \(outOfRange("t")) THEN 1 ELSE 0 END AS bad
+                  FROM (SELECT \(text) AS t FROM \(quoteIdentifier(table)) x
+                        WHERE x.\(quoteIdentifier(column)) IS NOT NULL\(sql.fence)) y\(sql.fence)) z
+            GROUP BY sh, off
             """, columns: 6
         ) { row in
             let written = row[1].textValue ?? ""
