@@ -85,6 +85,7 @@ enum TestWarehouse {
             CREATE TABLE metric_definitions (metric TEXT PRIMARY KEY, label TEXT, unit TEXT, source TEXT, rollup TEXT,
                                              event TEXT, numerator TEXT, denominator TEXT, higher_is_better INTEGER);
             INSERT INTO metric_definitions VALUES ('aum', 'AUM', 'CNY', 'months', 'last', NULL, NULL, NULL, 1);
+            ALTER TABLE customers ADD COLUMN cl_flag0 TEXT;  -- named like the engine check's own flag columns
             """)
     /// demo-small with two customers whose opening day is not a date: 9 and 10, INTEGER ids
     /// (an engine orders them as numbers, '10' before '9' as texts).

@@ -52,14 +52,17 @@ extension ContractChecker {
         // (`SQLDialect.fence`) that keeps the table's columns: a condition is used twice (its
         // count and its example), and PostgreSQL would evaluate it at each use.
         var flags: [String] = []
+        // (Named apart from every column of the table, whatever their case: x.* keeps them.)
+        var prefix = "cl_flag"
+        while table.columns.contains(where: { $0.name.lowercased().hasPrefix(prefix) }) { prefix += "_" }
         func column(_ expression: String) -> Int {
             select.append(expression)
             return select.count - 1
         }
         /// `condition` as a flag column of the derived table: SQL true for its rows.
         func flag(_ condition: String) -> String {
-            flags.append("CASE WHEN \(condition) THEN 1 ELSE 0 END AS cl_flag\(flags.count)")
-            return "x.cl_flag\(flags.count - 1) = 1"
+            flags.append("CASE WHEN \(condition) THEN 1 ELSE 0 END AS \(prefix)\(flags.count)")
+            return "x.\(prefix)\(flags.count - 1) = 1"
         }
         /// Counts rows matching `condition` with the least `value` among them as the example.
         func count(
@@ -145,7 +148,9 @@ extension ContractChecker {
             }
         }
         progress("checking \(name) on \(engine.engineName)…")
-        let rows = "(SELECT x.*\(flags.map { ", " + $0 }.joined()) FROM \(quoteIdentifier(name)) x\(sql.fence)) x"
+        let rows =
+            flags.isEmpty
+            ? "\(quoteIdentifier(name)) x" : "(SELECT x.*\(flags.map { ", " + $0 }.joined()) FROM \(quoteIdentifier(name)) x\(sql.fence)) x"
         guard let row = try engine.allRows("SELECT \(select.joined(separator: ", ")) FROM \(rows)").first else {
             return (0, ranges)
         }
