@@ -205,6 +205,15 @@ public enum EventTimes {
     /// The text with every digit written as 9: the shape of a timestamp, checked locally.
     static func shape(_ column: String) -> String { "translate(\(column), '0123456789', '9999999999')" }
 
+    /// SQL true when the timestamp text `column` (of a shape `Timestamp.parse` reads) has a date
+    /// that exists and a time of day in range: hours below 24, minutes and seconds below 60.
+    static func inRange(_ column: String) -> String {
+        """
+        \(ContractChecker.validDate("substr(\(column), 1, 10)")) AND substr(\(column), 12, 2) <= '23' \
+        AND substr(\(column), 15, 2) <= '59' AND substr(\(column), 18, 2) <= '59'
+        """
+    }
+
     /// The offsets as written ('', 'Z', '+05:30') in the `column` texts (`table`'s, aliased e) that
     /// `join` and `filter` select (the campaign's customers'), from one GROUP BY on the engine by the text's shape and
     /// offset: each shape must be one `Timestamp.parse` reads — 'YYYY-MM-DD HH:MM:SS' or with
@@ -231,8 +240,7 @@ public enum EventTimes {
             let list = { (values: [String]) in values.map { "'\($0)'" }.joined(separator: ", ") }
             return """
                 (\(EventTimes.shape(column)) IN (\(list(shapes))) AND (\(EventTimes.offsetExpression(column))) IN (\(list(offsets))) \
-                AND \(ContractChecker.validDate("substr(\(column), 1, 10)")) AND substr(\(column), 12, 2) <= '23' \
-                AND substr(\(column), 15, 2) <= '59' AND substr(\(column), 18, 2) <= '59')
+                AND \(EventTimes.inRange(column)))
                 """
         }
     }

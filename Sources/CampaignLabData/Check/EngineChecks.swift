@@ -164,12 +164,6 @@ extension ContractChecker {
     /// unparsable; the offsets of the others are its forms (more than one: a warning).
     private func aggregateTimestamps(table: String, column: String) throws {
         let sql = engine.dialect, text = sql.asText("x." + quoteIdentifier(column))
-        let outOfRange = { (text: String) in
-            """
-            NOT (\(Self.validDate("substr(\(text), 1, 10)")) AND substr(\(text), 12, 2) <= '23' \
-            AND substr(\(text), 15, 2) <= '59' AND substr(\(text), 18, 2) <= '59')
-            """
-        }
         var forms: [Int: (rows: Int, example: String)] = [:]
         let kind = ColumnKind.timestamp
         // Each text's shape, offset and range check computed once (a fenced derived table).
@@ -178,7 +172,7 @@ extension ContractChecker {
             SELECT sh, off, \(sql.asInteger("count(*)")), min(t), \(sql.asInteger("count(CASE WHEN bad = 1 THEN 1 END)")),
                    min(CASE WHEN bad = 1 THEN t END)
             FROM (SELECT t, \(EventTimes.shape("t")) AS sh, \(EventTimes.offsetExpression("t")) AS off,
-                         CASE WHEN \(outOfRange("t")) THEN 1 ELSE 0 END AS bad
+                         CASE WHEN NOT (\(EventTimes.inRange("t"))) THEN 1 ELSE 0 END AS bad
                   FROM (SELECT \(text) AS t FROM \(quoteIdentifier(table)) x
                         WHERE x.\(quoteIdentifier(column)) IS NOT NULL\(sql.fence)) y\(sql.fence)) z
             GROUP BY sh, off
