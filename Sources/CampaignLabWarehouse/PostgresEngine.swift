@@ -25,6 +25,16 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
 
     private let connection: PostgresConnection
     private let logger = Logger(label: "campaignlab.postgres")
+    /// The contract tables with date or time typed columns, read as text: common table
+    /// expressions of the same names put in front of each query (``withTextForms(_:definitions:)``).
+    private var textForms = TextForms()
+
+    struct TextForms {
+        /// `"events" AS (SELECT …, CAST(…) AS "occurred_at", … FROM "schema"."events")`, one per table.
+        var definitions: [String] = []
+        /// table → its columns read as text.
+        var columns: [String: Set<String>] = [:]
+    }
 
     private init(connection: PostgresConnection, location: String) {
         self.connection = connection
@@ -129,7 +139,76 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
         // after login one by one, a setting the server does not know left alone (at login it
         // would refuse the connection).
         for (name, value) in planning { try? engine.forEachRow("SET \(name) = '\(value)'", []) { _ in } }
+        engine.textForms = try engine.readTextForms()
         return engine
+    }
+
+    /// The contract tables of the current schema that have date or time typed columns, and the
+    /// common table expressions that read them as the contract's text (``TypedTimeColumn``).
+    /// PostgreSQL 12 and later inline a `NOT MATERIALIZED` expression into each use, so a
+    /// query's filters still reach the table; older engines of the family (Greenplum 6,
+    /// Redshift) take the plain form.
+    private func readTextForms() throws -> TextForms {
+        let names = Contract.tables.map { quoteLiteral($0.name) }.joined(separator: ", ")
+        var tables: [String: [(name: String, type: String)]] = [:], schema: String?
+        try forEachRow(
+            """
+            SELECT current_schema(), c.table_name, c.column_name, c.data_type
+            FROM information_schema.columns c
+            WHERE c.table_schema = current_schema() AND c.table_name IN (\(names))
+            ORDER BY c.table_name, c.ordinal_position
+            """, []
+        ) { row in
+            schema = row.text(0)
+            tables[row.text(1) ?? "", default: []].append((row.text(2) ?? "", row.text(3) ?? ""))
+        }
+        guard let schema else { return TextForms() }
+        var version = 0
+        try forEachRow("SELECT CAST(current_setting('server_version_num') AS INTEGER)", []) { version = Int($0.int64(0)) }
+        let materialized = version >= 120000 ? "NOT MATERIALIZED " : ""
+        var forms = TextForms()
+        for table in tables.keys.sorted() {
+            guard let (select, converted) = TypedTimeColumn.textSelectList(table: table, columns: tables[table]!, dialect: .postgres)
+            else { continue }
+            forms.definitions.append(
+                "\(quoteIdentifier(table)) AS \(materialized)(SELECT \(select) FROM \(quoteIdentifier(schema)).\(quoteIdentifier(table)))")
+            forms.columns[table] = Set(converted)
+        }
+        return forms
+    }
+
+    /// `sql` with the text forms of the typed tables in front: after `WITH` (and `RECURSIVE`)
+    /// when it has one, else as a `WITH` of its own before a `SELECT`, `VALUES` or `(`; any other
+    /// statement (`SET`, `SHOW`, `EXPLAIN`) as it is. Comments before the first word are skipped.
+    static func withTextForms(_ sql: String, definitions: [String]) -> String {
+        guard !definitions.isEmpty else { return sql }
+        let defined = definitions.joined(separator: ", ")
+        var index = sql.startIndex
+        // Skip white space and comments.
+        while index < sql.endIndex {
+            if sql[index].isWhitespace {
+                index = sql.index(after: index)
+            } else if sql[index...].hasPrefix("--") {
+                index = sql[index...].firstIndex(of: "\n") ?? sql.endIndex
+            } else if sql[index...].hasPrefix("/*") {
+                index = sql[index...].range(of: "*/")?.upperBound ?? sql.endIndex
+            } else {
+                break
+            }
+        }
+        let head = sql[..<index], rest = sql[index...]
+        if rest.first == "(" { return head + "WITH " + defined + " " + rest }
+        let words = rest.prefix(40).split(whereSeparator: { !($0.isLetter || $0 == "_") }).prefix(2).map { $0.uppercased() }
+        switch words.first {
+        case "SELECT"?, "VALUES"?, "TABLE"?:
+            return head + "WITH " + defined + " " + rest
+        case "WITH"?:
+            let keyword = words.count > 1 && words[1] == "RECURSIVE" ? "RECURSIVE" : "WITH"
+            let after = rest.range(of: keyword, options: [.caseInsensitive])!.upperBound
+            return head + rest[..<after] + " " + defined + "," + rest[after...]
+        default:
+            return sql
+        }
     }
 
     /// The session's planning settings. Parallel plans off: a float sum adds its rows in one
@@ -148,7 +227,7 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
 
     /// Each row of `sql` with the names of its columns.
     private func stream(_ sql: String, _ bindings: [SQLiteValue], _ body: ([String], ValuesRow) throws -> Void) throws {
-        let query = try Self.query(sql, bindings, location: location)
+        let query = try Self.query(Self.withTextForms(sql, definitions: textForms.definitions), bindings, location: location)
         let connection = connection, logger = logger
         try withoutActuallyEscaping(body) { body in
             let box = RowHandler(body)
@@ -232,8 +311,10 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
         let info = columns.map { row -> ColumnInfo in
             let column = row[0].textValue ?? ""
             if primary.contains(column) { position += 1 }
+            // A date or time typed column is read as the contract's text (``readTextForms()``).
+            let declared = textForms.columns[name]?.contains(column) == true ? "TEXT" : Self.declaredType(row[1].textValue ?? "")
             return ColumnInfo(
-                name: column, declaredType: Self.declaredType(row[1].textValue ?? ""), isNotNull: row[2].textValue == "NO",
+                name: column, declaredType: declared, isNotNull: row[2].textValue == "NO",
                 primaryKeyPosition: primary.contains(column) ? position : 0)
         }
         return ContractSchema.Table(

@@ -79,7 +79,10 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
         Task { try? await client.runConnections() }
         let engine = SparkEngine(client: client, location: address.description)
         try engine.execute("SET spark.sql.ansi.doubleQuotedIdentifiers=true")
+        // Instants (TIMESTAMP columns) are written as text in UTC, whatever the cluster's zone.
+        try engine.execute("SET spark.sql.session.timeZone=UTC")
         if let database = address.database { try engine.execute("USE \(database)") }
+        var sources: [(table: String, source: String)] = []
         if let folder = address.parquet {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -90,10 +93,33 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
             for table in Contract.tables.map(\.name) {
                 let path = (folder as NSString).appendingPathComponent(table)
                 guard FileManager.default.fileExists(atPath: path) else { continue }
-                try engine.execute("CREATE OR REPLACE TEMPORARY VIEW `\(table)` AS SELECT * FROM parquet.`\(path)`")
+                sources.append((table, "parquet.`\(path)`"))
             }
+        } else {
+            let current = try engine.allRows("SELECT current_catalog(), current_database()").first ?? []
+            let qualifier = current.compactMap(\.textValue).map { "`" + $0.replacingOccurrences(of: "`", with: "``") + "`." }.joined()
+            sources = Contract.tables.map { ($0.name, qualifier + "`\($0.name)`") }
         }
+        for (table, source) in sources { try engine.putInFront(table, source: source, always: address.parquet != nil) }
         return engine
+    }
+
+    /// Makes `table` a temporary view over `source` (a Parquet folder, or the catalog's table
+    /// of that name qualified) in which date and time typed columns are the contract's text
+    /// (``TypedTimeColumn``); a catalog table without such columns, or not there, is left alone.
+    /// Temporary views belong to the session: nothing is written to the catalog.
+    private func putInFront(_ table: String, source: String, always: Bool) throws {
+        let columns: [(name: String, type: String)]
+        do {
+            columns = try allRows("DESCRIBE QUERY SELECT * FROM \(source)").map { ($0[0].textValue ?? "", $0[1].textValue ?? "") }
+        } catch DataError.engine(_, _, let message) where message.contains("TABLE_OR_VIEW_NOT_FOUND") && !always {
+            return
+        }
+        if let (select, _) = TypedTimeColumn.textSelectList(table: table, columns: columns, dialect: .spark) {
+            try execute("CREATE OR REPLACE TEMPORARY VIEW `\(table)` AS SELECT \(select) FROM \(source)")
+        } else if always {
+            try execute("CREATE OR REPLACE TEMPORARY VIEW `\(table)` AS SELECT * FROM \(source)")
+        }
     }
 
     // MARK: QueryEngine

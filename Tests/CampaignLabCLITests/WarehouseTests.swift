@@ -1,9 +1,10 @@
 import CampaignLabData
 import CampaignLabDataTestSupport
 import CampaignLabTestSupport
-import CampaignLabWarehouse
 import Foundation
 import Testing
+
+@testable import CampaignLabWarehouse
 
 /// A PostgreSQL server for the warehouse tests. `make test` (and so `.ci/run`) starts a throwaway
 /// one on loopback (scripts/warehouse/pg-start.sh), puts its password in PGPASSWORD and its
@@ -131,6 +132,24 @@ enum TestWarehouse {
         try psql(sql)
     }
 
+    /// A schema `name` of copies of the contract tables of schema `source` (loaded from `file`
+    /// first), with dates and times typed as a warehouse would: `columns` maps table → column →
+    /// (type, USING expression over the column's text).
+    static func typedSchema(
+        _ name: String, file: String, over source: String, columns: [String: [String: (type: String, using: String)]]
+    ) throws -> String {
+        _ = try backend(file, schema: source)
+        var sql = "DROP SCHEMA IF EXISTS \(name) CASCADE; CREATE SCHEMA \(name);\n"
+        for table in ContractFixtures.tableNames {
+            sql += "CREATE TABLE \(name).\(table) AS SELECT * FROM \(source).\(table);\n"
+            for (column, typed) in (columns[table] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                sql += "ALTER TABLE \(name).\(table) ALTER COLUMN \(column) TYPE \(typed.type) USING \(typed.using);\n"
+            }
+        }
+        try psql(sql)
+        return url! + "?schema=" + name
+    }
+
     /// Runs `sql` with psql as the test user (outside CampaignLab, which never writes).
     static func psql(_ sql: String) throws {
         try run("/bin/sh", ["-c", "psql -X -q -v ON_ERROR_STOP=1 -c \"$SQL\""], extra: ["SQL": sql])
@@ -169,7 +188,8 @@ enum TestWarehouse {
     static let sparkAvailable = sparkURL != nil && sparkPython != nil
 
     /// The backend URL of `file` written as Parquet folders (once per test run).
-    static func sparkBackend(_ file: String, name: String) throws -> String {
+    /// `typed`: dates and times typed as date and timestamp (spark-load.py --typed).
+    static func sparkBackend(_ file: String, name: String, typed: Bool = false) throws -> String {
         lock.lock()
         defer { lock.unlock() }
         let key = "spark:" + name
@@ -177,7 +197,7 @@ enum TestWarehouse {
         let folder = NSTemporaryDirectory() + "campaignlab-spark-tests/" + name
         let result = Result {
             try run(
-                sparkPython!, [repositoryRoot + "/scripts/warehouse/spark-load.py", path(file), folder],
+                sparkPython!, [repositoryRoot + "/scripts/warehouse/spark-load.py", path(file), folder] + (typed ? ["--typed"] : []),
                 extra: [:])
             return sparkURL! + "?parquet=" + folder
         }
@@ -312,6 +332,66 @@ struct PostgresBackendTests {
         let backend = try TestWarehouse.backend(file, schema: "edge_bank")
         try Self.compare("uplift", file: file, campaign: "growth", backend: backend, scheme: "postgres")
         try Self.compare("funnel", file: file, campaign: "growth", backend: backend, scheme: "postgres", extra: Self.edgeFunnel)
+    }
+
+    /// Dates and times typed as a warehouse types them, read as the contract's text: demo-small
+    /// with DATE days, a month as the DATE of its last day and TIMESTAMP (wall-clock) times; the
+    /// foreign bank with months as their first day and TIMESTAMP WITH TIME ZONE times (written
+    /// with +05:30 and Z, read back in UTC). The same reports and check as from the text.
+    static let typedCases = [
+        ("uplift", "growth_journey_2026"), ("yoy", "growth_journey_2026"), ("funnel", "growth_journey_2026"),
+        ("readout", "page_ab_2026"),
+    ]
+    static let typedForeignCases = [("uplift", "checkout_copy_q3"), ("uplift", "other_promo"), ("readout", "checkout_copy_q3")]
+
+    @Test func typedDatesAndTimesOnPostgreSQL() throws {
+        let days: [String: (type: String, using: String)] = [
+            "starts_on": ("date", "CAST(starts_on AS date)"), "ends_on": ("date", "CAST(ends_on AS date)"),
+        ]
+        let small = try TestWarehouse.typedSchema(
+            "typed_small", file: "demo-small.sqlite", over: "demo_small",
+            columns: [
+                "customers": ["opened_on": ("date", "CAST(opened_on AS date)")],
+                "customer_months": [
+                    "month": ("date", "CAST(CAST(month || '-01' AS date) + interval '1 month' - interval '1 day' AS date)")
+                ],
+                "events": ["occurred_at": ("timestamp", "CAST(occurred_at AS timestamp)")],
+                "assignments": ["assigned_at": ("timestamp(3)", "CAST(assigned_at AS timestamp)")],
+                "campaigns": days,
+            ])
+        for (command, campaign) in Self.typedCases {
+            try Self.compare(command, file: "demo-small.sqlite", campaign: campaign, backend: small, scheme: "postgres")
+        }
+        try Self.compareCheck(file: "demo-small.sqlite", backend: small)
+        try Self.compareCheckup(file: "demo-small.sqlite", backend: small, activity: "months:app_logins>0", dormantMonths: 6)
+        let foreign = try TestWarehouse.typedSchema(
+            "typed_foreign", file: "foreign-ab.sqlite", over: "foreign_ab",
+            columns: [
+                "customers": ["opened_on": ("date", "CAST(opened_on AS date)")],
+                "customer_months": ["month": ("date", "CAST(month || '-01' AS date)")],
+                "events": ["occurred_at": ("timestamptz", "CAST(occurred_at AS timestamptz)")],
+                "assignments": ["assigned_at": ("timestamptz", "CAST(assigned_at AS timestamptz)")],
+                "campaigns": days,
+            ])
+        for (command, campaign) in Self.typedForeignCases {
+            try Self.compare(command, file: "foreign-ab.sqlite", campaign: campaign, backend: foreign, scheme: "postgres")
+        }
+        try Self.compareCheck(file: "foreign-ab.sqlite", backend: foreign)
+        // An SQL block sees the text too: a time of +05:30 in UTC with Z, a month-start date as its month.
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try writeFile(
+            dir.file("t.md"),
+            "# T\n\n```sql\nSELECT min(occurred_at) AS t FROM events\n```\n\n```sql\nSELECT min(month) AS m FROM customer_months\n```\n")
+        let block = try runCampaignLab(["render", dir.file("t.md"), "--backend", foreign, "--out", dir.path, "--format", "md", "--quiet"])
+        #expect(block.exitCode == 0, "\(block.stderr)")
+        let rendered = try String(contentsOfFile: dir.file("t.en.md"), encoding: .utf8)
+        // SQLite's strftime reads the offset: the first time in UTC.
+        let local = try SQLiteDatabase.open(readOnlyAt: TestWarehouse.path("foreign-ab.sqlite"))
+        let time = try local.allRows("SELECT min(strftime('%Y-%m-%d %H:%M:%SZ', occurred_at)) FROM events").first?.first?.textValue
+        let month = try local.allRows("SELECT min(month) FROM customer_months").first?.first?.textValue
+        let (firstTime, firstMonth) = (try #require(time), try #require(month))
+        #expect(rendered.contains("| \(firstTime) |") && rendered.contains("| \(firstMonth) |"), "\(rendered)")
     }
 
     /// On an engine: a customer assigned twice is one clear line (no hang while the rows stream),
@@ -654,6 +734,21 @@ struct SparkBackendTests {
         }
     }
 
+    /// The typed dates and times of `typedDatesAndTimesOnPostgreSQL` as Spark types them: date,
+    /// a month as the date of its last day, timestamp_ntz (demo-small) and timestamp (the foreign
+    /// bank's instants, read in UTC whatever the session's zone was).
+    @Test func typedDatesAndTimesOnSpark() throws {
+        let small = try TestWarehouse.sparkBackend("demo-small.sqlite", name: "typed_small", typed: true)
+        for (command, campaign) in PostgresBackendTests.typedCases {
+            try PostgresBackendTests.compare(command, file: "demo-small.sqlite", campaign: campaign, backend: small, scheme: "sc")
+        }
+        try PostgresBackendTests.compareCheck(file: "demo-small.sqlite", backend: small)
+        let foreign = try TestWarehouse.sparkBackend("foreign-ab.sqlite", name: "typed_foreign", typed: true)
+        for (command, campaign) in PostgresBackendTests.typedForeignCases {
+            try PostgresBackendTests.compare(command, file: "foreign-ab.sqlite", campaign: campaign, backend: foreign, scheme: "sc")
+        }
+    }
+
     @Test func sameCheckOnSpark() throws {
         let bad = try TestWarehouse.checkBank.get()
         try PostgresBackendTests.compareCheck(file: bad, backend: try TestWarehouse.sparkBackend(bad, name: "check_bank"))
@@ -724,6 +819,47 @@ struct SparkBackendTests {
     }
     // The connection still answers after the refusal.
     #expect(try engine.allRows("SELECT CAST(1 AS BIGINT), CAST(0.5 AS DOUBLE PRECISION), 'x'") == [[.integer(1), .real(0.5), .text("x")]])
+}
+
+/// The text forms of typed tables go in front of a query wherever it starts: before a SELECT
+/// (after comments), inside its WITH (RECURSIVE), never before another statement.
+@Test func textFormsGoInFrontOfEachQuery() {
+    let forms = ["\"events\" AS (SELECT 1)"]
+    #expect(PostgresEngine.withTextForms("SELECT 1", definitions: forms) == "WITH \"events\" AS (SELECT 1) SELECT 1")
+    #expect(PostgresEngine.withTextForms("SELECT 1", definitions: []) == "SELECT 1")
+    #expect(
+        PostgresEngine.withTextForms("-- a\n/* b */ select 1", definitions: forms) == "-- a\n/* b */ WITH \"events\" AS (SELECT 1) select 1"
+    )
+    #expect(
+        PostgresEngine.withTextForms("with x AS (SELECT 2) SELECT * FROM x", definitions: forms)
+            == "with \"events\" AS (SELECT 1), x AS (SELECT 2) SELECT * FROM x")
+    #expect(
+        PostgresEngine.withTextForms("WITH  RECURSIVE c(x) AS (SELECT 1) SELECT x FROM c", definitions: forms)
+            == "WITH  RECURSIVE \"events\" AS (SELECT 1), c(x) AS (SELECT 1) SELECT x FROM c")
+    #expect(PostgresEngine.withTextForms("(SELECT 1)", definitions: forms) == "WITH \"events\" AS (SELECT 1) (SELECT 1)")
+    for statement in ["SET jit = 'off'", "SHOW search_path", "EXPLAIN SELECT 1", ""] {
+        #expect(PostgresEngine.withTextForms(statement, definitions: forms) == statement)
+    }
+}
+
+/// The contract's text of each typed column (the SQL is run by the engines' tests).
+@Test func typedTimeColumnsReadAsTheContractsText() {
+    #expect(TypedTimeColumn.of(engineType: "timestamp with time zone", dialect: .postgres) == .instant)
+    #expect(TypedTimeColumn.of(engineType: "timestamp without time zone", dialect: .postgres) == .localTimestamp)
+    #expect(TypedTimeColumn.of(engineType: "timestamp", dialect: .spark) == .instant)
+    #expect(TypedTimeColumn.of(engineType: "timestamp_ntz", dialect: .spark) == .localTimestamp)
+    #expect(TypedTimeColumn.of(engineType: "date", dialect: .spark) == .date)
+    #expect(TypedTimeColumn.of(engineType: "text", dialect: .postgres) == nil)
+    #expect(TypedTimeColumn.of(engineType: "DATE", dialect: .sqlite) == nil)
+    #expect(TypedTimeColumn.contractKind(table: "customer_months", column: "month") == .month)
+    #expect(TypedTimeColumn.contractKind(table: "customers", column: "segment") == nil)
+    let select = TypedTimeColumn.textSelectList(
+        table: "events", columns: [("customer_id", "bigint"), ("occurred_at", "timestamp with time zone"), ("value", "double precision")],
+        dialect: .postgres)
+    #expect(select?.select == "\"customer_id\", CAST((\"occurred_at\" AT TIME ZONE 'UTC') AS TEXT) || 'Z' AS \"occurred_at\", \"value\"")
+    #expect(select?.converted == ["occurred_at"])
+    #expect(TypedTimeColumn.textSelectList(table: "events", columns: [("event", "text")], dialect: .postgres) == nil)
+    #expect(TypedTimeColumn.date.expression("d", kind: .month, dialect: .spark) == "date_format(d, 'yyyy-MM')")
 }
 
 /// Addresses: defaults from the environment, a password in the URL refused.

@@ -1,6 +1,6 @@
 """Write a CampaignLab SQLite file's contract tables as Parquet for the Spark backend.
 
-usage: python spark-load.py FILE.sqlite OUTDIR [--partitions N]
+usage: python spark-load.py FILE.sqlite OUTDIR [--partitions N] [--typed]
 
 Each contract table becomes OUTDIR/<table>/ (Parquet files), partitioned by a hash of
 customer_id into N files (default 4) so that a customer's rows sit together and the cluster's
@@ -9,6 +9,10 @@ REAL/FLOAT/DOUBLE/NUMERIC -> double, anything else -> string (by way of CSV, so 
 flat; an empty text is read back as NULL). Run it with the Python of the
 Spark venv (scripts/warehouse/spark-start.sh makes it): it starts a local Spark (no cluster).
 The campaignlab backend then reads spark://HOST:PORT?parquet=OUTDIR.
+
+--typed writes dates and times as a warehouse would type them: opened_on, starts_on and ends_on
+as date, a month as the date of its last day, and occurred_at and assigned_at as timestamp
+(an instant) when every value has an offset, else as timestamp_ntz (a wall-clock time).
 """
 import argparse
 import csv
@@ -19,6 +23,23 @@ import sys
 import time
 
 TABLES = ["customers", "customer_months", "events", "campaigns", "assignments", "metric_definitions"]
+DATES = {"opened_on", "starts_on", "ends_on"}
+TIMES = {"occurred_at", "assigned_at"}
+
+
+def typed(frame, table, source, F):
+    """The frame with the contract's date, month and time columns typed (--typed)."""
+    for name in frame.columns:
+        if name in DATES:
+            frame = frame.withColumn(name, F.to_date(name))
+        elif name == "month" and table == "customer_months":
+            frame = frame.withColumn(name, F.last_day(F.to_date(F.concat(F.col(name), F.lit("-01")))))
+        elif name in TIMES:
+            (local,) = source.execute(
+                f'SELECT count(*) FROM "{table}" WHERE NOT ("{name}" LIKE \'%Z\' OR substr("{name}", -6, 1) IN (\'+\', \'-\'))'
+            ).fetchone()
+            frame = frame.withColumn(name, F.col(name).cast("timestamp_ntz" if local else "timestamp"))
+    return frame
 
 
 def spark_type(declared, T):
@@ -35,9 +56,11 @@ def main():
     parser.add_argument("database")
     parser.add_argument("out")
     parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--typed", action="store_true")
     args = parser.parse_args()
 
     from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     spark = (
@@ -48,6 +71,7 @@ def main():
         .config("spark.sql.shuffle.partitions", str(args.partitions))
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
@@ -74,6 +98,8 @@ def main():
         frame = spark.read.csv(
             staging, schema=schema, header=False, mode="FAILFAST", positiveInf="inf", negativeInf="-inf", nanValue="nan"
         )
+        if args.typed:
+            frame = typed(frame, table, source, F)
         if "customer_id" in schema.fieldNames():
             frame = frame.repartition(args.partitions, "customer_id").sortWithinPartitions("customer_id")
         else:

@@ -1,0 +1,104 @@
+/// A warehouse column typed as a date or a time (the contract writes dates and times as text).
+///
+/// Warehouses keep `opened_on` as DATE, `occurred_at` as TIMESTAMP or TIMESTAMP WITH TIME
+/// ZONE, and a month as the DATE of its first or last day. A remote engine reads such a column
+/// as the contract's text (``expression(_:type:kind:dialect:)``), in a table of the same name
+/// that the engine's session puts in front of the warehouse's (a common table expression on
+/// PostgreSQL, a temporary view on Spark): every analysis, the check and SQL blocks then see
+/// 'YYYY-MM-DD', 'YYYY-MM' and ISO 8601 text, and nothing is written to the warehouse.
+public enum TypedTimeColumn: String, Sendable, Equatable {
+    /// A calendar date (PostgreSQL and Spark `date`).
+    case date
+    /// A wall-clock time without a zone (PostgreSQL `timestamp without time zone`, Spark `timestamp_ntz`).
+    case localTimestamp
+    /// An instant (PostgreSQL `timestamp with time zone`, Spark `timestamp`), written in UTC with 'Z'.
+    case instant
+
+    /// The typed time column of an engine's type name, or nil for any other type.
+    public static func of(engineType type: String, dialect: SQLDialect) -> TypedTimeColumn? {
+        let t = type.lowercased()
+        switch dialect {
+        case .sqlite: return nil
+        case .postgres:
+            if t == "date" { return .date }
+            if t == "timestamp with time zone" || t == "timestamptz" { return .instant }
+            if t == "timestamp without time zone" || t == "timestamp" { return .localTimestamp }
+            return nil
+        case .spark:
+            if t == "date" { return .date }
+            if t == "timestamp_ntz" { return .localTimestamp }
+            if t == "timestamp" || t == "timestamp_ltz" { return .instant }
+            return nil
+        }
+    }
+
+    /// The contract's kind of `column` of table `table` when it is a date, month or timestamp;
+    /// nil for a column the contract does not name (read as a date, or as a timestamp).
+    public static func contractKind(table: String, column: String) -> ColumnKind? {
+        guard let kind = Contract.table(named: table)?.column(named: column)?.kind else { return nil }
+        switch kind {
+        case .date, .month, .timestamp: return kind
+        default: return nil
+        }
+    }
+
+    /// SQL reading the column `quoted` of this type as the contract's text for `kind`:
+    /// - a month 'YYYY-MM' (the month of a date: the first or the last day of the month alike);
+    /// - a date 'YYYY-MM-DD' (the date of a timestamp; of an instant, in UTC);
+    /// - a timestamp 'YYYY-MM-DD HH:MM:SS[.ffffff]' (an instant in UTC, with 'Z'; a date at midnight);
+    /// - a column the contract does not name: its date, or its timestamp.
+    ///
+    /// PostgreSQL writes dates in ISO order because the session sets `DateStyle` to 'ISO, YMD';
+    /// Spark writes an instant in UTC because the session sets its time zone to UTC. A year
+    /// beyond 9999, BC or infinity comes out as text the check calls unparsable.
+    public func expression(_ quoted: String, kind: ColumnKind?, dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite: return quoted
+        case .postgres:
+            let local = self == .instant ? "(\(quoted) AT TIME ZONE 'UTC')" : quoted
+            switch kind {
+            case .month?: return "to_char(\(local), 'YYYY-MM')"
+            case .date?: return self == .date ? "CAST(\(quoted) AS TEXT)" : "CAST(CAST(\(local) AS DATE) AS TEXT)"
+            case .timestamp?:
+                switch self {
+                case .date: return "CAST(\(quoted) AS TEXT) || ' 00:00:00'"
+                case .localTimestamp: return "CAST(\(quoted) AS TEXT)"
+                case .instant: return "CAST(\(local) AS TEXT) || 'Z'"
+                }
+            default: return self == .instant ? "CAST(\(local) AS TEXT) || 'Z'" : "CAST(\(quoted) AS TEXT)"
+            }
+        case .spark:
+            switch kind {
+            case .month?: return "date_format(\(quoted), 'yyyy-MM')"
+            case .date?: return self == .date ? "CAST(\(quoted) AS STRING)" : "CAST(CAST(\(quoted) AS DATE) AS STRING)"
+            case .timestamp?:
+                switch self {
+                case .date: return "CAST(\(quoted) AS STRING) || ' 00:00:00'"
+                case .localTimestamp: return "CAST(\(quoted) AS STRING)"
+                case .instant: return "CAST(\(quoted) AS STRING) || 'Z'"
+                }
+            default: return self == .instant ? "CAST(\(quoted) AS STRING) || 'Z'" : "CAST(\(quoted) AS STRING)"
+            }
+        }
+    }
+
+    /// The select list reading the columns of a contract table (name and engine type, in
+    /// order) with each typed time column as the contract's text under its own name; nil when
+    /// no column is typed.
+    public static func textSelectList(
+        table: String, columns: [(name: String, type: String)], dialect: SQLDialect
+    ) -> (select: String, converted: [String])? {
+        var items: [String] = [], converted: [String] = []
+        for column in columns {
+            let quoted = quoteIdentifier(column.name)
+            if let typed = of(engineType: column.type, dialect: dialect) {
+                items.append(
+                    typed.expression(quoted, kind: contractKind(table: table, column: column.name), dialect: dialect) + " AS " + quoted)
+                converted.append(column.name)
+            } else {
+                items.append(quoted)
+            }
+        }
+        return converted.isEmpty ? nil : (items.joined(separator: ", "), converted)
+    }
+}
