@@ -1,3 +1,4 @@
+import CampaignLabData
 import CampaignLabTestSupport
 import Foundation
 import Testing
@@ -50,6 +51,32 @@ struct ReadoutCommandTests {
         // The aum guardrail cannot be read yet: nothing ships.
         #expect(decision["decision"] as? String != "ship")
         #expect(FileManager.default.fileExists(atPath: dir.file("readout-page_ab_2026.en.html")))
+    }
+
+    /// `events.value` is optional in the contract: without it the counts and conversions read
+    /// the same (the estimates JSON byte for byte, on this machine), and a metric that sums it is
+    /// refused by name — before, the readout required the column for any events metric.
+    @Test func eventsWithoutValueServeCountsAndRefuseSums() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let bare = dir.file("bare.sqlite")
+        try FileManager.default.copyItem(atPath: Self.demoSmall, toPath: bare)
+        try SQLiteDatabase(path: bare, mode: .readWrite(create: false)).execute("ALTER TABLE events DROP COLUMN value")
+        let common = [
+            "readout", "--campaign", "page_ab_2026", "--metrics", "page_views,clicks,purchase_conversion", "--quiet", "--format", "json",
+        ]
+        let full = try runCampaignLab(common + ["--db", Self.demoSmall, "--out", dir.file("full")])
+        let without = try runCampaignLab(common + ["--db", bare, "--out", dir.file("bare")])
+        #expect(full.exitCode == 0 && without.exitCode == 0, "\(without.stderr)")
+        func estimates(_ side: String) throws -> String {
+            let json = try String(contentsOfFile: dir.file(side) + "/readout-page_ab_2026.en.json", encoding: .utf8)
+            return String(json[try #require(json.range(of: "\"estimates\""))!.lowerBound...])
+        }
+        #expect(try estimates("bare") == estimates("full"))
+        let sum = try runCampaignLab(["readout", "--db", bare, "--campaign", "page_ab_2026", "--metrics", "purchase_amount", "--quiet"])
+        #expect(sum.exitCode == 8)
+        #expect(
+            sum.stderr.contains("table events, column value: the column is missing; metric 'purchase_amount' sums it"), "\(sum.stderr)")
     }
 
     /// The README's summary file path, from the CLI: the same decision as from the rows.

@@ -100,7 +100,10 @@ extension ReadoutInput {
             }
             let eventMetrics = base.filter { $0.source == .events }
             let monthsMetrics = base.filter { $0.source == .months }
-            if !eventMetrics.isEmpty { try schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at", "value"]) }
+            if !eventMetrics.isEmpty {
+                try schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
+                try schema.requireEventValue(for: eventMetrics)
+            }
             let span = ExperimentEvents.Span(end: end, preStart: start - days * 86_400, preEnd: start)
             var events: (post: [[Double]], pre: [[Double]], unassigned: (count: Int, example: SQLiteValue?)?) = ([], [], nil)
             if schema.table(Contract.events.name) != nil {

@@ -75,12 +75,7 @@ public struct CampaignPanel: Sendable {
         let eventDefinitions = definitions.filter { $0.source == .events }
         if !eventDefinitions.isEmpty {
             try schema.require(Contract.events, columns: ["customer_id", "event", "occurred_at"])
-            // `value` is optional in the contract: needed only by a metric that sums it.
-            if let sum = eventDefinitions.first(where: { $0.rollup == .sum }), !schema.has(Contract.events, column: "value") {
-                throw DataError.contract(
-                    table: Contract.events.name, column: "value", row: nil,
-                    message: "the column is missing; metric '\(sum.metric)' sums it (counts and conversions do not need it)")
-            }
+            try schema.requireEventValue(for: eventDefinitions)
         }
         let rollups = definitions.filter { $0.source == .months }.map(\.rollup)
 
@@ -272,7 +267,7 @@ public struct CampaignPanel: Sendable {
         progress("reading events \(events.joined(separator: ", ")) from \(first) to \(last)")
         let statement = try database.prepare(
             """
-            SELECT customer_id, event, occurred_at, \(definitions.contains { $0.rollup == .sum } ? "value" : "NULL") FROM events
+            SELECT customer_id, event, occurred_at, \(definitions.summingEventValue != nil ? "value" : "NULL") FROM events
             WHERE event IN (\(events.map { _ in "?" }.joined(separator: ", "))) AND occurred_at >= ? AND occurred_at < ?
             """)
         // The month is that of the reporting-zone time.

@@ -121,12 +121,14 @@ private struct ExperimentEventsJob: Sendable {
         var metricRows = "event IN (\(events.map { _ in "?" }.joined(separator: ", "))) AND occurred_at >= ? AND occurred_at < ?"
         var bindings: [SQLiteValue] = events.map { .text($0) } + [.text(texts.from), .text(texts.until)]
         var sql: String
+        // `value` is read only for a sum (the column is optional).
+        let value = definitions.summingEventValue != nil ? "value" : "NULL"
         if let campaign {
             metricRows += " AND (campaign_id = ? OR campaign_id IS NULL)"
-            sql = "SELECT customer_id, event, occurred_at, value, campaign_id = ? FROM events WHERE ((\(metricRows)) OR campaign_id = ?)"
+            sql = "SELECT customer_id, event, occurred_at, \(value), campaign_id = ? FROM events WHERE ((\(metricRows)) OR campaign_id = ?)"
             bindings = [.text(campaign)] + bindings + [.text(campaign), .text(campaign)]
         } else {
-            sql = "SELECT customer_id, event, occurred_at, value, 0 FROM events WHERE \(metricRows)"
+            sql = "SELECT customer_id, event, occurred_at, \(value), 0 FROM events WHERE \(metricRows)"
         }
         if let range {
             sql += range.condition

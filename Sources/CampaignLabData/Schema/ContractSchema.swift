@@ -122,6 +122,15 @@ public struct ContractSchema: Sendable {
         }
     }
 
+    /// Refuses an `events` table without its optional `value` column when one of `definitions`
+    /// sums it, naming the metric.
+    public func requireEventValue(for definitions: [MetricDefinition]) throws {
+        guard let sum = definitions.summingEventValue, !has(Contract.events, column: "value") else { return }
+        throw DataError.contract(
+            table: Contract.events.name, column: "value", row: nil,
+            message: "the column is missing; metric '\(sum.metric)' sums it (counts and conversions do not need it)")
+    }
+
     /// On a typed engine (PostgreSQL, Spark) a join of ids of two types fails or matches
     /// nothing, where SQLite matches 17 and '17': the customer_id columns of `tables` must have
     /// the type of `reference.customer_id` (assignments' by default).

@@ -105,6 +105,12 @@ public struct MetricDefinition: Sendable, Equatable, Hashable, Encodable {
     }
 }
 
+extension Sequence where Element == MetricDefinition {
+    /// The first events metric that sums `events.value`: only such a metric reads the column,
+    /// which the contract makes optional (counts and conversions do without it).
+    public var summingEventValue: MetricDefinition? { first { $0.source == .events && $0.rollup == .sum } }
+}
+
 /// A row of `metric_definitions` that breaks a rule, with the column to look at.
 public struct MetricDefinitionIssue: Error, Sendable, Equatable, Hashable {
     /// The metric named by the row (may be empty when `metric` itself is the problem).
