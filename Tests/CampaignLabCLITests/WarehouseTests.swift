@@ -776,6 +776,33 @@ struct SparkBackendTests {
             activity: "events:signin,order", dormantMonths: 3, notesAllowed: true)
     }
 
+    /// Tables of the Spark catalog (`?database=`), as a bank's platform has them: external
+    /// Parquet tables of a database, with text dates (demo-small) and typed ones (read through
+    /// temporary views of the session over the catalog's qualified tables). The test creates the
+    /// tables with its own session (CampaignLab never writes); a missing table is named.
+    @Test func catalogTablesOnSpark() throws {
+        for (name, typed) in [("demo_small", false), ("typed_small", true)] {
+            let parquet = try TestWarehouse.sparkBackend("demo-small.sqlite", name: name, typed: typed)
+            let folder = String(parquet[try #require(parquet.range(of: "?parquet="))!.upperBound...])
+            let setup = try SparkEngine.connect(TestWarehouse.sparkURL!)
+            try setup.execute("CREATE DATABASE IF NOT EXISTS cl_\(name)")
+            for table in ContractFixtures.tableNames {
+                try setup.execute("CREATE TABLE IF NOT EXISTS cl_\(name).\(table) USING parquet LOCATION '\(folder)/\(table)'")
+            }
+            let backend = TestWarehouse.sparkURL! + "?database=cl_\(name)"
+            try PostgresBackendTests.compare(
+                "uplift", file: "demo-small.sqlite", campaign: "growth_journey_2026", backend: backend, scheme: "sc")
+            try PostgresBackendTests.compareCheck(file: "demo-small.sqlite", backend: backend)
+        }
+        let setup = try SparkEngine.connect(TestWarehouse.sparkURL!)
+        try setup.execute("CREATE DATABASE IF NOT EXISTS cl_empty")
+        let empty = try runCampaignLab([
+            "uplift", "--backend", TestWarehouse.sparkURL! + "?database=cl_empty", "--campaign", "x", "--quiet",
+        ])
+        #expect(empty.exitCode == 8)
+        #expect(empty.stderr.hasPrefix("error: table campaigns: the table is missing"), "\(empty.stderr)")
+    }
+
     /// Both workers are alive and each ran tasks of the application the queries went to.
     @Test func theWorkWasDistributed() throws {
         let backend = try TestWarehouse.sparkBackend("demo-small.sqlite", name: "demo_small")
