@@ -22,6 +22,9 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
     private let client: GRPCClient<HTTP2ClientTransport.Posix>
     private let session = UUID().uuidString.lowercased()
     private let user = ProcessInfo.processInfo.environment["USER"] ?? "campaignlab"
+    /// The contract tables' columns as `connect` found them (name, Spark type, read as text):
+    /// `describeTable` answers from them without another round trip.
+    private var described: [String: [(name: String, type: String, asText: Bool)]] = [:]
 
     /// Where to connect, from `sc://HOST:PORT[?parquet=DIR|database=NAME]` (spark:// too).
     public struct Address: Equatable, Sendable {
@@ -115,7 +118,9 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
         } catch DataError.engine(_, _, let message) where message.contains("TABLE_OR_VIEW_NOT_FOUND") && !always {
             return
         }
-        if let (select, _) = TypedTimeColumn.textSelectList(table: table, columns: columns, dialect: .spark) {
+        let text = TypedTimeColumn.textSelectList(table: table, columns: columns, dialect: .spark)
+        described[table] = columns.map { ($0.name, $0.type, text?.converted.contains($0.name) == true) }
+        if let (select, _) = text {
             try execute("CREATE OR REPLACE TEMPORARY VIEW `\(table)` AS SELECT \(select) FROM \(source)")
         } else if always {
             try execute("CREATE OR REPLACE TEMPORARY VIEW `\(table)` AS SELECT * FROM \(source)")
@@ -164,6 +169,15 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
     }
 
     public func describeTable(_ name: String) throws -> ContractSchema.Table? {
+        if let columns = described[name] {
+            return ContractSchema.Table(
+                name: name, kind: .view,
+                columns: columns.map {
+                    ColumnInfo(
+                        name: $0.name, declaredType: $0.asText ? "TEXT" : Self.declaredType($0.type), isNotNull: false,
+                        primaryKeyPosition: 0)
+                }, hasRowID: false, uniqueKeys: [], readError: nil)
+        }
         let rows: [[SQLiteValue]]
         do {
             rows = try allRows("DESCRIBE TABLE `\(name)`")
