@@ -65,11 +65,13 @@ extension ContractChecker {
             return "x.\(prefix)\(flags.count - 1) = 1"
         }
         /// Counts rows matching `condition` with the least `value` among them as the example.
+        /// `flagged`: the condition is a row's expression, computed once as a flag (false: it
+        /// reads flags already, and is cheap).
         func count(
             _ condition: String, value: String, _ severity: ContractProblem.Severity, _ kind: ContractProblem.Kind, _ columnName: String,
-            message: @escaping (SQLiteValue) -> String
+            flagged: Bool = true, message: @escaping (SQLiteValue) -> String
         ) {
-            let condition = flag(condition)
+            let condition = flagged ? flag(condition) : condition
             let rows = column(sql.asInteger("count(CASE WHEN \(condition) THEN 1 END)"))
             let example = column("min(CASE WHEN \(condition) THEN \(value) END)")
             readers.append { [unowned self] row in
@@ -108,11 +110,11 @@ extension ContractChecker {
                     if columnName == "customer_id" { identifierStats[name] = stats }
                 }
             case .date, .month:
-                let valid = kind == .date ? Self.validDate(text) : Self.validMonth(text)
-                count("\(c) IS NOT NULL AND NOT (\(valid))", value: text, .error, .unparsableValue, columnName) {
+                // The text's validity is one flag per row, for the count of unparsable values and for the range.
+                let isValid = flag(kind == .date ? Self.validDate(text) : Self.validMonth(text))
+                count("\(c) IS NOT NULL AND NOT (\(isValid))", value: text, .error, .unparsableValue, columnName, flagged: false) {
                     Self.unparsableMessage($0, kind)
                 }
-                let isValid = flag(valid)
                 let least = column("min(CASE WHEN \(isValid) THEN \(text) END)"),
                     greatest = column("max(CASE WHEN \(isValid) THEN \(text) END)")
                 readers.append { row in ranges[columnName] = (row[least], row[greatest]) }
