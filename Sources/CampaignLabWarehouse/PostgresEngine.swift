@@ -144,7 +144,7 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
     }
 
     /// The contract tables of the current schema that have date or time typed columns, and the
-    /// common table expressions that read them as the contract's text (``TypedTimeColumn``).
+    /// common table expressions that read them as the contract's text (``TypedColumn``).
     /// PostgreSQL 12 and later inline a `NOT MATERIALIZED` expression into each use, so a
     /// query's filters still reach the table; older engines of the family (Greenplum 6,
     /// Redshift) take the plain form.
@@ -168,7 +168,7 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
         let materialized = version >= 120000 ? "NOT MATERIALIZED " : ""
         var forms = TextForms()
         for table in tables.keys.sorted() {
-            guard let (select, converted) = TypedTimeColumn.textSelectList(table: table, columns: tables[table]!, dialect: .postgres)
+            guard let (select, converted) = TypedColumn.textSelectList(table: table, columns: tables[table]!, dialect: .postgres)
             else { continue }
             forms.definitions.append(
                 "\(quoteIdentifier(table)) AS \(materialized)(SELECT \(select) FROM \(quoteIdentifier(schema)).\(quoteIdentifier(table)))")

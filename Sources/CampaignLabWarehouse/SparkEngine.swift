@@ -109,7 +109,7 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
 
     /// Makes `table` a temporary view over `source` (a Parquet folder, or the catalog's table
     /// of that name qualified) in which date and time typed columns are the contract's text
-    /// (``TypedTimeColumn``); a catalog table without such columns, or not there, is left alone.
+    /// (``TypedColumn``); a catalog table without such columns, or not there, is left alone.
     /// Temporary views belong to the session: nothing is written to the catalog.
     private func putInFront(_ table: String, source: String, always: Bool) throws {
         let columns: [(name: String, type: String)]
@@ -118,7 +118,7 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
         } catch DataError.engine(_, _, let message) where message.contains("TABLE_OR_VIEW_NOT_FOUND") && !always {
             return
         }
-        let text = TypedTimeColumn.textSelectList(table: table, columns: columns, dialect: .spark)
+        let text = TypedColumn.textSelectList(table: table, columns: columns, dialect: .spark)
         described[table] = columns.map { ($0.name, $0.type, text?.converted.contains($0.name) == true) }
         if let (select, _) = text {
             try execute("CREATE OR REPLACE TEMPORARY VIEW `\(table)` AS SELECT \(select) FROM \(source)")

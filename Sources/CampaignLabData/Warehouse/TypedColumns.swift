@@ -1,21 +1,24 @@
-/// A warehouse column typed as a date or a time (the contract writes dates and times as text).
+/// A warehouse column typed where the contract writes text: a date or a time, or a UUID id.
 ///
 /// Warehouses keep `opened_on` as DATE, `occurred_at` as TIMESTAMP or TIMESTAMP WITH TIME
-/// ZONE, and a month as the DATE of its first or last day. A remote engine reads such a column
-/// as the contract's text (``expression(_:type:kind:dialect:)``), in a table of the same name
+/// ZONE, a month as the DATE of its first or last day, and customer ids as UUID. A remote engine
+/// reads such a column as the contract's text (``expression(_:kind:dialect:)``), in a table of the same name
 /// that the engine's session puts in front of the warehouse's (a common table expression on
 /// PostgreSQL, a temporary view on Spark): every analysis, the check and SQL blocks then see
 /// 'YYYY-MM-DD', 'YYYY-MM' and ISO 8601 text, and nothing is written to the warehouse.
-public enum TypedTimeColumn: String, Sendable, Equatable {
+public enum TypedColumn: String, Sendable, Equatable {
     /// A calendar date (PostgreSQL and Spark `date`).
     case date
     /// A wall-clock time without a zone (PostgreSQL `timestamp without time zone`, Spark `timestamp_ntz`).
     case localTimestamp
     /// An instant (PostgreSQL `timestamp with time zone`, Spark `timestamp`), written in UTC with 'Z'.
     case instant
+    /// A PostgreSQL `uuid` (an id: text in every table, so that it matches a UUID or its text
+    /// in another table; PostgreSQL neither orders nor collates UUIDs as text).
+    case uuid
 
-    /// The typed time column of an engine's type name, or nil for any other type.
-    public static func of(engineType type: String, dialect: SQLDialect) -> TypedTimeColumn? {
+    /// The typed column of an engine's type name, or nil for any other type.
+    public static func of(engineType type: String, dialect: SQLDialect) -> TypedColumn? {
         let t = type.lowercased()
         switch dialect {
         case .sqlite: return nil
@@ -23,6 +26,7 @@ public enum TypedTimeColumn: String, Sendable, Equatable {
             if t == "date" { return .date }
             if t == "timestamp with time zone" || t == "timestamptz" { return .instant }
             if t == "timestamp without time zone" || t == "timestamp" { return .localTimestamp }
+            if t == "uuid" { return .uuid }
             return nil
         case .spark:
             if t == "date" { return .date }
@@ -52,6 +56,7 @@ public enum TypedTimeColumn: String, Sendable, Equatable {
     /// Spark writes an instant in UTC because the session sets its time zone to UTC. A year
     /// beyond 9999, BC or infinity comes out as text the check calls unparsable.
     public func expression(_ quoted: String, kind: ColumnKind?, dialect: SQLDialect) -> String {
+        if self == .uuid { return dialect.asText(quoted) }
         switch dialect {
         case .sqlite: return quoted
         case .postgres:
@@ -63,7 +68,7 @@ public enum TypedTimeColumn: String, Sendable, Equatable {
                 switch self {
                 case .date: return "CAST(\(quoted) AS TEXT) || ' 00:00:00'"
                 case .localTimestamp: return "CAST(\(quoted) AS TEXT)"
-                case .instant: return "CAST(\(local) AS TEXT) || 'Z'"
+                case .instant, .uuid: return "CAST(\(local) AS TEXT) || 'Z'"
                 }
             default: return self == .instant ? "CAST(\(local) AS TEXT) || 'Z'" : "CAST(\(quoted) AS TEXT)"
             }
@@ -75,7 +80,7 @@ public enum TypedTimeColumn: String, Sendable, Equatable {
                 switch self {
                 case .date: return "CAST(\(quoted) AS STRING) || ' 00:00:00'"
                 case .localTimestamp: return "CAST(\(quoted) AS STRING)"
-                case .instant: return "CAST(\(quoted) AS STRING) || 'Z'"
+                case .instant, .uuid: return "CAST(\(quoted) AS STRING) || 'Z'"
                 }
             default: return self == .instant ? "CAST(\(quoted) AS STRING) || 'Z'" : "CAST(\(quoted) AS STRING)"
             }
@@ -83,8 +88,8 @@ public enum TypedTimeColumn: String, Sendable, Equatable {
     }
 
     /// The select list reading the columns of a contract table (name and engine type, in
-    /// order) with each typed time column as the contract's text under its own name; nil when
-    /// no column is typed.
+    /// order) with each typed column as the contract's text under its own name; nil when no
+    /// column is typed.
     public static func textSelectList(
         table: String, columns: [(name: String, type: String)], dialect: SQLDialect
     ) -> (select: String, converted: [String])? {
