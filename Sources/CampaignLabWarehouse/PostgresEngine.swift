@@ -25,15 +25,16 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
 
     private let connection: PostgresConnection
     private let logger = Logger(label: "campaignlab.postgres")
-    /// The contract tables with date or time typed columns, read as text: common table
-    /// expressions of the same names put in front of each query (``withTextForms(_:definitions:)``).
-    private var textForms = TextForms()
+    /// The contract tables with typed columns (``TypedColumn``) read in the contract's form:
+    /// common table expressions of the same names put in front of each query
+    /// (``withContractForms(_:definitions:)``).
+    private var contractForms = ContractForms()
 
-    struct TextForms {
+    struct ContractForms {
         /// `"events" AS (SELECT …, CAST(…) AS "occurred_at", … FROM "schema"."events")`, one per table.
         var definitions: [String] = []
-        /// table → its columns read as text.
-        var columns: [String: Set<String>] = [:]
+        /// table → its typed columns, read in the contract's form.
+        var columns: [String: [String: TypedColumn]] = [:]
     }
 
     private init(connection: PostgresConnection, location: String) {
@@ -139,16 +140,16 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
         // after login one by one, a setting the server does not know left alone (at login it
         // would refuse the connection).
         for (name, value) in planning { try? engine.forEachRow("SET \(name) = '\(value)'", []) { _ in } }
-        engine.textForms = try engine.readTextForms()
+        engine.contractForms = try engine.readContractForms()
         return engine
     }
 
-    /// The contract tables of the current schema that have date or time typed columns, and the
-    /// common table expressions that read them as the contract's text (``TypedColumn``).
+    /// The contract tables of the current schema that have typed columns, and the common table
+    /// expressions that read them in the contract's form (``TypedColumn``).
     /// PostgreSQL 12 and later inline a `NOT MATERIALIZED` expression into each use, so a
     /// query's filters still reach the table; older engines of the family (Greenplum 6,
     /// Redshift) take the plain form.
-    private func readTextForms() throws -> TextForms {
+    private func readContractForms() throws -> ContractForms {
         let names = Contract.tables.map { quoteLiteral($0.name) }.joined(separator: ", ")
         var tables: [String: [(name: String, type: String)]] = [:], schema: String?
         try forEachRow(
@@ -162,25 +163,25 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
             schema = row.text(0)
             tables[row.text(1) ?? "", default: []].append((row.text(2) ?? "", row.text(3) ?? ""))
         }
-        guard let schema else { return TextForms() }
+        guard let schema else { return ContractForms() }
         var version = 0
         try forEachRow("SELECT CAST(current_setting('server_version_num') AS INTEGER)", []) { version = Int($0.int64(0)) }
         let materialized = version >= 120000 ? "NOT MATERIALIZED " : ""
-        var forms = TextForms()
+        var forms = ContractForms()
         for table in tables.keys.sorted() {
-            guard let (select, converted) = TypedColumn.textSelectList(table: table, columns: tables[table]!, dialect: .postgres)
+            guard let (select, converted) = TypedColumn.contractSelectList(table: table, columns: tables[table]!, dialect: .postgres)
             else { continue }
             forms.definitions.append(
                 "\(quoteIdentifier(table)) AS \(materialized)(SELECT \(select) FROM \(quoteIdentifier(schema)).\(quoteIdentifier(table)))")
-            forms.columns[table] = Set(converted)
+            forms.columns[table] = converted
         }
         return forms
     }
 
-    /// `sql` with the text forms of the typed tables in front: after `WITH` (and `RECURSIVE`)
+    /// `sql` with the contract forms of the typed tables in front: after `WITH` (and `RECURSIVE`)
     /// when it has one, else as a `WITH` of its own before a `SELECT`, `VALUES` or `(`; any other
     /// statement (`SET`, `SHOW`, `EXPLAIN`) as it is. Comments before the first word are skipped.
-    static func withTextForms(_ sql: String, definitions: [String]) -> String {
+    static func withContractForms(_ sql: String, definitions: [String]) -> String {
         guard !definitions.isEmpty else { return sql }
         let defined = definitions.joined(separator: ", ")
         var index = sql.startIndex
@@ -227,7 +228,7 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
 
     /// Each row of `sql` with the names of its columns.
     private func stream(_ sql: String, _ bindings: [SQLiteValue], _ body: ([String], ValuesRow) throws -> Void) throws {
-        let query = try Self.query(Self.withTextForms(sql, definitions: textForms.definitions), bindings, location: location)
+        let query = try Self.query(Self.withContractForms(sql, definitions: contractForms.definitions), bindings, location: location)
         let connection = connection, logger = logger
         try withoutActuallyEscaping(body) { body in
             let box = RowHandler(body)
@@ -311,8 +312,8 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
         let info = columns.map { row -> ColumnInfo in
             let column = row[0].textValue ?? ""
             if primary.contains(column) { position += 1 }
-            // A date or time typed column is read as the contract's text (``readTextForms()``).
-            let declared = textForms.columns[name]?.contains(column) == true ? "TEXT" : Self.declaredType(row[1].textValue ?? "")
+            // A typed column is read in the contract's form (``readContractForms()``).
+            let declared = contractForms.columns[name]?[column]?.declaredType ?? Self.declaredType(row[1].textValue ?? "")
             return ColumnInfo(
                 name: column, declaredType: declared, isNotNull: row[2].textValue == "NO",
                 primaryKeyPosition: primary.contains(column) ? position : 0)

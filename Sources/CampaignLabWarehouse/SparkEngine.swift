@@ -24,7 +24,7 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
     private let user = ProcessInfo.processInfo.environment["USER"] ?? "campaignlab"
     /// The contract tables' columns as `connect` found them (name, Spark type, read as text):
     /// `describeTable` answers from them without another round trip.
-    private var described: [String: [(name: String, type: String, asText: Bool)]] = [:]
+    private var described: [String: [(name: String, type: String, typed: TypedColumn?)]] = [:]
 
     /// Where to connect, from `sc://HOST:PORT[?parquet=DIR|database=NAME]` (spark:// too).
     public struct Address: Equatable, Sendable {
@@ -118,9 +118,9 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
         } catch DataError.engine(_, _, let message) where message.contains("TABLE_OR_VIEW_NOT_FOUND") && !always {
             return
         }
-        let text = TypedColumn.textSelectList(table: table, columns: columns, dialect: .spark)
-        described[table] = columns.map { ($0.name, $0.type, text?.converted.contains($0.name) == true) }
-        if let (select, _) = text {
+        let forms = TypedColumn.contractSelectList(table: table, columns: columns, dialect: .spark)
+        described[table] = columns.map { ($0.name, $0.type, forms?.converted[$0.name]) }
+        if let (select, _) = forms {
             try execute("CREATE OR REPLACE TEMPORARY VIEW `\(table)` AS SELECT \(select) FROM \(source)")
         } else if always {
             try execute("CREATE OR REPLACE TEMPORARY VIEW `\(table)` AS SELECT * FROM \(source)")
@@ -174,7 +174,7 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
                 name: name, kind: .view,
                 columns: columns.map {
                     ColumnInfo(
-                        name: $0.name, declaredType: $0.asText ? "TEXT" : Self.declaredType($0.type), isNotNull: false,
+                        name: $0.name, declaredType: $0.typed?.declaredType ?? Self.declaredType($0.type), isNotNull: false,
                         primaryKeyPosition: 0)
                 }, hasRowID: false, uniqueKeys: [], readError: nil)
         }

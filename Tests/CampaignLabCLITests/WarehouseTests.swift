@@ -390,6 +390,27 @@ struct PostgresBackendTests {
             try Self.compare(command, file: "demo-small.sqlite", campaign: campaign, backend: uuids, scheme: "postgres")
         }
         try Self.compareCheck(file: "demo-small.sqlite", backend: uuids)
+        // Flags as BOOLEAN (a metric of customer_months, a dimension of customers), against the
+        // same flags as 0/1 in SQLite: read as 0/1, the same reports (PostgreSQL cannot cast a
+        // boolean to a double: every months query stopped).
+        let flagsDir = try TemporaryDirectory()
+        defer { flagsDir.remove() }
+        let flags = flagsDir.file("flags.sqlite")
+        try FileManager.default.copyItem(atPath: TestWarehouse.path("demo-small.sqlite"), toPath: flags)
+        try SQLiteDatabase(path: flags, mode: .readWrite(create: false)).execute(
+            """
+            ALTER TABLE customer_months ADD COLUMN is_active INTEGER; UPDATE customer_months SET is_active = app_logins > 0;
+            ALTER TABLE customers ADD COLUMN vip INTEGER; UPDATE customers SET vip = segment = 'wealth';
+            """)
+        let booleans = try TestWarehouse.typedSchema(
+            "flags_small", file: flags, over: "flags_small_text",
+            columns: [
+                "customer_months": ["is_active": ("boolean", "is_active <> 0")], "customers": ["vip": ("boolean", "vip <> 0")],
+            ])
+        try Self.compare(
+            "uplift", file: flags, campaign: "growth_journey_2026", backend: booleans, scheme: "postgres",
+            extra: ["--metrics", "is_active,aum", "--covariates", "vip"])
+        try Self.compareCheck(file: flags, backend: booleans)
         // An SQL block sees the text too: a time of +05:30 in UTC with Z, a month-start date as its month.
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -863,22 +884,23 @@ struct SparkBackendTests {
 
 /// The text forms of typed tables go in front of a query wherever it starts: before a SELECT
 /// (after comments), inside its WITH (RECURSIVE), never before another statement.
-@Test func textFormsGoInFrontOfEachQuery() {
+@Test func contractFormsGoInFrontOfEachQuery() {
     let forms = ["\"events\" AS (SELECT 1)"]
-    #expect(PostgresEngine.withTextForms("SELECT 1", definitions: forms) == "WITH \"events\" AS (SELECT 1) SELECT 1")
-    #expect(PostgresEngine.withTextForms("SELECT 1", definitions: []) == "SELECT 1")
+    #expect(PostgresEngine.withContractForms("SELECT 1", definitions: forms) == "WITH \"events\" AS (SELECT 1) SELECT 1")
+    #expect(PostgresEngine.withContractForms("SELECT 1", definitions: []) == "SELECT 1")
     #expect(
-        PostgresEngine.withTextForms("-- a\n/* b */ select 1", definitions: forms) == "-- a\n/* b */ WITH \"events\" AS (SELECT 1) select 1"
+        PostgresEngine.withContractForms("-- a\n/* b */ select 1", definitions: forms)
+            == "-- a\n/* b */ WITH \"events\" AS (SELECT 1) select 1"
     )
     #expect(
-        PostgresEngine.withTextForms("with x AS (SELECT 2) SELECT * FROM x", definitions: forms)
+        PostgresEngine.withContractForms("with x AS (SELECT 2) SELECT * FROM x", definitions: forms)
             == "with \"events\" AS (SELECT 1), x AS (SELECT 2) SELECT * FROM x")
     #expect(
-        PostgresEngine.withTextForms("WITH  RECURSIVE c(x) AS (SELECT 1) SELECT x FROM c", definitions: forms)
+        PostgresEngine.withContractForms("WITH  RECURSIVE c(x) AS (SELECT 1) SELECT x FROM c", definitions: forms)
             == "WITH  RECURSIVE \"events\" AS (SELECT 1), c(x) AS (SELECT 1) SELECT x FROM c")
-    #expect(PostgresEngine.withTextForms("(SELECT 1)", definitions: forms) == "WITH \"events\" AS (SELECT 1) (SELECT 1)")
+    #expect(PostgresEngine.withContractForms("(SELECT 1)", definitions: forms) == "WITH \"events\" AS (SELECT 1) (SELECT 1)")
     for statement in ["SET jit = 'off'", "SHOW search_path", "EXPLAIN SELECT 1", ""] {
-        #expect(PostgresEngine.withTextForms(statement, definitions: forms) == statement)
+        #expect(PostgresEngine.withContractForms(statement, definitions: forms) == statement)
     }
 }
 
@@ -895,12 +917,14 @@ struct SparkBackendTests {
     #expect(TypedColumn.of(engineType: "DATE", dialect: .sqlite) == nil)
     #expect(TypedColumn.contractKind(table: "customer_months", column: "month") == .month)
     #expect(TypedColumn.contractKind(table: "customers", column: "segment") == nil)
-    let select = TypedColumn.textSelectList(
+    let select = TypedColumn.contractSelectList(
         table: "events", columns: [("customer_id", "bigint"), ("occurred_at", "timestamp with time zone"), ("value", "double precision")],
         dialect: .postgres)
     #expect(select?.select == "\"customer_id\", CAST((\"occurred_at\" AT TIME ZONE 'UTC') AS TEXT) || 'Z' AS \"occurred_at\", \"value\"")
-    #expect(select?.converted == ["occurred_at"])
-    #expect(TypedColumn.textSelectList(table: "events", columns: [("event", "text")], dialect: .postgres) == nil)
+    #expect(select?.converted == ["occurred_at": .instant])
+    #expect(TypedColumn.of(engineType: "boolean", dialect: .postgres)?.declaredType == "INTEGER")
+    #expect(TypedColumn.boolean.expression("f", kind: nil, dialect: .postgres) == "CAST(f AS INTEGER)")
+    #expect(TypedColumn.contractSelectList(table: "events", columns: [("event", "text")], dialect: .postgres) == nil)
     #expect(TypedColumn.date.expression("d", kind: .month, dialect: .spark) == "date_format(d, 'yyyy-MM')")
 }
 

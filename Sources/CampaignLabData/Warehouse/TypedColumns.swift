@@ -1,11 +1,14 @@
-/// A warehouse column typed where the contract writes text: a date or a time, or a UUID id.
+/// A warehouse column typed where the contract (written for SQLite) has text or a number: a
+/// date or a time, a UUID id, a boolean.
 ///
 /// Warehouses keep `opened_on` as DATE, `occurred_at` as TIMESTAMP or TIMESTAMP WITH TIME
-/// ZONE, a month as the DATE of its first or last day, and customer ids as UUID. A remote engine
-/// reads such a column as the contract's text (``expression(_:kind:dialect:)``), in a table of the same name
-/// that the engine's session puts in front of the warehouse's (a common table expression on
-/// PostgreSQL, a temporary view on Spark): every analysis, the check and SQL blocks then see
-/// 'YYYY-MM-DD', 'YYYY-MM' and ISO 8601 text, and nothing is written to the warehouse.
+/// ZONE, a month as the DATE of its first or last day, customer ids as UUID and flags as
+/// BOOLEAN. A remote engine reads such a column in the contract's form
+/// (``expression(_:kind:dialect:)``), in a table of the same name that the engine's session puts
+/// in front of the warehouse's (a common table expression on PostgreSQL, a temporary view on
+/// Spark): every analysis, the check and SQL blocks then see 'YYYY-MM-DD', 'YYYY-MM' and ISO
+/// 8601 text, ids as text and flags as 0/1 (as SQLite stores them), and nothing is written to
+/// the warehouse.
 public enum TypedColumn: String, Sendable, Equatable {
     /// A calendar date (PostgreSQL and Spark `date`).
     case date
@@ -16,6 +19,12 @@ public enum TypedColumn: String, Sendable, Equatable {
     /// A PostgreSQL `uuid` (an id: text in every table, so that it matches a UUID or its text
     /// in another table; PostgreSQL neither orders nor collates UUIDs as text).
     case uuid
+    /// A boolean, read as the integer 0 or 1 (a flag of customer_months is then a metric, one
+    /// of customers a dimension, as in SQLite; PostgreSQL cannot cast a boolean to a double).
+    case boolean
+
+    /// The SQLite-style declared type the contract checks see for the column as it is read.
+    public var declaredType: String { self == .boolean ? "INTEGER" : "TEXT" }
 
     /// The typed column of an engine's type name, or nil for any other type.
     public static func of(engineType type: String, dialect: SQLDialect) -> TypedColumn? {
@@ -27,11 +36,13 @@ public enum TypedColumn: String, Sendable, Equatable {
             if t == "timestamp with time zone" || t == "timestamptz" { return .instant }
             if t == "timestamp without time zone" || t == "timestamp" { return .localTimestamp }
             if t == "uuid" { return .uuid }
+            if t == "boolean" { return .boolean }
             return nil
         case .spark:
             if t == "date" { return .date }
             if t == "timestamp_ntz" { return .localTimestamp }
             if t == "timestamp" || t == "timestamp_ltz" { return .instant }
+            if t == "boolean" { return .boolean }
             return nil
         }
     }
@@ -57,6 +68,7 @@ public enum TypedColumn: String, Sendable, Equatable {
     /// beyond 9999, BC or infinity comes out as text the check calls unparsable.
     public func expression(_ quoted: String, kind: ColumnKind?, dialect: SQLDialect) -> String {
         if self == .uuid { return dialect.asText(quoted) }
+        if self == .boolean { return dialect == .sqlite ? quoted : "CAST(\(quoted) AS \(dialect == .spark ? "INT" : "INTEGER"))" }
         switch dialect {
         case .sqlite: return quoted
         case .postgres:
@@ -68,7 +80,7 @@ public enum TypedColumn: String, Sendable, Equatable {
                 switch self {
                 case .date: return "CAST(\(quoted) AS TEXT) || ' 00:00:00'"
                 case .localTimestamp: return "CAST(\(quoted) AS TEXT)"
-                case .instant, .uuid: return "CAST(\(local) AS TEXT) || 'Z'"
+                case .instant, .uuid, .boolean: return "CAST(\(local) AS TEXT) || 'Z'"
                 }
             default: return self == .instant ? "CAST(\(local) AS TEXT) || 'Z'" : "CAST(\(quoted) AS TEXT)"
             }
@@ -80,7 +92,7 @@ public enum TypedColumn: String, Sendable, Equatable {
                 switch self {
                 case .date: return "CAST(\(quoted) AS STRING) || ' 00:00:00'"
                 case .localTimestamp: return "CAST(\(quoted) AS STRING)"
-                case .instant, .uuid: return "CAST(\(quoted) AS STRING) || 'Z'"
+                case .instant, .uuid, .boolean: return "CAST(\(quoted) AS STRING) || 'Z'"
                 }
             default: return self == .instant ? "CAST(\(quoted) AS STRING) || 'Z'" : "CAST(\(quoted) AS STRING)"
             }
@@ -88,18 +100,18 @@ public enum TypedColumn: String, Sendable, Equatable {
     }
 
     /// The select list reading the columns of a contract table (name and engine type, in
-    /// order) with each typed column as the contract's text under its own name; nil when no
-    /// column is typed.
-    public static func textSelectList(
+    /// order) with each typed column in the contract's form under its own name, and the typed
+    /// columns; nil when no column is typed.
+    public static func contractSelectList(
         table: String, columns: [(name: String, type: String)], dialect: SQLDialect
-    ) -> (select: String, converted: [String])? {
-        var items: [String] = [], converted: [String] = []
+    ) -> (select: String, converted: [String: TypedColumn])? {
+        var items: [String] = [], converted: [String: TypedColumn] = [:]
         for column in columns {
             let quoted = quoteIdentifier(column.name)
             if let typed = of(engineType: column.type, dialect: dialect) {
                 items.append(
                     typed.expression(quoted, kind: contractKind(table: table, column: column.name), dialect: dialect) + " AS " + quoted)
-                converted.append(column.name)
+                converted[column.name] = typed
             } else {
                 items.append(quoted)
             }
