@@ -108,13 +108,19 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
     }
 
     /// Makes `table` a temporary view over `source` (a Parquet folder, or the catalog's table
-    /// of that name qualified) in which date and time typed columns are the contract's text
+    /// of that name qualified) in which typed columns are in the contract's form
     /// (``TypedColumn``); a catalog table without such columns, or not there, is left alone.
     /// Temporary views belong to the session: nothing is written to the catalog.
     private func putInFront(_ table: String, source: String, always: Bool) throws {
-        let columns: [(name: String, type: String)]
+        var columns: [(name: String, type: String)] = []
         do {
-            columns = try allRows("DESCRIBE QUERY SELECT * FROM \(source)").map { ($0[0].textValue ?? "", $0[1].textValue ?? "") }
+            // A catalog table's own description: a query's calls CHAR(n) a string.
+            let rows = try allRows(always ? "DESCRIBE QUERY SELECT * FROM \(source)" : "DESCRIBE TABLE \(source)")
+            for row in rows {
+                // The column list ends where partitioning or detailed information begins.
+                guard let column = row.first?.textValue, !column.isEmpty, !column.hasPrefix("#") else { break }
+                columns.append((column, row[1].textValue ?? ""))
+            }
         } catch DataError.engine(_, _, let message) where message.contains("TABLE_OR_VIEW_NOT_FOUND") && !always {
             return
         }

@@ -390,6 +390,26 @@ struct PostgresBackendTests {
             try Self.compare(command, file: "demo-small.sqlite", campaign: campaign, backend: uuids, scheme: "postgres")
         }
         try Self.compareCheck(file: "demo-small.sqlite", backend: uuids)
+        // Arms, segments and campaign ids as blank-padded CHAR(n), event names as an ENUM: read
+        // as plain text, the same reports (before: "the control arm 'control' has no customers
+        // (arms: control             , …)", "operator does not exist: event_kind = text").
+        try TestWarehouse.psql(
+            """
+            DROP TYPE IF EXISTS cl_event_kind CASCADE;
+            CREATE TYPE cl_event_kind AS ENUM ('page_view', 'click', 'enroll', 'task_complete', 'reward', 'purchase', 'app_login', 'referral');
+            """)
+        let padded = try TestWarehouse.typedSchema(
+            "padded_small", file: "demo-small.sqlite", over: "demo_small",
+            columns: [
+                "assignments": ["arm": ("char(20)", "arm"), "campaign_id": ("char(24)", "campaign_id")],
+                "campaigns": ["campaign_id": ("char(24)", "campaign_id"), "control_arm": ("char(16)", "control_arm")],
+                "customers": ["segment": ("char(12)", "segment")],
+                "events": ["event": ("public.cl_event_kind", "CAST(event AS public.cl_event_kind)")],
+            ])
+        for (command, campaign) in Self.typedCases {
+            try Self.compare(command, file: "demo-small.sqlite", campaign: campaign, backend: padded, scheme: "postgres")
+        }
+        try Self.compareCheck(file: "demo-small.sqlite", backend: padded)
         // Flags as BOOLEAN (a metric of customer_months, a dimension of customers), against the
         // same flags as 0/1 in SQLite: read as 0/1, the same reports (PostgreSQL cannot cast a
         // boolean to a double: every months query stopped).
@@ -828,7 +848,22 @@ struct SparkBackendTests {
                 "uplift", file: "demo-small.sqlite", campaign: "growth_journey_2026", backend: backend, scheme: "sc")
             try PostgresBackendTests.compareCheck(file: "demo-small.sqlite", backend: backend)
         }
+        // Arms as CHAR(20) in the catalog (Spark pads them on read): read trimmed, the same uplift.
+        let parquet = try TestWarehouse.sparkBackend("demo-small.sqlite", name: "demo_small")
+        let folder = String(parquet[try #require(parquet.range(of: "?parquet="))!.upperBound...])
         let setup = try SparkEngine.connect(TestWarehouse.sparkURL!)
+        try setup.execute("CREATE DATABASE IF NOT EXISTS cl_padded")
+        for table in ContractFixtures.tableNames {
+            let schema =
+                table == "assignments" ? "(campaign_id STRING, customer_id BIGINT, arm CHAR(20), assigned_at STRING) " : ""
+            try setup.execute("CREATE TABLE IF NOT EXISTS cl_padded.\(table) \(schema)USING parquet LOCATION '\(folder)/\(table)'")
+        }
+        #expect(
+            try setup.allRows("SELECT max(length(arm)) FROM cl_padded.assignments").first?.first?.intValue == 20,
+            "the arms are not padded: the test does not test the trimming")
+        try PostgresBackendTests.compare(
+            "uplift", file: "demo-small.sqlite", campaign: "growth_journey_2026", backend: TestWarehouse.sparkURL! + "?database=cl_padded",
+            scheme: "sc")
         try setup.execute("CREATE DATABASE IF NOT EXISTS cl_empty")
         let empty = try runCampaignLab([
             "uplift", "--backend", TestWarehouse.sparkURL! + "?database=cl_empty", "--campaign", "x", "--quiet",
@@ -912,8 +947,11 @@ struct SparkBackendTests {
     #expect(TypedColumn.of(engineType: "timestamp_ntz", dialect: .spark) == .localTimestamp)
     #expect(TypedColumn.of(engineType: "date", dialect: .spark) == .date)
     #expect(TypedColumn.of(engineType: "text", dialect: .postgres) == nil)
-    #expect(TypedColumn.of(engineType: "uuid", dialect: .postgres) == .uuid)
-    #expect(TypedColumn.uuid.expression("c", kind: .identifier, dialect: .postgres) == "CAST(c AS TEXT)")
+    #expect(TypedColumn.of(engineType: "uuid", dialect: .postgres) == .text)
+    #expect(TypedColumn.of(engineType: "USER-DEFINED", dialect: .postgres) == .text)
+    #expect(TypedColumn.of(engineType: "char(20)", dialect: .spark) == .text)
+    #expect(TypedColumn.text.expression("c", kind: .identifier, dialect: .postgres) == "CAST(c AS TEXT)")
+    #expect(TypedColumn.text.expression("c", kind: nil, dialect: .spark) == "rtrim(CAST(c AS STRING))")
     #expect(TypedColumn.of(engineType: "DATE", dialect: .sqlite) == nil)
     #expect(TypedColumn.contractKind(table: "customer_months", column: "month") == .month)
     #expect(TypedColumn.contractKind(table: "customers", column: "segment") == nil)

@@ -1,9 +1,9 @@
 /// A warehouse column typed where the contract (written for SQLite) has text or a number: a
-/// date or a time, a UUID id, a boolean.
+/// date or a time, a UUID id, padded or enumerated text, a boolean.
 ///
 /// Warehouses keep `opened_on` as DATE, `occurred_at` as TIMESTAMP or TIMESTAMP WITH TIME
-/// ZONE, a month as the DATE of its first or last day, customer ids as UUID and flags as
-/// BOOLEAN. A remote engine reads such a column in the contract's form
+/// ZONE, a month as the DATE of its first or last day, customer ids as UUID, arms as CHAR(n),
+/// event names as an ENUM and flags as BOOLEAN. A remote engine reads such a column in the contract's form
 /// (``expression(_:kind:dialect:)``), in a table of the same name that the engine's session puts
 /// in front of the warehouse's (a common table expression on PostgreSQL, a temporary view on
 /// Spark): every analysis, the check and SQL blocks then see 'YYYY-MM-DD', 'YYYY-MM' and ISO
@@ -16,9 +16,11 @@ public enum TypedColumn: String, Sendable, Equatable {
     case localTimestamp
     /// An instant (PostgreSQL `timestamp with time zone`, Spark `timestamp`), written in UTC with 'Z'.
     case instant
-    /// A PostgreSQL `uuid` (an id: text in every table, so that it matches a UUID or its text
-    /// in another table; PostgreSQL neither orders nor collates UUIDs as text).
-    case uuid
+    /// A text-like type read as plain text: PostgreSQL `uuid` (an id matches its text in another
+    /// table; PostgreSQL neither orders nor collates UUIDs), `character(n)` (blank-padded: the
+    /// arm 'control' came back as 'control   ') and enums or other user-defined types (which
+    /// no text parameter equals); Spark `char(n)`, its padding trimmed.
+    case text
     /// A boolean, read as the integer 0 or 1 (a flag of customer_months is then a metric, one
     /// of customers a dimension, as in SQLite; PostgreSQL cannot cast a boolean to a double).
     case boolean
@@ -35,13 +37,14 @@ public enum TypedColumn: String, Sendable, Equatable {
             if t == "date" { return .date }
             if t == "timestamp with time zone" || t == "timestamptz" { return .instant }
             if t == "timestamp without time zone" || t == "timestamp" { return .localTimestamp }
-            if t == "uuid" { return .uuid }
+            if t == "uuid" || t == "character" || t == "user-defined" { return .text }
             if t == "boolean" { return .boolean }
             return nil
         case .spark:
             if t == "date" { return .date }
             if t == "timestamp_ntz" { return .localTimestamp }
             if t == "timestamp" || t == "timestamp_ltz" { return .instant }
+            if t.hasPrefix("char(") { return .text }
             if t == "boolean" { return .boolean }
             return nil
         }
@@ -67,7 +70,7 @@ public enum TypedColumn: String, Sendable, Equatable {
     /// Spark writes an instant in UTC because the session sets its time zone to UTC. A year
     /// beyond 9999, BC or infinity comes out as text the check calls unparsable.
     public func expression(_ quoted: String, kind: ColumnKind?, dialect: SQLDialect) -> String {
-        if self == .uuid { return dialect.asText(quoted) }
+        if self == .text { return dialect == .spark ? "rtrim(CAST(\(quoted) AS STRING))" : dialect.asText(quoted) }
         if self == .boolean { return dialect == .sqlite ? quoted : "CAST(\(quoted) AS \(dialect == .spark ? "INT" : "INTEGER"))" }
         switch dialect {
         case .sqlite: return quoted
@@ -80,7 +83,7 @@ public enum TypedColumn: String, Sendable, Equatable {
                 switch self {
                 case .date: return "CAST(\(quoted) AS TEXT) || ' 00:00:00'"
                 case .localTimestamp: return "CAST(\(quoted) AS TEXT)"
-                case .instant, .uuid, .boolean: return "CAST(\(local) AS TEXT) || 'Z'"
+                case .instant, .text, .boolean: return "CAST(\(local) AS TEXT) || 'Z'"
                 }
             default: return self == .instant ? "CAST(\(local) AS TEXT) || 'Z'" : "CAST(\(quoted) AS TEXT)"
             }
@@ -92,7 +95,7 @@ public enum TypedColumn: String, Sendable, Equatable {
                 switch self {
                 case .date: return "CAST(\(quoted) AS STRING) || ' 00:00:00'"
                 case .localTimestamp: return "CAST(\(quoted) AS STRING)"
-                case .instant, .uuid, .boolean: return "CAST(\(quoted) AS STRING) || 'Z'"
+                case .instant, .text, .boolean: return "CAST(\(quoted) AS STRING) || 'Z'"
                 }
             default: return self == .instant ? "CAST(\(quoted) AS STRING) || 'Z'" : "CAST(\(quoted) AS STRING)"
             }
