@@ -72,33 +72,15 @@ public enum TypedColumn: String, Sendable, Equatable {
     public func expression(_ quoted: String, kind: ColumnKind?, dialect: SQLDialect) -> String {
         if self == .text { return dialect == .spark ? "rtrim(CAST(\(quoted) AS STRING))" : dialect.asText(quoted) }
         if self == .boolean { return dialect == .sqlite ? quoted : "CAST(\(quoted) AS \(dialect == .spark ? "INT" : "INTEGER"))" }
-        switch dialect {
-        case .sqlite: return quoted
-        case .postgres:
-            let local = self == .instant ? "(\(quoted) AT TIME ZONE 'UTC')" : quoted
-            switch kind {
-            case .month?: return "to_char(\(local), 'YYYY-MM')"
-            case .date?: return self == .date ? "CAST(\(quoted) AS TEXT)" : "CAST(CAST(\(local) AS DATE) AS TEXT)"
-            case .timestamp?:
-                switch self {
-                case .date: return "CAST(\(quoted) AS TEXT) || ' 00:00:00'"
-                case .localTimestamp: return "CAST(\(quoted) AS TEXT)"
-                case .instant, .text, .boolean: return "CAST(\(local) AS TEXT) || 'Z'"
-                }
-            default: return self == .instant ? "CAST(\(local) AS TEXT) || 'Z'" : "CAST(\(quoted) AS TEXT)"
-            }
-        case .spark:
-            switch kind {
-            case .month?: return "date_format(\(quoted), 'yyyy-MM')"
-            case .date?: return self == .date ? "CAST(\(quoted) AS STRING)" : "CAST(CAST(\(quoted) AS DATE) AS STRING)"
-            case .timestamp?:
-                switch self {
-                case .date: return "CAST(\(quoted) AS STRING) || ' 00:00:00'"
-                case .localTimestamp: return "CAST(\(quoted) AS STRING)"
-                case .instant, .text, .boolean: return "CAST(\(quoted) AS STRING) || 'Z'"
-                }
-            default: return self == .instant ? "CAST(\(quoted) AS STRING) || 'Z'" : "CAST(\(quoted) AS STRING)"
-            }
+        guard dialect != .sqlite else { return quoted }
+        let text = dialect.asText
+        // An instant in UTC: PostgreSQL converts it; Spark's session writes it in UTC.
+        let local = dialect == .postgres && self == .instant ? "(\(quoted) AT TIME ZONE 'UTC')" : quoted
+        switch kind {
+        case .month?: return dialect == .postgres ? "to_char(\(local), 'YYYY-MM')" : "date_format(\(local), 'yyyy-MM')"
+        case .date?: return self == .date ? text(quoted) : text("CAST(\(local) AS DATE)")
+        case .timestamp? where self == .date: return text(quoted) + " || ' 00:00:00'"
+        default: return text(local) + (self == .instant ? " || 'Z'" : "")
         }
     }
 
