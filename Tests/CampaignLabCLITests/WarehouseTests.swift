@@ -412,7 +412,8 @@ struct PostgresBackendTests {
         try Self.compareCheck(file: "demo-small.sqlite", backend: padded)
         // Flags as BOOLEAN (a metric of customer_months, a dimension of customers), against the
         // same flags as 0/1 in SQLite: read as 0/1, the same reports (PostgreSQL cannot cast a
-        // boolean to a double: every months query stopped).
+        // boolean to a double: every months query stopped). Balances and amounts (in cents) as
+        // MONEY: read as their decimals.
         let flagsDir = try TemporaryDirectory()
         defer { flagsDir.remove() }
         let flags = flagsDir.file("flags.sqlite")
@@ -421,15 +422,17 @@ struct PostgresBackendTests {
             """
             ALTER TABLE customer_months ADD COLUMN is_active INTEGER; UPDATE customer_months SET is_active = app_logins > 0;
             ALTER TABLE customers ADD COLUMN vip INTEGER; UPDATE customers SET vip = segment = 'wealth';
+            UPDATE customer_months SET aum = round(aum, 2); UPDATE events SET value = round(value, 2);
             """)
         let booleans = try TestWarehouse.typedSchema(
             "flags_small", file: flags, over: "flags_small_text",
             columns: [
-                "customer_months": ["is_active": ("boolean", "is_active <> 0")], "customers": ["vip": ("boolean", "vip <> 0")],
+                "customer_months": ["is_active": ("boolean", "is_active <> 0"), "aum": ("money", "CAST(CAST(aum AS numeric) AS money)")],
+                "customers": ["vip": ("boolean", "vip <> 0")], "events": ["value": ("money", "CAST(CAST(value AS numeric) AS money)")],
             ])
         try Self.compare(
             "uplift", file: flags, campaign: "growth_journey_2026", backend: booleans, scheme: "postgres",
-            extra: ["--metrics", "is_active,aum", "--covariates", "vip"])
+            extra: ["--metrics", "is_active,aum,purchase_amount", "--covariates", "vip"])
         try Self.compareCheck(file: flags, backend: booleans)
         // An SQL block sees the text too: a time of +05:30 in UTC with Z, a month-start date as its month.
         let dir = try TemporaryDirectory()
@@ -962,6 +965,7 @@ struct SparkBackendTests {
     #expect(select?.converted == ["occurred_at": .instant])
     #expect(TypedColumn.of(engineType: "boolean", dialect: .postgres)?.declaredType == "INTEGER")
     #expect(TypedColumn.boolean.expression("f", kind: nil, dialect: .postgres) == "CAST(f AS INTEGER)")
+    #expect(TypedColumn.of(engineType: "money", dialect: .postgres)?.declaredType == "NUMERIC")
     #expect(TypedColumn.contractSelectList(table: "events", columns: [("event", "text")], dialect: .postgres) == nil)
     #expect(TypedColumn.date.expression("d", kind: .month, dialect: .spark) == "date_format(d, 'yyyy-MM')")
 }

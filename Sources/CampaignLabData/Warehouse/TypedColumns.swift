@@ -1,9 +1,9 @@
 /// A warehouse column typed where the contract (written for SQLite) has text or a number: a
-/// date or a time, a UUID id, padded or enumerated text, a boolean.
+/// date or a time, a UUID id, padded or enumerated text, a boolean, money.
 ///
 /// Warehouses keep `opened_on` as DATE, `occurred_at` as TIMESTAMP or TIMESTAMP WITH TIME
 /// ZONE, a month as the DATE of its first or last day, customer ids as UUID, arms as CHAR(n),
-/// event names as an ENUM and flags as BOOLEAN. A remote engine reads such a column in the contract's form
+/// event names as an ENUM, flags as BOOLEAN and balances as MONEY. A remote engine reads such a column in the contract's form
 /// (``expression(_:kind:dialect:)``), in a table of the same name that the engine's session puts
 /// in front of the warehouse's (a common table expression on PostgreSQL, a temporary view on
 /// Spark): every analysis, the check and SQL blocks then see 'YYYY-MM-DD', 'YYYY-MM' and ISO
@@ -24,9 +24,17 @@ public enum TypedColumn: String, Sendable, Equatable {
     /// A boolean, read as the integer 0 or 1 (a flag of customer_months is then a metric, one
     /// of customers a dimension, as in SQLite; PostgreSQL cannot cast a boolean to a double).
     case boolean
+    /// PostgreSQL `money`, read as its exact decimal (PostgreSQL cannot cast money to a double).
+    case money
 
     /// The SQLite-style declared type the contract checks see for the column as it is read.
-    public var declaredType: String { self == .boolean ? "INTEGER" : "TEXT" }
+    public var declaredType: String {
+        switch self {
+        case .boolean: return "INTEGER"
+        case .money: return "NUMERIC"
+        default: return "TEXT"
+        }
+    }
 
     /// The typed column of an engine's type name, or nil for any other type.
     public static func of(engineType type: String, dialect: SQLDialect) -> TypedColumn? {
@@ -39,6 +47,7 @@ public enum TypedColumn: String, Sendable, Equatable {
             if t == "timestamp without time zone" || t == "timestamp" { return .localTimestamp }
             if t == "uuid" || t == "character" || t == "user-defined" { return .text }
             if t == "boolean" { return .boolean }
+            if t == "money" { return .money }
             return nil
         case .spark:
             if t == "date" { return .date }
@@ -72,6 +81,7 @@ public enum TypedColumn: String, Sendable, Equatable {
     public func expression(_ quoted: String, kind: ColumnKind?, dialect: SQLDialect) -> String {
         if self == .text { return dialect == .spark ? "rtrim(CAST(\(quoted) AS STRING))" : dialect.asText(quoted) }
         if self == .boolean { return dialect == .sqlite ? quoted : "CAST(\(quoted) AS \(dialect == .spark ? "INT" : "INTEGER"))" }
+        if self == .money { return "CAST(\(quoted) AS NUMERIC)" }
         guard dialect != .sqlite else { return quoted }
         let text = dialect.asText
         // An instant in UTC: PostgreSQL converts it; Spark's session writes it in UTC.
