@@ -164,24 +164,33 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
             tables[row.text(1) ?? "", default: []].append((row.text(2) ?? "", row.text(3) ?? ""))
         }
         guard let schema else { return ContractForms() }
-        var version = 0
-        try forEachRow("SELECT CAST(current_setting('server_version_num') AS INTEGER)", []) { version = Int($0.int64(0)) }
-        let materialized = version >= 120000 ? "NOT MATERIALIZED " : ""
-        var forms = ContractForms()
+        var forms = ContractForms(), selects: [(table: String, select: String)] = []
         for table in tables.keys.sorted() {
             guard let (select, converted) = TypedColumn.contractSelectList(table: table, columns: tables[table]!, dialect: .postgres)
             else { continue }
-            forms.definitions.append(
-                "\(quoteIdentifier(table)) AS \(materialized)(SELECT \(select) FROM \(quoteIdentifier(schema)).\(quoteIdentifier(table)))")
+            selects.append((table, select))
             forms.columns[table] = converted
+        }
+        guard !selects.isEmpty else { return forms }
+        // An engine of the family without the setting (an old Redshift) takes the plain form.
+        var version = 0
+        try? forEachRow("SELECT CAST(current_setting('server_version_num') AS INTEGER)", []) { version = Int($0.int64(0)) }
+        let materialized = version >= 120000 ? "NOT MATERIALIZED " : ""
+        forms.definitions = selects.map {
+            "\(quoteIdentifier($0.table)) AS \(materialized)(SELECT \($0.select) FROM \(quoteIdentifier(schema)).\(quoteIdentifier($0.table)))"
         }
         return forms
     }
 
-    /// `sql` with the contract forms of the typed tables in front: after `WITH` (and `RECURSIVE`)
-    /// when it has one, else as a `WITH` of its own before a `SELECT`, `VALUES` or `(`; any other
-    /// statement (`SET`, `SHOW`, `EXPLAIN`) as it is. Comments before the first word are skipped.
-    static func withContractForms(_ sql: String, definitions: [String]) -> String {
+    /// `sql` with the contract forms of the typed tables in front: a `WITH` of its own before a
+    /// `SELECT`, `VALUES`, `TABLE` or `(`; any other statement (`SET`, `SHOW`, `EXPLAIN`) as it
+    /// is. Comments before the first word are skipped. A query with its own `WITH`:
+    /// - CampaignLab's (`wrapping` false): the forms join its list, after `RECURSIVE`;
+    /// - an SQL block's (`wrapping` true): the query becomes a derived table of a `WITH` of the
+    ///   forms (PostgreSQL allows one `WITH` per query level), so that its names may repeat a
+    ///   table's — `WITH customers AS (SELECT * FROM customers …)` reads the form inside — and
+    ///   a comment or a quoted name in it is never written into; a final semicolon is dropped.
+    static func withContractForms(_ sql: String, definitions: [String], wrapping: Bool = false) -> String {
         guard !definitions.isEmpty else { return sql }
         let defined = definitions.joined(separator: ", ")
         var index = sql.startIndex
@@ -203,6 +212,11 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
         switch words.first {
         case "SELECT"?, "VALUES"?, "TABLE"?:
             return head + "WITH " + defined + " " + rest
+        case "WITH"? where wrapping:
+            var body = Substring(rest)
+            while let last = body.last, last.isWhitespace || last == ";" { body = body.dropLast() }
+            // On a line of its own: a final line comment must not swallow the parenthesis.
+            return head + "WITH " + defined + " SELECT * FROM (\n" + body + "\n) AS cl_block"
         case "WITH"?:
             let keyword = words.count > 1 && words[1] == "RECURSIVE" ? "RECURSIVE" : "WITH"
             let after = rest.range(of: keyword, options: [.caseInsensitive])!.upperBound
@@ -226,9 +240,13 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
         try stream(sql, bindings) { _, row in try body(row) }
     }
 
-    /// Each row of `sql` with the names of its columns.
-    private func stream(_ sql: String, _ bindings: [SQLiteValue], _ body: ([String], ValuesRow) throws -> Void) throws {
-        let query = try Self.query(Self.withContractForms(sql, definitions: contractForms.definitions), bindings, location: location)
+    /// Each row of `sql` with the names of its columns. `block`: the SQL of a user's block
+    /// (``withContractForms(_:definitions:wrapping:)``).
+    private func stream(
+        _ sql: String, _ bindings: [SQLiteValue], block: Bool = false, _ body: ([String], ValuesRow) throws -> Void
+    ) throws {
+        let text = Self.withContractForms(sql, definitions: contractForms.definitions, wrapping: block)
+        let query = try Self.query(text, bindings, location: location)
         let connection = connection, logger = logger
         try withoutActuallyEscaping(body) { body in
             let box = RowHandler(body)
@@ -255,7 +273,7 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
         defer { try? forEachRow("SET statement_timeout = 0", []) { _ in } }
         var named = false
         do {
-            try stream(sql, bindings) { names, row in
+            try stream(sql, bindings, block: true) { names, row in
                 if !named {
                     try columns(names)
                     named = true

@@ -100,7 +100,9 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
             }
         } else {
             let current = try engine.allRows("SELECT current_catalog(), current_database()").first ?? []
-            let qualifier = current.compactMap(\.textValue).map { "`" + $0.replacingOccurrences(of: "`", with: "``") + "`." }.joined()
+            // Each part quoted on its own (a nested namespace's database reads 'a.b').
+            let parts = current.compactMap(\.textValue).flatMap { $0.split(separator: ".").map(String.init) }
+            let qualifier = parts.map { "`" + $0.replacingOccurrences(of: "`", with: "``") + "`." }.joined()
             sources = Contract.tables.map { ($0.name, qualifier + "`\($0.name)`") }
         }
         for (table, source) in sources { try engine.putInFront(table, source: source, always: address.parquet != nil) }
@@ -121,7 +123,9 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
                 guard let column = row.first?.textValue, !column.isEmpty, !column.hasPrefix("#") else { break }
                 columns.append((column, row[1].textValue ?? ""))
             }
-        } catch DataError.engine(_, _, let message) where message.contains("TABLE_OR_VIEW_NOT_FOUND") && !always {
+        } catch  where !always {
+            // A catalog table that is not there or cannot be described is left alone: the
+            // analyses that need it say why.
             return
         }
         let forms = TypedColumn.contractSelectList(table: table, columns: columns, dialect: .spark)

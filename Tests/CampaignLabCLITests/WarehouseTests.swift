@@ -368,7 +368,8 @@ struct PostgresBackendTests {
             "typed_foreign", file: "foreign-ab.sqlite", over: "foreign_ab",
             columns: [
                 "customers": ["opened_on": ("date", "CAST(opened_on AS date)")],
-                "customer_months": ["month": ("date", "CAST(month || '-01' AS date)")],
+                // A month as the instant it begins in the reporting zone (16:00Z the day before).
+                "customer_months": ["month": ("timestamptz", "CAST(month || '-01 00:00:00+08:00' AS timestamptz)")],
                 "events": ["occurred_at": ("timestamptz", "CAST(occurred_at AS timestamptz)")],
                 "assignments": ["assigned_at": ("timestamptz", "CAST(assigned_at AS timestamptz)")],
                 "campaigns": days,
@@ -439,7 +440,10 @@ struct PostgresBackendTests {
         defer { dir.remove() }
         try writeFile(
             dir.file("t.md"),
-            "# T\n\n```sql\nSELECT min(occurred_at) AS t FROM events\n```\n\n```sql\nSELECT min(month) AS m FROM customer_months\n```\n")
+            "# T\n\n```sql\nSELECT min(occurred_at) AS t FROM events\n```\n\n```sql\nSELECT min(month) AS m FROM customer_months\n```\n"
+                // A block's own WITH may name a table: inside it reads the typed table's form.
+                + "\n```sql\nWITH customers AS (SELECT * FROM customers WHERE opened_on >= '2021-01-01')\n"
+                + "SELECT 'n=' || CAST(count(*) AS TEXT) AS n FROM customers -- since 2021\n```\n")
         let block = try runCampaignLab(["render", dir.file("t.md"), "--backend", foreign, "--out", dir.path, "--format", "md", "--quiet"])
         #expect(block.exitCode == 0, "\(block.stderr)")
         let rendered = try String(contentsOfFile: dir.file("t.en.md"), encoding: .utf8)
@@ -447,8 +451,10 @@ struct PostgresBackendTests {
         let local = try SQLiteDatabase.open(readOnlyAt: TestWarehouse.path("foreign-ab.sqlite"))
         let time = try local.allRows("SELECT min(strftime('%Y-%m-%d %H:%M:%SZ', occurred_at)) FROM events").first?.first?.textValue
         let month = try local.allRows("SELECT min(month) FROM customer_months").first?.first?.textValue
+        let since = try local.allRows("SELECT count(*) FROM customers WHERE opened_on >= '2021-01-01'").first?.first?.intValue
         let (firstTime, firstMonth) = (try #require(time), try #require(month))
         #expect(rendered.contains("| \(firstTime) |") && rendered.contains("| \(firstMonth) |"), "\(rendered)")
+        #expect(rendered.contains("| n=\(try #require(since)) |"), "\(rendered)")
     }
 
     /// On an engine: a customer assigned twice is one clear line (no hang while the rows stream),
@@ -793,7 +799,8 @@ struct SparkBackendTests {
 
     /// The typed dates and times of `typedDatesAndTimesOnPostgreSQL` as Spark types them: date,
     /// a month as the date of its last day, timestamp_ntz (demo-small) and timestamp (the foreign
-    /// bank's instants, read in UTC whatever the session's zone was).
+    /// bank's instants, read in UTC whatever the session's zone was; its months the instants
+    /// they begin in UTC+08:00).
     @Test func typedDatesAndTimesOnSpark() throws {
         let small = try TestWarehouse.sparkBackend("demo-small.sqlite", name: "typed_small", typed: true)
         for (command, campaign) in PostgresBackendTests.typedCases {
@@ -936,6 +943,17 @@ struct SparkBackendTests {
     #expect(
         PostgresEngine.withContractForms("WITH  RECURSIVE c(x) AS (SELECT 1) SELECT x FROM c", definitions: forms)
             == "WITH  RECURSIVE \"events\" AS (SELECT 1), c(x) AS (SELECT 1) SELECT x FROM c")
+    // A block's own WITH becomes a derived table: its names may repeat a table's, a comment in
+    // it is not written into, a final semicolon goes, a final comment cannot swallow the parenthesis.
+    #expect(
+        PostgresEngine.withContractForms(
+            "WITH /* RECURSIVE */ events AS (SELECT * FROM events) SELECT 1; ", definitions: forms, wrapping: true)
+            == "WITH \"events\" AS (SELECT 1) SELECT * FROM (\nWITH /* RECURSIVE */ events AS (SELECT * FROM events) SELECT 1\n) AS cl_block"
+    )
+    #expect(
+        PostgresEngine.withContractForms("WITH x AS (SELECT 1) SELECT 2 -- done", definitions: forms, wrapping: true)
+            == "WITH \"events\" AS (SELECT 1) SELECT * FROM (\nWITH x AS (SELECT 1) SELECT 2 -- done\n) AS cl_block")
+    #expect(PostgresEngine.withContractForms("SELECT 1", definitions: forms, wrapping: true) == "WITH \"events\" AS (SELECT 1) SELECT 1")
     #expect(PostgresEngine.withContractForms("(SELECT 1)", definitions: forms) == "WITH \"events\" AS (SELECT 1) (SELECT 1)")
     for statement in ["SET jit = 'off'", "SHOW search_path", "EXPLAIN SELECT 1", ""] {
         #expect(PostgresEngine.withContractForms(statement, definitions: forms) == statement)
@@ -968,6 +986,10 @@ struct SparkBackendTests {
     #expect(TypedColumn.of(engineType: "money", dialect: .postgres)?.declaredType == "NUMERIC")
     #expect(TypedColumn.contractSelectList(table: "events", columns: [("event", "text")], dialect: .postgres) == nil)
     #expect(TypedColumn.date.expression("d", kind: .month, dialect: .spark) == "date_format(d, 'yyyy-MM')")
+    // The month of an instant is its month in the reporting zone (UTC+08:00 by default).
+    #expect(
+        TypedColumn.instant.expression("m", kind: .month, dialect: .postgres)
+            == "to_char(((m AT TIME ZONE 'UTC') + INTERVAL '28800 seconds'), 'YYYY-MM')")
 }
 
 /// Addresses: defaults from the environment, a password in the URL refused.

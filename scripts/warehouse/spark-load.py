@@ -11,8 +11,9 @@ Spark venv (scripts/warehouse/spark-start.sh makes it): it starts a local Spark 
 The campaignlab backend then reads spark://HOST:PORT?parquet=OUTDIR.
 
 --typed writes dates and times as a warehouse would type them: opened_on, starts_on and ends_on
-as date, a month as the date of its last day, and occurred_at and assigned_at as timestamp
-(an instant) when every value has an offset, else as timestamp_ntz (a wall-clock time).
+as date, and occurred_at and assigned_at as timestamp (an instant) when every value has an
+offset, else as timestamp_ntz (a wall-clock time). A month is the date of its last day; in a
+bank whose events are instants, the instant its month begins in UTC+08:00 (the reporting zone).
 """
 import argparse
 import csv
@@ -27,18 +28,27 @@ DATES = {"opened_on", "starts_on", "ends_on"}
 TIMES = {"occurred_at", "assigned_at"}
 
 
+def instants(source, table, name):
+    """Whether every value of the text column has an offset (Z or +HH:MM)."""
+    (local,) = source.execute(
+        f'SELECT count(*) FROM "{table}" WHERE NOT ("{name}" LIKE \'%Z\' OR substr("{name}", -6, 1) IN (\'+\', \'-\'))'
+    ).fetchone()
+    return local == 0
+
+
 def typed(frame, table, source, F):
     """The frame with the contract's date, month and time columns typed (--typed)."""
     for name in frame.columns:
         if name in DATES:
             frame = frame.withColumn(name, F.to_date(name))
         elif name == "month" and table == "customer_months":
-            frame = frame.withColumn(name, F.last_day(F.to_date(F.concat(F.col(name), F.lit("-01")))))
+            if instants(source, "events", "occurred_at"):
+                first = F.concat(F.col(name), F.lit("-01T00:00:00+08:00"))
+                frame = frame.withColumn(name, first.cast("timestamp"))
+            else:
+                frame = frame.withColumn(name, F.last_day(F.to_date(F.concat(F.col(name), F.lit("-01")))))
         elif name in TIMES:
-            (local,) = source.execute(
-                f'SELECT count(*) FROM "{table}" WHERE NOT ("{name}" LIKE \'%Z\' OR substr("{name}", -6, 1) IN (\'+\', \'-\'))'
-            ).fetchone()
-            frame = frame.withColumn(name, F.col(name).cast("timestamp_ntz" if local else "timestamp"))
+            frame = frame.withColumn(name, F.col(name).cast("timestamp" if instants(source, table, name) else "timestamp_ntz"))
     return frame
 
 

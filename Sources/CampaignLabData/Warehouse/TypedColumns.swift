@@ -71,7 +71,10 @@ public enum TypedColumn: String, Sendable, Equatable {
 
     /// SQL reading the column `quoted` of this type as the contract's text for `kind`:
     /// - a month 'YYYY-MM' (the month of a date: the first or the last day of the month alike);
-    /// - a date 'YYYY-MM-DD' (the date of a timestamp; of an instant, in UTC);
+    /// - a date 'YYYY-MM-DD' (the date of a timestamp);
+    /// - the date or month of an instant in the reporting zone (`Timestamp.reportingOffsetSeconds`,
+    ///   set by `--time-zone` before the engine is opened), where the analyses put its events:
+    ///   a month stored as '2024-03-01 00:00+08' is March for a bank reporting in UTC+08:00;
     /// - a timestamp 'YYYY-MM-DD HH:MM:SS[.ffffff]' (an instant in UTC, with 'Z'; a date at midnight);
     /// - a column the contract does not name: its date, or its timestamp.
     ///
@@ -85,7 +88,11 @@ public enum TypedColumn: String, Sendable, Equatable {
         guard dialect != .sqlite else { return quoted }
         let text = dialect.asText
         // An instant in UTC: PostgreSQL converts it; Spark's session writes it in UTC.
-        let local = dialect == .postgres && self == .instant ? "(\(quoted) AT TIME ZONE 'UTC')" : quoted
+        var local = dialect == .postgres && self == .instant ? "(\(quoted) AT TIME ZONE 'UTC')" : quoted
+        if self == .instant && (kind == .date || kind == .month) {
+            let shift = Timestamp.reportingOffsetSeconds
+            local = dialect == .postgres ? "(\(local) + INTERVAL '\(shift) seconds')" : "(\(local) + INTERVAL '\(shift)' SECOND)"
+        }
         switch kind {
         case .month?: return dialect == .postgres ? "to_char(\(local), 'YYYY-MM')" : "date_format(\(local), 'yyyy-MM')"
         case .date?: return self == .date ? text(quoted) : text("CAST(\(local) AS DATE)")
