@@ -184,43 +184,50 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
 
     /// `sql` with the contract forms of the typed tables in front: a `WITH` of its own before a
     /// `SELECT`, `VALUES`, `TABLE` or `(`; any other statement (`SET`, `SHOW`, `EXPLAIN`) as it
-    /// is. Comments before the first word are skipped. A query with its own `WITH`:
-    /// - CampaignLab's (`wrapping` false): the forms join its list, after `RECURSIVE`;
-    /// - an SQL block's (`wrapping` true): the query becomes a derived table of a `WITH` of the
-    ///   forms (PostgreSQL allows one `WITH` per query level), so that its names may repeat a
-    ///   table's — `WITH customers AS (SELECT * FROM customers …)` reads the form inside — and
-    ///   a comment or a quoted name in it is never written into; a final semicolon is dropped.
+    /// is. Comments before the first word are skipped. A query with its own `WITH`: the forms
+    /// join its list, after `RECURSIVE`; with `wrapping` (an SQL block whose `WITH` repeats a
+    /// table's name — `WITH customers AS (SELECT * FROM customers …)` — which PostgreSQL
+    /// refuses in one list), the query becomes a derived table of a `WITH` of the forms, and its
+    /// own `customers` reads the form inside. A parenthesized query with its own `WITH` is
+    /// always a derived table (PostgreSQL allows one `WITH` per query level). (SQL blocks reach
+    /// here without comments or a final semicolon: `UserQuery` removes them.)
     static func withContractForms(_ sql: String, definitions: [String], wrapping: Bool = false) -> String {
         guard !definitions.isEmpty else { return sql }
-        let defined = definitions.joined(separator: ", ")
-        var index = sql.startIndex
-        // Skip white space and comments.
-        while index < sql.endIndex {
-            if sql[index].isWhitespace {
-                index = sql.index(after: index)
-            } else if sql[index...].hasPrefix("--") {
-                index = sql[index...].firstIndex(of: "\n") ?? sql.endIndex
-            } else if sql[index...].hasPrefix("/*") {
-                index = sql[index...].range(of: "*/")?.upperBound ?? sql.endIndex
-            } else {
-                break
+        let defined = "WITH " + definitions.joined(separator: ", ")
+        /// `text` from its first word on, after white space and comments.
+        func start(_ text: Substring) -> Substring.Index {
+            var index = text.startIndex
+            while index < text.endIndex {
+                if text[index].isWhitespace {
+                    index = text.index(after: index)
+                } else if text[index...].hasPrefix("--") {
+                    index = text[index...].firstIndex(of: "\n") ?? text.endIndex
+                } else if text[index...].hasPrefix("/*") {
+                    index = text[index...].range(of: "*/")?.upperBound ?? text.endIndex
+                } else {
+                    break
+                }
             }
+            return index
         }
-        let head = sql[..<index], rest = sql[index...]
-        if rest.first == "(" { return head + "WITH " + defined + " " + rest }
-        let words = rest.prefix(40).split(whereSeparator: { !($0.isLetter || $0 == "_") }).prefix(2).map { $0.uppercased() }
-        switch words.first {
-        case "SELECT"?, "VALUES"?, "TABLE"?:
-            return head + "WITH " + defined + " " + rest
-        case "WITH"? where wrapping:
-            var body = Substring(rest)
-            while let last = body.last, last.isWhitespace || last == ";" { body = body.dropLast() }
-            // On a line of its own: a final line comment must not swallow the parenthesis.
-            return head + "WITH " + defined + " SELECT * FROM (\n" + body + "\n) AS cl_block"
-        case "WITH"?:
-            let keyword = words.count > 1 && words[1] == "RECURSIVE" ? "RECURSIVE" : "WITH"
-            let after = rest.range(of: keyword, options: [.caseInsensitive])!.upperBound
-            return head + rest[..<after] + " " + defined + "," + rest[after...]
+        func firstWord(_ text: Substring) -> String { text.prefix { $0.isLetter || $0 == "_" }.uppercased() }
+        let index = start(Substring(sql))
+        let head = String(sql[..<index]), rest = sql[index...]
+        let derived: String = head + defined + " SELECT * FROM (\n" + String(rest) + "\n) AS cl_block"
+        if rest.first == "(" {
+            let inner = rest.dropFirst()
+            return firstWord(inner[start(inner)...]) == "WITH" ? derived : head + defined + " " + rest
+        }
+        switch firstWord(rest) {
+        case "SELECT", "VALUES", "TABLE":
+            return head + defined + " " + rest
+        case "WITH" where wrapping:
+            return derived
+        case "WITH":
+            var after = rest.index(rest.startIndex, offsetBy: 4)
+            let next = rest[after...].drop { $0.isWhitespace }
+            if firstWord(next) == "RECURSIVE" { after = next.index(next.startIndex, offsetBy: 9) }
+            return head + rest[..<after] + " " + definitions.joined(separator: ", ") + "," + rest[after...]
         default:
             return sql
         }
@@ -240,12 +247,12 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
         try stream(sql, bindings) { _, row in try body(row) }
     }
 
-    /// Each row of `sql` with the names of its columns. `block`: the SQL of a user's block
-    /// (``withContractForms(_:definitions:wrapping:)``).
+    /// Each row of `sql` with the names of its columns (`wrapping`: see
+    /// ``withContractForms(_:definitions:wrapping:)``).
     private func stream(
-        _ sql: String, _ bindings: [SQLiteValue], block: Bool = false, _ body: ([String], ValuesRow) throws -> Void
+        _ sql: String, _ bindings: [SQLiteValue], wrapping: Bool = false, _ body: ([String], ValuesRow) throws -> Void
     ) throws {
-        let text = Self.withContractForms(sql, definitions: contractForms.definitions, wrapping: block)
+        let text = Self.withContractForms(sql, definitions: contractForms.definitions, wrapping: wrapping)
         let query = try Self.query(text, bindings, location: location)
         let connection = connection, logger = logger
         try withoutActuallyEscaping(body) { body in
@@ -273,12 +280,24 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
         defer { try? forEachRow("SET statement_timeout = 0", []) { _ in } }
         var named = false
         do {
-            try stream(sql, bindings, block: true) { names, row in
-                if !named {
-                    try columns(names)
-                    named = true
+            // A block whose WITH repeats a typed table's name runs again as a derived table of
+            // the forms (refused before any row: SQLSTATE 42712).
+            var wrapping = false
+            while true {
+                do {
+                    try stream(sql, bindings, wrapping: wrapping) { names, row in
+                        if !named {
+                            try columns(names)
+                            named = true
+                        }
+                        try body(row.values)
+                    }
+                    break
+                } catch DataError.engine(_, _, let message)
+                    where !wrapping && !named && !contractForms.definitions.isEmpty && message.contains("specified more than once")
+                {
+                    wrapping = true
                 }
-                try body(row.values)
             }
             if !named {
                 try stream("SELECT q.* FROM (SELECT 1) AS one LEFT JOIN (\(sql)) AS q ON true LIMIT 1", bindings) { names, _ in

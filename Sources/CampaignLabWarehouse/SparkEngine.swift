@@ -123,9 +123,9 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
                 guard let column = row.first?.textValue, !column.isEmpty, !column.hasPrefix("#") else { break }
                 columns.append((column, row[1].textValue ?? ""))
             }
-        } catch  where !always {
-            // A catalog table that is not there or cannot be described is left alone: the
-            // analyses that need it say why.
+        } catch DataError.engine(_, _, let message) where message.contains("TABLE_OR_VIEW_NOT_FOUND") && !always {
+            // A catalog table that is not there is left alone: the analyses that need it say so.
+            // (Any other failure stops here: a typed table read raw would give wrong numbers.)
             return
         }
         let forms = TypedColumn.contractSelectList(table: table, columns: columns, dialect: .spark)

@@ -943,16 +943,17 @@ struct SparkBackendTests {
     #expect(
         PostgresEngine.withContractForms("WITH  RECURSIVE c(x) AS (SELECT 1) SELECT x FROM c", definitions: forms)
             == "WITH  RECURSIVE \"events\" AS (SELECT 1), c(x) AS (SELECT 1) SELECT x FROM c")
-    // A block's own WITH becomes a derived table: its names may repeat a table's, a comment in
-    // it is not written into, a final semicolon goes, a final comment cannot swallow the parenthesis.
+    // A block's WITH that repeats a table's name becomes a derived table (`wrapping`); so does a
+    // parenthesized WITH (one WITH per query level); RECURSIVE is a word, not a quoted name.
     #expect(
-        PostgresEngine.withContractForms(
-            "WITH /* RECURSIVE */ events AS (SELECT * FROM events) SELECT 1; ", definitions: forms, wrapping: true)
-            == "WITH \"events\" AS (SELECT 1) SELECT * FROM (\nWITH /* RECURSIVE */ events AS (SELECT * FROM events) SELECT 1\n) AS cl_block"
-    )
+        PostgresEngine.withContractForms("WITH events AS (SELECT * FROM events) SELECT 1", definitions: forms, wrapping: true)
+            == "WITH \"events\" AS (SELECT 1) SELECT * FROM (\nWITH events AS (SELECT * FROM events) SELECT 1\n) AS cl_block")
     #expect(
-        PostgresEngine.withContractForms("WITH x AS (SELECT 1) SELECT 2 -- done", definitions: forms, wrapping: true)
-            == "WITH \"events\" AS (SELECT 1) SELECT * FROM (\nWITH x AS (SELECT 1) SELECT 2 -- done\n) AS cl_block")
+        PostgresEngine.withContractForms("( WITH x AS (SELECT 1) SELECT 2)", definitions: forms)
+            == "WITH \"events\" AS (SELECT 1) SELECT * FROM (\n( WITH x AS (SELECT 1) SELECT 2)\n) AS cl_block")
+    #expect(
+        PostgresEngine.withContractForms("WITH \"recursive\" AS (SELECT 1) SELECT 2", definitions: forms)
+            == "WITH \"events\" AS (SELECT 1), \"recursive\" AS (SELECT 1) SELECT 2")
     #expect(PostgresEngine.withContractForms("SELECT 1", definitions: forms, wrapping: true) == "WITH \"events\" AS (SELECT 1) SELECT 1")
     #expect(PostgresEngine.withContractForms("(SELECT 1)", definitions: forms) == "WITH \"events\" AS (SELECT 1) (SELECT 1)")
     for statement in ["SET jit = 'off'", "SHOW search_path", "EXPLAIN SELECT 1", ""] {
