@@ -697,13 +697,15 @@ struct PostgresBackendTests {
     }
 
     /// The session's planning settings are set after login (a server without one still connects).
-    @Test func sessionIsSetForWholeTableScans() throws {
-        let engine = try PostgresEngine.connect(TestWarehouse.url!, environment: TestWarehouse.environment)
-        let settings = try engine.allRows(
-            """
-            SELECT current_setting('max_parallel_workers_per_gather'), current_setting('jit'), current_setting('enable_nestloop'),
-                   current_setting('work_mem'), current_setting('default_transaction_read_only')
-            """)
+    @Test func sessionIsSetForWholeTableScans() async throws {
+        let settings = try await onOwnThread {
+            let engine = try PostgresEngine.connect(TestWarehouse.url!, environment: TestWarehouse.environment)
+            return try engine.allRows(
+                """
+                SELECT current_setting('max_parallel_workers_per_gather'), current_setting('jit'), current_setting('enable_nestloop'),
+                       current_setting('work_mem'), current_setting('default_transaction_read_only')
+                """)
+        }
         #expect(settings == [[.text("0"), .text("off"), .text("off"), .text("256MB"), .text("on")]])
     }
 
@@ -844,15 +846,24 @@ struct SparkBackendTests {
     /// Parquet tables of a database, with text dates (demo-small) and typed ones (read through
     /// temporary views of the session over the catalog's qualified tables). The test creates the
     /// tables with its own session (CampaignLab never writes); a missing table is named.
-    @Test func catalogTablesOnSpark() throws {
+    @Test func catalogTablesOnSpark() async throws {
+        /// Runs `statements` in a session of the test's own, and the rows of the last.
+        func catalog(_ statements: [String]) async throws -> [[SQLiteValue]] {
+            try await onOwnThread {
+                let setup = try SparkEngine.connect(TestWarehouse.sparkURL!)
+                var rows: [[SQLiteValue]] = []
+                for statement in statements { rows = try setup.allRows(statement) }
+                return rows
+            }
+        }
         for (name, typed) in [("demo_small", false), ("typed_small", true)] {
             let parquet = try TestWarehouse.sparkBackend("demo-small.sqlite", name: name, typed: typed)
             let folder = String(parquet[try #require(parquet.range(of: "?parquet="))!.upperBound...])
-            let setup = try SparkEngine.connect(TestWarehouse.sparkURL!)
-            try setup.execute("CREATE DATABASE IF NOT EXISTS cl_\(name)")
-            for table in ContractFixtures.tableNames {
-                try setup.execute("CREATE TABLE IF NOT EXISTS cl_\(name).\(table) USING parquet LOCATION '\(folder)/\(table)'")
-            }
+            _ = try await catalog(
+                ["CREATE DATABASE IF NOT EXISTS cl_\(name)"]
+                    + ContractFixtures.tableNames.map {
+                        "CREATE TABLE IF NOT EXISTS cl_\(name).\($0) USING parquet LOCATION '\(folder)/\($0)'"
+                    })
             let backend = TestWarehouse.sparkURL! + "?database=cl_\(name)"
             try PostgresBackendTests.compare(
                 "uplift", file: "demo-small.sqlite", campaign: "growth_journey_2026", backend: backend, scheme: "sc")
@@ -861,20 +872,18 @@ struct SparkBackendTests {
         // Arms as CHAR(20) in the catalog (Spark pads them on read): read trimmed, the same uplift.
         let parquet = try TestWarehouse.sparkBackend("demo-small.sqlite", name: "demo_small")
         let folder = String(parquet[try #require(parquet.range(of: "?parquet="))!.upperBound...])
-        let setup = try SparkEngine.connect(TestWarehouse.sparkURL!)
-        try setup.execute("CREATE DATABASE IF NOT EXISTS cl_padded")
-        for table in ContractFixtures.tableNames {
-            let schema =
-                table == "assignments" ? "(campaign_id STRING, customer_id BIGINT, arm CHAR(20), assigned_at STRING) " : ""
-            try setup.execute("CREATE TABLE IF NOT EXISTS cl_padded.\(table) \(schema)USING parquet LOCATION '\(folder)/\(table)'")
-        }
-        #expect(
-            try setup.allRows("SELECT max(length(arm)) FROM cl_padded.assignments").first?.first?.intValue == 20,
-            "the arms are not padded: the test does not test the trimming")
+        let longest = try await catalog(
+            ["CREATE DATABASE IF NOT EXISTS cl_padded"]
+                + ContractFixtures.tableNames.map { table in
+                    let schema =
+                        table == "assignments" ? "(campaign_id STRING, customer_id BIGINT, arm CHAR(20), assigned_at STRING) " : ""
+                    return "CREATE TABLE IF NOT EXISTS cl_padded.\(table) \(schema)USING parquet LOCATION '\(folder)/\(table)'"
+                } + ["SELECT max(length(arm)) FROM cl_padded.assignments"])
+        #expect(longest.first?.first?.intValue == 20, "the arms are not padded: the test does not test the trimming")
         try PostgresBackendTests.compare(
             "uplift", file: "demo-small.sqlite", campaign: "growth_journey_2026", backend: TestWarehouse.sparkURL! + "?database=cl_padded",
             scheme: "sc")
-        try setup.execute("CREATE DATABASE IF NOT EXISTS cl_empty")
+        _ = try await catalog(["CREATE DATABASE IF NOT EXISTS cl_empty"])
         let empty = try runCampaignLab([
             "uplift", "--backend", TestWarehouse.sparkURL! + "?database=cl_empty", "--campaign", "x", "--quiet",
         ])
@@ -915,16 +924,31 @@ struct SparkBackendTests {
 }
 
 /// The session is read-only on the server: a statement that writes fails there, whatever sends it.
-@Test(.enabled(if: TestWarehouse.available)) func postgresSessionIsReadOnly() throws {
-    let engine = try PostgresEngine.connect(TestWarehouse.url!)
-    #expect(throws: DataError.self) { try engine.allRows("CREATE TABLE campaignlab_was_here (a integer)") }
-    do {
-        _ = try engine.allRows("CREATE TABLE campaignlab_was_here (a integer)")
-    } catch {
-        #expect("\(error)".contains("cannot execute CREATE TABLE in a read-only transaction: CampaignLab only reads"), "\(error)")
+@Test(.enabled(if: TestWarehouse.available)) func postgresSessionIsReadOnly() async throws {
+    let (refusal, after) = try await onOwnThread {
+        let engine = try PostgresEngine.connect(TestWarehouse.url!)
+        var refusal: String?
+        do {
+            _ = try engine.allRows("CREATE TABLE campaignlab_was_here (a integer)")
+        } catch let error as DataError {
+            refusal = "\(error)"
+        }
+        // The connection still answers after the refusal.
+        return (refusal, try engine.allRows("SELECT CAST(1 AS BIGINT), CAST(0.5 AS DOUBLE PRECISION), 'x'"))
     }
-    // The connection still answers after the refusal.
-    #expect(try engine.allRows("SELECT CAST(1 AS BIGINT), CAST(0.5 AS DOUBLE PRECISION), 'x'") == [[.integer(1), .real(0.5), .text("x")]])
+    #expect(
+        refusal?.contains("cannot execute CREATE TABLE in a read-only transaction: CampaignLab only reads") == true,
+        "\(String(describing: refusal))")
+    #expect(after == [[.integer(1), .real(0.5), .text("x")]])
+}
+
+/// Runs `body` on a thread of its own and awaits it. An engine's calls wait for tasks of Swift's
+/// concurrency pool (`EngineCall.blocking`, for the CLI's threads): two tests waiting on pool
+/// threads at once starved the pool of a 2-core machine and hung a CI run.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
 }
 
 /// The text forms of typed tables go in front of a query wherever it starts: before a SELECT
