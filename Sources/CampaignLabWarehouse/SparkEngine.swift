@@ -22,7 +22,7 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
     private let client: GRPCClient<HTTP2ClientTransport.Posix>
     private let session = UUID().uuidString.lowercased()
     private let user = ProcessInfo.processInfo.environment["USER"] ?? "campaignlab"
-    /// The contract tables' columns as `connect` found them (name, Spark type, read as text):
+    /// The contract tables' columns as `connect` found them (name, Spark type, the typed form it is read in):
     /// `describeTable` answers from them without another round trip.
     private var described: [String: [(name: String, type: String, typed: TypedColumn?)]] = [:]
 
