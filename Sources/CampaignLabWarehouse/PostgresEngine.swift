@@ -107,6 +107,7 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
     public static func connect(
         _ url: String, environment: [String: String] = ProcessInfo.processInfo.environment, timeoutSeconds: Int64 = 10
     ) throws -> PostgresEngine {
+        try EngineCall.requireOwnThread()
         let address = try Address.parse(url, environment: environment)
         let tls: PostgresConnection.Configuration.TLS
         switch address.sslMode {

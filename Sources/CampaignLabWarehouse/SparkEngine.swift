@@ -70,6 +70,7 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
     /// identifiers, and the Parquet folders of `?parquet=` as temporary views.
     /// - Throws: `DataError.engine` saying why (unreachable, a folder that is not there).
     public static func connect(_ url: String) throws -> SparkEngine {
+        try EngineCall.requireOwnThread()
         let address = try Address.parse(url)
         let transport: HTTP2ClientTransport.Posix
         do {

@@ -951,6 +951,16 @@ func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async 
     }
 }
 
+/// An engine called from a task (as a test is run) says so at once instead of taking a thread of
+/// the pool: no server is needed, the call is refused before it connects.
+@Test func anEngineCalledFromATaskIsRefused() throws {
+    let refusal = "an engine was called from a Swift task"
+    #expect { _ = try PostgresEngine.connect("postgres://nobody@127.0.0.1:1/none", environment: [:]) } throws: {
+        "\($0)".contains(refusal)
+    }
+    #expect { _ = try SparkEngine.connect("sc://127.0.0.1:1") } throws: { "\($0)".contains(refusal) }
+}
+
 /// The text forms of typed tables go in front of a query wherever it starts: before a SELECT
 /// (after comments), inside its WITH (RECURSIVE), never before another statement.
 @Test func contractFormsGoInFrontOfEachQuery() {
