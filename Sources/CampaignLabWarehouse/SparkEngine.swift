@@ -118,12 +118,8 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
         var columns: [(name: String, type: String)] = []
         do {
             // A catalog table's own description: a query's calls CHAR(n) a string.
-            let rows = try allRows(always ? "DESCRIBE QUERY SELECT * FROM \(source)" : "DESCRIBE TABLE \(source)")
-            for row in rows {
-                // The column list ends where partitioning or detailed information begins.
-                guard let column = row.first?.textValue, !column.isEmpty, !column.hasPrefix("#") else { break }
-                columns.append((column, row[1].textValue ?? ""))
-            }
+            columns = Self.describedColumns(
+                try allRows(always ? "DESCRIBE QUERY SELECT * FROM \(source)" : "DESCRIBE TABLE \(source)"))
         } catch DataError.engine(_, _, let message) where message.contains("TABLE_OR_VIEW_NOT_FOUND") && !always {
             // A catalog table that is not there is left alone: the analyses that need it say so.
             // (Any other failure stops here: a typed table read raw would give wrong numbers.)
@@ -195,14 +191,21 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
         } catch DataError.engine(_, _, let message) where message.contains("TABLE_OR_VIEW_NOT_FOUND") {
             return nil
         }
-        var columns: [ColumnInfo] = []
-        for row in rows {
-            // The column list ends where partitioning or detailed information begins.
-            guard let column = row.first?.textValue, !column.isEmpty, !column.hasPrefix("#") else { break }
-            columns.append(
-                ColumnInfo(name: column, declaredType: Self.declaredType(row[1].textValue ?? ""), isNotNull: false, primaryKeyPosition: 0))
+        let columns = Self.describedColumns(rows).map {
+            ColumnInfo(name: $0.name, declaredType: Self.declaredType($0.type), isNotNull: false, primaryKeyPosition: 0)
         }
         return ContractSchema.Table(name: name, kind: .view, columns: columns, hasRowID: false, uniqueKeys: [], readError: nil)
+    }
+
+    /// The columns and types of a `DESCRIBE` answer: its list ends where partitioning or
+    /// detailed information begins (an empty row, or a '#' heading).
+    static func describedColumns(_ rows: [[SQLiteValue]]) -> [(name: String, type: String)] {
+        var columns: [(name: String, type: String)] = []
+        for row in rows {
+            guard let column = row.first?.textValue, !column.isEmpty, !column.hasPrefix("#") else { break }
+            columns.append((column, row.count > 1 ? row[1].textValue ?? "" : ""))
+        }
+        return columns
     }
 
     /// A Spark type as the SQLite-style declared type the contract checks read.

@@ -267,7 +267,7 @@ public struct CampaignPanel: Sendable {
         progress("reading events \(events.joined(separator: ", ")) from \(first) to \(last)")
         let statement = try database.prepare(
             """
-            SELECT customer_id, event, occurred_at, \(definitions.summingEventValue != nil ? "value" : "NULL") FROM events
+            SELECT customer_id, event, occurred_at, \(definitions.eventValue("value")) FROM events
             WHERE event IN (\(events.map { _ in "?" }.joined(separator: ", "))) AND occurred_at >= ? AND occurred_at < ?
             """)
         // The month is that of the reporting-zone time.

@@ -148,7 +148,7 @@ extension CampaignPanel {
             }
         }
         // `value` is read only for a sum (the column is optional, and a count never casts it).
-        let value = definitions.summingEventValue != nil ? database.dialect.asDouble("e.value") : "NULL"
+        let value = definitions.eventValue(database.dialect.asDouble("e.value"))
         let query = """
             SELECT \(select.joined(separator: ", "))
             FROM (SELECT e.customer_id AS c, e.event AS k, \(value) AS v,

@@ -122,7 +122,7 @@ private struct ExperimentEventsJob: Sendable {
         var bindings: [SQLiteValue] = events.map { .text($0) } + [.text(texts.from), .text(texts.until)]
         var sql: String
         // `value` is read only for a sum (the column is optional).
-        let value = definitions.summingEventValue != nil ? "value" : "NULL"
+        let value = definitions.eventValue("value")
         if let campaign {
             metricRows += " AND (campaign_id = ? OR campaign_id IS NULL)"
             sql = "SELECT customer_id, event, occurred_at, \(value), campaign_id = ? FROM events WHERE ((\(metricRows)) OR campaign_id = ?)"

@@ -63,7 +63,7 @@ extension ExperimentEvents {
             let query = """
                 WITH ev AS (
                   SELECT e.customer_id AS c, e.event AS k, \(EventTimes.reportingMicros("e.occurred_at", offsets: offsets, dialect: dialect)) AS t,
-                         \(definitions.summingEventValue != nil ? dialect.asDouble("e.value") : "NULL") AS v, \(start) AS t0
+                         \(definitions.eventValue(dialect.asDouble("e.value"))) AS v, \(start) AS t0
                   FROM events e \(join) WHERE \(filter)\(dialect.fence)
                 )
                 SELECT c, \(select.joined(separator: ", ")) FROM ev GROUP BY c

@@ -109,6 +109,10 @@ extension Sequence where Element == MetricDefinition {
     /// The first events metric that sums `events.value`: only such a metric reads the column,
     /// which the contract makes optional (counts and conversions do without it).
     public var summingEventValue: MetricDefinition? { first { $0.source == .events && $0.rollup == .sum } }
+
+    /// What a query selects for an event's value: `expression` when a metric sums it, else NULL
+    /// (the column may not be there).
+    func eventValue(_ expression: String) -> String { summingEventValue != nil ? expression : "NULL" }
 }
 
 /// A row of `metric_definitions` that breaks a rule, with the column to look at.
