@@ -256,19 +256,30 @@ public final class PostgresEngine: QueryEngine, @unchecked Sendable {
         let text = Self.withContractForms(sql, definitions: contractForms.definitions, wrapping: wrapping)
         let query = try Self.query(text, bindings, location: location)
         let connection = connection, logger = logger
-        try withoutActuallyEscaping(body) { body in
-            let box = RowHandler(body)
-            defer { box.handler = nil }
-            try Self.blocking(location, sql: sql) {
-                let rows = try await connection.query(query, logger: logger)
-                var names: [String]?
-                for try await row in rows {
-                    if names == nil { names = row.map(\.columnName) }
-                    try box.handler?(names!, ValuesRow(try Self.values(row)))
+        let timing = QueryLog.Timing()
+        do {
+            try withoutActuallyEscaping(body) { body in
+                let box = RowHandler(body)
+                defer { box.handler = nil }
+                try Self.blocking(location, sql: sql) {
+                    let rows = try await connection.query(query, logger: logger)
+                    var names: [String]?
+                    for try await row in rows {
+                        if names == nil { names = row.map(\.columnName) }
+                        timing.row()
+                        try box.handler?(names!, ValuesRow(try Self.values(row)))
+                    }
+                    box.handler = nil
                 }
-                box.handler = nil
             }
+        } catch {
+            QueryLog.shared?.record(
+                engine: "PostgreSQL", location: location, sql: query.sql, bindings: bindings.map(QueryLog.literal), timing: timing,
+                failed: true)
+            throw error
         }
+        QueryLog.shared?.record(
+            engine: "PostgreSQL", location: location, sql: query.sql, bindings: bindings.map(QueryLog.literal), timing: timing)
     }
 
     /// An SQL block: `statement_timeout` set for it alone; the column names of an empty result

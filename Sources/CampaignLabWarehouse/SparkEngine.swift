@@ -263,19 +263,30 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
     func execute(_ sql: String) throws -> [ArrowStream.Table] {
         let request = SparkConnectMessages.executeSQL(sql, session: session, user: user, clientType: "campaignlab")
         let client = client
-        let responses = try blocking(sql) {
-            try await client.serverStreaming(
-                request: ClientRequest(message: request), descriptor: Self.executePlan, serializer: BytesCoder(),
-                deserializer: BytesCoder(), options: .defaults
-            ) { response in
-                var batches: [[UInt8]] = []
-                for try await message in response.messages {
-                    batches += try SparkConnectMessages.arrowBatches(in: message)
+        let timing = QueryLog.Timing()
+        do {
+            let responses = try blocking(sql) {
+                try await client.serverStreaming(
+                    request: ClientRequest(message: request), descriptor: Self.executePlan, serializer: BytesCoder(),
+                    deserializer: BytesCoder(), options: .defaults
+                ) { response in
+                    var batches: [[UInt8]] = []
+                    for try await message in response.messages {
+                        let arrived = try SparkConnectMessages.arrowBatches(in: message)
+                        if !arrived.isEmpty && timing.firstRow == nil { timing.row(0) }
+                        batches += arrived
+                    }
+                    return batches
                 }
-                return batches
             }
+            let tables = try responses.map { try ArrowStream.decode($0) }
+            timing.rows = tables.reduce(0) { $0 + $1.rowCount }
+            QueryLog.shared?.record(engine: "Spark", location: location, sql: sql, timing: timing)
+            return tables
+        } catch {
+            QueryLog.shared?.record(engine: "Spark", location: location, sql: sql, timing: timing, failed: true)
+            throw error
         }
-        return try responses.map { try ArrowStream.decode($0) }
     }
 
     /// `operation`, waited for, with Spark's errors in CampaignLab's words: the error class Spark

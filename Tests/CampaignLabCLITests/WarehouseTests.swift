@@ -692,6 +692,33 @@ struct PostgresBackendTests {
         #expect(run.exitCode == 0 && run.stderr.contains("must be one query (SELECT or WITH … SELECT)"), "\(run.stderr)")
     }
 
+    /// CAMPAIGNLAB_SQL_LOG lists every query sent, as sent, with its rows and timings, and the
+    /// values bound to it; never the password; the report is the same with it.
+    @Test func queryLogListsWhatWasSent() throws {
+        let backend = try TestWarehouse.backend("demo-small.sqlite", schema: "demo_small")
+        let dir = try TemporaryDirectory()
+        let arguments = ["funnel", "--backend", backend, "--campaign", "growth_journey_2026", "--format", "json", "--quiet"]
+        var env = TestWarehouse.environment
+        env["CAMPAIGNLAB_SQL_LOG"] = dir.file("sql.log")
+        let logged = try runCampaignLab(arguments + ["--out", dir.file("logged")], environment: env)
+        let plain = try runCampaignLab(arguments + ["--out", dir.file("plain")])
+        #expect(logged.exitCode == 0 && plain.exitCode == 0, "\(logged.stderr)\(plain.stderr)")
+        let json = "/funnel-growth_journey_2026.en.json"
+        #expect(
+            try String(contentsOfFile: dir.file("logged") + json, encoding: .utf8)
+                == String(contentsOfFile: dir.file("plain") + json, encoding: .utf8))
+        let log = try String(contentsOfFile: dir.file("sql.log"), encoding: .utf8)
+        let headers = log.split(separator: "\n").filter { $0.hasPrefix("-- PostgreSQL ") }
+        #expect(headers.count >= 5, "\(log.prefix(2_000))")
+        // The funnel's walk: one row per campaign customer (demo-small's growth journey has 1,930
+        // assigned: SELECT count(*) FROM assignments WHERE campaign_id = 'growth_journey_2026').
+        let walk = try #require(
+            headers.first { $0.contains("1930 rows; first after ") && $0.contains("'growth_journey_2026'") }, "\(headers)")
+        #expect(walk.contains(" s, last after ") && walk.contains("bindings: "))
+        #expect(log.contains("GROUP BY") && log.contains("$1"))
+        #expect(!log.contains(TestWarehouse.environment["PGPASSWORD"]!))
+    }
+
     @Test func sqlBlocksOnPostgreSQL() throws {
         try Self.compareSQLBlocks(backend: try TestWarehouse.backend("demo-small.sqlite", schema: "demo_small"))
     }
@@ -894,8 +921,16 @@ struct SparkBackendTests {
     /// Both workers are alive and each ran tasks of the application the queries went to.
     @Test func theWorkWasDistributed() throws {
         let backend = try TestWarehouse.sparkBackend("demo-small.sqlite", name: "demo_small")
-        let run = try runCampaignLab(["uplift", "--backend", backend, "--campaign", "growth_journey_2026", "--format", "json", "--quiet"])
+        let dir = try TemporaryDirectory()
+        var env = TestWarehouse.environment
+        env["CAMPAIGNLAB_SQL_LOG"] = dir.file("sql.log")
+        let run = try runCampaignLab(
+            ["uplift", "--backend", backend, "--campaign", "growth_journey_2026", "--format", "json", "--quiet"], environment: env)
         #expect(run.exitCode == 0, "\(run.stderr)")
+        // The query log: the session's settings, then the per-customer rollups with their timings.
+        let log = try String(contentsOfFile: dir.file("sql.log"), encoding: .utf8)
+        #expect(log.hasPrefix("-- Spark ") && log.contains("SET spark.sql.session.timeZone=UTC;"), "\(log.prefix(500))")
+        #expect(log.contains("GROUP BY c") && log.contains(" rows; first after "))
         let master = try #require(try TestWarehouse.sparkREST("http://127.0.0.1:8080/json/") as? [String: Any])
         #expect(master["aliveworkers"] as? Int == 2, "alive workers: \(master["aliveworkers"] ?? "none")")
         let applications = try #require(try TestWarehouse.sparkREST("http://127.0.0.1:4040/api/v1/applications") as? [[String: Any]])
