@@ -70,7 +70,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
         case .interrupted:
             return "interrupted"
         case .engine(let name, let location, let message):
-            return "\(name) at \(location): \(message)"
+            return location.isEmpty ? "\(name): \(message)" : "\(name) at \(location): \(message)"
         case .notOnEngine(let name, let what):
             return "\(what) runs on SQLite files only for now, not on \(name); run it with --db FILE"
         case .timeLimitExceeded(let seconds):

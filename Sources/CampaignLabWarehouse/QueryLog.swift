@@ -7,8 +7,13 @@ import Foundation
 /// work) and from it to the last (the rows crossing the wire and read here).
 ///
 /// ```text
-/// -- PostgreSQL 127.0.0.1:54329/campaignlab: 96199 rows; first after 4.213 s, last after 5.020 s; bindings: 'growth_journey_2026'
-/// SELECT c, CAST(count(*) AS BIGINT), … FROM … GROUP BY c;
+/// -- PostgreSQL postgres://analyst@warehouse:5432/bank: 96199 rows; first after 2.417 s, last after 4.095 s; bindings: 'growth_journey_2026'
+/// SELECT c, CAST(count(*) AS BIGINT), NULL, … WHERE a.campaign_id = $1 … GROUP BY c;
+/// ```
+///
+/// The text is the query as sent: on PostgreSQL with its `$n` parameters (and the typed tables'
+/// forms in front, ``PostgresEngine/withContractForms(_:definitions:wrapping:)``), on Spark with
+/// its values written in.
 /// ```
 final class QueryLog: @unchecked Sendable {
     /// The log of this process, or nil when `CAMPAIGNLAB_SQL_LOG` is not set.
