@@ -14,7 +14,6 @@ import Foundation
 /// The text is the query as sent: on PostgreSQL with its `$n` parameters (and the typed tables'
 /// forms in front, ``PostgresEngine/withContractForms(_:definitions:wrapping:)``), on Spark with
 /// its values written in.
-/// ```
 final class QueryLog: @unchecked Sendable {
     /// The log of this process, or nil when `CAMPAIGNLAB_SQL_LOG` is not set.
     static let shared: QueryLog? = ProcessInfo.processInfo.environment["CAMPAIGNLAB_SQL_LOG"].flatMap {
@@ -68,7 +67,7 @@ final class QueryLog: @unchecked Sendable {
         case .null: return "NULL"
         case .integer(let v): return "\(v)"
         case .real(let v): return "\(v)"
-        case .text(let v): return "'" + v.replacingOccurrences(of: "'", with: "''") + "'"
+        case .text(let v): return quoteLiteral(v)
         case .blob(let bytes): return "<\(bytes.count) bytes>"
         }
     }

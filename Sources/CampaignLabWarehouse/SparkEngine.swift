@@ -273,7 +273,8 @@ public final class SparkEngine: QueryEngine, @unchecked Sendable {
                     var batches: [[UInt8]] = []
                     for try await message in response.messages {
                         let arrived = try SparkConnectMessages.arrowBatches(in: message)
-                        if !arrived.isEmpty && timing.firstRow == nil { timing.row(0) }
+                        // The first batch's arrival; the rows are counted once decoded.
+                        if !arrived.isEmpty { timing.row(0) }
                         batches += arrived
                     }
                     return batches
